@@ -1,0 +1,22 @@
+//! yunguan's database schema as sea-orm migrations.
+//!
+//! The same migrations run on SQLite (the embedded default) and PostgreSQL (production), at
+//! every start and from `yunguan migrate`. A migration, once released, is never edited: a
+//! change is a new migration. The entities that read these tables live in the server crate.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_identity;
+mod m20261126_000002_announcements;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_identity::Migration),
+            Box::new(m20261126_000002_announcements::Migration),
+        ]
+    }
+}

@@ -1,0 +1,205 @@
+//! The command line: `serve`, `demo`, `migrate`, and tenant/user administration.
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
+
+use crate::identity::directory::{self, NewUser};
+use crate::identity::names::{TenantCode, Username};
+use crate::identity::{Role, TenantScope};
+use crate::settings::{Overrides, Settings};
+use crate::startup::Application;
+
+#[derive(Debug, Parser)]
+#[command(name = "yunguan", version, about = "yunguan (云管): unified cloud management platform")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// A TOML settings file (default: ./yunguan.toml if present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on, e.g. 0.0.0.0:8080.
+    #[arg(long, global = true, value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Folder for the embedded SQLite database.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// postgres://... (production) or sqlite://...; default: SQLite under --data-dir.
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// redis://...: carry events between nodes through Redis.
+    #[arg(long, global = true, value_name = "URL")]
+    pub redis_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve,
+    /// Run the server with demo tenants and accounts (password: $YUNGUAN_DEMO_PASSWORD).
+    Demo,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage tenants (委办局).
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage user accounts. Passwords are read from the first line of standard input.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant.
+    Add {
+        /// Short stable code, e.g. edu.
+        code: String,
+        /// Display name, e.g. 教育局.
+        name: String,
+    },
+    /// List tenants.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Add {
+        username: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Tenant code, required for tenant_admin and tenant_member.
+        #[arg(long)]
+        tenant: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// List users.
+    List,
+    /// Set a user's password, read from standard input.
+    Passwd { username: String },
+}
+
+fn parse_role(raw: &str) -> Result<Role, String> {
+    Role::parse(raw).ok_or_else(|| {
+        let names: Vec<&str> = Role::ALL.iter().map(|role| role.as_str()).collect();
+        format!("unknown role {raw:?}; one of {}", names.join(", "))
+    })
+}
+
+impl Cli {
+    pub async fn run(self) -> anyhow::Result<()> {
+        let settings = Settings::load(&Overrides {
+            config_file_opt: self.global.config,
+            listen_opt: self.global.listen,
+            data_dir_opt: self.global.data_dir,
+            database_url_opt: self.global.database_url,
+            redis_url_opt: self.global.redis_url,
+        })?;
+        match self.command {
+            Command::Serve => {
+                let app = Application::build(settings).await?;
+                tracing::info!(port = app.port(), "yunguan listening");
+                app.run_until_stopped().await
+            }
+            Command::Demo => crate::demo::run(settings).await,
+            Command::Migrate => {
+                crate::db::connect_and_migrate(&settings.database_url(), 1).await?;
+                println!("migrations applied");
+                Ok(())
+            }
+            Command::Tenant(command) => run_tenant(settings, command).await,
+            Command::User(command) => run_user(settings, command).await,
+        }
+    }
+}
+
+async fn run_tenant(settings: Settings, command: TenantCommand) -> anyhow::Result<()> {
+    let db = crate::db::connect_and_migrate(&settings.database_url(), 1).await?;
+    match command {
+        TenantCommand::Add { code, name } => {
+            let code = TenantCode::parse(&code).map_err(anyhow::Error::msg)?;
+            let tenant = directory::create_tenant(&db, &code, &name).await.map_err(cli_error)?;
+            println!("created tenant {} ({}) with id {}", tenant.code, tenant.name, tenant.id);
+        }
+        TenantCommand::List => {
+            for tenant in directory::list_tenants(&db, TenantScope::AllTenants).await.map_err(cli_error)? {
+                println!("{}\t{}\t{}", tenant.id, tenant.code, tenant.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn run_user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
+    let db = crate::db::connect_and_migrate(&settings.database_url(), 1).await?;
+    match command {
+        UserCommand::Add { username, role, tenant, display_name, email } => {
+            let username = Username::parse(&username).map_err(anyhow::Error::msg)?;
+            let tenant_id_opt = match tenant {
+                None => None,
+                Some(code) => Some(
+                    directory::find_tenant_by_code(&db, &code)
+                        .await
+                        .map_err(cli_error)?
+                        .with_context(|| format!("no tenant with code {code:?}"))?
+                        .id,
+                ),
+            };
+            let password = read_password()?;
+            let user = directory::create_user(
+                &db,
+                NewUser {
+                    display_name: display_name.unwrap_or_else(|| username.as_str().to_owned()),
+                    username,
+                    email_opt: email,
+                    password,
+                    role,
+                    tenant_id_opt,
+                },
+            )
+            .await
+            .map_err(cli_error)?;
+            println!("created user {} ({}) with id {}", user.username, user.role, user.id);
+        }
+        UserCommand::List => {
+            for user in directory::list_users(&db, TenantScope::AllTenants).await.map_err(cli_error)? {
+                let tenant = user.tenant_id.map(|id| id.to_string()).unwrap_or_else(|| "-".into());
+                println!("{}\t{}\t{}\t{}", user.id, user.username, user.role, tenant);
+            }
+        }
+        UserCommand::Passwd { username } => {
+            let user = directory::find_user_by_username(&db, &username)
+                .await
+                .map_err(cli_error)?
+                .with_context(|| format!("no user {username:?}"))?;
+            directory::set_password(&db, user, read_password()?).await.map_err(cli_error)?;
+            println!("password changed for {username}");
+        }
+    }
+    Ok(())
+}
+
+fn read_password() -> anyhow::Result<SecretString> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    anyhow::ensure!(!password.is_empty(), "no password on standard input");
+    Ok(SecretString::from(password))
+}
+
+fn cli_error(error: crate::error::ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{error}")
+}

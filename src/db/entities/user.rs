@@ -1,0 +1,25 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    /// Argon2id PHC string; never leaves the identity module.
+    pub password_hash: String,
+    /// One of `identity::Role`'s names.
+    pub role: String,
+    /// Set for tenant roles, empty for bureau roles and suppliers.
+    pub tenant_id: Option<i64>,
+    /// A disabled user cannot log in and its sessions stop working.
+    pub disabled: bool,
+    pub created_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

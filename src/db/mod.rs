@@ -1,0 +1,101 @@
+//! The database: connecting (SQLite or PostgreSQL, from one URL), running the migrations,
+//! and the sea-orm entities in [`entities`].
+//!
+//! Queries live with the module that owns the data (identity, announcements); this module
+//! only owns the connection and the table mappings.
+
+pub mod entities;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use secrecy::{ExposeSecret, SecretString};
+use yunguan_migrations::{Migrator, MigratorTrait};
+
+/// Which kind of database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> anyhow::Result<Backend> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            anyhow::bail!("unsupported database URL: expected sqlite:// or postgres://")
+        }
+    }
+}
+
+/// Connects, creating the SQLite file's folder when needed, and runs pending migrations.
+pub async fn connect_and_migrate(
+    url: &SecretString,
+    max_connections: u32,
+) -> anyhow::Result<DatabaseConnection> {
+    let db = connect(url, max_connections).await?;
+    Migrator::up(&db, None).await.context("running database migrations")?;
+    Ok(db)
+}
+
+pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+    let url = url.expose_secret();
+    let backend = Backend::of_url(url)?;
+    if backend == Backend::Sqlite {
+        if let Some(dir) = sqlite_file(url).and_then(|file| file.parent().map(|p| p.to_owned())) {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("creating data directory {}", dir.display()))?;
+            }
+        }
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let db = Database::connect(options).await.context("connecting to the database")?;
+    if backend == Backend::Sqlite {
+        // WAL lets readers proceed during a write; it is a property of the file, so one
+        // statement covers every pooled connection.
+        db.execute_unprepared("PRAGMA journal_mode=WAL")
+            .await
+            .context("enabling SQLite WAL")?;
+    }
+    Ok(db)
+}
+
+/// The file path of a `sqlite://path?params` URL.
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
+/// Whether the database answers, for `/readyz`.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.ping().await.is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_and_sqlite_file_come_from_the_url() {
+        assert_eq!(Backend::of_url("sqlite://./data/y.db?mode=rwc").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::of_url("postgres://root@localhost/test").unwrap(), Backend::Postgres);
+        assert!(Backend::of_url("mysql://x").is_err());
+        assert_eq!(
+            sqlite_file("sqlite://./data/y.db?mode=rwc").unwrap(),
+            std::path::PathBuf::from("./data/y.db")
+        );
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+    }
+}

@@ -1,0 +1,96 @@
+//! `yunguan demo`: the server on the embedded default, seeded with the demo tenants and
+//! accounts of the brief, their password taken from `YUNGUAN_DEMO_PASSWORD` (or generated).
+
+use secrecy::{ExposeSecret, SecretString};
+use sea_orm::DatabaseConnection;
+
+use crate::identity::directory::{self, NewUser};
+use crate::identity::names::{TenantCode, Username};
+use crate::identity::Role;
+use crate::settings::Settings;
+use crate::startup::Application;
+
+/// The demo tenants: code and display name.
+pub const TENANTS: [(&str, &str); 3] = [("edu", "教育局"), ("health", "卫健委"), ("transport", "交通局")];
+
+/// The bureau-side demo accounts: username, role, display name.
+pub const BUREAU_ACCOUNTS: [(&str, Role, &str); 4] = [
+    ("admin", Role::BureauAdmin, "平台管理员"),
+    ("manager", Role::BureauManager, "局管理人员"),
+    ("ops", Role::BureauOperator, "局运维人员"),
+    ("supplier", Role::Supplier, "供应商工程师"),
+];
+
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let (password, generated) = match std::env::var("YUNGUAN_DEMO_PASSWORD") {
+        Ok(password) if !password.is_empty() => (SecretString::from(password), false),
+        _ => (SecretString::from(crate::identity::token::random_token()[..16].to_owned()), true),
+    };
+    let db = crate::db::connect_and_migrate(&settings.database_url(), settings.database.max_connections).await?;
+    seed(&db, &password).await?;
+    let app = Application::build_with_db(settings.clone(), db).await?;
+    let host = match settings.server.listen.ip() {
+        ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
+        ip => ip.to_string(),
+    };
+    println!("yunguan demo on http://{host}:{}/", app.port());
+    println!("accounts: {}", account_names().join(", "));
+    if generated {
+        println!("password (generated; set YUNGUAN_DEMO_PASSWORD to choose one): {}", password.expose_secret());
+    } else {
+        println!("password: from YUNGUAN_DEMO_PASSWORD");
+    }
+    app.run_until_stopped().await
+}
+
+fn account_names() -> Vec<String> {
+    let mut names: Vec<String> = BUREAU_ACCOUNTS.iter().map(|(name, _, _)| (*name).to_owned()).collect();
+    for (code, _) in TENANTS {
+        names.push(format!("{code}-admin"));
+        names.push(format!("{code}-dev"));
+    }
+    names
+}
+
+/// Creates what is missing and resets every demo account's password to `password`.
+pub async fn seed(db: &DatabaseConnection, password: &SecretString) -> anyhow::Result<()> {
+    let mut accounts: Vec<(String, Role, String, Option<i64>)> = BUREAU_ACCOUNTS
+        .iter()
+        .map(|(name, role, display)| ((*name).to_owned(), *role, (*display).to_owned(), None))
+        .collect();
+    for (code, name) in TENANTS {
+        let tenant = match directory::find_tenant_by_code(db, code).await.map_err(to_anyhow)? {
+            Some(tenant) => tenant,
+            None => directory::create_tenant(db, &TenantCode::parse(code).map_err(anyhow::Error::msg)?, name)
+                .await
+                .map_err(to_anyhow)?,
+        };
+        accounts.push((format!("{code}-admin"), Role::TenantAdmin, format!("{name}管理员"), Some(tenant.id)));
+        accounts.push((format!("{code}-dev"), Role::TenantMember, format!("{name}开发运维"), Some(tenant.id)));
+    }
+    for (username, role, display_name, tenant_id_opt) in accounts {
+        match directory::find_user_by_username(db, &username).await.map_err(to_anyhow)? {
+            Some(existing) => directory::set_password(db, existing, password.clone()).await.map_err(to_anyhow)?,
+            None => {
+                directory::create_user(
+                    db,
+                    NewUser {
+                        username: Username::parse(&username).map_err(anyhow::Error::msg)?,
+                        display_name,
+                        email_opt: None,
+                        password: password.clone(),
+                        role,
+                        tenant_id_opt,
+                    },
+                )
+                .await
+                .map_err(to_anyhow)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn to_anyhow(error: crate::error::ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{error}")
+}

@@ -1,0 +1,148 @@
+//! The Redis side of the hub: numbering, keeping and publishing events for every node.
+//!
+//! Keys, under a configurable prefix so that deployments (and tests) can share a server:
+//! `{prefix}:seq:{topic}` (the topic's counter), `{prefix}:replay:{topic}` (a capped list of
+//! recent entries) and the pub/sub channel `{prefix}:ev:{topic}`. An entry is
+//! `"{seq} {frame}"`: the frame is the exact wire text, so nodes forward it untouched.
+
+use anyhow::Context;
+use bytestring::ByteString;
+use redis::aio::ConnectionManager;
+use secrecy::{ExposeSecret, SecretString};
+
+use super::frame::UnsequencedFrame;
+use super::resume::SequencedFrame;
+use super::Topic;
+
+/// Numbers, stores and publishes one event atomically, so that every node sees a topic's
+/// events in sequence order and the replay list never has a hole.
+const PUBLISH_SCRIPT: &str = r"
+local seq = redis.call('INCR', KEYS[1])
+local entry = seq .. ' ' .. ARGV[1] .. seq .. ARGV[2]
+redis.call('RPUSH', KEYS[2], entry)
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
+redis.call('PUBLISH', ARGV[4], entry)
+return seq
+";
+
+#[derive(Clone)]
+pub struct RedisBus {
+    client: redis::Client,
+    connection: ConnectionManager,
+    publish_script: redis::Script,
+    prefix: String,
+    replay_capacity: usize,
+}
+
+/// What Redis knows of a topic.
+pub struct RemoteTopic {
+    pub seq: u64,
+    pub frames: Vec<SequencedFrame>,
+}
+
+impl RedisBus {
+    pub async fn connect(url: &SecretString, prefix: &str, replay_capacity: usize) -> anyhow::Result<RedisBus> {
+        let client = redis::Client::open(url.expose_secret()).context("invalid Redis URL")?;
+        let connection = ConnectionManager::new(client.clone())
+            .await
+            .context("connecting to Redis")?;
+        Ok(RedisBus {
+            client,
+            connection,
+            publish_script: redis::Script::new(PUBLISH_SCRIPT),
+            prefix: prefix.to_owned(),
+            replay_capacity: replay_capacity.max(1),
+        })
+    }
+
+    pub fn client(&self) -> &redis::Client {
+        &self.client
+    }
+
+    /// The pattern that matches every topic's channel.
+    pub fn channel_pattern(&self) -> String {
+        format!("{}:ev:*", self.prefix)
+    }
+
+    /// The topic of a channel name, if it is one of ours and valid.
+    pub fn topic_of_channel(&self, channel: &str) -> Option<Topic> {
+        let name = channel.strip_prefix(&self.prefix)?.strip_prefix(":ev:")?;
+        Topic::parse(name).ok()
+    }
+
+    pub async fn publish(&self, topic: &Topic, frame: &UnsequencedFrame) -> anyhow::Result<u64> {
+        let mut connection = self.connection.clone();
+        let seq: u64 = self
+            .publish_script
+            .key(format!("{}:seq:{topic}", self.prefix))
+            .key(format!("{}:replay:{topic}", self.prefix))
+            .arg(&frame.head)
+            .arg(&frame.tail)
+            .arg(self.replay_capacity)
+            .arg(format!("{}:ev:{topic}", self.prefix))
+            .invoke_async(&mut connection)
+            .await
+            .context("publishing an event through Redis")?;
+        Ok(seq)
+    }
+
+    /// The topic's counter and, when `with_frames`, its recent entries.
+    pub async fn recent(&self, topic: &Topic, with_frames: bool) -> anyhow::Result<RemoteTopic> {
+        let mut connection = self.connection.clone();
+        let seq_key = format!("{}:seq:{topic}", self.prefix);
+        let (seq_opt, entries): (Option<u64>, Vec<Vec<u8>>) = if with_frames {
+            redis::pipe()
+                .get(seq_key)
+                .lrange(format!("{}:replay:{topic}", self.prefix), 0, -1)
+                .query_async(&mut connection)
+                .await
+        } else {
+            redis::cmd("GET")
+                .arg(seq_key)
+                .query_async(&mut connection)
+                .await
+                .map(|seq_opt| (seq_opt, Vec::new()))
+        }
+        .context("reading a topic's recent events from Redis")?;
+        let mut frames = Vec::with_capacity(entries.len());
+        for entry in entries {
+            match parse_entry(&entry) {
+                Some(frame) => frames.push(frame),
+                None => tracing::warn!(topic = %topic, "skipping a malformed replay entry"),
+            }
+        }
+        Ok(RemoteTopic {
+            seq: seq_opt.unwrap_or(0),
+            frames,
+        })
+    }
+
+    pub async fn ping(&self) -> bool {
+        let mut connection = self.connection.clone();
+        redis::cmd("PING")
+            .query_async::<String>(&mut connection)
+            .await
+            .is_ok()
+    }
+}
+
+/// Splits an entry `"{seq} {frame}"`. Anything else (it came over the network) is `None`.
+pub fn parse_entry(bytes: &[u8]) -> Option<SequencedFrame> {
+    let space = bytes.iter().position(|b| *b == b' ')?;
+    let seq: u64 = std::str::from_utf8(&bytes[..space]).ok()?.parse().ok()?;
+    let frame = ByteString::try_from(bytes::Bytes::copy_from_slice(&bytes[space + 1..])).ok()?;
+    (seq > 0 && !frame.is_empty()).then_some((seq, frame))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_parse_only_when_well_formed() {
+        assert_eq!(parse_entry(b"7 {\"op\":\"event\"}").map(|(s, f)| (s, f.to_string())), Some((7, "{\"op\":\"event\"}".to_owned())));
+        for bad in [&b""[..], b"7", b"7 ", b"x {}", b"-1 {}", b"0 {}", b"7 \xff\xfe", b"99999999999999999999999 {}"] {
+            assert!(parse_entry(bad).is_none(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! Tenants and user accounts: creating and listing them, for the API, the CLI and the demo
+//! seed alike. Listing is always scoped by [`TenantScope`].
+
+use anyhow::Context;
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    SqlErr,
+};
+use secrecy::SecretString;
+
+use super::names::{TenantCode, Username};
+use super::{password, Role, TenantScope};
+use crate::db::entities::{tenant, user};
+use crate::error::{ApiError, ErrorCode};
+
+pub struct NewUser {
+    pub username: Username,
+    pub display_name: String,
+    pub email_opt: Option<String>,
+    pub password: SecretString,
+    pub role: Role,
+    /// Required for tenant roles, refused for the others.
+    pub tenant_id_opt: Option<i64>,
+}
+
+pub async fn create_tenant(
+    db: &impl ConnectionTrait,
+    code: &TenantCode,
+    name: &str,
+) -> Result<tenant::Model, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::new(
+            ErrorCode::ValidationFailed,
+            "tenant name must be 1 to 200 characters",
+        ));
+    }
+    tenant::ActiveModel {
+        code: Set(code.as_str().to_owned()),
+        name: Set(name.to_owned()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|err| match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::new(
+            ErrorCode::Conflict,
+            format!("a tenant with code {:?} already exists", code.as_str()),
+        ),
+        _ => err.into(),
+    })
+}
+
+pub async fn list_tenants(
+    db: &impl ConnectionTrait,
+    scope: TenantScope,
+) -> Result<Vec<tenant::Model>, ApiError> {
+    let query = tenant::Entity::find().order_by_asc(tenant::Column::Id);
+    let query = match scope {
+        TenantScope::AllTenants => query,
+        TenantScope::OneTenant(id) => query.filter(tenant::Column::Id.eq(id)),
+        TenantScope::NoTenant => return Ok(Vec::new()),
+    };
+    Ok(query.all(db).await?)
+}
+
+pub async fn find_tenant_by_code(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<tenant::Model>, ApiError> {
+    Ok(tenant::Entity::find()
+        .filter(tenant::Column::Code.eq(code))
+        .one(db)
+        .await?)
+}
+
+pub async fn create_user(db: &impl ConnectionTrait, new: NewUser) -> Result<user::Model, ApiError> {
+    let invalid = |message: String| ApiError::new(ErrorCode::ValidationFailed, message);
+    match (new.role.is_tenant_role(), new.tenant_id_opt) {
+        (true, None) => return Err(invalid(format!("role {} needs a tenant_id", new.role))),
+        (false, Some(_)) => {
+            return Err(invalid(format!("role {} cannot belong to a tenant", new.role)))
+        }
+        _ => {}
+    }
+    if let Some(tenant_id) = new.tenant_id_opt {
+        if tenant::Entity::find_by_id(tenant_id).one(db).await?.is_none() {
+            return Err(invalid(format!("tenant {tenant_id} does not exist")));
+        }
+    }
+    let display_name = new.display_name.trim().to_owned();
+    if display_name.is_empty() || display_name.chars().count() > 200 {
+        return Err(invalid("display_name must be 1 to 200 characters".to_owned()));
+    }
+    if let Some(email) = &new.email_opt {
+        if email.len() > 320 || !email.contains('@') {
+            return Err(invalid(format!("invalid email {email:?}")));
+        }
+    }
+    password::validate_new(&new.password).map_err(invalid)?;
+    let secret = new.password;
+    let password_hash = actix_web::web::block(move || password::hash(&secret))
+        .await
+        .context("password hashing did not finish")??;
+    user::ActiveModel {
+        username: Set(new.username.as_str().to_owned()),
+        display_name: Set(display_name),
+        email: Set(new.email_opt),
+        password_hash: Set(password_hash),
+        role: Set(new.role.as_str().to_owned()),
+        tenant_id: Set(new.tenant_id_opt),
+        disabled: Set(false),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|err| match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::new(
+            ErrorCode::Conflict,
+            format!("user {:?} already exists", new.username.as_str()),
+        ),
+        _ => err.into(),
+    })
+}
+
+pub async fn list_users(
+    db: &impl ConnectionTrait,
+    scope: TenantScope,
+) -> Result<Vec<user::Model>, ApiError> {
+    let query = user::Entity::find().order_by_asc(user::Column::Id);
+    let query = match scope {
+        TenantScope::AllTenants => query,
+        TenantScope::OneTenant(id) => query.filter(user::Column::TenantId.eq(id)),
+        TenantScope::NoTenant => return Ok(Vec::new()),
+    };
+    Ok(query.all(db).await?)
+}
+
+pub async fn find_user_by_username(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<user::Model>, ApiError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Username.eq(username))
+        .one(db)
+        .await?)
+}
+
+pub async fn set_password(
+    db: &impl ConnectionTrait,
+    user: user::Model,
+    new_password: SecretString,
+) -> Result<(), ApiError> {
+    password::validate_new(&new_password)
+        .map_err(|message| ApiError::new(ErrorCode::ValidationFailed, message))?;
+    let password_hash = actix_web::web::block(move || password::hash(&new_password))
+        .await
+        .context("password hashing did not finish")??;
+    let mut active: user::ActiveModel = user.into();
+    active.password_hash = Set(password_hash);
+    active.update(db).await?;
+    Ok(())
+}

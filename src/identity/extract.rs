@@ -1,0 +1,148 @@
+//! Actix extractors that authenticate and authorize, so that a handler's signature states its
+//! policy and a handler without one cannot be reached anonymously by mistake:
+//! `Principal` for any logged-in user, `Authorized<P>` for a role policy `P`.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+
+use super::sessions::SessionStore;
+use super::{Principal, Role};
+use crate::error::{ApiError, ErrorCode};
+
+/// The token of an `Authorization: Bearer <token>` header.
+pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim())
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Principal, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let sessions = req.app_data::<web::Data<SessionStore>>().cloned();
+        let token_opt = bearer_token(req).map(str::to_owned);
+        Box::pin(async move {
+            let sessions = sessions
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("session store not configured")))?;
+            let token = token_opt.ok_or_else(|| {
+                ApiError::new(ErrorCode::MissingToken, "send Authorization: Bearer <token>")
+            })?;
+            sessions.authenticate(&token).await
+        })
+    }
+}
+
+/// A rule on roles, named for what it allows.
+pub trait Policy {
+    fn allows(role: Role) -> bool;
+}
+
+/// Bureau staff of any kind.
+pub struct BureauStaff;
+impl Policy for BureauStaff {
+    fn allows(role: Role) -> bool {
+        role.is_bureau()
+    }
+}
+
+/// Those who may post announcements: bureau admins and managers.
+pub struct AnnouncementPublishers;
+impl Policy for AnnouncementPublishers {
+    fn allows(role: Role) -> bool {
+        matches!(role, Role::BureauAdmin | Role::BureauManager)
+    }
+}
+
+/// Those who manage accounts: bureau admins for everyone, tenant admins for their tenant.
+pub struct AccountAdmins;
+impl Policy for AccountAdmins {
+    fn allows(role: Role) -> bool {
+        matches!(role, Role::BureauAdmin | Role::TenantAdmin)
+    }
+}
+
+/// Bureau admins only.
+pub struct BureauAdmins;
+impl Policy for BureauAdmins {
+    fn allows(role: Role) -> bool {
+        role == Role::BureauAdmin
+    }
+}
+
+/// A caller whose role passes policy `P`; otherwise the request fails with `forbidden`.
+pub struct Authorized<P: Policy> {
+    pub principal: Principal,
+    policy: PhantomData<P>,
+}
+
+impl<P: Policy + 'static> FromRequest for Authorized<P> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Authorized<P>, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let principal = Principal::from_request(req, payload);
+        Box::pin(async move {
+            let principal = principal.await?;
+            if !P::allows(principal.role) {
+                return Err(ApiError::forbidden());
+            }
+            Ok(Authorized {
+                principal,
+                policy: PhantomData,
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn bearer_tokens_are_read_from_the_authorization_header() {
+        let table = [
+            (Some("Bearer abc"), Some("abc")),
+            (Some("bearer  abc "), Some("abc")),
+            (Some("Basic abc"), None),
+            (Some("Bearer "), None),
+            (Some("Bearer"), None),
+            (None, None),
+        ];
+        for (header_value, expected) in table {
+            let mut request = TestRequest::default();
+            if let Some(value) = header_value {
+                request = request.insert_header((header::AUTHORIZATION, value));
+            }
+            let req = request.to_http_request();
+            assert_eq!(bearer_token(&req), expected, "{header_value:?}");
+        }
+    }
+
+    #[test]
+    fn policies() {
+        use Role::*;
+        let table: [(Role, bool, bool, bool, bool); 6] = [
+            // role, staff, publisher, account admin, bureau admin
+            (BureauAdmin, true, true, true, true),
+            (BureauManager, true, true, false, false),
+            (BureauOperator, true, false, false, false),
+            (TenantAdmin, false, false, true, false),
+            (TenantMember, false, false, false, false),
+            (Supplier, false, false, false, false),
+        ];
+        for (role, staff, publisher, account_admin, bureau_admin) in table {
+            assert_eq!(BureauStaff::allows(role), staff, "{role}");
+            assert_eq!(AnnouncementPublishers::allows(role), publisher, "{role}");
+            assert_eq!(AccountAdmins::allows(role), account_admin, "{role}");
+            assert_eq!(BureauAdmins::allows(role), bureau_admin, "{role}");
+        }
+    }
+}

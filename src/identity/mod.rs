@@ -1,0 +1,23 @@
+//! Identity and tenancy: who is calling, and what they may see.
+//!
+//! # Layout
+//! - [`role`] and [`names`]: the parsed domain types (roles, usernames, tenant codes).
+//! - [`password`] and [`token`]: argon2 hashing, random bearer tokens stored as SHA-256.
+//! - [`throttle`]: the failed-login limiter, pure and clock-injected.
+//! - [`sessions`]: login, logout, token and WebSocket-ticket checks against the database.
+//! - [`principal`]: the authenticated caller and the tenant scope every query applies.
+//! - [`extract`]: actix extractors, so that a handler states its policy in its signature.
+//! - [`directory`]: tenants and users (create, list), shared by the API and the CLI.
+
+pub mod directory;
+pub mod extract;
+pub mod names;
+pub mod password;
+pub mod principal;
+pub mod role;
+pub mod sessions;
+pub mod throttle;
+pub mod token;
+
+pub use principal::{Principal, TenantScope};
+pub use role::Role;

@@ -1,0 +1,212 @@
+//! Logins and what they grant: bearer tokens (hashed, expiring, revocable) and single-use
+//! WebSocket tickets. Every check of a credential goes through [`SessionStore`].
+
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
+};
+use secrecy::SecretString;
+
+use super::throttle::{FailureWindow, LoginThrottle};
+use super::{password, token, Principal, Role};
+use crate::db::entities::{session, user, ws_ticket};
+use crate::error::{ApiError, ErrorCode};
+use crate::settings::AuthSettings;
+
+pub struct SessionStore {
+    db: DatabaseConnection,
+    token_ttl: Duration,
+    ws_ticket_ttl: Duration,
+    throttle: LoginThrottle,
+}
+
+/// What a successful login returns.
+pub struct Login {
+    pub token: String,
+    pub expires_at: chrono::DateTime<Utc>,
+    pub principal: Principal,
+}
+
+impl SessionStore {
+    pub fn new(db: DatabaseConnection, settings: &AuthSettings) -> Self {
+        SessionStore {
+            db,
+            token_ttl: settings.token_ttl(),
+            ws_ticket_ttl: settings.ws_ticket_ttl(),
+            throttle: LoginThrottle {
+                per_user: FailureWindow::new(
+                    settings.max_failed_logins_per_user,
+                    settings.failed_login_window(),
+                ),
+                per_address: FailureWindow::new(
+                    settings.max_failed_logins_per_address,
+                    settings.failed_login_window(),
+                ),
+            },
+        }
+    }
+
+    /// Checks the password and opens a session. Wrong username, wrong password and a
+    /// disabled account all answer `invalid_credentials`, after the same amount of work.
+    #[tracing::instrument(skip(self, password), fields(username = %username))]
+    pub async fn login(
+        &self,
+        username: &str,
+        password: SecretString,
+        client_addr_opt: Option<IpAddr>,
+    ) -> Result<Login, ApiError> {
+        let address = client_addr_opt.map(|a| a.to_string()).unwrap_or_default();
+        if let Err(wait) = self.throttle.check(username, &address, Instant::now()) {
+            tracing::warn!(%address, "login throttled");
+            let mut error = ApiError::new(
+                ErrorCode::TooManyLoginAttempts,
+                "too many failed logins; try again later",
+            );
+            error.retry_after_secs_opt = Some(wait.as_secs().max(1));
+            return Err(error);
+        }
+
+        let user_opt = user::Entity::find()
+            .filter(user::Column::Username.eq(username))
+            .one(&self.db)
+            .await?;
+        let stored_hash = user_opt
+            .as_ref()
+            .map(|u| u.password_hash.clone())
+            .unwrap_or_else(|| password::decoy_hash().to_owned());
+        let matches = actix_web::web::block(move || password::verify(&password, &stored_hash))
+            .await
+            .context("password check did not finish")?;
+
+        let user = match user_opt {
+            Some(user) if matches && !user.disabled => user,
+            _ => {
+                self.throttle.record_failure(username, &address, Instant::now());
+                return Err(ApiError::new(
+                    ErrorCode::InvalidCredentials,
+                    "wrong username or password",
+                ));
+            }
+        };
+        self.throttle.record_success(username);
+
+        let token = token::random_token();
+        let now = Utc::now();
+        let expires_at = now + chrono::Duration::from_std(self.token_ttl).context("token ttl")?;
+        let session = session::ActiveModel {
+            token_hash: Set(token::token_hash(&token)),
+            user_id: Set(user.id),
+            client_addr: Set(client_addr_opt.map(|a| a.to_string())),
+            created_at: Set(now),
+            expires_at: Set(expires_at),
+            revoked_at: Set(None),
+            ..Default::default()
+        }
+        .insert(&self.db)
+        .await?;
+        tracing::info!(user_id = user.id, session_id = session.id, "user logged in");
+        Ok(Login {
+            token,
+            expires_at,
+            principal: principal_of(&user, session.id)?,
+        })
+    }
+
+    /// The caller behind a bearer token, if the token is live.
+    pub async fn authenticate(&self, bearer: &str) -> Result<Principal, ApiError> {
+        let found = session::Entity::find()
+            .filter(session::Column::TokenHash.eq(token::token_hash(bearer)))
+            .find_also_related(user::Entity)
+            .one(&self.db)
+            .await?;
+        match found {
+            Some((session, Some(user))) => live_principal(&session, &user),
+            _ => Err(invalid_token()),
+        }
+    }
+
+    pub async fn logout(&self, principal: &Principal) -> Result<(), ApiError> {
+        session::ActiveModel {
+            id: Set(principal.session_id),
+            revoked_at: Set(Some(Utc::now())),
+            ..Default::default()
+        }
+        .update(&self.db)
+        .await?;
+        ws_ticket::Entity::delete_many()
+            .filter(ws_ticket::Column::SessionId.eq(principal.session_id))
+            .exec(&self.db)
+            .await?;
+        tracing::info!(user_id = principal.user_id, session_id = principal.session_id, "user logged out");
+        Ok(())
+    }
+
+    /// A ticket that opens one WebSocket as `principal` within the ticket TTL.
+    pub async fn issue_ws_ticket(&self, principal: &Principal) -> Result<String, ApiError> {
+        let now = Utc::now();
+        ws_ticket::Entity::delete_many()
+            .filter(ws_ticket::Column::ExpiresAt.lt(now))
+            .exec(&self.db)
+            .await?;
+        let ticket = token::random_token();
+        ws_ticket::ActiveModel {
+            ticket_hash: Set(token::token_hash(&ticket)),
+            session_id: Set(principal.session_id),
+            expires_at: Set(now + chrono::Duration::from_std(self.ws_ticket_ttl).context("ticket ttl")?),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(ticket)
+    }
+
+    /// Spends a ticket: it works once, before it expires, while its session is live.
+    pub async fn redeem_ws_ticket(&self, ticket: &str) -> Result<Principal, ApiError> {
+        let invalid = || ApiError::new(ErrorCode::InvalidWsTicket, "unknown, used or expired ticket");
+        let hash = token::token_hash(ticket);
+        let Some(found) = ws_ticket::Entity::find_by_id(hash.clone()).one(&self.db).await? else {
+            return Err(invalid());
+        };
+        // Whoever deletes the row spends the ticket; a concurrent second redeem deletes nothing.
+        let deleted = ws_ticket::Entity::delete_by_id(hash).exec(&self.db).await?;
+        if deleted.rows_affected != 1 || found.expires_at <= Utc::now() {
+            return Err(invalid());
+        }
+        let Some((session, Some(user))) = session::Entity::find_by_id(found.session_id)
+            .find_also_related(user::Entity)
+            .one(&self.db)
+            .await?
+        else {
+            return Err(invalid());
+        };
+        live_principal(&session, &user).map_err(|_| invalid())
+    }
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::new(ErrorCode::InvalidToken, "the token is unknown, expired or revoked")
+}
+
+fn live_principal(session: &session::Model, user: &user::Model) -> Result<Principal, ApiError> {
+    if session.revoked_at.is_some() || session.expires_at <= Utc::now() || user.disabled {
+        return Err(invalid_token());
+    }
+    principal_of(user, session.id)
+}
+
+fn principal_of(user: &user::Model, session_id: i64) -> Result<Principal, ApiError> {
+    let role = Role::parse(&user.role).ok_or_else(|| {
+        ApiError::internal(anyhow::anyhow!("user {} has unknown role {:?}", user.id, user.role))
+    })?;
+    Ok(Principal {
+        user_id: user.id,
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        role,
+        tenant_id_opt: user.tenant_id,
+        session_id,
+    })
+}

@@ -1,0 +1,30 @@
+//! yunguan (云管): a unified cloud management platform, built as an actor-based real-time
+//! control plane. This crate is the server: HTTP API, WebSockets, the event hub, identity
+//! and persistence. The actors and their pure state machines live in `yunguan-actors`, the
+//! schema in `yunguan-migrations`.
+//!
+//! # Layout
+//! - [`startup`]: builds the [`startup::Application`] (database, Redis, actors, HTTP server).
+//! - [`settings`]: the typed settings tree. [`telemetry`]: logging. [`metrics`]: Prometheus.
+//! - [`error`]: the catalogue of API error codes.
+//! - [`db`]: connection, migrations and sea-orm entities.
+//! - [`identity`]: users, tenants, roles, sessions, and the extractors that enforce them.
+//! - [`hub`]: topics, sequence numbers, replay, fan-out, and the Redis bus between nodes.
+//! - [`ws`]: the WebSocket protocol and one task per connection.
+//! - [`announcements`]: the first event source: stored notices pushed live.
+//! - [`routes`]: HTTP handlers, wire types and the OpenAPI document.
+//! - [`cli`] and [`demo`]: the command line and the demo seed.
+
+pub mod announcements;
+pub mod cli;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod hub;
+pub mod identity;
+pub mod metrics;
+pub mod routes;
+pub mod settings;
+pub mod startup;
+pub mod telemetry;
+pub mod ws;

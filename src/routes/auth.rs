@@ -1,0 +1,98 @@
+//! `/auth`: login, logout and who am I.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::identity::sessions::SessionStore;
+use crate::identity::{Principal, Role};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/login", web::post().to(login))
+        .route("/auth/logout", web::post().to(logout))
+        .route("/auth/me", web::get().to(me));
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: CurrentUser,
+}
+
+/// The caller, as `/auth/me` and login show it.
+#[derive(Serialize, ToSchema)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub tenant_id: Option<i64>,
+}
+
+impl From<&Principal> for CurrentUser {
+    fn from(principal: &Principal) -> Self {
+        CurrentUser {
+            id: principal.user_id,
+            username: principal.username.clone(),
+            display_name: principal.display_name.clone(),
+            role: principal.role,
+            tenant_id: principal.tenant_id_opt,
+        }
+    }
+}
+
+/// Log in with a username and password.
+#[utoipa::path(
+    post, path = "/api/v1/auth/login", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 401, description = "`invalid_credentials`", body = ErrorBody),
+        (status = 429, description = "`too_many_login_attempts`; see Retry-After", body = ErrorBody),
+    )
+)]
+pub async fn login(
+    req: HttpRequest,
+    sessions: web::Data<SessionStore>,
+    body: web::Json<LoginRequest>,
+) -> Result<web::Json<LoginResponse>, ApiError> {
+    let LoginRequest { username, password } = body.into_inner();
+    let client_addr_opt = req.peer_addr().map(|addr| addr.ip());
+    let login = sessions.login(&username, password, client_addr_opt).await?;
+    Ok(web::Json(LoginResponse {
+        token: login.token,
+        expires_at: login.expires_at,
+        user: CurrentUser::from(&login.principal),
+    }))
+}
+
+/// Revoke the current token.
+#[utoipa::path(
+    post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody))
+)]
+pub async fn logout(principal: Principal, sessions: web::Data<SessionStore>) -> Result<HttpResponse, ApiError> {
+    sessions.logout(&principal).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The authenticated caller.
+#[utoipa::path(
+    get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, body = CurrentUser), (status = 401, body = ErrorBody))
+)]
+pub async fn me(principal: Principal) -> web::Json<CurrentUser> {
+    web::Json(CurrentUser::from(&principal))
+}

@@ -1,0 +1,185 @@
+//! `/tenants` and `/users`: the directory, scoped by the caller's tenant.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::entities::{tenant, user};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::identity::directory::{self, NewUser};
+use crate::identity::extract::{AccountAdmins, Authorized, BureauAdmins};
+use crate::identity::names::{TenantCode, Username};
+use crate::identity::{Principal, Role};
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/tenants")
+            .route(web::get().to(list_tenants))
+            .route(web::post().to(create_tenant)),
+    )
+    .service(
+        web::resource("/users")
+            .route(web::get().to(list_users))
+            .route(web::post().to(create_user)),
+    );
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TenantView {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<tenant::Model> for TenantView {
+    fn from(model: tenant::Model) -> Self {
+        TenantView {
+            id: model.id,
+            code: model.code,
+            name: model.name,
+            created_at: model.created_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: String,
+    pub tenant_id: Option<i64>,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<user::Model> for UserView {
+    fn from(model: user::Model) -> Self {
+        UserView {
+            id: model.id,
+            username: model.username,
+            display_name: model.display_name,
+            email: model.email,
+            role: model.role,
+            tenant_id: model.tenant_id,
+            disabled: model.disabled,
+            created_at: model.created_at,
+        }
+    }
+}
+
+/// Tenants the caller may see: all for bureau staff, their own for tenant users.
+#[utoipa::path(
+    get, path = "/api/v1/tenants", tag = "directory", security(("bearer" = [])),
+    responses((status = 200, body = [TenantView]), (status = 401, body = ErrorBody))
+)]
+pub async fn list_tenants(principal: Principal, state: web::Data<AppState>) -> Result<web::Json<Vec<TenantView>>, ApiError> {
+    let tenants = directory::list_tenants(&state.db, principal.scope()).await?;
+    Ok(web::Json(tenants.into_iter().map(TenantView::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTenant {
+    /// Short stable name, e.g. `edu`.
+    pub code: String,
+    /// Display name, e.g. 教育局.
+    pub name: String,
+}
+
+/// Create a tenant (bureau admins).
+#[utoipa::path(
+    post, path = "/api/v1/tenants", tag = "directory", security(("bearer" = [])),
+    request_body = NewTenant,
+    responses(
+        (status = 201, body = TenantView),
+        (status = 403, body = ErrorBody),
+        (status = 409, description = "`conflict`: the code is taken", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+pub async fn create_tenant(
+    _caller: Authorized<BureauAdmins>,
+    state: web::Data<AppState>,
+    body: web::Json<NewTenant>,
+) -> Result<HttpResponse, ApiError> {
+    let code = TenantCode::parse(&body.code).map_err(|m| ApiError::new(ErrorCode::ValidationFailed, m))?;
+    let created = directory::create_tenant(&state.db, &code, &body.name).await?;
+    Ok(HttpResponse::Created().json(TenantView::from(created)))
+}
+
+/// Users the caller administers: all for bureau admins, their tenant's for tenant admins.
+#[utoipa::path(
+    get, path = "/api/v1/users", tag = "directory", security(("bearer" = [])),
+    responses((status = 200, body = [UserView]), (status = 403, body = ErrorBody))
+)]
+pub async fn list_users(
+    caller: Authorized<AccountAdmins>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<UserView>>, ApiError> {
+    let users = directory::list_users(&state.db, caller.principal.scope()).await?;
+    Ok(web::Json(users.into_iter().map(UserView::from).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserRequest {
+    pub username: String,
+    pub display_name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+    pub role: Role,
+    /// Required for tenant roles; tenant admins may only name their own tenant.
+    #[serde(default)]
+    pub tenant_id: Option<i64>,
+}
+
+/// Create a user. Bureau admins create any role; tenant admins create tenant users in their
+/// own tenant.
+#[utoipa::path(
+    post, path = "/api/v1/users", tag = "directory", security(("bearer" = [])),
+    request_body = NewUserRequest,
+    responses(
+        (status = 201, body = UserView),
+        (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+pub async fn create_user(
+    caller: Authorized<AccountAdmins>,
+    state: web::Data<AppState>,
+    body: web::Json<NewUserRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.into_inner();
+    let principal = &caller.principal;
+    if principal.role == Role::TenantAdmin
+        && (!request.role.is_tenant_role() || request.tenant_id != principal.tenant_id_opt)
+    {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "tenant admins create tenant users in their own tenant only",
+        ));
+    }
+    let username = Username::parse(&request.username).map_err(|m| ApiError::new(ErrorCode::ValidationFailed, m))?;
+    let created = directory::create_user(
+        &state.db,
+        NewUser {
+            username,
+            display_name: request.display_name,
+            email_opt: request.email,
+            password: request.password,
+            role: request.role,
+            tenant_id_opt: request.tenant_id,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(UserView::from(created)))
+}

@@ -1,0 +1,122 @@
+//! The HTTP API under `/api/v1`, the operational endpoints and the web assets.
+//!
+//! Each file owns one resource: it exports `configure` and lists its OpenAPI paths in
+//! [`ApiDoc`]. Wire types live here, converted from the domain types. Authentication and
+//! role policy are extractor arguments (`Principal`, `Authorized<P>`), never handler code.
+
+pub mod announcements;
+pub mod auth;
+pub mod directory;
+pub mod ops;
+pub mod web_assets;
+pub mod ws;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{web, HttpRequest, ResponseError};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::error::{ApiError, ErrorBody, ErrorCode};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "yunguan API", description = "Unified cloud management platform: identity, tenants, announcements and the live event hub."),
+    paths(
+        auth::login,
+        auth::logout,
+        auth::me,
+        ws::issue_ticket,
+        ws::upgrade,
+        announcements::create,
+        announcements::list,
+        directory::list_tenants,
+        directory::create_tenant,
+        directory::list_users,
+        directory::create_user,
+        ops::healthz,
+        ops::readyz,
+        ops::metrics,
+        ops::actors,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1")
+            .configure(auth::configure)
+            .configure(ws::configure)
+            .configure(announcements::configure)
+            .configure(directory::configure)
+            .configure(ops::configure_api)
+            .route("/openapi.json", web::get().to(openapi_json))
+            .default_service(web::to(api_not_found)),
+    )
+    .configure(ops::configure_root)
+    .configure(web_assets::configure);
+}
+
+async fn openapi_json() -> web::Json<utoipa::openapi::OpenApi> {
+    web::Json(ApiDoc::openapi())
+}
+
+async fn api_not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::new(ErrorCode::NotFound, format!("no API endpoint {} {}", req.method(), req.path())))
+}
+
+/// Page size bounds shared by list endpoints.
+pub fn page_limit(limit_opt: Option<u64>) -> Result<u64, ApiError> {
+    match limit_opt {
+        None => Ok(50),
+        Some(limit) if (1..=200).contains(&limit) => Ok(limit),
+        Some(_) => Err(ApiError::new(ErrorCode::BadRequest, "limit must be between 1 and 200")),
+    }
+}
+
+/// Replaces actix's empty 404 and 405 answers (a path or method no route matches) with
+/// catalogue errors; JSON errors from handlers pass through untouched.
+pub fn error_pages<B: MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new()
+        .handler(StatusCode::NOT_FOUND, catalogue_error)
+        .handler(StatusCode::METHOD_NOT_ALLOWED, catalogue_error)
+}
+
+fn catalogue_error<B: MessageBody + 'static>(
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+    }
+    let (req, original) = response.into_parts();
+    let error = if original.status() == StatusCode::METHOD_NOT_ALLOWED {
+        ApiError::new(
+            ErrorCode::MethodNotAllowed,
+            format!("{} is not allowed on {}", req.method(), req.path()),
+        )
+    } else {
+        ApiError::new(ErrorCode::NotFound, format!("nothing at {}", req.path()))
+    };
+    let replaced = ServiceResponse::new(req, error.error_response());
+    Ok(ErrorHandlerResponse::Response(replaced.map_into_right_body()))
+}

@@ -1,0 +1,111 @@
+//! Operational endpoints: liveness, readiness, Prometheus metrics, and the supervised actors.
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::identity::extract::{Authorized, BureauAdmins};
+use crate::startup::AppState;
+
+pub fn configure_root(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics));
+}
+
+pub fn configure_api(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/actors", web::get().to(actors));
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200, body = Health)))]
+pub async fn healthz() -> web::Json<Health> {
+    web::Json(Health { status: "ok" })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Readiness {
+    pub status: &'static str,
+    pub database: bool,
+    /// Absent when no Redis is configured.
+    pub redis: Option<bool>,
+}
+
+/// The database (and Redis, when configured) answer.
+#[utoipa::path(
+    get, path = "/readyz", tag = "ops",
+    responses((status = 200, body = Readiness), (status = 503, body = Readiness))
+)]
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let database = crate::db::ping(&state.db).await;
+    let redis = match state.hub.redis_bus() {
+        Some(bus) => Some(bus.ping().await),
+        None => None,
+    };
+    let ready = database && redis.unwrap_or(true);
+    let body = Readiness {
+        status: if ready { "ready" } else { "unavailable" },
+        database,
+        redis,
+    };
+    if ready {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+/// Prometheus text exposition.
+#[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, content_type = "text/plain")))]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render(&state.actors))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ActorView {
+    pub name: String,
+    pub running: bool,
+    pub restarts: u64,
+    pub panics: u64,
+    pub last_failure: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ControlPlane {
+    pub actors: Vec<ActorView>,
+    pub topics: usize,
+    pub subscriptions: usize,
+}
+
+/// Supervised actors and hub counts (bureau admins).
+#[utoipa::path(
+    get, path = "/api/v1/admin/actors", tag = "ops", security(("bearer" = [])),
+    responses((status = 200, body = ControlPlane), (status = 403, body = ErrorBody))
+)]
+pub async fn actors(_caller: Authorized<BureauAdmins>, state: web::Data<AppState>) -> Result<web::Json<ControlPlane>, ApiError> {
+    let stats = state.hub.stats();
+    Ok(web::Json(ControlPlane {
+        actors: state
+            .actors
+            .snapshots()
+            .into_iter()
+            .map(|actor| ActorView {
+                name: actor.name,
+                running: actor.running,
+                restarts: actor.restarts,
+                panics: actor.panics,
+                last_failure: actor.last_failure_opt,
+            })
+            .collect(),
+        topics: stats.topics,
+        subscriptions: stats.subscriptions,
+    }))
+}

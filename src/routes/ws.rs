@@ -1,0 +1,91 @@
+//! `/ws/ticket` and the WebSocket upgrade `/ws`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::identity::extract::bearer_token;
+use crate::identity::sessions::SessionStore;
+use crate::identity::Principal;
+use crate::startup::AppState;
+use crate::ws::session::{self, SessionContext};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/ws/ticket", web::post().to(issue_ticket))
+        .route("/ws", web::get().to(upgrade));
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TicketResponse {
+    /// Pass as `GET /api/v1/ws?ticket=...` within `expires_in_secs`; it works once.
+    pub ticket: String,
+    pub expires_in_secs: u64,
+}
+
+/// A single-use ticket for opening a WebSocket from a browser.
+#[utoipa::path(
+    post, path = "/api/v1/ws/ticket", tag = "events", security(("bearer" = [])),
+    responses((status = 200, body = TicketResponse), (status = 401, body = ErrorBody))
+)]
+pub async fn issue_ticket(
+    principal: Principal,
+    sessions: web::Data<SessionStore>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<TicketResponse>, ApiError> {
+    let ticket = sessions.issue_ws_ticket(&principal).await?;
+    Ok(web::Json(TicketResponse {
+        ticket,
+        expires_in_secs: state.ws_ticket_ttl_secs,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct UpgradeQuery {
+    /// A ticket from `POST /api/v1/ws/ticket`; or send `Authorization: Bearer`.
+    pub ticket: Option<String>,
+}
+
+/// Open the event WebSocket (protocol in docs/websocket.md).
+#[utoipa::path(
+    get, path = "/api/v1/ws", tag = "events", params(UpgradeQuery),
+    responses(
+        (status = 101, description = "switching protocols"),
+        (status = 401, description = "`missing_token`, `invalid_token` or `invalid_ws_ticket`", body = ErrorBody),
+    )
+)]
+pub async fn upgrade(
+    req: HttpRequest,
+    body: web::Payload,
+    query: web::Query<UpgradeQuery>,
+    sessions: web::Data<SessionStore>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = match (&query.ticket, bearer_token(&req)) {
+        (Some(ticket), _) => sessions.redeem_ws_ticket(ticket).await?,
+        (None, Some(token)) => sessions.authenticate(token).await?,
+        (None, None) => {
+            return Err(ApiError::new(
+                ErrorCode::MissingToken,
+                "pass ?ticket= from POST /api/v1/ws/ticket, or Authorization: Bearer",
+            ))
+        }
+    };
+    let (response, socket, messages) = actix_ws::handle(&req, body)
+        .map_err(|err| ApiError::new(ErrorCode::BadRequest, format!("not a WebSocket upgrade: {err}")))?;
+    let messages = messages
+        .max_frame_size(state.websocket.max_message_bytes)
+        .aggregate_continuations()
+        .max_continuation_size(state.websocket.max_message_bytes);
+    let context = SessionContext {
+        hub: state.hub.clone(),
+        metrics: state.metrics.clone(),
+        principal,
+        heartbeat_interval: state.websocket.heartbeat_interval(),
+        idle_timeout: state.websocket.idle_timeout(),
+        max_subscriptions: state.websocket.max_subscriptions,
+        shutdown: state.shutdown.clone(),
+    };
+    actix_web::rt::spawn(session::run(context, socket, messages));
+    Ok(response)
+}

@@ -1,0 +1,227 @@
+//! The typed settings tree: built-in defaults, then an optional TOML file, then
+//! `YUNGUAN_<SECTION>__<KEY>` environment variables, then command-line flags.
+//!
+//! It owns the defaults and the layering; each component reads only its own section.
+//! Secrets (database and Redis URLs carry passwords) are wrapped so they never print.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub auth: AuthSettings,
+    pub hub: HubSettings,
+    pub websocket: WebSocketSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    /// Address to bind; port 0 picks a free port (tests).
+    pub listen: SocketAddr,
+    /// Where the embedded default keeps its SQLite file.
+    pub data_dir: PathBuf,
+    /// How long in-flight requests get to finish after SIGTERM.
+    pub shutdown_grace_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// `postgres://...` or `sqlite://...`; absent means SQLite under `server.data_dir`.
+    pub url: Option<SecretString>,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RedisSettings {
+    /// Present: events travel through Redis pub/sub between nodes. Absent: in-process bus.
+    pub url: Option<SecretString>,
+    /// Prefix of every key and channel, so that several deployments can share one Redis.
+    pub key_prefix: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    pub token_ttl_secs: u64,
+    pub ws_ticket_ttl_secs: u64,
+    /// Failed logins allowed per username within the window before it is throttled.
+    pub max_failed_logins_per_user: u32,
+    /// Failed logins allowed per client address within the window.
+    pub max_failed_logins_per_address: u32,
+    pub failed_login_window_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HubSettings {
+    /// Events kept per topic for clients resuming with `since`.
+    pub replay_capacity: usize,
+    /// Frames queued per connection before it is told to resync.
+    pub connection_queue_capacity: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebSocketSettings {
+    pub heartbeat_interval_secs: u64,
+    /// A connection that sends nothing (not even a pong) for this long is closed.
+    pub idle_timeout_secs: u64,
+    pub max_subscriptions: usize,
+    pub max_message_bytes: usize,
+}
+
+/// Values given on the command line; they override everything else.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config_file_opt: Option<PathBuf>,
+    pub listen_opt: Option<SocketAddr>,
+    pub data_dir_opt: Option<PathBuf>,
+    pub database_url_opt: Option<String>,
+    pub redis_url_opt: Option<String>,
+}
+
+const DEFAULTS: &str = r#"
+[server]
+listen = "127.0.0.1:8080"
+data_dir = "./data"
+shutdown_grace_secs = 10
+
+[database]
+max_connections = 10
+
+[redis]
+key_prefix = "yunguan"
+
+[auth]
+token_ttl_secs = 43200
+ws_ticket_ttl_secs = 30
+max_failed_logins_per_user = 5
+max_failed_logins_per_address = 20
+failed_login_window_secs = 900
+
+[hub]
+replay_capacity = 512
+connection_queue_capacity = 256
+
+[websocket]
+heartbeat_interval_secs = 15
+idle_timeout_secs = 45
+max_subscriptions = 64
+max_message_bytes = 65536
+"#;
+
+impl Settings {
+    /// Builds the tree from the defaults, `config_file_opt` (or `./yunguan.toml` if it exists),
+    /// the environment and `overrides`.
+    pub fn load(overrides: &Overrides) -> anyhow::Result<Settings> {
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
+        match &overrides.config_file_opt {
+            Some(path) => {
+                builder = builder.add_source(config::File::from(path.as_path()).required(true))
+            }
+            None => {
+                builder =
+                    builder.add_source(config::File::from(Path::new("yunguan.toml")).required(false))
+            }
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix("YUNGUAN")
+                .prefix_separator("_")
+                .separator("__"),
+        );
+        if let Some(listen) = overrides.listen_opt {
+            builder = builder.set_override("server.listen", listen.to_string())?;
+        }
+        if let Some(dir) = &overrides.data_dir_opt {
+            builder = builder.set_override("server.data_dir", dir.display().to_string())?;
+        }
+        if let Some(url) = &overrides.database_url_opt {
+            builder = builder.set_override("database.url", url.as_str())?;
+        }
+        if let Some(url) = &overrides.redis_url_opt {
+            builder = builder.set_override("redis.url", url.as_str())?;
+        }
+        builder
+            .build()
+            .context("reading settings")?
+            .try_deserialize()
+            .context("invalid settings")
+    }
+
+    /// The database to use: the configured URL, or the embedded SQLite file.
+    pub fn database_url(&self) -> SecretString {
+        match &self.database.url {
+            Some(url) if !url.expose_secret().is_empty() => url.clone(),
+            _ => {
+                let file = self.server.data_dir.join("yunguan.db");
+                SecretString::from(format!("sqlite://{}?mode=rwc", file.display()))
+            }
+        }
+    }
+
+    pub fn redis_url(&self) -> Option<&SecretString> {
+        self.redis.url.as_ref().filter(|url| !url.expose_secret().is_empty())
+    }
+}
+
+impl AuthSettings {
+    pub fn token_ttl(&self) -> Duration {
+        Duration::from_secs(self.token_ttl_secs)
+    }
+
+    pub fn ws_ticket_ttl(&self) -> Duration {
+        Duration::from_secs(self.ws_ticket_ttl_secs)
+    }
+
+    pub fn failed_login_window(&self) -> Duration {
+        Duration::from_secs(self.failed_login_window_secs)
+    }
+}
+
+impl WebSocketSettings {
+    pub fn heartbeat_interval(&self) -> Duration {
+        Duration::from_secs(self.heartbeat_interval_secs)
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_defaults_and_the_embedded_database_lives_in_the_data_dir() {
+        let settings = Settings::load(&Overrides {
+            listen_opt: Some("127.0.0.1:0".parse().unwrap()),
+            data_dir_opt: Some(PathBuf::from("/tmp/yg")),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(settings.server.listen.port(), 0);
+        assert_eq!(
+            settings.database_url().expose_secret(),
+            "sqlite:///tmp/yg/yunguan.db?mode=rwc"
+        );
+        assert!(settings.redis_url().is_none());
+        assert_eq!(settings.hub.replay_capacity, 512);
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let settings = Settings::load(&Overrides {
+            database_url_opt: Some("postgres://u:hunter2@db/yunguan".into()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+}

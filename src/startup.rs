@@ -1,0 +1,177 @@
+//! Building and running the application: the same [`Application`] serves production, the demo
+//! and every integration test (on port 0).
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use tokio::sync::watch;
+use yunguan_actors::supervision::{ActorRegistry, Backoff, Supervisor};
+
+use crate::error::{json_error_handler, path_error_handler, query_error_handler};
+use crate::hub::redis_bridge::{BridgeSnapshot, RedisBridge};
+use crate::hub::redis_bus::RedisBus;
+use crate::hub::Hub;
+use crate::identity::sessions::SessionStore;
+use crate::metrics::{self, Metrics};
+use crate::routes;
+use crate::settings::{Settings, WebSocketSettings};
+
+/// Shared by every handler.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub hub: Hub,
+    pub metrics: Arc<Metrics>,
+    pub actors: ActorRegistry,
+    pub websocket: WebSocketSettings,
+    pub ws_ticket_ttl_secs: u64,
+    /// Turns true when the server begins to shut down; open sockets close on it.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+    shutdown_tx: watch::Sender<bool>,
+    shutdown_grace_secs: u64,
+}
+
+/// A handle that stops a running application gracefully (tests, signals).
+#[derive(Clone)]
+pub struct StopHandle {
+    server: ServerHandle,
+    shutdown_tx: watch::Sender<bool>,
+}
+
+impl StopHandle {
+    /// Closes every WebSocket with "going away", stops accepting, finishes in-flight requests.
+    pub async fn stop(&self) {
+        self.shutdown_tx.send_replace(true);
+        self.server.stop(true).await;
+    }
+}
+
+impl Application {
+    /// Connects to the database (running migrations) and Redis, starts the supervised actors
+    /// and binds the listener. Must run inside an actix system.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let db = crate::db::connect_and_migrate(&settings.database_url(), settings.database.max_connections).await?;
+        Application::build_with_db(settings, db).await
+    }
+
+    pub async fn build_with_db(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Application> {
+        let metrics = Arc::new(Metrics::new());
+        let actors = ActorRegistry::default();
+        let supervisor = Supervisor::new(actors.clone(), Backoff::default());
+        let hub = match settings.redis_url() {
+            None => Hub::in_process(
+                settings.hub.replay_capacity,
+                settings.hub.connection_queue_capacity,
+                metrics.clone(),
+            ),
+            Some(url) => {
+                let bus = RedisBus::connect(url, &settings.redis.key_prefix, settings.hub.replay_capacity).await?;
+                let hub = Hub::with_redis(
+                    bus.clone(),
+                    settings.hub.replay_capacity,
+                    settings.hub.connection_queue_capacity,
+                    metrics.clone(),
+                );
+                let bridge_hub = hub.clone();
+                supervisor.spawn("redis-bridge", BridgeSnapshot::default(), move |link| {
+                    RedisBridge::new(bus.clone(), bridge_hub.clone(), link)
+                });
+                hub
+            }
+        };
+
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            hub,
+            metrics: metrics.clone(),
+            actors,
+            websocket: settings.websocket.clone(),
+            ws_ticket_ttl_secs: settings.auth.ws_ticket_ttl_secs,
+            shutdown: shutdown_rx,
+        });
+        let sessions = web::Data::new(SessionStore::new(db, &settings.auth));
+        let metrics_data = web::Data::from(metrics);
+
+        let listener = TcpListener::bind(settings.server.listen)
+            .with_context(|| format!("binding {}", settings.server.listen))?;
+        let port = listener.local_addr()?.port();
+        let server_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(metrics::record_latency))
+                .wrap(routes::error_pages())
+                .app_data(server_state.clone())
+                .app_data(sessions.clone())
+                .app_data(metrics_data.clone())
+                .app_data(web::JsonConfig::default().limit(256 * 1024).error_handler(json_error_handler))
+                .app_data(web::QueryConfig::default().error_handler(query_error_handler))
+                .app_data(web::PathConfig::default().error_handler(path_error_handler))
+                .configure(routes::configure)
+        })
+        .disable_signals()
+        .shutdown_timeout(settings.server.shutdown_grace_secs)
+        .listen(listener)?
+        .run();
+
+        Ok(Application {
+            port,
+            server,
+            state,
+            shutdown_tx,
+            shutdown_grace_secs: settings.server.shutdown_grace_secs,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    pub fn stop_handle(&self) -> StopHandle {
+        StopHandle {
+            server: self.server.handle(),
+            shutdown_tx: self.shutdown_tx.clone(),
+        }
+    }
+
+    /// Serves until the server stops, or until SIGINT/SIGTERM, when it shuts down gracefully.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let stop = self.stop_handle();
+        let grace = self.shutdown_grace_secs;
+        let server = self.server;
+        let signals = async {
+            let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            Ok::<_, std::io::Error>(())
+        };
+        actix_web::rt::spawn(async move {
+            match signals.await {
+                Ok(()) => {
+                    tracing::info!(grace_secs = grace, "shutdown signal received; stopping");
+                    stop.stop().await;
+                }
+                Err(error) => tracing::error!(%error, "cannot listen for shutdown signals"),
+            }
+        });
+        server.await.context("server failed")?;
+        tracing::info!("server stopped");
+        Ok(())
+    }
+}

@@ -1,0 +1,214 @@
+//! One WebSocket connection, from upgrade to close.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
+use bytestring::ByteString;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::protocol::{self, ClientMessage, ServerMessage};
+use crate::error::ErrorCode;
+use crate::hub::topic::may_subscribe;
+use crate::hub::{ConnectionPort, Hub, Topic};
+use crate::identity::Principal;
+use crate::metrics::Metrics;
+
+/// What a connection needs besides its socket.
+pub struct SessionContext {
+    pub hub: Hub,
+    pub metrics: Arc<Metrics>,
+    pub principal: Principal,
+    pub heartbeat_interval: Duration,
+    pub idle_timeout: Duration,
+    pub max_subscriptions: usize,
+    /// Turns true when the server shuts down.
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// Why the loop ended, and what to tell the client.
+enum Ending {
+    ClientClosed,
+    Close(CloseReason),
+}
+
+struct Connection {
+    context: SessionContext,
+    socket: Session,
+    port: ConnectionPort,
+    topics: HashSet<Topic>,
+    last_heard: Instant,
+}
+
+/// Runs the connection until it closes; always unsubscribes everything at the end.
+#[tracing::instrument(skip_all, fields(user_id = context.principal.user_id))]
+pub async fn run(context: SessionContext, socket: Session, mut messages: AggregatedMessageStream) {
+    let port = context.hub.connect();
+    context.metrics.ws_connections.inc();
+    let mut connection = Connection {
+        context,
+        socket,
+        port,
+        topics: HashSet::new(),
+        last_heard: Instant::now(),
+    };
+    let ending = connection.serve(&mut messages).await;
+    let Connection { context, socket, port, topics, .. } = connection;
+    context.hub.disconnect(port.outbox.connection_id(), &topics);
+    context.metrics.ws_connections.dec();
+    if let Ending::Close(reason) = ending {
+        tracing::debug!(?reason, "closing websocket");
+        let _ = socket.close(Some(reason)).await;
+    }
+}
+
+impl Connection {
+    async fn serve(&mut self, messages: &mut AggregatedMessageStream) -> Ending {
+        let mut heartbeat = tokio::time::interval(self.context.heartbeat_interval);
+        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let lag = self.port.lag.clone();
+        let mut shutdown = self.context.shutdown.clone();
+        loop {
+            let sent = tokio::select! {
+                biased;
+                _ = shutdown.wait_for(|stop| *stop) => {
+                    return Ending::Close(CloseReason {
+                        code: CloseCode::Away,
+                        description: Some("server shutting down".to_owned()),
+                    });
+                }
+                message = messages.recv() => match message {
+                    None => return Ending::ClientClosed,
+                    Some(Err(error)) => {
+                        tracing::debug!(%error, "websocket protocol error");
+                        return Ending::Close(CloseReason {
+                            code: CloseCode::Protocol,
+                            description: Some(error.to_string()),
+                        });
+                    }
+                    Some(Ok(message)) => {
+                        self.last_heard = Instant::now();
+                        match self.on_message(message).await {
+                            Ok(()) => Ok(()),
+                            Err(ending) => return ending,
+                        }
+                    }
+                },
+                frame = self.port.frames.recv() => match frame {
+                    Some(frame) => self.socket.text(frame).await,
+                    None => Ok(()),
+                },
+                _ = lag.raised() => self.send_resyncs().await,
+                _ = heartbeat.tick() => {
+                    if self.last_heard.elapsed() > self.context.idle_timeout {
+                        return Ending::Close(CloseReason {
+                            code: CloseCode::Policy,
+                            description: Some("idle timeout".to_owned()),
+                        });
+                    }
+                    self.socket.ping(b"").await
+                }
+            };
+            if sent.is_err() {
+                return Ending::ClientClosed;
+            }
+        }
+    }
+
+    async fn on_message(&mut self, message: AggregatedMessage) -> Result<(), Ending> {
+        let sent = match message {
+            AggregatedMessage::Text(text) => self.on_text(&text).await,
+            AggregatedMessage::Binary(_) => {
+                self.send_error(ErrorCode::BadMessage, "binary frames are not supported; send JSON text", None)
+                    .await
+            }
+            AggregatedMessage::Ping(bytes) => self.socket.pong(&bytes).await,
+            AggregatedMessage::Pong(_) => Ok(()),
+            AggregatedMessage::Close(_) => return Err(Ending::ClientClosed),
+        };
+        sent.map_err(|_| Ending::ClientClosed)
+    }
+
+    async fn on_text(&mut self, text: &str) -> Result<(), actix_ws::Closed> {
+        let message = match protocol::parse(text) {
+            Ok(message) => message,
+            Err(reason) => return self.send_error(ErrorCode::BadMessage, &reason, None).await,
+        };
+        match message {
+            ClientMessage::Ping => self.socket.text(ServerMessage::Pong.to_frame()).await,
+            ClientMessage::Subscribe { topic, since } => self.subscribe(&topic, since).await,
+            ClientMessage::Unsubscribe { topic: name } => {
+                let Ok(topic) = Topic::parse(&name) else {
+                    return self.send_error(ErrorCode::InvalidTopic, "unknown topic", Some(&name)).await;
+                };
+                self.context.hub.unsubscribe(self.port.outbox.connection_id(), &topic);
+                self.topics.remove(&topic);
+                self.socket.text(ServerMessage::Unsubscribed { topic: &name }.to_frame()).await
+            }
+        }
+    }
+
+    async fn subscribe(&mut self, name: &str, since_opt: Option<u64>) -> Result<(), actix_ws::Closed> {
+        let topic = match Topic::parse(name) {
+            Ok(topic) => topic,
+            Err(reason) => return self.send_error(ErrorCode::InvalidTopic, &reason, Some(name)).await,
+        };
+        if !may_subscribe(&self.context.principal, &topic) {
+            tracing::info!(topic = %topic, role = %self.context.principal.role, "subscription refused");
+            return self
+                .send_error(ErrorCode::ForbiddenTopic, "you may not subscribe to this topic", Some(name))
+                .await;
+        }
+        if !self.topics.contains(&topic) && self.topics.len() >= self.context.max_subscriptions {
+            return self
+                .send_error(ErrorCode::TooManySubscriptions, "unsubscribe from a topic first", Some(name))
+                .await;
+        }
+        let subscribed = match self.context.hub.subscribe(&self.port.outbox, &topic, since_opt).await {
+            Ok(subscribed) => subscribed,
+            Err(error) => {
+                tracing::error!(error = ?error, topic = %topic, "subscription failed");
+                return self
+                    .send_error(ErrorCode::ServiceUnavailable, "the event bus is unavailable; retry", Some(name))
+                    .await;
+            }
+        };
+        self.topics.insert(topic);
+        let canonical = name;
+        self.socket
+            .text(ServerMessage::Subscribed { topic: canonical, seq: subscribed.seq }.to_frame())
+            .await?;
+        for frame in subscribed.missed {
+            self.socket.text(frame).await?;
+        }
+        if subscribed.resync {
+            self.socket.text(ServerMessage::Resync { topic: canonical }.to_frame()).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends what was queued before the lag, then `resync` for each lagging topic; events
+    /// queued after [`Hub::clear_lag`] follow the resync.
+    async fn send_resyncs(&mut self) -> Result<(), actix_ws::Closed> {
+        while let Ok(frame) = self.port.frames.try_recv() {
+            self.socket.text(frame).await?;
+        }
+        for topic in self.port.lag.take() {
+            if !self.topics.contains(&topic) {
+                continue;
+            }
+            self.context.hub.clear_lag(self.port.outbox.connection_id(), &topic);
+            let name = topic.to_string();
+            self.socket.text(ServerMessage::Resync { topic: &name }.to_frame()).await?;
+        }
+        Ok(())
+    }
+
+    async fn send_error(&mut self, code: ErrorCode, message: &str, topic: Option<&str>) -> Result<(), actix_ws::Closed> {
+        self.context.metrics.ws_errors.with_label_values(&[code.as_str()]).inc();
+        let frame: ByteString = ServerMessage::error(code, message, topic);
+        self.socket.text(frame).await
+    }
+}
