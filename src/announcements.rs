@@ -55,18 +55,36 @@ pub struct Posted {
     pub seq_opt: Option<u64>,
 }
 
-pub async fn post(db: &DatabaseConnection, hub: &Hub, author: &Principal, draft: Draft) -> Result<Posted, ApiError> {
+pub async fn post(
+    db: &DatabaseConnection,
+    hub: &Hub,
+    author: &Principal,
+    draft: Draft,
+) -> Result<Posted, ApiError> {
     let title = draft.title.trim().to_owned();
     let body = draft.body.trim().to_owned();
     if title.is_empty() || title.chars().count() > 200 {
-        return Err(ApiError::new(ErrorCode::ValidationFailed, "title must be 1 to 200 characters"));
+        return Err(ApiError::new(
+            ErrorCode::ValidationFailed,
+            "title must be 1 to 200 characters",
+        ));
     }
     if body.is_empty() || body.chars().count() > 20_000 {
-        return Err(ApiError::new(ErrorCode::ValidationFailed, "body must be 1 to 20000 characters"));
+        return Err(ApiError::new(
+            ErrorCode::ValidationFailed,
+            "body must be 1 to 20000 characters",
+        ));
     }
     if let Some(tenant_id) = draft.tenant_id_opt {
-        if tenant::Entity::find_by_id(tenant_id).one(db).await?.is_none() {
-            return Err(ApiError::new(ErrorCode::ValidationFailed, format!("tenant {tenant_id} does not exist")));
+        if tenant::Entity::find_by_id(tenant_id)
+            .one(db)
+            .await?
+            .is_none()
+        {
+            return Err(ApiError::new(
+                ErrorCode::ValidationFailed,
+                format!("tenant {tenant_id} does not exist"),
+            ));
         }
     }
     let stored = announcement::ActiveModel {
@@ -92,7 +110,10 @@ pub async fn post(db: &DatabaseConnection, hub: &Hub, author: &Principal, draft:
             None
         }
     };
-    Ok(Posted { announcement: view, seq_opt })
+    Ok(Posted {
+        announcement: view,
+        seq_opt,
+    })
 }
 
 /// Newest first; `before_id_opt` pages back.

@@ -15,7 +15,11 @@ use crate::settings::{Overrides, Settings};
 use crate::startup::Application;
 
 #[derive(Debug, Parser)]
-#[command(name = "yunguan", version, about = "yunguan (云管): unified cloud management platform")]
+#[command(
+    name = "yunguan",
+    version,
+    about = "yunguan (云管): unified cloud management platform"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -131,11 +135,19 @@ async fn run_tenant(settings: Settings, command: TenantCommand) -> anyhow::Resul
     match command {
         TenantCommand::Add { code, name } => {
             let code = TenantCode::parse(&code).map_err(anyhow::Error::msg)?;
-            let tenant = directory::create_tenant(&db, &code, &name).await.map_err(cli_error)?;
-            println!("created tenant {} ({}) with id {}", tenant.code, tenant.name, tenant.id);
+            let tenant = directory::create_tenant(&db, &code, &name)
+                .await
+                .map_err(cli_error)?;
+            println!(
+                "created tenant {} ({}) with id {}",
+                tenant.code, tenant.name, tenant.id
+            );
         }
         TenantCommand::List => {
-            for tenant in directory::list_tenants(&db, TenantScope::AllTenants).await.map_err(cli_error)? {
+            for tenant in directory::list_tenants(&db, TenantScope::AllTenants)
+                .await
+                .map_err(cli_error)?
+            {
                 println!("{}\t{}\t{}", tenant.id, tenant.code, tenant.name);
             }
         }
@@ -146,7 +158,13 @@ async fn run_tenant(settings: Settings, command: TenantCommand) -> anyhow::Resul
 async fn run_user(settings: Settings, command: UserCommand) -> anyhow::Result<()> {
     let db = crate::db::connect_and_migrate(&settings.database_url(), 1).await?;
     match command {
-        UserCommand::Add { username, role, tenant, display_name, email } => {
+        UserCommand::Add {
+            username,
+            role,
+            tenant,
+            display_name,
+            email,
+        } => {
             let username = Username::parse(&username).map_err(anyhow::Error::msg)?;
             let tenant_id_opt = match tenant {
                 None => None,
@@ -172,11 +190,20 @@ async fn run_user(settings: Settings, command: UserCommand) -> anyhow::Result<()
             )
             .await
             .map_err(cli_error)?;
-            println!("created user {} ({}) with id {}", user.username, user.role, user.id);
+            println!(
+                "created user {} ({}) with id {}",
+                user.username, user.role, user.id
+            );
         }
         UserCommand::List => {
-            for user in directory::list_users(&db, TenantScope::AllTenants).await.map_err(cli_error)? {
-                let tenant = user.tenant_id.map(|id| id.to_string()).unwrap_or_else(|| "-".into());
+            for user in directory::list_users(&db, TenantScope::AllTenants)
+                .await
+                .map_err(cli_error)?
+            {
+                let tenant = user
+                    .tenant_id
+                    .map(|id| id.to_string())
+                    .unwrap_or_else(|| "-".into());
                 println!("{}\t{}\t{}\t{}", user.id, user.username, user.role, tenant);
             }
         }
@@ -185,7 +212,9 @@ async fn run_user(settings: Settings, command: UserCommand) -> anyhow::Result<()
                 .await
                 .map_err(cli_error)?
                 .with_context(|| format!("no user {username:?}"))?;
-            directory::set_password(&db, user, read_password()?).await.map_err(cli_error)?;
+            directory::set_password(&db, user, read_password()?)
+                .await
+                .map_err(cli_error)?;
             println!("password changed for {username}");
         }
     }
@@ -194,7 +223,10 @@ async fn run_user(settings: Settings, command: UserCommand) -> anyhow::Result<()
 
 fn read_password() -> anyhow::Result<SecretString> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("reading the password from standard input")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
     anyhow::ensure!(!password.is_empty(), "no password on standard input");
     Ok(SecretString::from(password))

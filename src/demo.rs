@@ -1,8 +1,8 @@
 //! `yunguan demo`: the server on the embedded default, seeded with the demo tenants and
 //! accounts of the brief, their password taken from `YUNGUAN_DEMO_PASSWORD` (or generated).
 
-use secrecy::{ExposeSecret, SecretString};
 use sea_orm::DatabaseConnection;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::identity::directory::{self, NewUser};
 use crate::identity::names::{TenantCode, Username};
@@ -11,7 +11,11 @@ use crate::settings::Settings;
 use crate::startup::Application;
 
 /// The demo tenants: code and display name.
-pub const TENANTS: [(&str, &str); 3] = [("edu", "教育局"), ("health", "卫健委"), ("transport", "交通局")];
+pub const TENANTS: [(&str, &str); 3] = [
+    ("edu", "教育局"),
+    ("health", "卫健委"),
+    ("transport", "交通局"),
+];
 
 /// The bureau-side demo accounts: username, role, display name.
 pub const BUREAU_ACCOUNTS: [(&str, Role, &str); 4] = [
@@ -24,9 +28,14 @@ pub const BUREAU_ACCOUNTS: [(&str, Role, &str); 4] = [
 pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let (password, generated) = match std::env::var("YUNGUAN_DEMO_PASSWORD") {
         Ok(password) if !password.is_empty() => (SecretString::from(password), false),
-        _ => (SecretString::from(crate::identity::token::random_token()[..16].to_owned()), true),
+        _ => (
+            SecretString::from(crate::identity::token::random_token()[..16].to_owned()),
+            true,
+        ),
     };
-    let db = crate::db::connect_and_migrate(&settings.database_url(), settings.database.max_connections).await?;
+    let db =
+        crate::db::connect_and_migrate(&settings.database_url(), settings.database.max_connections)
+            .await?;
     seed(&db, &password).await?;
     let app = Application::build_with_db(settings.clone(), db).await?;
     let host = match settings.server.listen.ip() {
@@ -36,7 +45,10 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     println!("yunguan demo on http://{host}:{}/", app.port());
     println!("accounts: {}", account_names().join(", "));
     if generated {
-        println!("password (generated; set YUNGUAN_DEMO_PASSWORD to choose one): {}", password.expose_secret());
+        println!(
+            "password (generated; set YUNGUAN_DEMO_PASSWORD to choose one): {}",
+            password.expose_secret()
+        );
     } else {
         println!("password: from YUNGUAN_DEMO_PASSWORD");
     }
@@ -44,7 +56,10 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
 }
 
 fn account_names() -> Vec<String> {
-    let mut names: Vec<String> = BUREAU_ACCOUNTS.iter().map(|(name, _, _)| (*name).to_owned()).collect();
+    let mut names: Vec<String> = BUREAU_ACCOUNTS
+        .iter()
+        .map(|(name, _, _)| (*name).to_owned())
+        .collect();
     for (code, _) in TENANTS {
         names.push(format!("{code}-admin"));
         names.push(format!("{code}-dev"));
@@ -59,18 +74,40 @@ pub async fn seed(db: &DatabaseConnection, password: &SecretString) -> anyhow::R
         .map(|(name, role, display)| ((*name).to_owned(), *role, (*display).to_owned(), None))
         .collect();
     for (code, name) in TENANTS {
-        let tenant = match directory::find_tenant_by_code(db, code).await.map_err(to_anyhow)? {
+        let tenant = match directory::find_tenant_by_code(db, code)
+            .await
+            .map_err(to_anyhow)?
+        {
             Some(tenant) => tenant,
-            None => directory::create_tenant(db, &TenantCode::parse(code).map_err(anyhow::Error::msg)?, name)
-                .await
-                .map_err(to_anyhow)?,
+            None => directory::create_tenant(
+                db,
+                &TenantCode::parse(code).map_err(anyhow::Error::msg)?,
+                name,
+            )
+            .await
+            .map_err(to_anyhow)?,
         };
-        accounts.push((format!("{code}-admin"), Role::TenantAdmin, format!("{name}管理员"), Some(tenant.id)));
-        accounts.push((format!("{code}-dev"), Role::TenantMember, format!("{name}开发运维"), Some(tenant.id)));
+        accounts.push((
+            format!("{code}-admin"),
+            Role::TenantAdmin,
+            format!("{name}管理员"),
+            Some(tenant.id),
+        ));
+        accounts.push((
+            format!("{code}-dev"),
+            Role::TenantMember,
+            format!("{name}开发运维"),
+            Some(tenant.id),
+        ));
     }
     for (username, role, display_name, tenant_id_opt) in accounts {
-        match directory::find_user_by_username(db, &username).await.map_err(to_anyhow)? {
-            Some(existing) => directory::set_password(db, existing, password.clone()).await.map_err(to_anyhow)?,
+        match directory::find_user_by_username(db, &username)
+            .await
+            .map_err(to_anyhow)?
+        {
+            Some(existing) => directory::set_password(db, existing, password.clone())
+                .await
+                .map_err(to_anyhow)?,
             None => {
                 directory::create_user(
                     db,

@@ -220,7 +220,10 @@ pub fn json_error_handler(
         JsonPayloadError::Deserialize(inner) if inner.is_data() => {
             ApiError::new(ErrorCode::ValidationFailed, inner.to_string())
         }
-        _ => ApiError::new(ErrorCode::MalformedJson, format!("malformed JSON body: {err}")),
+        _ => ApiError::new(
+            ErrorCode::MalformedJson,
+            format!("malformed JSON body: {err}"),
+        ),
     };
     api_error.into()
 }
@@ -229,14 +232,22 @@ pub fn query_error_handler(
     err: actix_web::error::QueryPayloadError,
     _req: &actix_web::HttpRequest,
 ) -> actix_web::Error {
-    ApiError::new(ErrorCode::BadRequest, format!("invalid query string: {err}")).into()
+    ApiError::new(
+        ErrorCode::BadRequest,
+        format!("invalid query string: {err}"),
+    )
+    .into()
 }
 
 pub fn path_error_handler(
     err: actix_web::error::PathError,
     _req: &actix_web::HttpRequest,
 ) -> actix_web::Error {
-    ApiError::new(ErrorCode::BadRequest, format!("invalid path parameter: {err}")).into()
+    ApiError::new(
+        ErrorCode::BadRequest,
+        format!("invalid path parameter: {err}"),
+    )
+    .into()
 }
 
 #[cfg(test)]

@@ -39,8 +39,11 @@ impl Metrics {
         let metrics = Metrics {
             ws_connections: IntGauge::new("ws_connections", "open WebSocket connections")
                 .expect("valid metric"),
-            events_published: IntCounter::new("events_published_total", "events published by this node")
-                .expect("valid metric"),
+            events_published: IntCounter::new(
+                "events_published_total",
+                "events published by this node",
+            )
+            .expect("valid metric"),
             events_delivered: IntCounter::new(
                 "events_delivered_total",
                 "event frames queued to this node's WebSocket connections",
@@ -54,13 +57,18 @@ impl Metrics {
             resyncs: IntCounter::new("ws_resyncs_total", "resync messages sent to clients")
                 .expect("valid metric"),
             ws_errors: IntCounterVec::new(
-                Opts::new("ws_errors_total", "error messages sent to WebSocket clients"),
+                Opts::new(
+                    "ws_errors_total",
+                    "error messages sent to WebSocket clients",
+                ),
                 &["code"],
             )
             .expect("valid metric"),
             http_request_seconds: HistogramVec::new(
                 HistogramOpts::new("http_request_duration_seconds", "HTTP request latency")
-                    .buckets(vec![0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]),
+                    .buckets(vec![
+                        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                    ]),
                 &["method", "route", "status"],
             )
             .expect("valid metric"),
@@ -88,7 +96,10 @@ impl Metrics {
             Box::new(metrics.actor_panics.clone()),
         ];
         for collector in collectors {
-            metrics.registry.register(collector).expect("metric names are unique");
+            metrics
+                .registry
+                .register(collector)
+                .expect("metric names are unique");
         }
         metrics
     }
@@ -126,8 +137,16 @@ pub async fn record_latency(
     let response = next.call(req).await?;
     if let Some(metrics) = metrics {
         // Unmatched paths share one label so that scanners cannot grow the label set.
-        let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
-        metrics.observe_request(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
+        let route = response
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned());
+        metrics.observe_request(
+            &method,
+            &route,
+            response.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
     }
     Ok(response)
 }

@@ -68,9 +68,9 @@ pub struct HubSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct WebSocketSettings {
-    pub heartbeat_interval_secs: u64,
+    pub heartbeat_interval_ms: u64,
     /// A connection that sends nothing (not even a pong) for this long is closed.
-    pub idle_timeout_secs: u64,
+    pub idle_timeout_ms: u64,
     pub max_subscriptions: usize,
     pub max_message_bytes: usize,
 }
@@ -109,8 +109,8 @@ replay_capacity = 512
 connection_queue_capacity = 256
 
 [websocket]
-heartbeat_interval_secs = 15
-idle_timeout_secs = 45
+heartbeat_interval_ms = 15000
+idle_timeout_ms = 45000
 max_subscriptions = 64
 max_message_bytes = 65536
 "#;
@@ -126,8 +126,8 @@ impl Settings {
                 builder = builder.add_source(config::File::from(path.as_path()).required(true))
             }
             None => {
-                builder =
-                    builder.add_source(config::File::from(Path::new("yunguan.toml")).required(false))
+                builder = builder
+                    .add_source(config::File::from(Path::new("yunguan.toml")).required(false))
             }
         }
         builder = builder.add_source(
@@ -166,7 +166,10 @@ impl Settings {
     }
 
     pub fn redis_url(&self) -> Option<&SecretString> {
-        self.redis.url.as_ref().filter(|url| !url.expose_secret().is_empty())
+        self.redis
+            .url
+            .as_ref()
+            .filter(|url| !url.expose_secret().is_empty())
     }
 }
 
@@ -186,11 +189,11 @@ impl AuthSettings {
 
 impl WebSocketSettings {
     pub fn heartbeat_interval(&self) -> Duration {
-        Duration::from_secs(self.heartbeat_interval_secs)
+        Duration::from_millis(self.heartbeat_interval_ms)
     }
 
     pub fn idle_timeout(&self) -> Duration {
-        Duration::from_secs(self.idle_timeout_secs)
+        Duration::from_millis(self.idle_timeout_ms)
     }
 }
 

@@ -10,7 +10,7 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
-use yunguan_actors::supervision::{ActorRegistry, Backoff, Supervisor};
+use yunguan_actors::supervision::{ActorRegistry, Backoff, Supervised, Supervisor};
 
 use crate::error::{json_error_handler, path_error_handler, query_error_handler};
 use crate::hub::redis_bridge::{BridgeSnapshot, RedisBridge};
@@ -27,6 +27,8 @@ pub struct AppState {
     pub hub: Hub,
     pub metrics: Arc<Metrics>,
     pub actors: ActorRegistry,
+    /// The Redis listener, when events travel through Redis.
+    pub redis_bridge_opt: Option<Supervised<RedisBridge, BridgeSnapshot>>,
     pub websocket: WebSocketSettings,
     pub ws_ticket_ttl_secs: u64,
     /// Turns true when the server begins to shut down; open sockets close on it.
@@ -60,22 +62,37 @@ impl Application {
     /// Connects to the database (running migrations) and Redis, starts the supervised actors
     /// and binds the listener. Must run inside an actix system.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        let db = crate::db::connect_and_migrate(&settings.database_url(), settings.database.max_connections).await?;
+        let db = crate::db::connect_and_migrate(
+            &settings.database_url(),
+            settings.database.max_connections,
+        )
+        .await?;
         Application::build_with_db(settings, db).await
     }
 
-    pub async fn build_with_db(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Application> {
+    pub async fn build_with_db(
+        settings: Settings,
+        db: DatabaseConnection,
+    ) -> anyhow::Result<Application> {
         let metrics = Arc::new(Metrics::new());
         let actors = ActorRegistry::default();
         let supervisor = Supervisor::new(actors.clone(), Backoff::default());
-        let hub = match settings.redis_url() {
-            None => Hub::in_process(
-                settings.hub.replay_capacity,
-                settings.hub.connection_queue_capacity,
-                metrics.clone(),
+        let (hub, redis_bridge_opt) = match settings.redis_url() {
+            None => (
+                Hub::in_process(
+                    settings.hub.replay_capacity,
+                    settings.hub.connection_queue_capacity,
+                    metrics.clone(),
+                ),
+                None,
             ),
             Some(url) => {
-                let bus = RedisBus::connect(url, &settings.redis.key_prefix, settings.hub.replay_capacity).await?;
+                let bus = RedisBus::connect(
+                    url,
+                    &settings.redis.key_prefix,
+                    settings.hub.replay_capacity,
+                )
+                .await?;
                 let hub = Hub::with_redis(
                     bus.clone(),
                     settings.hub.replay_capacity,
@@ -83,10 +100,11 @@ impl Application {
                     metrics.clone(),
                 );
                 let bridge_hub = hub.clone();
-                supervisor.spawn("redis-bridge", BridgeSnapshot::default(), move |link| {
-                    RedisBridge::new(bus.clone(), bridge_hub.clone(), link)
-                });
-                hub
+                let bridge =
+                    supervisor.spawn("redis-bridge", BridgeSnapshot::default(), move |link| {
+                        RedisBridge::new(bus.clone(), bridge_hub.clone(), link)
+                    });
+                (hub, Some(bridge))
             }
         };
 
@@ -96,6 +114,7 @@ impl Application {
             hub,
             metrics: metrics.clone(),
             actors,
+            redis_bridge_opt,
             websocket: settings.websocket.clone(),
             ws_ticket_ttl_secs: settings.auth.ws_ticket_ttl_secs,
             shutdown: shutdown_rx,
@@ -114,7 +133,11 @@ impl Application {
                 .app_data(server_state.clone())
                 .app_data(sessions.clone())
                 .app_data(metrics_data.clone())
-                .app_data(web::JsonConfig::default().limit(256 * 1024).error_handler(json_error_handler))
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(256 * 1024)
+                        .error_handler(json_error_handler),
+                )
                 .app_data(web::QueryConfig::default().error_handler(query_error_handler))
                 .app_data(web::PathConfig::default().error_handler(path_error_handler))
                 .configure(routes::configure)
@@ -154,7 +177,8 @@ impl Application {
         let grace = self.shutdown_grace_secs;
         let server = self.server;
         let signals = async {
-            let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+            let mut terminate =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = terminate.recv() => {}

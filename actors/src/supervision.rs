@@ -81,7 +81,11 @@ impl ActorHealth {
             running: self.is_running(),
             restarts: self.restarts(),
             panics: self.panics(),
-            last_failure_opt: self.last_failure.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+            last_failure_opt: self
+                .last_failure
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
         }
     }
 }
@@ -95,7 +99,10 @@ pub struct ActorRegistry {
 impl ActorRegistry {
     pub fn snapshots(&self) -> Vec<HealthSnapshot> {
         let actors = self.actors.lock().unwrap_or_else(|e| e.into_inner());
-        actors.iter().map(|(name, health)| health.snapshot(name)).collect()
+        actors
+            .iter()
+            .map(|(name, health)| health.snapshot(name))
+            .collect()
     }
 
     fn register(&self, name: &str) -> Arc<ActorHealth> {
@@ -227,7 +234,7 @@ impl Supervisor {
             loop {
                 let exit = tokio::select! {
                     exit = &mut exit_rx => exit.unwrap_or(Exit::Stopped),
-                    _ = stop_rx.wait_for(|stop| *stop) => return,
+                    _ = stop_requested(&mut stop_rx) => return,
                 };
                 shared_health.running.store(false, Ordering::Relaxed);
                 let failure = match exit {
@@ -241,14 +248,16 @@ impl Supervisor {
                         "stopped".to_owned()
                     }
                 };
-                *shared_health.last_failure.lock().unwrap_or_else(|e| e.into_inner()) =
-                    Some(failure);
+                *shared_health
+                    .last_failure
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = Some(failure);
                 if started_at.elapsed() >= backoff.reset_after {
                     delay = backoff.initial;
                 }
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
-                    _ = stop_rx.wait_for(|stop| *stop) => return,
+                    _ = stop_requested(&mut stop_rx) => return,
                 }
                 delay = (delay * 2).min(backoff.max);
 
@@ -272,6 +281,14 @@ impl Supervisor {
             snapshot_rx,
             stop_tx: Arc::new(stop_tx),
         }
+    }
+}
+
+/// Completes when supervision is stopped; never when every handle was merely dropped, since
+/// an actor nobody holds a handle to (a listener) still has work to do.
+async fn stop_requested(stop_rx: &mut watch::Receiver<bool>) {
+    if stop_rx.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await;
     }
 }
 
@@ -375,6 +392,16 @@ mod tests {
             snapshots[0].last_failure_opt.as_deref(),
             Some("panicked: asked to add zero")
         );
+    }
+
+    #[actix_rt::test]
+    async fn supervision_outlives_a_dropped_handle() {
+        tokio::time::pause();
+        let supervisor = Supervisor::new(ActorRegistry::default(), fast_backoff());
+        drop(supervisor.spawn("quitter", (), |link| StopsItself { _link: link }));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let snapshot = &supervisor.registry().snapshots()[0];
+        assert_eq!(snapshot.restarts, 2, "{snapshot:?}");
     }
 
     struct StopsItself {

@@ -21,10 +21,18 @@ impl MigrationTrait for Migration {
                             .auto_increment()
                             .primary_key(),
                     )
-                    .col(ColumnDef::new(Announcements::Title).string_len(200).not_null())
+                    .col(
+                        ColumnDef::new(Announcements::Title)
+                            .string_len(200)
+                            .not_null(),
+                    )
                     .col(ColumnDef::new(Announcements::Body).text().not_null())
                     .col(ColumnDef::new(Announcements::TenantId).big_integer().null())
-                    .col(ColumnDef::new(Announcements::AuthorId).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(Announcements::AuthorId)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .col(
                         ColumnDef::new(Announcements::CreatedAt)
                             .timestamp_with_time_zone()

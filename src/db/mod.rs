@@ -38,11 +38,16 @@ pub async fn connect_and_migrate(
     max_connections: u32,
 ) -> anyhow::Result<DatabaseConnection> {
     let db = connect(url, max_connections).await?;
-    Migrator::up(&db, None).await.context("running database migrations")?;
+    Migrator::up(&db, None)
+        .await
+        .context("running database migrations")?;
     Ok(db)
 }
 
-pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect(
+    url: &SecretString,
+    max_connections: u32,
+) -> anyhow::Result<DatabaseConnection> {
     let url = url.expose_secret();
     let backend = Backend::of_url(url)?;
     if backend == Backend::Sqlite {
@@ -60,7 +65,9 @@ pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
-    let db = Database::connect(options).await.context("connecting to the database")?;
+    let db = Database::connect(options)
+        .await
+        .context("connecting to the database")?;
     if backend == Backend::Sqlite {
         // WAL lets readers proceed during a write; it is a property of the file, so one
         // statement covers every pooled connection.
@@ -73,7 +80,9 @@ pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result
 
 /// The file path of a `sqlite://path?params` URL.
 fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
 }
@@ -89,8 +98,14 @@ mod tests {
 
     #[test]
     fn backend_and_sqlite_file_come_from_the_url() {
-        assert_eq!(Backend::of_url("sqlite://./data/y.db?mode=rwc").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::of_url("postgres://root@localhost/test").unwrap(), Backend::Postgres);
+        assert_eq!(
+            Backend::of_url("sqlite://./data/y.db?mode=rwc").unwrap(),
+            Backend::Sqlite
+        );
+        assert_eq!(
+            Backend::of_url("postgres://root@localhost/test").unwrap(),
+            Backend::Postgres
+        );
         assert!(Backend::of_url("mysql://x").is_err());
         assert_eq!(
             sqlite_file("sqlite://./data/y.db?mode=rwc").unwrap(),

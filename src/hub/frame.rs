@@ -22,7 +22,10 @@ impl UnsequencedFrame {
     pub fn new(topic: &Topic, kind: &str, ts: DateTime<Utc>, data: &Value) -> UnsequencedFrame {
         let quoted = |s: &str| Value::String(s.to_owned()).to_string();
         UnsequencedFrame {
-            head: format!(r#"{{"op":"event","topic":{},"seq":"#, quoted(&topic.to_string())),
+            head: format!(
+                r#"{{"op":"event","topic":{},"seq":"#,
+                quoted(&topic.to_string())
+            ),
             tail: format!(
                 r#","kind":{},"ts":{},"data":{}}}"#,
                 quoted(kind),
@@ -47,7 +50,9 @@ mod tests {
 
     #[test]
     fn a_frame_is_the_documented_json_with_its_seq() {
-        let ts = DateTime::parse_from_rfc3339("2026-11-26T08:00:00.123Z").unwrap().to_utc();
+        let ts = DateTime::parse_from_rfc3339("2026-11-26T08:00:00.123Z")
+            .unwrap()
+            .to_utc();
         let frame = UnsequencedFrame::new(
             &Topic::TenantAnnouncements(3),
             "announcement.created",

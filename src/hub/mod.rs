@@ -59,7 +59,7 @@ struct Inner {
 /// How events reach the other nodes.
 enum Bus {
     InProcess,
-    Redis(RedisBus),
+    Redis(Box<RedisBus>),
 }
 
 #[derive(Default)]
@@ -147,8 +147,17 @@ pub struct HubStats {
 }
 
 impl Hub {
-    pub fn in_process(replay_capacity: usize, connection_queue_capacity: usize, metrics: Arc<Metrics>) -> Hub {
-        Hub::new(Bus::InProcess, replay_capacity, connection_queue_capacity, metrics)
+    pub fn in_process(
+        replay_capacity: usize,
+        connection_queue_capacity: usize,
+        metrics: Arc<Metrics>,
+    ) -> Hub {
+        Hub::new(
+            Bus::InProcess,
+            replay_capacity,
+            connection_queue_capacity,
+            metrics,
+        )
     }
 
     pub fn with_redis(
@@ -157,10 +166,20 @@ impl Hub {
         connection_queue_capacity: usize,
         metrics: Arc<Metrics>,
     ) -> Hub {
-        Hub::new(Bus::Redis(bus), replay_capacity, connection_queue_capacity, metrics)
+        Hub::new(
+            Bus::Redis(Box::new(bus)),
+            replay_capacity,
+            connection_queue_capacity,
+            metrics,
+        )
     }
 
-    fn new(bus: Bus, replay_capacity: usize, connection_queue_capacity: usize, metrics: Arc<Metrics>) -> Hub {
+    fn new(
+        bus: Bus,
+        replay_capacity: usize,
+        connection_queue_capacity: usize,
+        metrics: Arc<Metrics>,
+    ) -> Hub {
         Hub {
             inner: Arc::new(Inner {
                 topics: Mutex::new(HashMap::new()),
@@ -249,7 +268,10 @@ impl Hub {
         let lag = Arc::new(LagSignal::default());
         ConnectionPort {
             outbox: Outbox {
-                connection_id: self.inner.next_connection_id.fetch_add(1, Ordering::Relaxed),
+                connection_id: self
+                    .inner
+                    .next_connection_id
+                    .fetch_add(1, Ordering::Relaxed),
                 frames_tx,
                 lag: lag.clone(),
             },
@@ -273,7 +295,10 @@ impl Hub {
         let mut topics = self.inner.topics.lock();
         let state = topics.entry(topic.clone()).or_default();
         let (latest, available) = match remote_opt {
-            None => (state.last_seq, state.replay.iter().cloned().collect::<Vec<_>>()),
+            None => (
+                state.last_seq,
+                state.replay.iter().cloned().collect::<Vec<_>>(),
+            ),
             Some(remote) => (
                 state.last_seq.max(remote.seq),
                 resume::merge(state.replay.iter().cloned(), remote.frames),
@@ -368,7 +393,9 @@ mod tests {
     }
 
     fn seq_of(frame: &ByteString) -> u64 {
-        serde_json::from_str::<Value>(frame).unwrap()["seq"].as_u64().unwrap()
+        serde_json::from_str::<Value>(frame).unwrap()["seq"]
+            .as_u64()
+            .unwrap()
     }
 
     #[tokio::test]
@@ -376,15 +403,38 @@ mod tests {
         let hub = hub(16, 16);
         let mut a = hub.connect();
         let mut b = hub.connect();
-        hub.subscribe(&a.outbox, &Topic::Announcements, None).await.unwrap();
-        hub.subscribe(&b.outbox, &Topic::TenantAnnouncements(1), None).await.unwrap();
+        hub.subscribe(&a.outbox, &Topic::Announcements, None)
+            .await
+            .unwrap();
+        hub.subscribe(&b.outbox, &Topic::TenantAnnouncements(1), None)
+            .await
+            .unwrap();
 
-        assert_eq!(hub.publish(&Topic::Announcements, "k", &json!(1)).await.unwrap(), 1);
-        assert_eq!(hub.publish(&Topic::TenantAnnouncements(1), "k", &json!(2)).await.unwrap(), 1);
-        assert_eq!(hub.publish(&Topic::Announcements, "k", &json!(3)).await.unwrap(), 2);
+        assert_eq!(
+            hub.publish(&Topic::Announcements, "k", &json!(1))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            hub.publish(&Topic::TenantAnnouncements(1), "k", &json!(2))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            hub.publish(&Topic::Announcements, "k", &json!(3))
+                .await
+                .unwrap(),
+            2
+        );
 
-        let a_frames: Vec<u64> = std::iter::from_fn(|| a.frames.try_recv().ok()).map(|f| seq_of(&f)).collect();
-        let b_frames: Vec<u64> = std::iter::from_fn(|| b.frames.try_recv().ok()).map(|f| seq_of(&f)).collect();
+        let a_frames: Vec<u64> = std::iter::from_fn(|| a.frames.try_recv().ok())
+            .map(|f| seq_of(&f))
+            .collect();
+        let b_frames: Vec<u64> = std::iter::from_fn(|| b.frames.try_recv().ok())
+            .map(|f| seq_of(&f))
+            .collect();
         assert_eq!(a_frames, [1, 2]);
         assert_eq!(b_frames, [1]);
     }
@@ -394,25 +444,42 @@ mod tests {
         let hub = hub(16, 2);
         let slow = hub.connect();
         let mut fast = hub.connect();
-        hub.subscribe(&slow.outbox, &Topic::Announcements, None).await.unwrap();
-        hub.subscribe(&fast.outbox, &Topic::Announcements, None).await.unwrap();
+        hub.subscribe(&slow.outbox, &Topic::Announcements, None)
+            .await
+            .unwrap();
+        hub.subscribe(&fast.outbox, &Topic::Announcements, None)
+            .await
+            .unwrap();
         for i in 0..2 {
-            hub.publish(&Topic::Announcements, "k", &json!(i)).await.unwrap();
+            hub.publish(&Topic::Announcements, "k", &json!(i))
+                .await
+                .unwrap();
             fast.frames.try_recv().unwrap();
         }
-        hub.publish(&Topic::Announcements, "k", &json!(2)).await.unwrap();
+        hub.publish(&Topic::Announcements, "k", &json!(2))
+            .await
+            .unwrap();
         assert_eq!(seq_of(&fast.frames.try_recv().unwrap()), 3);
         assert_eq!(slow.lag.take(), vec![Topic::Announcements]);
 
         // The connection drains what was queued before the overflow, then clears the lag:
         // from then on it gets live events after the newest again.
         let mut slow_frames = slow.frames;
-        let drained: Vec<u64> = std::iter::from_fn(|| slow_frames.try_recv().ok()).map(|f| seq_of(&f)).collect();
+        let drained: Vec<u64> = std::iter::from_fn(|| slow_frames.try_recv().ok())
+            .map(|f| seq_of(&f))
+            .collect();
         assert_eq!(drained, [1, 2]);
-        hub.publish(&Topic::Announcements, "k", &json!(3)).await.unwrap();
-        assert!(slow_frames.try_recv().is_err(), "a lagging topic gets nothing until cleared");
+        hub.publish(&Topic::Announcements, "k", &json!(3))
+            .await
+            .unwrap();
+        assert!(
+            slow_frames.try_recv().is_err(),
+            "a lagging topic gets nothing until cleared"
+        );
         hub.clear_lag(slow.outbox.connection_id(), &Topic::Announcements);
-        hub.publish(&Topic::Announcements, "k", &json!(4)).await.unwrap();
+        hub.publish(&Topic::Announcements, "k", &json!(4))
+            .await
+            .unwrap();
         assert_eq!(seq_of(&slow_frames.try_recv().unwrap()), 5);
     }
 
@@ -420,14 +487,25 @@ mod tests {
     async fn resuming_replays_missed_events_or_asks_for_resync() {
         let hub = hub(3, 16);
         for i in 0..5 {
-            hub.publish(&Topic::Announcements, "k", &json!(i)).await.unwrap();
+            hub.publish(&Topic::Announcements, "k", &json!(i))
+                .await
+                .unwrap();
         }
         let port = hub.connect();
-        let resumed = hub.subscribe(&port.outbox, &Topic::Announcements, Some(3)).await.unwrap();
+        let resumed = hub
+            .subscribe(&port.outbox, &Topic::Announcements, Some(3))
+            .await
+            .unwrap();
         assert_eq!((resumed.seq, resumed.resync), (5, false));
-        assert_eq!(resumed.missed.iter().map(seq_of).collect::<Vec<_>>(), [4, 5]);
+        assert_eq!(
+            resumed.missed.iter().map(seq_of).collect::<Vec<_>>(),
+            [4, 5]
+        );
 
-        let too_old = hub.subscribe(&port.outbox, &Topic::Announcements, Some(1)).await.unwrap();
+        let too_old = hub
+            .subscribe(&port.outbox, &Topic::Announcements, Some(1))
+            .await
+            .unwrap();
         assert!(too_old.resync);
         assert!(too_old.missed.is_empty());
     }

@@ -4,7 +4,9 @@
 //! the supervisor reconnects it with backoff. Events published while it was away are not
 //! replayed to live subscribers; instead every subscriber is told to resync on reconnect.
 
-use actix::{Actor, ActorContext, AsyncContext, Context, StreamHandler, WrapFuture, ActorFutureExt};
+use actix::{
+    Actor, ActorContext, ActorFutureExt, AsyncContext, Context, StreamHandler, WrapFuture,
+};
 use yunguan_actors::supervision::Link;
 
 use super::redis_bus::{parse_entry, RedisBus};
@@ -47,20 +49,24 @@ impl Actor for RedisBridge {
             pubsub.psubscribe(&pattern).await?;
             Ok::<_, redis::RedisError>(pubsub)
         };
-        ctx.wait(subscribe.into_actor(self).map(|result, bridge, ctx| match result {
-            Ok(pubsub) => {
-                tracing::info!("redis bridge subscribed");
-                bridge.state.subscribed = true;
-                bridge.link.publish(bridge.state);
-                // Whatever was published while no bridge listened is lost to live sockets.
-                bridge.hub.resync_all();
-                ctx.add_stream(pubsub.into_on_message());
-            }
-            Err(error) => {
-                tracing::warn!(%error, "redis bridge could not subscribe");
-                ctx.stop();
-            }
-        }));
+        ctx.wait(
+            subscribe
+                .into_actor(self)
+                .map(|result, bridge, ctx| match result {
+                    Ok(pubsub) => {
+                        tracing::info!("redis bridge subscribed");
+                        bridge.state.subscribed = true;
+                        bridge.link.publish(bridge.state);
+                        // Whatever was published while no bridge listened is lost to live sockets.
+                        bridge.hub.resync_all();
+                        ctx.add_stream(pubsub.into_on_message());
+                    }
+                    Err(error) => {
+                        tracing::warn!(%error, "redis bridge could not subscribe");
+                        ctx.stop();
+                    }
+                }),
+        );
     }
 }
 
@@ -74,7 +80,10 @@ impl StreamHandler<redis::Msg> for RedisBridge {
             }
             _ => {
                 self.state.malformed_messages += 1;
-                tracing::warn!(channel = message.get_channel_name(), "ignoring a malformed bus message");
+                tracing::warn!(
+                    channel = message.get_channel_name(),
+                    "ignoring a malformed bus message"
+                );
             }
         }
         self.link.publish(self.state);

@@ -41,7 +41,11 @@ pub struct RemoteTopic {
 }
 
 impl RedisBus {
-    pub async fn connect(url: &SecretString, prefix: &str, replay_capacity: usize) -> anyhow::Result<RedisBus> {
+    pub async fn connect(
+        url: &SecretString,
+        prefix: &str,
+        replay_capacity: usize,
+    ) -> anyhow::Result<RedisBus> {
         let client = redis::Client::open(url.expose_secret()).context("invalid Redis URL")?;
         let connection = ConnectionManager::new(client.clone())
             .await
@@ -70,20 +74,29 @@ impl RedisBus {
         Topic::parse(name).ok()
     }
 
+    /// Publishes through the script. A connection found dead (Redis restarted, the link was
+    /// cut) is retried once on the manager's fresh connection: the script cannot have run on
+    /// a connection that was already gone, so this never numbers an event twice in practice;
+    /// if the reply alone was lost, the retry shows the event twice rather than losing it.
     pub async fn publish(&self, topic: &Topic, frame: &UnsequencedFrame) -> anyhow::Result<u64> {
-        let mut connection = self.connection.clone();
-        let seq: u64 = self
-            .publish_script
+        let mut invocation = self.publish_script.prepare_invoke();
+        invocation
             .key(format!("{}:seq:{topic}", self.prefix))
             .key(format!("{}:replay:{topic}", self.prefix))
             .arg(&frame.head)
             .arg(&frame.tail)
             .arg(self.replay_capacity)
-            .arg(format!("{}:ev:{topic}", self.prefix))
-            .invoke_async(&mut connection)
-            .await
-            .context("publishing an event through Redis")?;
-        Ok(seq)
+            .arg(format!("{}:ev:{topic}", self.prefix));
+        let mut connection = self.connection.clone();
+        let first = invocation.invoke_async::<u64>(&mut connection).await;
+        let result = match first {
+            Err(error) if error.is_connection_dropped() || error.is_io_error() => {
+                tracing::warn!(%error, topic = %topic, "redis connection lost; retrying the publish once");
+                invocation.invoke_async::<u64>(&mut connection).await
+            }
+            other => other,
+        };
+        result.context("publishing an event through Redis")
     }
 
     /// The topic's counter and, when `with_frames`, its recent entries.
@@ -140,8 +153,20 @@ mod tests {
 
     #[test]
     fn entries_parse_only_when_well_formed() {
-        assert_eq!(parse_entry(b"7 {\"op\":\"event\"}").map(|(s, f)| (s, f.to_string())), Some((7, "{\"op\":\"event\"}".to_owned())));
-        for bad in [&b""[..], b"7", b"7 ", b"x {}", b"-1 {}", b"0 {}", b"7 \xff\xfe", b"99999999999999999999999 {}"] {
+        assert_eq!(
+            parse_entry(b"7 {\"op\":\"event\"}").map(|(s, f)| (s, f.to_string())),
+            Some((7, "{\"op\":\"event\"}".to_owned()))
+        );
+        for bad in [
+            &b""[..],
+            b"7",
+            b"7 ",
+            b"x {}",
+            b"-1 {}",
+            b"0 {}",
+            b"7 \xff\xfe",
+            b"99999999999999999999999 {}",
+        ] {
             assert!(parse_entry(bad).is_none(), "{bad:?}");
         }
     }

@@ -40,7 +40,10 @@ pub fn plan(since_opt: Option<u64>, latest: u64, available: &[SequencedFrame]) -
 }
 
 /// Merges two ascending frame lists into one without duplicate sequence numbers.
-pub fn merge(local: impl Iterator<Item = SequencedFrame>, remote: Vec<SequencedFrame>) -> Vec<SequencedFrame> {
+pub fn merge(
+    local: impl Iterator<Item = SequencedFrame>,
+    remote: Vec<SequencedFrame>,
+) -> Vec<SequencedFrame> {
     let mut all: Vec<SequencedFrame> = local.chain(remote).collect();
     all.sort_by_key(|(seq, _)| *seq);
     all.dedup_by_key(|(seq, _)| *seq);
@@ -52,7 +55,9 @@ mod tests {
     use super::*;
 
     fn frames(seqs: &[u64]) -> Vec<SequencedFrame> {
-        seqs.iter().map(|seq| (*seq, ByteString::from(format!("e{seq}")))).collect()
+        seqs.iter()
+            .map(|seq| (*seq, ByteString::from(format!("e{seq}"))))
+            .collect()
     }
 
     fn seqs(resume: &Resume) -> Option<Vec<u64>> {
@@ -65,7 +70,8 @@ mod tests {
     #[test]
     fn plans() {
         // since, latest, available, expected (None = resync)
-        let table: [(Option<u64>, u64, &[u64], Option<&[u64]>); 9] = [
+        type Row = (Option<u64>, u64, &'static [u64], Option<&'static [u64]>);
+        let table: [Row; 9] = [
             (None, 10, &[8, 9, 10], Some(&[])),
             (Some(10), 10, &[8, 9, 10], Some(&[])),
             (Some(8), 10, &[8, 9, 10], Some(&[9, 10])),
@@ -89,6 +95,9 @@ mod tests {
     #[test]
     fn merge_sorts_and_dedups() {
         let merged = merge(frames(&[3, 4, 5]).into_iter(), frames(&[1, 2, 3, 4]));
-        assert_eq!(merged.iter().map(|(s, _)| *s).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+        assert_eq!(
+            merged.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+            [1, 2, 3, 4, 5]
+        );
     }
 }

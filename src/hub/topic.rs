@@ -163,7 +163,12 @@ mod tests {
         ];
         for (who, topic, allowed) in table {
             let topic = Topic::parse(topic).unwrap();
-            assert_eq!(may_subscribe(who, &topic), allowed, "{} on {topic}", who.role);
+            assert_eq!(
+                may_subscribe(who, &topic),
+                allowed,
+                "{} on {topic}",
+                who.role
+            );
         }
     }
 }

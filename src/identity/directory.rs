@@ -81,18 +81,27 @@ pub async fn create_user(db: &impl ConnectionTrait, new: NewUser) -> Result<user
     match (new.role.is_tenant_role(), new.tenant_id_opt) {
         (true, None) => return Err(invalid(format!("role {} needs a tenant_id", new.role))),
         (false, Some(_)) => {
-            return Err(invalid(format!("role {} cannot belong to a tenant", new.role)))
+            return Err(invalid(format!(
+                "role {} cannot belong to a tenant",
+                new.role
+            )))
         }
         _ => {}
     }
     if let Some(tenant_id) = new.tenant_id_opt {
-        if tenant::Entity::find_by_id(tenant_id).one(db).await?.is_none() {
+        if tenant::Entity::find_by_id(tenant_id)
+            .one(db)
+            .await?
+            .is_none()
+        {
             return Err(invalid(format!("tenant {tenant_id} does not exist")));
         }
     }
     let display_name = new.display_name.trim().to_owned();
     if display_name.is_empty() || display_name.chars().count() > 200 {
-        return Err(invalid("display_name must be 1 to 200 characters".to_owned()));
+        return Err(invalid(
+            "display_name must be 1 to 200 characters".to_owned(),
+        ));
     }
     if let Some(email) = &new.email_opt {
         if email.len() > 320 || !email.contains('@') {

@@ -29,10 +29,14 @@ impl FromRequest for Principal {
         let sessions = req.app_data::<web::Data<SessionStore>>().cloned();
         let token_opt = bearer_token(req).map(str::to_owned);
         Box::pin(async move {
-            let sessions = sessions
-                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("session store not configured")))?;
+            let sessions = sessions.ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("session store not configured"))
+            })?;
             let token = token_opt.ok_or_else(|| {
-                ApiError::new(ErrorCode::MissingToken, "send Authorization: Bearer <token>")
+                ApiError::new(
+                    ErrorCode::MissingToken,
+                    "send Authorization: Bearer <token>",
+                )
             })?;
             sessions.authenticate(&token).await
         })

@@ -10,7 +10,10 @@ impl Username {
         let valid_chars = raw
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
-        let starts_well = raw.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+        let starts_well = raw
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric());
         if (3..=64).contains(&raw.len()) && valid_chars && starts_well {
             Ok(Username(raw.to_owned()))
         } else {
@@ -58,7 +61,15 @@ mod tests {
         for ok in ["admin", "edu-dev", "li.wei_2", "007"] {
             assert!(Username::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "ab", "Admin", "-x1", "名字名字", "a b c", &"x".repeat(65)] {
+        for bad in [
+            "",
+            "ab",
+            "Admin",
+            "-x1",
+            "名字名字",
+            "a b c",
+            &"x".repeat(65),
+        ] {
             assert!(Username::parse(bad).is_err(), "{bad}");
         }
     }

@@ -3,7 +3,9 @@
 //! Hashing is deliberately slow, so callers run it on a blocking thread.
 
 use anyhow::Context;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use secrecy::{ExposeSecret, SecretString};
 
@@ -41,7 +43,9 @@ pub fn decoy_hash() -> &'static str {
 
 pub fn validate_new(password: &SecretString) -> Result<(), String> {
     if password.expose_secret().chars().count() < MIN_PASSWORD_LEN {
-        return Err(format!("password must be at least {MIN_PASSWORD_LEN} characters"));
+        return Err(format!(
+            "password must be at least {MIN_PASSWORD_LEN} characters"
+        ));
     }
     Ok(())
 }

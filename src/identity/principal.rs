@@ -40,7 +40,9 @@ impl Principal {
     pub fn scope(&self) -> TenantScope {
         match (self.role.is_bureau(), self.tenant_id_opt) {
             (true, _) => TenantScope::AllTenants,
-            (false, Some(tenant_id)) if self.role.is_tenant_role() => TenantScope::OneTenant(tenant_id),
+            (false, Some(tenant_id)) if self.role.is_tenant_role() => {
+                TenantScope::OneTenant(tenant_id)
+            }
             _ => TenantScope::NoTenant,
         }
     }

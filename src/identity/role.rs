@@ -48,7 +48,10 @@ impl Role {
 
     /// Bureau staff see every tenant.
     pub fn is_bureau(self) -> bool {
-        matches!(self, Role::BureauAdmin | Role::BureauManager | Role::BureauOperator)
+        matches!(
+            self,
+            Role::BureauAdmin | Role::BureauManager | Role::BureauOperator
+        )
     }
 
     /// Tenant roles belong to exactly one tenant; every other role to none.
@@ -74,6 +77,9 @@ mod tests {
             assert!(!(role.is_bureau() && role.is_tenant_role()));
         }
         assert_eq!(Role::parse("root"), None);
-        assert_eq!(serde_json::to_string(&Role::TenantAdmin).unwrap(), "\"tenant_admin\"");
+        assert_eq!(
+            serde_json::to_string(&Role::TenantAdmin).unwrap(),
+            "\"tenant_admin\""
+        );
     }
 }

@@ -6,9 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use secrecy::SecretString;
 
 use super::throttle::{FailureWindow, LoginThrottle};
@@ -85,7 +83,8 @@ impl SessionStore {
         let user = match user_opt {
             Some(user) if matches && !user.disabled => user,
             _ => {
-                self.throttle.record_failure(username, &address, Instant::now());
+                self.throttle
+                    .record_failure(username, &address, Instant::now());
                 return Err(ApiError::new(
                     ErrorCode::InvalidCredentials,
                     "wrong username or password",
@@ -141,7 +140,11 @@ impl SessionStore {
             .filter(ws_ticket::Column::SessionId.eq(principal.session_id))
             .exec(&self.db)
             .await?;
-        tracing::info!(user_id = principal.user_id, session_id = principal.session_id, "user logged out");
+        tracing::info!(
+            user_id = principal.user_id,
+            session_id = principal.session_id,
+            "user logged out"
+        );
         Ok(())
     }
 
@@ -156,7 +159,9 @@ impl SessionStore {
         ws_ticket::ActiveModel {
             ticket_hash: Set(token::token_hash(&ticket)),
             session_id: Set(principal.session_id),
-            expires_at: Set(now + chrono::Duration::from_std(self.ws_ticket_ttl).context("ticket ttl")?),
+            expires_at: Set(
+                now + chrono::Duration::from_std(self.ws_ticket_ttl).context("ticket ttl")?
+            ),
         }
         .insert(&self.db)
         .await?;
@@ -165,9 +170,17 @@ impl SessionStore {
 
     /// Spends a ticket: it works once, before it expires, while its session is live.
     pub async fn redeem_ws_ticket(&self, ticket: &str) -> Result<Principal, ApiError> {
-        let invalid = || ApiError::new(ErrorCode::InvalidWsTicket, "unknown, used or expired ticket");
+        let invalid = || {
+            ApiError::new(
+                ErrorCode::InvalidWsTicket,
+                "unknown, used or expired ticket",
+            )
+        };
         let hash = token::token_hash(ticket);
-        let Some(found) = ws_ticket::Entity::find_by_id(hash.clone()).one(&self.db).await? else {
+        let Some(found) = ws_ticket::Entity::find_by_id(hash.clone())
+            .one(&self.db)
+            .await?
+        else {
             return Err(invalid());
         };
         // Whoever deletes the row spends the ticket; a concurrent second redeem deletes nothing.
@@ -187,7 +200,10 @@ impl SessionStore {
 }
 
 fn invalid_token() -> ApiError {
-    ApiError::new(ErrorCode::InvalidToken, "the token is unknown, expired or revoked")
+    ApiError::new(
+        ErrorCode::InvalidToken,
+        "the token is unknown, expired or revoked",
+    )
 }
 
 fn live_principal(session: &session::Model, user: &user::Model) -> Result<Principal, ApiError> {
@@ -199,7 +215,11 @@ fn live_principal(session: &session::Model, user: &user::Model) -> Result<Princi
 
 fn principal_of(user: &user::Model, session_id: i64) -> Result<Principal, ApiError> {
     let role = Role::parse(&user.role).ok_or_else(|| {
-        ApiError::internal(anyhow::anyhow!("user {} has unknown role {:?}", user.id, user.role))
+        ApiError::internal(anyhow::anyhow!(
+            "user {} has unknown role {:?}",
+            user.id,
+            user.role
+        ))
     })?;
     Ok(Principal {
         user_id: user.id,

@@ -39,7 +39,9 @@ impl FailureWindow {
             return Ok(());
         }
         let oldest = times.front().copied().unwrap_or(now);
-        Err(self.window.saturating_sub(now.saturating_duration_since(oldest)))
+        Err(self
+            .window
+            .saturating_sub(now.saturating_duration_since(oldest)))
     }
 
     pub fn record_failure(&self, key: &str, now: Instant) {
@@ -137,6 +139,9 @@ mod tests {
         assert!(throttle.check("a5", "10.0.0.9", now).is_err());
         assert!(throttle.check("a5", "10.0.0.10", now).is_ok());
         throttle.record_success("a1");
-        assert!(throttle.check("a1", "10.0.0.9", now).is_err(), "the address stays throttled");
+        assert!(
+            throttle.check("a1", "10.0.0.9", now).is_err(),
+            "the address stays throttled"
+        );
     }
 }

@@ -51,12 +51,20 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<NewAnnouncement>,
 ) -> Result<HttpResponse, ApiError> {
-    let NewAnnouncement { title, body, tenant_id } = body.into_inner();
+    let NewAnnouncement {
+        title,
+        body,
+        tenant_id,
+    } = body.into_inner();
     let posted = announcements::post(
         &state.db,
         &state.hub,
         &caller.principal,
-        Draft { title, body, tenant_id_opt: tenant_id },
+        Draft {
+            title,
+            body,
+            tenant_id_opt: tenant_id,
+        },
     )
     .await?;
     Ok(HttpResponse::Created().json(PostedAnnouncement {

@@ -83,7 +83,10 @@ pub async fn login(
     post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody))
 )]
-pub async fn logout(principal: Principal, sessions: web::Data<SessionStore>) -> Result<HttpResponse, ApiError> {
+pub async fn logout(
+    principal: Principal,
+    sessions: web::Data<SessionStore>,
+) -> Result<HttpResponse, ApiError> {
     sessions.logout(&principal).await?;
     Ok(HttpResponse::NoContent().finish())
 }

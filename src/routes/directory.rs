@@ -78,9 +78,14 @@ impl From<user::Model> for UserView {
     get, path = "/api/v1/tenants", tag = "directory", security(("bearer" = [])),
     responses((status = 200, body = [TenantView]), (status = 401, body = ErrorBody))
 )]
-pub async fn list_tenants(principal: Principal, state: web::Data<AppState>) -> Result<web::Json<Vec<TenantView>>, ApiError> {
+pub async fn list_tenants(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<TenantView>>, ApiError> {
     let tenants = directory::list_tenants(&state.db, principal.scope()).await?;
-    Ok(web::Json(tenants.into_iter().map(TenantView::from).collect()))
+    Ok(web::Json(
+        tenants.into_iter().map(TenantView::from).collect(),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -108,7 +113,8 @@ pub async fn create_tenant(
     state: web::Data<AppState>,
     body: web::Json<NewTenant>,
 ) -> Result<HttpResponse, ApiError> {
-    let code = TenantCode::parse(&body.code).map_err(|m| ApiError::new(ErrorCode::ValidationFailed, m))?;
+    let code =
+        TenantCode::parse(&body.code).map_err(|m| ApiError::new(ErrorCode::ValidationFailed, m))?;
     let created = directory::create_tenant(&state.db, &code, &body.name).await?;
     Ok(HttpResponse::Created().json(TenantView::from(created)))
 }
@@ -168,7 +174,8 @@ pub async fn create_user(
             "tenant admins create tenant users in their own tenant only",
         ));
     }
-    let username = Username::parse(&request.username).map_err(|m| ApiError::new(ErrorCode::ValidationFailed, m))?;
+    let username = Username::parse(&request.username)
+        .map_err(|m| ApiError::new(ErrorCode::ValidationFailed, m))?;
     let created = directory::create_user(
         &state.db,
         NewUser {

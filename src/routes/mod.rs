@@ -78,7 +78,10 @@ async fn openapi_json() -> web::Json<utoipa::openapi::OpenApi> {
 }
 
 async fn api_not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::new(ErrorCode::NotFound, format!("no API endpoint {} {}", req.method(), req.path())))
+    Err(ApiError::new(
+        ErrorCode::NotFound,
+        format!("no API endpoint {} {}", req.method(), req.path()),
+    ))
 }
 
 /// Page size bounds shared by list endpoints.
@@ -86,7 +89,10 @@ pub fn page_limit(limit_opt: Option<u64>) -> Result<u64, ApiError> {
     match limit_opt {
         None => Ok(50),
         Some(limit) if (1..=200).contains(&limit) => Ok(limit),
-        Some(_) => Err(ApiError::new(ErrorCode::BadRequest, "limit must be between 1 and 200")),
+        Some(_) => Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "limit must be between 1 and 200",
+        )),
     }
 }
 
@@ -106,7 +112,9 @@ fn catalogue_error<B: MessageBody + 'static>(
         .get(header::CONTENT_TYPE)
         .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
     if is_json {
-        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
     }
     let (req, original) = response.into_parts();
     let error = if original.status() == StatusCode::METHOD_NOT_ALLOWED {
@@ -118,5 +126,7 @@ fn catalogue_error<B: MessageBody + 'static>(
         ApiError::new(ErrorCode::NotFound, format!("nothing at {}", req.path()))
     };
     let replaced = ServiceResponse::new(req, error.error_response());
-    Ok(ErrorHandlerResponse::Response(replaced.map_into_right_body()))
+    Ok(ErrorHandlerResponse::Response(
+        replaced.map_into_right_body(),
+    ))
 }

@@ -78,9 +78,19 @@ pub struct ActorView {
     pub last_failure: Option<String>,
 }
 
+/// What the Redis bridge has seen since this node started.
+#[derive(Serialize, ToSchema)]
+pub struct BridgeView {
+    pub subscribed: bool,
+    pub events_received: u64,
+    pub malformed_messages: u64,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ControlPlane {
     pub actors: Vec<ActorView>,
+    /// Absent when no Redis is configured.
+    pub redis_bridge: Option<BridgeView>,
     pub topics: usize,
     pub subscriptions: usize,
 }
@@ -90,7 +100,10 @@ pub struct ControlPlane {
     get, path = "/api/v1/admin/actors", tag = "ops", security(("bearer" = [])),
     responses((status = 200, body = ControlPlane), (status = 403, body = ErrorBody))
 )]
-pub async fn actors(_caller: Authorized<BureauAdmins>, state: web::Data<AppState>) -> Result<web::Json<ControlPlane>, ApiError> {
+pub async fn actors(
+    _caller: Authorized<BureauAdmins>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<ControlPlane>, ApiError> {
     let stats = state.hub.stats();
     Ok(web::Json(ControlPlane {
         actors: state
@@ -105,6 +118,14 @@ pub async fn actors(_caller: Authorized<BureauAdmins>, state: web::Data<AppState
                 last_failure: actor.last_failure_opt,
             })
             .collect(),
+        redis_bridge: state.redis_bridge_opt.as_ref().map(|bridge| {
+            let snapshot = bridge.snapshot();
+            BridgeView {
+                subscribed: snapshot.subscribed,
+                events_received: snapshot.events_received,
+                malformed_messages: snapshot.malformed_messages,
+            }
+        }),
         topics: stats.topics,
         subscriptions: stats.subscriptions,
     }))

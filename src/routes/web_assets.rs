@@ -15,7 +15,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 async fn serve(req: HttpRequest) -> HttpResponse {
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        return ApiError::new(ErrorCode::MethodNotAllowed, "pages are read with GET").error_response();
+        return ApiError::new(ErrorCode::MethodNotAllowed, "pages are read with GET")
+            .error_response();
     }
     let path = req.path().trim_start_matches('/');
     let path = if path.is_empty() { "index.html" } else { path };

@@ -71,8 +71,12 @@ pub async fn upgrade(
             ))
         }
     };
-    let (response, socket, messages) = actix_ws::handle(&req, body)
-        .map_err(|err| ApiError::new(ErrorCode::BadRequest, format!("not a WebSocket upgrade: {err}")))?;
+    let (response, socket, messages) = actix_ws::handle(&req, body).map_err(|err| {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            format!("not a WebSocket upgrade: {err}"),
+        )
+    })?;
     let messages = messages
         .max_frame_size(state.websocket.max_message_bytes)
         .aggregate_continuations()

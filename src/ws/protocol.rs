@@ -24,9 +24,16 @@ pub enum ClientMessage {
 #[derive(Debug, Serialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum ServerMessage<'a> {
-    Subscribed { topic: &'a str, seq: u64 },
-    Unsubscribed { topic: &'a str },
-    Resync { topic: &'a str },
+    Subscribed {
+        topic: &'a str,
+        seq: u64,
+    },
+    Unsubscribed {
+        topic: &'a str,
+    },
+    Resync {
+        topic: &'a str,
+    },
     Error {
         code: &'static str,
         message: &'a str,
@@ -65,11 +72,17 @@ mod tests {
     fn client_messages() {
         assert_eq!(
             parse(r#"{"op":"subscribe","topic":"announcements","since":3}"#),
-            Ok(ClientMessage::Subscribe { topic: "announcements".into(), since: Some(3) })
+            Ok(ClientMessage::Subscribe {
+                topic: "announcements".into(),
+                since: Some(3)
+            })
         );
         assert_eq!(
             parse(r#"{"op":"subscribe","topic":"overview"}"#),
-            Ok(ClientMessage::Subscribe { topic: "overview".into(), since: None })
+            Ok(ClientMessage::Subscribe {
+                topic: "overview".into(),
+                since: None
+            })
         );
         assert_eq!(parse(r#"{"op":"ping"}"#), Ok(ClientMessage::Ping));
         for bad in [
@@ -91,7 +104,11 @@ mod tests {
     #[test]
     fn server_messages() {
         assert_eq!(
-            &*ServerMessage::Subscribed { topic: "announcements", seq: 4 }.to_frame(),
+            &*ServerMessage::Subscribed {
+                topic: "announcements",
+                seq: 4
+            }
+            .to_frame(),
             r#"{"op":"subscribed","topic":"announcements","seq":4}"#
         );
         assert_eq!(

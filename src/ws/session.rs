@@ -55,7 +55,13 @@ pub async fn run(context: SessionContext, socket: Session, mut messages: Aggrega
         last_heard: Instant::now(),
     };
     let ending = connection.serve(&mut messages).await;
-    let Connection { context, socket, port, topics, .. } = connection;
+    let Connection {
+        context,
+        socket,
+        port,
+        topics,
+        ..
+    } = connection;
     context.hub.disconnect(port.outbox.connection_id(), &topics);
     context.metrics.ws_connections.dec();
     if let Ending::Close(reason) = ending {
@@ -83,10 +89,11 @@ impl Connection {
                     None => return Ending::ClientClosed,
                     Some(Err(error)) => {
                         tracing::debug!(%error, "websocket protocol error");
-                        return Ending::Close(CloseReason {
-                            code: CloseCode::Protocol,
-                            description: Some(error.to_string()),
-                        });
+                        let code = match error {
+                            actix_ws::ProtocolError::Overflow => CloseCode::Size,
+                            _ => CloseCode::Protocol,
+                        };
+                        return Ending::Close(CloseReason { code, description: Some(error.to_string()) });
                     }
                     Some(Ok(message)) => {
                         self.last_heard = Instant::now();
@@ -121,8 +128,12 @@ impl Connection {
         let sent = match message {
             AggregatedMessage::Text(text) => self.on_text(&text).await,
             AggregatedMessage::Binary(_) => {
-                self.send_error(ErrorCode::BadMessage, "binary frames are not supported; send JSON text", None)
-                    .await
+                self.send_error(
+                    ErrorCode::BadMessage,
+                    "binary frames are not supported; send JSON text",
+                    None,
+                )
+                .await
             }
             AggregatedMessage::Ping(bytes) => self.socket.pong(&bytes).await,
             AggregatedMessage::Pong(_) => Ok(()),
@@ -141,50 +152,89 @@ impl Connection {
             ClientMessage::Subscribe { topic, since } => self.subscribe(&topic, since).await,
             ClientMessage::Unsubscribe { topic: name } => {
                 let Ok(topic) = Topic::parse(&name) else {
-                    return self.send_error(ErrorCode::InvalidTopic, "unknown topic", Some(&name)).await;
+                    return self
+                        .send_error(ErrorCode::InvalidTopic, "unknown topic", Some(&name))
+                        .await;
                 };
-                self.context.hub.unsubscribe(self.port.outbox.connection_id(), &topic);
+                self.context
+                    .hub
+                    .unsubscribe(self.port.outbox.connection_id(), &topic);
                 self.topics.remove(&topic);
-                self.socket.text(ServerMessage::Unsubscribed { topic: &name }.to_frame()).await
+                self.socket
+                    .text(ServerMessage::Unsubscribed { topic: &name }.to_frame())
+                    .await
             }
         }
     }
 
-    async fn subscribe(&mut self, name: &str, since_opt: Option<u64>) -> Result<(), actix_ws::Closed> {
+    async fn subscribe(
+        &mut self,
+        name: &str,
+        since_opt: Option<u64>,
+    ) -> Result<(), actix_ws::Closed> {
         let topic = match Topic::parse(name) {
             Ok(topic) => topic,
-            Err(reason) => return self.send_error(ErrorCode::InvalidTopic, &reason, Some(name)).await,
+            Err(reason) => {
+                return self
+                    .send_error(ErrorCode::InvalidTopic, &reason, Some(name))
+                    .await
+            }
         };
         if !may_subscribe(&self.context.principal, &topic) {
             tracing::info!(topic = %topic, role = %self.context.principal.role, "subscription refused");
             return self
-                .send_error(ErrorCode::ForbiddenTopic, "you may not subscribe to this topic", Some(name))
+                .send_error(
+                    ErrorCode::ForbiddenTopic,
+                    "you may not subscribe to this topic",
+                    Some(name),
+                )
                 .await;
         }
         if !self.topics.contains(&topic) && self.topics.len() >= self.context.max_subscriptions {
             return self
-                .send_error(ErrorCode::TooManySubscriptions, "unsubscribe from a topic first", Some(name))
+                .send_error(
+                    ErrorCode::TooManySubscriptions,
+                    "unsubscribe from a topic first",
+                    Some(name),
+                )
                 .await;
         }
-        let subscribed = match self.context.hub.subscribe(&self.port.outbox, &topic, since_opt).await {
+        let subscribed = match self
+            .context
+            .hub
+            .subscribe(&self.port.outbox, &topic, since_opt)
+            .await
+        {
             Ok(subscribed) => subscribed,
             Err(error) => {
                 tracing::error!(error = ?error, topic = %topic, "subscription failed");
                 return self
-                    .send_error(ErrorCode::ServiceUnavailable, "the event bus is unavailable; retry", Some(name))
+                    .send_error(
+                        ErrorCode::ServiceUnavailable,
+                        "the event bus is unavailable; retry",
+                        Some(name),
+                    )
                     .await;
             }
         };
         self.topics.insert(topic);
         let canonical = name;
         self.socket
-            .text(ServerMessage::Subscribed { topic: canonical, seq: subscribed.seq }.to_frame())
+            .text(
+                ServerMessage::Subscribed {
+                    topic: canonical,
+                    seq: subscribed.seq,
+                }
+                .to_frame(),
+            )
             .await?;
         for frame in subscribed.missed {
             self.socket.text(frame).await?;
         }
         if subscribed.resync {
-            self.socket.text(ServerMessage::Resync { topic: canonical }.to_frame()).await?;
+            self.socket
+                .text(ServerMessage::Resync { topic: canonical }.to_frame())
+                .await?;
         }
         Ok(())
     }
@@ -199,15 +249,28 @@ impl Connection {
             if !self.topics.contains(&topic) {
                 continue;
             }
-            self.context.hub.clear_lag(self.port.outbox.connection_id(), &topic);
+            self.context
+                .hub
+                .clear_lag(self.port.outbox.connection_id(), &topic);
             let name = topic.to_string();
-            self.socket.text(ServerMessage::Resync { topic: &name }.to_frame()).await?;
+            self.socket
+                .text(ServerMessage::Resync { topic: &name }.to_frame())
+                .await?;
         }
         Ok(())
     }
 
-    async fn send_error(&mut self, code: ErrorCode, message: &str, topic: Option<&str>) -> Result<(), actix_ws::Closed> {
-        self.context.metrics.ws_errors.with_label_values(&[code.as_str()]).inc();
+    async fn send_error(
+        &mut self,
+        code: ErrorCode,
+        message: &str,
+        topic: Option<&str>,
+    ) -> Result<(), actix_ws::Closed> {
+        self.context
+            .metrics
+            .ws_errors
+            .with_label_values(&[code.as_str()])
+            .inc();
         let frame: ByteString = ServerMessage::error(code, message, topic);
         self.socket.text(frame).await
     }

@@ -1,1 +1,12 @@
+//! Integration tests: the real application on port 0, a fresh database per test, talked to
+//! over HTTP and WebSocket. Every test runs twice: on SQLite with the in-process bus, and on
+//! PostgreSQL with Redis (when `TEST_DATABASE_URL` and `TEST_REDIS_URL` are set; required
+//! under `CI=true`).
 
+mod helpers;
+
+mod auth;
+mod cluster;
+mod http_errors;
+mod tenancy;
+mod websocket;

@@ -1,0 +1,160 @@
+//! Login, wrong credentials, throttling, token expiry, logout, WebSocket tickets.
+
+use chrono::Utc;
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::Value;
+use yunguan::identity::Role;
+
+use crate::helpers::{spawn_app, Backend, WsClient, PASSWORD};
+use crate::on_every_backend;
+
+on_every_backend!(
+    login_returns_a_token_that_identifies_the_user,
+    wrong_credentials_are_refused_alike,
+    repeated_failures_are_throttled,
+    an_expired_token_is_refused,
+    logout_revokes_the_token_and_its_tickets,
+    a_ws_ticket_works_once_and_not_after_expiry,
+);
+
+async fn login_returns_a_token_that_identifies_the_user(backend: Backend) {
+    let (app, _storage) = spawn_app(backend).await;
+    let tenant_id = app.create_tenant("edu").await;
+    app.create_user("edu-dev", Role::TenantMember, Some(tenant_id))
+        .await;
+
+    let response = app.post_login("edu-dev", PASSWORD).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["user"]["username"], "edu-dev");
+    assert_eq!(body["user"]["role"], "tenant_member");
+    assert_eq!(body["user"]["tenant_id"], tenant_id);
+    assert!(body["expires_at"].as_str().unwrap().starts_with("20"));
+    assert!(body["user"].get("password_hash").is_none());
+
+    let token = body["token"].as_str().unwrap();
+    let me: Value = app
+        .get("/api/v1/auth/me", Some(token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["username"], "edu-dev");
+}
+
+async fn wrong_credentials_are_refused_alike(backend: Backend) {
+    let (app, _storage) = spawn_app(backend).await;
+    app.create_user("ops", Role::BureauOperator, None).await;
+    for (username, password) in [("ops", "wrong-password"), ("nobody", PASSWORD), ("ops", "")] {
+        let response = app.post_login(username, password).await;
+        assert_eq!(response.status(), 401, "{username}/{password}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "invalid_credentials");
+        assert_eq!(body["type"], "auth");
+    }
+}
+
+async fn repeated_failures_are_throttled(backend: Backend) {
+    let (app, _storage) = spawn_app(backend).await;
+    app.create_user("manager", Role::BureauManager, None).await;
+    // The default allows 5 failures per user within 15 minutes.
+    for _ in 0..5 {
+        assert_eq!(app.post_login("manager", "guess").await.status(), 401);
+    }
+    let throttled = app.post_login("manager", "guess").await;
+    assert_eq!(throttled.status(), 429);
+    assert!(throttled.headers().get("retry-after").is_some());
+    let body: Value = throttled.json().await.unwrap();
+    assert_eq!(body["code"], "too_many_login_attempts");
+    // Even the right password waits out the window.
+    assert_eq!(app.post_login("manager", PASSWORD).await.status(), 429);
+}
+
+async fn an_expired_token_is_refused(backend: Backend) {
+    let (app, _storage) = spawn_app(backend).await;
+    app.create_user("ops", Role::BureauOperator, None).await;
+    let token = app.login("ops").await;
+    assert_eq!(app.get("/api/v1/auth/me", Some(&token)).await.status(), 200);
+
+    expire_all(&app, "sessions").await;
+
+    let response = app.get("/api/v1/auth/me", Some(&token)).await;
+    assert_eq!(response.status(), 401);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "invalid_token");
+}
+
+async fn logout_revokes_the_token_and_its_tickets(backend: Backend) {
+    let (app, _storage) = spawn_app(backend).await;
+    app.create_user("ops", Role::BureauOperator, None).await;
+    let token = app.login("ops").await;
+    let ticket = app.ws_ticket(&token).await;
+
+    let response = app
+        .post_json("/api/v1/auth/logout", Some(&token), &serde_json::json!({}))
+        .await;
+    assert_eq!(response.status(), 204);
+
+    let after: Value = app
+        .get("/api/v1/auth/me", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["code"], "invalid_token");
+    let url = format!("ws://127.0.0.1:{}/api/v1/ws?ticket={ticket}", app.port);
+    assert!(
+        WsClient::connect(&url).await.is_err(),
+        "a ticket of a revoked session opened a socket"
+    );
+    // Without any token at all.
+    let anonymous: Value = app.get("/api/v1/auth/me", None).await.json().await.unwrap();
+    assert_eq!(anonymous["code"], "missing_token");
+}
+
+async fn a_ws_ticket_works_once_and_not_after_expiry(backend: Backend) {
+    let (app, _storage) = spawn_app(backend).await;
+    app.create_user("ops", Role::BureauOperator, None).await;
+    let token = app.login("ops").await;
+
+    let ticket = app.ws_ticket(&token).await;
+    let url = format!("ws://127.0.0.1:{}/api/v1/ws?ticket={ticket}", app.port);
+    let mut first = WsClient::connect(&url).await.expect("first use opens");
+    first.subscribe("announcements", None).await;
+    let second = WsClient::connect(&url).await;
+    match second {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 401)
+        }
+        other => panic!("second use of a ticket: {:?}", other.map(|_| "opened")),
+    }
+
+    let stale = app.ws_ticket(&token).await;
+    expire_all(&app, "ws_tickets").await;
+    let url = format!("ws://127.0.0.1:{}/api/v1/ws?ticket={stale}", app.port);
+    assert!(
+        WsClient::connect(&url).await.is_err(),
+        "an expired ticket opened a socket"
+    );
+
+    // The bearer header works as well as a ticket.
+    let mut with_header = app.ws_with_bearer(&token).await;
+    with_header.subscribe("announcements", None).await;
+}
+
+/// Moves every row's `expires_at` of `table` one second into the past.
+async fn expire_all(app: &crate::helpers::TestApp, table: &str) {
+    let past = Utc::now() - chrono::Duration::seconds(1);
+    let backend = app.db.get_database_backend();
+    app.db
+        .execute(Statement::from_sql_and_values(
+            backend,
+            match backend {
+                sea_orm::DatabaseBackend::Postgres => format!("UPDATE {table} SET expires_at = $1"),
+                _ => format!("UPDATE {table} SET expires_at = ?"),
+            },
+            [past.into()],
+        ))
+        .await
+        .unwrap();
+}

@@ -1,0 +1,382 @@
+//! `spawn_app()` and friends: the real application on port 0 with a fresh database, and
+//! clients for its HTTP API and WebSocket.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use secrecy::SecretString;
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use yunguan::identity::directory::{self, NewUser};
+use yunguan::identity::names::{TenantCode, Username};
+use yunguan::identity::Role;
+use yunguan::settings::{Overrides, Settings};
+use yunguan::startup::{AppState, Application, StopHandle};
+
+pub const PASSWORD: &str = "correct-horse-9";
+
+/// Where a test app keeps its data and events.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// A temporary SQLite file and the in-process bus: the embedded default.
+    Sqlite,
+    /// A new PostgreSQL database and the Redis bus: production mode.
+    PostgresRedis {
+        database_url: String,
+        redis_url: String,
+    },
+}
+
+impl Backend {
+    /// PostgreSQL and Redis from `TEST_DATABASE_URL` and `TEST_REDIS_URL`. Without them the
+    /// test is skipped, except under `CI=true`, where a missing service is a failure.
+    pub fn postgres_redis() -> Option<Backend> {
+        let database_url = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|v| !v.is_empty());
+        let redis_url = std::env::var("TEST_REDIS_URL")
+            .ok()
+            .filter(|v| !v.is_empty());
+        match (database_url, redis_url) {
+            (Some(database_url), Some(redis_url)) => Some(Backend::PostgresRedis {
+                database_url,
+                redis_url,
+            }),
+            _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+                panic!("CI=true but TEST_DATABASE_URL or TEST_REDIS_URL is not set")
+            }
+            _ => {
+                eprintln!("skipped: set TEST_DATABASE_URL and TEST_REDIS_URL to run on PostgreSQL and Redis");
+                None
+            }
+        }
+    }
+}
+
+/// Generates one test per backend from `async fn name(backend: Backend)` functions.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+            )*
+        }
+        mod postgres_redis {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    if let Some(backend) = $crate::helpers::Backend::postgres_redis() {
+                        super::$name(backend).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// A fresh, empty place for one or more nodes to share.
+pub struct Storage {
+    pub database_url: String,
+    pub redis_url_opt: Option<String>,
+    pub redis_prefix: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Storage {
+    pub async fn new(backend: &Backend) -> Storage {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let unique = uuid::Uuid::new_v4().simple().to_string();
+        let (database_url, redis_url_opt) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}/yunguan.db?mode=rwc", dir.path().display()),
+                None,
+            ),
+            Backend::PostgresRedis {
+                database_url,
+                redis_url,
+            } => {
+                let name = format!("yunguan_test_{unique}");
+                let admin = Database::connect(database_url.as_str())
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .expect("create test database");
+                let mut url = url::Url::parse(database_url).expect("TEST_DATABASE_URL is a URL");
+                url.set_path(&name);
+                (url.to_string(), Some(redis_url.clone()))
+            }
+        };
+        Storage {
+            database_url,
+            redis_url_opt,
+            redis_prefix: format!("yunguan-test-{unique}"),
+            _dir: dir,
+        }
+    }
+}
+
+/// Test settings: port 0, the given storage, small buffers so that limits are reachable.
+pub fn settings_for(storage: &Storage) -> Settings {
+    let mut settings = Settings::load(&Overrides {
+        listen_opt: Some("127.0.0.1:0".parse().unwrap()),
+        database_url_opt: Some(storage.database_url.clone()),
+        redis_url_opt: storage.redis_url_opt.clone(),
+        ..Overrides::default()
+    })
+    .expect("settings");
+    settings.redis.key_prefix = storage.redis_prefix.clone();
+    settings.database.max_connections = 5;
+    settings.server.shutdown_grace_secs = 2;
+    settings
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub db: DatabaseConnection,
+    pub http: reqwest::Client,
+    pub state: actix_web::web::Data<AppState>,
+    pub stop: StopHandle,
+}
+
+/// One node on a fresh storage with default test settings.
+pub async fn spawn_app(backend: Backend) -> (TestApp, Storage) {
+    let storage = Storage::new(&backend).await;
+    let app = spawn_node(settings_for(&storage)).await;
+    (app, storage)
+}
+
+/// One node with these settings (several may share a storage).
+pub async fn spawn_node(settings: Settings) -> TestApp {
+    // Tests log to a sink unless TEST_LOG is set.
+    if std::env::var("TEST_LOG").is_ok() {
+        yunguan::telemetry::init("info,yunguan=debug");
+    }
+    let db = yunguan::db::connect_and_migrate(
+        &settings.database_url(),
+        settings.database.max_connections,
+    )
+    .await
+    .expect("database");
+    let app = Application::build_with_db(settings, db.clone())
+        .await
+        .expect("application builds");
+    let port = app.port();
+    let state = app.state();
+    let stop = app.stop_handle();
+    actix_web::rt::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        db,
+        http: reqwest::Client::new(),
+        state,
+        stop,
+    }
+}
+
+impl TestApp {
+    pub async fn create_tenant(&self, code: &str) -> i64 {
+        directory::create_tenant(
+            &self.db,
+            &TenantCode::parse(code).unwrap(),
+            &format!("{code} 局"),
+        )
+        .await
+        .expect("create tenant")
+        .id
+    }
+
+    pub async fn create_user(&self, username: &str, role: Role, tenant_id_opt: Option<i64>) -> i64 {
+        directory::create_user(
+            &self.db,
+            NewUser {
+                username: Username::parse(username).unwrap(),
+                display_name: username.to_owned(),
+                email_opt: None,
+                password: SecretString::from(PASSWORD),
+                role,
+                tenant_id_opt,
+            },
+        )
+        .await
+        .expect("create user")
+        .id
+    }
+
+    pub async fn post_login(&self, username: &str, password: &str) -> reqwest::Response {
+        self.http
+            .post(format!("{}/api/v1/auth/login", self.address))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Logs in with the test password and returns the bearer token.
+    pub async fn login(&self, username: &str) -> String {
+        let response = self.post_login(username, PASSWORD).await;
+        assert_eq!(response.status(), 200, "login of {username}");
+        let body: Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn get(&self, path: &str, token_opt: Option<&str>) -> reqwest::Response {
+        let mut request = self.http.get(format!("{}{path}", self.address));
+        if let Some(token) = token_opt {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token_opt: Option<&str>,
+        body: &Value,
+    ) -> reqwest::Response {
+        let mut request = self.http.post(format!("{}{path}", self.address)).json(body);
+        if let Some(token) = token_opt {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("request")
+    }
+
+    pub async fn post_announcement(
+        &self,
+        token: &str,
+        title: &str,
+        tenant_id_opt: Option<i64>,
+    ) -> reqwest::Response {
+        self.post_json(
+            "/api/v1/announcements",
+            Some(token),
+            &json!({"title": title, "body": format!("{title} body"), "tenant_id": tenant_id_opt}),
+        )
+        .await
+    }
+
+    pub async fn ws_ticket(&self, token: &str) -> String {
+        let response = self
+            .post_json("/api/v1/ws/ticket", Some(token), &json!({}))
+            .await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        body["ticket"].as_str().unwrap().to_owned()
+    }
+
+    /// Opens a WebSocket with a fresh ticket.
+    pub async fn ws(&self, token: &str) -> WsClient {
+        let ticket = self.ws_ticket(token).await;
+        WsClient::connect(&format!(
+            "ws://127.0.0.1:{}/api/v1/ws?ticket={ticket}",
+            self.port
+        ))
+        .await
+        .expect("websocket opens")
+    }
+
+    /// Opens a WebSocket with the bearer header.
+    pub async fn ws_with_bearer(&self, token: &str) -> WsClient {
+        let mut request = format!("ws://127.0.0.1:{}/api/v1/ws", self.port)
+            .into_client_request()
+            .unwrap();
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        let (stream, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("websocket opens");
+        WsClient { stream }
+    }
+}
+
+pub struct WsClient {
+    pub stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+pub const RECEIVE_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl WsClient {
+    pub async fn connect(url: &str) -> Result<WsClient, tokio_tungstenite::tungstenite::Error> {
+        let (stream, _) = tokio_tungstenite::connect_async(url).await?;
+        Ok(WsClient { stream })
+    }
+
+    pub async fn send(&mut self, value: Value) {
+        self.stream
+            .send(Message::text(value.to_string()))
+            .await
+            .expect("send");
+    }
+
+    pub async fn send_raw(&mut self, message: Message) {
+        self.stream.send(message).await.expect("send");
+    }
+
+    /// The next JSON text message (pings and pongs are skipped); panics after a timeout.
+    pub async fn next_json(&mut self) -> Value {
+        self.try_next_json(RECEIVE_TIMEOUT)
+            .await
+            .expect("a message before the timeout")
+    }
+
+    pub async fn try_next_json(&mut self, within: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let message = tokio::time::timeout_at(deadline, self.stream.next())
+                .await
+                .ok()??;
+            match message.expect("websocket error") {
+                Message::Text(text) => {
+                    return Some(serde_json::from_str(&text).expect("JSON from server"))
+                }
+                Message::Ping(_) | Message::Pong(_) => continue,
+                other => panic!("unexpected message {other:?}"),
+            }
+        }
+    }
+
+    /// Asserts that nothing arrives within `within`.
+    pub async fn expect_silence(&mut self, within: Duration) {
+        if let Some(message) = self.try_next_json(within).await {
+            panic!("expected no message, got {message}");
+        }
+    }
+
+    pub async fn subscribe(&mut self, topic: &str, since_opt: Option<u64>) -> Value {
+        let mut request = json!({"op": "subscribe", "topic": topic});
+        if let Some(since) = since_opt {
+            request["since"] = json!(since);
+        }
+        self.send(request).await;
+        let reply = self.next_json().await;
+        assert_eq!(reply["op"], "subscribed", "subscribing to {topic}: {reply}");
+        reply
+    }
+
+    /// Waits for the close frame and returns its code.
+    pub async fn closed_with(&mut self) -> u16 {
+        loop {
+            let message = tokio::time::timeout(RECEIVE_TIMEOUT, self.stream.next())
+                .await
+                .expect("close before the timeout");
+            match message {
+                Some(Ok(Message::Close(Some(frame)))) => return frame.code.into(),
+                Some(Ok(Message::Close(None))) | None => return 1005,
+                Some(Ok(_)) => continue,
+                Some(Err(error)) => panic!("websocket error before close: {error}"),
+            }
+        }
+    }
+}

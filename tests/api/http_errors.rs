@@ -1,0 +1,220 @@
+//! Malformed HTTP input gets catalogue errors; the operational endpoints and the OpenAPI
+//! document are there.
+
+use serde_json::Value;
+use yunguan::identity::Role;
+
+use crate::helpers::{spawn_app, Backend};
+use crate::on_every_backend;
+
+on_every_backend!(
+    malformed_requests_get_stable_error_codes,
+    the_openapi_document_lists_every_endpoint,
+    health_readiness_and_metrics_answer,
+);
+
+async fn malformed_requests_get_stable_error_codes(backend: Backend) {
+    let (app, _storage) = spawn_app(backend).await;
+    app.create_user("manager", Role::BureauManager, None).await;
+    let token = app.login("manager").await;
+    let url = |path: &str| format!("{}{path}", app.address);
+    let json_post = |path: &str, body: &'static str| {
+        app.http
+            .post(url(path))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(body)
+    };
+
+    let table: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
+        (
+            json_post("/api/v1/announcements", "{\"title\":"),
+            400,
+            "malformed_json",
+        ),
+        (
+            json_post("/api/v1/announcements", r#"{"title":"t",}"#),
+            400,
+            "malformed_json",
+        ),
+        (
+            json_post("/api/v1/announcements", r#"{"title":5,"body":"b"}"#),
+            422,
+            "validation_failed",
+        ),
+        (
+            json_post(
+                "/api/v1/announcements",
+                r#"{"title":"t","body":"b","color":"red"}"#,
+            ),
+            422,
+            "validation_failed",
+        ),
+        (
+            json_post("/api/v1/announcements", r#"{"title":"  ","body":"b"}"#),
+            422,
+            "validation_failed",
+        ),
+        (
+            json_post(
+                "/api/v1/announcements",
+                r#"{"title":"t","body":"b","tenant_id":424242}"#,
+            ),
+            422,
+            "validation_failed",
+        ),
+        (
+            json_post("/api/v1/auth/login", r#"{"username":"manager"}"#),
+            422,
+            "validation_failed",
+        ),
+        (
+            app.http
+                .post(url("/api/v1/auth/login"))
+                .header("content-type", "text/plain")
+                .body("hi"),
+            400,
+            "bad_request",
+        ),
+        (
+            app.http
+                .post(url("/api/v1/announcements"))
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body(format!(
+                    r#"{{"title":"t","body":"{}"}}"#,
+                    "x".repeat(300 * 1024)
+                )),
+            413,
+            "payload_too_large",
+        ),
+        (
+            app.http
+                .get(url("/api/v1/announcements?limit=abc"))
+                .bearer_auth(&token),
+            400,
+            "bad_request",
+        ),
+        (
+            app.http
+                .get(url("/api/v1/announcements?limit=0"))
+                .bearer_auth(&token),
+            400,
+            "bad_request",
+        ),
+        (app.http.get(url("/api/v1/no-such-thing")), 404, "not_found"),
+        (
+            app.http
+                .delete(url("/api/v1/announcements"))
+                .bearer_auth(&token),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            app.http.get(url("/api/v1/announcements")),
+            401,
+            "missing_token",
+        ),
+        (
+            app.http
+                .get(url("/api/v1/announcements"))
+                .bearer_auth("forged"),
+            401,
+            "invalid_token",
+        ),
+        (
+            app.http
+                .get(url("/api/v1/announcements"))
+                .header("authorization", "Basic YTpi"),
+            401,
+            "missing_token",
+        ),
+        (app.http.get(url("/api/v1/ws")), 401, "missing_token"),
+        (
+            app.http.get(url("/api/v1/ws?ticket=forged")),
+            401,
+            "invalid_ws_ticket",
+        ),
+        (
+            app.http.get(url("/api/v1/ws")).bearer_auth(&token),
+            400,
+            "bad_request",
+        ),
+        (app.http.get(url("/no/such/page")), 404, "not_found"),
+    ];
+    for (request, status, code) in table {
+        let request = request.build().unwrap();
+        let shown = format!("{} {}", request.method(), request.url());
+        let response = app.http.execute(request).await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{shown}");
+        let body: Value = response
+            .json()
+            .await
+            .unwrap_or_else(|_| panic!("{shown}: not JSON"));
+        assert_eq!(body["code"], code, "{shown}: {body}");
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{shown}"
+        );
+        assert!(body["type"].is_string(), "{shown}");
+    }
+}
+
+async fn the_openapi_document_lists_every_endpoint(backend: Backend) {
+    let (app, _storage) = spawn_app(backend).await;
+    let document: Value = app
+        .get("/api/v1/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let paths = document["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/auth/me", "get"),
+        ("/api/v1/ws/ticket", "post"),
+        ("/api/v1/ws", "get"),
+        ("/api/v1/announcements", "post"),
+        ("/api/v1/announcements", "get"),
+        ("/api/v1/tenants", "get"),
+        ("/api/v1/tenants", "post"),
+        ("/api/v1/users", "get"),
+        ("/api/v1/users", "post"),
+        ("/api/v1/admin/actors", "get"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
+        ("/metrics", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} is not documented"
+        );
+    }
+    assert!(document["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+async fn health_readiness_and_metrics_answer(backend: Backend) {
+    let (app, _storage) = spawn_app(backend.clone()).await;
+    assert_eq!(app.get("/healthz", None).await.status(), 200);
+    let ready: Value = app.get("/readyz", None).await.json().await.unwrap();
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["database"], true);
+    match backend {
+        Backend::Sqlite => assert!(ready["redis"].is_null()),
+        Backend::PostgresRedis { .. } => assert_eq!(ready["redis"], true),
+    }
+    app.create_user("edu-x", Role::BureauManager, None).await;
+    let token = app.login("edu-x").await;
+    let mut socket = app.ws(&token).await;
+    socket.subscribe("announcements", None).await;
+    let metrics = app.get("/metrics", None).await.text().await.unwrap();
+    for line in [
+        "yunguan_ws_connections 1",
+        "yunguan_events_published_total",
+        "yunguan_ws_queue_overflows_total",
+        "yunguan_http_request_duration_seconds_bucket{method=\"POST\",route=\"/api/v1/auth/login\",status=\"200\"",
+    ] {
+        assert!(metrics.contains(line), "metrics lack {line}:\n{metrics}");
+    }
+}
