@@ -1,1 +1,10 @@
+//! Simulators and load generators that exercise yunguan from the outside, over the same
+//! network protocols real clients and devices use.
+//!
+//! # Layout
+//! - [`loadgen`]: WebSocket fan-out load generator (`yunguan-loadgen`), comparing yunguan with
+//!   a plain Node.js `ws` broadcast server (`peers/ws-broadcast`).
+//!
+//! **Invariant:** simulators talk to yunguan only over the network; they link none of its code.
 
+pub mod loadgen;

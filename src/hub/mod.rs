@@ -50,6 +50,11 @@ pub struct Hub {
 struct Inner {
     topics: Mutex<HashMap<Topic, TopicState>>,
     bus: Bus,
+    /// Where a topic new to this hub starts counting: with the in-process bus, the hub's
+    /// start time in microseconds, so that numbers never repeat across restarts and a client
+    /// resuming from before a restart gets `resync`, not somebody else's events. Redis does
+    /// the same for its counters; there this is 0.
+    seq_origin: u64,
     replay_capacity: usize,
     connection_queue_capacity: usize,
     next_connection_id: AtomicU64,
@@ -62,13 +67,22 @@ enum Bus {
     Redis(Box<RedisBus>),
 }
 
-#[derive(Default)]
 struct TopicState {
     /// Newest sequence number seen on this node.
     last_seq: u64,
     /// Recent frames, oldest first, for clients resuming with `since`.
     replay: VecDeque<SequencedFrame>,
     subscribers: HashMap<u64, Subscriber>,
+}
+
+impl TopicState {
+    fn starting_at(seq_origin: u64) -> TopicState {
+        TopicState {
+            last_seq: seq_origin,
+            replay: VecDeque::new(),
+            subscribers: HashMap::new(),
+        }
+    }
 }
 
 struct Subscriber {
@@ -84,8 +98,17 @@ struct Subscriber {
 #[derive(Clone)]
 pub struct Outbox {
     connection_id: u64,
-    frames_tx: mpsc::Sender<ByteString>,
+    frames_tx: mpsc::Sender<Delivery>,
     lag: Arc<LagSignal>,
+}
+
+/// One event on its way to one connection: the shared frame plus what the connection needs
+/// to drop it if it unsubscribed meanwhile or already has it.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub topic: Topic,
+    pub seq: u64,
+    pub frame: ByteString,
 }
 
 /// Topics on which a connection fell behind, for it to answer with `resync`.
@@ -118,7 +141,7 @@ impl LagSignal {
 /// A registered connection: the connection task reads `frames` and watches `lag`.
 pub struct ConnectionPort {
     pub outbox: Outbox,
-    pub frames: mpsc::Receiver<ByteString>,
+    pub frames: mpsc::Receiver<Delivery>,
     pub lag: Arc<LagSignal>,
 }
 
@@ -134,7 +157,7 @@ pub struct Subscribed {
     /// The topic's newest sequence number: live events follow it.
     pub seq: u64,
     /// Frames missed since the client's `since`, in order.
-    pub missed: Vec<ByteString>,
+    pub missed: Vec<SequencedFrame>,
     /// The gap could not be filled: the client must reload its state.
     pub resync: bool,
 }
@@ -152,8 +175,13 @@ impl Hub {
         connection_queue_capacity: usize,
         metrics: Arc<Metrics>,
     ) -> Hub {
+        let seq_origin = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_micros() as u64)
+            .unwrap_or(0);
         Hub::new(
             Bus::InProcess,
+            seq_origin,
             replay_capacity,
             connection_queue_capacity,
             metrics,
@@ -168,6 +196,7 @@ impl Hub {
     ) -> Hub {
         Hub::new(
             Bus::Redis(Box::new(bus)),
+            0,
             replay_capacity,
             connection_queue_capacity,
             metrics,
@@ -176,6 +205,7 @@ impl Hub {
 
     fn new(
         bus: Bus,
+        seq_origin: u64,
         replay_capacity: usize,
         connection_queue_capacity: usize,
         metrics: Arc<Metrics>,
@@ -184,6 +214,7 @@ impl Hub {
             inner: Arc::new(Inner {
                 topics: Mutex::new(HashMap::new()),
                 bus,
+                seq_origin,
                 replay_capacity: replay_capacity.max(1),
                 connection_queue_capacity: connection_queue_capacity.max(1),
                 next_connection_id: AtomicU64::new(1),
@@ -207,7 +238,9 @@ impl Hub {
         let seq = match &self.inner.bus {
             Bus::InProcess => {
                 let mut topics = self.inner.topics.lock();
-                let state = topics.entry(topic.clone()).or_default();
+                let state = topics
+                    .entry(topic.clone())
+                    .or_insert_with(|| TopicState::starting_at(self.inner.seq_origin));
                 let seq = state.last_seq + 1;
                 self.fan_out(topic, state, seq, frame.with_seq(seq));
                 seq
@@ -222,7 +255,9 @@ impl Hub {
     /// sequence number on this node are duplicates and are dropped.
     pub fn deliver(&self, topic: Topic, seq: u64, frame: ByteString) {
         let mut topics = self.inner.topics.lock();
-        let state = topics.entry(topic.clone()).or_default();
+        let state = topics
+            .entry(topic.clone())
+            .or_insert_with(|| TopicState::starting_at(self.inner.seq_origin));
         if seq <= state.last_seq {
             return;
         }
@@ -241,7 +276,12 @@ impl Hub {
             if subscriber.lagging || seq <= subscriber.last_seq {
                 continue;
             }
-            match subscriber.outbox.frames_tx.try_send(frame.clone()) {
+            let delivery = Delivery {
+                topic: topic.clone(),
+                seq,
+                frame: frame.clone(),
+            };
+            match subscriber.outbox.frames_tx.try_send(delivery) {
                 Ok(()) => {
                     subscriber.last_seq = seq;
                     delivered += 1;
@@ -293,7 +333,9 @@ impl Hub {
             Bus::Redis(bus) => Some(bus.recent(topic, since_opt.is_some()).await?),
         };
         let mut topics = self.inner.topics.lock();
-        let state = topics.entry(topic.clone()).or_default();
+        let state = topics
+            .entry(topic.clone())
+            .or_insert_with(|| TopicState::starting_at(self.inner.seq_origin));
         let (latest, available) = match remote_opt {
             None => (
                 state.last_seq,
@@ -316,7 +358,7 @@ impl Hub {
         Ok(match plan {
             Resume::Live { missed } => Subscribed {
                 seq: latest,
-                missed: missed.into_iter().map(|(_, frame)| frame).collect(),
+                missed,
                 resync: false,
             },
             Resume::Resync => {
@@ -388,8 +430,9 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// An in-process hub counting from 0, so that tables read naturally.
     fn hub(replay: usize, queue: usize) -> Hub {
-        Hub::in_process(replay, queue, Arc::new(Metrics::new()))
+        Hub::new(Bus::InProcess, 0, replay, queue, Arc::new(Metrics::new()))
     }
 
     fn seq_of(frame: &ByteString) -> u64 {
@@ -430,10 +473,10 @@ mod tests {
         );
 
         let a_frames: Vec<u64> = std::iter::from_fn(|| a.frames.try_recv().ok())
-            .map(|f| seq_of(&f))
+            .map(|delivery| seq_of(&delivery.frame))
             .collect();
         let b_frames: Vec<u64> = std::iter::from_fn(|| b.frames.try_recv().ok())
-            .map(|f| seq_of(&f))
+            .map(|delivery| seq_of(&delivery.frame))
             .collect();
         assert_eq!(a_frames, [1, 2]);
         assert_eq!(b_frames, [1]);
@@ -459,14 +502,14 @@ mod tests {
         hub.publish(&Topic::Announcements, "k", &json!(2))
             .await
             .unwrap();
-        assert_eq!(seq_of(&fast.frames.try_recv().unwrap()), 3);
+        assert_eq!(seq_of(&fast.frames.try_recv().unwrap().frame), 3);
         assert_eq!(slow.lag.take(), vec![Topic::Announcements]);
 
         // The connection drains what was queued before the overflow, then clears the lag:
         // from then on it gets live events after the newest again.
         let mut slow_frames = slow.frames;
         let drained: Vec<u64> = std::iter::from_fn(|| slow_frames.try_recv().ok())
-            .map(|f| seq_of(&f))
+            .map(|delivery| seq_of(&delivery.frame))
             .collect();
         assert_eq!(drained, [1, 2]);
         hub.publish(&Topic::Announcements, "k", &json!(3))
@@ -480,7 +523,32 @@ mod tests {
         hub.publish(&Topic::Announcements, "k", &json!(4))
             .await
             .unwrap();
-        assert_eq!(seq_of(&slow_frames.try_recv().unwrap()), 5);
+        assert_eq!(seq_of(&slow_frames.try_recv().unwrap().frame), 5);
+    }
+
+    #[tokio::test]
+    async fn numbering_never_repeats_across_restarts_so_stale_resumes_resync() {
+        let before = Hub::in_process(16, 16, Arc::new(Metrics::new()));
+        let old_seq = before
+            .publish(&Topic::Announcements, "k", &json!(1))
+            .await
+            .unwrap();
+        drop(before);
+        let after = Hub::in_process(16, 16, Arc::new(Metrics::new()));
+        after
+            .publish(&Topic::Announcements, "k", &json!(1))
+            .await
+            .unwrap();
+        let port = after.connect();
+        let resumed = after
+            .subscribe(&port.outbox, &Topic::Announcements, Some(old_seq))
+            .await
+            .unwrap();
+        assert!(resumed.seq > old_seq);
+        assert!(
+            resumed.resync,
+            "a since from before the restart must resync"
+        );
     }
 
     #[tokio::test]
@@ -498,7 +566,14 @@ mod tests {
             .unwrap();
         assert_eq!((resumed.seq, resumed.resync), (5, false));
         assert_eq!(
-            resumed.missed.iter().map(seq_of).collect::<Vec<_>>(),
+            resumed
+                .missed
+                .iter()
+                .map(|(seq, frame)| {
+                    assert_eq!(seq_of(frame), *seq);
+                    *seq
+                })
+                .collect::<Vec<_>>(),
             [4, 5]
         );
 

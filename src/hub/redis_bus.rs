@@ -14,22 +14,57 @@ use super::frame::UnsequencedFrame;
 use super::resume::SequencedFrame;
 use super::Topic;
 
+/// Creates a missing counter at the current time in microseconds, so that numbers never
+/// repeat after Redis loses its data (a stale resume then gets a resync), and leaves the
+/// counter's value, as a string, in `seq`. Lua numbers are doubles and print large integers
+/// in exponent form, hence the string.
+macro_rules! counter_prelude {
+    () => {
+        r"
+redis.replicate_commands()
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  local now = redis.call('TIME')
+  redis.call('SET', KEYS[1], now[1] .. string.format('%06d', tonumber(now[2])))
+end
+"
+    };
+}
+
 /// Numbers, stores and publishes one event atomically, so that every node sees a topic's
 /// events in sequence order and the replay list never has a hole.
-const PUBLISH_SCRIPT: &str = r"
-local seq = redis.call('INCR', KEYS[1])
+const PUBLISH_SCRIPT: &str = concat!(
+    counter_prelude!(),
+    r"
+redis.call('INCR', KEYS[1])
+local seq = redis.call('GET', KEYS[1])
 local entry = seq .. ' ' .. ARGV[1] .. seq .. ARGV[2]
 redis.call('RPUSH', KEYS[2], entry)
 redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
 redis.call('PUBLISH', ARGV[4], entry)
 return seq
-";
+"
+);
+
+/// A topic's counter and, when ARGV[1] is `1`, its replay entries: `{seq, entry...}`.
+const RECENT_SCRIPT: &str = concat!(
+    counter_prelude!(),
+    r"
+local reply = { redis.call('GET', KEYS[1]) }
+if ARGV[1] == '1' then
+  for _, entry in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+    table.insert(reply, entry)
+  end
+end
+return reply
+"
+);
 
 #[derive(Clone)]
 pub struct RedisBus {
     client: redis::Client,
     connection: ConnectionManager,
     publish_script: redis::Script,
+    recent_script: redis::Script,
     prefix: String,
     replay_capacity: usize,
 }
@@ -54,6 +89,7 @@ impl RedisBus {
             client,
             connection,
             publish_script: redis::Script::new(PUBLISH_SCRIPT),
+            recent_script: redis::Script::new(RECENT_SCRIPT),
             prefix: prefix.to_owned(),
             replay_capacity: replay_capacity.max(1),
         })
@@ -99,35 +135,30 @@ impl RedisBus {
         result.context("publishing an event through Redis")
     }
 
-    /// The topic's counter and, when `with_frames`, its recent entries.
+    /// The topic's counter (created if missing) and, when `with_frames`, its recent entries.
     pub async fn recent(&self, topic: &Topic, with_frames: bool) -> anyhow::Result<RemoteTopic> {
         let mut connection = self.connection.clone();
-        let seq_key = format!("{}:seq:{topic}", self.prefix);
-        let (seq_opt, entries): (Option<u64>, Vec<Vec<u8>>) = if with_frames {
-            redis::pipe()
-                .get(seq_key)
-                .lrange(format!("{}:replay:{topic}", self.prefix), 0, -1)
-                .query_async(&mut connection)
-                .await
-        } else {
-            redis::cmd("GET")
-                .arg(seq_key)
-                .query_async(&mut connection)
-                .await
-                .map(|seq_opt| (seq_opt, Vec::new()))
-        }
-        .context("reading a topic's recent events from Redis")?;
-        let mut frames = Vec::with_capacity(entries.len());
-        for entry in entries {
+        let reply: Vec<Vec<u8>> = self
+            .recent_script
+            .key(format!("{}:seq:{topic}", self.prefix))
+            .key(format!("{}:replay:{topic}", self.prefix))
+            .arg(if with_frames { "1" } else { "0" })
+            .invoke_async(&mut connection)
+            .await
+            .context("reading a topic's recent events from Redis")?;
+        let mut reply = reply.into_iter();
+        let seq = reply
+            .next()
+            .and_then(|seq| std::str::from_utf8(&seq).ok()?.parse().ok())
+            .context("Redis returned no valid counter")?;
+        let mut frames = Vec::with_capacity(reply.len());
+        for entry in reply {
             match parse_entry(&entry) {
                 Some(frame) => frames.push(frame),
                 None => tracing::warn!(topic = %topic, "skipping a malformed replay entry"),
             }
         }
-        Ok(RemoteTopic {
-            seq: seq_opt.unwrap_or(0),
-            frames,
-        })
+        Ok(RemoteTopic { seq, frames })
     }
 
     pub async fn ping(&self) -> bool {

@@ -61,6 +61,13 @@ pub async fn upgrade(
     sessions: web::Data<SessionStore>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    // The handshake is checked first, so that a request that is no upgrade spends no ticket.
+    let (response, socket, messages) = actix_ws::handle(&req, body).map_err(|err| {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            format!("not a WebSocket upgrade: {err}"),
+        )
+    })?;
     let principal = match (&query.ticket, bearer_token(&req)) {
         (Some(ticket), _) => sessions.redeem_ws_ticket(ticket).await?,
         (None, Some(token)) => sessions.authenticate(token).await?,
@@ -71,12 +78,6 @@ pub async fn upgrade(
             ))
         }
     };
-    let (response, socket, messages) = actix_ws::handle(&req, body).map_err(|err| {
-        ApiError::new(
-            ErrorCode::BadRequest,
-            format!("not a WebSocket upgrade: {err}"),
-        )
-    })?;
     let messages = messages
         .max_frame_size(state.websocket.max_message_bytes)
         .aggregate_continuations()

@@ -1,6 +1,6 @@
 //! One WebSocket connection, from upgrade to close.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use super::protocol::{self, ClientMessage, ServerMessage};
 use crate::error::ErrorCode;
 use crate::hub::topic::may_subscribe;
-use crate::hub::{ConnectionPort, Hub, Topic};
+use crate::hub::{ConnectionPort, Delivery, Hub, Topic};
 use crate::identity::Principal;
 use crate::metrics::Metrics;
 
@@ -38,7 +38,9 @@ struct Connection {
     context: SessionContext,
     socket: Session,
     port: ConnectionPort,
-    topics: HashSet<Topic>,
+    /// Subscribed topics and the newest sequence number sent on each: a queued frame for a
+    /// topic no longer subscribed, or not newer, is dropped.
+    topics: HashMap<Topic, u64>,
     last_heard: Instant,
 }
 
@@ -51,7 +53,7 @@ pub async fn run(context: SessionContext, socket: Session, mut messages: Aggrega
         context,
         socket,
         port,
-        topics: HashSet::new(),
+        topics: HashMap::new(),
         last_heard: Instant::now(),
     };
     let ending = connection.serve(&mut messages).await;
@@ -62,7 +64,9 @@ pub async fn run(context: SessionContext, socket: Session, mut messages: Aggrega
         topics,
         ..
     } = connection;
-    context.hub.disconnect(port.outbox.connection_id(), &topics);
+    context
+        .hub
+        .disconnect(port.outbox.connection_id(), topics.keys());
     context.metrics.ws_connections.dec();
     if let Ending::Close(reason) = ending {
         tracing::debug!(?reason, "closing websocket");
@@ -76,14 +80,25 @@ impl Connection {
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let lag = self.port.lag.clone();
         let mut shutdown = self.context.shutdown.clone();
+        // Biased, in this order, so that a busy queue never starves shutdown, heartbeats,
+        // client messages or lag handling.
         loop {
             let sent = tokio::select! {
                 biased;
-                _ = shutdown.wait_for(|stop| *stop) => {
+                _ = shutdown_requested(&mut shutdown) => {
                     return Ending::Close(CloseReason {
                         code: CloseCode::Away,
                         description: Some("server shutting down".to_owned()),
                     });
+                }
+                _ = heartbeat.tick() => {
+                    if self.last_heard.elapsed() > self.context.idle_timeout {
+                        return Ending::Close(CloseReason {
+                            code: CloseCode::Policy,
+                            description: Some("idle timeout".to_owned()),
+                        });
+                    }
+                    self.socket.ping(b"").await
                 }
                 message = messages.recv() => match message {
                     None => return Ending::ClientClosed,
@@ -103,20 +118,11 @@ impl Connection {
                         }
                     }
                 },
+                _ = lag.raised() => self.send_resyncs().await,
                 frame = self.port.frames.recv() => match frame {
-                    Some(frame) => self.socket.text(frame).await,
+                    Some(delivery) => self.send_delivery(delivery).await,
                     None => Ok(()),
                 },
-                _ = lag.raised() => self.send_resyncs().await,
-                _ = heartbeat.tick() => {
-                    if self.last_heard.elapsed() > self.context.idle_timeout {
-                        return Ending::Close(CloseReason {
-                            code: CloseCode::Policy,
-                            description: Some("idle timeout".to_owned()),
-                        });
-                    }
-                    self.socket.ping(b"").await
-                }
             };
             if sent.is_err() {
                 return Ending::ClientClosed;
@@ -137,7 +143,12 @@ impl Connection {
             }
             AggregatedMessage::Ping(bytes) => self.socket.pong(&bytes).await,
             AggregatedMessage::Pong(_) => Ok(()),
-            AggregatedMessage::Close(_) => return Err(Ending::ClientClosed),
+            AggregatedMessage::Close(reason) => {
+                return Err(Ending::Close(reason.unwrap_or(CloseReason {
+                    code: CloseCode::Normal,
+                    description: None,
+                })))
+            }
         };
         sent.map_err(|_| Ending::ClientClosed)
     }
@@ -190,7 +201,8 @@ impl Connection {
                 )
                 .await;
         }
-        if !self.topics.contains(&topic) && self.topics.len() >= self.context.max_subscriptions {
+        if !self.topics.contains_key(&topic) && self.topics.len() >= self.context.max_subscriptions
+        {
             return self
                 .send_error(
                     ErrorCode::TooManySubscriptions,
@@ -217,7 +229,7 @@ impl Connection {
                     .await;
             }
         };
-        self.topics.insert(topic);
+        self.topics.insert(topic, subscribed.seq);
         let canonical = name;
         self.socket
             .text(
@@ -228,7 +240,7 @@ impl Connection {
                 .to_frame(),
             )
             .await?;
-        for frame in subscribed.missed {
+        for (_, frame) in subscribed.missed {
             self.socket.text(frame).await?;
         }
         if subscribed.resync {
@@ -242,11 +254,11 @@ impl Connection {
     /// Sends what was queued before the lag, then `resync` for each lagging topic; events
     /// queued after [`Hub::clear_lag`] follow the resync.
     async fn send_resyncs(&mut self) -> Result<(), actix_ws::Closed> {
-        while let Ok(frame) = self.port.frames.try_recv() {
-            self.socket.text(frame).await?;
+        while let Ok(delivery) = self.port.frames.try_recv() {
+            self.send_delivery(delivery).await?;
         }
         for topic in self.port.lag.take() {
-            if !self.topics.contains(&topic) {
+            if !self.topics.contains_key(&topic) {
                 continue;
             }
             self.context
@@ -258,6 +270,16 @@ impl Connection {
                 .await?;
         }
         Ok(())
+    }
+
+    async fn send_delivery(&mut self, delivery: Delivery) -> Result<(), actix_ws::Closed> {
+        match self.topics.get_mut(&delivery.topic) {
+            Some(last_sent) if delivery.seq > *last_sent => {
+                *last_sent = delivery.seq;
+                self.socket.text(delivery.frame).await
+            }
+            _ => Ok(()),
+        }
     }
 
     async fn send_error(
@@ -273,5 +295,12 @@ impl Connection {
             .inc();
         let frame: ByteString = ServerMessage::error(code, message, topic);
         self.socket.text(frame).await
+    }
+}
+
+/// Completes when the server shuts down (never if the signal's sender is gone).
+async fn shutdown_requested(shutdown: &mut watch::Receiver<bool>) {
+    if shutdown.wait_for(|stop| *stop).await.is_err() {
+        std::future::pending::<()>().await;
     }
 }

@@ -137,6 +137,18 @@ async fn a_ws_ticket_works_once_and_not_after_expiry(backend: Backend) {
         "an expired ticket opened a socket"
     );
 
+    // Without a ticket or a token, the upgrade is refused with a catalogue error.
+    let url = format!("ws://127.0.0.1:{}/api/v1/ws", app.port);
+    match WsClient::connect(&url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 401);
+            let body: Value =
+                serde_json::from_slice(response.body().as_deref().unwrap_or_default()).unwrap();
+            assert_eq!(body["code"], "missing_token");
+        }
+        other => panic!("anonymous upgrade: {:?}", other.map(|_| "opened")),
+    }
+
     // The bearer header works as well as a ticket.
     let mut with_header = app.ws_with_bearer(&token).await;
     with_header.subscribe("announcements", None).await;

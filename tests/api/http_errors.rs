@@ -129,11 +129,10 @@ async fn malformed_requests_get_stable_error_codes(backend: Backend) {
             401,
             "missing_token",
         ),
-        (app.http.get(url("/api/v1/ws")), 401, "missing_token"),
         (
-            app.http.get(url("/api/v1/ws?ticket=forged")),
-            401,
-            "invalid_ws_ticket",
+            app.http.get(url("/api/v1/ws?ticket=unspent")),
+            400,
+            "bad_request",
         ),
         (
             app.http.get(url("/api/v1/ws")).bearer_auth(&token),

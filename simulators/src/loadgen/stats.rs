@@ -1,0 +1,259 @@
+//! Measuring: latency histograms shared by thousands of client tasks, the server's memory and
+//! CPU from `/proc`, and the report.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use hdrhistogram::Histogram;
+use parking_lot::Mutex;
+use serde::Serialize;
+
+use super::Args;
+
+pub fn unix_nanos() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+}
+
+/// The send time embedded in a payload as `t=<nanos>;`.
+pub fn sent_at_nanos(frame: &[u8]) -> Option<u64> {
+    let start = frame.windows(2).position(|pair| pair == b"t=")? + 2;
+    let digits = frame[start..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    std::str::from_utf8(&frame[start..start + digits])
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// Histograms (microseconds) sharded so that thousands of tasks rarely contend.
+pub struct LatencyShards {
+    shards: Vec<Mutex<Histogram<u64>>>,
+}
+
+impl LatencyShards {
+    pub fn new(n_shards: usize) -> Self {
+        LatencyShards {
+            shards: (0..n_shards.max(1))
+                .map(|_| {
+                    Mutex::new(Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid bounds"))
+                })
+                .collect(),
+        }
+    }
+
+    pub fn record(&self, client_idx: usize, nanos: u64) {
+        let micros = (nanos / 1_000).clamp(1, 60_000_000);
+        let _ = self.shards[client_idx % self.shards.len()]
+            .lock()
+            .record(micros);
+    }
+
+    pub fn merged(&self) -> Histogram<u64> {
+        let mut all = Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
+        for shard in &self.shards {
+            let _ = all.add(&*shard.lock());
+        }
+        all
+    }
+}
+
+/// A reading of the server process.
+#[derive(Debug, Clone, Copy)]
+pub struct ProcessSample {
+    pub rss_bytes: u64,
+    /// User plus system time, in clock ticks.
+    pub cpu_ticks: u64,
+    pub taken_nanos: u64,
+}
+
+impl ProcessSample {
+    pub fn read(pid: u32) -> anyhow::Result<ProcessSample> {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .context("reading /proc status")?;
+        let rss_kib: u64 = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .context("no VmRSS")?;
+        let stat =
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).context("reading /proc stat")?;
+        // Fields after the command name (which may hold spaces): utime is the 14th field.
+        let after_name = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest)
+            .context("bad stat")?;
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        let utime: u64 = fields
+            .get(11)
+            .and_then(|f| f.parse().ok())
+            .context("no utime")?;
+        let stime: u64 = fields
+            .get(12)
+            .and_then(|f| f.parse().ok())
+            .context("no stime")?;
+        Ok(ProcessSample {
+            rss_bytes: rss_kib * 1024,
+            cpu_ticks: utime + stime,
+            taken_nanos: unix_nanos(),
+        })
+    }
+}
+
+pub struct Counts {
+    pub connect_seconds: f64,
+    pub published: u64,
+    pub publish_failures: u64,
+    pub deliveries: u64,
+    pub expected_deliveries: u64,
+    pub resyncs: u64,
+    pub window_seconds: f64,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct ServerUse {
+    pub rss_idle_before_mib: Option<f64>,
+    pub rss_connected_mib: Option<f64>,
+    pub rss_per_connection_kib: Option<f64>,
+    pub rss_after_publish_mib: Option<f64>,
+    /// Cores the server used while publishing (CPU seconds per wall second).
+    pub cpu_cores_busy: Option<f64>,
+}
+
+impl ServerUse {
+    pub fn from_samples(
+        n_clients: usize,
+        idle_before: Option<ProcessSample>,
+        idle_after: Option<ProcessSample>,
+        busy_before: Option<ProcessSample>,
+        busy_after: Option<ProcessSample>,
+    ) -> ServerUse {
+        const MIB: f64 = 1024.0 * 1024.0;
+        let per_connection = match (idle_before, idle_after) {
+            (Some(before), Some(after)) if n_clients > 0 => Some(
+                (after.rss_bytes.saturating_sub(before.rss_bytes)) as f64
+                    / 1024.0
+                    / n_clients as f64,
+            ),
+            _ => None,
+        };
+        let cpu = match (busy_before, busy_after) {
+            (Some(before), Some(after)) if after.taken_nanos > before.taken_nanos => {
+                let ticks_per_second = 100.0;
+                let cpu_seconds = (after.cpu_ticks - before.cpu_ticks) as f64 / ticks_per_second;
+                Some(cpu_seconds / ((after.taken_nanos - before.taken_nanos) as f64 / 1e9))
+            }
+            _ => None,
+        };
+        ServerUse {
+            rss_idle_before_mib: idle_before.map(|s| s.rss_bytes as f64 / MIB),
+            rss_connected_mib: idle_after.map(|s| s.rss_bytes as f64 / MIB),
+            rss_per_connection_kib: per_connection,
+            rss_after_publish_mib: busy_after.map(|s| s.rss_bytes as f64 / MIB),
+            cpu_cores_busy: cpu,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub target: String,
+    pub clients: usize,
+    pub rate: u32,
+    pub seconds: u64,
+    pub payload_bytes: usize,
+    pub connect_seconds: f64,
+    pub published: u64,
+    pub publish_failures: u64,
+    pub deliveries: u64,
+    pub expected_deliveries: u64,
+    pub resyncs: u64,
+    pub deliveries_per_second: f64,
+    pub latency_p50_ms: f64,
+    pub latency_p99_ms: f64,
+    pub latency_max_ms: f64,
+    pub server: ServerUse,
+}
+
+impl Report {
+    pub fn new(args: &Args, counts: Counts, latency: Histogram<u64>, server: ServerUse) -> Report {
+        let ms = |micros: u64| micros as f64 / 1000.0;
+        Report {
+            target: format!("{:?}", args.target),
+            clients: args.clients,
+            rate: args.rate,
+            seconds: args.seconds,
+            payload_bytes: args.payload_bytes,
+            connect_seconds: counts.connect_seconds,
+            published: counts.published,
+            publish_failures: counts.publish_failures,
+            deliveries: counts.deliveries,
+            expected_deliveries: counts.expected_deliveries,
+            resyncs: counts.resyncs,
+            deliveries_per_second: if counts.window_seconds > 0.0 {
+                counts.deliveries as f64 / counts.window_seconds
+            } else {
+                0.0
+            },
+            latency_p50_ms: ms(latency.value_at_quantile(0.50)),
+            latency_p99_ms: ms(latency.value_at_quantile(0.99)),
+            latency_max_ms: ms(latency.max()),
+            server,
+        }
+    }
+
+    pub fn to_text(&self) -> String {
+        let opt = |v: Option<f64>| {
+            v.map(|v| format!("{v:.1}"))
+                .unwrap_or_else(|| "-".to_owned())
+        };
+        format!(
+            "{} clients={} rate={}/s for {}s payload={}B: connected in {:.1}s; published {} ({} failed); \
+             delivered {}/{} ({} resyncs) = {:.0}/s; latency p50 {:.2} ms p99 {:.2} ms max {:.2} ms; \
+             server RSS {} -> {} MiB ({} KiB/conn), {} MiB after; CPU {} cores",
+            self.target,
+            self.clients,
+            self.rate,
+            self.seconds,
+            self.payload_bytes,
+            self.connect_seconds,
+            self.published,
+            self.publish_failures,
+            self.deliveries,
+            self.expected_deliveries,
+            self.resyncs,
+            self.deliveries_per_second,
+            self.latency_p50_ms,
+            self.latency_p99_ms,
+            self.latency_max_ms,
+            opt(self.server.rss_idle_before_mib),
+            opt(self.server.rss_connected_mib),
+            opt(self.server.rss_per_connection_kib),
+            opt(self.server.rss_after_publish_mib),
+            self.server.cpu_cores_busy.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".to_owned()),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_send_time_is_read_from_the_payload() {
+        assert_eq!(
+            sent_at_nanos(br#"{"data":{"body":"t=1234;xxx"}}"#),
+            Some(1234)
+        );
+        assert_eq!(
+            sent_at_nanos(br#"{"op":"resync","topic":"announcements"}"#),
+            None
+        );
+        assert_eq!(sent_at_nanos(b"t=;"), None);
+    }
+}
