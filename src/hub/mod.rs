@@ -102,14 +102,18 @@ pub struct Outbox {
     lag: Arc<LagSignal>,
 }
 
-/// One event on its way to one connection: the shared frame plus what the connection needs
-/// to drop it if it unsubscribed meanwhile or already has it.
-#[derive(Debug, Clone)]
-pub struct Delivery {
+/// One event as every connection receives it: the frame plus what a connection needs to drop
+/// it if it unsubscribed meanwhile or already has it. Built once per event; each queue holds
+/// a pointer to it, so a delivery costs one reference count.
+#[derive(Debug)]
+pub struct Event {
     pub topic: Topic,
     pub seq: u64,
     pub frame: ByteString,
 }
+
+/// What a connection's queue holds.
+pub type Delivery = Arc<Event>;
 
 /// Topics on which a connection fell behind, for it to answer with `resync`.
 #[derive(Default)]
@@ -270,18 +274,18 @@ impl Hub {
             state.replay.pop_front();
         }
         state.replay.push_back((seq, frame.clone()));
+        let event = Arc::new(Event {
+            topic: topic.clone(),
+            seq,
+            frame,
+        });
         let mut delivered = 0u64;
         let mut overflowed = 0u64;
         for subscriber in state.subscribers.values_mut() {
             if subscriber.lagging || seq <= subscriber.last_seq {
                 continue;
             }
-            let delivery = Delivery {
-                topic: topic.clone(),
-                seq,
-                frame: frame.clone(),
-            };
-            match subscriber.outbox.frames_tx.try_send(delivery) {
+            match subscriber.outbox.frames_tx.try_send(event.clone()) {
                 Ok(()) => {
                     subscriber.last_seq = seq;
                     delivered += 1;

@@ -112,13 +112,16 @@ impl Connection {
                     }
                     Some(Ok(message)) => {
                         self.last_heard = Instant::now();
-                        match self.on_message(message).await {
+                        // Boxed: handling a client message (a subscription may query Redis)
+                        // is rare and its future large; unboxed it would sit in every idle
+                        // connection's task.
+                        match Box::pin(self.on_message(message)).await {
                             Ok(()) => Ok(()),
                             Err(ending) => return ending,
                         }
                     }
                 },
-                _ = lag.raised() => self.send_resyncs().await,
+                _ = lag.raised() => Box::pin(self.send_resyncs()).await,
                 frame = self.port.frames.recv() => match frame {
                     Some(delivery) => self.send_delivery(delivery).await,
                     None => Ok(()),
@@ -276,7 +279,7 @@ impl Connection {
         match self.topics.get_mut(&delivery.topic) {
             Some(last_sent) if delivery.seq > *last_sent => {
                 *last_sent = delivery.seq;
-                self.socket.text(delivery.frame).await
+                self.socket.text(delivery.frame.clone()).await
             }
             _ => Ok(()),
         }
