@@ -105,6 +105,7 @@ impl ProcessSample {
     }
 }
 
+#[derive(Debug, Serialize)]
 pub struct Counts {
     pub connect_seconds: f64,
     pub published: u64,
@@ -167,12 +168,8 @@ pub struct Report {
     pub rate: u32,
     pub seconds: u64,
     pub payload_bytes: usize,
-    pub connect_seconds: f64,
-    pub published: u64,
-    pub publish_failures: u64,
-    pub deliveries: u64,
-    pub expected_deliveries: u64,
-    pub resyncs: u64,
+    #[serde(flatten)]
+    pub counts: Counts,
     pub deliveries_per_second: f64,
     pub latency_p50_ms: f64,
     pub latency_p99_ms: f64,
@@ -183,23 +180,19 @@ pub struct Report {
 impl Report {
     pub fn new(args: &Args, counts: Counts, latency: Histogram<u64>, server: ServerUse) -> Report {
         let ms = |micros: u64| micros as f64 / 1000.0;
+        let deliveries_per_second = if counts.window_seconds > 0.0 {
+            counts.deliveries as f64 / counts.window_seconds
+        } else {
+            0.0
+        };
         Report {
             target: format!("{:?}", args.target),
             clients: args.clients,
             rate: args.rate,
             seconds: args.seconds,
             payload_bytes: args.payload_bytes,
-            connect_seconds: counts.connect_seconds,
-            published: counts.published,
-            publish_failures: counts.publish_failures,
-            deliveries: counts.deliveries,
-            expected_deliveries: counts.expected_deliveries,
-            resyncs: counts.resyncs,
-            deliveries_per_second: if counts.window_seconds > 0.0 {
-                counts.deliveries as f64 / counts.window_seconds
-            } else {
-                0.0
-            },
+            counts,
+            deliveries_per_second,
             latency_p50_ms: ms(latency.value_at_quantile(0.50)),
             latency_p99_ms: ms(latency.value_at_quantile(0.99)),
             latency_max_ms: ms(latency.max()),
@@ -221,12 +214,12 @@ impl Report {
             self.rate,
             self.seconds,
             self.payload_bytes,
-            self.connect_seconds,
-            self.published,
-            self.publish_failures,
-            self.deliveries,
-            self.expected_deliveries,
-            self.resyncs,
+            self.counts.connect_seconds,
+            self.counts.published,
+            self.counts.publish_failures,
+            self.counts.deliveries,
+            self.counts.expected_deliveries,
+            self.counts.resyncs,
             self.deliveries_per_second,
             self.latency_p50_ms,
             self.latency_p99_ms,
