@@ -33,7 +33,12 @@ async fn cluster() -> Option<Cluster> {
 
 #[actix_web::test]
 async fn an_event_published_on_one_node_arrives_once_and_in_order_on_another() {
-    let Some(Cluster { node1, node2, .. }) = cluster().await else {
+    let Some(Cluster {
+        node1,
+        node2,
+        _storage: _storage,
+    }) = cluster().await
+    else {
         return;
     };
     // One database: a token from node 1 works on node 2.
@@ -70,7 +75,12 @@ async fn an_event_published_on_one_node_arrives_once_and_in_order_on_another() {
 
 #[actix_web::test]
 async fn sequence_numbers_are_shared_so_a_client_resumes_on_another_node() {
-    let Some(Cluster { node1, node2, .. }) = cluster().await else {
+    let Some(Cluster {
+        node1,
+        node2,
+        _storage: _storage,
+    }) = cluster().await
+    else {
         return;
     };
     let token = node1.login("manager").await;
@@ -119,9 +129,10 @@ async fn the_redis_bridge_is_restarted_when_its_connection_dies_and_keeps_servin
     let mut node_url = url::Url::parse(&redis_url).unwrap();
     node_url.set_username(&user).unwrap();
     node_url.set_password(Some("unused")).unwrap();
-    let mut storage = Storage::new(&backend).await;
-    storage.redis_url_opt = Some(node_url.to_string());
-    let node = spawn_node(settings_for(&storage)).await;
+    let storage = Storage::new(&backend).await;
+    let mut settings = settings_for(&storage);
+    settings.redis.url = Some(secrecy::SecretString::from(node_url.to_string()));
+    let node = spawn_node(settings).await;
     node.create_user("admin", Role::BureauAdmin, None).await;
     let token = node.login("admin").await;
     let mut socket = node.ws(&token).await;

@@ -87,6 +87,8 @@ pub struct Storage {
     pub database_url: String,
     pub redis_url_opt: Option<String>,
     pub redis_prefix: String,
+    /// The server database and the test database's name, to drop it afterwards.
+    postgres_opt: Option<(String, String)>,
     _dir: tempfile::TempDir,
 }
 
@@ -94,9 +96,10 @@ impl Storage {
     pub async fn new(backend: &Backend) -> Storage {
         let dir = tempfile::tempdir().expect("temp dir");
         let unique = uuid::Uuid::new_v4().simple().to_string();
-        let (database_url, redis_url_opt) = match backend {
+        let (database_url, redis_url_opt, postgres_opt) = match backend {
             Backend::Sqlite => (
                 format!("sqlite://{}/yunguan.db?mode=rwc", dir.path().display()),
+                None,
                 None,
             ),
             Backend::PostgresRedis {
@@ -113,15 +116,67 @@ impl Storage {
                     .expect("create test database");
                 let mut url = url::Url::parse(database_url).expect("TEST_DATABASE_URL is a URL");
                 url.set_path(&name);
-                (url.to_string(), Some(redis_url.clone()))
+                (
+                    url.to_string(),
+                    Some(redis_url.clone()),
+                    Some((database_url.clone(), name)),
+                )
             }
         };
         Storage {
             database_url,
             redis_url_opt,
             redis_prefix: format!("yunguan-test-{unique}"),
+            postgres_opt,
             _dir: dir,
         }
+    }
+}
+
+/// Drops the test's PostgreSQL database and Redis keys, so that repeated runs on one machine
+/// leave nothing behind. Runs on its own thread and runtime: `Drop` cannot await.
+impl Drop for Storage {
+    fn drop(&mut self) {
+        let postgres_opt = self.postgres_opt.take();
+        let redis_opt = self
+            .redis_url_opt
+            .clone()
+            .map(|url| (url, format!("{}:*", self.redis_prefix)));
+        if postgres_opt.is_none() && redis_opt.is_none() {
+            return;
+        }
+        let cleanup = std::thread::spawn(move || {
+            if let Some((redis_url, pattern)) = redis_opt {
+                if let Ok(mut connection) =
+                    redis::Client::open(redis_url).and_then(|c| c.get_connection())
+                {
+                    let keys: Vec<String> = redis::cmd("KEYS")
+                        .arg(&pattern)
+                        .query(&mut connection)
+                        .unwrap_or_default();
+                    if !keys.is_empty() {
+                        let _: redis::RedisResult<()> =
+                            redis::cmd("DEL").arg(keys).query(&mut connection);
+                    }
+                }
+            }
+            if let Some((server_url, name)) = postgres_opt {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(async {
+                    if let Ok(admin) = Database::connect(server_url.as_str()).await {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
+                            .await;
+                    }
+                });
+            }
+        });
+        let _ = cleanup.join();
     }
 }
 
