@@ -71,6 +71,8 @@ pub struct WebSocketSettings {
     pub heartbeat_interval_ms: u64,
     /// A connection that sends nothing (not even a pong) for this long is closed.
     pub idle_timeout_ms: u64,
+    /// A connection whose client takes no frame for this long (it stopped reading) is closed.
+    pub write_timeout_ms: u64,
     pub max_subscriptions: usize,
     pub max_message_bytes: usize,
 }
@@ -111,6 +113,7 @@ connection_queue_capacity = 256
 [websocket]
 heartbeat_interval_ms = 15000
 idle_timeout_ms = 45000
+write_timeout_ms = 10000
 max_subscriptions = 64
 max_message_bytes = 65536
 "#;
@@ -194,6 +197,10 @@ impl WebSocketSettings {
 
     pub fn idle_timeout(&self) -> Duration {
         Duration::from_millis(self.idle_timeout_ms)
+    }
+
+    pub fn write_timeout(&self) -> Duration {
+        Duration::from_millis(self.write_timeout_ms)
     }
 }
 

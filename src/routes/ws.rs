@@ -88,6 +88,7 @@ pub async fn upgrade(
         principal,
         heartbeat_interval: state.websocket.heartbeat_interval(),
         idle_timeout: state.websocket.idle_timeout(),
+        write_timeout: state.websocket.write_timeout(),
         max_subscriptions: state.websocket.max_subscriptions,
         shutdown: state.shutdown.clone(),
     };

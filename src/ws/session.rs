@@ -23,6 +23,8 @@ pub struct SessionContext {
     pub principal: Principal,
     pub heartbeat_interval: Duration,
     pub idle_timeout: Duration,
+    /// A write the client does not take within this long closes the connection.
+    pub write_timeout: Duration,
     pub max_subscriptions: usize,
     /// Turns true when the server shuts down.
     pub shutdown: watch::Receiver<bool>,
@@ -30,9 +32,35 @@ pub struct SessionContext {
 
 /// Why the loop ended, and what to tell the client.
 enum Ending {
-    ClientClosed,
+    /// The client closed or vanished: nothing left to tell it.
+    Gone,
     Close(CloseReason),
 }
+
+/// Why a write failed.
+enum WriteFailed {
+    /// The socket is closed.
+    Gone,
+    /// The client stopped reading: its socket has not taken a frame within the write timeout.
+    Stalled,
+}
+
+impl From<WriteFailed> for Ending {
+    fn from(failure: WriteFailed) -> Ending {
+        match failure {
+            WriteFailed::Gone => Ending::Gone,
+            WriteFailed::Stalled => Ending::Close(CloseReason {
+                code: CloseCode::Policy,
+                description: Some("slow consumer: writes stalled".to_owned()),
+            }),
+        }
+    }
+}
+
+type Written = Result<(), WriteFailed>;
+
+/// How long the closing handshake may take before the connection is simply dropped.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
 struct Connection {
     context: SessionContext,
@@ -70,7 +98,7 @@ pub async fn run(context: SessionContext, socket: Session, mut messages: Aggrega
     context.metrics.ws_connections.dec();
     if let Ending::Close(reason) = ending {
         tracing::debug!(?reason, "closing websocket");
-        let _ = socket.close(Some(reason)).await;
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.close(Some(reason))).await;
     }
 }
 
@@ -98,10 +126,10 @@ impl Connection {
                             description: Some("idle timeout".to_owned()),
                         });
                     }
-                    self.socket.ping(b"").await
+                    self.write(Frame::Ping).await
                 }
                 message = messages.recv() => match message {
-                    None => return Ending::ClientClosed,
+                    None => return Ending::Gone,
                     Some(Err(error)) => {
                         tracing::debug!(%error, "websocket protocol error");
                         let code = match error {
@@ -127,8 +155,8 @@ impl Connection {
                     None => Ok(()),
                 },
             };
-            if sent.is_err() {
-                return Ending::ClientClosed;
+            if let Err(failure) = sent {
+                return failure.into();
             }
         }
     }
@@ -144,7 +172,7 @@ impl Connection {
                 )
                 .await
             }
-            AggregatedMessage::Ping(bytes) => self.socket.pong(&bytes).await,
+            AggregatedMessage::Ping(bytes) => self.write(Frame::Pong(&bytes)).await,
             AggregatedMessage::Pong(_) => Ok(()),
             AggregatedMessage::Close(reason) => {
                 return Err(Ending::Close(reason.unwrap_or(CloseReason {
@@ -153,16 +181,16 @@ impl Connection {
                 })))
             }
         };
-        sent.map_err(|_| Ending::ClientClosed)
+        sent.map_err(Ending::from)
     }
 
-    async fn on_text(&mut self, text: &str) -> Result<(), actix_ws::Closed> {
+    async fn on_text(&mut self, text: &str) -> Written {
         let message = match protocol::parse(text) {
             Ok(message) => message,
             Err(reason) => return self.send_error(ErrorCode::BadMessage, &reason, None).await,
         };
         match message {
-            ClientMessage::Ping => self.socket.text(ServerMessage::Pong.to_frame()).await,
+            ClientMessage::Ping => self.send(ServerMessage::Pong.to_frame()).await,
             ClientMessage::Subscribe { topic, since } => self.subscribe(&topic, since).await,
             ClientMessage::Unsubscribe { topic: name } => {
                 let Ok(topic) = Topic::parse(&name) else {
@@ -174,8 +202,7 @@ impl Connection {
                     .hub
                     .unsubscribe(self.port.outbox.connection_id(), &topic);
                 self.topics.remove(&topic);
-                self.socket
-                    .text(ServerMessage::Unsubscribed { topic: &name }.to_frame())
+                self.send(ServerMessage::Unsubscribed { topic: &name }.to_frame())
                     .await
             }
         }
@@ -185,7 +212,7 @@ impl Connection {
         &mut self,
         name: &str,
         since_opt: Option<u64>,
-    ) -> Result<(), actix_ws::Closed> {
+    ) -> Written {
         let topic = match Topic::parse(name) {
             Ok(topic) => topic,
             Err(reason) => {
@@ -233,22 +260,19 @@ impl Connection {
             }
         };
         self.topics.insert(topic, subscribed.seq);
-        let canonical = name;
-        self.socket
-            .text(
+        self.send(
                 ServerMessage::Subscribed {
-                    topic: canonical,
+                    topic: name,
                     seq: subscribed.seq,
                 }
                 .to_frame(),
             )
             .await?;
         for (_, frame) in subscribed.missed {
-            self.socket.text(frame).await?;
+            self.send(frame).await?;
         }
         if subscribed.resync {
-            self.socket
-                .text(ServerMessage::Resync { topic: canonical }.to_frame())
+            self.send(ServerMessage::Resync { topic: name }.to_frame())
                 .await?;
         }
         Ok(())
@@ -256,7 +280,7 @@ impl Connection {
 
     /// Sends what was queued before the lag, then `resync` for each lagging topic; events
     /// queued after [`Hub::clear_lag`] follow the resync.
-    async fn send_resyncs(&mut self) -> Result<(), actix_ws::Closed> {
+    async fn send_resyncs(&mut self) -> Written {
         while let Ok(delivery) = self.port.frames.try_recv() {
             self.send_delivery(delivery).await?;
         }
@@ -268,18 +292,17 @@ impl Connection {
                 .hub
                 .clear_lag(self.port.outbox.connection_id(), &topic);
             let name = topic.to_string();
-            self.socket
-                .text(ServerMessage::Resync { topic: &name }.to_frame())
+            self.send(ServerMessage::Resync { topic: &name }.to_frame())
                 .await?;
         }
         Ok(())
     }
 
-    async fn send_delivery(&mut self, delivery: Delivery) -> Result<(), actix_ws::Closed> {
+    async fn send_delivery(&mut self, delivery: Delivery) -> Written {
         match self.topics.get_mut(&delivery.topic) {
             Some(last_sent) if delivery.seq > *last_sent => {
                 *last_sent = delivery.seq;
-                self.socket.text(delivery.frame.clone()).await
+                self.send(delivery.frame.clone()).await
             }
             _ => Ok(()),
         }
@@ -290,14 +313,14 @@ impl Connection {
         code: ErrorCode,
         message: &str,
         topic: Option<&str>,
-    ) -> Result<(), actix_ws::Closed> {
+    ) -> Written {
         self.context
             .metrics
             .ws_errors
             .with_label_values(&[code.as_str()])
             .inc();
         let frame: ByteString = ServerMessage::error(code, message, topic);
-        self.socket.text(frame).await
+        self.send(frame).await
     }
 }
 
@@ -305,5 +328,39 @@ impl Connection {
 async fn shutdown_requested(shutdown: &mut watch::Receiver<bool>) {
     if shutdown.wait_for(|stop| *stop).await.is_err() {
         std::future::pending::<()>().await;
+    }
+}
+
+/// A frame to write, for [`Connection::write`].
+enum Frame<'a> {
+    Text(ByteString),
+    Ping,
+    Pong(&'a [u8]),
+}
+
+impl Connection {
+    async fn send(&mut self, text: ByteString) -> Written {
+        self.write(Frame::Text(text)).await
+    }
+
+    /// Every write goes through here, bounded by the write timeout, so that a client that
+    /// stops reading cannot hold its connection task (and its heartbeats) forever.
+    async fn write(&mut self, frame: Frame<'_>) -> Written {
+        let socket = &mut self.socket;
+        let writing = async move {
+            match frame {
+                Frame::Text(text) => socket.text(text).await,
+                Frame::Ping => socket.ping(b"").await,
+                Frame::Pong(bytes) => socket.pong(bytes).await,
+            }
+        };
+        match tokio::time::timeout(self.context.write_timeout, writing).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(actix_ws::Closed)) => Err(WriteFailed::Gone),
+            Err(_elapsed) => {
+                tracing::info!("closing a websocket whose client stopped reading");
+                Err(WriteFailed::Stalled)
+            }
+        }
     }
 }

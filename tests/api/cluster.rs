@@ -36,7 +36,7 @@ async fn an_event_published_on_one_node_arrives_once_and_in_order_on_another() {
     let Some(Cluster {
         node1,
         node2,
-        _storage: _storage,
+        _storage,
     }) = cluster().await
     else {
         return;
@@ -78,7 +78,7 @@ async fn sequence_numbers_are_shared_so_a_client_resumes_on_another_node() {
     let Some(Cluster {
         node1,
         node2,
-        _storage: _storage,
+        _storage,
     }) = cluster().await
     else {
         return;

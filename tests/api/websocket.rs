@@ -17,6 +17,7 @@ on_every_backend!(
     an_announcement_reaches_exactly_the_right_sockets,
     a_client_resumes_with_since_or_is_told_to_resync,
     a_slow_consumer_does_not_delay_a_fast_one,
+    a_client_that_stops_reading_is_disconnected,
     idle_connections_are_closed_and_live_ones_kept,
     shutdown_closes_sockets_with_going_away,
 );
@@ -246,6 +247,8 @@ async fn a_slow_consumer_does_not_delay_a_fast_one(backend: Backend) {
     let storage = Storage::new(&backend).await;
     let mut settings = settings_for(&storage);
     settings.hub.connection_queue_capacity = 8;
+    // The slow client reads nothing until publishing ends; it must not be cut off for that.
+    settings.websocket.write_timeout_ms = 60_000;
     let app = spawn_node(settings).await;
     tenant_world(&app).await;
     let token = app.login("edu-dev").await;
@@ -318,6 +321,41 @@ async fn a_slow_consumer_does_not_delay_a_fast_one(backend: Backend) {
         .unwrap();
     let next = slow.next_json().await;
     assert_eq!(next["seq"], base + EVENTS + 1);
+}
+
+async fn a_client_that_stops_reading_is_disconnected(backend: Backend) {
+    let storage = Storage::new(&backend).await;
+    let mut settings = settings_for(&storage);
+    settings.hub.connection_queue_capacity = 8;
+    settings.websocket.write_timeout_ms = 300;
+    let app = spawn_node(settings).await;
+    tenant_world(&app).await;
+    let token = app.login("edu-dev").await;
+    let mut stalled = app.ws(&token).await;
+    stalled.subscribe("announcements", None).await;
+    assert_eq!(app.state.metrics.ws_connections.get(), 1);
+
+    // Far more than the socket buffers hold, and the client reads none of it.
+    let padding = "x".repeat(64 * 1024);
+    for i in 0..600 {
+        app.state
+            .hub
+            .publish(&Topic::Announcements, "test.bulk", &json!({"i": i, "padding": padding}))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    }
+    let mut closed = false;
+    for _ in 0..100 {
+        if app.state.metrics.ws_connections.get() == 0 {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(closed, "a connection whose client stopped reading stayed open");
+    assert_eq!(app.state.hub.stats().subscriptions, 0);
+    drop(stalled);
 }
 
 async fn idle_connections_are_closed_and_live_ones_kept(backend: Backend) {
