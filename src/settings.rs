@@ -30,6 +30,10 @@ pub struct ServerSettings {
     pub data_dir: PathBuf,
     /// How long in-flight requests get to finish after SIGTERM.
     pub shutdown_grace_secs: u64,
+    /// Behind a reverse proxy: take the client address (for login throttling and session
+    /// records) from `Forwarded`/`X-Forwarded-For` instead of the TCP peer, which would be the
+    /// proxy. Only enable it when every request comes through a proxy that sets the header.
+    pub trust_forwarded_for: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -92,6 +96,7 @@ const DEFAULTS: &str = r#"
 listen = "127.0.0.1:8080"
 data_dir = "./data"
 shutdown_grace_secs = 10
+trust_forwarded_for = false
 
 [database]
 max_connections = 10

@@ -31,6 +31,8 @@ pub struct AppState {
     pub redis_bridge_opt: Option<Supervised<RedisBridge, BridgeSnapshot>>,
     pub websocket: WebSocketSettings,
     pub ws_ticket_ttl_secs: u64,
+    /// Read the client address from forwarding headers (see `ServerSettings`).
+    pub trust_forwarded_for: bool,
     /// Turns true when the server begins to shut down; open sockets close on it.
     pub shutdown: watch::Receiver<bool>,
 }
@@ -117,6 +119,7 @@ impl Application {
             redis_bridge_opt,
             websocket: settings.websocket.clone(),
             ws_ticket_ttl_secs: settings.auth.ws_ticket_ttl_secs,
+            trust_forwarded_for: settings.server.trust_forwarded_for,
             shutdown: shutdown_rx,
         });
         let sessions = web::Data::new(SessionStore::new(db, &settings.auth));

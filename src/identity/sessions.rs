@@ -15,11 +15,19 @@ use crate::db::entities::{session, user, ws_ticket};
 use crate::error::{ApiError, ErrorCode};
 use crate::settings::AuthSettings;
 
+/// The longest username that can exist.
+const MAX_USERNAME_BYTES: usize = 64;
+
+/// Password checks allowed at once (each holds 19 MiB while it runs).
+const MAX_CONCURRENT_HASHES: usize = 4;
+
 pub struct SessionStore {
     db: DatabaseConnection,
     token_ttl: Duration,
     ws_ticket_ttl: Duration,
     throttle: LoginThrottle,
+    /// Bounds concurrent password checks (memory and CPU), whatever the request rate.
+    hashing: tokio::sync::Semaphore,
 }
 
 /// What a successful login returns.
@@ -45,6 +53,7 @@ impl SessionStore {
                     settings.failed_login_window(),
                 ),
             },
+            hashing: tokio::sync::Semaphore::new(MAX_CONCURRENT_HASHES),
         }
     }
 
@@ -57,6 +66,14 @@ impl SessionStore {
         password: SecretString,
         client_addr_opt: Option<IpAddr>,
     ) -> Result<Login, ApiError> {
+        if username.len() > MAX_USERNAME_BYTES {
+            // No account has such a name (see `names::Username`); refusing it here keeps
+            // oversized names out of the throttle's memory.
+            return Err(ApiError::new(
+                ErrorCode::InvalidCredentials,
+                "wrong username or password",
+            ));
+        }
         let address = client_addr_opt.map(|a| a.to_string()).unwrap_or_default();
         if let Err(wait) = self.throttle.check(username, &address, Instant::now()) {
             tracing::warn!(%address, "login throttled");
@@ -68,6 +85,8 @@ impl SessionStore {
             return Err(error);
         }
 
+        self.throttle
+            .record_attempt(username, &address, Instant::now());
         let user_opt = user::Entity::find()
             .filter(user::Column::Username.eq(username))
             .one(&self.db)
@@ -76,6 +95,12 @@ impl SessionStore {
             .as_ref()
             .map(|u| u.password_hash.clone())
             .unwrap_or_else(|| password::decoy_hash().to_owned());
+        // At most a few hashes at once: each takes 19 MiB and a core for tens of milliseconds.
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .context("the hashing semaphore is closed")?;
         let matches = actix_web::web::block(move || password::verify(&password, &stored_hash))
             .await
             .context("password check did not finish")?;
@@ -83,15 +108,13 @@ impl SessionStore {
         let user = match user_opt {
             Some(user) if matches && !user.disabled => user,
             _ => {
-                self.throttle
-                    .record_failure(username, &address, Instant::now());
                 return Err(ApiError::new(
                     ErrorCode::InvalidCredentials,
                     "wrong username or password",
                 ));
             }
         };
-        self.throttle.record_success(username);
+        self.throttle.record_success(username, &address);
 
         let token = token::random_token();
         let now = Utc::now();

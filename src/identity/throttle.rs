@@ -63,6 +63,17 @@ impl FailureWindow {
     pub fn clear(&self, key: &str) {
         self.failures.lock().remove(key);
     }
+
+    /// Takes back the newest failure recorded for `key` (an attempt that turned out right).
+    pub fn forgive_last(&self, key: &str) {
+        let mut failures = self.failures.lock();
+        if let Some(times) = failures.get_mut(key) {
+            times.pop_back();
+            if times.is_empty() {
+                failures.remove(key);
+            }
+        }
+    }
 }
 
 fn prune(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
@@ -93,14 +104,18 @@ impl LoginThrottle {
         }
     }
 
-    pub fn record_failure(&self, username: &str, address: &str, now: Instant) {
+    /// Counts an attempt as a failure before its password is checked, so that concurrent
+    /// guesses cannot all pass `check` while the slow hash runs.
+    pub fn record_attempt(&self, username: &str, address: &str, now: Instant) {
         self.per_user.record_failure(username, now);
         self.per_address.record_failure(address, now);
     }
 
-    /// A successful login forgives the user's failures (not the address's).
-    pub fn record_success(&self, username: &str) {
+    /// The attempt was right: the user's failures are forgiven, and the address's count loses
+    /// this attempt (not its earlier failures).
+    pub fn record_success(&self, username: &str, address: &str) {
         self.per_user.clear(username);
+        self.per_address.forgive_last(address);
     }
 }
 
@@ -132,16 +147,20 @@ mod tests {
             per_address: FailureWindow::new(4, 10 * MINUTE),
         };
         let now = Instant::now();
+        throttle.record_attempt("a0", "10.0.0.9", now);
+        throttle.record_success("a0", "10.0.0.9");
         for name in ["a1", "a2", "a3", "a4"] {
             assert!(throttle.check(name, "10.0.0.9", now).is_ok());
-            throttle.record_failure(name, "10.0.0.9", now);
+            throttle.record_attempt(name, "10.0.0.9", now);
         }
         assert!(throttle.check("a5", "10.0.0.9", now).is_err());
         assert!(throttle.check("a5", "10.0.0.10", now).is_ok());
-        throttle.record_success("a1");
+        throttle.record_success("a1", "10.0.0.9");
+        assert!(throttle.check("a1", "10.0.0.9", now).is_ok(), "one success forgives itself");
+        throttle.record_attempt("a1", "10.0.0.9", now);
         assert!(
             throttle.check("a1", "10.0.0.9", now).is_err(),
-            "the address stays throttled"
+            "the address stays throttled for its failures"
         );
     }
 }

@@ -1,5 +1,7 @@
 //! `/auth`: login, logout and who am I.
 
+use std::net::{IpAddr, SocketAddr};
+
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
@@ -9,6 +11,7 @@ use utoipa::ToSchema;
 use crate::error::{ApiError, ErrorBody};
 use crate::identity::sessions::SessionStore;
 use crate::identity::{Principal, Role};
+use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/auth/login", web::post().to(login))
@@ -66,10 +69,11 @@ impl From<&Principal> for CurrentUser {
 pub async fn login(
     req: HttpRequest,
     sessions: web::Data<SessionStore>,
+    state: web::Data<AppState>,
     body: web::Json<LoginRequest>,
 ) -> Result<web::Json<LoginResponse>, ApiError> {
     let LoginRequest { username, password } = body.into_inner();
-    let client_addr_opt = req.peer_addr().map(|addr| addr.ip());
+    let client_addr_opt = client_address(&req, state.trust_forwarded_for);
     let login = sessions.login(&username, password, client_addr_opt).await?;
     Ok(web::Json(LoginResponse {
         token: login.token,
@@ -98,4 +102,33 @@ pub async fn logout(
 )]
 pub async fn me(principal: Principal) -> web::Json<CurrentUser> {
     web::Json(CurrentUser::from(&principal))
+}
+
+/// The client's IP: the TCP peer, or, behind a trusted proxy, the forwarded address.
+fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> Option<IpAddr> {
+    if !trust_forwarded_for {
+        return req.peer_addr().map(|addr| addr.ip());
+    }
+    let info = req.connection_info();
+    let forwarded = info.realip_remote_addr()?;
+    forwarded
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| forwarded.parse::<SocketAddr>().ok().map(|addr| addr.ip()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn the_client_address_comes_from_the_peer_unless_a_proxy_is_trusted() {
+        let req = TestRequest::default()
+            .peer_addr("10.0.0.1:5000".parse().unwrap())
+            .insert_header(("x-forwarded-for", "203.0.113.7, 10.0.0.1"))
+            .to_http_request();
+        assert_eq!(client_address(&req, false), Some("10.0.0.1".parse().unwrap()));
+        assert_eq!(client_address(&req, true), Some("203.0.113.7".parse().unwrap()));
+    }
 }
