@@ -135,19 +135,14 @@ async fn run_tenant(settings: Settings, command: TenantCommand) -> anyhow::Resul
     match command {
         TenantCommand::Add { code, name } => {
             let code = TenantCode::parse(&code).map_err(anyhow::Error::msg)?;
-            let tenant = directory::create_tenant(&db, &code, &name)
-                .await
-                .map_err(cli_error)?;
+            let tenant = directory::create_tenant(&db, &code, &name).await?;
             println!(
                 "created tenant {} ({}) with id {}",
                 tenant.code, tenant.name, tenant.id
             );
         }
         TenantCommand::List => {
-            for tenant in directory::list_tenants(&db, TenantScope::AllTenants)
-                .await
-                .map_err(cli_error)?
-            {
+            for tenant in directory::list_tenants(&db, TenantScope::AllTenants).await? {
                 println!("{}\t{}\t{}", tenant.id, tenant.code, tenant.name);
             }
         }
@@ -170,8 +165,7 @@ async fn run_user(settings: Settings, command: UserCommand) -> anyhow::Result<()
                 None => None,
                 Some(code) => Some(
                     directory::find_tenant_by_code(&db, &code)
-                        .await
-                        .map_err(cli_error)?
+                        .await?
                         .with_context(|| format!("no tenant with code {code:?}"))?
                         .id,
                 ),
@@ -188,18 +182,14 @@ async fn run_user(settings: Settings, command: UserCommand) -> anyhow::Result<()
                     tenant_id_opt,
                 },
             )
-            .await
-            .map_err(cli_error)?;
+            .await?;
             println!(
                 "created user {} ({}) with id {}",
                 user.username, user.role, user.id
             );
         }
         UserCommand::List => {
-            for user in directory::list_users(&db, TenantScope::AllTenants)
-                .await
-                .map_err(cli_error)?
-            {
+            for user in directory::list_users(&db, TenantScope::AllTenants).await? {
                 let tenant = user
                     .tenant_id
                     .map(|id| id.to_string())
@@ -209,12 +199,9 @@ async fn run_user(settings: Settings, command: UserCommand) -> anyhow::Result<()
         }
         UserCommand::Passwd { username } => {
             let user = directory::find_user_by_username(&db, &username)
-                .await
-                .map_err(cli_error)?
+                .await?
                 .with_context(|| format!("no user {username:?}"))?;
-            directory::set_password(&db, user, read_password()?)
-                .await
-                .map_err(cli_error)?;
+            directory::set_password(&db, user, read_password()?).await?;
             println!("password changed for {username}");
         }
     }
@@ -230,8 +217,4 @@ fn read_password() -> anyhow::Result<SecretString> {
     let password = line.trim_end_matches(['\r', '\n']).to_owned();
     anyhow::ensure!(!password.is_empty(), "no password on standard input");
     Ok(SecretString::from(password))
-}
-
-fn cli_error(error: crate::error::ApiError) -> anyhow::Error {
-    anyhow::anyhow!("{error}")
 }

@@ -50,7 +50,10 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
             password.expose_secret()
         );
     } else {
-        println!("password: from YUNGUAN_DEMO_PASSWORD");
+        println!(
+            "password (from YUNGUAN_DEMO_PASSWORD): {}",
+            password.expose_secret()
+        );
     }
     app.run_until_stopped().await
 }
@@ -74,18 +77,16 @@ pub async fn seed(db: &DatabaseConnection, password: &SecretString) -> anyhow::R
         .map(|(name, role, display)| ((*name).to_owned(), *role, (*display).to_owned(), None))
         .collect();
     for (code, name) in TENANTS {
-        let tenant = match directory::find_tenant_by_code(db, code)
-            .await
-            .map_err(to_anyhow)?
-        {
+        let tenant = match directory::find_tenant_by_code(db, code).await? {
             Some(tenant) => tenant,
-            None => directory::create_tenant(
-                db,
-                &TenantCode::parse(code).map_err(anyhow::Error::msg)?,
-                name,
-            )
-            .await
-            .map_err(to_anyhow)?,
+            None => {
+                directory::create_tenant(
+                    db,
+                    &TenantCode::parse(code).map_err(anyhow::Error::msg)?,
+                    name,
+                )
+                .await?
+            }
         };
         accounts.push((
             format!("{code}-admin"),
@@ -101,13 +102,8 @@ pub async fn seed(db: &DatabaseConnection, password: &SecretString) -> anyhow::R
         ));
     }
     for (username, role, display_name, tenant_id_opt) in accounts {
-        match directory::find_user_by_username(db, &username)
-            .await
-            .map_err(to_anyhow)?
-        {
-            Some(existing) => directory::set_password(db, existing, password.clone())
-                .await
-                .map_err(to_anyhow)?,
+        match directory::find_user_by_username(db, &username).await? {
+            Some(existing) => directory::set_password(db, existing, password.clone()).await?,
             None => {
                 directory::create_user(
                     db,
@@ -120,14 +116,9 @@ pub async fn seed(db: &DatabaseConnection, password: &SecretString) -> anyhow::R
                         tenant_id_opt,
                     },
                 )
-                .await
-                .map_err(to_anyhow)?;
+                .await?;
             }
         }
     }
     Ok(())
-}
-
-fn to_anyhow(error: crate::error::ApiError) -> anyhow::Error {
-    anyhow::anyhow!("{error}")
 }

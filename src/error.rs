@@ -174,6 +174,15 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+/// So that the CLI can `?` an `ApiError` into `anyhow` and still print the cause chain.
+impl std::error::Error for ApiError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source_opt
+            .as_ref()
+            .map(|source| source.as_ref() as &(dyn std::error::Error + 'static))
+    }
+}
+
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
         ApiError::internal(anyhow::Error::new(err).context("database query failed"))

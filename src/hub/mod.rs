@@ -400,7 +400,7 @@ impl Hub {
             let latest = state.last_seq;
             if let Some(subscriber) = state.subscribers.get_mut(&connection_id) {
                 subscriber.lagging = false;
-                subscriber.last_seq = latest;
+                subscriber.last_seq = subscriber.last_seq.max(latest);
                 self.inner.metrics.resyncs.inc();
             }
         }

@@ -111,9 +111,9 @@ impl RedisBus {
     }
 
     /// Publishes through the script. A connection found dead (Redis restarted, the link was
-    /// cut) is retried once on the manager's fresh connection: the script cannot have run on
-    /// a connection that was already gone, so this never numbers an event twice in practice;
-    /// if the reply alone was lost, the retry shows the event twice rather than losing it.
+    /// cut) is retried once on the manager's fresh connection. A timeout is not retried: the
+    /// script may have run. If a connection breaks after the script ran but before its reply
+    /// arrived, the retry shows the event twice (under two numbers) rather than losing it.
     pub async fn publish(&self, topic: &Topic, frame: &UnsequencedFrame) -> anyhow::Result<u64> {
         let mut invocation = self.publish_script.prepare_invoke();
         invocation
@@ -126,7 +126,10 @@ impl RedisBus {
         let mut connection = self.connection.clone();
         let first = invocation.invoke_async::<u64>(&mut connection).await;
         let result = match first {
-            Err(error) if error.is_connection_dropped() || error.is_io_error() => {
+            Err(error)
+                if (error.is_connection_dropped() || error.is_io_error())
+                    && !error.is_timeout() =>
+            {
                 tracing::warn!(%error, topic = %topic, "redis connection lost; retrying the publish once");
                 invocation.invoke_async::<u64>(&mut connection).await
             }

@@ -48,14 +48,6 @@ pub trait Policy {
     fn allows(role: Role) -> bool;
 }
 
-/// Bureau staff of any kind.
-pub struct BureauStaff;
-impl Policy for BureauStaff {
-    fn allows(role: Role) -> bool {
-        role.is_bureau()
-    }
-}
-
 /// Those who may post announcements: bureau admins and managers.
 pub struct AnnouncementPublishers;
 impl Policy for AnnouncementPublishers {
@@ -133,17 +125,16 @@ mod tests {
     #[test]
     fn policies() {
         use Role::*;
-        let table: [(Role, bool, bool, bool, bool); 6] = [
-            // role, staff, publisher, account admin, bureau admin
-            (BureauAdmin, true, true, true, true),
-            (BureauManager, true, true, false, false),
-            (BureauOperator, true, false, false, false),
-            (TenantAdmin, false, false, true, false),
-            (TenantMember, false, false, false, false),
-            (Supplier, false, false, false, false),
+        let table: [(Role, bool, bool, bool); 6] = [
+            // role, publisher, account admin, bureau admin
+            (BureauAdmin, true, true, true),
+            (BureauManager, true, false, false),
+            (BureauOperator, false, false, false),
+            (TenantAdmin, false, true, false),
+            (TenantMember, false, false, false),
+            (Supplier, false, false, false),
         ];
-        for (role, staff, publisher, account_admin, bureau_admin) in table {
-            assert_eq!(BureauStaff::allows(role), staff, "{role}");
+        for (role, publisher, account_admin, bureau_admin) in table {
             assert_eq!(AnnouncementPublishers::allows(role), publisher, "{role}");
             assert_eq!(AccountAdmins::allows(role), account_admin, "{role}");
             assert_eq!(BureauAdmins::allows(role), bureau_admin, "{role}");

@@ -156,7 +156,10 @@ mod tests {
         assert!(throttle.check("a5", "10.0.0.9", now).is_err());
         assert!(throttle.check("a5", "10.0.0.10", now).is_ok());
         throttle.record_success("a1", "10.0.0.9");
-        assert!(throttle.check("a1", "10.0.0.9", now).is_ok(), "one success forgives itself");
+        assert!(
+            throttle.check("a1", "10.0.0.9", now).is_ok(),
+            "one success forgives itself"
+        );
         throttle.record_attempt("a1", "10.0.0.9", now);
         assert!(
             throttle.check("a1", "10.0.0.9", now).is_err(),

@@ -128,7 +128,13 @@ mod tests {
             .peer_addr("10.0.0.1:5000".parse().unwrap())
             .insert_header(("x-forwarded-for", "203.0.113.7, 10.0.0.1"))
             .to_http_request();
-        assert_eq!(client_address(&req, false), Some("10.0.0.1".parse().unwrap()));
-        assert_eq!(client_address(&req, true), Some("203.0.113.7".parse().unwrap()));
+        assert_eq!(
+            client_address(&req, false),
+            Some("10.0.0.1".parse().unwrap())
+        );
+        assert_eq!(
+            client_address(&req, true),
+            Some("203.0.113.7".parse().unwrap())
+        );
     }
 }

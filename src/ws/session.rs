@@ -208,11 +208,7 @@ impl Connection {
         }
     }
 
-    async fn subscribe(
-        &mut self,
-        name: &str,
-        since_opt: Option<u64>,
-    ) -> Written {
+    async fn subscribe(&mut self, name: &str, since_opt: Option<u64>) -> Written {
         let topic = match Topic::parse(name) {
             Ok(topic) => topic,
             Err(reason) => {
@@ -261,13 +257,13 @@ impl Connection {
         };
         self.topics.insert(topic, subscribed.seq);
         self.send(
-                ServerMessage::Subscribed {
-                    topic: name,
-                    seq: subscribed.seq,
-                }
-                .to_frame(),
-            )
-            .await?;
+            ServerMessage::Subscribed {
+                topic: name,
+                seq: subscribed.seq,
+            }
+            .to_frame(),
+        )
+        .await?;
         for (_, frame) in subscribed.missed {
             self.send(frame).await?;
         }
@@ -308,12 +304,7 @@ impl Connection {
         }
     }
 
-    async fn send_error(
-        &mut self,
-        code: ErrorCode,
-        message: &str,
-        topic: Option<&str>,
-    ) -> Written {
+    async fn send_error(&mut self, code: ErrorCode, message: &str, topic: Option<&str>) -> Written {
         self.context
             .metrics
             .ws_errors

@@ -340,7 +340,11 @@ async fn a_client_that_stops_reading_is_disconnected(backend: Backend) {
     for i in 0..600 {
         app.state
             .hub
-            .publish(&Topic::Announcements, "test.bulk", &json!({"i": i, "padding": padding}))
+            .publish(
+                &Topic::Announcements,
+                "test.bulk",
+                &json!({"i": i, "padding": padding}),
+            )
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_micros(200)).await;
@@ -353,7 +357,10 @@ async fn a_client_that_stops_reading_is_disconnected(backend: Backend) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(closed, "a connection whose client stopped reading stayed open");
+    assert!(
+        closed,
+        "a connection whose client stopped reading stayed open"
+    );
     assert_eq!(app.state.hub.stats().subscriptions, 0);
     drop(stalled);
 }

@@ -44,7 +44,7 @@ impl Target {
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(256)
             .build()?;
-        let (ws_url, token_opt) = match args.kind() {
+        let (ws_url, token_opt) = match args.target {
             TargetKind::Yunguan => {
                 let response = http
                     .post(format!("{base_url}/api/v1/auth/login"))
@@ -69,7 +69,7 @@ impl Target {
         };
         Ok(Target {
             inner: Arc::new(Inner {
-                kind: args.kind(),
+                kind: args.target,
                 base_url,
                 ws_url,
                 http,
@@ -143,11 +143,5 @@ impl Target {
             bail!("publish failed with {}", response.status());
         }
         Ok(())
-    }
-}
-
-impl Args {
-    fn kind(&self) -> TargetKind {
-        self.target
     }
 }

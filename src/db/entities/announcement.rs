@@ -1,3 +1,5 @@
+//! The `announcements` table: notices to everyone or to one tenant.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -1,3 +1,5 @@
+//! The `sessions` table: one row per login, holding the bearer token's hash.
+
 use sea_orm::entity::prelude::*;
 
 /// A login: the bearer token is stored only as its SHA-256.

@@ -1,3 +1,5 @@
+//! The `tenants` table: the departments (委办局) the bureau serves.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

@@ -1,3 +1,5 @@
+//! The `users` table: accounts, their role and, for tenant roles, their tenant.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

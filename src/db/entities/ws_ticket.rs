@@ -1,3 +1,5 @@
+//! The `ws_tickets` table: single-use WebSocket tickets, by hash.
+
 use sea_orm::entity::prelude::*;
 
 /// A single-use, short-lived credential for opening a WebSocket from a browser, which cannot
