@@ -77,6 +77,8 @@ pub struct WebSocketSettings {
     pub idle_timeout_ms: u64,
     /// A connection whose client takes no frame for this long (it stopped reading) is closed.
     pub write_timeout_ms: u64,
+    /// How often an open connection checks that its login is still valid.
+    pub session_check_interval_ms: u64,
     pub max_subscriptions: usize,
     pub max_message_bytes: usize,
 }
@@ -119,6 +121,7 @@ connection_queue_capacity = 256
 heartbeat_interval_ms = 15000
 idle_timeout_ms = 45000
 write_timeout_ms = 10000
+session_check_interval_ms = 30000
 max_subscriptions = 64
 max_message_bytes = 65536
 "#;
@@ -206,6 +209,10 @@ impl WebSocketSettings {
 
     pub fn write_timeout(&self) -> Duration {
         Duration::from_millis(self.write_timeout_ms)
+    }
+
+    pub fn session_check_interval(&self) -> Duration {
+        Duration::from_millis(self.session_check_interval_ms)
     }
 }
 

@@ -151,6 +151,16 @@ impl SessionStore {
         }
     }
 
+    /// Whether a session still grants access: not revoked, not expired, its user enabled.
+    /// Open WebSockets ask this periodically, so that logout reaches them too.
+    pub async fn is_live(&self, session_id: i64) -> Result<bool, ApiError> {
+        let found = session::Entity::find_by_id(session_id)
+            .find_also_related(user::Entity)
+            .one(&self.db)
+            .await?;
+        Ok(matches!(found, Some((session, Some(user))) if live_principal(&session, &user).is_ok()))
+    }
+
     pub async fn logout(&self, principal: &Principal) -> Result<(), ApiError> {
         session::ActiveModel {
             id: Set(principal.session_id),

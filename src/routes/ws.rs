@@ -89,6 +89,8 @@ pub async fn upgrade(
         heartbeat_interval: state.websocket.heartbeat_interval(),
         idle_timeout: state.websocket.idle_timeout(),
         write_timeout: state.websocket.write_timeout(),
+        session_check_interval: state.websocket.session_check_interval(),
+        sessions: sessions.clone(),
         max_subscriptions: state.websocket.max_subscriptions,
         shutdown: state.shutdown.clone(),
     };

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::web;
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
 use bytestring::ByteString;
 use tokio::sync::watch;
@@ -13,6 +14,7 @@ use super::protocol::{self, ClientMessage, ServerMessage};
 use crate::error::ErrorCode;
 use crate::hub::topic::may_subscribe;
 use crate::hub::{ConnectionPort, Delivery, Hub, Topic};
+use crate::identity::sessions::SessionStore;
 use crate::identity::Principal;
 use crate::metrics::Metrics;
 
@@ -25,6 +27,9 @@ pub struct SessionContext {
     pub idle_timeout: Duration,
     /// A write the client does not take within this long closes the connection.
     pub write_timeout: Duration,
+    /// How often the login behind the socket is checked (logout, expiry, a disabled user).
+    pub session_check_interval: Duration,
+    pub sessions: web::Data<SessionStore>,
     pub max_subscriptions: usize,
     /// Turns true when the server shuts down.
     pub shutdown: watch::Receiver<bool>,
@@ -106,6 +111,11 @@ impl Connection {
     async fn serve(&mut self, messages: &mut AggregatedMessageStream) -> Ending {
         let mut heartbeat = tokio::time::interval(self.context.heartbeat_interval);
         heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut session_check = tokio::time::interval_at(
+            Instant::now() + self.context.session_check_interval,
+            self.context.session_check_interval,
+        );
+        session_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let lag = self.port.lag.clone();
         let mut shutdown = self.context.shutdown.clone();
         // Biased, in this order, so that a busy queue never starves shutdown, heartbeats,
@@ -127,6 +137,22 @@ impl Connection {
                         });
                     }
                     self.write(Frame::Ping).await
+                }
+                _ = session_check.tick() => {
+                    match Box::pin(self.context.sessions.is_live(self.context.principal.session_id)).await {
+                        Ok(true) => Ok(()),
+                        Ok(false) => {
+                            return Ending::Close(CloseReason {
+                                code: CloseCode::Policy,
+                                description: Some("session ended".to_owned()),
+                            });
+                        }
+                        // The database is down: keep serving, check again next time.
+                        Err(error) => {
+                            tracing::warn!(%error, "could not check a websocket's session");
+                            Ok(())
+                        }
+                    }
                 }
                 message = messages.recv() => match message {
                     None => return Ending::Gone,

@@ -5,7 +5,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use serde_json::Value;
 use yunguan::identity::Role;
 
-use crate::helpers::{spawn_app, Backend, WsClient, PASSWORD};
+use crate::helpers::{settings_for, spawn_app, spawn_node, Backend, Storage, WsClient, PASSWORD};
 use crate::on_every_backend;
 
 on_every_backend!(
@@ -14,6 +14,7 @@ on_every_backend!(
     repeated_failures_are_throttled,
     an_expired_token_is_refused,
     logout_revokes_the_token_and_its_tickets,
+    logout_closes_the_sessions_open_sockets,
     a_ws_ticket_works_once_and_not_after_expiry,
 );
 
@@ -110,6 +111,33 @@ async fn logout_revokes_the_token_and_its_tickets(backend: Backend) {
     // Without any token at all.
     let anonymous: Value = app.get("/api/v1/auth/me", None).await.json().await.unwrap();
     assert_eq!(anonymous["code"], "missing_token");
+}
+
+async fn logout_closes_the_sessions_open_sockets(backend: Backend) {
+    let storage = Storage::new(&backend).await;
+    let mut settings = settings_for(&storage);
+    settings.websocket.session_check_interval_ms = 100;
+    let app = spawn_node(settings).await;
+    app.create_user("ops", Role::BureauOperator, None).await;
+    let leaving = app.login("ops").await;
+    let staying = app.login("ops").await;
+    let mut leaving_socket = app.ws(&leaving).await;
+    let mut staying_socket = app.ws(&staying).await;
+    leaving_socket.subscribe("announcements", None).await;
+    staying_socket.subscribe("announcements", None).await;
+
+    let response = app
+        .post_json(
+            "/api/v1/auth/logout",
+            Some(&leaving),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), 204);
+    assert_eq!(leaving_socket.closed_with().await, 1008);
+    // Another login of the same user keeps its socket.
+    staying_socket.send(serde_json::json!({"op": "ping"})).await;
+    assert_eq!(staying_socket.next_json().await["op"], "pong");
 }
 
 async fn a_ws_ticket_works_once_and_not_after_expiry(backend: Backend) {
