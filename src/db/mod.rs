@@ -9,7 +9,9 @@ pub mod entities;
 use std::time::Duration;
 
 use anyhow::Context;
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait,
+};
 use secrecy::{ExposeSecret, SecretString};
 use yunguan_migrations::{Migrator, MigratorTrait};
 
@@ -38,9 +40,30 @@ pub async fn connect_and_migrate(
     max_connections: u32,
 ) -> anyhow::Result<DatabaseConnection> {
     let db = connect(url, max_connections).await?;
-    Migrator::up(&db, None)
-        .await
-        .context("running database migrations")?;
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            // Nodes starting together must not migrate at once: the first takes a lock that
+            // the others wait for, then find nothing left to do.
+            let transaction = db
+                .begin()
+                .await
+                .context("starting the migration transaction")?;
+            transaction
+                .execute_unprepared("SELECT pg_advisory_xact_lock(7102562141)")
+                .await
+                .context("taking the migration lock")?;
+            Migrator::up(&transaction, None)
+                .await
+                .context("running database migrations")?;
+            transaction
+                .commit()
+                .await
+                .context("committing migrations")?;
+        }
+        _ => Migrator::up(&db, None)
+            .await
+            .context("running database migrations")?,
+    }
     Ok(db)
 }
 

@@ -191,3 +191,20 @@ async fn the_redis_bridge_is_restarted_when_its_connection_dies_and_keeps_servin
         .await
         .unwrap();
 }
+
+#[actix_web::test]
+async fn nodes_starting_together_migrate_once() {
+    let Some(backend) = Backend::postgres_redis() else {
+        return;
+    };
+    let storage = Storage::new(&backend).await;
+    let url = secrecy::SecretString::from(storage.database_url.clone());
+    let (first, second, third) = tokio::join!(
+        yunguan::db::connect_and_migrate(&url, 2),
+        yunguan::db::connect_and_migrate(&url, 2),
+        yunguan::db::connect_and_migrate(&url, 2),
+    );
+    for node in [first, second, third] {
+        node.expect("every node starts");
+    }
+}
