@@ -334,7 +334,7 @@ impl Hub {
     ) -> anyhow::Result<Subscribed> {
         let remote_opt = match &self.inner.bus {
             Bus::InProcess => None,
-            Bus::Redis(bus) => Some(bus.recent(topic, since_opt.is_some()).await?),
+            Bus::Redis(bus) => Some(bus.recent(topic, since_opt).await?),
         };
         let mut topics = self.inner.topics.lock();
         let state = topics

@@ -45,14 +45,20 @@ return seq
 "
 );
 
-/// A topic's counter and, when ARGV[1] is `1`, its replay entries: `{seq, entry...}`.
+/// A topic's counter and, when ARGV[1] is a `since`, the replay entries after it (only
+/// those: a client a few events behind does not pull the whole list): `{seq, entry...}`.
+/// Counters stay below 2^53, so Lua's doubles subtract them exactly.
 const RECENT_SCRIPT: &str = concat!(
     counter_prelude!(),
     r"
-local reply = { redis.call('GET', KEYS[1]) }
-if ARGV[1] == '1' then
-  for _, entry in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
-    table.insert(reply, entry)
+local seq = redis.call('GET', KEYS[1])
+local reply = { seq }
+if ARGV[1] ~= '' then
+  local missed = tonumber(seq) - tonumber(ARGV[1])
+  if missed > 0 then
+    for _, entry in ipairs(redis.call('LRANGE', KEYS[2], -missed, -1)) do
+      table.insert(reply, entry)
+    end
   end
 end
 return reply
@@ -138,14 +144,19 @@ impl RedisBus {
         result.context("publishing an event through Redis")
     }
 
-    /// The topic's counter (created if missing) and, when `with_frames`, its recent entries.
-    pub async fn recent(&self, topic: &Topic, with_frames: bool) -> anyhow::Result<RemoteTopic> {
+    /// The topic's counter (created if missing) and, with `since`, the entries after it that
+    /// the replay list still holds.
+    pub async fn recent(
+        &self,
+        topic: &Topic,
+        since_opt: Option<u64>,
+    ) -> anyhow::Result<RemoteTopic> {
         let mut connection = self.connection.clone();
         let reply: Vec<Vec<u8>> = self
             .recent_script
             .key(format!("{}:seq:{topic}", self.prefix))
             .key(format!("{}:replay:{topic}", self.prefix))
-            .arg(if with_frames { "1" } else { "0" })
+            .arg(since_opt.map(|since| since.to_string()).unwrap_or_default())
             .invoke_async(&mut connection)
             .await
             .context("reading a topic's recent events from Redis")?;
