@@ -75,6 +75,19 @@ struct TopicState {
     subscribers: HashMap<u64, Subscriber>,
 }
 
+impl Inner {
+    /// The state of `topic`, created at the hub's origin if this is its first use.
+    fn topic_state<'a>(
+        &self,
+        topics: &'a mut HashMap<Topic, TopicState>,
+        topic: &Topic,
+    ) -> &'a mut TopicState {
+        topics
+            .entry(topic.clone())
+            .or_insert_with(|| TopicState::starting_at(self.seq_origin))
+    }
+}
+
 impl TopicState {
     fn starting_at(seq_origin: u64) -> TopicState {
         TopicState {
@@ -242,9 +255,7 @@ impl Hub {
         let seq = match &self.inner.bus {
             Bus::InProcess => {
                 let mut topics = self.inner.topics.lock();
-                let state = topics
-                    .entry(topic.clone())
-                    .or_insert_with(|| TopicState::starting_at(self.inner.seq_origin));
+                let state = self.inner.topic_state(&mut topics, topic);
                 let seq = state.last_seq + 1;
                 self.fan_out(topic, state, seq, frame.with_seq(seq));
                 seq
@@ -259,9 +270,7 @@ impl Hub {
     /// sequence number on this node are duplicates and are dropped.
     pub fn deliver(&self, topic: Topic, seq: u64, frame: ByteString) {
         let mut topics = self.inner.topics.lock();
-        let state = topics
-            .entry(topic.clone())
-            .or_insert_with(|| TopicState::starting_at(self.inner.seq_origin));
+        let state = self.inner.topic_state(&mut topics, &topic);
         if seq <= state.last_seq {
             return;
         }
@@ -337,9 +346,7 @@ impl Hub {
             Bus::Redis(bus) => Some(bus.recent(topic, since_opt).await?),
         };
         let mut topics = self.inner.topics.lock();
-        let state = topics
-            .entry(topic.clone())
-            .or_insert_with(|| TopicState::starting_at(self.inner.seq_origin));
+        let state = self.inner.topic_state(&mut topics, topic);
         let (latest, available) = match remote_opt {
             None => (
                 state.last_seq,

@@ -5,7 +5,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use serde_json::Value;
 use yunguan::identity::Role;
 
-use crate::helpers::{settings_for, spawn_app, spawn_node, Backend, Storage, WsClient, PASSWORD};
+use crate::helpers::{spawn_app, spawn_app_with, Backend, WsClient, PASSWORD};
 use crate::on_every_backend;
 
 on_every_backend!(
@@ -114,10 +114,10 @@ async fn logout_revokes_the_token_and_its_tickets(backend: Backend) {
 }
 
 async fn logout_closes_the_sessions_open_sockets(backend: Backend) {
-    let storage = Storage::new(&backend).await;
-    let mut settings = settings_for(&storage);
-    settings.websocket.session_check_interval_ms = 100;
-    let app = spawn_node(settings).await;
+    let (app, _storage) = spawn_app_with(backend, |settings| {
+        settings.websocket.session_check_interval_ms = 100;
+    })
+    .await;
     app.create_user("ops", Role::BureauOperator, None).await;
     let leaving = app.login("ops").await;
     let staying = app.login("ops").await;

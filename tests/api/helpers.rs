@@ -206,8 +206,18 @@ pub struct TestApp {
 
 /// One node on a fresh storage with default test settings.
 pub async fn spawn_app(backend: Backend) -> (TestApp, Storage) {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// One node on a fresh storage, with the test settings changed by `tweak`.
+pub async fn spawn_app_with(
+    backend: Backend,
+    tweak: impl FnOnce(&mut Settings),
+) -> (TestApp, Storage) {
     let storage = Storage::new(&backend).await;
-    let app = spawn_node(settings_for(&storage)).await;
+    let mut settings = settings_for(&storage);
+    tweak(&mut settings);
+    let app = spawn_node(settings).await;
     (app, storage)
 }
 

@@ -8,7 +8,7 @@ use tokio_tungstenite::tungstenite::Message;
 use yunguan::hub::Topic;
 use yunguan::identity::Role;
 
-use crate::helpers::{settings_for, spawn_app, spawn_node, Backend, Storage, TestApp};
+use crate::helpers::{spawn_app, spawn_app_with, Backend, TestApp};
 use crate::on_every_backend;
 
 on_every_backend!(
@@ -172,10 +172,8 @@ async fn an_announcement_reaches_exactly_the_right_sockets(backend: Backend) {
 }
 
 async fn a_client_resumes_with_since_or_is_told_to_resync(backend: Backend) {
-    let storage = Storage::new(&backend).await;
-    let mut settings = settings_for(&storage);
-    settings.hub.replay_capacity = 4;
-    let app = spawn_node(settings).await;
+    let (app, _storage) =
+        spawn_app_with(backend, |settings| settings.hub.replay_capacity = 4).await;
     tenant_world(&app).await;
     let manager = app.login("manager").await;
     let edu_dev = app.login("edu-dev").await;
@@ -243,13 +241,31 @@ async fn a_client_resumes_with_since_or_is_told_to_resync(backend: Backend) {
     assert_eq!(ahead.next_json().await["op"], "resync");
 }
 
+/// Publishes `n_events` events of 64 KiB on `announcements`, pausing between them so that
+/// readers on the same thread get their turn.
+async fn flood(app: &TestApp, n_events: u64, pause: Duration) {
+    let padding = "x".repeat(64 * 1024);
+    for i in 0..n_events {
+        app.state
+            .hub
+            .publish(
+                &Topic::Announcements,
+                "test.bulk",
+                &json!({"i": i, "padding": padding}),
+            )
+            .await
+            .unwrap();
+        tokio::time::sleep(pause).await;
+    }
+}
+
 async fn a_slow_consumer_does_not_delay_a_fast_one(backend: Backend) {
-    let storage = Storage::new(&backend).await;
-    let mut settings = settings_for(&storage);
-    settings.hub.connection_queue_capacity = 8;
-    // The slow client reads nothing until publishing ends; it must not be cut off for that.
-    settings.websocket.write_timeout_ms = 60_000;
-    let app = spawn_node(settings).await;
+    let (app, _storage) = spawn_app_with(backend, |settings| {
+        settings.hub.connection_queue_capacity = 8;
+        // The slow client reads nothing until publishing ends; it must not be cut off for that.
+        settings.websocket.write_timeout_ms = 60_000;
+    })
+    .await;
     tenant_world(&app).await;
     let token = app.login("edu-dev").await;
     let mut slow = app.ws(&token).await;
@@ -275,19 +291,7 @@ async fn a_slow_consumer_does_not_delay_a_fast_one(backend: Backend) {
         }
         seqs
     });
-    let padding = "x".repeat(64 * 1024);
-    for i in 0..EVENTS {
-        app.state
-            .hub
-            .publish(
-                &Topic::Announcements,
-                "test.bulk",
-                &json!({"i": i, "padding": padding}),
-            )
-            .await
-            .unwrap();
-        tokio::time::sleep(Duration::from_micros(500)).await;
-    }
+    flood(&app, EVENTS, Duration::from_micros(500)).await;
     let fast_seqs = fast_reader.await.unwrap();
     assert_eq!(
         fast_seqs,
@@ -324,11 +328,11 @@ async fn a_slow_consumer_does_not_delay_a_fast_one(backend: Backend) {
 }
 
 async fn a_client_that_stops_reading_is_disconnected(backend: Backend) {
-    let storage = Storage::new(&backend).await;
-    let mut settings = settings_for(&storage);
-    settings.hub.connection_queue_capacity = 8;
-    settings.websocket.write_timeout_ms = 300;
-    let app = spawn_node(settings).await;
+    let (app, _storage) = spawn_app_with(backend, |settings| {
+        settings.hub.connection_queue_capacity = 8;
+        settings.websocket.write_timeout_ms = 300;
+    })
+    .await;
     tenant_world(&app).await;
     let token = app.login("edu-dev").await;
     let mut stalled = app.ws(&token).await;
@@ -336,19 +340,7 @@ async fn a_client_that_stops_reading_is_disconnected(backend: Backend) {
     assert_eq!(app.state.metrics.ws_connections.get(), 1);
 
     // Far more than the socket buffers hold, and the client reads none of it.
-    let padding = "x".repeat(64 * 1024);
-    for i in 0..600 {
-        app.state
-            .hub
-            .publish(
-                &Topic::Announcements,
-                "test.bulk",
-                &json!({"i": i, "padding": padding}),
-            )
-            .await
-            .unwrap();
-        tokio::time::sleep(Duration::from_micros(200)).await;
-    }
+    flood(&app, 600, Duration::from_micros(200)).await;
     let mut closed = false;
     for _ in 0..100 {
         if app.state.metrics.ws_connections.get() == 0 {
@@ -366,11 +358,11 @@ async fn a_client_that_stops_reading_is_disconnected(backend: Backend) {
 }
 
 async fn idle_connections_are_closed_and_live_ones_kept(backend: Backend) {
-    let storage = Storage::new(&backend).await;
-    let mut settings = settings_for(&storage);
-    settings.websocket.heartbeat_interval_ms = 100;
-    settings.websocket.idle_timeout_ms = 500;
-    let app = spawn_node(settings).await;
+    let (app, _storage) = spawn_app_with(backend, |settings| {
+        settings.websocket.heartbeat_interval_ms = 100;
+        settings.websocket.idle_timeout_ms = 500;
+    })
+    .await;
     tenant_world(&app).await;
     let token = app.login("edu-dev").await;
     let mut silent = app.ws(&token).await;
