@@ -3,8 +3,15 @@
 //! # Layout
 //! - [`supervision`]: the restart-with-backoff pattern that every long-lived actor runs under,
 //!   with counted restarts and a cheap state snapshot per actor.
+//! - [`ticket`]: the ticket workflow: approval chains as data, the state machine, the SLA
+//!   clock of an open level.
+//! - [`quota`]: a tenant's quota ledger.
 //!
-//! **Invariant:** this crate knows nothing about HTTP, JSON wire types or SQL; actors reach
-//! the outside world through traits and channels that the server crate implements.
+//! The actor shells that wrap these cores with I/O (the ticket and tenant actors) live in the
+//! server crate, beside the database and the hub they talk to.
+//!
+//! **Invariant:** this crate knows nothing about HTTP, JSON wire types or SQL.
 
+pub mod quota;
 pub mod supervision;
+pub mod ticket;

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_identity;
 mod m20261126_000002_announcements;
+mod m20261126_000003_service_desk;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_identity::Migration),
             Box::new(m20261126_000002_announcements::Migration),
+            Box::new(m20261126_000003_service_desk::Migration),
         ]
     }
 }
