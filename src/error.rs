@@ -23,6 +23,10 @@ pub enum ErrorCode {
     NotFound,
     MethodNotAllowed,
     Conflict,
+    InvalidTransition,
+    VersionMismatch,
+    QuotaExceeded,
+    IdempotencyKeyReused,
     TooManyLoginAttempts,
     PayloadTooLarge,
     Internal,
@@ -58,6 +62,10 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::InvalidTransition => "invalid_transition",
+            ErrorCode::VersionMismatch => "version_mismatch",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
+            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
             ErrorCode::TooManyLoginAttempts => "too_many_login_attempts",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::Internal => "internal",
@@ -83,7 +91,11 @@ impl ErrorCode {
             ErrorCode::Forbidden | ErrorCode::ForbiddenTopic => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ErrorCode::Conflict => StatusCode::CONFLICT,
+            ErrorCode::Conflict | ErrorCode::InvalidTransition | ErrorCode::QuotaExceeded => {
+                StatusCode::CONFLICT
+            }
+            ErrorCode::VersionMismatch => StatusCode::PRECONDITION_FAILED,
+            ErrorCode::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::TooManyLoginAttempts | ErrorCode::TooManySubscriptions => {
                 StatusCode::TOO_MANY_REQUESTS
             }
@@ -118,6 +130,26 @@ pub struct ErrorBody {
     pub message: String,
     #[serde(rename = "type")]
     pub error_type: ErrorType,
+    /// With `validation_failed`: one entry per problem, naming its field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+/// One problem with one field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field's name or path (`form.fields[2]`, `cpu`).
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
 }
 
 /// An error answered to an API client.
@@ -127,6 +159,8 @@ pub struct ApiError {
     pub message: String,
     /// Seconds a throttled client should wait (`Retry-After`).
     pub retry_after_secs_opt: Option<u64>,
+    /// The problems field by field, for `validation_failed`.
+    pub fields: Vec<FieldError>,
     /// The underlying failure, logged but never sent.
     source_opt: Option<anyhow::Error>,
 }
@@ -137,7 +171,20 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after_secs_opt: None,
+            fields: Vec::new(),
             source_opt: None,
+        }
+    }
+
+    /// An error that names the fields at fault.
+    pub fn with_fields(
+        code: ErrorCode,
+        message: impl Into<String>,
+        fields: Vec<FieldError>,
+    ) -> Self {
+        ApiError {
+            fields,
+            ..ApiError::new(code, message)
         }
     }
 
@@ -147,6 +194,7 @@ impl ApiError {
             code: ErrorCode::Internal,
             message: "internal error".to_owned(),
             retry_after_secs_opt: None,
+            fields: Vec::new(),
             source_opt: Some(source),
         }
     }
@@ -164,6 +212,7 @@ impl ApiError {
             code: self.code.as_str(),
             message: self.message.clone(),
             error_type: self.code.error_type(),
+            fields: self.fields.clone(),
         }
     }
 }

@@ -12,19 +12,29 @@
 //! - [`hub`]: topics, sequence numbers, replay, fan-out, and the Redis bus between nodes.
 //! - [`ws`]: the WebSocket protocol and one task per connection.
 //! - [`announcements`]: the first event source: stored notices pushed live.
+//! - [`catalog`]: the service catalog: item kinds, versioned forms, chains and fulfilment.
+//! - [`tickets`]: requests, multi-level approvals, delegations, the ticket engine.
+//! - [`quotas`]: tenant quotas and reservations. [`audit`]: the hash-chained audit trail.
+//! - [`clock`]: the time source of deadlines (system, or tokio's in tests).
 //! - [`routes`]: HTTP handlers, wire types and the OpenAPI document.
 //! - [`cli`] and [`demo`]: the command line and the demo seed.
 
 pub mod announcements;
+pub mod audit;
+pub mod catalog;
 pub mod cli;
+pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod hub;
 pub mod identity;
+pub mod mail;
 pub mod metrics;
+pub mod quotas;
 pub mod routes;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;
+pub mod tickets;
 pub mod ws;

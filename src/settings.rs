@@ -2,7 +2,8 @@
 //! `YUNGUAN_<SECTION>__<KEY>` environment variables, then command-line flags.
 //!
 //! It owns the defaults and the layering; each component reads only its own section.
-//! Secrets (database and Redis URLs carry passwords) are wrapped so they never print.
+//! Secrets (database and Redis URLs carry passwords, the SMTP password) are wrapped so they
+//! never print.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,8 @@ use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::mail::templates::Locale;
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     pub server: ServerSettings,
@@ -20,6 +23,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub hub: HubSettings,
     pub websocket: WebSocketSettings,
+    pub mail: MailSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -83,6 +87,49 @@ pub struct WebSocketSettings {
     pub max_message_bytes: usize,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+pub struct MailSettings {
+    /// `log` (the embedded default: mail is written to the log and counts as sent) or `smtp`.
+    pub transport: MailTransportKind,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: SmtpTls,
+    /// Both set: the relay requires a login.
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<SecretString>,
+    /// The `From` mailbox; its domain also ends every Message-ID.
+    pub from: String,
+    /// Where the portal is reached from a mail reader, for the links in mail.
+    pub base_url: String,
+    /// The language of mail to users who have not chosen one.
+    pub locale: Locale,
+    /// Mails claimed and sent per pass of the sender.
+    pub batch_size: u64,
+    /// How often the sender looks for due mail when nothing nudges it.
+    pub poll_interval_ms: u64,
+    /// Bounds each SMTP command, and each mail's whole delivery.
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransportKind {
+    Log,
+    Smtp,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text: a relay on the same host or network only.
+    None,
+    /// Plain connect, then STARTTLS, which must succeed (usually port 587).
+    Starttls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
+}
+
 /// Values given on the command line; they override everything else.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
@@ -124,6 +171,18 @@ write_timeout_ms = 10000
 session_check_interval_ms = 30000
 max_subscriptions = 64
 max_message_bytes = 65536
+
+[mail]
+transport = "log"
+smtp_host = "127.0.0.1"
+smtp_port = 25
+smtp_tls = "none"
+from = "yunguan <noreply@yunguan.local>"
+base_url = "http://127.0.0.1:8080"
+locale = "zh-CN"
+batch_size = 100
+poll_interval_ms = 1000
+timeout_ms = 10000
 "#;
 
 impl Settings {
@@ -216,6 +275,34 @@ impl WebSocketSettings {
     }
 }
 
+impl MailSettings {
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.poll_interval_ms)
+    }
+
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
+
+    /// The login for the relay, when both halves are configured and not empty.
+    pub fn smtp_credentials_opt(&self) -> Option<(&str, &SecretString)> {
+        let username = self.smtp_username.as_deref().filter(|u| !u.is_empty())?;
+        let password = self
+            .smtp_password
+            .as_ref()
+            .filter(|p| !p.expose_secret().is_empty())?;
+        Some((username, password))
+    }
+
+    /// Where a mail about a ticket points: the ticket's page in the portal.
+    pub fn ticket_link(&self, ticket_id: i64) -> String {
+        format!(
+            "{}/#/tickets/{ticket_id}",
+            self.base_url.trim_end_matches('/')
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,15 +322,39 @@ mod tests {
         );
         assert!(settings.redis_url().is_none());
         assert_eq!(settings.hub.replay_capacity, 512);
+        assert_eq!(settings.mail.transport, MailTransportKind::Log);
+        assert_eq!(settings.mail.smtp_tls, SmtpTls::None);
+        assert_eq!(settings.mail.locale, Locale::ZhCn);
+        assert!(settings.mail.smtp_credentials_opt().is_none());
+    }
+
+    #[test]
+    fn ticket_links_point_into_the_portal_whatever_the_base_url_ends_with() {
+        let mut settings = Settings::load(&Overrides::default()).unwrap();
+        settings.mail.base_url = "https://yunguan.example.gov.cn/".into();
+        assert_eq!(
+            settings.mail.ticket_link(42),
+            "https://yunguan.example.gov.cn/#/tickets/42"
+        );
+        settings.mail.base_url = "https://yunguan.example.gov.cn".into();
+        assert_eq!(
+            settings.mail.ticket_link(42),
+            "https://yunguan.example.gov.cn/#/tickets/42"
+        );
     }
 
     #[test]
     fn secrets_do_not_print() {
-        let settings = Settings::load(&Overrides {
+        let mut settings = Settings::load(&Overrides {
             database_url_opt: Some("postgres://u:hunter2@db/yunguan".into()),
             ..Overrides::default()
         })
         .unwrap();
-        assert!(!format!("{settings:?}").contains("hunter2"));
+        settings.mail.smtp_username = Some("relay-user".into());
+        settings.mail.smtp_password = Some(SecretString::from("hunter3"));
+        assert!(settings.mail.smtp_credentials_opt().is_some());
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains("hunter3"));
     }
 }

@@ -12,14 +12,18 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 use yunguan_actors::supervision::{ActorRegistry, Backoff, Supervised, Supervisor};
 
+use crate::catalog;
+use crate::clock::Clock;
 use crate::error::{json_error_handler, path_error_handler, query_error_handler};
 use crate::hub::redis_bridge::{BridgeSnapshot, RedisBridge};
 use crate::hub::redis_bus::RedisBus;
 use crate::hub::Hub;
 use crate::identity::sessions::SessionStore;
+use crate::mail::actor::{MailSenderActor, MailSenderSnapshot};
 use crate::metrics::{self, Metrics};
 use crate::routes;
 use crate::settings::{Settings, WebSocketSettings};
+use crate::tickets::Engine;
 
 /// Shared by every handler.
 pub struct AppState {
@@ -35,6 +39,11 @@ pub struct AppState {
     pub trust_forwarded_for: bool,
     /// Turns true when the server begins to shut down; open sockets close on it.
     pub shutdown: watch::Receiver<bool>,
+    /// The time source of deadlines and timestamps of tickets and the catalog.
+    pub clock: Clock,
+    pub engine: Engine,
+    /// Drains the mail outbox; its snapshot counts mail sent and failed attempts.
+    pub mail_sender: Supervised<MailSenderActor, MailSenderSnapshot>,
 }
 
 pub struct Application {
@@ -76,9 +85,24 @@ impl Application {
         settings: Settings,
         db: DatabaseConnection,
     ) -> anyhow::Result<Application> {
+        Application::build_with(settings, db, Clock::system()).await
+    }
+
+    /// Builds on an open database with a given clock (tests pause tokio's).
+    pub async fn build_with(
+        settings: Settings,
+        db: DatabaseConnection,
+        clock: Clock,
+    ) -> anyhow::Result<Application> {
+        catalog::ensure_standard(&db, clock.now())
+            .await
+            .context("seeding the standard service catalog")?;
         let metrics = Arc::new(Metrics::new());
         let actors = ActorRegistry::default();
         let supervisor = Supervisor::new(actors.clone(), Backoff::default());
+        let (mail_sender, mail_nudge) =
+            crate::mail::actor::start(&supervisor, db.clone(), &settings.mail)
+                .context("starting the mail sender")?;
         let (hub, redis_bridge_opt) = match settings.redis_url() {
             None => (
                 Hub::in_process(
@@ -111,6 +135,13 @@ impl Application {
         };
 
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let engine = Engine {
+            db: db.clone(),
+            hub: hub.clone(),
+            clock,
+            mail: settings.mail.clone(),
+            mail_nudge,
+        };
         let state = web::Data::new(AppState {
             db: db.clone(),
             hub,
@@ -121,6 +152,9 @@ impl Application {
             ws_ticket_ttl_secs: settings.auth.ws_ticket_ttl_secs,
             trust_forwarded_for: settings.server.trust_forwarded_for,
             shutdown: shutdown_rx,
+            clock,
+            engine,
+            mail_sender,
         });
         let sessions = web::Data::new(SessionStore::new(db, &settings.auth));
         let metrics_data = web::Data::from(metrics);

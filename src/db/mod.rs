@@ -81,6 +81,12 @@ pub async fn connect(
             }
         }
     }
+    // SQLite has one writer, and a transaction that reads before it writes fails with
+    // SQLITE_BUSY when another committed in between; one connection queues them instead.
+    let max_connections = match backend {
+        Backend::Sqlite => 1,
+        Backend::Postgres => max_connections,
+    };
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(max_connections)

@@ -13,6 +13,8 @@ pub enum Topic {
     TenantAnnouncements(i64),
     /// Ticket changes of one tenant.
     TenantTickets(i64),
+    /// One ticket's changes and progress: `tenant/{tenant}/tickets/{ticket}`.
+    Ticket { tenant_id: i64, ticket_id: i64 },
     /// One user's pending approvals and notices.
     UserInbox(i64),
     /// One data center's aggregates.
@@ -37,6 +39,10 @@ impl Topic {
             ["overview"] => Topic::Overview,
             ["tenant", id, "announcements"] => Topic::TenantAnnouncements(parse_id(id)?),
             ["tenant", id, "tickets"] => Topic::TenantTickets(parse_id(id)?),
+            ["tenant", tenant_id, "tickets", ticket_id] => Topic::Ticket {
+                tenant_id: parse_id(tenant_id)?,
+                ticket_id: parse_id(ticket_id)?,
+            },
             ["user", id, "inbox"] => Topic::UserInbox(parse_id(id)?),
             ["dc", id] => Topic::DataCenter(parse_id(id)?),
             ["device", id] => Topic::Device(parse_id(id)?),
@@ -49,6 +55,7 @@ impl Topic {
     pub fn tenant_id_opt(&self) -> Option<i64> {
         match self {
             Topic::TenantAnnouncements(id) | Topic::TenantTickets(id) => Some(*id),
+            Topic::Ticket { tenant_id, .. } => Some(*tenant_id),
             _ => None,
         }
     }
@@ -68,6 +75,10 @@ impl fmt::Display for Topic {
             Topic::Overview => write!(f, "overview"),
             Topic::TenantAnnouncements(id) => write!(f, "tenant/{id}/announcements"),
             Topic::TenantTickets(id) => write!(f, "tenant/{id}/tickets"),
+            Topic::Ticket {
+                tenant_id,
+                ticket_id,
+            } => write!(f, "tenant/{tenant_id}/tickets/{ticket_id}"),
             Topic::UserInbox(id) => write!(f, "user/{id}/inbox"),
             Topic::DataCenter(id) => write!(f, "dc/{id}"),
             Topic::Device(id) => write!(f, "device/{id}"),
@@ -84,9 +95,9 @@ pub fn may_subscribe(principal: &Principal, topic: &Topic) -> bool {
     match topic {
         Topic::Announcements => true,
         Topic::UserInbox(user_id) => *user_id == principal.user_id,
-        Topic::TenantAnnouncements(tenant_id) | Topic::TenantTickets(tenant_id) => {
-            principal.scope().includes(*tenant_id)
-        }
+        Topic::TenantAnnouncements(tenant_id)
+        | Topic::TenantTickets(tenant_id)
+        | Topic::Ticket { tenant_id, .. } => principal.scope().includes(*tenant_id),
         Topic::DataCenter(_) | Topic::Device(_) => {
             principal.role.is_bureau() || principal.role == Role::Supplier
         }
@@ -105,6 +116,7 @@ mod tests {
             "overview",
             "tenant/3/announcements",
             "tenant/3/tickets",
+            "tenant/3/tickets/77",
             "user/12/inbox",
             "dc/1",
             "device/9001",
@@ -121,6 +133,7 @@ mod tests {
             "tenant/+1/tickets",
             "tenant/1",
             "tenant/1/tickets/",
+            "tenant/1/tickets/0",
             "device/99999999999999999999",
             &"a".repeat(100),
         ] {
@@ -153,6 +166,8 @@ mod tests {
             (&edu_dev, "tenant/10/announcements", true),
             (&edu_dev, "tenant/11/announcements", false),
             (&edu_dev, "tenant/11/tickets", false),
+            (&edu_dev, "tenant/10/tickets/5", true),
+            (&edu_dev, "tenant/11/tickets/5", false),
             (&edu_dev, "user/2/inbox", true),
             (&edu_dev, "user/1/inbox", false),
             (&edu_dev, "dc/1", false),

@@ -105,7 +105,7 @@ pub async fn me(principal: Principal) -> web::Json<CurrentUser> {
 }
 
 /// The client's IP: the TCP peer, or, behind a trusted proxy, the forwarded address.
-fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> Option<IpAddr> {
+pub(crate) fn client_address(req: &HttpRequest, trust_forwarded_for: bool) -> Option<IpAddr> {
     if !trust_forwarded_for {
         return req.peer_addr().map(|addr| addr.ip());
     }

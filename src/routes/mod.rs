@@ -6,8 +6,11 @@
 
 pub mod announcements;
 pub mod auth;
+pub mod catalog;
 pub mod directory;
+pub mod governance;
 pub mod ops;
+pub mod tickets;
 pub mod web_assets;
 pub mod ws;
 
@@ -23,7 +26,7 @@ use crate::error::{ApiError, ErrorBody, ErrorCode};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "yunguan API", description = "Unified cloud management platform: identity, tenants, announcements and the live event hub."),
+    info(title = "yunguan API", description = "Unified cloud management platform: identity, tenants, announcements, the service catalog, tickets with multi-level approvals, quotas, the audit trail and the live event hub."),
     paths(
         auth::login,
         auth::logout,
@@ -36,6 +39,26 @@ use crate::error::{ApiError, ErrorBody, ErrorCode};
         directory::create_tenant,
         directory::list_users,
         directory::create_user,
+        catalog::list,
+        catalog::get,
+        catalog::create,
+        catalog::revise,
+        catalog::retire,
+        tickets::submit,
+        tickets::list,
+        tickets::detail,
+        tickets::approve,
+        tickets::reject,
+        tickets::withdraw,
+        tickets::resubmit,
+        tickets::comment,
+        tickets::inbox,
+        tickets::delegate,
+        tickets::delegations,
+        tickets::revoke_delegation,
+        governance::quota,
+        governance::set_quota,
+        governance::verify_audit,
         ops::healthz,
         ops::readyz,
         ops::metrics,
@@ -65,6 +88,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(ws::configure)
             .configure(announcements::configure)
             .configure(directory::configure)
+            .configure(catalog::configure)
+            .configure(tickets::configure)
+            .configure(governance::configure)
             .configure(ops::configure_api)
             .route("/openapi.json", web::get().to(openapi_json))
             .default_service(web::to(api_not_found)),

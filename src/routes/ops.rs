@@ -86,11 +86,20 @@ pub struct BridgeView {
     pub malformed_messages: u64,
 }
 
+/// What the mail sender has done since it (last) started.
+#[derive(Serialize, ToSchema)]
+pub struct MailSenderView {
+    pub sent_total: u64,
+    pub failed_attempts_total: u64,
+    pub last_error: Option<String>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ControlPlane {
     pub actors: Vec<ActorView>,
     /// Absent when no Redis is configured.
     pub redis_bridge: Option<BridgeView>,
+    pub mail_sender: MailSenderView,
     pub topics: usize,
     pub subscriptions: usize,
 }
@@ -126,6 +135,14 @@ pub async fn actors(
                 malformed_messages: snapshot.malformed_messages,
             }
         }),
+        mail_sender: {
+            let snapshot = state.mail_sender.snapshot();
+            MailSenderView {
+                sent_total: snapshot.sent_total,
+                failed_attempts_total: snapshot.failed_attempts_total,
+                last_error: snapshot.last_error_opt,
+            }
+        },
         topics: stats.topics,
         subscriptions: stats.subscriptions,
     }))

@@ -4,9 +4,12 @@
 //! under `CI=true`).
 
 mod helpers;
+mod smtp;
 
 mod auth;
 mod cluster;
 mod http_errors;
+mod mail;
 mod tenancy;
+mod tickets;
 mod websocket;

@@ -2,7 +2,19 @@
 //! them to wire types in `routes`, never serialize them directly.
 
 pub mod announcement;
+pub mod audit_record;
+pub mod catalog_item;
+pub mod catalog_item_version;
+pub mod delegation;
+pub mod idempotency_key;
+pub mod inventory_record;
+pub mod mail_outbox;
+pub mod quota_reservation;
 pub mod session;
 pub mod tenant;
+pub mod tenant_quota;
+pub mod ticket;
+pub mod ticket_approval;
+pub mod ticket_event;
 pub mod user;
 pub mod ws_ticket;

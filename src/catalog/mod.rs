@@ -1,0 +1,455 @@
+//! The service catalog (服务目录): items that tenants request, each a kind (`kinds.rs`) with
+//! a versioned form (`form.rs`), approval chain and fulfilment.
+//!
+//! Bureau admins create, revise and retire items; every revision is a new immutable version,
+//! and a ticket keeps the version it was submitted under. A new installation starts with the
+//! standard catalog (one item per kind). Every change is audited.
+
+pub mod form;
+pub mod kinds;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, SqlErr, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use yunguan_actors::ticket::chain::ApprovalChain;
+
+use crate::audit::{self, AuditActor, AuditEntry};
+use crate::db::entities::{catalog_item, catalog_item_version};
+use crate::error::{ApiError, ErrorCode};
+use crate::identity::Role;
+use form::{FieldError, FormSchema};
+use kinds::{Fulfilment, ItemKind};
+
+/// A catalog item at one version, as clients see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ItemView {
+    pub id: i64,
+    pub code: String,
+    pub kind: ItemKind,
+    pub version: i32,
+    pub name: String,
+    pub description: String,
+    pub form: FormSchema,
+    #[schema(value_type = Object)]
+    pub chain: ApprovalChain,
+    pub fulfilment: Fulfilment,
+    pub retired: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The content of a new item or of a revision.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ItemContent {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub form: FormSchema,
+    #[schema(value_type = Object)]
+    pub chain: ApprovalChain,
+    pub fulfilment: Fulfilment,
+}
+
+/// A version of an item as tickets use it.
+pub struct ItemVersion {
+    pub item_id: i64,
+    pub kind: ItemKind,
+    pub version: i32,
+    pub name: String,
+    pub form: FormSchema,
+    pub chain: ApprovalChain,
+    pub fulfilment: Fulfilment,
+}
+
+fn content_problems(kind: ItemKind, content: &ItemContent) -> Vec<FieldError> {
+    let mut problems = Vec::new();
+    if content.name.trim().is_empty() || content.name.chars().count() > 200 {
+        problems.push(FieldError::new("name", "must be 1 to 200 characters"));
+    }
+    if content.description.chars().count() > 5000 {
+        problems.push(FieldError::new(
+            "description",
+            "must be at most 5000 characters",
+        ));
+    }
+    problems.extend(kind.form_problems(&content.form));
+    let roles: Vec<&str> = Role::ALL.iter().map(|role| role.as_str()).collect();
+    problems.extend(
+        content
+            .chain
+            .problems(&roles, kind.fact_names())
+            .into_iter()
+            .map(|message| FieldError::new("chain", message)),
+    );
+    problems.extend(kind.fulfilment_problems(&content.fulfilment));
+    problems
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, ApiError> {
+    serde_json::to_string(value).map_err(|e| ApiError::internal(e.into()))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, ApiError> {
+    serde_json::from_str(text).map_err(|e| {
+        ApiError::internal(anyhow::Error::new(e).context(format!("stored {what} is unreadable")))
+    })
+}
+
+fn view(
+    item: &catalog_item::Model,
+    version: catalog_item_version::Model,
+) -> Result<ItemView, ApiError> {
+    Ok(ItemView {
+        id: item.id,
+        code: item.code.clone(),
+        kind: parse_kind(&item.kind)?,
+        version: version.version,
+        name: version.name,
+        description: version.description,
+        form: from_json(&version.form, "form")?,
+        chain: from_json(&version.chain, "chain")?,
+        fulfilment: from_json(&version.fulfilment, "fulfilment")?,
+        retired: item.retired_at.is_some(),
+        updated_at: item.updated_at,
+    })
+}
+
+fn parse_kind(raw: &str) -> Result<ItemKind, ApiError> {
+    ItemKind::parse(raw)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown item kind {raw:?} stored")))
+}
+
+async fn insert_version(
+    txn: &impl ConnectionTrait,
+    item_id: i64,
+    version: i32,
+    content: &ItemContent,
+    created_by_opt: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<catalog_item_version::Model, ApiError> {
+    Ok(catalog_item_version::ActiveModel {
+        item_id: Set(item_id),
+        version: Set(version),
+        name: Set(content.name.trim().to_owned()),
+        description: Set(content.description.trim().to_owned()),
+        form: Set(to_json(&content.form)?),
+        chain: Set(to_json(&content.chain)?),
+        fulfilment: Set(to_json(&content.fulfilment)?),
+        created_by: Set(created_by_opt),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?)
+}
+
+fn validation_failed(problems: Vec<FieldError>) -> ApiError {
+    ApiError::with_fields(
+        ErrorCode::ValidationFailed,
+        "the catalog item is not valid",
+        problems,
+    )
+}
+
+/// Creates an item at version 1.
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &AuditActor,
+    code: &str,
+    kind: ItemKind,
+    content: ItemContent,
+    now: DateTime<Utc>,
+) -> Result<ItemView, ApiError> {
+    let mut problems = content_problems(kind, &content);
+    let code_ok = !code.is_empty()
+        && code.len() <= 64
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+    if !code_ok {
+        problems.insert(
+            0,
+            FieldError::new("code", "must be 1 to 64 of a-z, 0-9, '.', '_' and '-'"),
+        );
+    }
+    if !problems.is_empty() {
+        return Err(validation_failed(problems));
+    }
+    let txn = db.begin().await?;
+    if catalog_item::Entity::find()
+        .filter(catalog_item::Column::Code.eq(code))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            format!("catalog item {code:?} exists"),
+        ));
+    }
+    let item = catalog_item::ActiveModel {
+        code: Set(code.to_owned()),
+        kind: Set(kind.as_str().to_owned()),
+        current_version: Set(1),
+        retired_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|error| match error.sql_err() {
+        // Created at the same moment by another request (or node).
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            ApiError::new(ErrorCode::Conflict, format!("catalog item {code:?} exists"))
+        }
+        _ => error.into(),
+    })?;
+    let version = insert_version(&txn, item.id, 1, &content, actor.user_id_opt, now).await?;
+    let created = view(&item, version)?;
+    audit::append(
+        &txn,
+        AuditEntry {
+            actor,
+            action: "catalog.created",
+            object_type: "catalog_item",
+            object_id: item.id,
+            tenant_id_opt: None,
+            before_opt: None,
+            after_opt: Some(audit_view(&created)?),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+fn audit_view(item: &ItemView) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(item).map_err(|e| ApiError::internal(e.into()))
+}
+
+/// Adds a version; tickets already submitted keep theirs.
+pub async fn revise(
+    db: &DatabaseConnection,
+    actor: &AuditActor,
+    item_id: i64,
+    content: ItemContent,
+    now: DateTime<Utc>,
+) -> Result<ItemView, ApiError> {
+    let txn = db.begin().await?;
+    let (item, before) = current(&txn, item_id).await?;
+    if item.retired_at.is_some() {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            "a retired item cannot be revised",
+        ));
+    }
+    let problems = content_problems(before.kind, &content);
+    if !problems.is_empty() {
+        return Err(validation_failed(problems));
+    }
+    let next = item.current_version + 1;
+    let version = insert_version(&txn, item.id, next, &content, actor.user_id_opt, now).await?;
+    let mut active: catalog_item::ActiveModel = item.into();
+    active.current_version = Set(next);
+    active.updated_at = Set(now);
+    let item = active.update(&txn).await?;
+    let after = view(&item, version)?;
+    audit::append(
+        &txn,
+        AuditEntry {
+            actor,
+            action: "catalog.revised",
+            object_type: "catalog_item",
+            object_id: item.id,
+            tenant_id_opt: None,
+            before_opt: Some(audit_view(&before)?),
+            after_opt: Some(audit_view(&after)?),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Takes an item out of the catalog: no new tickets; open ones carry on.
+pub async fn retire(
+    db: &DatabaseConnection,
+    actor: &AuditActor,
+    item_id: i64,
+    now: DateTime<Utc>,
+) -> Result<ItemView, ApiError> {
+    let txn = db.begin().await?;
+    let (item, before) = current(&txn, item_id).await?;
+    if item.retired_at.is_some() {
+        return Ok(before);
+    }
+    let mut active: catalog_item::ActiveModel = item.into();
+    active.retired_at = Set(Some(now));
+    active.updated_at = Set(now);
+    active.update(&txn).await?;
+    let (_, after) = current(&txn, item_id).await?;
+    audit::append(
+        &txn,
+        AuditEntry {
+            actor,
+            action: "catalog.retired",
+            object_type: "catalog_item",
+            object_id: item_id,
+            tenant_id_opt: None,
+            before_opt: Some(audit_view(&before)?),
+            after_opt: Some(audit_view(&after)?),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+async fn current(
+    db: &impl ConnectionTrait,
+    item_id: i64,
+) -> Result<(catalog_item::Model, ItemView), ApiError> {
+    let item = catalog_item::Entity::find_by_id(item_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("catalog item"))?;
+    let version = find_version(db, item_id, item.current_version).await?;
+    let view = view(&item, version)?;
+    Ok((item, view))
+}
+
+async fn find_version(
+    db: &impl ConnectionTrait,
+    item_id: i64,
+    version: i32,
+) -> Result<catalog_item_version::Model, ApiError> {
+    catalog_item_version::Entity::find()
+        .filter(catalog_item_version::Column::ItemId.eq(item_id))
+        .filter(catalog_item_version::Column::Version.eq(version))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            ApiError::internal(anyhow::anyhow!(
+                "catalog item {item_id} lacks version {version}"
+            ))
+        })
+}
+
+pub async fn get(db: &DatabaseConnection, item_id: i64) -> Result<ItemView, ApiError> {
+    Ok(current(db, item_id).await?.1)
+}
+
+/// Every item at its current version, by code; retired ones only when asked.
+pub async fn list(
+    db: &DatabaseConnection,
+    include_retired: bool,
+) -> Result<Vec<ItemView>, ApiError> {
+    let mut query = catalog_item::Entity::find().order_by_asc(catalog_item::Column::Code);
+    if !include_retired {
+        query = query.filter(catalog_item::Column::RetiredAt.is_null());
+    }
+    let items = query.all(db).await?;
+    let mut views = Vec::with_capacity(items.len());
+    for item in items {
+        let version = find_version(db, item.id, item.current_version).await?;
+        views.push(view(&item, version)?);
+    }
+    Ok(views)
+}
+
+/// The version a new ticket is submitted under: the current one of an item in service.
+pub async fn version_for_new_ticket(
+    db: &impl ConnectionTrait,
+    item_id: i64,
+) -> Result<ItemVersion, ApiError> {
+    let item = catalog_item::Entity::find_by_id(item_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            ApiError::with_fields(
+                ErrorCode::ValidationFailed,
+                "no such catalog item",
+                vec![FieldError::new("item_id", "is not a catalog item")],
+            )
+        })?;
+    if item.retired_at.is_some() {
+        return Err(ApiError::with_fields(
+            ErrorCode::ValidationFailed,
+            "the catalog item is retired",
+            vec![FieldError::new(
+                "item_id",
+                "is retired and takes no new requests",
+            )],
+        ));
+    }
+    item_version(db, &item, item.current_version).await
+}
+
+/// A ticket's version of its item.
+pub async fn ticket_version(
+    db: &impl ConnectionTrait,
+    item_id: i64,
+    version: i32,
+) -> Result<ItemVersion, ApiError> {
+    let item = catalog_item::Entity::find_by_id(item_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("catalog item"))?;
+    item_version(db, &item, version).await
+}
+
+async fn item_version(
+    db: &impl ConnectionTrait,
+    item: &catalog_item::Model,
+    version: i32,
+) -> Result<ItemVersion, ApiError> {
+    let stored = find_version(db, item.id, version).await?;
+    Ok(ItemVersion {
+        item_id: item.id,
+        kind: parse_kind(&item.kind)?,
+        version,
+        name: stored.name,
+        form: from_json(&stored.form, "form")?,
+        chain: from_json(&stored.chain, "chain")?,
+        fulfilment: from_json(&stored.fulfilment, "fulfilment")?,
+    })
+}
+
+/// Creates the standard items whose codes are missing (a new installation, or a kind added
+/// by an upgrade); items an admin retired or revised are left as they are.
+pub async fn ensure_standard(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), ApiError> {
+    for kind in ItemKind::ALL {
+        let standard = kind.defaults();
+        let exists = catalog_item::Entity::find()
+            .filter(catalog_item::Column::Code.eq(standard.code))
+            .one(db)
+            .await?
+            .is_some();
+        if exists {
+            continue;
+        }
+        let content = ItemContent {
+            name: standard.name.to_owned(),
+            description: standard.description.to_owned(),
+            form: standard.form,
+            chain: standard.chain,
+            fulfilment: standard.fulfilment,
+        };
+        match create(db, &AuditActor::system(), standard.code, kind, content, now).await {
+            // Another node seeded it at the same moment.
+            Err(error) if error.code == ErrorCode::Conflict => {}
+            other => {
+                other?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,201 @@
+//! Draining the outbox, one pass at a time: [`MailSender::send_due_once`] claims the due rows,
+//! delivers each, and records the result. Looping, and waking up, is `actor`'s.
+//!
+//! Claiming moves a row's `next_attempt_at` a lease into the future in a committed
+//! transaction, so no other sender (another node, or this one's next pass) takes it while it
+//! is being sent; on PostgreSQL the claim also skips rows another node is claiming at that
+//! moment. A sender that dies mid-batch leaves its rows to be claimed again when the lease
+//! ends.
+//!
+//! Delivery is at least once, not exactly once: if the relay accepts a mail and the sender
+//! dies (or loses the database) before marking the row sent, the row is claimed again after
+//! the lease and the mail sent again. The resend carries the same Message-ID, which lets the
+//! receiving side recognise it as the same message.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::{DateTime, TimeDelta, Utc};
+use lettre::message::Mailbox;
+use sea_orm::sea_query::{Expr, LockBehavior, LockType};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
+};
+
+use super::outbox::retry_delay;
+use super::transport::MailTransport;
+use crate::db::entities::mail_outbox;
+use crate::settings::MailSettings;
+
+/// The shortest claim: long enough for a batch of quick sends.
+const MIN_CLAIM_LEASE: Duration = Duration::from_secs(60);
+
+/// The longest `mail.timeout_ms` accepted.
+const MAX_SEND_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+
+pub struct MailSender {
+    db: DatabaseConnection,
+    transport: MailTransport,
+    from: Mailbox,
+    batch_size: u64,
+    /// Bounds one mail's whole delivery (lettre's own timeout bounds each SMTP command).
+    send_timeout: Duration,
+    /// How long a claim keeps other senders off the claimed rows.
+    lease: Duration,
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SendOutcome {
+    pub sent: usize,
+    /// Attempts that failed; each of those mails is due again after its backoff.
+    pub failed: usize,
+    pub last_error_opt: Option<String>,
+}
+
+impl MailSender {
+    pub fn new(db: DatabaseConnection, settings: &MailSettings) -> anyhow::Result<MailSender> {
+        let from: Mailbox = settings
+            .from
+            .parse()
+            .with_context(|| format!("mail.from {:?} is not a mailbox", settings.from))?;
+        anyhow::ensure!(
+            settings.batch_size > 0,
+            "mail.batch_size must be at least 1"
+        );
+        let send_timeout = settings.timeout();
+        anyhow::ensure!(
+            !send_timeout.is_zero() && send_timeout <= MAX_SEND_TIMEOUT,
+            "mail.timeout_ms must be between 1 and {}",
+            MAX_SEND_TIMEOUT.as_millis()
+        );
+        Ok(MailSender {
+            db,
+            transport: MailTransport::from_settings(settings)?,
+            from,
+            batch_size: settings.batch_size,
+            send_timeout,
+            // Room for several slow sends per claim (see the check in `send_due_once`).
+            lease: MIN_CLAIM_LEASE.max(send_timeout * 4),
+        })
+    }
+
+    /// Claims up to `batch_size` due mails and delivers them in order: a delivered mail is
+    /// marked sent; a failed one gets its attempt counted, its error recorded, and its next
+    /// attempt put off by the backoff. Errs only when the database does.
+    pub async fn send_due_once(&self) -> anyhow::Result<SendOutcome> {
+        let lease_started = Instant::now();
+        let claimed = self.claim_due().await?;
+        let mut outcome = SendOutcome::default();
+        for (index, mail) in claimed.iter().enumerate() {
+            // A send that could end after the lease might overlap another sender's claim of
+            // the same row: leave the rest to be claimed again when the lease ends.
+            if lease_started.elapsed() + self.send_timeout > self.lease {
+                tracing::warn!(
+                    mails_left = claimed.len() - index,
+                    "mail claim lease running out; leaving the rest for a later pass"
+                );
+                break;
+            }
+            let delivery =
+                tokio::time::timeout(self.send_timeout, self.transport.deliver(mail, &self.from))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(anyhow::anyhow!(
+                            "timed out after {} ms",
+                            self.send_timeout.as_millis()
+                        ))
+                    });
+            match delivery {
+                Ok(()) => {
+                    self.mark_sent(mail.id).await?;
+                    tracing::debug!(mail_id = mail.id, "mail sent");
+                    outcome.sent += 1;
+                }
+                Err(error) => {
+                    let error_text = format!("{error:#}");
+                    self.mark_failed(mail, &error_text).await?;
+                    outcome.failed += 1;
+                    outcome.last_error_opt = Some(error_text);
+                }
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Takes the due rows, oldest first, and pushes their `next_attempt_at` past the lease.
+    async fn claim_due(&self) -> anyhow::Result<Vec<mail_outbox::Model>> {
+        let now = Utc::now();
+        let transaction = self.db.begin().await.context("starting the mail claim")?;
+        let mut due = mail_outbox::Entity::find()
+            .filter(mail_outbox::Column::SentAt.is_null())
+            .filter(mail_outbox::Column::NextAttemptAt.lte(now))
+            .order_by_asc(mail_outbox::Column::Id)
+            .limit(self.batch_size);
+        // SQLite has one writer at a time, so its transaction alone keeps claims apart.
+        if transaction.get_database_backend() == DbBackend::Postgres {
+            due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        let claimed = due.all(&transaction).await.context("selecting due mail")?;
+        if !claimed.is_empty() {
+            mail_outbox::Entity::update_many()
+                .col_expr(
+                    mail_outbox::Column::NextAttemptAt,
+                    Expr::value(later(now, self.lease)),
+                )
+                .filter(mail_outbox::Column::Id.is_in(claimed.iter().map(|mail| mail.id)))
+                .exec(&transaction)
+                .await
+                .context("leasing due mail")?;
+        }
+        transaction
+            .commit()
+            .await
+            .context("committing the mail claim")?;
+        Ok(claimed)
+    }
+
+    async fn mark_sent(&self, mail_id: i64) -> anyhow::Result<()> {
+        mail_outbox::Entity::update_many()
+            .col_expr(mail_outbox::Column::SentAt, Expr::value(Utc::now()))
+            .filter(mail_outbox::Column::Id.eq(mail_id))
+            .exec(&self.db)
+            .await
+            .with_context(|| format!("marking mail {mail_id} sent"))?;
+        Ok(())
+    }
+
+    async fn mark_failed(&self, mail: &mail_outbox::Model, error_text: &str) -> anyhow::Result<()> {
+        let attempts = mail.attempts.saturating_add(1);
+        let delay = retry_delay(attempts.unsigned_abs());
+        tracing::warn!(
+            mail_id = mail.id,
+            attempts,
+            retry_in_secs = delay.as_secs(),
+            error = %error_text,
+            "mail not sent"
+        );
+        mail_outbox::Entity::update_many()
+            .col_expr(mail_outbox::Column::Attempts, Expr::value(attempts))
+            .col_expr(
+                mail_outbox::Column::NextAttemptAt,
+                Expr::value(later(Utc::now(), delay)),
+            )
+            .col_expr(mail_outbox::Column::LastError, Expr::value(error_text))
+            .filter(mail_outbox::Column::Id.eq(mail.id))
+            .exec(&self.db)
+            .await
+            .with_context(|| format!("recording the failure of mail {}", mail.id))?;
+        Ok(())
+    }
+}
+
+/// `now + delay`. The delays here (a backoff of minutes, a lease bounded by the timeout
+/// check in `new`) are far inside chrono's range; the fallback only keeps this total.
+fn later(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
+    TimeDelta::from_std(delay)
+        .ok()
+        .and_then(|delta| now.checked_add_signed(delta))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}

@@ -1,0 +1,219 @@
+//! Tenant quotas (配额): limits per tenant, and what approved tickets hold of them.
+//!
+//! A ticket's demand is checked against what is free when it is submitted, and reserved when
+//! it is finally approved, in the approving transaction. The reservation is one conditional
+//! update (`held + demand <= limit` for every resource, or nothing changes), so concurrent
+//! approvals, on one node or several, can never take a tenant past its limits. A reservation
+//! is keyed by its ticket: reserving twice, or releasing what was released, changes nothing.
+//! A tenant without a quota row has no quota: every limit is zero.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use yunguan_actors::quota::{Ledger, Resources, Shortfall};
+
+use crate::db::entities::{quota_reservation, tenant_quota};
+use crate::error::{ApiError, ErrorCode};
+
+pub async fn ledger(db: &impl ConnectionTrait, tenant_id: i64) -> Result<Ledger, sea_orm::DbErr> {
+    let row_opt = tenant_quota::Entity::find_by_id(tenant_id).one(db).await?;
+    Ok(row_opt
+        .map(|row| Ledger {
+            limit: Resources {
+                vcpu: row.vcpu_limit,
+                memory_gb: row.memory_gb_limit,
+                storage_gb: row.storage_gb_limit,
+                hosts: row.hosts_limit,
+                public_ips: row.public_ips_limit,
+            },
+            held: Resources {
+                vcpu: row.vcpu_held,
+                memory_gb: row.memory_gb_held,
+                storage_gb: row.storage_gb_held,
+                hosts: row.hosts_held,
+                public_ips: row.public_ips_held,
+            },
+        })
+        .unwrap_or_default())
+}
+
+pub fn exceeded(shortfall: Shortfall) -> ApiError {
+    ApiError::new(
+        ErrorCode::QuotaExceeded,
+        format!(
+            "the tenant's {} quota has {} free; the request needs {}",
+            shortfall.resource, shortfall.available, shortfall.requested
+        ),
+    )
+}
+
+/// Sets a tenant's limits; what it holds is unchanged (limits may go below it: nothing new
+/// fits until enough is released).
+pub async fn set_limits(
+    db: &impl ConnectionTrait,
+    tenant_id: i64,
+    limit: Resources,
+    now: DateTime<Utc>,
+) -> Result<Ledger, sea_orm::DbErr> {
+    match tenant_quota::Entity::find_by_id(tenant_id).one(db).await? {
+        Some(row) => {
+            let mut active: tenant_quota::ActiveModel = row.into();
+            active.vcpu_limit = Set(limit.vcpu);
+            active.memory_gb_limit = Set(limit.memory_gb);
+            active.storage_gb_limit = Set(limit.storage_gb);
+            active.hosts_limit = Set(limit.hosts);
+            active.public_ips_limit = Set(limit.public_ips);
+            active.updated_at = Set(now);
+            active.update(db).await?;
+        }
+        None => {
+            tenant_quota::ActiveModel {
+                tenant_id: Set(tenant_id),
+                vcpu_limit: Set(limit.vcpu),
+                memory_gb_limit: Set(limit.memory_gb),
+                storage_gb_limit: Set(limit.storage_gb),
+                hosts_limit: Set(limit.hosts),
+                public_ips_limit: Set(limit.public_ips),
+                vcpu_held: Set(0),
+                memory_gb_held: Set(0),
+                storage_gb_held: Set(0),
+                hosts_held: Set(0),
+                public_ips_held: Set(0),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    ledger(db, tenant_id).await
+}
+
+/// Reserves `demand` for `ticket_id` inside the caller's transaction, or answers
+/// `quota_exceeded` and changes nothing.
+pub async fn reserve(
+    txn: &impl ConnectionTrait,
+    tenant_id: i64,
+    ticket_id: i64,
+    demand: Resources,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    if demand.is_zero() {
+        return Ok(());
+    }
+    if let Some(existing) = quota_reservation::Entity::find_by_id(ticket_id)
+        .one(txn)
+        .await?
+    {
+        if existing.state != "released" {
+            return Ok(());
+        }
+    }
+    use tenant_quota::Column as C;
+    let fits = |held: C, limit: C, amount: i64| {
+        Expr::expr(Expr::col(held).add(amount)).lte(Expr::col(limit))
+    };
+    let updated = tenant_quota::Entity::update_many()
+        .col_expr(C::VcpuHeld, Expr::col(C::VcpuHeld).add(demand.vcpu))
+        .col_expr(
+            C::MemoryGbHeld,
+            Expr::col(C::MemoryGbHeld).add(demand.memory_gb),
+        )
+        .col_expr(
+            C::StorageGbHeld,
+            Expr::col(C::StorageGbHeld).add(demand.storage_gb),
+        )
+        .col_expr(C::HostsHeld, Expr::col(C::HostsHeld).add(demand.hosts))
+        .col_expr(
+            C::PublicIpsHeld,
+            Expr::col(C::PublicIpsHeld).add(demand.public_ips),
+        )
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::TenantId.eq(tenant_id))
+        .filter(fits(C::VcpuHeld, C::VcpuLimit, demand.vcpu))
+        .filter(fits(C::MemoryGbHeld, C::MemoryGbLimit, demand.memory_gb))
+        .filter(fits(C::StorageGbHeld, C::StorageGbLimit, demand.storage_gb))
+        .filter(fits(C::HostsHeld, C::HostsLimit, demand.hosts))
+        .filter(fits(C::PublicIpsHeld, C::PublicIpsLimit, demand.public_ips))
+        .exec(txn)
+        .await?;
+    if updated.rows_affected == 0 {
+        let shortfall = ledger(txn, tenant_id)
+            .await?
+            .check(demand)
+            .err()
+            // The row changed between the update and this read; name the first resource.
+            .unwrap_or(Shortfall {
+                resource: "vcpu",
+                requested: demand.vcpu,
+                available: 0,
+            });
+        return Err(exceeded(shortfall));
+    }
+    let row = quota_reservation::ActiveModel {
+        ticket_id: Set(ticket_id),
+        tenant_id: Set(tenant_id),
+        vcpu: Set(demand.vcpu),
+        memory_gb: Set(demand.memory_gb),
+        storage_gb: Set(demand.storage_gb),
+        hosts: Set(demand.hosts),
+        public_ips: Set(demand.public_ips),
+        state: Set("reserved".to_owned()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    match quota_reservation::Entity::find_by_id(ticket_id)
+        .one(txn)
+        .await?
+    {
+        // A released reservation taken again (a resubmitted ticket approved anew).
+        Some(_) => {
+            row.update(txn).await?;
+        }
+        None => {
+            row.insert(txn).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Gives back what `ticket_id` holds, if anything.
+pub async fn release(
+    txn: &impl ConnectionTrait,
+    ticket_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let Some(reservation) = quota_reservation::Entity::find_by_id(ticket_id)
+        .one(txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    if reservation.state == "released" {
+        return Ok(());
+    }
+    use tenant_quota::Column as C;
+    tenant_quota::Entity::update_many()
+        .col_expr(C::VcpuHeld, Expr::col(C::VcpuHeld).sub(reservation.vcpu))
+        .col_expr(
+            C::MemoryGbHeld,
+            Expr::col(C::MemoryGbHeld).sub(reservation.memory_gb),
+        )
+        .col_expr(
+            C::StorageGbHeld,
+            Expr::col(C::StorageGbHeld).sub(reservation.storage_gb),
+        )
+        .col_expr(C::HostsHeld, Expr::col(C::HostsHeld).sub(reservation.hosts))
+        .col_expr(
+            C::PublicIpsHeld,
+            Expr::col(C::PublicIpsHeld).sub(reservation.public_ips),
+        )
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::TenantId.eq(reservation.tenant_id))
+        .exec(txn)
+        .await?;
+    let mut active: quota_reservation::ActiveModel = reservation.into();
+    active.state = Set("released".to_owned());
+    active.updated_at = Set(now);
+    active.update(txn).await?;
+    Ok(())
+}

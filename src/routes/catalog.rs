@@ -1,0 +1,159 @@
+//! `/catalog`: the service catalog. Everyone logged in reads it; bureau admins create,
+//! revise and retire items.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use super::tickets::caller_of;
+use crate::catalog::kinds::ItemKind;
+use crate::catalog::{self, ItemContent, ItemView};
+use crate::error::{ApiError, ErrorBody};
+use crate::identity::extract::{Authorized, BureauAdmins};
+use crate::identity::Principal;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/catalog")
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    )
+    .service(
+        web::resource("/catalog/{item_id}")
+            .route(web::get().to(get))
+            .route(web::put().to(revise)),
+    )
+    .route("/catalog/{item_id}/retire", web::post().to(retire));
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListQuery {
+    /// Include retired items (default false).
+    pub include_retired: Option<bool>,
+}
+
+/// The catalog items in service, at their current versions.
+#[utoipa::path(
+    get, path = "/api/v1/catalog", tag = "catalog", security(("bearer" = [])),
+    params(ListQuery),
+    responses((status = 200, body = [ItemView]), (status = 401, body = ErrorBody))
+)]
+pub async fn list(
+    _principal: Principal,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<Vec<ItemView>>, ApiError> {
+    Ok(web::Json(
+        catalog::list(&state.db, query.include_retired.unwrap_or(false)).await?,
+    ))
+}
+
+/// One catalog item at its current version.
+#[utoipa::path(
+    get, path = "/api/v1/catalog/{item_id}", tag = "catalog", security(("bearer" = [])),
+    responses((status = 200, body = ItemView), (status = 404, body = ErrorBody))
+)]
+pub async fn get(
+    _principal: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<web::Json<ItemView>, ApiError> {
+    Ok(web::Json(catalog::get(&state.db, path.into_inner()).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewItem {
+    /// Stable code, e.g. `vm.request.gpu`.
+    pub code: String,
+    pub kind: ItemKind,
+    #[serde(flatten)]
+    pub content: ItemContent,
+}
+
+/// Create a catalog item (version 1).
+#[utoipa::path(
+    post, path = "/api/v1/catalog", tag = "catalog", security(("bearer" = [])),
+    request_body = NewItem,
+    responses(
+        (status = 201, body = ItemView),
+        (status = 403, body = ErrorBody),
+        (status = 409, description = "`conflict`: the code is taken", body = ErrorBody),
+        (status = 422, description = "`validation_failed`, with `fields`", body = ErrorBody),
+    )
+)]
+pub async fn create(
+    caller: Authorized<BureauAdmins>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<NewItem>,
+) -> Result<HttpResponse, ApiError> {
+    let NewItem {
+        code,
+        kind,
+        content,
+    } = body.into_inner();
+    let caller = caller_of(&req, caller.principal, &state);
+    let created = catalog::create(
+        &state.db,
+        &caller.audit_actor(),
+        &code,
+        kind,
+        content,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Revise a catalog item: a new version; open tickets keep theirs.
+#[utoipa::path(
+    put, path = "/api/v1/catalog/{item_id}", tag = "catalog", security(("bearer" = [])),
+    request_body = ItemContent,
+    responses(
+        (status = 200, body = ItemView),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+pub async fn revise(
+    caller: Authorized<BureauAdmins>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<ItemContent>,
+) -> Result<web::Json<ItemView>, ApiError> {
+    let caller = caller_of(&req, caller.principal, &state);
+    let revised = catalog::revise(
+        &state.db,
+        &caller.audit_actor(),
+        path.into_inner(),
+        body.into_inner(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(web::Json(revised))
+}
+
+/// Retire a catalog item: it takes no new requests.
+#[utoipa::path(
+    post, path = "/api/v1/catalog/{item_id}/retire", tag = "catalog", security(("bearer" = [])),
+    responses((status = 200, body = ItemView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn retire(
+    caller: Authorized<BureauAdmins>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<web::Json<ItemView>, ApiError> {
+    let caller = caller_of(&req, caller.principal, &state);
+    let retired = catalog::retire(
+        &state.db,
+        &caller.audit_actor(),
+        path.into_inner(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(web::Json(retired))
+}

@@ -1,0 +1,440 @@
+//! `/tickets`, `/approvals/inbox`, `/delegations`: requesting, approving and following
+//! service tickets. Tenants see their own tickets, bureau staff all of them, approvers the
+//! tickets they approve.
+//!
+//! Actions take two optional headers: `Idempotency-Key` (a retry gets the first answer and
+//! never acts twice) and `If-Match: <version>` (act only on the version you saw).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::client_address;
+use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::identity::Principal;
+use crate::startup::AppState;
+use crate::tickets::queries::{self, DelegationView, TicketFilter, TicketPage};
+use crate::tickets::views::{InboxItem, TicketDetail, TicketView};
+use crate::tickets::{Action, Caller, Draft, Idempotency};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/tickets")
+            .route(web::post().to(submit))
+            .route(web::get().to(list)),
+    )
+    .route("/tickets/{ticket_id}", web::get().to(detail))
+    .route("/tickets/{ticket_id}/approve", web::post().to(approve))
+    .route("/tickets/{ticket_id}/reject", web::post().to(reject))
+    .route("/tickets/{ticket_id}/withdraw", web::post().to(withdraw))
+    .route("/tickets/{ticket_id}/resubmit", web::post().to(resubmit))
+    .route("/tickets/{ticket_id}/comments", web::post().to(comment))
+    .route("/approvals/inbox", web::get().to(inbox))
+    .service(
+        web::resource("/delegations")
+            .route(web::get().to(delegations))
+            .route(web::post().to(delegate)),
+    )
+    .route(
+        "/delegations/{delegation_id}/revoke",
+        web::post().to(revoke_delegation),
+    );
+}
+
+/// The caller of a request, with their address for the audit trail.
+pub fn caller_of(req: &HttpRequest, principal: Principal, state: &AppState) -> Caller {
+    Caller {
+        principal,
+        address_opt: client_address(req, state.trust_forwarded_for).map(|ip| ip.to_string()),
+    }
+}
+
+fn idempotency_of(
+    req: &HttpRequest,
+    body: &impl Serialize,
+) -> Result<Option<Idempotency>, ApiError> {
+    let Some(header) = req.headers().get("Idempotency-Key") else {
+        return Ok(None);
+    };
+    let key = header
+        .to_str()
+        .map_err(|_| ApiError::new(ErrorCode::BadRequest, "Idempotency-Key must be ASCII"))?;
+    let body = serde_json::to_value(body).map_err(|e| ApiError::internal(e.into()))?;
+    let route = format!("{} {}", req.method(), req.path());
+    Idempotency::new(key, &route, &body).map(Some)
+}
+
+/// `If-Match: 7` or `If-Match: "7"`: the ticket version the caller saw.
+fn expected_version(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    let Some(header) = req.headers().get("If-Match") else {
+        return Ok(None);
+    };
+    let raw = header.to_str().unwrap_or_default().trim();
+    let raw = raw.strip_prefix("W/").unwrap_or(raw).trim_matches('"');
+    raw.parse::<i64>().map(Some).map_err(|_| {
+        ApiError::new(
+            ErrorCode::BadRequest,
+            "If-Match must be a ticket version number",
+        )
+    })
+}
+
+fn answered(
+    executed: crate::tickets::Executed,
+    status: actix_web::http::StatusCode,
+) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    if executed.replayed {
+        response.insert_header(("Idempotent-Replayed", "true"));
+    }
+    response.insert_header(("ETag", format!("\"{}\"", executed.ticket.version)));
+    response.json(executed.ticket)
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTicket {
+    pub item_id: i64,
+    pub title: String,
+    /// The item's form, field by field (see the item's `form`).
+    #[schema(value_type = Object)]
+    pub form: Value,
+}
+
+/// Submit a request from the catalog. Its first approval level opens at once and its
+/// approvers are told over their inbox topic.
+#[utoipa::path(
+    post, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])),
+    request_body = NewTicket,
+    params(("Idempotency-Key" = Option<String>, Header, description = "retries get the first answer")),
+    responses(
+        (status = 201, body = TicketView),
+        (status = 403, description = "`forbidden`: only tenant users submit", body = ErrorBody),
+        (status = 409, description = "`quota_exceeded`", body = ErrorBody),
+        (status = 422, description = "`validation_failed`, with `fields`, or `idempotency_key_reused`", body = ErrorBody),
+    )
+)]
+pub async fn submit(
+    principal: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<NewTicket>,
+) -> Result<HttpResponse, ApiError> {
+    let idempotency_opt = idempotency_of(&req, &*body)?;
+    let NewTicket {
+        item_id,
+        title,
+        form,
+    } = body.into_inner();
+    let caller = caller_of(&req, principal, &state);
+    let executed = state
+        .engine
+        .submit(
+            &caller,
+            Draft {
+                item_id,
+                title,
+                form,
+            },
+            idempotency_opt,
+        )
+        .await?;
+    Ok(answered(executed, actix_web::http::StatusCode::CREATED))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ListQuery {
+    pub state: Option<String>,
+    pub item_id: Option<i64>,
+    pub requester_id: Option<i64>,
+    pub business_system: Option<String>,
+    /// `created_at`, `-created_at` (default), `updated_at` or `-updated_at`.
+    pub sort: Option<String>,
+    pub offset: Option<u64>,
+    /// 1 to 200, default 50.
+    pub limit: Option<u64>,
+}
+
+/// Tickets the caller may see, filtered, sorted and paged.
+#[utoipa::path(
+    get, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])),
+    params(ListQuery),
+    responses((status = 200, body = TicketPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn list(
+    principal: Principal,
+    state: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<TicketPage>, ApiError> {
+    let query = query.into_inner();
+    let filter = TicketFilter {
+        state_opt: query.state,
+        item_id_opt: query.item_id,
+        requester_id_opt: query.requester_id,
+        business_system_opt: query.business_system,
+        sort_opt: query.sort,
+        offset: query.offset.unwrap_or(0),
+        limit: super::page_limit(query.limit)?,
+    };
+    Ok(web::Json(
+        queries::list(&state.db, principal.scope(), filter).await?,
+    ))
+}
+
+/// One ticket with its form, approvals and timeline.
+#[utoipa::path(
+    get, path = "/api/v1/tickets/{ticket_id}", tag = "tickets", security(("bearer" = [])),
+    responses((status = 200, body = TicketDetail), (status = 404, description = "`not_found`, also for another tenant's ticket", body = ErrorBody))
+)]
+pub async fn detail(
+    principal: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<web::Json<TicketDetail>, ApiError> {
+    Ok(web::Json(
+        queries::detail(&state.db, path.into_inner(), &principal).await?,
+    ))
+}
+
+async fn act(
+    principal: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    ticket_id: i64,
+    action: Action,
+    body: &impl Serialize,
+) -> Result<HttpResponse, ApiError> {
+    let idempotency_opt = idempotency_of(&req, body)?;
+    let expected_version_opt = expected_version(&req)?;
+    let caller = caller_of(&req, principal, &state);
+    let executed = state
+        .engine
+        .act(
+            ticket_id,
+            &caller,
+            action,
+            expected_version_opt,
+            idempotency_opt,
+        )
+        .await?;
+    Ok(answered(executed, actix_web::http::StatusCode::OK))
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// Approve the open level (for yourself, or for an approver who delegated to you).
+#[utoipa::path(
+    post, path = "/api/v1/tickets/{ticket_id}/approve", tag = "tickets", security(("bearer" = [])),
+    request_body = Approval,
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "retries get the first answer"),
+        ("If-Match" = Option<i64>, Header, description = "the ticket version you saw"),
+    ),
+    responses(
+        (status = 200, body = TicketView),
+        (status = 403, description = "`forbidden`: not an approver of the open level", body = ErrorBody),
+        (status = 409, description = "`invalid_transition`, `conflict` or `quota_exceeded`", body = ErrorBody),
+        (status = 412, description = "`version_mismatch`", body = ErrorBody),
+    )
+)]
+pub async fn approve(
+    principal: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: Option<web::Json<Approval>>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let action = Action::Approve {
+        comment_opt: body.comment.clone(),
+    };
+    act(principal, req, state, path.into_inner(), action, &body).await
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rejection {
+    /// Told to the requester, who may amend and resubmit.
+    pub reason: String,
+}
+
+/// Reject the ticket at the open level; it goes back to the requester.
+#[utoipa::path(
+    post, path = "/api/v1/tickets/{ticket_id}/reject", tag = "tickets", security(("bearer" = [])),
+    request_body = Rejection,
+    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn reject(
+    principal: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<Rejection>,
+) -> Result<HttpResponse, ApiError> {
+    let action = Action::Reject {
+        reason: body.reason.clone(),
+    };
+    act(principal, req, state, path.into_inner(), action, &*body).await
+}
+
+/// Withdraw your own request (before fulfilment starts).
+#[utoipa::path(
+    post, path = "/api/v1/tickets/{ticket_id}/withdraw", tag = "tickets", security(("bearer" = [])),
+    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody))
+)]
+pub async fn withdraw(
+    principal: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    act(
+        principal,
+        req,
+        state,
+        path.into_inner(),
+        Action::Withdraw,
+        &Value::Null,
+    )
+    .await
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resubmission {
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The amended form.
+    #[schema(value_type = Object)]
+    pub form: Value,
+}
+
+/// Resubmit a rejected request with an amended form: a new round from the first level.
+#[utoipa::path(
+    post, path = "/api/v1/tickets/{ticket_id}/resubmit", tag = "tickets", security(("bearer" = [])),
+    request_body = Resubmission,
+    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn resubmit(
+    principal: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<Resubmission>,
+) -> Result<HttpResponse, ApiError> {
+    let action = Action::Resubmit {
+        title_opt: body.title.clone(),
+        form: body.form.clone(),
+    };
+    act(principal, req, state, path.into_inner(), action, &*body).await
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewComment {
+    pub body: String,
+}
+
+/// Comment on a ticket you may see.
+#[utoipa::path(
+    post, path = "/api/v1/tickets/{ticket_id}/comments", tag = "tickets", security(("bearer" = [])),
+    request_body = NewComment,
+    responses((status = 200, body = TicketView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn comment(
+    principal: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<NewComment>,
+) -> Result<HttpResponse, ApiError> {
+    let action = Action::Comment {
+        body: body.body.clone(),
+    };
+    act(principal, req, state, path.into_inner(), action, &*body).await
+}
+
+/// Your pending approvals, including those delegated to you.
+#[utoipa::path(
+    get, path = "/api/v1/approvals/inbox", tag = "tickets", security(("bearer" = [])),
+    responses((status = 200, body = [InboxItem]), (status = 401, body = ErrorBody))
+)]
+pub async fn inbox(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<InboxItem>>, ApiError> {
+    Ok(web::Json(
+        queries::inbox(&state.db, &principal, state.clock.now()).await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewDelegation {
+    pub delegate_id: i64,
+    /// Default: now.
+    #[serde(default)]
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: DateTime<Utc>,
+}
+
+/// Hand your approvals to another user for a period.
+#[utoipa::path(
+    post, path = "/api/v1/delegations", tag = "tickets", security(("bearer" = [])),
+    request_body = NewDelegation,
+    responses((status = 201, body = DelegationView), (status = 422, body = ErrorBody))
+)]
+pub async fn delegate(
+    principal: Principal,
+    state: web::Data<AppState>,
+    body: web::Json<NewDelegation>,
+) -> Result<HttpResponse, ApiError> {
+    let now = state.clock.now();
+    let created = queries::delegate(
+        &state.db,
+        &principal,
+        body.delegate_id,
+        body.starts_at.unwrap_or(now),
+        body.ends_at,
+        now,
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Delegations you gave or received.
+#[utoipa::path(
+    get, path = "/api/v1/delegations", tag = "tickets", security(("bearer" = [])),
+    responses((status = 200, body = [DelegationView]))
+)]
+pub async fn delegations(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<DelegationView>>, ApiError> {
+    Ok(web::Json(
+        queries::delegations(&state.db, &principal).await?,
+    ))
+}
+
+/// End one of your delegations now.
+#[utoipa::path(
+    post, path = "/api/v1/delegations/{delegation_id}/revoke", tag = "tickets", security(("bearer" = [])),
+    responses((status = 200, body = DelegationView), (status = 404, body = ErrorBody))
+)]
+pub async fn revoke_delegation(
+    principal: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<web::Json<DelegationView>, ApiError> {
+    Ok(web::Json(
+        queries::revoke_delegation(&state.db, &principal, path.into_inner(), state.clock.now())
+            .await?,
+    ))
+}

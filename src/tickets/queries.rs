@@ -1,0 +1,294 @@
+//! Reading tickets: lists (filtered, sorted, paged, scoped by tenant), one ticket in full,
+//! an approver's inbox, and delegations.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+use yunguan_actors::ticket::chain::Level;
+
+use super::approvers;
+use super::engine::find_visible;
+use super::views::{ApprovalView, InboxItem, TicketDetail, TicketView, TimelineEntry};
+use crate::db::entities::{delegation, ticket, ticket_approval, ticket_event, user};
+use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::identity::{Principal, TenantScope};
+
+/// Filters and order of a ticket listing.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub state_opt: Option<String>,
+    pub item_id_opt: Option<i64>,
+    pub requester_id_opt: Option<i64>,
+    pub business_system_opt: Option<String>,
+    /// `created_at`, `-created_at` (default), `updated_at`, `-updated_at`.
+    pub sort_opt: Option<String>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TicketPage {
+    pub total: u64,
+    pub items: Vec<TicketView>,
+}
+
+fn level_names(row: &ticket::Model) -> Vec<String> {
+    serde_json::from_str::<Vec<Level>>(&row.levels)
+        .map(|levels| levels.into_iter().map(|l| l.name).collect())
+        .unwrap_or_default()
+}
+
+pub fn view_of(row: &ticket::Model) -> TicketView {
+    TicketView::of(row, &level_names(row))
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    scope: TenantScope,
+    filter: TicketFilter,
+) -> Result<TicketPage, ApiError> {
+    let mut query = ticket::Entity::find();
+    query = match scope {
+        TenantScope::AllTenants => query,
+        TenantScope::OneTenant(tenant_id) => query.filter(ticket::Column::TenantId.eq(tenant_id)),
+        TenantScope::NoTenant => {
+            return Ok(TicketPage {
+                total: 0,
+                items: Vec::new(),
+            })
+        }
+    };
+    if let Some(state) = filter.state_opt {
+        query = query.filter(ticket::Column::State.eq(state));
+    }
+    if let Some(item_id) = filter.item_id_opt {
+        query = query.filter(ticket::Column::ItemId.eq(item_id));
+    }
+    if let Some(requester_id) = filter.requester_id_opt {
+        query = query.filter(ticket::Column::RequesterId.eq(requester_id));
+    }
+    if let Some(business_system) = filter.business_system_opt {
+        query = query.filter(ticket::Column::BusinessSystem.eq(business_system));
+    }
+    let total = query.clone().count(db).await?;
+    query = match filter.sort_opt.as_deref().unwrap_or("-created_at") {
+        "created_at" => query.order_by_asc(ticket::Column::Id),
+        "-created_at" => query.order_by_desc(ticket::Column::Id),
+        "updated_at" => query
+            .order_by_asc(ticket::Column::UpdatedAt)
+            .order_by_asc(ticket::Column::Id),
+        "-updated_at" => query
+            .order_by_desc(ticket::Column::UpdatedAt)
+            .order_by_desc(ticket::Column::Id),
+        other => {
+            return Err(ApiError::with_fields(
+                ErrorCode::ValidationFailed,
+                format!("cannot sort by {other:?}"),
+                vec![FieldError::new(
+                    "sort",
+                    "must be created_at, -created_at, updated_at or -updated_at",
+                )],
+            ))
+        }
+    };
+    let rows = query
+        .offset(filter.offset)
+        .limit(filter.limit)
+        .all(db)
+        .await?;
+    Ok(TicketPage {
+        total,
+        items: rows.iter().map(view_of).collect(),
+    })
+}
+
+pub async fn detail(
+    db: &DatabaseConnection,
+    ticket_id: i64,
+    principal: &Principal,
+) -> Result<TicketDetail, ApiError> {
+    let row = find_visible(db, ticket_id, principal).await?;
+    let approvals = ticket_approval::Entity::find()
+        .filter(ticket_approval::Column::TicketId.eq(ticket_id))
+        .order_by_asc(ticket_approval::Column::Id)
+        .all(db)
+        .await?;
+    let timeline = ticket_event::Entity::find()
+        .filter(ticket_event::Column::TicketId.eq(ticket_id))
+        .order_by_asc(ticket_event::Column::Id)
+        .all(db)
+        .await?;
+    Ok(TicketDetail {
+        form: serde_json::from_str(&row.form).unwrap_or_default(),
+        levels: level_names(&row),
+        ticket: view_of(&row),
+        approvals: approvals.into_iter().map(ApprovalView::from).collect(),
+        timeline: timeline.into_iter().map(TimelineEntry::from).collect(),
+    })
+}
+
+/// The caller's pending approvals, and those of approvers who delegated to them.
+pub async fn inbox(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    now: DateTime<Utc>,
+) -> Result<Vec<InboxItem>, ApiError> {
+    let delegators = approvers::acting_for(db, principal.user_id, now).await?;
+    let mut approvers_read = delegators.clone();
+    approvers_read.push(principal.user_id);
+    let slots = ticket_approval::Entity::find()
+        .filter(ticket_approval::Column::Decision.eq("pending"))
+        .filter(ticket_approval::Column::ApproverId.is_in(approvers_read))
+        .order_by_asc(ticket_approval::Column::Id)
+        .limit(500)
+        .all(db)
+        .await?;
+    let ticket_ids: Vec<i64> = slots.iter().map(|s| s.ticket_id).collect();
+    let tickets = ticket::Entity::find()
+        .filter(ticket::Column::Id.is_in(ticket_ids))
+        .all(db)
+        .await?;
+    let mut items = Vec::with_capacity(slots.len());
+    for slot in slots {
+        let Some(row) = tickets.iter().find(|t| t.id == slot.ticket_id) else {
+            continue;
+        };
+        let acting_for = (slot.approver_id != principal.user_id).then_some(slot.approver_id);
+        items.push(InboxItem {
+            approval: ApprovalView::from(slot),
+            ticket: view_of(row),
+            acting_for,
+        });
+    }
+    Ok(items)
+}
+
+/// A delegation as clients see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DelegationView {
+    pub id: i64,
+    pub delegator_id: i64,
+    pub delegate_id: i64,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub revoked: bool,
+}
+
+impl From<delegation::Model> for DelegationView {
+    fn from(model: delegation::Model) -> Self {
+        DelegationView {
+            id: model.id,
+            delegator_id: model.delegator_id,
+            delegate_id: model.delegate_id,
+            starts_at: model.starts_at,
+            ends_at: model.ends_at,
+            revoked: model.revoked_at.is_some(),
+        }
+    }
+}
+
+/// The caller hands their approvals to `delegate_id` from `starts_at` until `ends_at`.
+pub async fn delegate(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    delegate_id: i64,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<DelegationView, ApiError> {
+    let mut problems = Vec::new();
+    if delegate_id == principal.user_id {
+        problems.push(FieldError::new("delegate_id", "cannot be yourself"));
+    }
+    if ends_at <= starts_at || ends_at <= now {
+        problems.push(FieldError::new(
+            "ends_at",
+            "must be after starts_at and in the future",
+        ));
+    }
+    if (ends_at - starts_at).num_days() > 180 {
+        problems.push(FieldError::new(
+            "ends_at",
+            "a delegation lasts at most 180 days",
+        ));
+    }
+    let delegate = user::Entity::find_by_id(delegate_id).one(db).await?;
+    match &delegate {
+        Some(user) if !user.disabled => {
+            // A tenant approver may hand approvals only to someone who may see the tickets.
+            let same_side = match (principal.tenant_id_opt, user.tenant_id) {
+                (Some(own), Some(theirs)) => own == theirs,
+                (None, None) => true,
+                _ => false,
+            };
+            if !same_side {
+                problems.push(FieldError::new(
+                    "delegate_id",
+                    "must belong to your own tenant (or the bureau, for bureau staff)",
+                ));
+            }
+        }
+        _ => problems.push(FieldError::new("delegate_id", "is not an enabled user")),
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::with_fields(
+            ErrorCode::ValidationFailed,
+            "the delegation is not valid",
+            problems,
+        ));
+    }
+    let stored = delegation::ActiveModel {
+        delegator_id: Set(principal.user_id),
+        delegate_id: Set(delegate_id),
+        starts_at: Set(starts_at),
+        ends_at: Set(ends_at),
+        created_at: Set(now),
+        revoked_at: Set(None),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(stored.into())
+}
+
+/// Delegations the caller gave or received, newest first.
+pub async fn delegations(
+    db: &DatabaseConnection,
+    principal: &Principal,
+) -> Result<Vec<DelegationView>, ApiError> {
+    let rows = delegation::Entity::find()
+        .filter(
+            Condition::any()
+                .add(delegation::Column::DelegatorId.eq(principal.user_id))
+                .add(delegation::Column::DelegateId.eq(principal.user_id)),
+        )
+        .order_by_desc(delegation::Column::Id)
+        .limit(200)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(DelegationView::from).collect())
+}
+
+/// Ends one of the caller's delegations now.
+pub async fn revoke_delegation(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    delegation_id: i64,
+    now: DateTime<Utc>,
+) -> Result<DelegationView, ApiError> {
+    let row = delegation::Entity::find_by_id(delegation_id)
+        .filter(delegation::Column::DelegatorId.eq(principal.user_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("delegation"))?;
+    if row.revoked_at.is_some() {
+        return Ok(row.into());
+    }
+    let mut active: delegation::ActiveModel = row.into();
+    active.revoked_at = Set(Some(now));
+    Ok(active.update(db).await?.into())
+}
