@@ -267,16 +267,15 @@ impl ItemKind {
                     }
                 }
             }
-            ItemKind::VmChange => {
+            ItemKind::VmChange
                 if !["vcpu", "memory_gb", "add_disk_gb"]
                     .iter()
-                    .any(|f| form.contains_key(*f))
-                {
-                    problems.push(FieldError::new(
-                        "form",
-                        "a change needs at least one of vcpu, memory_gb, add_disk_gb",
-                    ));
-                }
+                    .any(|f| form.contains_key(*f)) =>
+            {
+                problems.push(FieldError::new(
+                    "form",
+                    "a change needs at least one of vcpu, memory_gb, add_disk_gb",
+                ));
             }
             _ => {}
         }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
 };
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -400,7 +400,8 @@ impl Engine {
         if let Some(replay) = replay(&txn, principal.user_id, idempotency_opt.as_ref()).await? {
             return Ok(replay);
         }
-        let mut loaded = Loaded::parse(find_visible(&txn, ticket_id, principal).await?)?;
+        let mut loaded =
+            Loaded::parse(find_visible(&txn, ticket_id, principal, Lock::ForUpdate).await?)?;
         if let Some(expected) = expected_version_opt {
             if expected != loaded.row.version {
                 return Err(ApiError::new(
@@ -423,7 +424,7 @@ impl Engine {
                     .transpose()?;
                 let (slots, signer) = self.open_level_for(&txn, &loaded, principal, now).await?;
                 let level = self.current_level(&loaded)?;
-                let transition = workflow::apply(
+                let applied = workflow::apply(
                     &loaded.pure(),
                     Command::Approve {
                         signer: &signer,
@@ -432,8 +433,10 @@ impl Engine {
                             slots: &slots.iter().map(slot_of).collect::<Vec<_>>(),
                         },
                     },
-                )
-                .map_err(refusal_error)?;
+                );
+                let transition = self
+                    .explain_refusal(&txn, &loaded, &signer, applied)
+                    .await?;
                 let detail = json!({ "comment": comment_opt });
                 self.decide_slots(
                     &txn,
@@ -461,7 +464,7 @@ impl Engine {
                 let reason = check_text("reason", &reason, 2000)?;
                 let (slots, signer) = self.open_level_for(&txn, &loaded, principal, now).await?;
                 let level = self.current_level(&loaded)?;
-                let transition = workflow::apply(
+                let applied = workflow::apply(
                     &loaded.pure(),
                     Command::Reject {
                         signer: &signer,
@@ -470,8 +473,10 @@ impl Engine {
                             slots: &slots.iter().map(slot_of).collect::<Vec<_>>(),
                         },
                     },
-                )
-                .map_err(refusal_error)?;
+                );
+                let transition = self
+                    .explain_refusal(&txn, &loaded, &signer, applied)
+                    .await?;
                 self.decide_slots(
                     &txn,
                     &transition,
@@ -589,6 +594,40 @@ impl Engine {
         .await
     }
 
+    /// A signer who is no approver of the open level may have been one of an earlier level
+    /// that someone else decided a moment ago: tell them so (a conflict), not that they
+    /// were never asked.
+    async fn explain_refusal(
+        &self,
+        txn: &DatabaseTransaction,
+        loaded: &Loaded,
+        signer: &Signer,
+        applied: Result<Transition, Refusal>,
+    ) -> Result<Transition, ApiError> {
+        match applied {
+            Err(Refusal::NotAnApprover) => {
+                let mut holders = signer.acting_for.clone();
+                holders.push(signer.user_id);
+                let was_asked = ticket_approval::Entity::find()
+                    .filter(ticket_approval::Column::TicketId.eq(loaded.row.id))
+                    .filter(ticket_approval::Column::Round.eq(loaded.row.round))
+                    .filter(ticket_approval::Column::ApproverId.is_in(holders))
+                    .one(txn)
+                    .await?
+                    .is_some();
+                Err(if was_asked {
+                    ApiError::new(
+                        ErrorCode::InvalidTransition,
+                        "the level you were asked to decide was already decided",
+                    )
+                } else {
+                    refusal_error(Refusal::NotAnApprover)
+                })
+            }
+            other => other.map_err(refusal_error),
+        }
+    }
+
     fn current_level<'a>(&self, loaded: &'a Loaded) -> Result<&'a Level, ApiError> {
         loaded
             .row
@@ -676,6 +715,18 @@ impl Engine {
     ) -> Result<(), ApiError> {
         // A new ticket comes from nowhere.
         let from_state_opt = (transition.kind != "submitted").then(|| loaded.row.state.clone());
+        let to_state = transition.next.state.as_str().to_owned();
+        record_event(
+            txn,
+            loaded.row.id,
+            now,
+            actor_id_opt,
+            transition.kind,
+            from_state_opt,
+            Some(to_state),
+            detail,
+        )
+        .await?;
         for effect in &transition.effects {
             match *effect {
                 Effect::DecideSlot { .. } => {}
@@ -723,17 +774,6 @@ impl Engine {
         if loaded.row.level_index.is_none() {
             loaded.row.level_opened_at = None;
         }
-        record_event(
-            txn,
-            loaded.row.id,
-            now,
-            actor_id_opt,
-            transition.kind,
-            from_state_opt,
-            Some(loaded.row.state.clone()),
-            detail,
-        )
-        .await?;
         self.save(txn, loaded, now).await
     }
 
@@ -1096,14 +1136,28 @@ async fn replay(
     }))
 }
 
+/// Whether reading a ticket also locks its row until the transaction ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lock {
+    None,
+    /// On PostgreSQL, actions on one ticket queue here instead of deadlocking on its slots
+    /// (SQLite has one writer and needs no lock).
+    ForUpdate,
+}
+
 /// The ticket, if the caller may see it: their tenant's, any for bureau staff, or one they
 /// hold (or held) an approval on. Otherwise `not_found`, so ids reveal nothing.
 pub async fn find_visible(
     db: &impl ConnectionTrait,
     ticket_id: i64,
     principal: &Principal,
+    lock: Lock,
 ) -> Result<ticket::Model, ApiError> {
-    let row = ticket::Entity::find_by_id(ticket_id)
+    let mut query = ticket::Entity::find_by_id(ticket_id);
+    if lock == Lock::ForUpdate && db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    let row = query
         .one(db)
         .await?
         .ok_or_else(|| ApiError::not_found("ticket"))?;

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use yunguan_actors::ticket::chain::Level;
 
 use super::approvers;
-use super::engine::find_visible;
+use super::engine::{find_visible, Lock};
 use super::views::{ApprovalView, InboxItem, TicketDetail, TicketView, TimelineEntry};
 use crate::db::entities::{delegation, ticket, ticket_approval, ticket_event, user};
 use crate::error::{ApiError, ErrorCode, FieldError};
@@ -111,7 +111,7 @@ pub async fn detail(
     ticket_id: i64,
     principal: &Principal,
 ) -> Result<TicketDetail, ApiError> {
-    let row = find_visible(db, ticket_id, principal).await?;
+    let row = find_visible(db, ticket_id, principal, Lock::None).await?;
     let approvals = ticket_approval::Entity::find()
         .filter(ticket_approval::Column::TicketId.eq(ticket_id))
         .order_by_asc(ticket_approval::Column::Id)

@@ -317,6 +317,16 @@ impl TestApp {
         request.send().await.expect("request")
     }
 
+    pub async fn put_json(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .put(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn post_announcement(
         &self,
         token: &str,

@@ -185,7 +185,8 @@ mod tests {
                 level("long lease", over("duration_days", 30.0)),
             ],
         };
-        let table: [(&[(&str, f64)], &[&str]); 5] = [
+        type Row<'a> = (&'a [(&'a str, f64)], &'a [&'a str]);
+        let table: [Row; 5] = [
             (&[("total_vcpu", 8.0)], &["tenant"]),
             (&[("total_vcpu", 32.0)], &["tenant"]),
             (&[("total_vcpu", 33.0)], &["tenant", "bureau"]),
