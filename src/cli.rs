@@ -60,6 +60,16 @@ pub enum Command {
     /// Manage user accounts. Passwords are read from the first line of standard input.
     #[command(subcommand)]
     User(UserCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the audit trail's hash chain; exits with an error naming the first record that
+    /// does not fit.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,6 +136,24 @@ impl Cli {
             }
             Command::Tenant(command) => run_tenant(settings, command).await,
             Command::User(command) => run_user(settings, command).await,
+            Command::Audit(AuditCommand::Verify) => {
+                let db = crate::db::connect_and_migrate(&settings.database_url(), 1).await?;
+                let verification = crate::audit::verify(&db).await?;
+                match verification.first_broken_opt {
+                    None => {
+                        println!(
+                            "audit chain intact: {} records",
+                            verification.records_checked
+                        );
+                        Ok(())
+                    }
+                    Some(broken) => anyhow::bail!(
+                        "audit chain broken at record {}: {}",
+                        broken.record_id,
+                        broken.problem
+                    ),
+                }
+            }
         }
     }
 }

@@ -1,35 +1,62 @@
 //! The time source of everything that keeps deadlines (approval SLAs, reminders, task due
-//! dates): the system clock in production, or one that follows tokio's clock so that tests
-//! can pause and advance time instead of sleeping.
+//! dates): the system clock in production, or a manual clock that tests move forward.
+//!
+//! Timers wait on the clock ([`Clock::sleep_until`]), never on tokio's timer directly, so a
+//! test advances a manual clock and every timer due by then fires at once, with no real
+//! sleeps. (Pausing tokio's clock instead does not work for these tests: a paused runtime
+//! jumps to its next timer whenever it waits on the database, and fires the pool's timeouts.)
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use tokio::sync::watch;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Clock {
-    /// A wall time and the tokio instant it corresponds to; empty for the system clock.
-    anchor_opt: Option<(DateTime<Utc>, tokio::time::Instant)>,
+    /// The manual clock's time, shared by its clones; empty for the system clock.
+    manual_opt: Option<Arc<watch::Sender<DateTime<Utc>>>>,
 }
 
 impl Clock {
     pub fn system() -> Clock {
-        Clock { anchor_opt: None }
+        Clock { manual_opt: None }
     }
 
-    /// A clock that starts at the current wall time and then moves only as tokio's clock
-    /// does (paused and advanced in tests).
-    pub fn following_tokio() -> Clock {
+    /// A clock that stands still at `start` until [`Clock::advance`] moves it.
+    pub fn manual(start: DateTime<Utc>) -> Clock {
         Clock {
-            anchor_opt: Some((Utc::now(), tokio::time::Instant::now())),
+            manual_opt: Some(Arc::new(watch::channel(start).0)),
         }
     }
 
     pub fn now(&self) -> DateTime<Utc> {
-        match self.anchor_opt {
+        match &self.manual_opt {
             None => Utc::now(),
-            Some((wall, instant)) => {
-                let elapsed =
-                    chrono::Duration::from_std(instant.elapsed()).unwrap_or(chrono::Duration::MAX);
-                wall + elapsed
+            Some(manual) => *manual.borrow(),
+        }
+    }
+
+    /// Moves a manual clock forward, waking the timers now due. The system clock cannot be
+    /// moved.
+    pub fn advance(&self, by: chrono::Duration) {
+        let manual = self
+            .manual_opt
+            .as_ref()
+            .expect("only a manual clock can be advanced");
+        manual.send_modify(|now| *now += by);
+    }
+
+    /// Completes when the clock reaches `deadline`.
+    pub async fn sleep_until(&self, deadline: DateTime<Utc>) {
+        match &self.manual_opt {
+            None => {
+                let wait = (deadline - Utc::now()).to_std().unwrap_or_default();
+                tokio::time::sleep(wait).await;
+            }
+            Some(manual) => {
+                let mut changes = manual.subscribe();
+                // The sender lives as long as this clock, so waiting cannot fail.
+                let _ = changes.wait_for(|now| *now >= deadline).await;
             }
         }
     }
@@ -38,12 +65,24 @@ impl Clock {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
-    #[tokio::test(start_paused = true)]
-    async fn a_tokio_clock_moves_with_tokio_time() {
-        let clock = Clock::following_tokio();
-        let start = clock.now();
-        tokio::time::advance(std::time::Duration::from_secs(3600)).await;
-        assert_eq!((clock.now() - start).num_seconds(), 3600);
+    #[tokio::test]
+    async fn a_manual_clock_wakes_its_sleepers_when_advanced_past_their_deadline() {
+        let start = Utc::now();
+        let clock = Clock::manual(start);
+        let sleeper = tokio::spawn({
+            let clock = clock.clone();
+            async move { clock.sleep_until(start + chrono::Duration::hours(1)).await }
+        });
+        clock.advance(chrono::Duration::minutes(59));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!sleeper.is_finished());
+        clock.advance(chrono::Duration::minutes(1));
+        tokio::time::timeout(Duration::from_secs(5), sleeper)
+            .await
+            .expect("the sleeper wakes")
+            .unwrap();
+        assert_eq!(clock.now() - start, chrono::Duration::hours(1));
     }
 }

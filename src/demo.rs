@@ -6,6 +6,8 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::identity::directory::{self, NewUser};
 use crate::identity::names::{TenantCode, Username};
+use yunguan_actors::quota::Resources;
+
 use crate::identity::Role;
 use crate::settings::Settings;
 use crate::startup::Application;
@@ -16,6 +18,15 @@ pub const TENANTS: [(&str, &str); 3] = [
     ("health", "卫健委"),
     ("transport", "交通局"),
 ];
+
+/// Each demo tenant's quota.
+const DEMO_QUOTA: Resources = Resources {
+    vcpu: 512,
+    memory_gb: 2048,
+    storage_gb: 40_000,
+    hosts: 128,
+    public_ips: 16,
+};
 
 /// The bureau-side demo accounts: username, role, display name.
 pub const BUREAU_ACCOUNTS: [(&str, Role, &str); 4] = [
@@ -101,6 +112,14 @@ pub async fn seed(db: &DatabaseConnection, password: &SecretString) -> anyhow::R
             Some(tenant.id),
         ));
     }
+    for (code, _) in TENANTS {
+        let Some(tenant) = directory::find_tenant_by_code(db, code).await? else {
+            continue;
+        };
+        if crate::quotas::ledger(db, tenant.id).await?.limit.is_zero() {
+            crate::quotas::set_limits(db, tenant.id, DEMO_QUOTA, chrono::Utc::now()).await?;
+        }
+    }
     for (username, role, display_name, tenant_id_opt) in accounts {
         match directory::find_user_by_username(db, &username).await? {
             Some(existing) => directory::set_password(db, existing, password.clone()).await?,
@@ -110,7 +129,7 @@ pub async fn seed(db: &DatabaseConnection, password: &SecretString) -> anyhow::R
                     NewUser {
                         username: Username::parse(&username).map_err(anyhow::Error::msg)?,
                         display_name,
-                        email_opt: None,
+                        email_opt: Some(format!("{username}@demo.yunguan.local")),
                         password: password.clone(),
                         role,
                         tenant_id_opt,

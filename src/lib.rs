@@ -15,6 +15,7 @@
 //! - [`catalog`]: the service catalog: item kinds, versioned forms, chains and fulfilment.
 //! - [`tickets`]: requests, multi-level approvals, delegations, the ticket engine.
 //! - [`quotas`]: tenant quotas and reservations. [`audit`]: the hash-chained audit trail.
+//! - [`fulfilment`]: carrying out approved tickets (provider steps, manual tasks).
 //! - [`clock`]: the time source of deadlines (system, or tokio's in tests).
 //! - [`routes`]: HTTP handlers, wire types and the OpenAPI document.
 //! - [`cli`] and [`demo`]: the command line and the demo seed.
@@ -27,6 +28,7 @@ pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod fulfilment;
 pub mod hub;
 pub mod identity;
 pub mod mail;

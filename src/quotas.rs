@@ -8,7 +8,7 @@
 //! A tenant without a quota row has no quota: every limit is zero.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use yunguan_actors::quota::{Ledger, Resources, Shortfall};
 
@@ -215,5 +215,54 @@ pub async fn release(
     active.state = Set("released".to_owned());
     active.updated_at = Set(now);
     active.update(txn).await?;
+    Ok(())
+}
+
+/// Marks what `ticket_id` reserved as in use: its resources now exist.
+pub async fn consume(
+    txn: &impl ConnectionTrait,
+    ticket_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    let Some(reservation) = quota_reservation::Entity::find_by_id(ticket_id)
+        .one(txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    if reservation.state != "reserved" {
+        return Ok(());
+    }
+    let mut active: quota_reservation::ActiveModel = reservation.into();
+    active.state = Set("consumed".to_owned());
+    active.updated_at = Set(now);
+    active.update(txn).await?;
+    Ok(())
+}
+
+/// Gives back what a retired resource held (a decommissioned host).
+pub async fn give_back(
+    txn: &impl ConnectionTrait,
+    tenant_id: i64,
+    amount: Resources,
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    use tenant_quota::Column as C;
+    // Never below zero: a host recorded before quotas were set held nothing.
+    let minus = |column: C, value: i64| -> SimpleExpr {
+        Expr::case(Expr::col(column).gt(value), Expr::col(column).sub(value))
+            .finally(0)
+            .into()
+    };
+    tenant_quota::Entity::update_many()
+        .col_expr(C::VcpuHeld, minus(C::VcpuHeld, amount.vcpu))
+        .col_expr(C::MemoryGbHeld, minus(C::MemoryGbHeld, amount.memory_gb))
+        .col_expr(C::StorageGbHeld, minus(C::StorageGbHeld, amount.storage_gb))
+        .col_expr(C::HostsHeld, minus(C::HostsHeld, amount.hosts))
+        .col_expr(C::PublicIpsHeld, minus(C::PublicIpsHeld, amount.public_ips))
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::TenantId.eq(tenant_id))
+        .exec(txn)
+        .await?;
     Ok(())
 }

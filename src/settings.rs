@@ -24,6 +24,7 @@ pub struct Settings {
     pub hub: HubSettings,
     pub websocket: WebSocketSettings,
     pub mail: MailSettings,
+    pub fulfilment: FulfilmentSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -111,6 +112,21 @@ pub struct MailSettings {
     pub timeout_ms: u64,
 }
 
+/// How approved tickets are carried out. Until a real cloud adapter is configured, hosts are
+/// created on the built-in simulated cloud, whose behaviour these settings shape.
+#[derive(Debug, Clone, Deserialize)]
+pub struct FulfilmentSettings {
+    /// Each simulated cloud call takes between these many milliseconds.
+    pub sim_min_latency_ms: u64,
+    pub sim_max_latency_ms: u64,
+    /// The share of simulated cloud calls that fail transiently, 0 to 1.
+    pub sim_failure_rate: f64,
+    /// Attempts per fulfilment step before the ticket fails.
+    pub max_attempts: u32,
+    /// The wait before the second attempt of a step; it doubles for each one after.
+    pub retry_initial_ms: u64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MailTransportKind {
@@ -183,6 +199,13 @@ locale = "zh-CN"
 batch_size = 100
 poll_interval_ms = 1000
 timeout_ms = 10000
+
+[fulfilment]
+sim_min_latency_ms = 300
+sim_max_latency_ms = 1500
+sim_failure_rate = 0.05
+max_attempts = 4
+retry_initial_ms = 1000
 "#;
 
 impl Settings {

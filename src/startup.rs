@@ -3,6 +3,7 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
@@ -15,6 +16,8 @@ use yunguan_actors::supervision::{ActorRegistry, Backoff, Supervised, Supervisor
 use crate::catalog;
 use crate::clock::Clock;
 use crate::error::{json_error_handler, path_error_handler, query_error_handler};
+use crate::fulfilment::simulated::SimulatedProvider;
+use crate::fulfilment::Retry;
 use crate::hub::redis_bridge::{BridgeSnapshot, RedisBridge};
 use crate::hub::redis_bus::RedisBus;
 use crate::hub::Hub;
@@ -23,7 +26,7 @@ use crate::mail::actor::{MailSenderActor, MailSenderSnapshot};
 use crate::metrics::{self, Metrics};
 use crate::routes;
 use crate::settings::{Settings, WebSocketSettings};
-use crate::tickets::Engine;
+use crate::tickets::{Engine, TicketActors, TicketServices};
 
 /// Shared by every handler.
 pub struct AppState {
@@ -41,7 +44,8 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// The time source of deadlines and timestamps of tickets and the catalog.
     pub clock: Clock,
-    pub engine: Engine,
+    /// The ticket actors, and through them the ticket engine.
+    pub tickets: TicketActors,
     /// Drains the mail outbox; its snapshot counts mail sent and failed attempts.
     pub mail_sender: Supervised<MailSenderActor, MailSenderSnapshot>,
 }
@@ -59,13 +63,16 @@ pub struct Application {
 pub struct StopHandle {
     server: ServerHandle,
     shutdown_tx: watch::Sender<bool>,
+    tickets: TicketActors,
 }
 
 impl StopHandle {
-    /// Closes every WebSocket with "going away", stops accepting, finishes in-flight requests.
+    /// Closes every WebSocket with "going away", stops accepting, finishes in-flight requests,
+    /// then stops the ticket actors (their timers and fulfilment resume at the next start).
     pub async fn stop(&self) {
         self.shutdown_tx.send_replace(true);
         self.server.stop(true).await;
+        self.tickets.stop_all();
     }
 }
 
@@ -135,13 +142,25 @@ impl Application {
         };
 
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let engine = Engine {
-            db: db.clone(),
-            hub: hub.clone(),
-            clock,
-            mail: settings.mail.clone(),
-            mail_nudge,
-        };
+        let tickets = TicketActors::new(TicketServices {
+            engine: Engine {
+                db: db.clone(),
+                hub: hub.clone(),
+                clock: clock.clone(),
+                mail: settings.mail.clone(),
+                mail_nudge,
+            },
+            provider: Arc::new(SimulatedProvider::new(&settings.fulfilment)),
+            retry: Retry {
+                max_attempts: settings.fulfilment.max_attempts.max(1),
+                initial: Duration::from_millis(settings.fulfilment.retry_initial_ms),
+            },
+        });
+        let resumed = tickets
+            .resume_open()
+            .await
+            .context("resuming the actors of open tickets")?;
+        tracing::info!(tickets = resumed, "ticket actors resumed");
         let state = web::Data::new(AppState {
             db: db.clone(),
             hub,
@@ -153,7 +172,7 @@ impl Application {
             trust_forwarded_for: settings.server.trust_forwarded_for,
             shutdown: shutdown_rx,
             clock,
-            engine,
+            tickets,
             mail_sender,
         });
         let sessions = web::Data::new(SessionStore::new(db, &settings.auth));
@@ -205,6 +224,7 @@ impl Application {
         StopHandle {
             server: self.server.handle(),
             shutdown_tx: self.shutdown_tx.clone(),
+            tickets: self.state.tickets.clone(),
         }
     }
 

@@ -2,9 +2,13 @@
 //! network protocols real clients and devices use.
 //!
 //! # Layout
+//! - [`cloud`]: a simulated cloud that creates, resizes and deletes hosts with delays and
+//!   failures, behind yunguan's simulated fulfilment provider.
 //! - [`loadgen`]: WebSocket fan-out load generator (`yunguan-loadgen`), comparing yunguan with
 //!   a plain Node.js `ws` broadcast server (`peers/ws-broadcast`).
 //!
 //! **Invariant:** simulators talk to yunguan only over the network; they link none of its code.
 
+pub mod cloud;
 pub mod loadgen;
+pub mod ticketbench;

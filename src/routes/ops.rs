@@ -86,6 +86,14 @@ pub struct BridgeView {
     pub malformed_messages: u64,
 }
 
+/// The actors of open tickets on this node.
+#[derive(Serialize, ToSchema)]
+pub struct TicketActorsView {
+    pub running: usize,
+    /// Actors found dead (a panic) and started again from the database.
+    pub restarts: u64,
+}
+
 /// What the mail sender has done since it (last) started.
 #[derive(Serialize, ToSchema)]
 pub struct MailSenderView {
@@ -100,6 +108,7 @@ pub struct ControlPlane {
     /// Absent when no Redis is configured.
     pub redis_bridge: Option<BridgeView>,
     pub mail_sender: MailSenderView,
+    pub ticket_actors: TicketActorsView,
     pub topics: usize,
     pub subscriptions: usize,
 }
@@ -141,6 +150,13 @@ pub async fn actors(
                 sent_total: snapshot.sent_total,
                 failed_attempts_total: snapshot.failed_attempts_total,
                 last_error: snapshot.last_error_opt,
+            }
+        },
+        ticket_actors: {
+            let snapshot = state.tickets.snapshot();
+            TicketActorsView {
+                running: snapshot.running,
+                restarts: snapshot.restarts,
             }
         },
         topics: stats.topics,

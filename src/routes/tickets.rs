@@ -15,7 +15,8 @@ use super::auth::client_address;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::identity::Principal;
 use crate::startup::AppState;
-use crate::tickets::queries::{self, DelegationView, TicketFilter, TicketPage};
+use crate::tickets::messages::{Act, CompleteTask};
+use crate::tickets::queries::{self, DelegationView, TaskView, TicketFilter, TicketPage};
 use crate::tickets::views::{InboxItem, TicketDetail, TicketView};
 use crate::tickets::{Action, Caller, Draft, Idempotency};
 
@@ -31,6 +32,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/tickets/{ticket_id}/withdraw", web::post().to(withdraw))
     .route("/tickets/{ticket_id}/resubmit", web::post().to(resubmit))
     .route("/tickets/{ticket_id}/comments", web::post().to(comment))
+    .route("/tickets/{ticket_id}/close", web::post().to(close))
+    .route("/tickets/{ticket_id}/rating", web::post().to(rate))
+    .route("/tasks", web::get().to(tasks))
+    .route("/tasks/{task_id}/complete", web::post().to(complete_task))
     .route("/approvals/inbox", web::get().to(inbox))
     .service(
         web::resource("/delegations")
@@ -129,18 +134,18 @@ pub async fn submit(
         form,
     } = body.into_inner();
     let caller = caller_of(&req, principal, &state);
+    let draft = Draft {
+        item_id,
+        title,
+        form,
+    };
     let executed = state
-        .engine
-        .submit(
-            &caller,
-            Draft {
-                item_id,
-                title,
-                form,
-            },
-            idempotency_opt,
-        )
+        .tickets
+        .engine()
+        .submit(&caller, draft, idempotency_opt)
         .await?;
+    // Its actor arms the first level's SLA timer (or starts fulfilment when no level applies).
+    state.tickets.wake(executed.ticket.id);
     Ok(answered(executed, actix_web::http::StatusCode::CREATED))
 }
 
@@ -209,16 +214,13 @@ async fn act(
     let idempotency_opt = idempotency_of(&req, body)?;
     let expected_version_opt = expected_version(&req)?;
     let caller = caller_of(&req, principal, &state);
-    let executed = state
-        .engine
-        .act(
-            ticket_id,
-            &caller,
-            action,
-            expected_version_opt,
-            idempotency_opt,
-        )
-        .await?;
+    let act = Act {
+        caller,
+        action,
+        expected_version_opt,
+        idempotency_opt,
+    };
+    let executed = state.tickets.act(ticket_id, act).await?;
     Ok(answered(executed, actix_web::http::StatusCode::OK))
 }
 
@@ -359,6 +361,124 @@ pub async fn comment(
         body: body.body.clone(),
     };
     act(principal, req, state, path.into_inner(), action, &*body).await
+}
+
+/// Confirm your fulfilled request: it is closed and can be rated.
+#[utoipa::path(
+    post, path = "/api/v1/tickets/{ticket_id}/close", tag = "tickets", security(("bearer" = [])),
+    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody))
+)]
+pub async fn close(
+    principal: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    act(
+        principal,
+        req,
+        state,
+        path.into_inner(),
+        Action::Close,
+        &Value::Null,
+    )
+    .await
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rating {
+    /// 1 (poor) to 5 (excellent).
+    pub rating: i16,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// Rate the service of your closed request, once (the monthly assessment reads it).
+#[utoipa::path(
+    post, path = "/api/v1/tickets/{ticket_id}/rating", tag = "tickets", security(("bearer" = [])),
+    request_body = Rating,
+    responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn rate(
+    principal: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<Rating>,
+) -> Result<HttpResponse, ApiError> {
+    let action = Action::Rate {
+        rating: body.rating,
+        comment_opt: body.comment.clone(),
+    };
+    act(principal, req, state, path.into_inner(), action, &*body).await
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct TaskQuery {
+    /// `open` (default) or `done`.
+    pub state: Option<String>,
+    pub offset: Option<u64>,
+    /// 1 to 200, default 50.
+    pub limit: Option<u64>,
+}
+
+/// Manual fulfilment tasks for your role: operators see theirs, suppliers theirs, bureau
+/// admins and managers all.
+#[utoipa::path(
+    get, path = "/api/v1/tasks", tag = "tasks", security(("bearer" = [])),
+    params(TaskQuery),
+    responses((status = 200, body = [TaskView]), (status = 401, body = ErrorBody))
+)]
+pub async fn tasks(
+    principal: Principal,
+    state: web::Data<AppState>,
+    query: web::Query<TaskQuery>,
+) -> Result<web::Json<Vec<TaskView>>, ApiError> {
+    let limit = super::page_limit(query.limit)?;
+    let task_state = query.state.as_deref().unwrap_or("open");
+    Ok(web::Json(
+        queries::tasks(
+            &state.db,
+            &principal,
+            task_state,
+            query.offset.unwrap_or(0),
+            limit,
+        )
+        .await?,
+    ))
+}
+
+#[derive(Deserialize, Serialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TaskCompletion {
+    /// What was done.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Complete a manual task: its ticket is fulfilled.
+#[utoipa::path(
+    post, path = "/api/v1/tasks/{task_id}/complete", tag = "tasks", security(("bearer" = [])),
+    request_body = TaskCompletion,
+    responses((status = 200, body = TicketView), (status = 404, description = "`not_found`, also for another role's task", body = ErrorBody), (status = 409, body = ErrorBody))
+)]
+pub async fn complete_task(
+    principal: Principal,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: Option<web::Json<TaskCompletion>>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    let caller = caller_of(&req, principal, &state);
+    let complete = CompleteTask {
+        task_id: path.into_inner(),
+        caller,
+        note_opt: body.note,
+    };
+    let executed = state.tickets.complete_task(complete).await?;
+    Ok(answered(executed, actix_web::http::StatusCode::OK))
 }
 
 /// Your pending approvals, including those delegated to you.

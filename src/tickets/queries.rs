@@ -13,9 +13,9 @@ use yunguan_actors::ticket::chain::Level;
 use super::approvers;
 use super::engine::{find_visible, Lock};
 use super::views::{ApprovalView, InboxItem, TicketDetail, TicketView, TimelineEntry};
-use crate::db::entities::{delegation, ticket, ticket_approval, ticket_event, user};
+use crate::db::entities::{delegation, manual_task, ticket, ticket_approval, ticket_event, user};
 use crate::error::{ApiError, ErrorCode, FieldError};
-use crate::identity::{Principal, TenantScope};
+use crate::identity::{Principal, Role, TenantScope};
 
 /// Filters and order of a ticket listing.
 #[derive(Debug, Clone, Default)]
@@ -291,4 +291,74 @@ pub async fn revoke_delegation(
     let mut active: delegation::ActiveModel = row.into();
     active.revoked_at = Set(Some(now));
     Ok(active.update(db).await?.into())
+}
+
+/// A manual task with what its assignee needs to know of the ticket.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TaskView {
+    pub id: i64,
+    pub ticket_id: i64,
+    pub title: String,
+    pub assignee_role: String,
+    pub state: String,
+    pub due_at: DateTime<Utc>,
+    pub note: Option<String>,
+    pub completed_by: Option<i64>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub tenant_id: i64,
+    pub business_system: String,
+    /// The request form: what to open, where to go.
+    #[schema(value_type = Object)]
+    pub form: serde_json::Value,
+}
+
+/// The tasks the caller's role works on: operators and suppliers their own role's, bureau
+/// admins and managers every one; tenants none (they follow their tickets).
+pub async fn tasks(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    task_state: &str,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<TaskView>, ApiError> {
+    let mut query = manual_task::Entity::find().filter(manual_task::Column::State.eq(task_state));
+    query = match principal.role {
+        Role::BureauAdmin | Role::BureauManager => query,
+        Role::BureauOperator | Role::Supplier => {
+            query.filter(manual_task::Column::AssigneeRole.eq(principal.role.as_str()))
+        }
+        Role::TenantAdmin | Role::TenantMember => return Ok(Vec::new()),
+    };
+    let tasks = query
+        .order_by_asc(manual_task::Column::DueAt)
+        .order_by_asc(manual_task::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let ticket_ids: Vec<i64> = tasks.iter().map(|t| t.ticket_id).collect();
+    let tickets = ticket::Entity::find()
+        .filter(ticket::Column::Id.is_in(ticket_ids))
+        .all(db)
+        .await?;
+    Ok(tasks
+        .into_iter()
+        .filter_map(|task| {
+            let row = tickets.iter().find(|t| t.id == task.ticket_id)?;
+            Some(TaskView {
+                id: task.id,
+                ticket_id: task.ticket_id,
+                title: task.title,
+                assignee_role: task.assignee_role,
+                state: task.state,
+                due_at: task.due_at,
+                note: task.note,
+                completed_by: task.completed_by,
+                completed_at: task.completed_at,
+                tenant_id: row.tenant_id,
+                business_system: row.business_system.clone(),
+                form: serde_json::from_str(&row.form).unwrap_or_default(),
+            })
+        })
+        .collect())
 }

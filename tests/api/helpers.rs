@@ -11,6 +11,7 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use yunguan::clock::Clock;
 use yunguan::identity::directory::{self, NewUser};
 use yunguan::identity::names::{TenantCode, Username};
 use yunguan::identity::Role;
@@ -192,6 +193,11 @@ pub fn settings_for(storage: &Storage) -> Settings {
     settings.redis.key_prefix = storage.redis_prefix.clone();
     settings.database.max_connections = 5;
     settings.server.shutdown_grace_secs = 2;
+    // The simulated cloud answers at once and never fails, unless a test says otherwise.
+    settings.fulfilment.sim_min_latency_ms = 0;
+    settings.fulfilment.sim_max_latency_ms = 0;
+    settings.fulfilment.sim_failure_rate = 0.0;
+    settings.fulfilment.retry_initial_ms = 1;
     settings
 }
 
@@ -223,6 +229,11 @@ pub async fn spawn_app_with(
 
 /// One node with these settings (several may share a storage).
 pub async fn spawn_node(settings: Settings) -> TestApp {
+    spawn_node_with_clock(settings, Clock::system()).await
+}
+
+/// One node whose deadlines follow `clock` (a manual clock the test advances).
+pub async fn spawn_node_with_clock(settings: Settings, clock: Clock) -> TestApp {
     // Tests log to a sink unless TEST_LOG is set.
     if std::env::var("TEST_LOG").is_ok() {
         yunguan::telemetry::init("info,yunguan=debug");
@@ -233,7 +244,7 @@ pub async fn spawn_node(settings: Settings) -> TestApp {
     )
     .await
     .expect("database");
-    let app = Application::build_with_db(settings, db.clone())
+    let app = Application::build_with(settings, db.clone(), clock)
         .await
         .expect("application builds");
     let port = app.port();

@@ -8,8 +8,10 @@ mod smtp;
 
 mod auth;
 mod cluster;
+mod fulfilment;
 mod http_errors;
 mod mail;
+mod sla;
 mod tenancy;
 mod tickets;
 mod websocket;

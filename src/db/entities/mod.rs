@@ -9,6 +9,7 @@ pub mod delegation;
 pub mod idempotency_key;
 pub mod inventory_record;
 pub mod mail_outbox;
+pub mod manual_task;
 pub mod quota_reservation;
 pub mod session;
 pub mod tenant;

@@ -38,6 +38,10 @@ use crate::mail::templates::{Template, TicketMailParams};
 use crate::quotas;
 use crate::settings::MailSettings;
 
+pub mod system;
+
+pub use system::{Status, SystemStep, Work};
+
 /// Event kinds pushed by tickets.
 pub mod kinds_of_event {
     /// On the tenant's ticket topic, the ticket's own topic and the requester's inbox.
@@ -114,6 +118,13 @@ pub enum Action {
     Comment {
         body: String,
     },
+    /// The requester confirms a fulfilled ticket.
+    Close,
+    /// The requester rates a closed ticket's service, once.
+    Rate {
+        rating: i16,
+        comment_opt: Option<String>,
+    },
 }
 
 impl Action {
@@ -124,6 +135,8 @@ impl Action {
             Action::Withdraw => "withdraw",
             Action::Resubmit { .. } => "resubmit",
             Action::Comment { .. } => "comment",
+            Action::Close => "close",
+            Action::Rate { .. } => "rate",
         }
     }
 }
@@ -147,9 +160,46 @@ pub struct Engine {
     pub mail_nudge: MailNudge,
 }
 
+/// How a transaction ends: who is audited for it, under which action, from what state, and
+/// the idempotency key its answer is stored under.
+struct Closing {
+    audit_actor: AuditActor,
+    audit_action: String,
+    before_opt: Option<TicketView>,
+    /// The caller's id and key.
+    idempotency_opt: Option<(i64, Idempotency)>,
+}
+
+impl Closing {
+    fn by(
+        caller: &Caller,
+        audit_action: &str,
+        before_opt: Option<TicketView>,
+        idempotency_opt: Option<Idempotency>,
+    ) -> Closing {
+        Closing {
+            audit_actor: caller.audit_actor(),
+            audit_action: audit_action.to_owned(),
+            before_opt,
+            idempotency_opt: idempotency_opt.map(|key| (caller.principal.user_id, key)),
+        }
+    }
+
+    fn system(audit_action: &str, before: TicketView) -> Closing {
+        Closing {
+            audit_actor: AuditActor::system(),
+            audit_action: audit_action.to_owned(),
+            before_opt: Some(before),
+            idempotency_opt: None,
+        }
+    }
+}
+
 /// What a transaction decided to tell people: pushes published and mail queued.
 #[derive(Default)]
 struct Notices {
+    /// Extra pushes to users' inboxes: (user, kind, data).
+    inbox: Vec<(i64, &'static str, Value)>,
     opened: Vec<ticket_approval::Model>,
     closed: Vec<ticket_approval::Model>,
     /// (user, template, level name): mail queued in the transaction.
@@ -370,17 +420,8 @@ impl Engine {
             json!({ "item_version": item.version }),
         )
         .await?;
-        self.finish(
-            txn,
-            caller,
-            "ticket.submitted",
-            before_opt,
-            &loaded,
-            notices,
-            idempotency_opt,
-            now,
-        )
-        .await
+        let closing = Closing::by(caller, "ticket.submitted", before_opt, idempotency_opt);
+        self.finish(txn, closing, &loaded, notices, now).await
     }
 
     /// Carries out `action` on ticket `ticket_id` for the caller. `expected_version_opt`
@@ -565,6 +606,65 @@ impl Engine {
                 )
                 .await?;
             }
+            Action::Close => {
+                let transition = workflow::apply(
+                    &loaded.pure(),
+                    Command::Close {
+                        by: principal.user_id,
+                    },
+                )
+                .map_err(refusal_error)?;
+                loaded.row.closed_at = Some(now);
+                self.carry_out(
+                    &txn,
+                    &mut loaded,
+                    &transition,
+                    None,
+                    &mut notices,
+                    now,
+                    actor_id_opt,
+                    json!({}),
+                )
+                .await?;
+            }
+            Action::Rate {
+                rating,
+                comment_opt,
+            } => {
+                if principal.user_id != loaded.row.requester_id {
+                    return Err(refusal_error(Refusal::NotTheRequester));
+                }
+                if loaded.state != TicketState::Closed || loaded.row.rating.is_some() {
+                    return Err(ApiError::new(
+                        ErrorCode::InvalidTransition,
+                        "a ticket is rated once, after it is closed",
+                    ));
+                }
+                if !(1..=5).contains(&rating) {
+                    return Err(ApiError::with_fields(
+                        ErrorCode::ValidationFailed,
+                        "the rating is not valid",
+                        vec![FieldError::new("rating", "must be 1 to 5")],
+                    ));
+                }
+                let comment_opt = comment_opt
+                    .map(|c| check_text("comment", &c, 2000))
+                    .transpose()?;
+                loaded.row.rating = Some(rating);
+                loaded.row.rating_comment = comment_opt.clone();
+                record_event(
+                    &txn,
+                    loaded.row.id,
+                    now,
+                    actor_id_opt,
+                    "rated",
+                    None,
+                    None,
+                    json!({ "rating": rating, "comment": comment_opt }),
+                )
+                .await?;
+                self.save(&txn, &mut loaded, now).await?;
+            }
             Action::Comment { body } => {
                 let body = check_text("body", &body, 5000)?;
                 record_event(
@@ -581,17 +681,8 @@ impl Engine {
                 self.save(&txn, &mut loaded, now).await?;
             }
         }
-        self.finish(
-            txn,
-            caller,
-            &audit_action,
-            Some(before),
-            &loaded,
-            notices,
-            idempotency_opt,
-            now,
-        )
-        .await
+        let closing = Closing::by(caller, &audit_action, Some(before), idempotency_opt);
+        self.finish(txn, closing, &loaded, notices, now).await
     }
 
     /// A signer who is no approver of the open level may have been one of an earlier level
@@ -763,8 +854,9 @@ impl Engine {
                     quotas::reserve(txn, loaded.row.tenant_id, loaded.row.id, demand, now).await?;
                 }
                 Effect::ReleaseQuota => quotas::release(txn, loaded.row.id, now).await?,
+                Effect::ConsumeQuota => quotas::consume(txn, loaded.row.id, now).await?,
                 // Fulfilment is driven after the commit; the approved state is its trigger.
-                Effect::ConsumeQuota | Effect::StartFulfilment => {}
+                Effect::StartFulfilment => {}
             }
         }
         loaded.state = transition.next.state;
@@ -902,22 +994,18 @@ impl Engine {
     }
 
     /// Audits, stores the idempotent answer, commits, then pushes.
-    #[allow(clippy::too_many_arguments)]
     async fn finish(
         &self,
         txn: DatabaseTransaction,
-        caller: &Caller,
-        audit_action: &str,
-        before_opt: Option<TicketView>,
+        closing: Closing,
         loaded: &Loaded,
         notices: Notices,
-        idempotency_opt: Option<Idempotency>,
         now: DateTime<Utc>,
     ) -> Result<Executed, ApiError> {
         let view = loaded.view();
-        if let Some(idempotency) = idempotency_opt {
+        if let Some((user_id, idempotency)) = closing.idempotency_opt {
             let stored = idempotency_key::ActiveModel {
-                user_id: Set(caller.principal.user_id),
+                user_id: Set(user_id),
                 key: Set(idempotency.key),
                 fingerprint: Set(idempotency.fingerprint),
                 status: Set(200),
@@ -946,12 +1034,12 @@ impl Engine {
         audit::append(
             &txn,
             AuditEntry {
-                actor: &caller.audit_actor(),
-                action: audit_action,
+                actor: &closing.audit_actor,
+                action: &closing.audit_action,
                 object_type: "ticket",
                 object_id: view.id,
                 tenant_id_opt: Some(view.tenant_id),
-                before_opt: before_opt.as_ref().map(to_value).transpose()?,
+                before_opt: closing.before_opt.as_ref().map(to_value).transpose()?,
                 after_opt: Some(to_value(&view)?),
             },
             now,
@@ -1081,6 +1169,9 @@ impl Engine {
                     ));
                 }
             }
+        }
+        for (user_id, kind, data) in notices.inbox {
+            pushes.push((Topic::UserInbox(user_id), kind, data));
         }
         for slot in notices.closed {
             let topic = Topic::UserInbox(slot.approver_id);

@@ -1,0 +1,340 @@
+//! Fulfilment: carrying out an approved ticket. Cloud-host tickets run as steps against a
+//! [`provider::CloudProvider`], each step retried with backoff; what they made becomes
+//! inventory. Other tickets become a manual task for an operator or a supplier.
+//!
+//! [`plan`] turns a ticket into steps (pure); [`run`] executes them, reporting progress
+//! through a callback, and answers the inventory changes or why it failed. Committing the
+//! outcome is the ticket engine's.
+
+pub mod provider;
+pub mod simulated;
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::catalog::kinds::{self, ItemKind};
+use provider::{CloudProvider, HostRequest, HostSize, ProviderError};
+
+/// One thing to ask the provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Create(HostRequest),
+    Resize {
+        record_id: i64,
+        cloud_id: String,
+        size: HostSize,
+    },
+    Delete {
+        record_id: i64,
+        cloud_id: String,
+        size: HostSize,
+    },
+}
+
+/// A change to the inventory that a successful fulfilment leaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InventoryChange {
+    AddHost {
+        name: String,
+        cloud_id: String,
+        address: String,
+        size: HostSize,
+    },
+    ResizeHost {
+        record_id: i64,
+        size: HostSize,
+    },
+    RetireHost {
+        record_id: i64,
+        size: HostSize,
+    },
+}
+
+/// The host a change or decommission names, as the inventory holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingHost {
+    pub record_id: i64,
+    pub cloud_id: String,
+    pub size: HostSize,
+}
+
+/// The provider steps of a cloud-host ticket: one per host to create, or the one change.
+pub fn plan(
+    ticket_id: i64,
+    kind: ItemKind,
+    form: &Map<String, Value>,
+    host_opt: Option<&ExistingHost>,
+) -> Vec<Step> {
+    let text = |name: &str| {
+        form.get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    match (kind, host_opt) {
+        (ItemKind::VmRequest, _) => {
+            let host = kinds::vm_request_host(form);
+            let count = form.get("count").and_then(Value::as_i64).unwrap_or(0);
+            (0..count)
+                .map(|index| {
+                    Step::Create(HostRequest {
+                        key: format!("ticket-{ticket_id}/host-{index}"),
+                        name: format!("t{ticket_id}-{}", index + 1),
+                        size: HostSize {
+                            vcpu: host.vcpu,
+                            memory_gb: host.memory_gb,
+                            disk_gb: host.storage_gb,
+                        },
+                        image: text("image"),
+                        network: text("network"),
+                    })
+                })
+                .collect()
+        }
+        (ItemKind::VmChange, Some(host)) => {
+            let int = |name: &str| form.get(name).and_then(Value::as_i64);
+            vec![Step::Resize {
+                record_id: host.record_id,
+                cloud_id: host.cloud_id.clone(),
+                size: HostSize {
+                    vcpu: int("vcpu").unwrap_or(host.size.vcpu),
+                    memory_gb: int("memory_gb").unwrap_or(host.size.memory_gb),
+                    disk_gb: host.size.disk_gb + int("add_disk_gb").unwrap_or(0),
+                },
+            }]
+        }
+        (ItemKind::VmDecommission, Some(host)) => vec![Step::Delete {
+            record_id: host.record_id,
+            cloud_id: host.cloud_id.clone(),
+            size: host.size,
+        }],
+        _ => Vec::new(),
+    }
+}
+
+/// How often and how patiently a step is retried.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry {
+    pub max_attempts: u32,
+    pub initial: Duration,
+}
+
+/// What a step reports as it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub step: usize,
+    pub of: usize,
+    pub message: String,
+}
+
+/// Runs `steps` in order; a step that fails transiently is retried up to the policy, a
+/// permanent failure or the last failed attempt ends the run with the reason.
+pub async fn run(
+    provider: &dyn CloudProvider,
+    steps: Vec<Step>,
+    retry: Retry,
+    mut report: impl FnMut(Progress),
+) -> Result<Vec<InventoryChange>, String> {
+    let of = steps.len();
+    let mut changes = Vec::with_capacity(of);
+    for (index, step) in steps.into_iter().enumerate() {
+        let mut attempt = 1;
+        let mut delay = retry.initial;
+        let change = loop {
+            let outcome = match &step {
+                Step::Create(request) => provider.create_host(request.clone()).await.map(|host| {
+                    InventoryChange::AddHost {
+                        name: host.name,
+                        cloud_id: host.cloud_id,
+                        address: host.address,
+                        size: host.size,
+                    }
+                }),
+                Step::Resize {
+                    record_id,
+                    cloud_id,
+                    size,
+                } => provider.resize_host(cloud_id, *size).await.map(|host| {
+                    InventoryChange::ResizeHost {
+                        record_id: *record_id,
+                        size: host.size,
+                    }
+                }),
+                Step::Delete {
+                    record_id,
+                    cloud_id,
+                    size,
+                } => provider
+                    .delete_host(cloud_id)
+                    .await
+                    .map(|()| InventoryChange::RetireHost {
+                        record_id: *record_id,
+                        size: *size,
+                    }),
+            };
+            match outcome {
+                Ok(change) => break change,
+                Err(ProviderError::Transient(why)) if attempt < retry.max_attempts => {
+                    report(Progress {
+                        step: index + 1,
+                        of,
+                        message: format!("attempt {attempt} failed ({why}); retrying"),
+                    });
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                    attempt += 1;
+                }
+                Err(error) => {
+                    return Err(format!(
+                        "step {} of {of} failed after {attempt} attempt(s): {error}",
+                        index + 1
+                    ))
+                }
+            }
+        };
+        let message = match &change {
+            InventoryChange::AddHost { name, address, .. } => format!("created {name} ({address})"),
+            InventoryChange::ResizeHost { size, .. } => {
+                format!("resized to {} vCPU, {} GB", size.vcpu, size.memory_gb)
+            }
+            InventoryChange::RetireHost { .. } => "deleted the host".to_owned(),
+        };
+        report(Progress {
+            step: index + 1,
+            of,
+            message,
+        });
+        changes.push(change);
+    }
+    Ok(changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::FulfilmentSettings;
+    use serde_json::json;
+    use simulated::SimulatedProvider;
+
+    fn provider() -> SimulatedProvider {
+        SimulatedProvider::new(&FulfilmentSettings {
+            sim_min_latency_ms: 0,
+            sim_max_latency_ms: 0,
+            sim_failure_rate: 0.0,
+            max_attempts: 3,
+            retry_initial_ms: 1,
+        })
+    }
+
+    const RETRY: Retry = Retry {
+        max_attempts: 3,
+        initial: Duration::from_millis(1),
+    };
+
+    #[test]
+    fn plans() {
+        let request = json!({"flavour": "s1.large", "disk_gb": 50, "count": 2, "image": "uos-20", "network": "gov-extranet"});
+        let steps = plan(7, ItemKind::VmRequest, request.as_object().unwrap(), None);
+        assert_eq!(steps.len(), 2);
+        let Step::Create(second) = &steps[1] else {
+            panic!("{steps:?}")
+        };
+        assert_eq!(
+            (second.key.as_str(), second.name.as_str()),
+            ("ticket-7/host-1", "t7-2")
+        );
+        assert_eq!(
+            second.size,
+            HostSize {
+                vcpu: 4,
+                memory_gb: 8,
+                disk_gb: 50
+            }
+        );
+        let host = ExistingHost {
+            record_id: 3,
+            cloud_id: "sim-1".into(),
+            size: HostSize {
+                vcpu: 2,
+                memory_gb: 4,
+                disk_gb: 40,
+            },
+        };
+        let change = json!({"vcpu": 8, "add_disk_gb": 60});
+        assert_eq!(
+            plan(
+                8,
+                ItemKind::VmChange,
+                change.as_object().unwrap(),
+                Some(&host)
+            ),
+            vec![Step::Resize {
+                record_id: 3,
+                cloud_id: "sim-1".into(),
+                size: HostSize {
+                    vcpu: 8,
+                    memory_gb: 4,
+                    disk_gb: 100
+                }
+            }]
+        );
+        assert!(plan(9, ItemKind::Incident, &Map::new(), None).is_empty());
+    }
+
+    #[tokio::test]
+    async fn transient_failures_are_retried_and_reported() {
+        let provider = provider();
+        provider.cloud().fail_next(2);
+        let request = json!({"flavour": "s1.small", "disk_gb": 40, "count": 1, "image": "uos-20", "network": "gov-extranet"});
+        let mut reports = Vec::new();
+        let changes = run(
+            &provider,
+            plan(1, ItemKind::VmRequest, request.as_object().unwrap(), None),
+            RETRY,
+            |p| reports.push(p.message),
+        )
+        .await
+        .unwrap();
+        assert_eq!(changes.len(), 1);
+        assert_eq!(reports.len(), 3, "{reports:?}");
+        assert!(reports[2].starts_with("created t1-1"), "{reports:?}");
+    }
+
+    #[tokio::test]
+    async fn a_step_that_keeps_failing_ends_the_run() {
+        let provider = provider();
+        provider.cloud().fail_next(3);
+        let request = json!({"flavour": "s1.small", "disk_gb": 40, "count": 1, "image": "uos-20", "network": "gov-extranet"});
+        let failed = run(
+            &provider,
+            plan(1, ItemKind::VmRequest, request.as_object().unwrap(), None),
+            RETRY,
+            |_| {},
+        )
+        .await;
+        assert_eq!(
+            failed.unwrap_err(),
+            "step 1 of 1 failed after 3 attempt(s): transient cloud error: create timed out"
+        );
+        let gone = run(
+            &provider,
+            vec![Step::Resize {
+                record_id: 1,
+                cloud_id: "sim-404".into(),
+                size: HostSize {
+                    vcpu: 1,
+                    memory_gb: 1,
+                    disk_gb: 1,
+                },
+            }],
+            RETRY,
+            |_| {},
+        )
+        .await;
+        assert_eq!(
+            gone.unwrap_err(),
+            "step 1 of 1 failed after 1 attempt(s): no host sim-404"
+        );
+    }
+}

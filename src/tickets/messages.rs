@@ -1,0 +1,35 @@
+//! What the ticket actors are asked. Plain structs; the answers are the engine's.
+
+use actix::Message;
+
+use super::engine::{Action, Caller, Executed, Idempotency};
+use crate::error::ApiError;
+
+/// A user's action on the actor's ticket.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "Result<Executed, ApiError>")]
+pub struct Act {
+    pub caller: Caller,
+    pub action: Action,
+    pub expected_version_opt: Option<i64>,
+    pub idempotency_opt: Option<Idempotency>,
+}
+
+/// Completing one of the ticket's manual tasks.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "Result<Executed, ApiError>")]
+pub struct CompleteTask {
+    pub task_id: i64,
+    pub caller: Caller,
+    pub note_opt: Option<String>,
+}
+
+/// Look at the ticket again: arm its SLA timer, drive its fulfilment, or stop.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct Refresh;
+
+/// Stop now: the application is shutting down.
+#[derive(Debug, Clone, Copy, Message)]
+#[rtype(result = "()")]
+pub struct Stop;
