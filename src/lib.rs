@@ -15,6 +15,7 @@
 //! - [`catalog`]: the service catalog: item kinds, versioned forms, chains and fulfilment.
 //! - [`tickets`]: requests, multi-level approvals, delegations, the ticket engine.
 //! - [`quotas`]: tenant quotas and reservations. [`audit`]: the hash-chained audit trail.
+//! - [`inventory`]: what fulfilled tickets created (the seed of the CMDB).
 //! - [`fulfilment`]: carrying out approved tickets (provider steps, manual tasks).
 //! - [`clock`]: the time source of deadlines (system, or tokio's in tests).
 //! - [`routes`]: HTTP handlers, wire types and the OpenAPI document.
@@ -31,6 +32,7 @@ pub mod error;
 pub mod fulfilment;
 pub mod hub;
 pub mod identity;
+pub mod inventory;
 pub mod mail;
 pub mod metrics;
 pub mod quotas;

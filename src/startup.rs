@@ -24,6 +24,7 @@ use crate::hub::Hub;
 use crate::identity::sessions::SessionStore;
 use crate::mail::actor::{MailSenderActor, MailSenderSnapshot};
 use crate::metrics::{self, Metrics};
+use crate::quotas::actor::TenantActors;
 use crate::routes;
 use crate::settings::{Settings, WebSocketSettings};
 use crate::tickets::{Engine, TicketActors, TicketServices};
@@ -149,6 +150,7 @@ impl Application {
                 clock: clock.clone(),
                 mail: settings.mail.clone(),
                 mail_nudge,
+                tenants: TenantActors::default(),
             },
             provider: Arc::new(SimulatedProvider::new(&settings.fulfilment)),
             retry: Retry {

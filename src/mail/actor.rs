@@ -42,6 +42,8 @@ pub struct MailSenderActor {
     sender: Arc<MailSender>,
     nudge: MailNudge,
     poll_interval: Duration,
+    /// Mails a pass claims at most.
+    batch_size: u64,
     state: MailSenderSnapshot,
     link: Link<MailSenderSnapshot>,
 }
@@ -60,11 +62,13 @@ pub fn start(
     let nudge = MailNudge::default();
     let actor_nudge = nudge.clone();
     let poll_interval = settings.poll_interval();
+    let batch_size = settings.batch_size;
     let supervised = supervisor.spawn("mail-sender", MailSenderSnapshot::default(), move |link| {
         MailSenderActor {
             sender: sender.clone(),
             nudge: actor_nudge.clone(),
             poll_interval,
+            batch_size,
             state: MailSenderSnapshot::default(),
             link,
         }
@@ -86,8 +90,12 @@ impl MailSenderActor {
         let sender = self.sender.clone();
         let pass = async move { sender.send_due_once().await };
         ctx.spawn(pass.into_actor(self).map(|result, actor, ctx| {
-            actor.record(result);
-            actor.wait_for_next_pass(ctx);
+            // A full batch means more is probably due: go on at once rather than idle a tick.
+            if actor.record(result) {
+                actor.run_pass(ctx);
+            } else {
+                actor.wait_for_next_pass(ctx);
+            }
         }));
     }
 
@@ -106,11 +114,16 @@ impl MailSenderActor {
         );
     }
 
-    fn record(&mut self, result: anyhow::Result<SendOutcome>) {
+    /// Counts a pass; answers whether it claimed a full batch.
+    fn record(&mut self, result: anyhow::Result<SendOutcome>) -> bool {
+        let full = match &result {
+            Ok(outcome) => (outcome.sent + outcome.failed) as u64 >= self.batch_size,
+            Err(_) => false,
+        };
         match result {
             Ok(outcome) => {
                 if outcome.sent == 0 && outcome.failed == 0 {
-                    return;
+                    return false;
                 }
                 self.state.sent_total += outcome.sent as u64;
                 self.state.failed_attempts_total += outcome.failed as u64;
@@ -124,5 +137,6 @@ impl MailSenderActor {
             }
         }
         self.link.publish(self.state.clone());
+        full
     }
 }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod catalog;
 pub mod directory;
 pub mod governance;
+pub mod inventory;
 pub mod ops;
 pub mod tickets;
 pub mod web_assets;
@@ -63,6 +64,7 @@ use crate::error::{ApiError, ErrorBody, ErrorCode};
         governance::quota,
         governance::set_quota,
         governance::verify_audit,
+        inventory::list,
         ops::healthz,
         ops::readyz,
         ops::metrics,
@@ -95,6 +97,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(catalog::configure)
             .configure(tickets::configure)
             .configure(governance::configure)
+            .configure(inventory::configure)
             .configure(ops::configure_api)
             .route("/openapi.json", web::get().to(openapi_json))
             .default_service(web::to(api_not_found)),

@@ -86,9 +86,9 @@ pub struct BridgeView {
     pub malformed_messages: u64,
 }
 
-/// The actors of open tickets on this node.
+/// Per-object actors on this node: one per open ticket, one per tenant with quota activity.
 #[derive(Serialize, ToSchema)]
-pub struct TicketActorsView {
+pub struct ObjectActorsView {
     pub running: usize,
     /// Actors found dead (a panic) and started again from the database.
     pub restarts: u64,
@@ -108,7 +108,8 @@ pub struct ControlPlane {
     /// Absent when no Redis is configured.
     pub redis_bridge: Option<BridgeView>,
     pub mail_sender: MailSenderView,
-    pub ticket_actors: TicketActorsView,
+    pub ticket_actors: ObjectActorsView,
+    pub tenant_actors: ObjectActorsView,
     pub topics: usize,
     pub subscriptions: usize,
 }
@@ -154,9 +155,16 @@ pub async fn actors(
         },
         ticket_actors: {
             let snapshot = state.tickets.snapshot();
-            TicketActorsView {
+            ObjectActorsView {
                 running: snapshot.running,
                 restarts: snapshot.restarts,
+            }
+        },
+        tenant_actors: {
+            let tenants = &state.tickets.engine().tenants;
+            ObjectActorsView {
+                running: tenants.running(),
+                restarts: tenants.restarts(),
             }
         },
         topics: stats.topics,

@@ -88,6 +88,30 @@ async fn an_approved_request_creates_its_hosts_and_pushes_progress(backend: Back
     );
     let detail = ticket(&app, &dev, id).await;
     assert_eq!(inventory_ids(&detail).len(), 2);
+    let hosts: Value = app
+        .get("/api/v1/inventory?kind=cloud_host", Some(&dev))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(hosts.as_array().unwrap().len(), 2, "{hosts}");
+    assert_eq!(hosts[0]["business_system"], "学籍管理系统");
+    assert_eq!(hosts[0]["attributes"]["size"]["vcpu"], 8);
+    // Another tenant sees none of them; the bureau sees them all.
+    let health: Value = app
+        .get("/api/v1/inventory", Some(&app.login("health-dev").await))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health, json!([]));
+    let bureau: Value = app
+        .get("/api/v1/inventory", Some(&app.login("manager1").await))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(bureau.as_array().unwrap().len(), 2);
     let quota: Value = app
         .get(&format!("/api/v1/tenants/{}/quota", world.edu), Some(&dev))
         .await

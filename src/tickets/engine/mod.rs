@@ -36,6 +36,7 @@ use crate::mail::actor::MailNudge;
 use crate::mail::outbox::{self, OutgoingMail};
 use crate::mail::templates::{Template, TicketMailParams};
 use crate::quotas;
+use crate::quotas::actor::{Admission, TenantActors};
 use crate::settings::MailSettings;
 
 pub mod system;
@@ -158,6 +159,8 @@ pub struct Engine {
     pub mail: MailSettings,
     /// Wakes the mail sender after a commit that queued mail.
     pub mail_nudge: MailNudge,
+    /// The tenants' quota gates.
+    pub tenants: TenantActors,
 }
 
 /// How a transaction ends: who is audited for it, under which action, from what state, and
@@ -204,6 +207,9 @@ struct Notices {
     closed: Vec<ticket_approval::Model>,
     /// (user, template, level name): mail queued in the transaction.
     mails: Vec<(i64, Template, Option<String>)>,
+    /// Quota holds admitted by tenant actors: settled just before the commit, or when a
+    /// failed transaction drops them.
+    admissions: Vec<Admission>,
 }
 
 /// A ticket row with its plan parsed.
@@ -851,7 +857,18 @@ impl Engine {
                     let form: Map<String, Value> = serde_json::from_str(&loaded.row.form)
                         .map_err(|e| ApiError::internal(e.into()))?;
                     let demand = demand_of(txn, item.kind, &form, loaded.row.tenant_id).await?;
-                    quotas::reserve(txn, loaded.row.tenant_id, loaded.row.id, demand, now).await?;
+                    let (tenant_id, ticket_id) = (loaded.row.tenant_id, loaded.row.id);
+                    if !demand.is_zero() && !quotas::is_held(txn, ticket_id).await? {
+                        // The tenant's actor refuses what cannot fit before the database is
+                        // asked; its hold lasts until this transaction ends.
+                        let ledger = quotas::ledger(txn, tenant_id).await?;
+                        let admission = self
+                            .tenants
+                            .admit(tenant_id, ticket_id, demand, ledger)
+                            .await?;
+                        notices.admissions.push(admission);
+                    }
+                    quotas::reserve(txn, tenant_id, ticket_id, demand, now).await?;
                 }
                 Effect::ReleaseQuota => quotas::release(txn, loaded.row.id, now).await?,
                 Effect::ConsumeQuota => quotas::consume(txn, loaded.row.id, now).await?,
@@ -1045,6 +1062,10 @@ impl Engine {
             now,
         )
         .await?;
+        // From the commit on the database holds the reservation; a hold kept past it would
+        // count twice for the next admission.
+        let mut notices = notices;
+        notices.admissions.clear();
         txn.commit().await?;
         if queued_mail {
             self.mail_nudge.nudge();

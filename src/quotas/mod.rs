@@ -6,6 +6,12 @@
 //! approvals, on one node or several, can never take a tenant past its limits. A reservation
 //! is keyed by its ticket: reserving twice, or releasing what was released, changes nothing.
 //! A tenant without a quota row has no quota: every limit is zero.
+//!
+//! `actor.rs` has a `TenantActor` per tenant that admits reservations one at a time before
+//! they reach the database.
+
+pub mod actor;
+pub mod messages;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, SimpleExpr};
@@ -174,6 +180,14 @@ pub async fn reserve(
         }
     }
     Ok(())
+}
+
+/// Whether `ticket_id` holds a reservation (reserved or in use).
+pub async fn is_held(txn: &impl ConnectionTrait, ticket_id: i64) -> Result<bool, sea_orm::DbErr> {
+    Ok(quota_reservation::Entity::find_by_id(ticket_id)
+        .one(txn)
+        .await?
+        .is_some_and(|reservation| reservation.state != "released"))
 }
 
 /// Gives back what `ticket_id` holds, if anything.

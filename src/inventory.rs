@@ -1,0 +1,88 @@
+//! Inventory records (the seed of the CMDB): what fulfilled tickets created or changed, per
+//! tenant and business system. Written by the ticket engine; read here, scoped by tenant.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::db::entities::inventory_record;
+use crate::error::ApiError;
+use crate::identity::TenantScope;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InventoryRecordView {
+    pub id: i64,
+    pub tenant_id: i64,
+    /// The ticket that created or last changed it.
+    pub ticket_id: Option<i64>,
+    pub business_system: String,
+    /// `cloud_host` or `firewall_rule`.
+    pub kind: String,
+    pub name: String,
+    #[schema(value_type = Object)]
+    pub attributes: Value,
+    /// `active` or `retired`.
+    pub state: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<inventory_record::Model> for InventoryRecordView {
+    fn from(model: inventory_record::Model) -> Self {
+        InventoryRecordView {
+            id: model.id,
+            tenant_id: model.tenant_id,
+            ticket_id: model.ticket_id,
+            business_system: model.business_system,
+            kind: model.kind,
+            name: model.name,
+            attributes: serde_json::from_str(&model.attributes).unwrap_or(Value::Null),
+            state: model.state,
+            created_at: model.created_at,
+            updated_at: model.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct InventoryFilter {
+    pub kind_opt: Option<String>,
+    pub business_system_opt: Option<String>,
+    pub state_opt: Option<String>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// Records the caller may see, oldest first.
+pub async fn list(
+    db: &DatabaseConnection,
+    scope: TenantScope,
+    filter: InventoryFilter,
+) -> Result<Vec<InventoryRecordView>, ApiError> {
+    let mut query = inventory_record::Entity::find();
+    query = match scope {
+        TenantScope::AllTenants => query,
+        TenantScope::OneTenant(tenant_id) => {
+            query.filter(inventory_record::Column::TenantId.eq(tenant_id))
+        }
+        TenantScope::NoTenant => return Ok(Vec::new()),
+    };
+    if let Some(kind) = filter.kind_opt {
+        query = query.filter(inventory_record::Column::Kind.eq(kind));
+    }
+    if let Some(business_system) = filter.business_system_opt {
+        query = query.filter(inventory_record::Column::BusinessSystem.eq(business_system));
+    }
+    if let Some(state) = filter.state_opt {
+        query = query.filter(inventory_record::Column::State.eq(state));
+    }
+    let rows = query
+        .order_by_asc(inventory_record::Column::Id)
+        .offset(filter.offset)
+        .limit(filter.limit)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(InventoryRecordView::from).collect())
+}
