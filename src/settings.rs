@@ -106,6 +106,8 @@ pub struct MailSettings {
     pub locale: Locale,
     /// Mails claimed and sent per pass of the sender.
     pub batch_size: u64,
+    /// Mails of a batch in delivery at once (SMTP round trips, not CPU, bound a sender).
+    pub concurrency: usize,
     /// How often the sender looks for due mail when nothing nudges it.
     pub poll_interval_ms: u64,
     /// Bounds each SMTP command, and each mail's whole delivery.
@@ -197,6 +199,7 @@ from = "yunguan <noreply@yunguan.local>"
 base_url = "http://127.0.0.1:8080"
 locale = "zh-CN"
 batch_size = 100
+concurrency = 8
 poll_interval_ms = 1000
 timeout_ms = 10000
 

@@ -13,7 +13,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
 use yunguan_actors::supervision::{ActorRegistry, Backoff, Supervised, Supervisor};
 
-use crate::catalog;
+use crate::catalog::{self, VersionCache};
 use crate::clock::Clock;
 use crate::error::{json_error_handler, path_error_handler, query_error_handler};
 use crate::fulfilment::simulated::SimulatedProvider;
@@ -151,6 +151,7 @@ impl Application {
                 mail: settings.mail.clone(),
                 mail_nudge,
                 tenants: TenantActors::default(),
+                versions: VersionCache::default(),
             },
             provider: Arc::new(SimulatedProvider::new(&settings.fulfilment)),
             retry: Retry {

@@ -8,7 +8,11 @@
 pub mod form;
 pub mod kinds;
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, Set, SqlErr, TransactionTrait,
@@ -55,6 +59,7 @@ pub struct ItemContent {
 }
 
 /// A version of an item as tickets use it.
+#[derive(Debug)]
 pub struct ItemVersion {
     pub item_id: i64,
     pub kind: ItemKind,
@@ -365,11 +370,11 @@ pub async fn list(
     Ok(views)
 }
 
-/// The version a new ticket is submitted under: the current one of an item in service.
-pub async fn version_for_new_ticket(
+/// An item that takes new tickets, or why not.
+async fn in_service(
     db: &impl ConnectionTrait,
     item_id: i64,
-) -> Result<ItemVersion, ApiError> {
+) -> Result<catalog_item::Model, ApiError> {
     let item = catalog_item::Entity::find_by_id(item_id)
         .one(db)
         .await?
@@ -390,11 +395,11 @@ pub async fn version_for_new_ticket(
             )],
         ));
     }
-    item_version(db, &item, item.current_version).await
+    Ok(item)
 }
 
-/// A ticket's version of its item.
-pub async fn ticket_version(
+/// A ticket's version of its item, read from the database.
+async fn ticket_version(
     db: &impl ConnectionTrait,
     item_id: i64,
     version: i32,
@@ -421,6 +426,45 @@ async fn item_version(
         chain: from_json(&stored.chain, "chain")?,
         fulfilment: from_json(&stored.fulfilment, "fulfilment")?,
     })
+}
+
+/// Item versions as tickets use them, kept once read: a version never changes after it is
+/// written (a revision is a new version), so every node may keep the ones it has read.
+#[derive(Debug, Clone, Default)]
+pub struct VersionCache {
+    versions: Arc<Mutex<HashMap<VersionKey, Arc<ItemVersion>>>>,
+}
+
+/// An item id and one of its version numbers.
+type VersionKey = (i64, i32);
+
+impl VersionCache {
+    /// A ticket's version of its item.
+    pub async fn get(
+        &self,
+        db: &impl ConnectionTrait,
+        item_id: i64,
+        version: i32,
+    ) -> Result<Arc<ItemVersion>, ApiError> {
+        if let Some(found) = self.versions.lock().get(&(item_id, version)) {
+            return Ok(found.clone());
+        }
+        let read = Arc::new(ticket_version(db, item_id, version).await?);
+        self.versions
+            .lock()
+            .insert((item_id, version), read.clone());
+        Ok(read)
+    }
+
+    /// The version a new ticket is submitted under: the current one of an item in service.
+    pub async fn for_new_ticket(
+        &self,
+        db: &impl ConnectionTrait,
+        item_id: i64,
+    ) -> Result<Arc<ItemVersion>, ApiError> {
+        let item = in_service(db, item_id).await?;
+        self.get(db, item.id, item.current_version).await
+    }
 }
 
 /// Creates the standard items whose codes are missing (a new installation, or a kind added

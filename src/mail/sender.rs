@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, TimeDelta, Utc};
+use futures_util::StreamExt;
 use lettre::message::Mailbox;
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
@@ -39,6 +40,8 @@ pub struct MailSender {
     transport: MailTransport,
     from: Mailbox,
     batch_size: u64,
+    /// Deliveries in flight at once.
+    concurrency: usize,
     /// Bounds one mail's whole delivery (lettre's own timeout bounds each SMTP command).
     send_timeout: Duration,
     /// How long a claim keeps other senders off the claimed rows.
@@ -64,6 +67,10 @@ impl MailSender {
             settings.batch_size > 0,
             "mail.batch_size must be at least 1"
         );
+        anyhow::ensure!(
+            (1..=64).contains(&settings.concurrency),
+            "mail.concurrency must be between 1 and 64"
+        );
         let send_timeout = settings.timeout();
         anyhow::ensure!(
             !send_timeout.is_zero() && send_timeout <= MAX_SEND_TIMEOUT,
@@ -75,51 +82,64 @@ impl MailSender {
             transport: MailTransport::from_settings(settings)?,
             from,
             batch_size: settings.batch_size,
+            concurrency: settings.concurrency,
             send_timeout,
             // Room for several slow sends per claim (see the check in `send_due_once`).
             lease: MIN_CLAIM_LEASE.max(send_timeout * 4),
         })
     }
 
-    /// Claims up to `batch_size` due mails and delivers them in order: a delivered mail is
-    /// marked sent; a failed one gets its attempt counted, its error recorded, and its next
-    /// attempt put off by the backoff. Errs only when the database does.
+    /// Claims up to `batch_size` due mails and delivers them, `concurrency` at a time: a
+    /// delivered mail is marked sent as soon as the relay accepts it; a failed one gets its
+    /// attempt counted, its error recorded, and its next attempt put off by the backoff. Errs
+    /// only when the database does.
     pub async fn send_due_once(&self) -> anyhow::Result<SendOutcome> {
         let lease_started = Instant::now();
         let claimed = self.claim_due().await?;
+        let mut deliveries = futures_util::stream::iter(claimed.iter())
+            .map(|mail| async move {
+                // A send that could end after the lease might overlap another sender's claim
+                // of the same row: leave it to be claimed again when the lease ends.
+                if lease_started.elapsed() + self.send_timeout > self.lease {
+                    return (mail, None);
+                }
+                let delivery = tokio::time::timeout(
+                    self.send_timeout,
+                    self.transport.deliver(mail, &self.from),
+                )
+                .await
+                .unwrap_or_else(|_| {
+                    Err(anyhow::anyhow!(
+                        "timed out after {} ms",
+                        self.send_timeout.as_millis()
+                    ))
+                });
+                (mail, Some(delivery))
+            })
+            .buffer_unordered(self.concurrency);
         let mut outcome = SendOutcome::default();
-        for (index, mail) in claimed.iter().enumerate() {
-            // A send that could end after the lease might overlap another sender's claim of
-            // the same row: leave the rest to be claimed again when the lease ends.
-            if lease_started.elapsed() + self.send_timeout > self.lease {
-                tracing::warn!(
-                    mails_left = claimed.len() - index,
-                    "mail claim lease running out; leaving the rest for a later pass"
-                );
-                break;
-            }
-            let delivery =
-                tokio::time::timeout(self.send_timeout, self.transport.deliver(mail, &self.from))
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(anyhow::anyhow!(
-                            "timed out after {} ms",
-                            self.send_timeout.as_millis()
-                        ))
-                    });
-            match delivery {
-                Ok(()) => {
+        let mut left_for_later = 0;
+        while let Some((mail, delivery_opt)) = deliveries.next().await {
+            match delivery_opt {
+                None => left_for_later += 1,
+                Some(Ok(())) => {
                     self.mark_sent(mail.id).await?;
                     tracing::debug!(mail_id = mail.id, "mail sent");
                     outcome.sent += 1;
                 }
-                Err(error) => {
+                Some(Err(error)) => {
                     let error_text = format!("{error:#}");
                     self.mark_failed(mail, &error_text).await?;
                     outcome.failed += 1;
                     outcome.last_error_opt = Some(error_text);
                 }
             }
+        }
+        if left_for_later > 0 {
+            tracing::warn!(
+                mails_left = left_for_later,
+                "mail claim lease running out; leaving the rest for a later pass"
+            );
         }
         Ok(outcome)
     }

@@ -6,6 +6,7 @@ use anyhow::Context;
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
@@ -34,7 +35,9 @@ impl MailTransport {
         }
         // The relay constructors pick 587 and 465; the configured port wins.
         .port(settings.smtp_port)
-        .timeout(Some(settings.timeout()));
+        .timeout(Some(settings.timeout()))
+        // One pooled connection per delivery in flight.
+        .pool_config(PoolConfig::new().max_size(settings.concurrency.max(1) as u32));
         if let Some((username, password)) = settings.smtp_credentials_opt() {
             builder = builder.credentials(Credentials::new(
                 username.to_owned(),

@@ -24,7 +24,7 @@ use yunguan_actors::ticket::workflow::{
 use super::approvers;
 use super::views::{ApprovalView, InboxItem, TicketView};
 use crate::audit::{self, AuditActor, AuditEntry};
-use crate::catalog::{self, kinds, kinds::ItemKind, ItemVersion};
+use crate::catalog::{kinds, kinds::ItemKind, ItemVersion, VersionCache};
 use crate::clock::Clock;
 use crate::db::entities::{
     idempotency_key, inventory_record, ticket, ticket_approval, ticket_event, user,
@@ -161,6 +161,8 @@ pub struct Engine {
     pub mail_nudge: MailNudge,
     /// The tenants' quota gates.
     pub tenants: TenantActors,
+    /// Catalog item versions already read.
+    pub versions: VersionCache,
 }
 
 /// How a transaction ends: who is audited for it, under which action, from what state, and
@@ -371,7 +373,7 @@ impl Engine {
             return Ok(replay);
         }
         let title = check_title(&draft.title)?;
-        let item = catalog::version_for_new_ticket(&txn, draft.item_id).await?;
+        let item = self.versions.for_new_ticket(&txn, draft.item_id).await?;
         let checked = self
             .check_form(&txn, &item, &draft.form, tenant_id, now)
             .await?;
@@ -573,7 +575,10 @@ impl Engine {
                 .await?;
             }
             Action::Resubmit { title_opt, form } => {
-                let item = catalog::version_for_new_ticket(&txn, loaded.row.item_id).await?;
+                let item = self
+                    .versions
+                    .for_new_ticket(&txn, loaded.row.item_id)
+                    .await?;
                 let checked = self
                     .check_form(&txn, &item, &form, loaded.row.tenant_id, now)
                     .await?;
@@ -851,9 +856,10 @@ impl Engine {
                     .await?;
                 }
                 Effect::ReserveQuota => {
-                    let item =
-                        catalog::ticket_version(txn, loaded.row.item_id, loaded.row.item_version)
-                            .await?;
+                    let item = self
+                        .versions
+                        .get(txn, loaded.row.item_id, loaded.row.item_version)
+                        .await?;
                     let form: Map<String, Value> = serde_json::from_str(&loaded.row.form)
                         .map_err(|e| ApiError::internal(e.into()))?;
                     let demand = demand_of(txn, item.kind, &form, loaded.row.tenant_id).await?;

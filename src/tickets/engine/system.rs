@@ -19,7 +19,6 @@ use super::{
     approvers, record_event, refusal_error, Caller, Closing, Engine, Executed, Loaded, Notices,
 };
 use crate::catalog::kinds::{Fulfilment, ItemKind};
-use crate::catalog::{self};
 use crate::db::entities::{inventory_record, manual_task, ticket, ticket_approval};
 use crate::error::{ApiError, ErrorCode};
 use crate::fulfilment::provider::HostSize;
@@ -93,7 +92,10 @@ impl Engine {
     }
 
     async fn work_of(&self, db: &impl ConnectionTrait, loaded: &Loaded) -> Result<Work, ApiError> {
-        let item = catalog::ticket_version(db, loaded.row.item_id, loaded.row.item_version).await?;
+        let item = self
+            .versions
+            .get(db, loaded.row.item_id, loaded.row.item_version)
+            .await?;
         if let Fulfilment::Manual { .. } = item.fulfilment {
             return Ok(Work::Manual);
         }
@@ -302,12 +304,14 @@ impl Engine {
         notices: &mut Notices,
         now: DateTime<Utc>,
     ) -> Result<(), ApiError> {
-        let item =
-            catalog::ticket_version(txn, loaded.row.item_id, loaded.row.item_version).await?;
+        let item = self
+            .versions
+            .get(txn, loaded.row.item_id, loaded.row.item_version)
+            .await?;
         let Fulfilment::Manual {
             assignee_role,
             sla_secs,
-        } = item.fulfilment
+        } = &item.fulfilment
         else {
             return Ok(());
         };
@@ -320,7 +324,7 @@ impl Engine {
             assignee_role: Set(assignee_role.clone()),
             assignee_id: Set(None),
             state: Set("open".to_owned()),
-            due_at: Set(now + chrono::Duration::seconds(sla_secs as i64)),
+            due_at: Set(now + chrono::Duration::seconds(*sla_secs as i64)),
             note: Set(None),
             completed_by: Set(None),
             created_at: Set(now),
@@ -332,7 +336,7 @@ impl Engine {
         let assignees = approvers::resolve(
             txn,
             &yunguan_actors::ticket::chain::Approvers::Role {
-                role: assignee_role,
+                role: assignee_role.clone(),
                 requester_tenant: false,
             },
             loaded.row.tenant_id,
@@ -424,8 +428,10 @@ impl Engine {
             }
         }
         // A firewall opening leaves a rule on record, tied to the business system.
-        let item =
-            catalog::ticket_version(txn, loaded.row.item_id, loaded.row.item_version).await?;
+        let item = self
+            .versions
+            .get(txn, loaded.row.item_id, loaded.row.item_version)
+            .await?;
         if item.kind == ItemKind::FirewallOpen {
             let record = inventory_record::ActiveModel {
                 tenant_id: Set(loaded.row.tenant_id),
