@@ -181,6 +181,31 @@ async fn the_openapi_document_lists_every_endpoint(backend: Backend) {
         ("/api/v1/users", "get"),
         ("/api/v1/users", "post"),
         ("/api/v1/admin/actors", "get"),
+        ("/api/v1/catalog", "get"),
+        ("/api/v1/catalog", "post"),
+        ("/api/v1/catalog/{item_id}", "get"),
+        ("/api/v1/catalog/{item_id}", "put"),
+        ("/api/v1/catalog/{item_id}/retire", "post"),
+        ("/api/v1/tickets", "post"),
+        ("/api/v1/tickets", "get"),
+        ("/api/v1/tickets/{ticket_id}", "get"),
+        ("/api/v1/tickets/{ticket_id}/approve", "post"),
+        ("/api/v1/tickets/{ticket_id}/reject", "post"),
+        ("/api/v1/tickets/{ticket_id}/withdraw", "post"),
+        ("/api/v1/tickets/{ticket_id}/resubmit", "post"),
+        ("/api/v1/tickets/{ticket_id}/comments", "post"),
+        ("/api/v1/tickets/{ticket_id}/close", "post"),
+        ("/api/v1/tickets/{ticket_id}/rating", "post"),
+        ("/api/v1/approvals/inbox", "get"),
+        ("/api/v1/delegations", "get"),
+        ("/api/v1/delegations", "post"),
+        ("/api/v1/delegations/{delegation_id}/revoke", "post"),
+        ("/api/v1/tasks", "get"),
+        ("/api/v1/tasks/{task_id}/complete", "post"),
+        ("/api/v1/tenants/{tenant_id}/quota", "get"),
+        ("/api/v1/tenants/{tenant_id}/quota", "put"),
+        ("/api/v1/inventory", "get"),
+        ("/api/v1/audit/verify", "get"),
         ("/healthz", "get"),
         ("/readyz", "get"),
         ("/metrics", "get"),
@@ -191,6 +216,30 @@ async fn the_openapi_document_lists_every_endpoint(backend: Backend) {
         );
     }
     assert!(document["components"]["securitySchemes"]["bearer"].is_object());
+    // Every schema the document refers to is in it.
+    let mut refs = Vec::new();
+    collect_refs(&document, &mut refs);
+    assert!(!refs.is_empty());
+    for reference in refs {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        assert!(
+            document["components"]["schemas"][name].is_object(),
+            "{reference} is referred to but not defined"
+        );
+    }
+}
+
+fn collect_refs(value: &Value, refs: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(reference)) = map.get("$ref") {
+                refs.push(reference.clone());
+            }
+            map.values().for_each(|v| collect_refs(v, refs));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, refs)),
+        _ => {}
+    }
 }
 
 async fn health_readiness_and_metrics_answer(backend: Backend) {
