@@ -19,10 +19,10 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use yunguan_actors::ticket::chain::ApprovalChain;
+use yunguan_actors::ticket::chain::{ApprovalChain, Approvers};
 
 use crate::audit::{self, AuditActor, AuditEntry};
-use crate::db::entities::{catalog_item, catalog_item_version};
+use crate::db::entities::{catalog_item, catalog_item_version, user};
 use crate::error::{ApiError, ErrorCode};
 use crate::identity::Role;
 use form::{FieldError, FormSchema};
@@ -91,7 +91,85 @@ fn content_problems(kind: ItemKind, content: &ItemContent) -> Vec<FieldError> {
             .map(|message| FieldError::new("chain", message)),
     );
     problems.extend(kind.fulfilment_problems(&content.fulfilment));
+    problems.extend(approver_problems(&content.chain));
     problems
+}
+
+/// An item serves every tenant, so its approvers must see only the requester's tenant: tenant
+/// roles only of the requester's tenant, no suppliers. (Named users are checked against the
+/// directory by [`named_approver_problems`].)
+fn approver_problems(chain: &ApprovalChain) -> Vec<FieldError> {
+    let mut problems = Vec::new();
+    for (index, level) in chain.levels.iter().enumerate() {
+        for (field, approvers) in [
+            ("approvers", Some(&level.approvers)),
+            ("escalate_to", level.escalate_to.as_ref()),
+        ] {
+            let Some(Approvers::Role {
+                role,
+                requester_tenant,
+            }) = approvers
+            else {
+                continue;
+            };
+            let at = format!("levels[{index}].{field}");
+            match Role::parse(role) {
+                Some(Role::Supplier) => problems.push(FieldError::new(
+                    "chain",
+                    format!("{at}: suppliers do not approve"),
+                )),
+                Some(role) if role.is_tenant_role() && !requester_tenant => {
+                    problems.push(FieldError::new(
+                        "chain",
+                        format!("{at}: a tenant role approves only with requester_tenant: true"),
+                    ))
+                }
+                _ => {}
+            }
+        }
+    }
+    problems
+}
+
+/// Users named as approvers must be enabled bureau staff: a tenant's user would see every
+/// tenant's requests through a shared item.
+async fn named_approver_problems(
+    db: &impl ConnectionTrait,
+    chain: &ApprovalChain,
+) -> Result<Vec<FieldError>, ApiError> {
+    let mut named: Vec<i64> = Vec::new();
+    for level in &chain.levels {
+        for approvers in [Some(&level.approvers), level.escalate_to.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            if let Approvers::Users { user_ids } = approvers {
+                named.extend(user_ids);
+            }
+        }
+    }
+    if named.is_empty() {
+        return Ok(Vec::new());
+    }
+    let staff: Vec<i64> = user::Entity::find()
+        .filter(user::Column::Id.is_in(named.clone()))
+        .filter(user::Column::Disabled.eq(false))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|u| Role::parse(&u.role).is_some_and(Role::is_bureau))
+        .map(|u| u.id)
+        .collect();
+    Ok(named
+        .into_iter()
+        .filter(|id| !staff.contains(id))
+        .map(|id| {
+            FieldError::new(
+                "chain",
+                format!("user {id} is not an enabled member of the bureau staff"),
+            )
+        })
+        .collect())
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<String, ApiError> {
@@ -181,6 +259,7 @@ pub async fn create(
             FieldError::new("code", "must be 1 to 64 of a-z, 0-9, '.', '_' and '-'"),
         );
     }
+    problems.extend(named_approver_problems(db, &content.chain).await?);
     if !problems.is_empty() {
         return Err(validation_failed(problems));
     }
@@ -254,7 +333,8 @@ pub async fn revise(
             "a retired item cannot be revised",
         ));
     }
-    let problems = content_problems(before.kind, &content);
+    let mut problems = content_problems(before.kind, &content);
+    problems.extend(named_approver_problems(&txn, &content.chain).await?);
     if !problems.is_empty() {
         return Err(validation_failed(problems));
     }

@@ -186,10 +186,11 @@ pub async fn run(
                     attempt += 1;
                 }
                 Err(error) => {
-                    return Err(format!(
+                    let reason = format!(
                         "step {} of {of} failed after {attempt} attempt(s): {error}",
                         index + 1
-                    ))
+                    );
+                    return Err(undo(provider, &changes, retry, reason, &mut report).await);
                 }
             }
         };
@@ -208,6 +209,58 @@ pub async fn run(
         changes.push(change);
     }
     Ok(changes)
+}
+
+/// After a failed step, deletes the hosts the earlier steps created, so that a failed ticket
+/// leaves nothing running whose quota it gives back. Answers the failure's reason, naming any
+/// host that could not be deleted (an operator must remove it).
+async fn undo(
+    provider: &dyn CloudProvider,
+    changes: &[InventoryChange],
+    retry: Retry,
+    reason: String,
+    report: &mut impl FnMut(Progress),
+) -> String {
+    let created: Vec<(&str, &str)> = changes
+        .iter()
+        .filter_map(|change| match change {
+            InventoryChange::AddHost { name, cloud_id, .. } => {
+                Some((name.as_str(), cloud_id.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut left_behind = Vec::new();
+    for (index, (name, cloud_id)) in created.iter().enumerate() {
+        let mut delay = retry.initial;
+        let mut deleted = false;
+        for attempt in 1..=retry.max_attempts {
+            if provider.delete_host(cloud_id).await.is_ok() {
+                deleted = true;
+                break;
+            }
+            if attempt < retry.max_attempts {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+        }
+        let message = if deleted {
+            format!("removed {name} after the failure")
+        } else {
+            left_behind.push(*cloud_id);
+            format!("could not remove {name} ({cloud_id}) after the failure")
+        };
+        report(Progress {
+            step: index + 1,
+            of: created.len(),
+            message,
+        });
+    }
+    if left_behind.is_empty() {
+        reason
+    } else {
+        format!("{reason}; left in the cloud: {}", left_behind.join(", "))
+    }
 }
 
 #[cfg(test)]
@@ -299,6 +352,46 @@ mod tests {
         assert_eq!(changes.len(), 1);
         assert_eq!(reports.len(), 3, "{reports:?}");
         assert!(reports[2].starts_with("created t1-1"), "{reports:?}");
+    }
+
+    #[tokio::test]
+    async fn a_failed_run_removes_the_hosts_it_created() {
+        let provider = provider();
+        let request = json!({"flavour": "s1.small", "disk_gb": 40, "count": 2, "image": "uos-20", "network": "gov-extranet"});
+        let steps = plan(3, ItemKind::VmRequest, request.as_object().unwrap(), None);
+        // The first host is created, then every attempt at the second fails.
+        let first = provider
+            .cloud()
+            .create_host(
+                "ticket-3/host-0",
+                yunguan_simulators::cloud::HostSpec {
+                    name: "t3-1".into(),
+                    vcpu: 1,
+                    memory_gb: 2,
+                    disk_gb: 40,
+                    image: "uos-20".into(),
+                    network: "gov-extranet".into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(provider.cloud().host_count(), 1);
+        provider.cloud().fail_next(3);
+        let mut reports = Vec::new();
+        let failed = run(&provider, steps, RETRY, |p| reports.push(p.message))
+            .await
+            .unwrap_err();
+        assert!(
+            failed.starts_with("step 2 of 2 failed after 3 attempt(s)"),
+            "{failed}"
+        );
+        assert_eq!(
+            provider.cloud().host_count(),
+            0,
+            "{} was not removed",
+            first.cloud_id
+        );
+        assert_eq!(reports.last().unwrap(), "removed t3-1 after the failure");
     }
 
     #[tokio::test]

@@ -41,7 +41,7 @@ pub async fn list(
         kind_opt: query.kind,
         business_system_opt: query.business_system,
         state_opt: query.state,
-        offset: query.offset.unwrap_or(0),
+        offset: super::page_offset(query.offset)?,
         limit: super::page_limit(query.limit)?,
     };
     Ok(web::Json(

@@ -129,6 +129,19 @@ pub fn page_limit(limit_opt: Option<u64>) -> Result<u64, ApiError> {
     }
 }
 
+/// Offset bounds shared by list endpoints (the database takes a signed 64-bit offset).
+pub fn page_offset(offset_opt: Option<u64>) -> Result<u64, ApiError> {
+    const MAX_OFFSET: u64 = 1_000_000_000;
+    match offset_opt {
+        None => Ok(0),
+        Some(offset) if offset <= MAX_OFFSET => Ok(offset),
+        Some(_) => Err(ApiError::new(
+            ErrorCode::BadRequest,
+            format!("offset must be at most {MAX_OFFSET}"),
+        )),
+    }
+}
+
 /// Replaces actix's empty 404 and 405 answers (a path or method no route matches) with
 /// catalogue errors; JSON errors from handlers pass through untouched.
 pub fn error_pages<B: MessageBody + 'static>() -> ErrorHandlers<B> {

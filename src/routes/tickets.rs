@@ -180,7 +180,7 @@ pub async fn list(
         requester_id_opt: query.requester_id,
         business_system_opt: query.business_system,
         sort_opt: query.sort,
-        offset: query.offset.unwrap_or(0),
+        offset: super::page_offset(query.offset)?,
         limit: super::page_limit(query.limit)?,
     };
     Ok(web::Json(
@@ -442,7 +442,7 @@ pub async fn tasks(
             &state.db,
             &principal,
             task_state,
-            query.offset.unwrap_or(0),
+            super::page_offset(query.offset)?,
             limit,
         )
         .await?,

@@ -47,6 +47,9 @@ pub struct TicketActor {
     sla_timer_opt: Option<SpawnHandle>,
     /// Provider steps are running for this ticket in this actor.
     fulfilling: bool,
+    /// Counts reads of the ticket: only the latest one's answer is acted on, so a read that
+    /// started before a change and ends after it cannot stop or misdirect the actor.
+    refresh_generation: u64,
 }
 
 impl Actor for TicketActor {
@@ -65,10 +68,16 @@ impl TicketActor {
     fn refresh(&mut self, ctx: &mut Context<Self>) {
         let engine = self.services.engine.clone();
         let ticket_id = self.ticket_id;
+        self.refresh_generation += 1;
+        let generation = self.refresh_generation;
         ctx.spawn(
             detached(async move { engine.status(ticket_id).await })
                 .into_actor(self)
-                .map(|status, actor, ctx| actor.on_status(status, ctx)),
+                .map(move |status, actor, ctx| {
+                    if generation == actor.refresh_generation {
+                        actor.on_status(status, ctx);
+                    }
+                }),
         );
     }
 
@@ -96,6 +105,9 @@ impl TicketActor {
         }
         match (status.state, status.work_opt) {
             (TicketState::Approved, _) => self.step(SystemStep::StartFulfilment, ctx),
+            (TicketState::Fulfilling, Some(Work::Impossible(reason))) if !self.fulfilling => {
+                self.step(SystemStep::Failed(reason), ctx)
+            }
             (TicketState::Fulfilling, Some(Work::Provider(steps))) if !self.fulfilling => {
                 self.fulfil(status.tenant_id, steps, ctx)
             }
@@ -287,6 +299,7 @@ impl TicketActors {
             registry: self.clone(),
             sla_timer_opt: None,
             fulfilling: false,
+            refresh_generation: 0,
         }
         .start();
         actors.insert(ticket_id, addr.clone());
@@ -307,7 +320,8 @@ impl TicketActors {
         match self.addr(ticket_id).send(act.clone()).await {
             Ok(outcome) => outcome,
             Err(_) => {
-                self.services
+                let outcome = self
+                    .services
                     .engine
                     .act(
                         ticket_id,
@@ -316,7 +330,12 @@ impl TicketActors {
                         act.expected_version_opt,
                         act.idempotency_opt,
                     )
-                    .await
+                    .await;
+                // Whatever the action left to do (a timer, fulfilment) needs an actor again.
+                if outcome.is_ok() {
+                    self.wake(ticket_id);
+                }
+                outcome
             }
         }
     }
@@ -331,10 +350,15 @@ impl TicketActors {
         match self.addr(ticket_id).send(complete.clone()).await {
             Ok(outcome) => outcome,
             Err(_) => {
-                self.services
+                let outcome = self
+                    .services
                     .engine
                     .complete_task(complete.task_id, &complete.caller, complete.note_opt)
-                    .await
+                    .await;
+                if outcome.is_ok() {
+                    self.wake(ticket_id);
+                }
+                outcome
             }
         }
     }

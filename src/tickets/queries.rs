@@ -158,6 +158,10 @@ pub async fn inbox(
             continue;
         };
         let acting_for = (slot.approver_id != principal.user_id).then_some(slot.approver_id);
+        // A delegate never holds approvals of their own requests.
+        if acting_for.is_some() && row.requester_id == principal.user_id {
+            continue;
+        }
         items.push(InboxItem {
             approval: ApprovalView::from(slot),
             ticket: view_of(row),
@@ -217,22 +221,25 @@ pub async fn delegate(
         ));
     }
     let delegate = user::Entity::find_by_id(delegate_id).one(db).await?;
-    match &delegate {
-        Some(user) if !user.disabled => {
-            // A tenant approver may hand approvals only to someone who may see the tickets.
-            let same_side = match (principal.tenant_id_opt, user.tenant_id) {
-                (Some(own), Some(theirs)) => own == theirs,
-                (None, None) => true,
-                _ => false,
-            };
-            if !same_side {
-                problems.push(FieldError::new(
-                    "delegate_id",
-                    "must belong to your own tenant (or the bureau, for bureau staff)",
-                ));
+    // Approvals stay on their side: a tenant's among its own users, the bureau's among bureau
+    // staff. One message for every refusal, so ids of other tenants' users reveal nothing.
+    let same_side = delegate.as_ref().is_some_and(|user| {
+        let role_opt = Role::parse(&user.role);
+        !user.disabled
+            && if principal.role.is_bureau() {
+                role_opt.is_some_and(Role::is_bureau)
+            } else {
+                principal.role.is_tenant_role()
+                    && role_opt.is_some_and(Role::is_tenant_role)
+                    && user.tenant_id.is_some()
+                    && user.tenant_id == principal.tenant_id_opt
             }
-        }
-        _ => problems.push(FieldError::new("delegate_id", "is not an enabled user")),
+    });
+    if !same_side {
+        problems.push(FieldError::new(
+            "delegate_id",
+            "must be an enabled user of your own tenant (bureau staff: of the bureau)",
+        ));
     }
     if !problems.is_empty() {
         return Err(ApiError::with_fields(

@@ -235,6 +235,23 @@ async fn created_hosts_are_resized_and_decommissioned_through_tickets(backend: B
         (Some(12), Some(150))
     );
 
+    // Shrinking gives back what the host no longer holds.
+    let shrink: Value = app
+        .post_json(
+            "/api/v1/tickets",
+            Some(&dev),
+            &json!({"item_id": change_item, "title": "shrink", "form": {"business_system": "学籍管理系统", "host_id": host_id, "vcpu": 4}}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let shrink_id = shrink["id"].as_i64().unwrap();
+    approve_both_levels(&app, shrink_id).await;
+    wait_for_state(&app, &dev, shrink_id, "fulfilled").await;
+    let quota: Value = app.get(&quota_path, Some(&dev)).await.json().await.unwrap();
+    assert_eq!(quota["held"]["vcpu"], 4, "{quota}");
+
     let decommission_item = item_id(&app, &dev, "vm.decommission").await;
     let gone: Value = app
         .post_json(

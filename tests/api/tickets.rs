@@ -29,6 +29,8 @@ on_every_backend!(
     the_audit_chain_pinpoints_a_tampered_record,
     a_tenant_cannot_read_approve_or_subscribe_to_another_tenants_tickets,
     catalog_revisions_leave_open_tickets_on_their_version,
+    nobody_approves_their_own_request_or_hands_approvals_across_sides,
+    catalog_chains_cannot_name_approvers_outside_the_requesters_tenant,
 );
 
 pub(crate) struct World {
@@ -1187,4 +1189,125 @@ async fn catalog_revisions_leave_open_tickets_on_their_version(backend: Backend)
     assert_eq!(response.status(), 422);
     content["name"] = json!("x");
     assert_eq!(put(admin, content).await.status(), 409);
+}
+
+async fn nobody_approves_their_own_request_or_hands_approvals_across_sides(backend: Backend) {
+    let (app, _storage) = spawn_app(backend).await;
+    populate(&app).await;
+    let (dev, edu_admin, manager1) = (
+        app.login("edu-dev").await,
+        app.login("edu-admin").await,
+        app.login("manager1").await,
+    );
+    let until = Utc::now() + Days::days(7);
+    // The tenant admin hands approvals to the developer, who then requests.
+    let dev_id = user_id(&app, "edu-dev").await;
+    let handed = app
+        .post_json(
+            "/api/v1/delegations",
+            Some(&edu_admin),
+            &json!({"delegate_id": dev_id, "ends_at": until}),
+        )
+        .await;
+    assert_eq!(handed.status(), 201);
+    let id = submit_vm(&app, &dev, 1).await["id"].as_i64().unwrap();
+    assert_eq!(
+        act(&app, &dev, id, "approve", json!({})).await.status(),
+        403
+    );
+    let inbox: Value = app
+        .get("/api/v1/approvals/inbox", Some(&dev))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(inbox, json!([]));
+    approve_ok(&app, &edu_admin, id).await;
+    // Bureau staff hand approvals only to bureau staff; the refusal names no one.
+    for name in ["supplier", "edu-dev", "health-admin"] {
+        let other = user_id(&app, name).await;
+        let refused = app
+            .post_json(
+                "/api/v1/delegations",
+                Some(&manager1),
+                &json!({"delegate_id": other, "ends_at": until}),
+            )
+            .await;
+        assert_eq!(refused.status(), 422, "{name}");
+    }
+    let missing = app
+        .post_json(
+            "/api/v1/delegations",
+            Some(&manager1),
+            &json!({"delegate_id": 999_999, "ends_at": until}),
+        )
+        .await;
+    let (a, b): (Value, Value) = (
+        missing.json().await.unwrap(),
+        app.post_json(
+            "/api/v1/delegations",
+            Some(&edu_admin),
+            &json!({"delegate_id": user_id(&app, "health-dev").await, "ends_at": until}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap(),
+    );
+    assert_eq!(
+        a["fields"], b["fields"],
+        "an unknown id and another tenant's user read the same"
+    );
+    // Paging cannot be pushed past what the database takes.
+    assert_eq!(
+        app.get("/api/v1/tickets?offset=18446744073709551615", Some(&dev))
+            .await
+            .status(),
+        400
+    );
+}
+
+async fn catalog_chains_cannot_name_approvers_outside_the_requesters_tenant(backend: Backend) {
+    let (app, _storage) = spawn_app(backend).await;
+    populate(&app).await;
+    let admin = app.login("admin").await;
+    let item = item_id(&app, &admin, "support.incident").await;
+    let current: Value = app
+        .get(&format!("/api/v1/catalog/{item}"), Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let edu_dev = user_id(&app, "edu-dev").await;
+    let manager = user_id(&app, "manager1").await;
+    let table = [
+        (json!({"by": "role", "role": "tenant_admin"}), false),
+        (json!({"by": "role", "role": "supplier"}), false),
+        (json!({"by": "users", "user_ids": [edu_dev]}), false),
+        (
+            json!({"by": "role", "role": "tenant_admin", "requester_tenant": true}),
+            true,
+        ),
+        (json!({"by": "users", "user_ids": [manager]}), true),
+    ];
+    for (approvers, accepted) in table {
+        let content = json!({
+            "name": current["name"], "form": current["form"], "fulfilment": current["fulfilment"],
+            "chain": {"levels": [{"name": "审批", "approvers": approvers, "mode": "any"}]},
+        });
+        let response = app
+            .http
+            .put(format!("{}/api/v1/catalog/{item}", app.address))
+            .bearer_auth(&admin)
+            .json(&content)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status() == 200,
+            accepted,
+            "{approvers}: {:?}",
+            response.text().await
+        );
+    }
 }

@@ -451,6 +451,10 @@ impl Engine {
         }
         let mut loaded =
             Loaded::parse(find_visible(&txn, ticket_id, principal, Lock::ForUpdate).await?)?;
+        // A retry that waited on the lock above behind its first attempt finds its answer now.
+        if let Some(replay) = replay(&txn, principal.user_id, idempotency_opt.as_ref()).await? {
+            return Ok(replay);
+        }
         if let Some(expected) = expected_version_opt {
             if expected != loaded.row.version {
                 return Err(ApiError::new(
@@ -747,9 +751,15 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> Result<(Vec<ticket_approval::Model>, Signer), ApiError> {
         let slots = self.slots_of_open_level(txn, loaded).await?;
+        // Nobody approves their own request, not even for someone who delegated to them.
+        let acting_for = if principal.user_id == loaded.row.requester_id {
+            Vec::new()
+        } else {
+            approvers::acting_for(txn, principal.user_id, now).await?
+        };
         let signer = Signer {
             user_id: principal.user_id,
-            acting_for: approvers::acting_for(txn, principal.user_id, now).await?,
+            acting_for,
         };
         Ok((slots, signer))
     }
@@ -1184,10 +1194,9 @@ impl Engine {
                     data,
                 ));
             }
-            for (delegate_id, _) in delegates
-                .iter()
-                .filter(|(_, delegator)| *delegator == approver_id)
-            {
+            for (delegate_id, _) in delegates.iter().filter(|(delegate, delegator)| {
+                *delegator == approver_id && *delegate != view.requester_id
+            }) {
                 if let Ok(data) = serde_json::to_value(item(Some(approver_id))) {
                     pushes.push((
                         Topic::UserInbox(*delegate_id),

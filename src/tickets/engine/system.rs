@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QuerySelect, Set, TransactionTrait,
@@ -67,6 +68,8 @@ pub enum Work {
     Provider(Vec<Step>),
     /// A person completes a task; nothing for the actor to run.
     Manual,
+    /// It cannot be done (the host it names is gone): the ticket fails with this reason.
+    Impossible(String),
 }
 
 impl Engine {
@@ -101,7 +104,16 @@ impl Engine {
         }
         let form = form_of(loaded)?;
         let host_opt = match item.kind {
-            ItemKind::VmChange | ItemKind::VmDecommission => existing_host(db, &form).await?,
+            ItemKind::VmChange | ItemKind::VmDecommission => {
+                match existing_host(db, &form, loaded.row.tenant_id).await? {
+                    Some(host) => Some(host),
+                    None => {
+                        return Ok(Work::Impossible(
+                            "the host is no longer an active cloud host of the tenant".to_owned(),
+                        ))
+                    }
+                }
+            }
             _ => None,
         };
         Ok(Work::Provider(fulfilment::plan(
@@ -404,6 +416,7 @@ impl Engine {
                 InventoryChange::ResizeHost { record_id, size }
                 | InventoryChange::RetireHost { record_id, size } => {
                     let Some(record) = inventory_record::Entity::find_by_id(*record_id)
+                        .filter(inventory_record::Column::TenantId.eq(loaded.row.tenant_id))
                         .one(txn)
                         .await?
                     else {
@@ -414,16 +427,39 @@ impl Engine {
                     let previous: Resources =
                         serde_json::from_value(attributes["size"].clone()).unwrap_or_default();
                     let retire = matches!(change, InventoryChange::RetireHost { .. });
-                    attributes["size"] = serde_json::to_value(held_by(*size, previous.public_ips))
-                        .unwrap_or_default();
-                    let mut active: inventory_record::ActiveModel = record.into();
-                    active.attributes = Set(attributes.to_string());
-                    active.updated_at = Set(now);
+                    let now_held = held_by(*size, previous.public_ips);
+                    attributes["size"] = serde_json::to_value(now_held).unwrap_or_default();
+                    let mut update = inventory_record::Entity::update_many()
+                        .col_expr(
+                            inventory_record::Column::Attributes,
+                            Expr::value(attributes.to_string()),
+                        )
+                        .col_expr(inventory_record::Column::UpdatedAt, Expr::value(now));
                     if retire {
-                        active.state = Set("retired".to_owned());
-                        quotas::give_back(txn, loaded.row.tenant_id, previous, now).await?;
+                        update = update
+                            .col_expr(inventory_record::Column::State, Expr::value("retired"));
                     }
-                    record_ids.push(active.update(txn).await?.id);
+                    // Only an active host changes: a second decommission (or a change racing
+                    // one) finds it retired and gives nothing back twice.
+                    let changed = update
+                        .filter(inventory_record::Column::Id.eq(record.id))
+                        .filter(inventory_record::Column::State.eq("active"))
+                        .exec(txn)
+                        .await?
+                        .rows_affected;
+                    if changed == 0 {
+                        continue;
+                    }
+                    // Retiring gives back all the host held; shrinking, what it no longer holds.
+                    let freed = if retire {
+                        previous
+                    } else {
+                        previous.minus(now_held)
+                    };
+                    if !freed.is_zero() {
+                        quotas::give_back(txn, loaded.row.tenant_id, freed, now).await?;
+                    }
+                    record_ids.push(record.id);
                 }
             }
         }
@@ -599,9 +635,12 @@ fn held_by(size: HostSize, public_ips: i64) -> Resources {
 async fn existing_host(
     db: &impl ConnectionTrait,
     form: &Map<String, Value>,
+    tenant_id: i64,
 ) -> Result<Option<ExistingHost>, ApiError> {
     let host_id = form.get("host_id").and_then(Value::as_i64).unwrap_or(0);
     let Some(record) = inventory_record::Entity::find_by_id(host_id)
+        .filter(inventory_record::Column::TenantId.eq(tenant_id))
+        .filter(inventory_record::Column::State.eq("active"))
         .one(db)
         .await?
     else {
