@@ -205,26 +205,14 @@ pub async fn release(
     if reservation.state == "released" {
         return Ok(());
     }
-    use tenant_quota::Column as C;
-    tenant_quota::Entity::update_many()
-        .col_expr(C::VcpuHeld, Expr::col(C::VcpuHeld).sub(reservation.vcpu))
-        .col_expr(
-            C::MemoryGbHeld,
-            Expr::col(C::MemoryGbHeld).sub(reservation.memory_gb),
-        )
-        .col_expr(
-            C::StorageGbHeld,
-            Expr::col(C::StorageGbHeld).sub(reservation.storage_gb),
-        )
-        .col_expr(C::HostsHeld, Expr::col(C::HostsHeld).sub(reservation.hosts))
-        .col_expr(
-            C::PublicIpsHeld,
-            Expr::col(C::PublicIpsHeld).sub(reservation.public_ips),
-        )
-        .col_expr(C::UpdatedAt, Expr::value(now))
-        .filter(C::TenantId.eq(reservation.tenant_id))
-        .exec(txn)
-        .await?;
+    let amount = Resources {
+        vcpu: reservation.vcpu,
+        memory_gb: reservation.memory_gb,
+        storage_gb: reservation.storage_gb,
+        hosts: reservation.hosts,
+        public_ips: reservation.public_ips,
+    };
+    give_back(txn, reservation.tenant_id, amount, now).await?;
     let mut active: quota_reservation::ActiveModel = reservation.into();
     active.state = Set("released".to_owned());
     active.updated_at = Set(now);
@@ -254,7 +242,8 @@ pub async fn consume(
     Ok(())
 }
 
-/// Gives back what a retired resource held (a decommissioned host).
+/// Gives back `amount` of what the tenant holds: a released reservation, a retired or
+/// shrunk host.
 pub async fn give_back(
     txn: &impl ConnectionTrait,
     tenant_id: i64,

@@ -214,6 +214,13 @@ struct Notices {
     admissions: Vec<Admission>,
 }
 
+/// What an approver decides on the open level.
+#[derive(Debug, Clone, Copy)]
+enum Verdict {
+    Approve,
+    Reject,
+}
+
 /// A ticket row with its plan parsed.
 struct Loaded {
     row: ticket::Model,
@@ -475,85 +482,27 @@ impl Engine {
                 let comment_opt = comment_opt
                     .map(|c| check_text("comment", &c, 2000))
                     .transpose()?;
-                let (slots, signer) = self.open_level_for(&txn, &loaded, principal, now).await?;
-                let level = self.current_level(&loaded)?;
-                let applied = workflow::apply(
-                    &loaded.pure(),
-                    Command::Approve {
-                        signer: &signer,
-                        level: OpenLevel {
-                            mode: level.mode,
-                            slots: &slots.iter().map(slot_of).collect::<Vec<_>>(),
-                        },
-                    },
-                );
-                let transition = self
-                    .explain_refusal(&txn, &loaded, &signer, applied)
-                    .await?;
-                let detail = json!({ "comment": comment_opt });
-                self.decide_slots(
+                self.sign(
                     &txn,
-                    &transition,
-                    &slots,
-                    principal.user_id,
+                    &mut loaded,
+                    principal,
+                    Verdict::Approve,
                     comment_opt,
                     &mut notices,
                     now,
                 )
                 .await?;
-                self.carry_out(
-                    &txn,
-                    &mut loaded,
-                    &transition,
-                    Some(&slots),
-                    &mut notices,
-                    now,
-                    actor_id_opt,
-                    detail,
-                )
-                .await?;
             }
             Action::Reject { reason } => {
                 let reason = check_text("reason", &reason, 2000)?;
-                let (slots, signer) = self.open_level_for(&txn, &loaded, principal, now).await?;
-                let level = self.current_level(&loaded)?;
-                let applied = workflow::apply(
-                    &loaded.pure(),
-                    Command::Reject {
-                        signer: &signer,
-                        level: OpenLevel {
-                            mode: level.mode,
-                            slots: &slots.iter().map(slot_of).collect::<Vec<_>>(),
-                        },
-                    },
-                );
-                let transition = self
-                    .explain_refusal(&txn, &loaded, &signer, applied)
-                    .await?;
-                self.decide_slots(
-                    &txn,
-                    &transition,
-                    &slots,
-                    principal.user_id,
-                    Some(reason.clone()),
-                    &mut notices,
-                    now,
-                )
-                .await?;
-                loaded.row.reason = Some(reason.clone());
-                let level_name_opt = self.current_level(&loaded).ok().map(|l| l.name.clone());
-                notices
-                    .mails
-                    .push((loaded.row.requester_id, Template::Rejection, level_name_opt));
-                self.carry_out(
+                self.sign(
                     &txn,
                     &mut loaded,
-                    &transition,
-                    Some(&slots),
+                    principal,
+                    Verdict::Reject,
+                    Some(reason),
                     &mut notices,
                     now,
-                    actor_id_opt,
-                    json!({ "reason": reason }),
                 )
                 .await?;
             }
@@ -698,6 +647,72 @@ impl Engine {
         }
         let closing = Closing::by(caller, &audit_action, Some(before), idempotency_opt);
         self.finish(txn, closing, &loaded, notices, now).await
+    }
+
+    /// An approver's decision on the open level: the slot they fill (their own, or a
+    /// delegator's), then the transition it makes. A rejection's reason goes to the requester.
+    #[allow(clippy::too_many_arguments)]
+    async fn sign(
+        &self,
+        txn: &DatabaseTransaction,
+        loaded: &mut Loaded,
+        principal: &Principal,
+        verdict: Verdict,
+        remark_opt: Option<String>,
+        notices: &mut Notices,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let (slots, signer) = self.open_level_for(txn, loaded, principal, now).await?;
+        let level = self.current_level(loaded)?.clone();
+        let open = OpenLevel {
+            mode: level.mode,
+            slots: &slots.iter().map(slot_of).collect::<Vec<_>>(),
+        };
+        let command = match verdict {
+            Verdict::Approve => Command::Approve {
+                signer: &signer,
+                level: open,
+            },
+            Verdict::Reject => Command::Reject {
+                signer: &signer,
+                level: open,
+            },
+        };
+        let applied = workflow::apply(&loaded.pure(), command);
+        let transition = self.explain_refusal(txn, loaded, &signer, applied).await?;
+        self.decide_slots(
+            txn,
+            &transition,
+            &slots,
+            principal.user_id,
+            remark_opt.clone(),
+            notices,
+            now,
+        )
+        .await?;
+        let detail = match verdict {
+            Verdict::Approve => json!({ "comment": remark_opt }),
+            Verdict::Reject => {
+                loaded.row.reason = remark_opt.clone();
+                notices.mails.push((
+                    loaded.row.requester_id,
+                    Template::Rejection,
+                    Some(level.name),
+                ));
+                json!({ "reason": remark_opt })
+            }
+        };
+        self.carry_out(
+            txn,
+            loaded,
+            &transition,
+            Some(&slots),
+            notices,
+            now,
+            Some(principal.user_id),
+            detail,
+        )
+        .await
     }
 
     /// A signer who is no approver of the open level may have been one of an earlier level

@@ -149,40 +149,36 @@ impl Engine {
                 action
             }
             SystemStep::StartFulfilment => {
-                let Ok(transition) = workflow::apply(&loaded.pure(), Command::StartFulfilment)
-                else {
+                if !self
+                    .system_transition(
+                        &txn,
+                        &mut loaded,
+                        Command::StartFulfilment,
+                        &mut notices,
+                        now,
+                        json!({}),
+                    )
+                    .await?
+                {
                     return Ok(None);
-                };
-                self.carry_out(
-                    &txn,
-                    &mut loaded,
-                    &transition,
-                    None,
-                    &mut notices,
-                    now,
-                    None,
-                    json!({}),
-                )
-                .await?;
+                }
                 self.open_manual_task(&txn, &loaded, &mut notices, now)
                     .await?;
                 "ticket.fulfilment_started"
             }
             SystemStep::Succeeded(changes) => {
-                let Ok(transition) = workflow::apply(&loaded.pure(), Command::FulfilmentSucceeded)
-                else {
+                if loaded.state != TicketState::Fulfilling {
                     return Ok(None);
-                };
+                }
                 let records = self.apply_inventory(&txn, &loaded, &changes, now).await?;
-                self.carry_out(
+                let detail = json!({ "inventory_records": records });
+                self.system_transition(
                     &txn,
                     &mut loaded,
-                    &transition,
-                    None,
+                    Command::FulfilmentSucceeded,
                     &mut notices,
                     now,
-                    None,
-                    json!({ "inventory_records": records }),
+                    detail,
                 )
                 .await?;
                 notices
@@ -191,20 +187,18 @@ impl Engine {
                 "ticket.fulfilled"
             }
             SystemStep::Failed(reason) => {
-                let Ok(transition) = workflow::apply(&loaded.pure(), Command::FulfilmentFailed)
-                else {
+                if loaded.state != TicketState::Fulfilling {
                     return Ok(None);
-                };
-                loaded.row.reason = Some(reason.clone());
-                self.carry_out(
+                }
+                let detail = json!({ "reason": reason });
+                loaded.row.reason = Some(reason);
+                self.system_transition(
                     &txn,
                     &mut loaded,
-                    &transition,
-                    None,
+                    Command::FulfilmentFailed,
                     &mut notices,
                     now,
-                    None,
-                    json!({ "reason": reason }),
+                    detail,
                 )
                 .await?;
                 "ticket.failed"
@@ -214,6 +208,24 @@ impl Engine {
             .finish(txn, Closing::system(action, before), &loaded, notices, now)
             .await?;
         Ok(Some(executed.ticket))
+    }
+
+    /// Applies a system command if the ticket's state still takes it; answers whether it did.
+    async fn system_transition(
+        &self,
+        txn: &DatabaseTransaction,
+        loaded: &mut Loaded,
+        command: Command<'_>,
+        notices: &mut Notices,
+        now: DateTime<Utc>,
+        detail: Value,
+    ) -> Result<bool, ApiError> {
+        let Ok(transition) = workflow::apply(&loaded.pure(), command) else {
+            return Ok(false);
+        };
+        self.carry_out(txn, loaded, &transition, None, notices, now, None, detail)
+            .await?;
+        Ok(true)
     }
 
     /// Reminds or escalates the open level when its SLA says so.
