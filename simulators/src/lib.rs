@@ -4,6 +4,8 @@
 //! # Layout
 //! - [`cloud`]: a simulated cloud that creates, resizes and deletes hosts with delays and
 //!   failures, behind yunguan's simulated fulfilment provider.
+//! - [`snmp`]: an SNMP agent fleet (thousands of devices on one UDP port) with faults and
+//!   traps, polled by yunguan's tests, its demo and the polling benchmark.
 //! - [`loadgen`]: WebSocket fan-out load generator (`yunguan-loadgen`), comparing yunguan with
 //!   a plain Node.js `ws` broadcast server (`peers/ws-broadcast`).
 //!
@@ -11,4 +13,5 @@
 
 pub mod cloud;
 pub mod loadgen;
+pub mod snmp;
 pub mod ticketbench;

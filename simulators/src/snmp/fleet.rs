@@ -1,0 +1,393 @@
+//! The agent fleet: thousands of simulated devices answering SNMPv2c on one UDP port, each
+//! selected by its community string (as snmpsim does), with faults injected from outside: a
+//! link down or up (with its trap), an unreachable or slow agent, an agent restart (with a
+//! coldStart trap).
+//!
+//! Requests are decoded with `snmp2`'s `Pdu`; answers and traps are written with
+//! `yunguan_snmp::ber`. Malformed packets, other versions and unknown communities are dropped
+//! unanswered and counted, as a real agent does.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use tokio::net::UdpSocket;
+use tokio::task::JoinHandle;
+use yunguan_snmp::ber::{self, Header, PduType, Value, Writer};
+use yunguan_snmp::snmp2::{MessageType, Pdu, Version};
+use yunguan_snmp::{mib, oid};
+
+use super::device::SimDevice;
+use super::profile::{DeviceKind, Profiles};
+
+/// The most varbinds one answer carries; GETBULK answers are cut to it (RFC 3416 lets an
+/// agent return fewer repetitions than asked).
+const MAX_VARBINDS_PER_ANSWER: usize = 1_200;
+
+/// Devices to simulate.
+#[derive(Debug, Clone)]
+pub struct FleetConfig {
+    /// Where to listen; port 0 picks a free one.
+    pub bind: SocketAddr,
+    pub n_devices: usize,
+    /// Device `i` answers to the community `{community_prefix}{i}`.
+    pub community_prefix: String,
+    pub seed: u64,
+    /// Tasks answering requests on the shared socket.
+    pub n_workers: usize,
+}
+
+impl Default for FleetConfig {
+    fn default() -> Self {
+        FleetConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            n_devices: 100,
+            community_prefix: "sim-".to_owned(),
+            seed: 1,
+            n_workers: 1,
+        }
+    }
+}
+
+/// A device of the fleet, as a poller configures it.
+#[derive(Debug, Clone)]
+pub struct FleetDevice {
+    pub idx: usize,
+    pub community: String,
+    pub name: String,
+    pub kind: DeviceKind,
+    pub n_interfaces: usize,
+}
+
+/// Counters of what the fleet has done.
+#[derive(Debug, Default)]
+pub struct FleetStats {
+    pub requests: AtomicU64,
+    pub varbinds: AtomicU64,
+    pub dropped: AtomicU64,
+    pub traps: AtomicU64,
+}
+
+struct Shared {
+    socket: UdpSocket,
+    devices: Vec<SimDevice>,
+    by_community: HashMap<Vec<u8>, usize>,
+    trap_sinks: Mutex<Vec<SocketAddr>>,
+    trap_request_id: AtomicI32,
+    stats: FleetStats,
+}
+
+/// A running fleet; dropping it stops the agents.
+pub struct Fleet {
+    shared: Arc<Shared>,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        for worker in &self.workers {
+            worker.abort();
+        }
+    }
+}
+
+/// The mix of kinds: mostly access switches and servers, as in a data center.
+fn kind_of(idx: usize) -> DeviceKind {
+    match idx % 20 {
+        0 => DeviceKind::Router,
+        1 | 2 => DeviceKind::Firewall,
+        3 => DeviceKind::LoadBalancer,
+        4 => DeviceKind::StorageArray,
+        5..=11 => DeviceKind::Switch,
+        _ => DeviceKind::Server,
+    }
+}
+
+impl Fleet {
+    pub async fn start(config: FleetConfig) -> std::io::Result<Fleet> {
+        let socket = UdpSocket::bind(config.bind).await?;
+        let profiles = Profiles::all();
+        let devices: Vec<SimDevice> = (0..config.n_devices)
+            .map(|idx| {
+                let kind = kind_of(idx);
+                SimDevice::new(
+                    format!("{}{idx}", config.community_prefix),
+                    format!("{}-{idx:05}", kind.as_str().replace('_', "-")),
+                    profiles.of(kind),
+                    config.seed.wrapping_mul(1_000_003).wrapping_add(idx as u64),
+                )
+            })
+            .collect();
+        let by_community = devices
+            .iter()
+            .enumerate()
+            .map(|(idx, device)| (device.community.clone(), idx))
+            .collect();
+        let shared = Arc::new(Shared {
+            socket,
+            devices,
+            by_community,
+            trap_sinks: Mutex::new(Vec::new()),
+            trap_request_id: AtomicI32::new(1),
+            stats: FleetStats::default(),
+        });
+        let workers = (0..config.n_workers.max(1))
+            .map(|_| tokio::spawn(serve(shared.clone())))
+            .collect();
+        Ok(Fleet { shared, workers })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.shared
+            .socket
+            .local_addr()
+            .expect("a bound socket has an address")
+    }
+
+    pub fn devices(&self) -> Vec<FleetDevice> {
+        self.shared
+            .devices
+            .iter()
+            .enumerate()
+            .map(|(idx, device)| FleetDevice {
+                idx,
+                community: String::from_utf8_lossy(&device.community).into_owned(),
+                name: device.name.clone(),
+                kind: device.profile.kind,
+                n_interfaces: device.profile.interfaces.len(),
+            })
+            .collect()
+    }
+
+    pub fn stats(&self) -> &FleetStats {
+        &self.shared.stats
+    }
+
+    /// Where traps go.
+    pub fn send_traps_to(&self, sink: SocketAddr) {
+        self.shared.trap_sinks.lock().push(sink);
+    }
+
+    /// Takes interface `if_index` (1-based) of a device down, or brings it up, and sends the
+    /// linkDown or linkUp trap.
+    pub async fn set_link(&self, device_idx: usize, if_index: u32, up: bool) {
+        let Some(device) = self.shared.devices.get(device_idx) else {
+            return;
+        };
+        let port = if_index as usize - 1;
+        let now = Instant::now();
+        {
+            let mut state = device.state.lock();
+            let Some(down_since) = state.down_since.get(port).copied() else {
+                return;
+            };
+            match (down_since, up) {
+                (None, false) => state.down_since[port] = Some(now),
+                (Some(since), true) => {
+                    state.down_since[port] = None;
+                    state.down_total[port] += now.saturating_duration_since(since);
+                }
+                _ => return,
+            }
+        }
+        let trap = if up { mib::LINK_UP } else { mib::LINK_DOWN };
+        let status = if up {
+            mib::IF_STATUS_UP
+        } else {
+            mib::IF_STATUS_DOWN
+        };
+        let if_index_oid = oid::child(&oid::encode(&mib::column(mib::IF_ENTRY, 1)), if_index);
+        let admin_oid = oid::child(
+            &oid::encode(&mib::column(mib::IF_ENTRY, mib::IF_ADMIN_STATUS)),
+            if_index,
+        );
+        let oper_oid = oid::child(
+            &oid::encode(&mib::column(mib::IF_ENTRY, mib::IF_OPER_STATUS)),
+            if_index,
+        );
+        let extra = [
+            (if_index_oid.as_slice(), Value::Integer(i64::from(if_index))),
+            (admin_oid.as_slice(), Value::Integer(mib::IF_STATUS_UP)),
+            (oper_oid.as_slice(), Value::Integer(status)),
+        ];
+        self.send_trap(device, trap, &extra).await;
+    }
+
+    /// Stops (or resumes) answering a device's requests.
+    pub fn set_unreachable(&self, device_idx: usize, unreachable: bool) {
+        if let Some(device) = self.shared.devices.get(device_idx) {
+            device.state.lock().unreachable = unreachable;
+        }
+    }
+
+    /// Delays each of a device's answers.
+    pub fn set_delay(&self, device_idx: usize, delay: Duration) {
+        if let Some(device) = self.shared.devices.get(device_idx) {
+            device.state.lock().delay = delay;
+        }
+    }
+
+    /// Restarts a device's agent: uptime and counters start again from zero, links come up,
+    /// and a coldStart trap goes out.
+    pub async fn restart(&self, device_idx: usize) {
+        let Some(device) = self.shared.devices.get(device_idx) else {
+            return;
+        };
+        {
+            let mut state = device.state.lock();
+            state.booted_at = Instant::now();
+            state.down_since.iter_mut().for_each(|since| *since = None);
+            state.down_total.iter_mut().for_each(|total| *total = Duration::ZERO);
+        }
+        self.send_trap(device, mib::COLD_START, &[]).await;
+    }
+
+    async fn send_trap(&self, device: &SimDevice, trap: &[u32], extra: &[(&[u8], Value<'_>)]) {
+        let sinks = self.shared.trap_sinks.lock().clone();
+        if sinks.is_empty() {
+            return;
+        }
+        let uptime_oid = oid::encode(mib::SYS_UP_TIME);
+        let trap_oid_oid = oid::encode(mib::SNMP_TRAP_OID);
+        let trap_oid = oid::encode(trap);
+        let mut varbinds = vec![
+            (
+                uptime_oid.as_slice(),
+                Value::TimeTicks(device.uptime_ticks(Instant::now())),
+            ),
+            (trap_oid_oid.as_slice(), Value::ObjectIdentifier(&trap_oid)),
+        ];
+        varbinds.extend_from_slice(extra);
+        let header = Header {
+            version: ber::VERSION_2C,
+            community: &device.community,
+            pdu_type: PduType::TrapV2,
+            request_id: self.shared.trap_request_id.fetch_add(1, Ordering::Relaxed),
+            error_status: 0,
+            error_index: 0,
+        };
+        let mut writer = Writer::default();
+        let bytes = writer.message(&header, varbinds.into_iter()).to_vec();
+        for sink in sinks {
+            if self.shared.socket.send_to(&bytes, sink).await.is_ok() {
+                self.shared.stats.traps.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+async fn serve(shared: Arc<Shared>) {
+    let mut packet = vec![0u8; 65_536];
+    let mut writer = Writer::default();
+    loop {
+        let Ok((len, peer)) = shared.socket.recv_from(&mut packet).await else {
+            continue;
+        };
+        shared.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let Some((device, answer)) = answer(&shared, &packet[..len], &mut writer) else {
+            shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            continue;
+        };
+        let delay = device.state.lock().delay;
+        if delay.is_zero() {
+            let _ = shared.socket.send_to(answer, peer).await;
+        } else {
+            let answer = answer.to_vec();
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let _ = shared.socket.send_to(&answer, peer).await;
+            });
+        }
+    }
+}
+
+/// The answer to one request, or `None` to drop it.
+fn answer<'w>(
+    shared: &'w Shared,
+    packet: &[u8],
+    writer: &'w mut Writer,
+) -> Option<(&'w SimDevice, &'w [u8])> {
+    let request = Pdu::from_bytes(packet).ok()?;
+    if request.version().ok()? != Version::V2C {
+        return None;
+    }
+    let device = &shared.devices[*shared.by_community.get(request.community)?];
+    if device.state.lock().unreachable {
+        return None;
+    }
+    let profile = &*device.profile;
+    let now = Instant::now();
+    let requested: Vec<Vec<u8>> = request
+        .varbinds
+        .clone()
+        .map(|(name, _)| name.as_bytes().to_vec())
+        .collect();
+    let mut varbinds: Vec<(&[u8], Value)> = Vec::with_capacity(requested.len());
+    match request.message_type {
+        MessageType::GetRequest => {
+            for name in &requested {
+                match profile.exact(name) {
+                    Some((entry, cell)) => varbinds.push((entry, device.value(cell, now))),
+                    None => varbinds.push((name, Value::NoSuchInstance)),
+                }
+            }
+        }
+        MessageType::GetNextRequest => {
+            for name in &requested {
+                varbinds.push(next(device, name, now));
+            }
+        }
+        MessageType::GetBulkRequest => {
+            let non_repeaters = (request.error_status as usize).min(requested.len());
+            let max_repetitions = request.error_index as usize;
+            for name in &requested[..non_repeaters] {
+                varbinds.push(next(device, name, now));
+            }
+            let repeaters = &requested[non_repeaters..];
+            let mut cursors: Vec<&[u8]> = repeaters.iter().map(Vec::as_slice).collect();
+            'rows: for _ in 0..max_repetitions {
+                for cursor in cursors.iter_mut() {
+                    if varbinds.len() >= MAX_VARBINDS_PER_ANSWER {
+                        break 'rows;
+                    }
+                    let (name, value) = next(device, cursor, now);
+                    *cursor = name;
+                    varbinds.push((name, value));
+                }
+                if varbinds.len() > non_repeaters
+                    && varbinds[varbinds.len() - cursors.len()..]
+                        .iter()
+                        .all(|(_, value)| *value == Value::EndOfMibView)
+                {
+                    break;
+                }
+            }
+        }
+        _ => return None,
+    }
+    shared
+        .stats
+        .varbinds
+        .fetch_add(varbinds.len() as u64, Ordering::Relaxed);
+    let header = Header {
+        version: ber::VERSION_2C,
+        community: &device.community,
+        pdu_type: PduType::Response,
+        request_id: request.req_id,
+        error_status: 0,
+        error_index: 0,
+    };
+    let bytes = writer.message(&header, varbinds.into_iter());
+    Some((device, bytes))
+}
+
+fn next<'d>(device: &'d SimDevice, after: &'d [u8], now: Instant) -> (&'d [u8], Value<'d>) {
+    match device.profile.next_after(after) {
+        Some((entry, cell)) => (entry, device.value(cell, now)),
+        None => (after, Value::EndOfMibView),
+    }
+}

@@ -1,0 +1,15 @@
+//! The SNMP agent fleet: simulated devices with realistic SNMPv2-MIB, IF-MIB and
+//! HOST-RESOURCES-MIB data, moving counters (32-bit ones wrap), traps and injectable faults,
+//! served from one UDP port. yunguan's tests, `yunguan demo` and the polling benchmark poll it.
+//!
+//! # Layout
+//! - [`profile`]: kinds of device and the OID layout of each.
+//! - [`device`]: one device's values at a moment, and its faults.
+//! - [`fleet`]: the UDP agents, fault injection and traps.
+
+pub mod device;
+pub mod fleet;
+pub mod profile;
+
+pub use fleet::{Fleet, FleetConfig, FleetDevice};
+pub use profile::DeviceKind;

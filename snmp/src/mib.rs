@@ -1,0 +1,69 @@
+//! The objects yunguan polls and the notifications it understands, as arcs. Encode them once
+//! with [`crate::oid::encode`].
+
+/// SNMPv2-MIB system group scalars (`.0` instances).
+pub const SYS_DESCR: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 1, 0];
+pub const SYS_OBJECT_ID: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 2, 0];
+pub const SYS_UP_TIME: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 3, 0];
+pub const SYS_CONTACT: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 4, 0];
+pub const SYS_NAME: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 5, 0];
+pub const SYS_LOCATION: &[u32] = &[1, 3, 6, 1, 2, 1, 1, 6, 0];
+
+/// IF-MIB `ifEntry`; a column is this plus its number, a cell that plus `ifIndex`.
+pub const IF_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 2, 2, 1];
+pub const IF_INDEX: u32 = 1;
+pub const IF_DESCR: u32 = 2;
+pub const IF_TYPE: u32 = 3;
+pub const IF_SPEED: u32 = 5;
+pub const IF_ADMIN_STATUS: u32 = 7;
+pub const IF_OPER_STATUS: u32 = 8;
+pub const IF_IN_OCTETS: u32 = 10;
+pub const IF_IN_UCAST_PKTS: u32 = 11;
+pub const IF_IN_ERRORS: u32 = 14;
+pub const IF_OUT_OCTETS: u32 = 16;
+pub const IF_OUT_UCAST_PKTS: u32 = 17;
+pub const IF_OUT_ERRORS: u32 = 20;
+
+/// IF-MIB `ifXEntry` (64-bit counters, names, high speed).
+pub const IF_X_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 31, 1, 1, 1];
+pub const IF_NAME: u32 = 1;
+pub const IF_HC_IN_OCTETS: u32 = 6;
+pub const IF_HC_IN_UCAST_PKTS: u32 = 7;
+pub const IF_HC_OUT_OCTETS: u32 = 10;
+pub const IF_HC_OUT_UCAST_PKTS: u32 = 11;
+pub const IF_HIGH_SPEED: u32 = 15;
+pub const IF_ALIAS: u32 = 18;
+
+/// `ifAdminStatus` / `ifOperStatus` values.
+pub const IF_STATUS_UP: i64 = 1;
+pub const IF_STATUS_DOWN: i64 = 2;
+
+/// HOST-RESOURCES-MIB `hrProcessorLoad` (percent over the last minute, per processor).
+pub const HR_PROCESSOR_LOAD: &[u32] = &[1, 3, 6, 1, 2, 1, 25, 3, 3, 1, 2];
+
+/// HOST-RESOURCES-MIB `hrStorageEntry`.
+pub const HR_STORAGE_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 25, 2, 3, 1];
+pub const HR_STORAGE_TYPE: u32 = 2;
+pub const HR_STORAGE_DESCR: u32 = 3;
+pub const HR_STORAGE_ALLOCATION_UNITS: u32 = 4;
+pub const HR_STORAGE_SIZE: u32 = 5;
+pub const HR_STORAGE_USED: u32 = 6;
+
+/// `hrStorageType` values.
+pub const HR_STORAGE_RAM: &[u32] = &[1, 3, 6, 1, 2, 1, 25, 2, 1, 2];
+pub const HR_STORAGE_FIXED_DISK: &[u32] = &[1, 3, 6, 1, 2, 1, 25, 2, 1, 4];
+
+/// SNMPv2 notifications: the first two varbinds of a trap are `sysUpTime.0` and
+/// `snmpTrapOID.0`.
+pub const SNMP_TRAP_OID: &[u32] = &[1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0];
+pub const COLD_START: &[u32] = &[1, 3, 6, 1, 6, 3, 1, 1, 5, 1];
+pub const WARM_START: &[u32] = &[1, 3, 6, 1, 6, 3, 1, 1, 5, 2];
+pub const LINK_DOWN: &[u32] = &[1, 3, 6, 1, 6, 3, 1, 1, 5, 3];
+pub const LINK_UP: &[u32] = &[1, 3, 6, 1, 6, 3, 1, 1, 5, 4];
+
+/// A column of `entry` (`ifEntry` + `ifInOctets`).
+pub fn column(entry: &[u32], column: u32) -> Vec<u32> {
+    let mut arcs = entry.to_vec();
+    arcs.push(column);
+    arcs
+}
