@@ -35,6 +35,7 @@ pub mod identity;
 pub mod inventory;
 pub mod mail;
 pub mod metrics;
+pub mod monitoring;
 pub mod quotas;
 pub mod routes;
 pub mod settings;

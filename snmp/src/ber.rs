@@ -175,7 +175,10 @@ impl Writer {
             self.reversed.push(len as u8);
         } else {
             let bytes = len.to_be_bytes();
-            let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len() - 1);
+            let start = bytes
+                .iter()
+                .position(|b| *b != 0)
+                .unwrap_or(bytes.len() - 1);
             self.reversed.extend(bytes[start..].iter().rev());
             self.reversed.push(0x80 | (bytes.len() - start) as u8);
         }

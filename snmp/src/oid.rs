@@ -111,7 +111,10 @@ mod tests {
             (&[1, 3, 6, 1, 2, 128], &[1, 3, 6, 1, 2, 129]),
             (&[1, 3, 6, 1, 2, 200], &[1, 3, 6, 1, 2, 16_384]),
             (&[1, 3, 6, 1, 2, 9, 5], &[1, 3, 6, 1, 2, 10]),
-            (&[1, 3, 6, 1, 2, 1, 2, 2, 1, 10, 24], &[1, 3, 6, 1, 2, 1, 2, 2, 1, 11, 1]),
+            (
+                &[1, 3, 6, 1, 2, 1, 2, 2, 1, 10, 24],
+                &[1, 3, 6, 1, 2, 1, 2, 2, 1, 11, 1],
+            ),
         ];
         for (smaller, larger) in cases {
             assert!(encode(smaller) < encode(larger), "{smaller:?} < {larger:?}");
@@ -129,6 +132,10 @@ mod tests {
         let two_arcs = child(&cell, 4);
         assert_eq!(single_index(instance(&two_arcs, &column).unwrap()), None);
         assert_eq!(decode_arcs(&[0x81]), None, "an arc cut short");
-        assert_eq!(decode_arcs(&[0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]), None, "too large");
+        assert_eq!(
+            decode_arcs(&[0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]),
+            None,
+            "too large"
+        );
     }
 }

@@ -5,6 +5,7 @@
 
 mod helpers;
 mod smtp;
+mod snmpd;
 
 mod auth;
 mod cluster;
@@ -12,6 +13,7 @@ mod fulfilment;
 mod http_errors;
 mod mail;
 mod sla;
+mod snmp_poll;
 mod tenancy;
 mod tickets;
 mod websocket;

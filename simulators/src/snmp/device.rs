@@ -69,7 +69,11 @@ impl SimDevice {
             .map(|port| {
                 let busy = hot && port == 0;
                 Traffic {
-                    in_share: if busy { 0.86 } else { rng.gen_range(0.02..0.55) },
+                    in_share: if busy {
+                        0.86
+                    } else {
+                        rng.gen_range(0.02..0.55)
+                    },
                     out_share: if busy { 0.7 } else { rng.gen_range(0.02..0.45) },
                     period_secs: rng.gen_range(120.0..900.0),
                     packet_bytes: rng.gen_range(400.0..1200.0),
@@ -229,7 +233,8 @@ impl SimDevice {
         };
         let traffic = self.traffic[idx];
         let bytes_per_sec = self.profile.interfaces[idx].speed_bps as f64 / 8.0;
-        let in_octets = integral(traffic.in_share, traffic.period_secs, active_secs) * bytes_per_sec;
+        let in_octets =
+            integral(traffic.in_share, traffic.period_secs, active_secs) * bytes_per_sec;
         let out_octets =
             integral(traffic.out_share, traffic.period_secs * 1.3, active_secs) * bytes_per_sec;
         let in_packets = in_octets / traffic.packet_bytes;

@@ -240,7 +240,10 @@ impl Fleet {
             let mut state = device.state.lock();
             state.booted_at = Instant::now();
             state.down_since.iter_mut().for_each(|since| *since = None);
-            state.down_total.iter_mut().for_each(|total| *total = Duration::ZERO);
+            state
+                .down_total
+                .iter_mut()
+                .for_each(|total| *total = Duration::ZERO);
         }
         self.send_trap(device, mib::COLD_START, &[]).await;
     }

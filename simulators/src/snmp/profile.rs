@@ -59,11 +59,22 @@ pub enum Cell {
     SysName,
     SysLocation,
     /// An `ifEntry` column of interface `interface_idx` (0-based; `ifIndex` is one more).
-    If { column: u32, interface_idx: u16 },
+    If {
+        column: u32,
+        interface_idx: u16,
+    },
     /// An `ifXEntry` column.
-    IfX { column: u32, interface_idx: u16 },
-    ProcessorLoad { processor_idx: u16 },
-    Storage { column: u32, storage_idx: u16 },
+    IfX {
+        column: u32,
+        interface_idx: u16,
+    },
+    ProcessorLoad {
+        processor_idx: u16,
+    },
+    Storage {
+        column: u32,
+        storage_idx: u16,
+    },
 }
 
 /// A kind of device and its MIB view.
@@ -123,7 +134,14 @@ impl Profile {
         let (descr, ports, has_if_x_table, n_processors) = match kind {
             DeviceKind::Switch => (
                 "Huawei Versatile Routing Platform Software (S5735-L48T4X)",
-                ports("GigabitEthernet0/0/", 24, GBPS, "XGigabitEthernet0/0/", 2, 10 * GBPS),
+                ports(
+                    "GigabitEthernet0/0/",
+                    24,
+                    GBPS,
+                    "XGigabitEthernet0/0/",
+                    2,
+                    10 * GBPS,
+                ),
                 true,
                 1,
             ),
@@ -245,7 +263,10 @@ impl Profile {
         for processor_idx in 0..self.n_processors {
             // hrDeviceIndex of processors conventionally starts at 196608 (net-snmp).
             let index = 196_608 + u32::from(processor_idx);
-            layout.push((oid::child(&load, index), Cell::ProcessorLoad { processor_idx }));
+            layout.push((
+                oid::child(&load, index),
+                Cell::ProcessorLoad { processor_idx },
+            ));
         }
         layout.sort_by(|a, b| a.0.cmp(&b.0));
         layout
@@ -357,6 +378,9 @@ mod tests {
         }
         let firewall = Profile::of(DeviceKind::Firewall);
         let hc = oid::encode(&mib::column(mib::IF_X_ENTRY, mib::IF_HC_IN_OCTETS));
-        assert!(firewall.layout.iter().all(|(entry, _)| !entry.starts_with(&hc)));
+        assert!(firewall
+            .layout
+            .iter()
+            .all(|(entry, _)| !entry.starts_with(&hc)));
     }
 }

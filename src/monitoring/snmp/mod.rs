@@ -1,0 +1,61 @@
+//! SNMP polling: sessions over a shared v2c socket or per-device v3 sessions, GETBULK table
+//! walks, one device's poll, and the trap listener.
+//!
+//! # Layout
+//! - [`mux`]: the v2c multiplexer (one socket, request ids, timeouts of our own).
+//! - [`session`]: a device's session, v2c or v3 authPriv.
+//! - [`credentials`]: SNMP credentials, never printed.
+//! - [`walk`]: column walks with GETBULK.
+//! - [`poll`]: one device's poll, into a `DeviceSample`.
+//! - [`traps`]: the SNMPv2c trap listener.
+
+pub mod credentials;
+pub mod mux;
+pub mod poll;
+pub mod session;
+pub mod traps;
+pub mod walk;
+
+use yunguan_snmp::snmp2;
+
+/// Why a request to an agent failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SnmpError {
+    /// No answer within the timeout.
+    Timeout,
+    /// The answer would not fit in one message; ask for less.
+    TooBig,
+    /// The agent answered with an error status.
+    Agent(u32),
+    /// The answer could not be decoded, or was not ours.
+    Malformed(String),
+    /// v3 authentication or privacy failed.
+    Auth(String),
+    /// The socket failed.
+    Io(String),
+}
+
+impl std::fmt::Display for SnmpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SnmpError::Timeout => f.write_str("no answer in time"),
+            SnmpError::TooBig => f.write_str("answer too big"),
+            SnmpError::Agent(status) => write!(f, "agent error status {status}"),
+            SnmpError::Malformed(why) => write!(f, "malformed answer: {why}"),
+            SnmpError::Auth(why) => write!(f, "authentication failed: {why}"),
+            SnmpError::Io(why) => write!(f, "socket error: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for SnmpError {}
+
+impl From<snmp2::Error> for SnmpError {
+    fn from(error: snmp2::Error) -> Self {
+        match error {
+            snmp2::Error::AuthFailure(kind) => SnmpError::Auth(format!("{kind:?}")),
+            snmp2::Error::Send | snmp2::Error::Receive => SnmpError::Io(error.to_string()),
+            other => SnmpError::Malformed(other.to_string()),
+        }
+    }
+}

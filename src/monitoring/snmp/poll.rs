@@ -1,0 +1,341 @@
+//! One poll of a device: the SNMPv2-MIB system group with a GET, then IF-MIB's `ifTable` and
+//! `ifXTable` side by side and HOST-RESOURCES-MIB's processors and storage with GETBULK walks.
+//! The result is a [`DeviceSample`]: raw readings, before any rate is computed.
+
+use std::collections::BTreeMap;
+use std::sync::LazyLock;
+
+use yunguan_actors::counters::CounterWidth;
+use yunguan_snmp::snmp2::Value;
+use yunguan_snmp::{mib, oid};
+
+use super::session::Session;
+use super::walk::walk_columns;
+use super::SnmpError;
+
+/// The system group.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SystemInfo {
+    pub descr: String,
+    pub object_id: String,
+    pub name: String,
+    pub location: String,
+    pub contact: String,
+    /// `sysUpTime`, hundredths of a second since the agent started.
+    pub uptime_ticks: u32,
+}
+
+/// A counter as read, with its width (64-bit from `ifXTable` when the agent has it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CounterValue {
+    pub value: u64,
+    pub width: CounterWidth,
+}
+
+/// One interface's row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InterfaceReading {
+    pub if_index: u32,
+    /// `ifName` when present, else `ifDescr`.
+    pub name: String,
+    pub descr: String,
+    pub alias: String,
+    pub if_type: i64,
+    pub speed_bps: u64,
+    pub admin_up: bool,
+    pub oper_up: bool,
+    pub in_octets: Option<CounterValue>,
+    pub out_octets: Option<CounterValue>,
+    pub in_packets: Option<CounterValue>,
+    pub out_packets: Option<CounterValue>,
+    pub in_errors: Option<CounterValue>,
+    pub out_errors: Option<CounterValue>,
+}
+
+/// One `hrStorageEntry`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StorageReading {
+    pub index: u32,
+    pub descr: String,
+    /// RAM rather than disk.
+    pub is_memory: bool,
+    pub is_disk: bool,
+    pub size_bytes: u64,
+    pub used_bytes: u64,
+}
+
+/// Everything one poll read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeviceSample {
+    pub system: SystemInfo,
+    pub interfaces: Vec<InterfaceReading>,
+    /// `hrProcessorLoad` of each processor, percent.
+    pub processor_loads: Vec<u8>,
+    pub storages: Vec<StorageReading>,
+    /// Varbinds received, for throughput figures.
+    pub varbinds: u64,
+}
+
+struct PollOids {
+    system: Vec<Vec<u8>>,
+    interface_columns: Vec<(Vec<u8>, InterfaceColumn)>,
+    host_columns: Vec<(Vec<u8>, HostColumn)>,
+    ram_type: Vec<u8>,
+    disk_type: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum InterfaceColumn {
+    Descr,
+    Type,
+    Speed,
+    AdminStatus,
+    OperStatus,
+    InOctets,
+    InPackets,
+    InErrors,
+    OutOctets,
+    OutPackets,
+    OutErrors,
+    Name,
+    HcInOctets,
+    HcInPackets,
+    HcOutOctets,
+    HcOutPackets,
+    HighSpeed,
+    Alias,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum HostColumn {
+    ProcessorLoad,
+    StorageType,
+    StorageDescr,
+    StorageUnits,
+    StorageSize,
+    StorageUsed,
+}
+
+static OIDS: LazyLock<PollOids> = LazyLock::new(|| {
+    use InterfaceColumn as I;
+    let if_column = |column| oid::encode(&mib::column(mib::IF_ENTRY, column));
+    let if_x_column = |column| oid::encode(&mib::column(mib::IF_X_ENTRY, column));
+    let storage_column = |column| oid::encode(&mib::column(mib::HR_STORAGE_ENTRY, column));
+    PollOids {
+        system: [
+            mib::SYS_DESCR,
+            mib::SYS_OBJECT_ID,
+            mib::SYS_UP_TIME,
+            mib::SYS_CONTACT,
+            mib::SYS_NAME,
+            mib::SYS_LOCATION,
+        ]
+        .iter()
+        .map(|arcs| oid::encode(arcs))
+        .collect(),
+        interface_columns: vec![
+            (if_column(mib::IF_DESCR), I::Descr),
+            (if_column(mib::IF_TYPE), I::Type),
+            (if_column(mib::IF_SPEED), I::Speed),
+            (if_column(mib::IF_ADMIN_STATUS), I::AdminStatus),
+            (if_column(mib::IF_OPER_STATUS), I::OperStatus),
+            (if_column(mib::IF_IN_OCTETS), I::InOctets),
+            (if_column(mib::IF_IN_UCAST_PKTS), I::InPackets),
+            (if_column(mib::IF_IN_ERRORS), I::InErrors),
+            (if_column(mib::IF_OUT_OCTETS), I::OutOctets),
+            (if_column(mib::IF_OUT_UCAST_PKTS), I::OutPackets),
+            (if_column(mib::IF_OUT_ERRORS), I::OutErrors),
+            (if_x_column(mib::IF_NAME), I::Name),
+            (if_x_column(mib::IF_HC_IN_OCTETS), I::HcInOctets),
+            (if_x_column(mib::IF_HC_IN_UCAST_PKTS), I::HcInPackets),
+            (if_x_column(mib::IF_HC_OUT_OCTETS), I::HcOutOctets),
+            (if_x_column(mib::IF_HC_OUT_UCAST_PKTS), I::HcOutPackets),
+            (if_x_column(mib::IF_HIGH_SPEED), I::HighSpeed),
+            (if_x_column(mib::IF_ALIAS), I::Alias),
+        ],
+        host_columns: vec![
+            (
+                oid::encode(mib::HR_PROCESSOR_LOAD),
+                HostColumn::ProcessorLoad,
+            ),
+            (
+                storage_column(mib::HR_STORAGE_TYPE),
+                HostColumn::StorageType,
+            ),
+            (
+                storage_column(mib::HR_STORAGE_DESCR),
+                HostColumn::StorageDescr,
+            ),
+            (
+                storage_column(mib::HR_STORAGE_ALLOCATION_UNITS),
+                HostColumn::StorageUnits,
+            ),
+            (
+                storage_column(mib::HR_STORAGE_SIZE),
+                HostColumn::StorageSize,
+            ),
+            (
+                storage_column(mib::HR_STORAGE_USED),
+                HostColumn::StorageUsed,
+            ),
+        ],
+        ram_type: oid::encode(mib::HR_STORAGE_RAM),
+        disk_type: oid::encode(mib::HR_STORAGE_FIXED_DISK),
+    }
+});
+
+/// Polls one device.
+pub async fn poll_device(session: &mut Session) -> Result<DeviceSample, SnmpError> {
+    let oids = &*OIDS;
+    let mut sample = DeviceSample::default();
+    let system_oids: Vec<&[u8]> = oids.system.iter().map(Vec::as_slice).collect();
+    sample.system = session
+        .get(&system_oids, |pdu| {
+            let mut system = SystemInfo::default();
+            for (idx, (_, value)) in pdu.varbinds.clone().enumerate() {
+                match (idx, value) {
+                    (0, Value::OctetString(text)) => system.descr = lossy(text),
+                    (1, Value::ObjectIdentifier(id)) => system.object_id = id.to_id_string(),
+                    (2, Value::Timeticks(ticks)) => system.uptime_ticks = ticks,
+                    (3, Value::OctetString(text)) => system.contact = lossy(text),
+                    (4, Value::OctetString(text)) => system.name = lossy(text),
+                    (5, Value::OctetString(text)) => system.location = lossy(text),
+                    _ => {}
+                }
+            }
+            system
+        })
+        .await?;
+    sample.varbinds += system_oids.len() as u64;
+
+    let mut rows: BTreeMap<u32, InterfaceReading> = BTreeMap::new();
+    let interface_oids: Vec<&[u8]> = oids
+        .interface_columns
+        .iter()
+        .map(|c| c.0.as_slice())
+        .collect();
+    sample.varbinds += walk_columns(session, &interface_oids, |column_idx, instance, value| {
+        let Some(if_index) = oid::single_index(instance) else {
+            return;
+        };
+        let row = rows.entry(if_index).or_insert_with(|| InterfaceReading {
+            if_index,
+            ..InterfaceReading::default()
+        });
+        read_interface_cell(row, oids.interface_columns[column_idx].1, value);
+    })
+    .await?;
+    sample.interfaces = rows
+        .into_values()
+        .map(|mut row| {
+            if row.name.is_empty() {
+                row.name = row.descr.clone();
+            }
+            row
+        })
+        .collect();
+
+    let mut loads: BTreeMap<u32, u8> = BTreeMap::new();
+    let mut storages: BTreeMap<u32, (StorageReading, u64, u64, u64)> = BTreeMap::new();
+    let host_oids: Vec<&[u8]> = oids.host_columns.iter().map(|c| c.0.as_slice()).collect();
+    sample.varbinds += walk_columns(session, &host_oids, |column_idx, instance, value| {
+        let Some(index) = oid::single_index(instance) else {
+            return;
+        };
+        let column = oids.host_columns[column_idx].1;
+        if let HostColumn::ProcessorLoad = column {
+            if let Value::Integer(load) = value {
+                loads.insert(index, (*load).clamp(0, 100) as u8);
+            }
+            return;
+        }
+        let (storage, units, size, used) = storages.entry(index).or_insert_with(|| {
+            let reading = StorageReading {
+                index,
+                ..StorageReading::default()
+            };
+            (reading, 0, 0, 0)
+        });
+        match (column, value) {
+            (HostColumn::StorageType, Value::ObjectIdentifier(kind)) => {
+                storage.is_memory = kind.as_bytes() == oids.ram_type.as_slice();
+                storage.is_disk = kind.as_bytes() == oids.disk_type.as_slice();
+            }
+            (HostColumn::StorageDescr, Value::OctetString(text)) => storage.descr = lossy(text),
+            (HostColumn::StorageUnits, Value::Integer(n)) => *units = (*n).max(0) as u64,
+            (HostColumn::StorageSize, Value::Integer(n)) => *size = (*n).max(0) as u64,
+            (HostColumn::StorageUsed, Value::Integer(n)) => *used = (*n).max(0) as u64,
+            _ => {}
+        }
+    })
+    .await?;
+    sample.processor_loads = loads.into_values().collect();
+    sample.storages = storages
+        .into_values()
+        .map(|(mut storage, units, size, used)| {
+            storage.size_bytes = size.saturating_mul(units);
+            storage.used_bytes = used.saturating_mul(units);
+            storage
+        })
+        .collect();
+    Ok(sample)
+}
+
+fn read_interface_cell(row: &mut InterfaceReading, column: InterfaceColumn, value: &Value<'_>) {
+    use InterfaceColumn as I;
+    let counter32 = |value: &Value<'_>| match value {
+        Value::Counter32(n) => Some(CounterValue {
+            value: u64::from(*n),
+            width: CounterWidth::Bits32,
+        }),
+        _ => None,
+    };
+    // A 64-bit counter replaces the 32-bit one of the same row, whichever came first.
+    let counter64 = |value: &Value<'_>, slot: &mut Option<CounterValue>| {
+        if let Value::Counter64(n) = value {
+            *slot = Some(CounterValue {
+                value: *n,
+                width: CounterWidth::Bits64,
+            });
+        }
+    };
+    let keep_wider = |slot: &mut Option<CounterValue>, new: Option<CounterValue>| {
+        if !matches!(
+            slot,
+            Some(CounterValue {
+                width: CounterWidth::Bits64,
+                ..
+            })
+        ) {
+            if let Some(new) = new {
+                *slot = Some(new);
+            }
+        }
+    };
+    match (column, value) {
+        (I::Descr, Value::OctetString(text)) => row.descr = lossy(text),
+        (I::Name, Value::OctetString(text)) => row.name = lossy(text),
+        (I::Alias, Value::OctetString(text)) => row.alias = lossy(text),
+        (I::Type, Value::Integer(n)) => row.if_type = *n,
+        (I::Speed, Value::Unsigned32(n)) if row.speed_bps == 0 => row.speed_bps = u64::from(*n),
+        // ifHighSpeed (Mb/s) wins over ifSpeed, which saturates at 4.29 Gb/s.
+        (I::HighSpeed, Value::Unsigned32(n)) if *n > 0 => row.speed_bps = u64::from(*n) * 1_000_000,
+        (I::AdminStatus, Value::Integer(n)) => row.admin_up = *n == mib::IF_STATUS_UP,
+        (I::OperStatus, Value::Integer(n)) => row.oper_up = *n == mib::IF_STATUS_UP,
+        (I::InOctets, value) => keep_wider(&mut row.in_octets, counter32(value)),
+        (I::OutOctets, value) => keep_wider(&mut row.out_octets, counter32(value)),
+        (I::InPackets, value) => keep_wider(&mut row.in_packets, counter32(value)),
+        (I::OutPackets, value) => keep_wider(&mut row.out_packets, counter32(value)),
+        (I::InErrors, value) => row.in_errors = counter32(value),
+        (I::OutErrors, value) => row.out_errors = counter32(value),
+        (I::HcInOctets, value) => counter64(value, &mut row.in_octets),
+        (I::HcOutOctets, value) => counter64(value, &mut row.out_octets),
+        (I::HcInPackets, value) => counter64(value, &mut row.in_packets),
+        (I::HcOutPackets, value) => counter64(value, &mut row.out_packets),
+        _ => {}
+    }
+}
+
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
