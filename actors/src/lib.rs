@@ -6,12 +6,14 @@
 //! - [`ticket`]: the ticket workflow: approval chains as data, the state machine, the SLA
 //!   clock of an open level.
 //! - [`quota`]: a tenant's quota ledger.
+//! - [`placement`]: which host a VM goes to, by policy, over-commit and capacity.
 //!
 //! The actor shells that wrap these cores with I/O (the ticket and tenant actors) live in the
 //! server crate, beside the database and the hub they talk to.
 //!
 //! **Invariant:** this crate knows nothing about HTTP, JSON wire types or SQL.
 
+pub mod placement;
 pub mod quota;
 pub mod supervision;
 pub mod ticket;
