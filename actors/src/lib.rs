@@ -6,6 +6,8 @@
 //! - [`ticket`]: the ticket workflow: approval chains as data, the state machine, the SLA
 //!   clock of an open level.
 //! - [`quota`]: a tenant's quota ledger.
+//! - [`alarm`]: alarm evaluation: rules, the alarm lifecycle, flapping, and root causes
+//!   along the network topology.
 //! - [`placement`]: which host a VM goes to, by policy, over-commit and capacity.
 //!
 //! The actor shells that wrap these cores with I/O (the ticket and tenant actors) live in the
@@ -13,6 +15,7 @@
 //!
 //! **Invariant:** this crate knows nothing about HTTP, JSON wire types or SQL.
 
+pub mod alarm;
 pub mod placement;
 pub mod quota;
 pub mod supervision;
