@@ -4,6 +4,8 @@
 //! # Layout
 //! - [`cloud`]: a simulated cloud that creates, resizes and deletes hosts with delays and
 //!   failures, behind yunguan's simulated fulfilment provider.
+//! - [`openstack`]: an OpenStack-shaped cloud over HTTP (Keystone v3, Nova, Neutron,
+//!   Cinder) for yunguan's OpenStack adapter, in-process or as `yunguan-openstack-sim`.
 //! - [`loadgen`]: WebSocket fan-out load generator (`yunguan-loadgen`), comparing yunguan with
 //!   a plain Node.js `ws` broadcast server (`peers/ws-broadcast`).
 //!
@@ -11,4 +13,5 @@
 
 pub mod cloud;
 pub mod loadgen;
+pub mod openstack;
 pub mod ticketbench;
