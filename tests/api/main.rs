@@ -7,6 +7,7 @@ mod helpers;
 mod smtp;
 
 mod auth;
+mod cloud_adapter;
 mod cluster;
 mod fulfilment;
 mod http_errors;
