@@ -338,3 +338,25 @@ async fn a_ticket_is_fulfilled_on_openstack(backend: Backend) {
         ])
     );
 }
+
+#[tokio::test]
+async fn a_full_sync_follows_every_page() {
+    let sim = OpenStackSim::start(OpenStackSimConfig {
+        n_hypervisors: 40,
+        n_servers: 1205,
+        latency_ms: 0..=0,
+        ..OpenStackSimConfig::default()
+    })
+    .unwrap();
+    let (changes, _) = client_for(&sim).sync(&SyncCursor::initial()).await.unwrap();
+    let CloudChanges::Full(inventory) = changes else {
+        panic!("the first sync is full")
+    };
+    let mut ids: Vec<&str> = inventory
+        .servers
+        .iter()
+        .map(|s| s.cloud_id.as_str())
+        .collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 1205, "two pages of Nova's 1000, nothing twice");
+}
