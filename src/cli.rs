@@ -51,7 +51,11 @@ pub enum Command {
     /// Run the server.
     Serve,
     /// Run the server with demo tenants and accounts (password: $YUNGUAN_DEMO_PASSWORD).
-    Demo,
+    Demo {
+        /// Fulfil on a simulated OpenStack started in-process (instead of `cloud.provider`).
+        #[arg(long)]
+        openstack_sim: bool,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Manage tenants (委办局).
@@ -128,7 +132,7 @@ impl Cli {
                 tracing::info!(port = app.port(), "yunguan listening");
                 app.run_until_stopped().await
             }
-            Command::Demo => crate::demo::run(settings).await,
+            Command::Demo { openstack_sim } => crate::demo::run(settings, openstack_sim).await,
             Command::Migrate => {
                 crate::db::connect_and_migrate(&settings.database_url(), 1).await?;
                 println!("migrations applied");

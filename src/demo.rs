@@ -1,15 +1,18 @@
 //! `yunguan demo`: the server on the embedded default, seeded with the demo tenants and
-//! accounts of the brief, their password taken from `YUNGUAN_DEMO_PASSWORD` (or generated).
+//! accounts of the brief, their password taken from `YUNGUAN_DEMO_PASSWORD` (or generated);
+//! with `--openstack-sim`, fulfilment runs on a simulated OpenStack started in-process.
 
+use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::identity::directory::{self, NewUser};
 use crate::identity::names::{TenantCode, Username};
 use yunguan_actors::quota::Resources;
+use yunguan_simulators::openstack::{OpenStackSim, OpenStackSimConfig};
 
 use crate::identity::Role;
-use crate::settings::Settings;
+use crate::settings::{CloudProviderKind, Settings};
 use crate::startup::Application;
 
 /// The demo tenants: code and display name.
@@ -36,7 +39,23 @@ pub const BUREAU_ACCOUNTS: [(&str, Role, &str); 4] = [
     ("supplier", Role::Supplier, "供应商工程师"),
 ];
 
-pub async fn run(settings: Settings) -> anyhow::Result<()> {
+pub async fn run(mut settings: Settings, openstack_sim: bool) -> anyhow::Result<()> {
+    // Kept until the server stops; dropping it stops the simulator.
+    let _openstack_sim_opt = if openstack_sim {
+        let sim = OpenStackSim::start(OpenStackSimConfig::default())
+            .context("starting the simulated openstack")?;
+        let credentials = sim.credentials();
+        settings.cloud.provider = CloudProviderKind::Openstack;
+        settings.cloud.openstack_auth_url = sim.auth_url();
+        settings.cloud.openstack_username = credentials.username.clone();
+        settings.cloud.openstack_password = Some(SecretString::from(credentials.password.clone()));
+        settings.cloud.openstack_project = credentials.project.clone();
+        settings.cloud.openstack_domain = credentials.project_domain.clone();
+        println!("simulated openstack (keystone v3) on {}", sim.auth_url());
+        Some(sim)
+    } else {
+        None
+    };
     let (password, generated) = match std::env::var("YUNGUAN_DEMO_PASSWORD") {
         Ok(password) if !password.is_empty() => (SecretString::from(password), false),
         _ => (

@@ -17,6 +17,8 @@
 //! - [`quotas`]: tenant quotas and reservations. [`audit`]: the hash-chained audit trail.
 //! - [`inventory`]: what fulfilled tickets created (the seed of the CMDB).
 //! - [`fulfilment`]: carrying out approved tickets (provider steps, manual tasks).
+//! - [`cloud`]: cloud platform adapters (OpenStack): inventory sync, utilization, and the
+//!   provider fulfilment uses when configured.
 //! - [`clock`]: the time source of deadlines (system, or tokio's in tests).
 //! - [`routes`]: HTTP handlers, wire types and the OpenAPI document.
 //! - [`cli`] and [`demo`]: the command line and the demo seed.
@@ -26,6 +28,7 @@ pub mod audit;
 pub mod catalog;
 pub mod cli;
 pub mod clock;
+pub mod cloud;
 pub mod db;
 pub mod demo;
 pub mod error;

@@ -25,6 +25,7 @@ pub struct Settings {
     pub websocket: WebSocketSettings,
     pub mail: MailSettings,
     pub fulfilment: FulfilmentSettings,
+    pub cloud: CloudSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -129,6 +130,36 @@ pub struct FulfilmentSettings {
     pub retry_initial_ms: u64,
 }
 
+/// Which cloud fulfilment creates hosts on, and how to reach it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CloudSettings {
+    /// `simulated` (the default: the built-in cloud shaped by `fulfilment.sim_*`) or
+    /// `openstack`.
+    pub provider: CloudProviderKind,
+    /// Keystone's v3 root, e.g. `https://keystone.example.gov.cn:5000/v3`.
+    pub openstack_auth_url: String,
+    pub openstack_username: String,
+    pub openstack_password: Option<SecretString>,
+    /// The project (tenant) every server is created in, by name.
+    pub openstack_project: String,
+    /// The domain of both the user and the project.
+    pub openstack_domain: String,
+    /// Bounds each HTTP request to the cloud.
+    pub timeout_ms: u64,
+    /// How long a server may take to build or resize before the step counts as failed
+    /// transiently (and is retried, finding the same server).
+    pub operation_timeout_ms: u64,
+    /// How often a server being built or resized is looked at.
+    pub poll_interval_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CloudProviderKind {
+    Simulated,
+    Openstack,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MailTransportKind {
@@ -209,6 +240,16 @@ sim_max_latency_ms = 1500
 sim_failure_rate = 0.05
 max_attempts = 4
 retry_initial_ms = 1000
+
+[cloud]
+provider = "simulated"
+openstack_auth_url = ""
+openstack_username = ""
+openstack_project = ""
+openstack_domain = "Default"
+timeout_ms = 10000
+operation_timeout_ms = 600000
+poll_interval_ms = 2000
 "#;
 
 impl Settings {
@@ -352,6 +393,7 @@ mod tests {
         assert_eq!(settings.mail.smtp_tls, SmtpTls::None);
         assert_eq!(settings.mail.locale, Locale::ZhCn);
         assert!(settings.mail.smtp_credentials_opt().is_none());
+        assert_eq!(settings.cloud.provider, CloudProviderKind::Simulated);
     }
 
     #[test]
@@ -378,9 +420,11 @@ mod tests {
         .unwrap();
         settings.mail.smtp_username = Some("relay-user".into());
         settings.mail.smtp_password = Some(SecretString::from("hunter3"));
+        settings.cloud.openstack_password = Some(SecretString::from("hunter4"));
         assert!(settings.mail.smtp_credentials_opt().is_some());
         let printed = format!("{settings:?}");
         assert!(!printed.contains("hunter2"));
         assert!(!printed.contains("hunter3"));
+        assert!(!printed.contains("hunter4"));
     }
 }

@@ -15,7 +15,9 @@ use yunguan_actors::supervision::{ActorRegistry, Backoff, Supervised, Supervisor
 
 use crate::catalog::{self, VersionCache};
 use crate::clock::Clock;
+use crate::cloud::openstack::{OpenStackClient, OpenStackConfig};
 use crate::error::{json_error_handler, path_error_handler, query_error_handler};
+use crate::fulfilment::provider::CloudProvider;
 use crate::fulfilment::simulated::SimulatedProvider;
 use crate::fulfilment::Retry;
 use crate::hub::redis_bridge::{BridgeSnapshot, RedisBridge};
@@ -26,7 +28,7 @@ use crate::mail::actor::{MailSenderActor, MailSenderSnapshot};
 use crate::metrics::{self, Metrics};
 use crate::quotas::actor::TenantActors;
 use crate::routes;
-use crate::settings::{Settings, WebSocketSettings};
+use crate::settings::{CloudProviderKind, Settings, WebSocketSettings};
 use crate::tickets::{Engine, TicketActors, TicketServices};
 
 /// Shared by every handler.
@@ -75,6 +77,18 @@ impl StopHandle {
         self.server.stop(true).await;
         self.tickets.stop_all();
     }
+}
+
+/// The cloud fulfilment creates hosts on, as `cloud.provider` says.
+fn cloud_provider(settings: &Settings) -> anyhow::Result<Arc<dyn CloudProvider>> {
+    Ok(match settings.cloud.provider {
+        CloudProviderKind::Simulated => Arc::new(SimulatedProvider::new(&settings.fulfilment)),
+        CloudProviderKind::Openstack => {
+            let config = OpenStackConfig::from_settings(&settings.cloud)?;
+            tracing::info!(auth_url = %config.auth_url, project = %config.project, "fulfilment on openstack");
+            Arc::new(OpenStackClient::new(config).context("building the openstack client")?)
+        }
+    })
 }
 
 impl Application {
@@ -142,6 +156,7 @@ impl Application {
             }
         };
 
+        let provider = cloud_provider(&settings)?;
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let tickets = TicketActors::new(TicketServices {
             engine: Engine {
@@ -153,7 +168,7 @@ impl Application {
                 tenants: TenantActors::default(),
                 versions: VersionCache::default(),
             },
-            provider: Arc::new(SimulatedProvider::new(&settings.fulfilment)),
+            provider,
             retry: Retry {
                 max_attempts: settings.fulfilment.max_attempts.max(1),
                 initial: Duration::from_millis(settings.fulfilment.retry_initial_ms),

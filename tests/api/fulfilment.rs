@@ -18,7 +18,12 @@ on_every_backend!(
 );
 
 /// Waits (a bounded number of short polls) until the ticket reaches `state`.
-async fn wait_for_state(app: &TestApp, token: &str, ticket_id: i64, state: &str) -> Value {
+pub(crate) async fn wait_for_state(
+    app: &TestApp,
+    token: &str,
+    ticket_id: i64,
+    state: &str,
+) -> Value {
     for _ in 0..200 {
         let current = ticket(app, token, ticket_id).await;
         if current["state"] == state {
@@ -32,12 +37,12 @@ async fn wait_for_state(app: &TestApp, token: &str, ticket_id: i64, state: &str)
     );
 }
 
-async fn approve_both_levels(app: &TestApp, ticket_id: i64) {
+pub(crate) async fn approve_both_levels(app: &TestApp, ticket_id: i64) {
     approve_ok(app, &app.login("edu-admin").await, ticket_id).await;
     approve_ok(app, &app.login("ops1").await, ticket_id).await;
 }
 
-fn inventory_ids(detail: &Value) -> Vec<i64> {
+pub(crate) fn inventory_ids(detail: &Value) -> Vec<i64> {
     detail["timeline"]
         .as_array()
         .unwrap()

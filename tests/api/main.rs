@@ -8,6 +8,7 @@ mod smtp;
 mod snmpd;
 
 mod auth;
+mod cloud_adapter;
 mod cluster;
 mod fulfilment;
 mod http_errors;
