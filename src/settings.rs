@@ -25,6 +25,7 @@ pub struct Settings {
     pub websocket: WebSocketSettings,
     pub mail: MailSettings,
     pub fulfilment: FulfilmentSettings,
+    pub monitoring: MonitoringSettings,
     pub cloud: CloudSettings,
 }
 
@@ -153,6 +154,23 @@ pub struct CloudSettings {
     pub poll_interval_ms: u64,
 }
 
+/// Live monitoring: SNMP polling and traps.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MonitoringSettings {
+    /// Whether this node polls devices at all.
+    pub enabled: bool,
+    /// The local address of the shared SNMPv2c socket.
+    pub snmp_bind: SocketAddr,
+    /// Where SNMP traps are received (162 is the standard port, and needs privileges).
+    pub trap_listen: SocketAddr,
+    /// How long one SNMP request waits for its answer.
+    pub request_timeout_ms: u64,
+    /// Requests sent again after silence, before a poll counts as failed.
+    pub retries: u32,
+    /// SNMP requests waiting for answers at once on the shared socket.
+    pub max_in_flight: usize,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CloudProviderKind {
@@ -250,6 +268,14 @@ openstack_domain = "Default"
 timeout_ms = 10000
 operation_timeout_ms = 600000
 poll_interval_ms = 2000
+
+[monitoring]
+enabled = true
+snmp_bind = "0.0.0.0:0"
+trap_listen = "0.0.0.0:10162"
+request_timeout_ms = 1500
+retries = 1
+max_in_flight = 512
 "#;
 
 impl Settings {

@@ -1,6 +1,232 @@
 //! Live monitoring of data centers and their devices.
 //!
+//! ```text
+//! Monitoring ── Supervisor ──► OverviewActor ──────────────────────────► overview
+//!            └─ Supervisor ──► DataCenterActor (one per data center) ──► dc/{id}
+//!                                 │ alarm engine ─► alarm writer ─► alarms table, then
+//!                                 │                   device/{id}, dc/{id}, overview
+//!                                 └─ Supervisor ──► DeviceActor (one per device) ─► device/{id}
+//!                                                      │ poll ─► snmp::session ─► mux (shared
+//!                                                      │          UDP socket) or v3 session
+//! TrapListener (UDP) ─► Directory (address, community) ─┘ TrapReceived
+//! ```
+//!
 //! # Layout
 //! - [`snmp`]: the SNMP poller (sessions, walks, one device's poll) and the trap listener.
+//! - [`device`]: the device actor and its state (rates, history, changes, observations).
+//! - [`data_center`]: the data-center actor: device supervision, alarms, aggregates.
+//! - [`overview`]: the command center's aggregate.
+//! - [`alarms`]: alarm rules and alarms on the record.
+//! - [`topology`]: upstream links from the tiers, for alarm root causes.
+//! - [`directory`]: device actors by id and by address, for traps and the API.
+//! - [`messages`]: what the actors say to each other.
 
+pub mod alarms;
+pub mod data_center;
+pub mod device;
+pub mod directory;
+pub mod messages;
+pub mod overview;
 pub mod snmp;
+pub mod topology;
+
+use std::collections::{BTreeSet, HashMap};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sea_orm::DatabaseConnection;
+use tokio::sync::mpsc;
+use yunguan_actors::alarm::AlarmRule;
+use yunguan_actors::supervision::{Supervised, Supervisor};
+
+use crate::hub::Hub;
+use crate::settings::MonitoringSettings;
+use data_center::{DataCenterActor, DataCenterSetup, DataCenterSummary};
+use device::DeviceView;
+use directory::{Directory, DiscoveredInterfaces};
+use messages::{AlarmCommand, DeviceConfig, GetDeviceView, Panic};
+use overview::{OverviewActor, OverviewSummary};
+use snmp::mux::Multiplexer;
+use snmp::session::Patience;
+use snmp::traps::TrapListener;
+use topology::DeviceLink;
+
+/// What to monitor: the inventory's devices and links, and the alarm rules.
+pub struct Plan {
+    pub data_center_ids: Vec<i64>,
+    pub devices: Vec<DeviceConfig>,
+    pub links: Vec<DeviceLink>,
+    pub rules: Vec<AlarmRule>,
+}
+
+/// The running monitoring of this node. Clones share it.
+#[derive(Clone)]
+pub struct Monitoring {
+    directory: Directory,
+    data_centers: Arc<HashMap<i64, Supervised<DataCenterActor, DataCenterSummary>>>,
+    overview: Supervised<OverviewActor, OverviewSummary>,
+    mux: Multiplexer,
+    trap_listener: Arc<TrapListener>,
+}
+
+impl Monitoring {
+    /// Starts the overview, one data-center actor per data center (each starting its
+    /// devices), and the trap listener. Must run inside an actix system. Interfaces that
+    /// polls discover are handed to `interfaces_tx`.
+    pub async fn start(
+        supervisor: &Supervisor,
+        db: &DatabaseConnection,
+        hub: &Hub,
+        settings: &MonitoringSettings,
+        plan: Plan,
+        interfaces_tx: mpsc::UnboundedSender<DiscoveredInterfaces>,
+    ) -> anyhow::Result<Monitoring> {
+        let mux = Multiplexer::bind(settings.snmp_bind, settings.max_in_flight)
+            .with_context(|| format!("binding the SNMP socket {}", settings.snmp_bind))?;
+        let patience = Patience::new(
+            Duration::from_millis(settings.request_timeout_ms),
+            settings.retries,
+        );
+        let directory = Directory::new(interfaces_tx);
+        let overview_hub = hub.clone();
+        let overview = supervisor.spawn("overview", OverviewSummary::default(), move |link| {
+            OverviewActor::new(overview_hub.clone(), link)
+        });
+        let mut data_center_ids: BTreeSet<i64> = plan.data_center_ids.iter().copied().collect();
+        data_center_ids.extend(plan.devices.iter().map(|d| d.data_center_id));
+        let mut data_centers = HashMap::new();
+        for data_center_id in data_center_ids {
+            let devices: Vec<DeviceConfig> = plan
+                .devices
+                .iter()
+                .filter(|d| d.data_center_id == data_center_id)
+                .cloned()
+                .collect();
+            let ids: BTreeSet<i64> = devices.iter().map(|d| d.id).collect();
+            let links = plan
+                .links
+                .iter()
+                .filter(|l| ids.contains(&l.a_device_id) && ids.contains(&l.b_device_id))
+                .cloned()
+                .collect();
+            let setup = Arc::new(DataCenterSetup {
+                data_center_id,
+                devices,
+                links,
+                rules: plan.rules.clone(),
+                mux: mux.clone(),
+                patience,
+                hub: hub.clone(),
+                overview: overview.addr().recipient(),
+                alarm_writer: alarms::start_writer(db.clone(), hub.clone(), data_center_id),
+                directory: directory.clone(),
+            });
+            let handle = supervisor.spawn(
+                &format!("dc-{data_center_id}"),
+                DataCenterSummary {
+                    data_center_id,
+                    ..DataCenterSummary::default()
+                },
+                move |link| DataCenterActor::new(setup.clone(), link),
+            );
+            data_centers.insert(data_center_id, handle);
+        }
+        let trap_directory = directory.clone();
+        let trap_listener = TrapListener::bind(settings.trap_listen, move |trap| {
+            let from = trap.from;
+            if trap_directory.route_trap(trap).is_none() {
+                tracing::debug!(%from, "trap from no known device");
+            }
+        })
+        .await
+        .with_context(|| format!("binding the trap listener {}", settings.trap_listen))?;
+        tracing::info!(
+            data_centers = data_centers.len(),
+            devices = plan.devices.len(),
+            traps = %trap_listener.local_addr(),
+            "monitoring started"
+        );
+        Ok(Monitoring {
+            directory,
+            data_centers: Arc::new(data_centers),
+            overview,
+            mux,
+            trap_listener: Arc::new(trap_listener),
+        })
+    }
+
+    /// Where traps are received.
+    pub fn trap_addr(&self) -> SocketAddr {
+        self.trap_listener.local_addr()
+    }
+
+    pub fn mux(&self) -> &Multiplexer {
+        &self.mux
+    }
+
+    /// A device's live state, if it is monitored here.
+    pub async fn device_view(&self, device_id: i64) -> Option<DeviceView> {
+        let (_, handle) = self.directory.device(device_id)?;
+        handle.addr().send(GetDeviceView).await.ok()
+    }
+
+    /// Devices monitored here, with their data centers.
+    pub fn device_ids(&self) -> Vec<(i64, i64)> {
+        self.directory.device_ids()
+    }
+
+    pub fn data_center_summary(&self, data_center_id: i64) -> Option<DataCenterSummary> {
+        self.data_centers
+            .get(&data_center_id)
+            .map(Supervised::snapshot)
+    }
+
+    pub fn overview(&self) -> OverviewSummary {
+        self.overview.snapshot()
+    }
+
+    /// Hands an operator's alarm command to the alarm's data center.
+    pub async fn alarm_command(
+        &self,
+        data_center_id: i64,
+        command: AlarmCommand,
+    ) -> Result<(), String> {
+        let handle = self
+            .data_centers
+            .get(&data_center_id)
+            .ok_or_else(|| "the data center is not monitored here".to_owned())?;
+        handle
+            .addr()
+            .send(command)
+            .await
+            .map_err(|error| error.to_string())?
+    }
+
+    /// Makes a device actor panic (supervision tests and chaos drills).
+    pub fn panic_device(&self, device_id: i64) -> bool {
+        match self.directory.device(device_id) {
+            Some((_, handle)) => {
+                handle.addr().do_send(Panic);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The device actor's restarts and panics so far.
+    pub fn device_health(&self, device_id: i64) -> Option<(u64, u64)> {
+        let (_, handle) = self.directory.device(device_id)?;
+        Some((handle.health().restarts(), handle.health().panics()))
+    }
+
+    /// Stops every data center and its devices.
+    pub fn stop(&self) {
+        for handle in self.data_centers.values() {
+            handle.stop_supervising();
+            handle.addr().do_send(messages::Stop);
+        }
+        self.overview.stop_supervising();
+    }
+}

@@ -1,6 +1,8 @@
 //! sea-orm table mappings, one module per table. These are storage types: handlers convert
 //! them to wire types in `routes`, never serialize them directly.
 
+pub mod alarm;
+pub mod alarm_rule;
 pub mod announcement;
 pub mod audit_record;
 pub mod catalog_item;
@@ -10,6 +12,7 @@ pub mod idempotency_key;
 pub mod inventory_record;
 pub mod mail_outbox;
 pub mod manual_task;
+pub mod metric_rollup;
 pub mod quota_reservation;
 pub mod session;
 pub mod tenant;

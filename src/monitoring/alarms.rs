@@ -1,0 +1,332 @@
+//! Alarms on the record: rules stored as data (seeded with the defaults), and each data
+//! center's alarm writer, which applies the alarm engine's events to the `alarms` table in
+//! order and only then announces them on `device/{id}`, `dc/{id}` and `overview`, so that
+//! every announced alarm carries its id and survives a crash.
+
+use chrono::{DateTime, TimeZone, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
+};
+use serde::Serialize;
+use serde_json::json;
+use tokio::sync::mpsc;
+use utoipa::ToSchema;
+use yunguan_actors::alarm::{
+    default_rules, AlarmEvent, AlarmKey, AlarmRule, ClearReason, Comparison, Metric, RuleScope,
+    Severity,
+};
+
+use crate::db::entities::{alarm, alarm_rule};
+use crate::hub::{Hub, Topic};
+
+/// The states an alarm row goes through.
+pub const RAISED: &str = "raised";
+pub const ACKNOWLEDGED: &str = "acknowledged";
+pub const CLEARED: &str = "cleared";
+
+fn name_of<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn parse_name<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
+}
+
+pub fn severity_name(severity: Severity) -> String {
+    name_of(&severity)
+}
+
+/// Stores the default rules when there are none yet.
+pub async fn seed_default_rules(db: &DatabaseConnection) -> anyhow::Result<()> {
+    if alarm_rule::Entity::find().count(db).await? > 0 {
+        return Ok(());
+    }
+    for rule in default_rules() {
+        let (scope_kind, scope_value) = match &rule.scope {
+            RuleScope::All => ("all", None),
+            RuleScope::DeviceKind(kind) => ("device_kind", Some(kind.clone())),
+            RuleScope::Device(id) => ("device", Some(id.to_string())),
+        };
+        alarm_rule::ActiveModel {
+            id: Set(rule.id),
+            name: Set(rule.name.clone()),
+            metric: Set(name_of(&rule.metric)),
+            comparison: Set(name_of(&rule.comparison)),
+            threshold: Set(rule.threshold),
+            for_secs: Set((rule.for_ms / 1000) as i64),
+            severity: Set(name_of(&rule.severity)),
+            scope_kind: Set(scope_kind.to_owned()),
+            scope_value: Set(scope_value),
+            enabled: Set(rule.enabled),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The stored rules; a row that no longer parses is skipped with a warning.
+pub async fn load_rules(db: &DatabaseConnection) -> anyhow::Result<Vec<AlarmRule>> {
+    let rows = alarm_rule::Entity::find()
+        .order_by_asc(alarm_rule::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(rule_from_row).collect())
+}
+
+fn rule_from_row(row: alarm_rule::Model) -> Option<AlarmRule> {
+    let scope = match (row.scope_kind.as_str(), row.scope_value.as_deref()) {
+        ("all", _) => RuleScope::All,
+        ("device_kind", Some(kind)) => RuleScope::DeviceKind(kind.to_owned()),
+        ("device", Some(id)) => RuleScope::Device(id.parse().ok()?),
+        _ => {
+            tracing::warn!(rule_id = row.id, "alarm rule with an unknown scope skipped");
+            return None;
+        }
+    };
+    let metric: Metric = parse_name(&row.metric)?;
+    let comparison: Comparison = parse_name(&row.comparison)?;
+    let severity: Severity = parse_name(&row.severity)?;
+    Some(AlarmRule {
+        id: row.id,
+        name: row.name,
+        metric,
+        comparison,
+        threshold: row.threshold,
+        for_ms: row.for_secs.max(0) as u64 * 1000,
+        severity,
+        scope,
+        enabled: row.enabled,
+    })
+}
+
+/// An alarm as the API and the events show it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AlarmView {
+    pub id: i64,
+    pub rule_id: i64,
+    pub rule_name: String,
+    pub device_id: i64,
+    pub device_name: String,
+    pub data_center_id: i64,
+    pub instance: Option<String>,
+    pub occurrence: i64,
+    pub severity: String,
+    pub state: String,
+    pub flapping: bool,
+    pub caused_by_device_id: Option<i64>,
+    pub value: f64,
+    pub raised_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub acknowledged_by: Option<i64>,
+    pub cleared_at: Option<DateTime<Utc>>,
+    pub cleared_by: Option<i64>,
+    pub clear_reason: Option<String>,
+}
+
+impl From<alarm::Model> for AlarmView {
+    fn from(row: alarm::Model) -> Self {
+        AlarmView {
+            id: row.id,
+            rule_id: row.rule_id,
+            rule_name: row.rule_name,
+            device_id: row.device_id,
+            device_name: row.device_name,
+            data_center_id: row.data_center_id,
+            instance: row.instance,
+            occurrence: row.occurrence,
+            severity: row.severity,
+            state: row.state,
+            flapping: row.flapping,
+            caused_by_device_id: row.caused_by_device_id,
+            value: row.value,
+            raised_at: row.raised_at,
+            acknowledged_at: row.acknowledged_at,
+            acknowledged_by: row.acknowledged_by,
+            cleared_at: row.cleared_at,
+            cleared_by: row.cleared_by,
+            clear_reason: row.clear_reason,
+        }
+    }
+}
+
+/// An engine event with what the record needs besides.
+#[derive(Debug)]
+pub struct AlarmRecord {
+    pub event: AlarmEvent,
+    pub rule_name: String,
+    pub device_name: String,
+}
+
+/// Starts a data center's alarm writer; events sent to it are applied in order.
+pub fn start_writer(
+    db: DatabaseConnection,
+    hub: Hub,
+    data_center_id: i64,
+) -> mpsc::UnboundedSender<AlarmRecord> {
+    let (record_tx, mut record_rx) = mpsc::unbounded_channel::<AlarmRecord>();
+    tokio::spawn(async move {
+        while let Some(record) = record_rx.recv().await {
+            match apply(&db, data_center_id, &record).await {
+                Ok(Some((kind, row))) => announce(&hub, kind, row).await,
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::error!(data_center_id, %error, event = ?record.event, "cannot record an alarm event");
+                }
+            }
+        }
+    });
+    record_tx
+}
+
+fn at(ms: u64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms as i64)
+        .single()
+        .unwrap_or_else(Utc::now)
+}
+
+async fn find(
+    db: &DatabaseConnection,
+    key: &AlarmKey,
+    occurrence: u64,
+) -> Result<Option<alarm::Model>, sea_orm::DbErr> {
+    let mut query = alarm::Entity::find()
+        .filter(alarm::Column::RuleId.eq(key.rule_id))
+        .filter(alarm::Column::DeviceId.eq(key.device_id))
+        .filter(alarm::Column::Occurrence.eq(occurrence as i64));
+    query = match &key.instance_opt {
+        Some(instance) => query.filter(alarm::Column::Instance.eq(instance.clone())),
+        None => query.filter(alarm::Column::Instance.is_null()),
+    };
+    query.order_by_desc(alarm::Column::Id).one(db).await
+}
+
+/// Applies one event; answers what to announce.
+async fn apply(
+    db: &DatabaseConnection,
+    data_center_id: i64,
+    record: &AlarmRecord,
+) -> Result<Option<(&'static str, alarm::Model)>, sea_orm::DbErr> {
+    let now = Utc::now();
+    let updated = |row: alarm::Model| -> alarm::ActiveModel {
+        let mut active: alarm::ActiveModel = row.into();
+        active.updated_at = Set(now);
+        active
+    };
+    match &record.event {
+        AlarmEvent::Raised {
+            key,
+            occurrence,
+            severity,
+            value,
+            at_ms,
+            caused_by_opt,
+        } => {
+            let row = alarm::ActiveModel {
+                rule_id: Set(key.rule_id),
+                rule_name: Set(record.rule_name.clone()),
+                device_id: Set(key.device_id),
+                device_name: Set(record.device_name.clone()),
+                data_center_id: Set(data_center_id),
+                instance: Set(key.instance_opt.clone()),
+                occurrence: Set(*occurrence as i64),
+                severity: Set(severity_name(*severity)),
+                state: Set(RAISED.to_owned()),
+                flapping: Set(false),
+                caused_by_device_id: Set(*caused_by_opt),
+                value: Set(*value),
+                raised_at: Set(at(*at_ms)),
+                acknowledged_at: Set(None),
+                acknowledged_by: Set(None),
+                cleared_at: Set(None),
+                cleared_by: Set(None),
+                clear_reason: Set(None),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(db)
+            .await?;
+            Ok(Some(("alarm.raised", row)))
+        }
+        AlarmEvent::Acknowledged {
+            key,
+            occurrence,
+            user_id,
+            at_ms,
+        } => {
+            let Some(row) = find(db, key, *occurrence).await? else {
+                return Ok(None);
+            };
+            let mut active = updated(row);
+            active.state = Set(ACKNOWLEDGED.to_owned());
+            active.acknowledged_at = Set(Some(at(*at_ms)));
+            active.acknowledged_by = Set(Some(*user_id));
+            Ok(Some(("alarm.acknowledged", active.update(db).await?)))
+        }
+        AlarmEvent::Cleared {
+            key,
+            occurrence,
+            reason,
+            at_ms,
+        } => {
+            let Some(row) = find(db, key, *occurrence).await? else {
+                return Ok(None);
+            };
+            let mut active = updated(row);
+            active.state = Set(CLEARED.to_owned());
+            active.cleared_at = Set(Some(at(*at_ms)));
+            let (reason, user_opt) = match reason {
+                ClearReason::ConditionEnded => ("condition_ended", None),
+                ClearReason::Operator { user_id } => ("operator", Some(*user_id)),
+            };
+            active.cleared_by = Set(user_opt);
+            active.clear_reason = Set(Some(reason.to_owned()));
+            Ok(Some(("alarm.cleared", active.update(db).await?)))
+        }
+        AlarmEvent::CauseChanged {
+            key,
+            occurrence,
+            caused_by_opt,
+            ..
+        } => {
+            let Some(row) = find(db, key, *occurrence).await? else {
+                return Ok(None);
+            };
+            let mut active = updated(row);
+            active.caused_by_device_id = Set(*caused_by_opt);
+            Ok(Some(("alarm.updated", active.update(db).await?)))
+        }
+        AlarmEvent::CauseRecovered { .. } => Ok(None),
+        AlarmEvent::FlappingStarted { key, .. } | AlarmEvent::FlappingEnded { key, .. } => {
+            let flapping = matches!(record.event, AlarmEvent::FlappingStarted { .. });
+            let mut query = alarm::Entity::update_many()
+                .col_expr(alarm::Column::Flapping, Expr::value(flapping))
+                .col_expr(alarm::Column::UpdatedAt, Expr::value(now))
+                .filter(alarm::Column::RuleId.eq(key.rule_id))
+                .filter(alarm::Column::DeviceId.eq(key.device_id))
+                .filter(alarm::Column::State.ne(CLEARED));
+            query = match &key.instance_opt {
+                Some(instance) => query.filter(alarm::Column::Instance.eq(instance.clone())),
+                None => query.filter(alarm::Column::Instance.is_null()),
+            };
+            query.exec(db).await?;
+            Ok(None)
+        }
+    }
+}
+
+async fn announce(hub: &Hub, kind: &str, row: alarm::Model) {
+    let device_topic = Topic::Device(row.device_id);
+    let data_center_topic = Topic::DataCenter(row.data_center_id);
+    let data = json!(AlarmView::from(row));
+    for topic in [device_topic, data_center_topic, Topic::Overview] {
+        if let Err(error) = hub.publish(&topic, kind, &data).await {
+            tracing::warn!(%error, %topic, "cannot publish an alarm event");
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! One `DataCenterActor` per data center. It supervises one `DeviceActor` per device (with its
+//! own `Supervisor`, so a device that panics is restarted alone), runs the data center's alarm
+//! engine on what its devices report, hands the engine's events to the alarm writer, and
+//! publishes its aggregates to `dc/{id}` (and to the overview) at most once a second, however
+//! many devices changed in between.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::{Actor, AsyncContext, Context, Handler, Recipient};
+use serde::Serialize;
+use serde_json::json;
+use tokio::sync::mpsc;
+use utoipa::ToSchema;
+use yunguan_actors::alarm::{
+    AlarmEngine, AlarmEvent, AlarmRule, FlappingConfig, Severity, Topology,
+};
+use yunguan_actors::supervision::{ActorRegistry, Backoff, Link, Supervised, Supervisor};
+
+use super::alarms::{self, AlarmRecord};
+use super::device::state::Change;
+use super::device::{DeviceActor, DeviceSummary};
+use super::directory::Directory;
+use super::messages::{
+    AlarmAction, AlarmCommand, DataCenterUpdate, DeviceConfig, DeviceReport, Stop,
+};
+use super::snmp::mux::Multiplexer;
+use super::snmp::session::Patience;
+use super::topology::{upstream_links, DeviceLink};
+use crate::hub::{Hub, Topic};
+
+/// How often aggregates may go out.
+pub const PUBLISH_INTERVAL: Duration = Duration::from_secs(1);
+
+/// A data center's aggregates.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct DataCenterSummary {
+    pub data_center_id: i64,
+    pub devices: u32,
+    pub devices_up: u32,
+    pub devices_down: u32,
+    pub devices_unknown: u32,
+    pub interfaces_down: u32,
+    /// Active alarms by severity (`critical`, `major`, `minor`, `info`).
+    pub alarms: BTreeMap<String, u32>,
+    pub average_cpu_percent: Option<f64>,
+    pub max_utilization_percent: Option<f64>,
+}
+
+/// What a data center needs to run.
+pub struct DataCenterSetup {
+    pub data_center_id: i64,
+    pub devices: Vec<DeviceConfig>,
+    pub links: Vec<DeviceLink>,
+    pub rules: Vec<AlarmRule>,
+    pub mux: Multiplexer,
+    pub patience: Patience,
+    pub hub: Hub,
+    pub overview: Recipient<DataCenterUpdate>,
+    pub alarm_writer: mpsc::UnboundedSender<AlarmRecord>,
+    pub directory: Directory,
+}
+
+struct DeviceEntry {
+    config: Arc<DeviceConfig>,
+    handle: Supervised<DeviceActor, DeviceSummary>,
+    summary: DeviceSummary,
+}
+
+pub struct DataCenterActor {
+    setup: Arc<DataCenterSetup>,
+    devices: HashMap<i64, DeviceEntry>,
+    engine: AlarmEngine,
+    /// Links by either end, for `link.state` events when an interface goes down or up.
+    links_by_end: HashMap<(i64, u32), DeviceLink>,
+    /// Something changed since the last publication.
+    dirty: bool,
+    link: Link<DataCenterSummary>,
+    /// The device actors' supervisor, with a registry of this data center's own.
+    device_registry: ActorRegistry,
+}
+
+impl DataCenterActor {
+    pub fn new(setup: Arc<DataCenterSetup>, link: Link<DataCenterSummary>) -> DataCenterActor {
+        let core: Vec<i64> = setup
+            .devices
+            .iter()
+            .filter(|device| device.tier == "core")
+            .map(|device| device.id)
+            .collect();
+        let topology = Topology::new(upstream_links(&core, &setup.links)).unwrap_or_else(|error| {
+            tracing::warn!(
+                data_center_id = setup.data_center_id,
+                ?error,
+                "topology ignored"
+            );
+            Topology::new(Vec::new()).unwrap_or_else(|_| unreachable!("an empty topology is valid"))
+        });
+        let engine = AlarmEngine::new(setup.rules.clone(), topology, FlappingConfig::default())
+            .unwrap_or_else(|error| {
+                tracing::error!(?error, "alarm rules rejected; alarms disabled");
+                AlarmEngine::new(
+                    Vec::new(),
+                    Topology::new(Vec::new()).unwrap_or_else(|_| unreachable!()),
+                    FlappingConfig::default(),
+                )
+                .unwrap_or_else(|_| unreachable!("no rules cannot clash"))
+            });
+        let mut links_by_end = HashMap::new();
+        for device_link in &setup.links {
+            links_by_end.insert(
+                (device_link.a_device_id, device_link.a_if_index),
+                device_link.clone(),
+            );
+            links_by_end.insert(
+                (device_link.b_device_id, device_link.b_if_index),
+                device_link.clone(),
+            );
+        }
+        DataCenterActor {
+            setup,
+            devices: HashMap::new(),
+            engine,
+            links_by_end,
+            dirty: true,
+            link,
+            device_registry: ActorRegistry::default(),
+        }
+    }
+
+    fn summary(&self) -> DataCenterSummary {
+        let mut summary = DataCenterSummary {
+            data_center_id: self.setup.data_center_id,
+            devices: self.devices.len() as u32,
+            ..DataCenterSummary::default()
+        };
+        let mut cpu_total = 0.0;
+        let mut cpu_count = 0u32;
+        for entry in self.devices.values() {
+            let device = &entry.summary;
+            match device.reachable_opt {
+                Some(true) => summary.devices_up += 1,
+                Some(false) => summary.devices_down += 1,
+                None => summary.devices_unknown += 1,
+            }
+            summary.interfaces_down += u32::from(device.interfaces_down);
+            if let Some(cpu) = device.cpu_percent_opt {
+                cpu_total += f64::from(cpu);
+                cpu_count += 1;
+            }
+            if let Some(utilization) = device.max_utilization_percent_opt {
+                let max = summary.max_utilization_percent.get_or_insert(0.0);
+                *max = max.max(f64::from(utilization));
+            }
+        }
+        summary.average_cpu_percent = (cpu_count > 0).then(|| cpu_total / f64::from(cpu_count));
+        for severity in [
+            Severity::Critical,
+            Severity::Major,
+            Severity::Minor,
+            Severity::Info,
+        ] {
+            summary.alarms.insert(alarms::severity_name(severity), 0);
+        }
+        for (_, active) in self.engine.active_alarms() {
+            *summary
+                .alarms
+                .entry(alarms::severity_name(active.severity))
+                .or_default() += 1;
+        }
+        summary
+    }
+
+    fn publish_if_dirty(&mut self) {
+        if !self.dirty {
+            return;
+        }
+        self.dirty = false;
+        let summary = self.summary();
+        self.link.publish(summary.clone());
+        self.setup
+            .overview
+            .do_send(DataCenterUpdate(summary.clone()));
+        let hub = self.setup.hub.clone();
+        let topic = Topic::DataCenter(self.setup.data_center_id);
+        actix::spawn(async move {
+            if let Err(error) = hub.publish(&topic, "dc.summary", &json!(summary)).await {
+                tracing::warn!(%error, "cannot publish a data center summary");
+            }
+        });
+    }
+
+    fn record(&self, events: Vec<AlarmEvent>) {
+        for event in events {
+            let key = match &event {
+                AlarmEvent::Raised { key, .. }
+                | AlarmEvent::Acknowledged { key, .. }
+                | AlarmEvent::Cleared { key, .. }
+                | AlarmEvent::CauseChanged { key, .. }
+                | AlarmEvent::CauseRecovered { key, .. }
+                | AlarmEvent::FlappingStarted { key, .. }
+                | AlarmEvent::FlappingEnded { key, .. } => key.clone(),
+            };
+            if let AlarmEvent::CauseRecovered { .. } = event {
+                // Its last reading came through the dead upstream: look again now.
+                if let Some(entry) = self.devices.get(&key.device_id) {
+                    entry.handle.addr().do_send(super::messages::PollNow);
+                }
+            }
+            let rule_name = self
+                .setup
+                .rules
+                .iter()
+                .find(|rule| rule.id == key.rule_id)
+                .map(|rule| rule.name.clone())
+                .unwrap_or_default();
+            let device_name = self
+                .devices
+                .get(&key.device_id)
+                .map(|entry| entry.config.name.clone())
+                .unwrap_or_default();
+            let _ = self.setup.alarm_writer.send(AlarmRecord {
+                event,
+                rule_name,
+                device_name,
+            });
+        }
+    }
+
+    fn publish_link_changes(&self, device_id: i64, changes: &[Change]) {
+        for change in changes {
+            let (if_index, up) = match change {
+                Change::InterfaceDown { if_index } => (*if_index, false),
+                Change::InterfaceUp { if_index } => (*if_index, true),
+                _ => continue,
+            };
+            let Some(device_link) = self.links_by_end.get(&(device_id, if_index)) else {
+                continue;
+            };
+            let data = json!({
+                "link_id": device_link.link_id,
+                "up": up,
+                "device_id": device_id,
+                "if_index": if_index,
+            });
+            let hub = self.setup.hub.clone();
+            let topic = Topic::DataCenter(self.setup.data_center_id);
+            actix::spawn(async move {
+                for topic in [topic, Topic::Overview] {
+                    if let Err(error) = hub.publish(&topic, "link.state", &data).await {
+                        tracing::warn!(%error, "cannot publish a link state");
+                    }
+                }
+            });
+        }
+    }
+}
+
+impl Actor for DataCenterActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        let supervisor = Supervisor::new(self.device_registry.clone(), Backoff::default());
+        let reports = ctx.address().recipient::<DeviceReport>();
+        for config in &self.setup.devices {
+            let config = Arc::new(config.clone());
+            let factory_config = config.clone();
+            let setup = self.setup.clone();
+            let reports = reports.clone();
+            let handle = supervisor.spawn(
+                &format!("device-{}", config.id),
+                DeviceSummary::default(),
+                move |link| {
+                    DeviceActor::new(
+                        factory_config.clone(),
+                        &setup.mux,
+                        setup.patience,
+                        reports.clone(),
+                        setup.hub.clone(),
+                        link,
+                    )
+                },
+            );
+            self.setup
+                .directory
+                .register(&config, self.setup.data_center_id, handle.clone());
+            self.devices.insert(
+                config.id,
+                DeviceEntry {
+                    config,
+                    handle,
+                    summary: DeviceSummary::default(),
+                },
+            );
+        }
+        ctx.run_interval(PUBLISH_INTERVAL, |actor, _ctx| actor.publish_if_dirty());
+    }
+}
+
+impl Drop for DataCenterActor {
+    /// The device actors go with their data center (a restarted one starts its own).
+    fn drop(&mut self) {
+        for entry in self.devices.values() {
+            entry.handle.stop_supervising();
+            entry.handle.addr().do_send(Stop);
+        }
+    }
+}
+
+impl Handler<DeviceReport> for DataCenterActor {
+    type Result = ();
+
+    fn handle(&mut self, report: DeviceReport, _ctx: &mut Context<Self>) {
+        let Some(entry) = self.devices.get_mut(&report.device_id) else {
+            return;
+        };
+        if entry.summary != report.summary || !report.changes.is_empty() {
+            self.dirty = true;
+        }
+        entry.summary = report.summary;
+        self.publish_link_changes(report.device_id, &report.changes);
+        let mut events = Vec::new();
+        for observation in &report.observations {
+            events.extend(self.engine.observe(observation));
+        }
+        if !events.is_empty() {
+            self.dirty = true;
+        }
+        self.record(events);
+        if let Some(interfaces) = report.interfaces_discovered_opt {
+            self.setup
+                .directory
+                .interfaces_discovered(report.device_id, interfaces);
+        }
+    }
+}
+
+impl Handler<AlarmCommand> for DataCenterActor {
+    type Result = Result<(), String>;
+
+    fn handle(&mut self, command: AlarmCommand, _ctx: &mut Context<Self>) -> Self::Result {
+        let at_ms = super::device::actor::now_ms();
+        let result = match command.action {
+            AlarmAction::Acknowledge => {
+                self.engine
+                    .acknowledge(&command.key, command.occurrence, command.user_id, at_ms)
+            }
+            AlarmAction::Clear => {
+                self.engine
+                    .clear(&command.key, command.occurrence, command.user_id, at_ms)
+            }
+        };
+        let event = result.map_err(|error| format!("{error:?}"))?;
+        self.dirty = true;
+        self.record(vec![event]);
+        Ok(())
+    }
+}
+
+impl Handler<Stop> for DataCenterActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Stop, ctx: &mut Context<Self>) {
+        actix::ActorContext::stop(ctx);
+    }
+}

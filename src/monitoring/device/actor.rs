@@ -1,0 +1,347 @@
+//! The device actor shell: schedule, poll, publish, report. See the module above.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::{
+    Actor, ActorFutureExt, AsyncContext, Context, Handler, Recipient, SpawnHandle, WrapFuture,
+};
+use rand::Rng;
+use serde_json::json;
+use yunguan_actors::supervision::Link;
+
+use super::state::{Change, DeviceState};
+use super::{DeviceSummary, DeviceView, InterfaceView};
+use crate::hub::{Hub, Topic};
+use crate::monitoring::messages::{
+    DeviceConfig, DeviceReport, GetDeviceView, Panic, PollNow, Stop, TrapReceived,
+};
+use crate::monitoring::snmp::mux::Multiplexer;
+use crate::monitoring::snmp::poll::{poll_device, DeviceSample};
+use crate::monitoring::snmp::session::{Patience, Session};
+use crate::monitoring::snmp::SnmpError;
+
+/// The first retry after a failed poll comes this soon (or at the interval, if shorter).
+const FIRST_RETRY: Duration = Duration::from_secs(2);
+
+/// A device that stays silent is polled at most this many intervals apart.
+const MAX_BACKOFF_INTERVALS: u32 = 4;
+
+pub struct DeviceActor {
+    config: Arc<DeviceConfig>,
+    /// Out with the poll in flight, back when it ends: one poll at a time.
+    session_opt: Option<Session>,
+    state: DeviceState,
+    data_center: Recipient<DeviceReport>,
+    hub: Hub,
+    link: Link<DeviceSummary>,
+    next_poll_opt: Option<SpawnHandle>,
+    /// A poll was asked for while one was in flight.
+    poll_again: bool,
+}
+
+impl DeviceActor {
+    pub fn new(
+        config: Arc<DeviceConfig>,
+        mux: &Multiplexer,
+        patience: Patience,
+        data_center: Recipient<DeviceReport>,
+        hub: Hub,
+        link: Link<DeviceSummary>,
+    ) -> DeviceActor {
+        let session = Session::new(config.address, &config.credentials, mux, patience);
+        DeviceActor {
+            config,
+            session_opt: Some(session),
+            state: DeviceState::default(),
+            data_center,
+            hub,
+            link,
+            next_poll_opt: None,
+            poll_again: false,
+        }
+    }
+
+    fn schedule(&mut self, delay: Duration, ctx: &mut Context<Self>) {
+        if let Some(handle) = self.next_poll_opt.take() {
+            ctx.cancel_future(handle);
+        }
+        self.next_poll_opt = Some(ctx.run_later(delay, |actor, ctx| {
+            actor.next_poll_opt = None;
+            actor.poll(ctx);
+        }));
+    }
+
+    fn poll(&mut self, ctx: &mut Context<Self>) {
+        let Some(mut session) = self.session_opt.take() else {
+            self.poll_again = true;
+            return;
+        };
+        let poll = async move {
+            let result = poll_device(&mut session).await;
+            (session, result)
+        };
+        ctx.spawn(poll.into_actor(self).map(|(session, result), actor, ctx| {
+            actor.session_opt = Some(session);
+            actor.polled(result, ctx);
+        }));
+    }
+
+    fn polled(&mut self, result: Result<DeviceSample, SnmpError>, ctx: &mut Context<Self>) {
+        let at_ms = now_ms();
+        let (changes, discovered) = match &result {
+            Ok(sample) => {
+                let changes = self.state.apply_sample(sample, at_ms);
+                let discovered = changes.contains(&Change::InterfacesChanged).then(|| {
+                    sample
+                        .interfaces
+                        .iter()
+                        .map(|i| (i.if_index, i.name.clone(), i.speed_bps, i.alias.clone()))
+                        .collect()
+                });
+                (changes, discovered)
+            }
+            Err(error) => {
+                tracing::debug!(device_id = self.config.id, %error, "poll failed");
+                (self.state.apply_failure(error.to_string()), None)
+            }
+        };
+        self.publish(&changes, at_ms, result.is_ok());
+        self.report(changes, discovered, at_ms);
+        let delay = if self.poll_again {
+            self.poll_again = false;
+            Duration::ZERO
+        } else {
+            self.next_delay()
+        };
+        self.schedule(delay, ctx);
+    }
+
+    fn next_delay(&self) -> Duration {
+        let interval = self.config.poll_interval;
+        match self.state.consecutive_failures {
+            0 => jittered(interval),
+            1 => FIRST_RETRY.min(interval),
+            failures => {
+                let factor = 1u32 << (failures - 2).min(8);
+                interval * factor.min(MAX_BACKOFF_INTERVALS)
+            }
+        }
+    }
+
+    fn summary(&self) -> DeviceSummary {
+        let (up, down) = self.state.interfaces.iter().filter(|i| i.admin_up).fold(
+            (0u16, 0u16),
+            |(up, down), i| {
+                if i.oper_up {
+                    (up + 1, down)
+                } else {
+                    (up, down + 1)
+                }
+            },
+        );
+        DeviceSummary {
+            reachable_opt: self.state.reachable_opt,
+            interfaces_up: up,
+            interfaces_down: down,
+            cpu_percent_opt: self.state.cpu_percent_opt.map(|v| v as f32),
+            memory_percent_opt: self.state.memory_percent().map(|v| v as f32),
+            max_utilization_percent_opt: self.state.max_utilization_percent().map(|v| v as f32),
+        }
+    }
+
+    fn report(
+        &mut self,
+        changes: Vec<Change>,
+        interfaces_discovered_opt: Option<Vec<(u32, String, u64, String)>>,
+        at_ms: u64,
+    ) {
+        let summary = self.summary();
+        self.link.publish(summary);
+        let observations = self
+            .state
+            .observations(self.config.id, &self.config.kind, at_ms);
+        self.data_center.do_send(DeviceReport {
+            device_id: self.config.id,
+            summary,
+            changes,
+            observations,
+            interfaces_discovered_opt,
+        });
+    }
+
+    /// State changes go out one by one; after a poll, the new values go out as one sample.
+    fn publish(&self, changes: &[Change], at_ms: u64, with_sample: bool) {
+        let topic = Topic::Device(self.config.id);
+        let device_id = self.config.id;
+        let mut events: Vec<(&'static str, serde_json::Value)> = changes
+            .iter()
+            .filter_map(|change| change_event(device_id, change, at_ms))
+            .map(|data| ("device.state", data))
+            .collect();
+        if with_sample {
+            events.push(("device.sample", self.sample_event(at_ms)));
+        }
+        if events.is_empty() {
+            return;
+        }
+        let hub = self.hub.clone();
+        actix::spawn(async move {
+            for (kind, data) in events {
+                if let Err(error) = hub.publish(&topic, kind, &data).await {
+                    tracing::warn!(device_id, %error, "cannot publish a device event");
+                }
+            }
+        });
+    }
+
+    fn sample_event(&self, at_ms: u64) -> serde_json::Value {
+        let interfaces: Vec<_> = self
+            .state
+            .interfaces
+            .iter()
+            .map(|i| {
+                json!({
+                    "if_index": i.if_index,
+                    "oper_up": i.oper_up,
+                    "in_bps": i.rates.in_bps,
+                    "out_bps": i.rates.out_bps,
+                    "utilization_percent": i.utilization_percent(),
+                })
+            })
+            .collect();
+        json!({
+            "device_id": self.config.id,
+            "at_ms": at_ms,
+            "status": status(&self.state),
+            "cpu_percent": self.state.cpu_percent_opt,
+            "memory_percent": self.state.memory_percent(),
+            "interfaces": interfaces,
+        })
+    }
+
+    fn view(&self) -> DeviceView {
+        DeviceView {
+            device_id: self.config.id,
+            name: self.config.name.clone(),
+            kind: self.config.kind.clone(),
+            status: status(&self.state).to_owned(),
+            last_error: self.state.last_error_opt.clone(),
+            last_poll_at_ms: self.state.last_poll_at_ms_opt,
+            uptime_ticks: self.state.uptime_ticks,
+            cpu_percent: self.state.cpu_percent_opt,
+            memory_percent: self.state.memory_percent(),
+            interfaces: self
+                .state
+                .interfaces
+                .iter()
+                .map(|i| InterfaceView {
+                    if_index: i.if_index,
+                    name: i.name.clone(),
+                    speed_bps: i.speed_bps,
+                    admin_up: i.admin_up,
+                    oper_up: i.oper_up,
+                    utilization_percent: i.utilization_percent(),
+                    rates: i.rates,
+                })
+                .collect(),
+            storages: self.state.storages.clone(),
+            history: self.state.history.iter().copied().collect(),
+        }
+    }
+}
+
+fn status(state: &DeviceState) -> &'static str {
+    match state.reachable_opt {
+        None => "unknown",
+        Some(true) => "up",
+        Some(false) => "down",
+    }
+}
+
+fn change_event(device_id: i64, change: &Change, at_ms: u64) -> Option<serde_json::Value> {
+    let (what, if_index_opt) = match change {
+        Change::Reachable => ("reachable", None),
+        Change::Unreachable => ("unreachable", None),
+        Change::InterfaceUp { if_index } => ("interface_up", Some(*if_index)),
+        Change::InterfaceDown { if_index } => ("interface_down", Some(*if_index)),
+        Change::Restarted => ("restarted", None),
+        Change::InterfacesChanged => return None,
+    };
+    Some(
+        json!({ "device_id": device_id, "change": what, "if_index": if_index_opt, "at_ms": at_ms }),
+    )
+}
+
+/// The interval, give or take a tenth, so that devices started together drift apart.
+fn jittered(interval: Duration) -> Duration {
+    let tenth = interval.as_millis() as u64 / 10;
+    if tenth == 0 {
+        return interval;
+    }
+    let offset = rand::thread_rng().gen_range(0..=2 * tenth);
+    interval - Duration::from_millis(tenth) + Duration::from_millis(offset)
+}
+
+pub fn now_ms() -> u64 {
+    chrono::Utc::now().timestamp_millis().max(0) as u64
+}
+
+impl Actor for DeviceActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        // Devices started together spread their first polls over one interval.
+        let interval_ms = self.config.poll_interval.as_millis().max(1) as u64;
+        let first = Duration::from_millis(rand::thread_rng().gen_range(0..interval_ms));
+        self.schedule(first, ctx);
+    }
+}
+
+impl Handler<TrapReceived> for DeviceActor {
+    type Result = ();
+
+    fn handle(&mut self, trap: TrapReceived, ctx: &mut Context<Self>) {
+        let at_ms = now_ms();
+        let changes = self.state.apply_trap(&trap.0);
+        if changes.is_empty() {
+            return;
+        }
+        self.publish(&changes, at_ms, false);
+        self.report(changes, None, at_ms);
+        // Confirm with a poll; a restart also needs new counter baselines.
+        self.poll(ctx);
+    }
+}
+
+impl Handler<PollNow> for DeviceActor {
+    type Result = ();
+
+    fn handle(&mut self, _: PollNow, ctx: &mut Context<Self>) {
+        self.poll(ctx);
+    }
+}
+
+impl Handler<GetDeviceView> for DeviceActor {
+    type Result = actix::MessageResult<GetDeviceView>;
+
+    fn handle(&mut self, _: GetDeviceView, _ctx: &mut Context<Self>) -> Self::Result {
+        actix::MessageResult(self.view())
+    }
+}
+
+impl Handler<Panic> for DeviceActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Panic, _ctx: &mut Context<Self>) {
+        panic!("device {} was asked to panic", self.config.id);
+    }
+}
+
+impl Handler<Stop> for DeviceActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Stop, ctx: &mut Context<Self>) {
+        actix::ActorContext::stop(ctx);
+    }
+}

@@ -1,0 +1,62 @@
+//! One `DeviceActor` per polled device: it owns the device's poll schedule (its interval,
+//! with jitter so that devices spread over the interval), its SNMP session, its latest values
+//! and a short history ([`state`]). After each poll it publishes to `device/{id}` and reports
+//! to its data center; a trap from the device changes its state at once and triggers a poll.
+//!
+//! The actor never waits on the network itself: a poll runs as a future that owns the
+//! session while it is out (so there is one poll in flight per device), and the actor keeps
+//! answering messages meanwhile. A failed poll is retried soon once, then at a backoff that
+//! grows up to four intervals while the device stays silent.
+
+pub mod actor;
+pub mod state;
+
+pub use actor::DeviceActor;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use state::{HistoryPoint, InterfaceRates, StorageState};
+
+/// The cheap summary a device actor publishes through its supervision link, for its data
+/// center's aggregates.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, ToSchema)]
+pub struct DeviceSummary {
+    /// `None` until the first poll ends.
+    pub reachable_opt: Option<bool>,
+    pub interfaces_up: u16,
+    pub interfaces_down: u16,
+    pub cpu_percent_opt: Option<f32>,
+    pub memory_percent_opt: Option<f32>,
+    pub max_utilization_percent_opt: Option<f32>,
+}
+
+/// One interface as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct InterfaceView {
+    pub if_index: u32,
+    pub name: String,
+    pub speed_bps: u64,
+    pub admin_up: bool,
+    pub oper_up: bool,
+    pub utilization_percent: Option<f64>,
+    pub rates: InterfaceRates,
+}
+
+/// A device's live state as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct DeviceView {
+    pub device_id: i64,
+    pub name: String,
+    pub kind: String,
+    /// `unknown` until the first poll, then `up` or `down`.
+    pub status: String,
+    pub last_error: Option<String>,
+    pub last_poll_at_ms: Option<u64>,
+    pub uptime_ticks: u32,
+    pub cpu_percent: Option<f64>,
+    pub memory_percent: Option<f64>,
+    pub interfaces: Vec<InterfaceView>,
+    pub storages: Vec<StorageState>,
+    pub history: Vec<HistoryPoint>,
+}

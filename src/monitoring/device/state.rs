@@ -1,0 +1,552 @@
+//! What a device actor knows of its device: reachability, interfaces with their rates, load
+//! and storage, and a short history. `apply_*` turn a poll's sample, a failed poll or a trap
+//! into the changes worth telling anyone about; `observations` gives the alarm engine its
+//! input. No I/O: the actor around it polls and publishes.
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+use yunguan_actors::alarm::{Metric, Observation};
+use yunguan_actors::counters::{self, Rate, Reading};
+
+use crate::monitoring::snmp::poll::{CounterValue, DeviceSample, InterfaceReading};
+use crate::monitoring::snmp::traps::TrapKind;
+
+/// Points of history kept in memory per device (one per poll).
+pub const HISTORY_POINTS: usize = 60;
+
+/// Consecutive failed polls before a device counts as unreachable: one failure may be a lost
+/// packet, and the retry comes soon after.
+pub const FAILURES_BEFORE_UNREACHABLE: u32 = 2;
+
+/// Rates of one interface, per second, from the last two polls.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, ToSchema)]
+pub struct InterfaceRates {
+    pub in_bps: Option<f64>,
+    pub out_bps: Option<f64>,
+    pub in_pps: Option<f64>,
+    pub out_pps: Option<f64>,
+    pub in_errors_ps: Option<f64>,
+    pub out_errors_ps: Option<f64>,
+}
+
+/// The last readings of an interface's counters, to rate the next ones against.
+#[derive(Debug, Clone, Copy, Default)]
+struct LastReadings {
+    in_octets: Option<Reading>,
+    out_octets: Option<Reading>,
+    in_packets: Option<Reading>,
+    out_packets: Option<Reading>,
+    in_errors: Option<Reading>,
+    out_errors: Option<Reading>,
+}
+
+#[derive(Debug, Clone)]
+pub struct InterfaceState {
+    pub if_index: u32,
+    pub name: String,
+    pub speed_bps: u64,
+    pub admin_up: bool,
+    pub oper_up: bool,
+    pub rates: InterfaceRates,
+    last: LastReadings,
+}
+
+impl InterfaceState {
+    /// The busier direction's share of the link, percent.
+    pub fn utilization_percent(&self) -> Option<f64> {
+        if self.speed_bps == 0 {
+            return None;
+        }
+        let busiest = match (self.rates.in_bps, self.rates.out_bps) {
+            (Some(a), Some(b)) => a.max(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => return None,
+        };
+        Some(busiest * 100.0 / self.speed_bps as f64)
+    }
+}
+
+/// One point of the short history.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+pub struct HistoryPoint {
+    pub at_ms: u64,
+    pub cpu_percent: Option<f32>,
+    pub memory_percent: Option<f32>,
+    /// The busiest interface's utilization.
+    pub max_utilization_percent: Option<f32>,
+}
+
+/// A storage unit's fill.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct StorageState {
+    pub index: u32,
+    pub descr: String,
+    pub is_memory: bool,
+    pub used_percent: f64,
+}
+
+/// Something that changed and is worth a push (and maybe an alarm).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Reachable,
+    Unreachable,
+    InterfaceUp {
+        if_index: u32,
+    },
+    InterfaceDown {
+        if_index: u32,
+    },
+    /// The agent restarted: counters start again.
+    Restarted,
+    /// Interfaces appeared, vanished or were renamed: the inventory should learn them.
+    InterfacesChanged,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DeviceState {
+    /// `None` until the first poll ends.
+    pub reachable_opt: Option<bool>,
+    pub consecutive_failures: u32,
+    pub last_error_opt: Option<String>,
+    pub last_poll_at_ms_opt: Option<u64>,
+    pub uptime_ticks: u32,
+    pub sys_name: String,
+    pub interfaces: Vec<InterfaceState>,
+    pub cpu_percent_opt: Option<f64>,
+    pub storages: Vec<StorageState>,
+    pub history: VecDeque<HistoryPoint>,
+}
+
+impl DeviceState {
+    pub fn memory_percent(&self) -> Option<f64> {
+        self.storages
+            .iter()
+            .find(|storage| storage.is_memory)
+            .map(|storage| storage.used_percent)
+    }
+
+    pub fn max_utilization_percent(&self) -> Option<f64> {
+        self.interfaces
+            .iter()
+            .filter_map(InterfaceState::utilization_percent)
+            .reduce(f64::max)
+    }
+
+    /// Takes in a successful poll, received at `at_ms`.
+    pub fn apply_sample(&mut self, sample: &DeviceSample, at_ms: u64) -> Vec<Change> {
+        let mut changes = Vec::new();
+        if self.reachable_opt != Some(true) {
+            changes.push(Change::Reachable);
+        }
+        self.reachable_opt = Some(true);
+        self.consecutive_failures = 0;
+        self.last_error_opt = None;
+        let uptime = sample.system.uptime_ticks;
+        let elapsed_ms = self
+            .last_poll_at_ms_opt
+            .map(|last| at_ms.saturating_sub(last))
+            .unwrap_or(0);
+        if self.last_poll_at_ms_opt.is_some()
+            && counters::restarted(self.uptime_ticks, uptime, elapsed_ms)
+        {
+            changes.push(Change::Restarted);
+        }
+        self.uptime_ticks = uptime;
+        self.last_poll_at_ms_opt = Some(at_ms);
+        self.sys_name.clone_from(&sample.system.name);
+
+        let same_interfaces = self.interfaces.len() == sample.interfaces.len()
+            && self
+                .interfaces
+                .iter()
+                .zip(&sample.interfaces)
+                .all(|(known, read)| {
+                    known.if_index == read.if_index
+                        && known.name == read.name
+                        && known.speed_bps == read.speed_bps
+                });
+        if !same_interfaces {
+            changes.push(Change::InterfacesChanged);
+        }
+        let mut interfaces = Vec::with_capacity(sample.interfaces.len());
+        for read in &sample.interfaces {
+            let previous = self
+                .interfaces
+                .iter()
+                .find(|known| known.if_index == read.if_index);
+            let state = next_interface_state(previous, read, uptime, at_ms);
+            match previous {
+                Some(previous) if previous.oper_up && !state.oper_up => {
+                    changes.push(Change::InterfaceDown {
+                        if_index: read.if_index,
+                    });
+                }
+                Some(previous) if !previous.oper_up && state.oper_up => {
+                    changes.push(Change::InterfaceUp {
+                        if_index: read.if_index,
+                    });
+                }
+                _ => {}
+            }
+            interfaces.push(state);
+        }
+        self.interfaces = interfaces;
+
+        self.cpu_percent_opt = if sample.processor_loads.is_empty() {
+            None
+        } else {
+            let total: u32 = sample.processor_loads.iter().map(|l| u32::from(*l)).sum();
+            Some(f64::from(total) / sample.processor_loads.len() as f64)
+        };
+        self.storages = sample
+            .storages
+            .iter()
+            .filter(|storage| storage.size_bytes > 0 && (storage.is_memory || storage.is_disk))
+            .map(|storage| StorageState {
+                index: storage.index,
+                descr: storage.descr.clone(),
+                is_memory: storage.is_memory,
+                used_percent: storage.used_bytes as f64 * 100.0 / storage.size_bytes as f64,
+            })
+            .collect();
+        if self.history.len() == HISTORY_POINTS {
+            self.history.pop_front();
+        }
+        self.history.push_back(HistoryPoint {
+            at_ms,
+            cpu_percent: self.cpu_percent_opt.map(|v| v as f32),
+            memory_percent: self.memory_percent().map(|v| v as f32),
+            max_utilization_percent: self.max_utilization_percent().map(|v| v as f32),
+        });
+        changes
+    }
+
+    /// Takes in a failed poll.
+    pub fn apply_failure(&mut self, error: String) -> Vec<Change> {
+        self.consecutive_failures = self.consecutive_failures.saturating_add(1);
+        self.last_error_opt = Some(error);
+        if self.consecutive_failures >= FAILURES_BEFORE_UNREACHABLE
+            && self.reachable_opt != Some(false)
+        {
+            self.reachable_opt = Some(false);
+            return vec![Change::Unreachable];
+        }
+        Vec::new()
+    }
+
+    /// Takes in a trap: a link's state changes at once, before the next poll confirms it.
+    pub fn apply_trap(&mut self, kind: &TrapKind) -> Vec<Change> {
+        let (if_index, up) = match kind {
+            TrapKind::LinkDown { if_index } => (*if_index, false),
+            TrapKind::LinkUp { if_index } => (*if_index, true),
+            TrapKind::ColdStart | TrapKind::WarmStart => return vec![Change::Restarted],
+            TrapKind::Other(_) => return Vec::new(),
+        };
+        let Some(interface) = self
+            .interfaces
+            .iter_mut()
+            .find(|interface| interface.if_index == if_index)
+        else {
+            return Vec::new();
+        };
+        if interface.oper_up == up {
+            return Vec::new();
+        }
+        interface.oper_up = up;
+        if !up {
+            interface.rates = InterfaceRates::default();
+        }
+        vec![if up {
+            Change::InterfaceUp { if_index }
+        } else {
+            Change::InterfaceDown { if_index }
+        }]
+    }
+
+    /// What the alarm engine should look at now.
+    pub fn observations(&self, device_id: i64, device_kind: &str, at_ms: u64) -> Vec<Observation> {
+        let observation = |instance_opt: Option<String>, metric, value| Observation {
+            device_id,
+            device_kind: device_kind.to_owned(),
+            instance_opt,
+            metric,
+            value,
+            at_ms,
+        };
+        let Some(reachable) = self.reachable_opt else {
+            return Vec::new();
+        };
+        let mut observations = vec![observation(
+            None,
+            Metric::Reachable,
+            if reachable { 1.0 } else { 0.0 },
+        )];
+        if !reachable {
+            return observations;
+        }
+        for interface in self.interfaces.iter().filter(|i| i.admin_up) {
+            let instance = Some(interface.if_index.to_string());
+            observations.push(observation(
+                instance.clone(),
+                Metric::InterfaceOperUp,
+                if interface.oper_up { 1.0 } else { 0.0 },
+            ));
+            if let Some(utilization) = interface.utilization_percent() {
+                observations.push(observation(
+                    instance,
+                    Metric::InterfaceUtilizationPercent,
+                    utilization,
+                ));
+            }
+        }
+        if let Some(cpu) = self.cpu_percent_opt {
+            observations.push(observation(None, Metric::CpuPercent, cpu));
+        }
+        for storage in self.storages.iter().filter(|s| !s.is_memory) {
+            observations.push(observation(
+                Some(storage.index.to_string()),
+                Metric::StoragePercent,
+                storage.used_percent,
+            ));
+        }
+        observations
+    }
+}
+
+fn next_interface_state(
+    previous: Option<&InterfaceState>,
+    read: &InterfaceReading,
+    uptime_ticks: u32,
+    at_ms: u64,
+) -> InterfaceState {
+    let reading = |counter: Option<CounterValue>| {
+        counter.map(|counter| Reading {
+            value: counter.value,
+            width: counter.width,
+            uptime_ticks,
+            at_ms,
+        })
+    };
+    let last = LastReadings {
+        in_octets: reading(read.in_octets),
+        out_octets: reading(read.out_octets),
+        in_packets: reading(read.in_packets),
+        out_packets: reading(read.out_packets),
+        in_errors: reading(read.in_errors),
+        out_errors: reading(read.out_errors),
+    };
+    // Limits a little above line rate: the link's bytes per second, and its packets per
+    // second at the smallest Ethernet frame.
+    let line_bytes = if read.speed_bps > 0 {
+        read.speed_bps as f64 / 8.0 * 1.05
+    } else {
+        1e12
+    };
+    let line_packets = line_bytes / 64.0;
+    let rates = match previous {
+        Some(previous) if read.oper_up => {
+            let rate =
+                |before: Option<Reading>, now: Option<Reading>, limit: f64| match (before, now) {
+                    (Some(before), Some(now)) => match counters::rate(&before, &now, limit) {
+                        Rate::PerSecond(per_second) => Some(per_second),
+                        Rate::Baseline(_) => None,
+                    },
+                    _ => None,
+                };
+            let old = previous.last;
+            InterfaceRates {
+                in_bps: rate(old.in_octets, last.in_octets, line_bytes).map(|r| r * 8.0),
+                out_bps: rate(old.out_octets, last.out_octets, line_bytes).map(|r| r * 8.0),
+                in_pps: rate(old.in_packets, last.in_packets, line_packets),
+                out_pps: rate(old.out_packets, last.out_packets, line_packets),
+                in_errors_ps: rate(old.in_errors, last.in_errors, line_packets),
+                out_errors_ps: rate(old.out_errors, last.out_errors, line_packets),
+            }
+        }
+        _ => InterfaceRates::default(),
+    };
+    InterfaceState {
+        if_index: read.if_index,
+        name: read.name.clone(),
+        speed_bps: read.speed_bps,
+        admin_up: read.admin_up,
+        oper_up: read.oper_up,
+        rates,
+        last,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::monitoring::snmp::poll::{StorageReading, SystemInfo};
+    use yunguan_actors::counters::CounterWidth;
+
+    fn sample(
+        uptime_ticks: u32,
+        in_octets: u64,
+        width: CounterWidth,
+        oper_up: bool,
+    ) -> DeviceSample {
+        DeviceSample {
+            system: SystemInfo {
+                name: "sw-1".into(),
+                uptime_ticks,
+                ..SystemInfo::default()
+            },
+            interfaces: vec![InterfaceReading {
+                if_index: 1,
+                name: "ge-0/0/1".into(),
+                speed_bps: 1_000_000_000,
+                admin_up: true,
+                oper_up,
+                in_octets: Some(CounterValue {
+                    value: in_octets,
+                    width,
+                }),
+                ..InterfaceReading::default()
+            }],
+            processor_loads: vec![40, 60],
+            storages: vec![StorageReading {
+                index: 31,
+                descr: "/".into(),
+                is_disk: true,
+                size_bytes: 100,
+                used_bytes: 95,
+                ..StorageReading::default()
+            }],
+            varbinds: 0,
+        }
+    }
+
+    #[test]
+    fn polls_become_rates_changes_and_observations() {
+        use CounterWidth::Bits32;
+        let mut state = DeviceState::default();
+        let max32 = u64::from(u32::MAX);
+        // (name, uptime, counter, oper_up, at_ms, expected changes, expected in_bps)
+        let steps: &[(&str, u32, u64, bool, u64, Vec<Change>, Option<f64>)] = &[
+            (
+                "first poll",
+                1_000,
+                max32 - 12_499_999,
+                true,
+                0,
+                vec![Change::Reachable, Change::InterfacesChanged],
+                None,
+            ),
+            (
+                "across a 32-bit wrap",
+                2_000,
+                0,
+                true,
+                10_000,
+                vec![],
+                Some(10_000_000.0),
+            ),
+            (
+                "steady",
+                3_000,
+                12_500_000,
+                true,
+                20_000,
+                vec![],
+                Some(10_000_000.0),
+            ),
+            (
+                "agent restarted",
+                100,
+                1_000,
+                true,
+                30_000,
+                vec![Change::Restarted],
+                None,
+            ),
+            (
+                "after the restart",
+                1_100,
+                12_501_000,
+                true,
+                40_000,
+                vec![],
+                Some(10_000_000.0),
+            ),
+            (
+                "link down",
+                2_100,
+                12_501_000,
+                false,
+                50_000,
+                vec![Change::InterfaceDown { if_index: 1 }],
+                None,
+            ),
+            (
+                "link up",
+                3_100,
+                12_501_000,
+                true,
+                60_000,
+                vec![Change::InterfaceUp { if_index: 1 }],
+                Some(0.0),
+            ),
+        ];
+        for (name, uptime, counter, oper_up, at_ms, expected, in_bps) in steps {
+            let changes = state.apply_sample(&sample(*uptime, *counter, Bits32, *oper_up), *at_ms);
+            assert_eq!(&changes, expected, "{name}");
+            assert_eq!(state.interfaces[0].rates.in_bps, *in_bps, "{name}");
+        }
+        assert_eq!(state.cpu_percent_opt, Some(50.0));
+        assert_eq!(state.history.len(), steps.len());
+        let observations = state.observations(7, "switch", 60_000);
+        let metrics: Vec<_> = observations
+            .iter()
+            .map(|o| (o.metric, o.instance_opt.clone()))
+            .collect();
+        assert_eq!(
+            metrics,
+            vec![
+                (Metric::Reachable, None),
+                (Metric::InterfaceOperUp, Some("1".into())),
+                (Metric::InterfaceUtilizationPercent, Some("1".into())),
+                (Metric::CpuPercent, None),
+                (Metric::StoragePercent, Some("31".into())),
+            ]
+        );
+    }
+
+    #[test]
+    fn failures_and_traps() {
+        let mut state = DeviceState::default();
+        state.apply_sample(&sample(100, 0, CounterWidth::Bits64, true), 0);
+        assert_eq!(state.apply_failure("timeout".into()), vec![]);
+        assert_eq!(
+            state.apply_failure("timeout".into()),
+            vec![Change::Unreachable]
+        );
+        assert_eq!(state.apply_failure("timeout".into()), vec![]);
+        assert_eq!(
+            state.observations(1, "switch", 5).len(),
+            1,
+            "only reachability"
+        );
+        state.apply_sample(&sample(200, 0, CounterWidth::Bits64, true), 1_000);
+        assert_eq!(
+            state.apply_trap(&TrapKind::LinkDown { if_index: 1 }),
+            vec![Change::InterfaceDown { if_index: 1 }]
+        );
+        assert_eq!(
+            state.apply_trap(&TrapKind::LinkDown { if_index: 1 }),
+            vec![]
+        );
+        assert_eq!(
+            state.apply_trap(&TrapKind::LinkDown { if_index: 9 }),
+            vec![]
+        );
+        assert_eq!(
+            state.apply_trap(&TrapKind::ColdStart),
+            vec![Change::Restarted]
+        );
+    }
+}

@@ -1,0 +1,118 @@
+//! Which device actor answers for which device: by id (for the API and operators' commands)
+//! and by management address and community (for traps, which name no device). Data-center
+//! actors register their devices here as they start them; the handles are the supervisors'
+//! stable ones, so they survive a device actor's restart.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+use tokio::sync::mpsc;
+use yunguan_actors::supervision::Supervised;
+
+use super::device::{DeviceActor, DeviceSummary};
+use super::messages::{DeviceConfig, TrapReceived};
+use super::snmp::credentials::Credentials;
+use super::snmp::traps::Trap;
+
+pub type DeviceHandle = Supervised<DeviceActor, DeviceSummary>;
+
+/// Interfaces a poll found: (device, [(ifIndex, name, speed, alias)]).
+pub type DiscoveredInterfaces = (i64, Vec<(u32, String, u64, String)>);
+
+struct Entry {
+    data_center_id: i64,
+    ip: IpAddr,
+    credentials: Credentials,
+    handle: DeviceHandle,
+}
+
+#[derive(Default)]
+struct Inner {
+    devices: HashMap<i64, Entry>,
+    by_ip: HashMap<IpAddr, Vec<i64>>,
+}
+
+/// Shared by the monitoring service and its data-center actors.
+#[derive(Clone)]
+pub struct Directory {
+    inner: Arc<RwLock<Inner>>,
+    interfaces_tx: mpsc::UnboundedSender<DiscoveredInterfaces>,
+}
+
+impl Directory {
+    /// A directory; interfaces found by polls go to `interfaces_tx`.
+    pub fn new(interfaces_tx: mpsc::UnboundedSender<DiscoveredInterfaces>) -> Directory {
+        Directory {
+            inner: Arc::default(),
+            interfaces_tx,
+        }
+    }
+
+    pub fn register(&self, config: &DeviceConfig, data_center_id: i64, handle: DeviceHandle) {
+        let mut inner = self.inner.write();
+        let ip = config.address.ip();
+        if let Some(previous) = inner.devices.insert(
+            config.id,
+            Entry {
+                data_center_id,
+                ip,
+                credentials: config.credentials.clone(),
+                handle,
+            },
+        ) {
+            if let Some(ids) = inner.by_ip.get_mut(&previous.ip) {
+                ids.retain(|id| *id != config.id);
+            }
+        }
+        inner.by_ip.entry(ip).or_default().push(config.id);
+    }
+
+    /// The device's data center and actor.
+    pub fn device(&self, device_id: i64) -> Option<(i64, DeviceHandle)> {
+        let inner = self.inner.read();
+        let entry = inner.devices.get(&device_id)?;
+        Some((entry.data_center_id, entry.handle.clone()))
+    }
+
+    /// Every registered device id, with its data center.
+    pub fn device_ids(&self) -> Vec<(i64, i64)> {
+        let inner = self.inner.read();
+        let mut ids: Vec<(i64, i64)> = inner
+            .devices
+            .iter()
+            .map(|(id, entry)| (*id, entry.data_center_id))
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Hands a trap to the device that sent it: the one at the trap's source address, or,
+    /// when several devices share that address (agents behind one address, or the simulated
+    /// fleet), the one whose community the trap carries. Answers the device, if any.
+    pub fn route_trap(&self, trap: Trap) -> Option<i64> {
+        let inner = self.inner.read();
+        let candidates = inner.by_ip.get(&trap.from.ip())?;
+        let device_id = match candidates.as_slice() {
+            [only] => *only,
+            several => *several.iter().find(|id| {
+                inner
+                    .devices
+                    .get(id)
+                    .is_some_and(|entry| entry.credentials.community_is(&trap.community))
+            })?,
+        };
+        let entry = inner.devices.get(&device_id)?;
+        entry.handle.addr().do_send(TrapReceived(trap.kind));
+        Some(device_id)
+    }
+
+    pub fn interfaces_discovered(
+        &self,
+        device_id: i64,
+        interfaces: Vec<(u32, String, u64, String)>,
+    ) {
+        let _ = self.interfaces_tx.send((device_id, interfaces));
+    }
+}

@@ -1,0 +1,88 @@
+//! Messages of the monitoring actors: to a device actor, and from device actors to their
+//! data-center actor.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use actix::Message;
+use yunguan_actors::alarm::{AlarmKey, Observation};
+
+use super::device::state::Change;
+use super::device::DeviceView;
+use super::snmp::credentials::Credentials;
+use super::snmp::traps::TrapKind;
+
+/// What a device actor needs to know of its device.
+#[derive(Debug, Clone)]
+pub struct DeviceConfig {
+    pub id: i64,
+    pub data_center_id: i64,
+    pub name: String,
+    /// `switch`, `router`, `server`...
+    pub kind: String,
+    /// `core`, `aggregation`, `access` or `host`: where it sits in the network, from which
+    /// the topology's upstream direction follows.
+    pub tier: String,
+    pub address: SocketAddr,
+    pub credentials: Credentials,
+    pub poll_interval: Duration,
+}
+
+/// A trap from the device: act on it at once.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct TrapReceived(pub TrapKind);
+
+/// Poll as soon as possible (after a trap, or when an operator asks).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct PollNow;
+
+/// The device's full live state, for the API.
+#[derive(Debug, Message)]
+#[rtype(result = "DeviceView")]
+pub struct GetDeviceView;
+
+/// Makes the actor panic: for supervision tests and chaos drills, never sent by the product.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Panic;
+
+/// A device actor's news for its data center: what changed and what the alarm engine should
+/// look at.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct DeviceReport {
+    pub device_id: i64,
+    pub summary: super::device::DeviceSummary,
+    pub changes: Vec<Change>,
+    pub observations: Vec<Observation>,
+    /// The interfaces as polled, when they changed: (ifIndex, name, speed, alias).
+    pub interfaces_discovered_opt: Option<Vec<(u32, String, u64, String)>>,
+}
+
+/// An operator acknowledges or clears an alarm occurrence.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), String>")]
+pub struct AlarmCommand {
+    pub key: AlarmKey,
+    pub occurrence: u64,
+    pub user_id: i64,
+    pub action: AlarmAction,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlarmAction {
+    Acknowledge,
+    Clear,
+}
+
+/// Stop for good (the data center is going away or restarting).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Stop;
+
+/// A data center's aggregates, for the overview.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct DataCenterUpdate(pub super::data_center::DataCenterSummary);
