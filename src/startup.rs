@@ -26,6 +26,8 @@ use crate::hub::Hub;
 use crate::identity::sessions::SessionStore;
 use crate::mail::actor::{MailSenderActor, MailSenderSnapshot};
 use crate::metrics::{self, Metrics};
+use crate::monitoring::alarms;
+use crate::monitoring::{Monitoring, Plan};
 use crate::quotas::actor::TenantActors;
 use crate::routes;
 use crate::settings::{CloudProviderKind, Settings, WebSocketSettings};
@@ -51,6 +53,8 @@ pub struct AppState {
     pub tickets: TicketActors,
     /// Drains the mail outbox; its snapshot counts mail sent and failed attempts.
     pub mail_sender: Supervised<MailSenderActor, MailSenderSnapshot>,
+    /// The data-center and device actors, and the trap listener.
+    pub monitoring: Monitoring,
 }
 
 pub struct Application {
@@ -67,6 +71,7 @@ pub struct StopHandle {
     server: ServerHandle,
     shutdown_tx: watch::Sender<bool>,
     tickets: TicketActors,
+    monitoring: Monitoring,
 }
 
 impl StopHandle {
@@ -76,6 +81,7 @@ impl StopHandle {
         self.shutdown_tx.send_replace(true);
         self.server.stop(true).await;
         self.tickets.stop_all();
+        self.monitoring.stop();
     }
 }
 
@@ -179,6 +185,7 @@ impl Application {
             .await
             .context("resuming the actors of open tickets")?;
         tracing::info!(tickets = resumed, "ticket actors resumed");
+        let monitoring = start_monitoring(&supervisor, &db, &hub, &settings).await?;
         let state = web::Data::new(AppState {
             db: db.clone(),
             hub,
@@ -192,6 +199,7 @@ impl Application {
             clock,
             tickets,
             mail_sender,
+            monitoring,
         });
         let sessions = web::Data::new(SessionStore::new(db, &settings.auth));
         let metrics_data = web::Data::from(metrics);
@@ -243,6 +251,7 @@ impl Application {
             server: self.server.handle(),
             shutdown_tx: self.shutdown_tx.clone(),
             tickets: self.state.tickets.clone(),
+            monitoring: self.state.monitoring.clone(),
         }
     }
 
@@ -273,4 +282,42 @@ impl Application {
         tracing::info!("server stopped");
         Ok(())
     }
+}
+
+/// Starts monitoring what the inventory holds, with the stored alarm rules (the defaults on
+/// a fresh installation). Alarms an earlier run left open are closed first: the engines
+/// start empty and raise again whatever still holds.
+async fn start_monitoring(
+    supervisor: &Supervisor,
+    db: &DatabaseConnection,
+    hub: &Hub,
+    settings: &Settings,
+) -> anyhow::Result<Monitoring> {
+    alarms::seed_default_rules(db)
+        .await
+        .context("seeding the default alarm rules")?;
+    let closed = alarms::close_left_open(db)
+        .await
+        .context("closing alarms of an earlier run")?;
+    if closed > 0 {
+        tracing::info!(alarms = closed, "alarms of an earlier run closed");
+    }
+    let plan = Plan {
+        data_center_ids: Vec::new(),
+        devices: Vec::new(),
+        links: Vec::new(),
+        rules: alarms::load_rules(db)
+            .await
+            .context("loading alarm rules")?,
+    };
+    let (interfaces_tx, _interfaces_rx) = tokio::sync::mpsc::unbounded_channel();
+    Monitoring::start(
+        supervisor,
+        db,
+        hub,
+        &settings.monitoring,
+        plan,
+        interfaces_tx,
+    )
+    .await
 }

@@ -72,6 +72,23 @@ impl Policy for BureauAdmins {
     }
 }
 
+/// Those who watch devices and alarms: bureau staff, and suppliers (who maintain the
+/// hardware).
+pub struct MonitoringViewers;
+impl Policy for MonitoringViewers {
+    fn allows(role: Role) -> bool {
+        role.is_bureau() || role == Role::Supplier
+    }
+}
+
+/// Those who acknowledge and clear alarms: bureau admins and operators.
+pub struct AlarmOperators;
+impl Policy for AlarmOperators {
+    fn allows(role: Role) -> bool {
+        matches!(role, Role::BureauAdmin | Role::BureauOperator)
+    }
+}
+
 /// A caller whose role passes policy `P`; otherwise the request fails with `forbidden`.
 pub struct Authorized<P: Policy> {
     pub principal: Principal,

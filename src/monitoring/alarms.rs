@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 use serde_json::json;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use utoipa::ToSchema;
 use yunguan_actors::alarm::{
     default_rules, AlarmEvent, AlarmKey, AlarmRule, ClearReason, Comparison, Metric, RuleScope,
@@ -161,6 +161,8 @@ pub struct AlarmRecord {
     pub event: AlarmEvent,
     pub rule_name: String,
     pub device_name: String,
+    /// Told the row once written (an operator's command waits for it).
+    pub written_tx_opt: Option<oneshot::Sender<alarm::Model>>,
 }
 
 /// Starts a data center's alarm writer; events sent to it are applied in order.
@@ -171,9 +173,14 @@ pub fn start_writer(
 ) -> mpsc::UnboundedSender<AlarmRecord> {
     let (record_tx, mut record_rx) = mpsc::unbounded_channel::<AlarmRecord>();
     tokio::spawn(async move {
-        while let Some(record) = record_rx.recv().await {
+        while let Some(mut record) = record_rx.recv().await {
             match apply(&db, data_center_id, &record).await {
-                Ok(Some((kind, row))) => announce(&hub, kind, row).await,
+                Ok(Some((kind, row))) => {
+                    if let Some(written_tx) = record.written_tx_opt.take() {
+                        let _ = written_tx.send(row.clone());
+                    }
+                    announce(&hub, kind, row).await;
+                }
                 Ok(None) => {}
                 Err(error) => {
                     tracing::error!(data_center_id, %error, event = ?record.event, "cannot record an alarm event");
@@ -204,6 +211,22 @@ async fn find(
         None => query.filter(alarm::Column::Instance.is_null()),
     };
     query.order_by_desc(alarm::Column::Id).one(db).await
+}
+
+/// Clears every alarm left open by an earlier run: the engines start empty and raise again,
+/// within a poll, whatever still holds. (Acknowledgements of those alarms are not carried
+/// over.)
+pub async fn close_left_open(db: &DatabaseConnection) -> Result<u64, sea_orm::DbErr> {
+    let now = Utc::now();
+    let result = alarm::Entity::update_many()
+        .col_expr(alarm::Column::State, Expr::value(CLEARED))
+        .col_expr(alarm::Column::ClearedAt, Expr::value(now))
+        .col_expr(alarm::Column::ClearReason, Expr::value("restart"))
+        .col_expr(alarm::Column::UpdatedAt, Expr::value(now))
+        .filter(alarm::Column::State.ne(CLEARED))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
 }
 
 /// Applies one event; answers what to announce.

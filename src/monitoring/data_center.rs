@@ -193,6 +193,16 @@ impl DataCenterActor {
 
     fn record(&self, events: Vec<AlarmEvent>) {
         for event in events {
+            self.record_one(event, None);
+        }
+    }
+
+    fn record_one(
+        &self,
+        event: AlarmEvent,
+        written_tx_opt: Option<tokio::sync::oneshot::Sender<crate::db::entities::alarm::Model>>,
+    ) {
+        {
             let key = match &event {
                 AlarmEvent::Raised { key, .. }
                 | AlarmEvent::Acknowledged { key, .. }
@@ -224,6 +234,7 @@ impl DataCenterActor {
                 event,
                 rule_name,
                 device_name,
+                written_tx_opt,
             });
         }
     }
@@ -353,7 +364,7 @@ impl Handler<AlarmCommand> for DataCenterActor {
         };
         let event = result.map_err(|error| format!("{error:?}"))?;
         self.dirty = true;
-        self.record(vec![event]);
+        self.record_one(event, Some(command.written_tx));
         Ok(())
     }
 }

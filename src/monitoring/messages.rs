@@ -61,7 +61,8 @@ pub struct DeviceReport {
     pub interfaces_discovered_opt: Option<Vec<(u32, String, u64, String)>>,
 }
 
-/// An operator acknowledges or clears an alarm occurrence.
+/// An operator acknowledges or clears an alarm occurrence. The engine decides at once (or
+/// refuses, saying why); `written_tx` hears when the alarm's row reflects it.
 #[derive(Debug, Message)]
 #[rtype(result = "Result<(), String>")]
 pub struct AlarmCommand {
@@ -69,6 +70,7 @@ pub struct AlarmCommand {
     pub occurrence: u64,
     pub user_id: i64,
     pub action: AlarmAction,
+    pub written_tx: tokio::sync::oneshot::Sender<crate::db::entities::alarm::Model>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

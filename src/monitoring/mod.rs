@@ -65,6 +65,8 @@ pub struct Plan {
 #[derive(Clone)]
 pub struct Monitoring {
     directory: Directory,
+    /// What each data center monitors (its devices and links), for the topology.
+    setups: Arc<HashMap<i64, Arc<DataCenterSetup>>>,
     data_centers: Arc<HashMap<i64, Supervised<DataCenterActor, DataCenterSummary>>>,
     overview: Supervised<OverviewActor, OverviewSummary>,
     mux: Multiplexer,
@@ -97,6 +99,7 @@ impl Monitoring {
         let mut data_center_ids: BTreeSet<i64> = plan.data_center_ids.iter().copied().collect();
         data_center_ids.extend(plan.devices.iter().map(|d| d.data_center_id));
         let mut data_centers = HashMap::new();
+        let mut setups = HashMap::new();
         for data_center_id in data_center_ids {
             let devices: Vec<DeviceConfig> = plan
                 .devices
@@ -123,6 +126,7 @@ impl Monitoring {
                 alarm_writer: alarms::start_writer(db.clone(), hub.clone(), data_center_id),
                 directory: directory.clone(),
             });
+            setups.insert(data_center_id, setup.clone());
             let handle = supervisor.spawn(
                 &format!("dc-{data_center_id}"),
                 DataCenterSummary {
@@ -150,6 +154,7 @@ impl Monitoring {
         );
         Ok(Monitoring {
             directory,
+            setups: Arc::new(setups),
             data_centers: Arc::new(data_centers),
             overview,
             mux,
@@ -185,6 +190,75 @@ impl Monitoring {
 
     pub fn overview(&self) -> OverviewSummary {
         self.overview.snapshot()
+    }
+
+    /// A data center's devices and links with their live status; `None` if it is not
+    /// monitored here.
+    pub async fn topology(&self, data_center_id: i64) -> Option<TopologyView> {
+        let setup = self.setups.get(&data_center_id)?;
+        let mut views = HashMap::new();
+        for device in &setup.devices {
+            if let Some(view) = self.device_view(device.id).await {
+                views.insert(device.id, view);
+            }
+        }
+        let nodes = setup
+            .devices
+            .iter()
+            .map(|device| {
+                let view_opt = views.get(&device.id);
+                TopologyNode {
+                    device_id: device.id,
+                    name: device.name.clone(),
+                    kind: device.kind.clone(),
+                    tier: device.tier.clone(),
+                    status: view_opt.map_or_else(|| "unknown".to_owned(), |v| v.status.clone()),
+                    cpu_percent: view_opt.and_then(|v| v.cpu_percent),
+                }
+            })
+            .collect();
+        let interface = |device_id: i64, if_index: u32| {
+            views
+                .get(&device_id)
+                .and_then(|view| view.interfaces.iter().find(|i| i.if_index == if_index))
+        };
+        let links = setup
+            .links
+            .iter()
+            .map(|link| {
+                let a_opt = interface(link.a_device_id, link.a_if_index);
+                let b_opt = interface(link.b_device_id, link.b_if_index);
+                let status = match (a_opt, b_opt) {
+                    (Some(a), Some(b)) if a.oper_up && b.oper_up => "up",
+                    (Some(a), _) if !a.oper_up => "down",
+                    (_, Some(b)) if !b.oper_up => "down",
+                    _ => "unknown",
+                };
+                let bits_per_second = [a_opt, b_opt]
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|i| [i.rates.in_bps, i.rates.out_bps])
+                    .flatten()
+                    .reduce(f64::max);
+                TopologyLink {
+                    link_id: link.link_id,
+                    a_device_id: link.a_device_id,
+                    a_if_index: link.a_if_index,
+                    b_device_id: link.b_device_id,
+                    b_if_index: link.b_if_index,
+                    bandwidth_bps: link.bandwidth_bps,
+                    status: status.to_owned(),
+                    utilization_percent: bits_per_second
+                        .filter(|_| link.bandwidth_bps > 0)
+                        .map(|bps| bps * 100.0 / link.bandwidth_bps as f64),
+                }
+            })
+            .collect();
+        Some(TopologyView {
+            data_center_id,
+            nodes,
+            links,
+        })
     }
 
     /// Hands an operator's alarm command to the alarm's data center.
@@ -229,4 +303,39 @@ impl Monitoring {
         }
         self.overview.stop_supervising();
     }
+}
+
+/// A device in the topology.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct TopologyNode {
+    pub device_id: i64,
+    pub name: String,
+    pub kind: String,
+    pub tier: String,
+    /// `up`, `down` or `unknown`.
+    pub status: String,
+    pub cpu_percent: Option<f64>,
+}
+
+/// A link in the topology, with the state of its two ends.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct TopologyLink {
+    pub link_id: i64,
+    pub a_device_id: i64,
+    pub a_if_index: u32,
+    pub b_device_id: i64,
+    pub b_if_index: u32,
+    pub bandwidth_bps: i64,
+    /// `up` when both ends are up, `down` when either is down, else `unknown`.
+    pub status: String,
+    /// The busier direction at either end, against the link's bandwidth.
+    pub utilization_percent: Option<f64>,
+}
+
+/// A data center's network as it stands.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct TopologyView {
+    pub data_center_id: i64,
+    pub nodes: Vec<TopologyNode>,
+    pub links: Vec<TopologyLink>,
 }

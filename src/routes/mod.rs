@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod directory;
 pub mod governance;
 pub mod inventory;
+pub mod monitoring;
 pub mod ops;
 pub mod tickets;
 pub mod web_assets;
@@ -27,7 +28,7 @@ use crate::error::{ApiError, ErrorBody, ErrorCode};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "yunguan API", description = "Unified cloud management platform: identity, tenants, announcements, the service catalog, tickets with multi-level approvals, quotas, the audit trail and the live event hub."),
+    info(title = "yunguan API", description = "Unified cloud management platform: identity, tenants, announcements, the service catalog, tickets with multi-level approvals, quotas, the audit trail, live monitoring (devices, alarms, topology) and the live event hub."),
     paths(
         auth::login,
         auth::logout,
@@ -65,6 +66,14 @@ use crate::error::{ApiError, ErrorBody, ErrorCode};
         governance::set_quota,
         governance::verify_audit,
         inventory::list,
+        monitoring::device_state,
+        monitoring::data_center_summary,
+        monitoring::topology,
+        monitoring::overview,
+        monitoring::list_alarms,
+        monitoring::acknowledge,
+        monitoring::clear,
+        monitoring::alarm_rules,
         ops::healthz,
         ops::readyz,
         ops::metrics,
@@ -98,6 +107,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(tickets::configure)
             .configure(governance::configure)
             .configure(inventory::configure)
+            .configure(monitoring::configure)
             .configure(ops::configure_api)
             .route("/openapi.json", web::get().to(openapi_json))
             .default_service(web::to(api_not_found)),

@@ -198,6 +198,8 @@ pub fn settings_for(storage: &Storage) -> Settings {
     settings.fulfilment.sim_max_latency_ms = 0;
     settings.fulfilment.sim_failure_rate = 0.0;
     settings.fulfilment.retry_initial_ms = 1;
+    settings.monitoring.snmp_bind = "127.0.0.1:0".parse().unwrap();
+    settings.monitoring.trap_listen = "127.0.0.1:0".parse().unwrap();
     settings
 }
 

@@ -13,6 +13,7 @@ mod cluster;
 mod fulfilment;
 mod http_errors;
 mod mail;
+mod monitoring_actors;
 mod sla;
 mod snmp_poll;
 mod tenancy;

@@ -1,0 +1,276 @@
+//! Live monitoring: device state, data-center and overview aggregates, topology, alarms and
+//! alarm rules. Bureau staff and suppliers watch; bureau admins and operators handle alarms.
+//! Tenants see none of it (their VMs are in the inventory).
+
+use actix_web::web;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use yunguan_actors::alarm::AlarmKey;
+
+use crate::db::entities::alarm;
+use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::identity::extract::{AlarmOperators, Authorized, MonitoringViewers};
+use crate::monitoring::alarms::{self, AlarmView, CLEARED};
+use crate::monitoring::data_center::DataCenterSummary;
+use crate::monitoring::device::DeviceView;
+use crate::monitoring::messages::{AlarmAction, AlarmCommand};
+use crate::monitoring::overview::OverviewSummary;
+use crate::monitoring::TopologyView;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/devices/{id}/state", web::get().to(device_state))
+        .route(
+            "/datacenters/{id}/summary",
+            web::get().to(data_center_summary),
+        )
+        .route("/datacenters/{id}/topology", web::get().to(topology))
+        .route("/overview", web::get().to(overview))
+        .route("/alarms", web::get().to(list_alarms))
+        .route("/alarms/{id}/acknowledge", web::post().to(acknowledge))
+        .route("/alarms/{id}/clear", web::post().to(clear))
+        .route("/alarm-rules", web::get().to(alarm_rules));
+}
+
+/// A device's live state: reachability, interfaces with rates, load, storage, recent history.
+#[utoipa::path(
+    get, path = "/api/v1/devices/{id}/state", tag = "monitoring", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = DeviceView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn device_state(
+    _caller: Authorized<MonitoringViewers>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<web::Json<DeviceView>, ApiError> {
+    state
+        .monitoring
+        .device_view(path.into_inner())
+        .await
+        .map(web::Json)
+        .ok_or_else(|| ApiError::not_found("monitored device"))
+}
+
+/// A data center's aggregates, as last published to `dc/{id}`.
+#[utoipa::path(
+    get, path = "/api/v1/datacenters/{id}/summary", tag = "monitoring", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = DataCenterSummary), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn data_center_summary(
+    _caller: Authorized<MonitoringViewers>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<web::Json<DataCenterSummary>, ApiError> {
+    state
+        .monitoring
+        .data_center_summary(path.into_inner())
+        .map(web::Json)
+        .ok_or_else(|| ApiError::not_found("monitored data center"))
+}
+
+/// A data center's devices and links with their live status.
+#[utoipa::path(
+    get, path = "/api/v1/datacenters/{id}/topology", tag = "monitoring", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = TopologyView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn topology(
+    _caller: Authorized<MonitoringViewers>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<web::Json<TopologyView>, ApiError> {
+    state
+        .monitoring
+        .topology(path.into_inner())
+        .await
+        .map(web::Json)
+        .ok_or_else(|| ApiError::not_found("monitored data center"))
+}
+
+/// Every data center's aggregates and the totals, as last published to `overview`.
+#[utoipa::path(
+    get, path = "/api/v1/overview", tag = "monitoring", security(("bearer" = [])),
+    responses((status = 200, body = OverviewSummary), (status = 403, body = ErrorBody))
+)]
+pub async fn overview(
+    caller: Authorized<MonitoringViewers>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<OverviewSummary>, ApiError> {
+    if !caller.principal.role.is_bureau() {
+        return Err(ApiError::forbidden());
+    }
+    Ok(web::Json(state.monitoring.overview()))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct AlarmQuery {
+    /// `active` (raised or acknowledged, the default), `raised`, `acknowledged`, `cleared` or
+    /// `all`.
+    pub state: Option<String>,
+    /// `critical`, `major`, `minor` or `info`.
+    pub severity: Option<String>,
+    pub data_center_id: Option<i64>,
+    pub device_id: Option<i64>,
+    pub offset: Option<u64>,
+    /// 1 to 200, default 50.
+    pub limit: Option<u64>,
+}
+
+/// Alarms, newest first.
+#[utoipa::path(
+    get, path = "/api/v1/alarms", tag = "monitoring", security(("bearer" = [])),
+    params(AlarmQuery),
+    responses((status = 200, body = [AlarmView]), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
+pub async fn list_alarms(
+    _caller: Authorized<MonitoringViewers>,
+    state: web::Data<AppState>,
+    query: web::Query<AlarmQuery>,
+) -> Result<web::Json<Vec<AlarmView>>, ApiError> {
+    let query = query.into_inner();
+    let mut select = alarm::Entity::find();
+    select = match query.state.as_deref().unwrap_or("active") {
+        "active" => select.filter(alarm::Column::State.ne(CLEARED)),
+        "all" => select,
+        one @ (alarms::RAISED | alarms::ACKNOWLEDGED | alarms::CLEARED) => {
+            select.filter(alarm::Column::State.eq(one))
+        }
+        other => {
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                format!("unknown alarm state {other:?}"),
+            ))
+        }
+    };
+    if let Some(severity) = query.severity {
+        select = select.filter(alarm::Column::Severity.eq(severity));
+    }
+    if let Some(data_center_id) = query.data_center_id {
+        select = select.filter(alarm::Column::DataCenterId.eq(data_center_id));
+    }
+    if let Some(device_id) = query.device_id {
+        select = select.filter(alarm::Column::DeviceId.eq(device_id));
+    }
+    let rows = select
+        .order_by_desc(alarm::Column::Id)
+        .offset(super::page_offset(query.offset)?)
+        .limit(super::page_limit(query.limit)?)
+        .all(&state.db)
+        .await?;
+    Ok(web::Json(rows.into_iter().map(AlarmView::from).collect()))
+}
+
+/// Acknowledges an alarm: someone is on it. It stays active until its condition ends.
+#[utoipa::path(
+    post, path = "/api/v1/alarms/{id}/acknowledge", tag = "monitoring", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = AlarmView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody))
+)]
+pub async fn acknowledge(
+    caller: Authorized<AlarmOperators>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<web::Json<AlarmView>, ApiError> {
+    command(caller, state, path.into_inner(), AlarmAction::Acknowledge).await
+}
+
+/// Clears an alarm by hand; it is raised again only after its condition has ended once.
+#[utoipa::path(
+    post, path = "/api/v1/alarms/{id}/clear", tag = "monitoring", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = AlarmView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody))
+)]
+pub async fn clear(
+    caller: Authorized<AlarmOperators>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<web::Json<AlarmView>, ApiError> {
+    command(caller, state, path.into_inner(), AlarmAction::Clear).await
+}
+
+async fn command(
+    caller: Authorized<AlarmOperators>,
+    state: web::Data<AppState>,
+    alarm_id: i64,
+    action: AlarmAction,
+) -> Result<web::Json<AlarmView>, ApiError> {
+    let row = alarm::Entity::find_by_id(alarm_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("alarm"))?;
+    let (written_tx, written_rx) = tokio::sync::oneshot::channel();
+    let command = AlarmCommand {
+        key: AlarmKey {
+            rule_id: row.rule_id,
+            device_id: row.device_id,
+            instance_opt: row.instance.clone(),
+        },
+        occurrence: row.occurrence.max(0) as u64,
+        user_id: caller.principal.user_id,
+        action,
+        written_tx,
+    };
+    state
+        .monitoring
+        .alarm_command(row.data_center_id, command)
+        .await
+        .map_err(|why| {
+            ApiError::new(
+                ErrorCode::Conflict,
+                format!("alarm {alarm_id} cannot be changed now: {why}"),
+            )
+        })?;
+    let written = written_rx
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::ServiceUnavailable, "the alarm was not recorded"))?;
+    Ok(web::Json(AlarmView::from(written)))
+}
+
+/// An alarm rule, as stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlarmRuleView {
+    pub id: i64,
+    pub name: String,
+    pub metric: String,
+    pub comparison: String,
+    pub threshold: f64,
+    pub for_secs: i64,
+    pub severity: String,
+    pub scope_kind: String,
+    pub scope_value: Option<String>,
+    pub enabled: bool,
+}
+
+/// The alarm rules.
+#[utoipa::path(
+    get, path = "/api/v1/alarm-rules", tag = "monitoring", security(("bearer" = [])),
+    responses((status = 200, body = [AlarmRuleView]), (status = 403, body = ErrorBody))
+)]
+pub async fn alarm_rules(
+    _caller: Authorized<MonitoringViewers>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<AlarmRuleView>>, ApiError> {
+    use crate::db::entities::alarm_rule;
+    let rows = alarm_rule::Entity::find()
+        .order_by_asc(alarm_rule::Column::Id)
+        .all(&state.db)
+        .await?;
+    Ok(web::Json(
+        rows.into_iter()
+            .map(|row| AlarmRuleView {
+                id: row.id,
+                name: row.name,
+                metric: row.metric,
+                comparison: row.comparison,
+                threshold: row.threshold,
+                for_secs: row.for_secs,
+                severity: row.severity,
+                scope_kind: row.scope_kind,
+                scope_value: row.scope_value,
+                enabled: row.enabled,
+            })
+            .collect(),
+    ))
+}

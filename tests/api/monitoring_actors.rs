@@ -1,0 +1,237 @@
+//! The monitoring actors against the simulated fleet: device and data-center actors polling,
+//! a trap reaching a socket at once with its alarm, an agent restart, and a panicking device
+//! actor restarted without disturbing its neighbours. The plan is given directly here; the
+//! tests through the inventory API are in `monitoring_api.rs`.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use yunguan::identity::Role;
+use yunguan::monitoring::messages::DeviceConfig;
+use yunguan::monitoring::snmp::credentials::Credentials;
+use yunguan::monitoring::topology::DeviceLink;
+use yunguan::monitoring::{Monitoring, Plan};
+use yunguan_actors::alarm::default_rules;
+use yunguan_actors::supervision::{ActorRegistry, Backoff, Supervisor};
+use yunguan_simulators::snmp::{Fleet, FleetConfig};
+
+use crate::helpers::{settings_for, spawn_app, Backend, TestApp, WsClient};
+use crate::on_every_backend;
+
+on_every_backend!(
+    a_trap_reaches_the_socket_at_once_and_raises_an_interface_alarm,
+    a_panicking_device_actor_restarts_alone,
+);
+
+const DATA_CENTER: i64 = 1;
+
+/// Device `i` of the fleet is device `i + 1` here; the first is the core.
+async fn monitor_fleet(
+    app: &TestApp,
+    fleet: &Fleet,
+    poll_interval: Duration,
+    storage: &crate::helpers::Storage,
+) -> Monitoring {
+    let devices = fleet
+        .devices()
+        .into_iter()
+        .map(|device| DeviceConfig {
+            id: device.idx as i64 + 1,
+            data_center_id: DATA_CENTER,
+            name: device.name.clone(),
+            kind: device.kind.as_str().to_owned(),
+            tier: if device.idx == 0 { "core" } else { "access" }.to_owned(),
+            address: fleet.local_addr(),
+            credentials: Credentials::v2c(&device.community),
+            poll_interval,
+        })
+        .collect::<Vec<_>>();
+    let links = (2..=devices.len() as i64)
+        .map(|device_id| DeviceLink {
+            link_id: device_id,
+            a_device_id: 1,
+            a_if_index: device_id as u32,
+            b_device_id: device_id,
+            b_if_index: 1,
+            bandwidth_bps: 10_000_000_000,
+        })
+        .collect();
+    let plan = Plan {
+        data_center_ids: vec![DATA_CENTER],
+        devices,
+        links,
+        rules: default_rules(),
+    };
+    let settings = settings_for(storage);
+    let supervisor = Supervisor::new(ActorRegistry::default(), Backoff::default());
+    let (interfaces_tx, _interfaces_rx) = tokio::sync::mpsc::unbounded_channel();
+    let monitoring = Monitoring::start(
+        &supervisor,
+        &app.db,
+        &app.state.hub,
+        &settings.monitoring,
+        plan,
+        interfaces_tx,
+    )
+    .await
+    .unwrap();
+    fleet.send_traps_to(monitoring.trap_addr());
+    monitoring
+}
+
+async fn wait_for_event(
+    socket: &mut WsClient,
+    within: Duration,
+    wanted: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let frame = socket
+            .try_next_json(left)
+            .await
+            .unwrap_or_else(|| panic!("no matching event within {within:?}"));
+        if wanted(&frame) {
+            return frame;
+        }
+    }
+}
+
+async fn wait_until_up(monitoring: &Monitoring, device_ids: &[i64]) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for device_id in device_ids {
+        loop {
+            let view = monitoring.device_view(*device_id).await;
+            if view.is_some_and(|view| view.status == "up") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "device {device_id} never came up"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+async fn a_trap_reaches_the_socket_at_once_and_raises_an_interface_alarm(backend: Backend) {
+    let (app, storage) = spawn_app(backend).await;
+    app.create_user("noc", Role::BureauOperator, None).await;
+    let token = app.login("noc").await;
+    let fleet = Fleet::start(FleetConfig {
+        n_devices: 4,
+        ..FleetConfig::default()
+    })
+    .await
+    .unwrap();
+    let monitoring = monitor_fleet(&app, &fleet, Duration::from_millis(500), &storage).await;
+    let mut socket = app.ws(&token).await;
+    socket.subscribe("device/3", None).await;
+    socket.subscribe("dc/1", None).await;
+    // Polls come in as samples, and the data center publishes its aggregates.
+    let sample = wait_for_event(&mut socket, Duration::from_secs(5), |f| {
+        f["kind"] == "device.sample"
+    })
+    .await;
+    assert_eq!(sample["data"]["status"], "up");
+    let summary = wait_for_event(&mut socket, Duration::from_secs(5), |f| {
+        f["kind"] == "dc.summary" && f["data"]["devices_up"].as_u64() == Some(4)
+    })
+    .await;
+    assert_eq!(summary["data"]["devices"], 4);
+    wait_until_up(&monitoring, &[1, 2, 3, 4]).await;
+
+    // Interface 2 of device 3 goes down; its trap changes the state before any poll.
+    let sent_at = Instant::now();
+    fleet.set_link(2, 2, false).await;
+    let change = wait_for_event(&mut socket, Duration::from_secs(2), |f| {
+        f["kind"] == "device.state" && f["data"]["change"] == "interface_down"
+    })
+    .await;
+    assert!(
+        sent_at.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        sent_at.elapsed()
+    );
+    assert_eq!(change["topic"], "device/3");
+    assert_eq!(change["data"]["if_index"], 2);
+    let raised = wait_for_event(&mut socket, Duration::from_secs(2), |f| {
+        f["kind"] == "alarm.raised" && f["topic"] == "dc/1"
+    })
+    .await;
+    assert_eq!(raised["data"]["rule_name"], "interface down");
+    assert_eq!(raised["data"]["device_id"], 3);
+    assert_eq!(raised["data"]["instance"], "2");
+    assert_eq!(raised["data"]["severity"], "major");
+
+    // The link comes back: the alarm clears on its own.
+    fleet.set_link(2, 2, true).await;
+    let cleared = wait_for_event(&mut socket, Duration::from_secs(3), |f| {
+        f["kind"] == "alarm.cleared" && f["topic"] == "dc/1"
+    })
+    .await;
+    assert_eq!(cleared["data"]["id"], raised["data"]["id"]);
+    assert_eq!(cleared["data"]["clear_reason"], "condition_ended");
+
+    // The agent restarts: a coldStart trap, then samples whose rates are never negative.
+    fleet.restart(2).await;
+    wait_for_event(&mut socket, Duration::from_secs(2), |f| {
+        f["kind"] == "device.state" && f["data"]["change"] == "restarted"
+    })
+    .await;
+    for _ in 0..3 {
+        let sample = wait_for_event(&mut socket, Duration::from_secs(3), |f| {
+            f["kind"] == "device.sample"
+        })
+        .await;
+        for interface in sample["data"]["interfaces"].as_array().unwrap() {
+            for direction in ["in_bps", "out_bps"] {
+                if let Some(rate) = interface[direction].as_f64() {
+                    assert!((0.0..=10e9).contains(&rate), "{interface}");
+                }
+            }
+        }
+    }
+    monitoring.stop();
+}
+
+async fn a_panicking_device_actor_restarts_alone(backend: Backend) {
+    let (app, storage) = spawn_app(backend).await;
+    let fleet = Fleet::start(FleetConfig {
+        n_devices: 3,
+        ..FleetConfig::default()
+    })
+    .await
+    .unwrap();
+    let monitoring = monitor_fleet(&app, &fleet, Duration::from_millis(200), &storage).await;
+    wait_until_up(&monitoring, &[1, 2, 3]).await;
+    let neighbour_before = monitoring
+        .device_view(3)
+        .await
+        .unwrap()
+        .last_poll_at_ms
+        .unwrap();
+
+    assert!(monitoring.panic_device(2));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while monitoring.device_health(2) != Some((1, 1)) {
+        assert!(
+            Instant::now() < deadline,
+            "device 2 was not restarted: {:?}",
+            monitoring.device_health(2)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The restarted actor polls again; its neighbours never stopped.
+    wait_until_up(&monitoring, &[2]).await;
+    assert_eq!(monitoring.device_health(1), Some((0, 0)));
+    assert_eq!(monitoring.device_health(3), Some((0, 0)));
+    let neighbour_after = monitoring
+        .device_view(3)
+        .await
+        .unwrap()
+        .last_poll_at_ms
+        .unwrap();
+    assert!(neighbour_after > neighbour_before);
+    monitoring.stop();
+}
