@@ -22,6 +22,13 @@ pub struct Metrics {
     pub resyncs: IntCounter,
     pub ws_errors: IntCounterVec,
     http_request_seconds: HistogramVec,
+    /// Device polls that ended, failed, the varbinds they read, and polls that started more
+    /// than half an interval late (a missed cycle: the poller is not keeping up).
+    pub snmp_polls: IntCounter,
+    pub snmp_poll_failures: IntCounter,
+    pub snmp_varbinds: IntCounter,
+    pub snmp_missed_cycles: IntCounter,
+    pub snmp_traps: IntCounter,
     actor_restarts: IntCounterVec,
     actor_panics: IntCounterVec,
 }
@@ -72,6 +79,22 @@ impl Metrics {
                 &["method", "route", "status"],
             )
             .expect("valid metric"),
+            snmp_polls: IntCounter::new("snmp_polls_total", "device polls that ended")
+                .expect("valid metric"),
+            snmp_poll_failures: IntCounter::new(
+                "snmp_poll_failures_total",
+                "device polls that failed (timeouts, errors)",
+            )
+            .expect("valid metric"),
+            snmp_varbinds: IntCounter::new("snmp_varbinds_total", "varbinds read by polls")
+                .expect("valid metric"),
+            snmp_missed_cycles: IntCounter::new(
+                "snmp_missed_cycles_total",
+                "polls that started more than half an interval after they were due",
+            )
+            .expect("valid metric"),
+            snmp_traps: IntCounter::new("snmp_traps_total", "SNMP traps routed to a device")
+                .expect("valid metric"),
             actor_restarts: IntCounterVec::new(
                 Opts::new("actor_restarts_total", "supervised actor restarts"),
                 &["actor"],
@@ -84,7 +107,12 @@ impl Metrics {
             .expect("valid metric"),
             registry,
         };
-        let collectors: [Box<dyn prometheus::core::Collector>; 9] = [
+        let collectors: [Box<dyn prometheus::core::Collector>; 14] = [
+            Box::new(metrics.snmp_polls.clone()),
+            Box::new(metrics.snmp_poll_failures.clone()),
+            Box::new(metrics.snmp_varbinds.clone()),
+            Box::new(metrics.snmp_missed_cycles.clone()),
+            Box::new(metrics.snmp_traps.clone()),
             Box::new(metrics.ws_connections.clone()),
             Box::new(metrics.events_published.clone()),
             Box::new(metrics.events_delivered.clone()),

@@ -169,6 +169,8 @@ pub struct MonitoringSettings {
     pub retries: u32,
     /// SNMP requests waiting for answers at once on the shared socket.
     pub max_in_flight: usize,
+    /// One-minute metric rollups older than this are deleted.
+    pub rollup_retention_days: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -276,6 +278,7 @@ trap_listen = "0.0.0.0:10162"
 request_timeout_ms = 1500
 retries = 1
 max_in_flight = 512
+rollup_retention_days = 30
 "#;
 
 impl Settings {

@@ -185,7 +185,7 @@ impl Application {
             .await
             .context("resuming the actors of open tickets")?;
         tracing::info!(tickets = resumed, "ticket actors resumed");
-        let monitoring = start_monitoring(&supervisor, &db, &hub, &settings).await?;
+        let monitoring = start_monitoring(&supervisor, &db, &hub, &metrics, &settings).await?;
         let state = web::Data::new(AppState {
             db: db.clone(),
             hub,
@@ -291,6 +291,7 @@ async fn start_monitoring(
     supervisor: &Supervisor,
     db: &DatabaseConnection,
     hub: &Hub,
+    metrics: &Arc<Metrics>,
     settings: &Settings,
 ) -> anyhow::Result<Monitoring> {
     alarms::seed_default_rules(db)
@@ -316,6 +317,7 @@ async fn start_monitoring(
         db,
         hub,
         &settings.monitoring,
+        metrics,
         plan,
         interfaces_tx,
     )

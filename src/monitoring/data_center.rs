@@ -25,10 +25,12 @@ use super::directory::Directory;
 use super::messages::{
     AlarmAction, AlarmCommand, DataCenterUpdate, DeviceConfig, DeviceReport, Stop,
 };
+use super::rollups::{Rollup, RollupBuffer};
 use super::snmp::mux::Multiplexer;
 use super::snmp::session::Patience;
 use super::topology::{upstream_links, DeviceLink};
 use crate::hub::{Hub, Topic};
+use crate::metrics::Metrics;
 
 /// How often aggregates may go out.
 pub const PUBLISH_INTERVAL: Duration = Duration::from_secs(1);
@@ -60,7 +62,12 @@ pub struct DataCenterSetup {
     pub overview: Recipient<DataCenterUpdate>,
     pub alarm_writer: mpsc::UnboundedSender<AlarmRecord>,
     pub directory: Directory,
+    pub metrics: Arc<Metrics>,
+    pub rollup_writer: mpsc::UnboundedSender<Vec<Rollup>>,
 }
+
+/// How often finished minutes go to the rollup writer.
+const ROLLUP_FLUSH_INTERVAL: Duration = Duration::from_secs(10);
 
 struct DeviceEntry {
     config: Arc<DeviceConfig>,
@@ -79,6 +86,7 @@ pub struct DataCenterActor {
     link: Link<DataCenterSummary>,
     /// The device actors' supervisor, with a registry of this data center's own.
     device_registry: ActorRegistry,
+    rollups: RollupBuffer,
 }
 
 impl DataCenterActor {
@@ -126,6 +134,7 @@ impl DataCenterActor {
             dirty: true,
             link,
             device_registry: ActorRegistry::default(),
+            rollups: RollupBuffer::default(),
         }
     }
 
@@ -289,6 +298,7 @@ impl Actor for DataCenterActor {
                         setup.patience,
                         reports.clone(),
                         setup.hub.clone(),
+                        setup.metrics.clone(),
                         link,
                     )
                 },
@@ -306,6 +316,12 @@ impl Actor for DataCenterActor {
             );
         }
         ctx.run_interval(PUBLISH_INTERVAL, |actor, _ctx| actor.publish_if_dirty());
+        ctx.run_interval(ROLLUP_FLUSH_INTERVAL, |actor, _ctx| {
+            let finished = actor.rollups.take_finished(super::device::actor::now_ms());
+            if !finished.is_empty() {
+                let _ = actor.setup.rollup_writer.send(finished);
+            }
+        });
     }
 }
 
@@ -330,6 +346,8 @@ impl Handler<DeviceReport> for DataCenterActor {
             self.dirty = true;
         }
         entry.summary = report.summary;
+        self.rollups
+            .add(report.device_id, report.at_ms, &report.points);
         self.publish_link_changes(report.device_id, &report.changes);
         let mut events = Vec::new();
         for observation in &report.observations {

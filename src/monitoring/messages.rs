@@ -57,6 +57,9 @@ pub struct DeviceReport {
     pub summary: super::device::DeviceSummary,
     pub changes: Vec<Change>,
     pub observations: Vec<Observation>,
+    /// Values for the one-minute rollups, taken at `at_ms`.
+    pub points: Vec<super::rollups::MetricPoint>,
+    pub at_ms: u64,
     /// The interfaces as polled, when they changed: (ifIndex, name, speed, alias).
     pub interfaces_discovered_opt: Option<Vec<(u32, String, u64, String)>>,
 }

@@ -17,6 +17,7 @@
 //! - [`data_center`]: the data-center actor: device supervision, alarms, aggregates.
 //! - [`overview`]: the command center's aggregate.
 //! - [`alarms`]: alarm rules and alarms on the record.
+//! - [`rollups`]: one-minute metric rollups, stored in batches, with retention.
 //! - [`topology`]: upstream links from the tiers, for alarm root causes.
 //! - [`directory`]: device actors by id and by address, for traps and the API.
 //! - [`messages`]: what the actors say to each other.
@@ -27,6 +28,7 @@ pub mod device;
 pub mod directory;
 pub mod messages;
 pub mod overview;
+pub mod rollups;
 pub mod snmp;
 pub mod topology;
 
@@ -42,6 +44,7 @@ use yunguan_actors::alarm::AlarmRule;
 use yunguan_actors::supervision::{Supervised, Supervisor};
 
 use crate::hub::Hub;
+use crate::metrics::Metrics;
 use crate::settings::MonitoringSettings;
 use data_center::{DataCenterActor, DataCenterSetup, DataCenterSummary};
 use device::DeviceView;
@@ -82,6 +85,7 @@ impl Monitoring {
         db: &DatabaseConnection,
         hub: &Hub,
         settings: &MonitoringSettings,
+        metrics: &Arc<Metrics>,
         plan: Plan,
         interfaces_tx: mpsc::UnboundedSender<DiscoveredInterfaces>,
     ) -> anyhow::Result<Monitoring> {
@@ -98,6 +102,12 @@ impl Monitoring {
         });
         let mut data_center_ids: BTreeSet<i64> = plan.data_center_ids.iter().copied().collect();
         data_center_ids.extend(plan.devices.iter().map(|d| d.data_center_id));
+        let rollup_writer = rollups::start_writer(db.clone());
+        rollups::start_sweeper(
+            db.clone(),
+            Duration::from_secs(u64::from(settings.rollup_retention_days) * 86_400),
+            Duration::from_secs(3_600),
+        );
         let mut data_centers = HashMap::new();
         let mut setups = HashMap::new();
         for data_center_id in data_center_ids {
@@ -125,6 +135,8 @@ impl Monitoring {
                 overview: overview.addr().recipient(),
                 alarm_writer: alarms::start_writer(db.clone(), hub.clone(), data_center_id),
                 directory: directory.clone(),
+                metrics: metrics.clone(),
+                rollup_writer: rollup_writer.clone(),
             });
             setups.insert(data_center_id, setup.clone());
             let handle = supervisor.spawn(
@@ -138,10 +150,12 @@ impl Monitoring {
             data_centers.insert(data_center_id, handle);
         }
         let trap_directory = directory.clone();
+        let trap_metrics = metrics.clone();
         let trap_listener = TrapListener::bind(settings.trap_listen, move |trap| {
             let from = trap.from;
-            if trap_directory.route_trap(trap).is_none() {
-                tracing::debug!(%from, "trap from no known device");
+            match trap_directory.route_trap(trap) {
+                Some(_) => trap_metrics.snmp_traps.inc(),
+                None => tracing::debug!(%from, "trap from no known device"),
             }
         })
         .await

@@ -67,6 +67,7 @@ use crate::error::{ApiError, ErrorBody, ErrorCode};
         governance::verify_audit,
         inventory::list,
         monitoring::device_state,
+        monitoring::device_metrics,
         monitoring::data_center_summary,
         monitoring::topology,
         monitoring::overview,

@@ -9,18 +9,22 @@ use utoipa::{IntoParams, ToSchema};
 use yunguan_actors::alarm::AlarmKey;
 
 use crate::db::entities::alarm;
-use crate::error::{ApiError, ErrorBody, ErrorCode};
+use chrono::{DateTime, Utc};
+
+use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
 use crate::identity::extract::{AlarmOperators, Authorized, MonitoringViewers};
 use crate::monitoring::alarms::{self, AlarmView, CLEARED};
 use crate::monitoring::data_center::DataCenterSummary;
 use crate::monitoring::device::DeviceView;
 use crate::monitoring::messages::{AlarmAction, AlarmCommand};
 use crate::monitoring::overview::OverviewSummary;
+use crate::monitoring::rollups::{self, RollupView};
 use crate::monitoring::TopologyView;
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/devices/{id}/state", web::get().to(device_state))
+        .route("/devices/{id}/metrics", web::get().to(device_metrics))
         .route(
             "/datacenters/{id}/summary",
             web::get().to(data_center_summary),
@@ -50,6 +54,80 @@ pub async fn device_state(
         .await
         .map(web::Json)
         .ok_or_else(|| ApiError::not_found("monitored device"))
+}
+
+/// The metrics kept as one-minute rollups.
+const ROLLUP_METRICS: &[&str] = &[
+    "cpu_percent",
+    "memory_percent",
+    "interface_in_bps",
+    "interface_out_bps",
+    "interface_utilization_percent",
+    "storage_percent",
+];
+
+#[derive(Deserialize, IntoParams)]
+pub struct MetricsQuery {
+    /// `cpu_percent`, `memory_percent`, `interface_in_bps`, `interface_out_bps`,
+    /// `interface_utilization_percent` or `storage_percent`.
+    pub metric: String,
+    /// The interface (ifIndex) or storage index, for per-instance metrics.
+    pub instance: Option<String>,
+    /// Default: an hour before `to`.
+    pub from: Option<DateTime<Utc>>,
+    /// Default: now.
+    pub to: Option<DateTime<Utc>>,
+    /// 1 to 1440 minutes, default 1440.
+    pub limit: Option<u64>,
+}
+
+/// A device's metric as one-minute rollups (min, max, average), oldest first.
+#[utoipa::path(
+    get, path = "/api/v1/devices/{id}/metrics", tag = "monitoring", security(("bearer" = [])),
+    params(("id" = i64, Path), MetricsQuery),
+    responses((status = 200, body = [RollupView]), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
+pub async fn device_metrics(
+    _caller: Authorized<MonitoringViewers>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    query: web::Query<MetricsQuery>,
+) -> Result<web::Json<Vec<RollupView>>, ApiError> {
+    let query = query.into_inner();
+    if !ROLLUP_METRICS.contains(&query.metric.as_str()) {
+        return Err(ApiError::with_fields(
+            ErrorCode::ValidationFailed,
+            "unknown metric",
+            vec![FieldError::new(
+                "metric",
+                format!("one of {}", ROLLUP_METRICS.join(", ")),
+            )],
+        ));
+    }
+    let to = query.to.unwrap_or_else(Utc::now);
+    let from = query.from.unwrap_or(to - chrono::Duration::hours(1));
+    let limit = match query.limit {
+        None => 1440,
+        Some(limit) if (1..=1440).contains(&limit) => limit,
+        Some(_) => {
+            return Err(ApiError::with_fields(
+                ErrorCode::ValidationFailed,
+                "limit out of range",
+                vec![FieldError::new("limit", "1 to 1440")],
+            ))
+        }
+    };
+    let series = rollups::series(
+        &state.db,
+        path.into_inner(),
+        &query.metric,
+        query.instance.as_deref().unwrap_or(""),
+        from,
+        to,
+        limit,
+    )
+    .await?;
+    Ok(web::Json(series))
 }
 
 /// A data center's aggregates, as last published to `dc/{id}`.

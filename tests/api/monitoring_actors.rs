@@ -70,6 +70,7 @@ async fn monitor_fleet(
         &app.db,
         &app.state.hub,
         &settings.monitoring,
+        &app.state.metrics,
         plan,
         interfaces_tx,
     )

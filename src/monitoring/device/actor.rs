@@ -1,7 +1,7 @@
 //! The device actor shell: schedule, poll, publish, report. See the module above.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::{
     Actor, ActorFutureExt, AsyncContext, Context, Handler, Recipient, SpawnHandle, WrapFuture,
@@ -13,6 +13,7 @@ use yunguan_actors::supervision::Link;
 use super::state::{Change, DeviceState};
 use super::{DeviceSummary, DeviceView, InterfaceView};
 use crate::hub::{Hub, Topic};
+use crate::metrics::Metrics;
 use crate::monitoring::messages::{
     DeviceConfig, DeviceReport, GetDeviceView, Panic, PollNow, Stop, TrapReceived,
 };
@@ -38,6 +39,11 @@ pub struct DeviceActor {
     next_poll_opt: Option<SpawnHandle>,
     /// A poll was asked for while one was in flight.
     poll_again: bool,
+    /// When the next scheduled poll is due, to tell a late start (a missed cycle).
+    due_at_opt: Option<Instant>,
+    /// When the poll in flight (or the last one) started: cycles are counted from starts.
+    started_at: Instant,
+    metrics: Arc<Metrics>,
 }
 
 impl DeviceActor {
@@ -47,6 +53,7 @@ impl DeviceActor {
         patience: Patience,
         data_center: Recipient<DeviceReport>,
         hub: Hub,
+        metrics: Arc<Metrics>,
         link: Link<DeviceSummary>,
     ) -> DeviceActor {
         let session = Session::new(config.address, &config.credentials, mux, patience);
@@ -59,6 +66,9 @@ impl DeviceActor {
             link,
             next_poll_opt: None,
             poll_again: false,
+            due_at_opt: None,
+            started_at: Instant::now(),
+            metrics,
         }
     }
 
@@ -66,6 +76,7 @@ impl DeviceActor {
         if let Some(handle) = self.next_poll_opt.take() {
             ctx.cancel_future(handle);
         }
+        self.due_at_opt = Some(Instant::now() + delay);
         self.next_poll_opt = Some(ctx.run_later(delay, |actor, ctx| {
             actor.next_poll_opt = None;
             actor.poll(ctx);
@@ -77,6 +88,13 @@ impl DeviceActor {
             self.poll_again = true;
             return;
         };
+        let now = Instant::now();
+        if let Some(due_at) = self.due_at_opt.take() {
+            if now.saturating_duration_since(due_at) > self.config.poll_interval / 2 {
+                self.metrics.snmp_missed_cycles.inc();
+            }
+        }
+        self.started_at = now;
         let poll = async move {
             let result = poll_device(&mut session).await;
             (session, result)
@@ -89,8 +107,10 @@ impl DeviceActor {
 
     fn polled(&mut self, result: Result<DeviceSample, SnmpError>, ctx: &mut Context<Self>) {
         let at_ms = now_ms();
+        self.metrics.snmp_polls.inc();
         let (changes, discovered) = match &result {
             Ok(sample) => {
+                self.metrics.snmp_varbinds.inc_by(sample.varbinds);
                 let changes = self.state.apply_sample(sample, at_ms);
                 let discovered = changes.contains(&Change::InterfacesChanged).then(|| {
                     sample
@@ -102,12 +122,18 @@ impl DeviceActor {
                 (changes, discovered)
             }
             Err(error) => {
+                self.metrics.snmp_poll_failures.inc();
                 tracing::debug!(device_id = self.config.id, %error, "poll failed");
                 (self.state.apply_failure(error.to_string()), None)
             }
         };
         self.publish(&changes, at_ms, result.is_ok());
-        self.report(changes, discovered, at_ms);
+        let points = if result.is_ok() {
+            self.state.metric_points()
+        } else {
+            Vec::new()
+        };
+        self.report(changes, discovered, points, at_ms);
         let delay = if self.poll_again {
             self.poll_again = false;
             Duration::ZERO
@@ -117,10 +143,12 @@ impl DeviceActor {
         self.schedule(delay, ctx);
     }
 
+    /// Healthy devices are polled an interval (with jitter) after the last poll started;
+    /// failing ones sooner once, then less and less often.
     fn next_delay(&self) -> Duration {
         let interval = self.config.poll_interval;
         match self.state.consecutive_failures {
-            0 => jittered(interval),
+            0 => (self.started_at + jittered(interval)).saturating_duration_since(Instant::now()),
             1 => FIRST_RETRY.min(interval),
             failures => {
                 let factor = 1u32 << (failures - 2).min(8);
@@ -154,6 +182,7 @@ impl DeviceActor {
         &mut self,
         changes: Vec<Change>,
         interfaces_discovered_opt: Option<Vec<(u32, String, u64, String)>>,
+        points: Vec<crate::monitoring::rollups::MetricPoint>,
         at_ms: u64,
     ) {
         let summary = self.summary();
@@ -166,6 +195,8 @@ impl DeviceActor {
             summary,
             changes,
             observations,
+            points,
+            at_ms,
             interfaces_discovered_opt,
         });
     }
@@ -308,7 +339,7 @@ impl Handler<TrapReceived> for DeviceActor {
             return;
         }
         self.publish(&changes, at_ms, false);
-        self.report(changes, None, at_ms);
+        self.report(changes, None, Vec::new(), at_ms);
         // Confirm with a poll; a restart also needs new counter baselines.
         self.poll(ctx);
     }

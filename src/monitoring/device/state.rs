@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use yunguan_actors::alarm::{Metric, Observation};
 use yunguan_actors::counters::{self, Rate, Reading};
 
+use crate::monitoring::rollups::MetricPoint;
 use crate::monitoring::snmp::poll::{CounterValue, DeviceSample, InterfaceReading};
 use crate::monitoring::snmp::traps::TrapKind;
 
@@ -263,6 +264,47 @@ impl DeviceState {
         } else {
             Change::InterfaceDown { if_index }
         }]
+    }
+
+    /// The values worth keeping as one-minute rollups.
+    pub fn metric_points(&self) -> Vec<MetricPoint> {
+        let mut points = Vec::new();
+        let mut point = |metric, instance: String, value_opt: Option<f64>| {
+            if let Some(value) = value_opt {
+                points.push(MetricPoint {
+                    metric,
+                    instance,
+                    value,
+                });
+            }
+        };
+        if self.reachable_opt != Some(true) {
+            return points;
+        }
+        point("cpu_percent", String::new(), self.cpu_percent_opt);
+        point("memory_percent", String::new(), self.memory_percent());
+        for interface in &self.interfaces {
+            let instance = interface.if_index.to_string();
+            point("interface_in_bps", instance.clone(), interface.rates.in_bps);
+            point(
+                "interface_out_bps",
+                instance.clone(),
+                interface.rates.out_bps,
+            );
+            point(
+                "interface_utilization_percent",
+                instance,
+                interface.utilization_percent(),
+            );
+        }
+        for storage in self.storages.iter().filter(|s| !s.is_memory) {
+            point(
+                "storage_percent",
+                storage.index.to_string(),
+                Some(storage.used_percent),
+            );
+        }
+        points
     }
 
     /// What the alarm engine should look at now.
