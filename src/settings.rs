@@ -171,6 +171,9 @@ pub struct MonitoringSettings {
     pub max_in_flight: usize,
     /// One-minute metric rollups older than this are deleted.
     pub rollup_retention_days: u32,
+    /// A major or critical root-cause alarm nobody acknowledged for this long is escalated
+    /// to the bureau's managers.
+    pub escalate_after_mins: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -279,6 +282,7 @@ request_timeout_ms = 1500
 retries = 1
 max_in_flight = 512
 rollup_retention_days = 30
+escalate_after_mins = 15
 "#;
 
 impl Settings {
@@ -388,6 +392,14 @@ impl MailSettings {
             .as_ref()
             .filter(|p| !p.expose_secret().is_empty())?;
         Some((username, password))
+    }
+
+    /// Where a mail about an alarm points: the alarm in the portal.
+    pub fn alarm_link(&self, alarm_id: i64) -> String {
+        format!(
+            "{}/#/alarms/{alarm_id}",
+            self.base_url.trim_end_matches('/')
+        )
     }
 
     /// Where a mail about a ticket points: the ticket's page in the portal.

@@ -24,7 +24,7 @@ use crate::hub::redis_bridge::{BridgeSnapshot, RedisBridge};
 use crate::hub::redis_bus::RedisBus;
 use crate::hub::Hub;
 use crate::identity::sessions::SessionStore;
-use crate::mail::actor::{MailSenderActor, MailSenderSnapshot};
+use crate::mail::actor::{MailNudge, MailSenderActor, MailSenderSnapshot};
 use crate::metrics::{self, Metrics};
 use crate::monitoring::alarms;
 use crate::monitoring::{Monitoring, Plan};
@@ -170,7 +170,7 @@ impl Application {
                 hub: hub.clone(),
                 clock: clock.clone(),
                 mail: settings.mail.clone(),
-                mail_nudge,
+                mail_nudge: mail_nudge.clone(),
                 tenants: TenantActors::default(),
                 versions: VersionCache::default(),
             },
@@ -185,7 +185,8 @@ impl Application {
             .await
             .context("resuming the actors of open tickets")?;
         tracing::info!(tickets = resumed, "ticket actors resumed");
-        let monitoring = start_monitoring(&supervisor, &db, &hub, &metrics, &settings).await?;
+        let monitoring =
+            start_monitoring(&supervisor, &db, &hub, &metrics, mail_nudge, &settings).await?;
         let state = web::Data::new(AppState {
             db: db.clone(),
             hub,
@@ -292,6 +293,7 @@ async fn start_monitoring(
     db: &DatabaseConnection,
     hub: &Hub,
     metrics: &Arc<Metrics>,
+    mail_nudge: MailNudge,
     settings: &Settings,
 ) -> anyhow::Result<Monitoring> {
     alarms::seed_default_rules(db)
@@ -318,6 +320,10 @@ async fn start_monitoring(
         hub,
         &settings.monitoring,
         metrics,
+        alarms::Notifier {
+            mail: settings.mail.clone(),
+            nudge: mail_nudge,
+        },
         plan,
         interfaces_tx,
     )

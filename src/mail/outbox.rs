@@ -31,13 +31,31 @@ pub struct OutgoingMail {
 /// Call `MailNudge::nudge` after the commit to have it sent without waiting for the next poll.
 pub async fn enqueue(db: &impl ConnectionTrait, mail: OutgoingMail) -> Result<i64, DbErr> {
     let rendered = templates::render(mail.template, mail.locale, &mail.params);
+    enqueue_rendered(
+        db,
+        mail.recipient,
+        mail.template.name(),
+        rendered,
+        mail.ticket_id_opt,
+    )
+    .await
+}
+
+/// Queues a mail already rendered (alarm mails, which are about no ticket).
+pub async fn enqueue_rendered(
+    db: &impl ConnectionTrait,
+    recipient: String,
+    template_name: &str,
+    rendered: templates::RenderedMail,
+    ticket_id_opt: Option<i64>,
+) -> Result<i64, DbErr> {
     let now = Utc::now();
     let row = mail_outbox::ActiveModel {
-        recipient: Set(mail.recipient),
+        recipient: Set(recipient),
         subject: Set(rendered.subject.chars().take(SUBJECT_MAX_CHARS).collect()),
         body: Set(rendered.body),
-        template: Set(mail.template.name().to_owned()),
-        ticket_id: Set(mail.ticket_id_opt),
+        template: Set(template_name.to_owned()),
+        ticket_id: Set(ticket_id_opt),
         attempts: Set(0),
         next_attempt_at: Set(now),
         sent_at: Set(None),

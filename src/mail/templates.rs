@@ -180,6 +180,92 @@ pub fn render(template: Template, locale: Locale, params: &TicketMailParams) -> 
     }
 }
 
+/// What an alarm mail says: a root-cause alarm raised, or one left unacknowledged too long.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmMailParams {
+    pub alarm_id: i64,
+    /// `critical`, `major`, ...
+    pub severity: String,
+    pub rule_name: String,
+    pub device_name: String,
+    /// The interface or storage index, for per-instance alarms.
+    pub instance_opt: Option<String>,
+    pub value: f64,
+    /// Sent because nobody acknowledged the alarm in time.
+    pub escalated: bool,
+    /// The alarm list, from `MailSettings::base_url`.
+    pub link: String,
+}
+
+/// The template name alarm mails are recorded under.
+pub fn alarm_template_name(params: &AlarmMailParams) -> &'static str {
+    if params.escalated {
+        "alarm_escalated"
+    } else {
+        "alarm_raised"
+    }
+}
+
+pub fn render_alarm(locale: Locale, params: &AlarmMailParams) -> RenderedMail {
+    let device = one_line(&params.device_name);
+    let rule = one_line(&params.rule_name);
+    let id = params.alarm_id;
+    let value = params.value;
+    let link = &params.link;
+    let (subject, lead, footer) = match locale {
+        Locale::ZhCn => {
+            let severity = match params.severity.as_str() {
+                "critical" => "严重",
+                "major" => "重要",
+                "minor" => "次要",
+                _ => "提示",
+            };
+            let instance = params
+                .instance_opt
+                .as_ref()
+                .map(|i| format!("（实例 {}）", one_line(i)))
+                .unwrap_or_default();
+            let (tag, lead) = if params.escalated {
+                ("告警升级", format!("告警 #{id} 长时间未确认，现升级通知您：{device}{instance}「{rule}」，当前值 {value:.1}。"))
+            } else {
+                (
+                    "告警",
+                    format!("设备 {device}{instance} 触发告警「{rule}」，当前值 {value:.1}。"),
+                )
+            };
+            (
+                format!("【{tag}·{severity}】{device}：{rule}"),
+                lead,
+                format!("查看告警：{link}\n\n——\n云管平台（系统自动发送，请勿直接回复）"),
+            )
+        }
+        Locale::En => {
+            let instance = params
+                .instance_opt
+                .as_ref()
+                .map(|i| format!(" (instance {})", one_line(i)))
+                .unwrap_or_default();
+            let (tag, lead) = if params.escalated {
+                ("Escalated alarm", format!("Alarm #{id} has not been acknowledged in time: {device}{instance} \"{rule}\", value {value:.1}."))
+            } else {
+                (
+                    "Alarm",
+                    format!("{device}{instance} raised \"{rule}\", value {value:.1}."),
+                )
+            };
+            (
+                format!("[{tag} {}] {device}: {rule}", params.severity),
+                lead,
+                format!("Open the alarms: {link}\n\n--\nyunguan (sent automatically; please do not reply)"),
+            )
+        }
+    };
+    RenderedMail {
+        subject,
+        body: format!("{lead}\n\n{footer}\n"),
+    }
+}
+
 /// `text` with every control character (line breaks, tabs) turned into a space.
 fn one_line(text: &str) -> String {
     text.chars()
@@ -190,6 +276,39 @@ fn one_line(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alarm_mails_in_both_languages_keep_headers_on_one_line() {
+        let params = AlarmMailParams {
+            alarm_id: 9,
+            severity: "critical".into(),
+            rule_name: "device unreachable".into(),
+            device_name: "core-01\r\nBcc: x@evil".into(),
+            instance_opt: None,
+            value: 0.0,
+            escalated: false,
+            link: "http://127.0.0.1:8080/#/alarms".into(),
+        };
+        let chinese = render_alarm(Locale::ZhCn, &params);
+        assert_eq!(
+            chinese.subject,
+            "【告警·严重】core-01  Bcc: x@evil：device unreachable"
+        );
+        assert!(chinese.body.contains("http://127.0.0.1:8080/#/alarms"));
+        let english = render_alarm(
+            Locale::En,
+            &AlarmMailParams {
+                escalated: true,
+                ..params
+            },
+        );
+        assert!(english
+            .subject
+            .starts_with("[Escalated alarm critical] core-01"));
+        assert!(english
+            .body
+            .contains("Alarm #9 has not been acknowledged in time"));
+    }
 
     const EVERY_TEMPLATE: [Template; 6] = [
         Template::NewApproval,

@@ -2,12 +2,16 @@
 //! center's alarm writer, which applies the alarm engine's events to the `alarms` table in
 //! order and only then announces them on `device/{id}`, `dc/{id}` and `overview`, so that
 //! every announced alarm carries its id and survives a crash.
+//!
+//! A raised root-cause alarm (not a symptom of an upstream failure) of major or critical
+//! severity also mails the bureau's admins and operators, in the transaction that records it;
+//! one left unacknowledged too long is escalated to the bureau's managers and admins.
 
 use chrono::{DateTime, TimeZone, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::json;
@@ -18,8 +22,13 @@ use yunguan_actors::alarm::{
     Severity,
 };
 
-use crate::db::entities::{alarm, alarm_rule};
+use crate::db::entities::{alarm, alarm_rule, user};
 use crate::hub::{Hub, Topic};
+use crate::identity::Role;
+use crate::mail::actor::MailNudge;
+use crate::mail::outbox;
+use crate::mail::templates::{alarm_template_name, render_alarm, AlarmMailParams};
+use crate::settings::MailSettings;
 
 /// The states an alarm row goes through.
 pub const RAISED: &str = "raised";
@@ -155,6 +164,24 @@ impl From<alarm::Model> for AlarmView {
     }
 }
 
+/// Who is told of alarms by mail, and how.
+#[derive(Debug, Clone)]
+pub struct Notifier {
+    pub mail: MailSettings,
+    pub nudge: MailNudge,
+}
+
+/// What the writer is asked to do, in order.
+#[derive(Debug)]
+pub enum AlarmWrite {
+    Event(AlarmRecord),
+    /// Nobody acknowledged this occurrence in time.
+    Escalate {
+        key: AlarmKey,
+        occurrence: u64,
+    },
+}
+
 /// An engine event with what the record needs besides.
 #[derive(Debug)]
 pub struct AlarmRecord {
@@ -169,26 +196,105 @@ pub struct AlarmRecord {
 pub fn start_writer(
     db: DatabaseConnection,
     hub: Hub,
+    notifier: Notifier,
     data_center_id: i64,
-) -> mpsc::UnboundedSender<AlarmRecord> {
-    let (record_tx, mut record_rx) = mpsc::unbounded_channel::<AlarmRecord>();
+) -> mpsc::UnboundedSender<AlarmWrite> {
+    let (write_tx, mut write_rx) = mpsc::unbounded_channel::<AlarmWrite>();
     tokio::spawn(async move {
-        while let Some(mut record) = record_rx.recv().await {
-            match apply(&db, data_center_id, &record).await {
-                Ok(Some((kind, row))) => {
-                    if let Some(written_tx) = record.written_tx_opt.take() {
+        while let Some(write) = write_rx.recv().await {
+            let outcome = match write {
+                AlarmWrite::Event(mut record) => {
+                    let outcome = apply(&db, &notifier, data_center_id, &record).await;
+                    if let (Ok(Some((_, row))), Some(written_tx)) =
+                        (&outcome, record.written_tx_opt.take())
+                    {
                         let _ = written_tx.send(row.clone());
                     }
-                    announce(&hub, kind, row).await;
+                    outcome
                 }
+                AlarmWrite::Escalate { key, occurrence } => {
+                    escalate(&db, &notifier, &key, occurrence).await
+                }
+            };
+            match outcome {
+                Ok(Some((kind, row))) => announce(&hub, kind, row).await,
                 Ok(None) => {}
                 Err(error) => {
-                    tracing::error!(data_center_id, %error, event = ?record.event, "cannot record an alarm event");
+                    tracing::error!(data_center_id, %error, "cannot record an alarm event");
                 }
             }
         }
     });
-    record_tx
+    write_tx
+}
+
+/// Mails `roles` of the bureau about `row`, in `txn`.
+async fn page(
+    txn: &impl ConnectionTrait,
+    notifier: &Notifier,
+    row: &alarm::Model,
+    roles: &[Role],
+    escalated: bool,
+) -> Result<usize, sea_orm::DbErr> {
+    let role_names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
+    let recipients = user::Entity::find()
+        .filter(user::Column::Role.is_in(role_names))
+        .filter(user::Column::Disabled.eq(false))
+        .filter(user::Column::Email.is_not_null())
+        .all(txn)
+        .await?;
+    let params = AlarmMailParams {
+        alarm_id: row.id,
+        severity: row.severity.clone(),
+        rule_name: row.rule_name.clone(),
+        device_name: row.device_name.clone(),
+        instance_opt: row.instance.clone(),
+        value: row.value,
+        escalated,
+        link: notifier.mail.alarm_link(row.id),
+    };
+    let rendered = render_alarm(notifier.mail.locale, &params);
+    let mut queued = 0;
+    for recipient in recipients.into_iter().filter_map(|user| user.email) {
+        outbox::enqueue_rendered(
+            txn,
+            recipient,
+            alarm_template_name(&params),
+            rendered.clone(),
+            None,
+        )
+        .await?;
+        queued += 1;
+    }
+    Ok(queued)
+}
+
+async fn escalate(
+    db: &DatabaseConnection,
+    notifier: &Notifier,
+    key: &AlarmKey,
+    occurrence: u64,
+) -> Result<Option<(&'static str, alarm::Model)>, sea_orm::DbErr> {
+    let Some(row) = find(db, key, occurrence).await? else {
+        return Ok(None);
+    };
+    if row.state != RAISED {
+        return Ok(None);
+    }
+    let txn = db.begin().await?;
+    let queued = page(
+        &txn,
+        notifier,
+        &row,
+        &[Role::BureauManager, Role::BureauAdmin],
+        true,
+    )
+    .await?;
+    txn.commit().await?;
+    if queued > 0 {
+        notifier.nudge.nudge();
+    }
+    Ok(Some(("alarm.escalated", row)))
 }
 
 fn at(ms: u64) -> DateTime<Utc> {
@@ -232,6 +338,7 @@ pub async fn close_left_open(db: &DatabaseConnection) -> Result<u64, sea_orm::Db
 /// Applies one event; answers what to announce.
 async fn apply(
     db: &DatabaseConnection,
+    notifier: &Notifier,
     data_center_id: i64,
     record: &AlarmRecord,
 ) -> Result<Option<(&'static str, alarm::Model)>, sea_orm::DbErr> {
@@ -271,9 +378,26 @@ async fn apply(
                 clear_reason: Set(None),
                 updated_at: Set(now),
                 ..Default::default()
+            };
+            let txn = db.begin().await?;
+            let row = row.insert(&txn).await?;
+            let pages = caused_by_opt.is_none() && *severity >= Severity::Major;
+            let queued = if pages {
+                page(
+                    &txn,
+                    notifier,
+                    &row,
+                    &[Role::BureauAdmin, Role::BureauOperator],
+                    false,
+                )
+                .await?
+            } else {
+                0
+            };
+            txn.commit().await?;
+            if queued > 0 {
+                notifier.nudge.nudge();
             }
-            .insert(db)
-            .await?;
             Ok(Some(("alarm.raised", row)))
         }
         AlarmEvent::Acknowledged {

@@ -4,7 +4,7 @@
 //! publishes its aggregates to `dc/{id}` (and to the overview) at most once a second, however
 //! many devices changed in between.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,11 +14,11 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
 use yunguan_actors::alarm::{
-    AlarmEngine, AlarmEvent, AlarmRule, FlappingConfig, Severity, Topology,
+    AlarmEngine, AlarmEvent, AlarmKey, AlarmRule, FlappingConfig, Severity, Topology,
 };
 use yunguan_actors::supervision::{ActorRegistry, Backoff, Link, Supervised, Supervisor};
 
-use super::alarms::{self, AlarmRecord};
+use super::alarms::{self, AlarmRecord, AlarmWrite};
 use super::device::state::Change;
 use super::device::{DeviceActor, DeviceSummary};
 use super::directory::Directory;
@@ -60,7 +60,9 @@ pub struct DataCenterSetup {
     pub patience: Patience,
     pub hub: Hub,
     pub overview: Recipient<DataCenterUpdate>,
-    pub alarm_writer: mpsc::UnboundedSender<AlarmRecord>,
+    pub alarm_writer: mpsc::UnboundedSender<AlarmWrite>,
+    /// Root-cause alarms unacknowledged this long are escalated.
+    pub escalate_after: Duration,
     pub directory: Directory,
     pub metrics: Arc<Metrics>,
     pub rollup_writer: mpsc::UnboundedSender<Vec<Rollup>>,
@@ -87,7 +89,12 @@ pub struct DataCenterActor {
     /// The device actors' supervisor, with a registry of this data center's own.
     device_registry: ActorRegistry,
     rollups: RollupBuffer,
+    /// Occurrences already escalated.
+    escalated: BTreeSet<(AlarmKey, u64)>,
 }
+
+/// How often unacknowledged alarms are looked at for escalation.
+const ESCALATION_CHECK_INTERVAL: Duration = Duration::from_secs(30);
 
 impl DataCenterActor {
     pub fn new(setup: Arc<DataCenterSetup>, link: Link<DataCenterSummary>) -> DataCenterActor {
@@ -135,6 +142,7 @@ impl DataCenterActor {
             link,
             device_registry: ActorRegistry::default(),
             rollups: RollupBuffer::default(),
+            escalated: BTreeSet::new(),
         }
     }
 
@@ -239,12 +247,38 @@ impl DataCenterActor {
                 .get(&key.device_id)
                 .map(|entry| entry.config.name.clone())
                 .unwrap_or_default();
-            let _ = self.setup.alarm_writer.send(AlarmRecord {
+            let _ = self.setup.alarm_writer.send(AlarmWrite::Event(AlarmRecord {
                 event,
                 rule_name,
                 device_name,
                 written_tx_opt,
-            });
+            }));
+        }
+    }
+
+    /// Escalates major and critical root-cause alarms nobody acknowledged in time, once each.
+    fn escalate_overdue(&mut self, now_ms: u64) {
+        let overdue_ms = self.setup.escalate_after.as_millis() as u64;
+        let mut still_active = BTreeSet::new();
+        let mut due = Vec::new();
+        for (key, active) in self.engine.active_alarms() {
+            let id = (key.clone(), active.occurrence);
+            still_active.insert(id.clone());
+            let overdue = active.acknowledged_opt.is_none()
+                && active.caused_by_opt.is_none()
+                && active.severity >= Severity::Major
+                && now_ms.saturating_sub(active.raised_at_ms) >= overdue_ms;
+            if overdue && !self.escalated.contains(&id) {
+                due.push(id);
+            }
+        }
+        self.escalated.retain(|id| still_active.contains(id));
+        for (key, occurrence) in due {
+            self.escalated.insert((key.clone(), occurrence));
+            let _ = self
+                .setup
+                .alarm_writer
+                .send(AlarmWrite::Escalate { key, occurrence });
         }
     }
 
@@ -316,6 +350,9 @@ impl Actor for DataCenterActor {
             );
         }
         ctx.run_interval(PUBLISH_INTERVAL, |actor, _ctx| actor.publish_if_dirty());
+        ctx.run_interval(ESCALATION_CHECK_INTERVAL, |actor, _ctx| {
+            actor.escalate_overdue(super::device::actor::now_ms());
+        });
         ctx.run_interval(ROLLUP_FLUSH_INTERVAL, |actor, _ctx| {
             let finished = actor.rollups.take_finished(super::device::actor::now_ms());
             if !finished.is_empty() {

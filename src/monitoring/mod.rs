@@ -86,6 +86,7 @@ impl Monitoring {
         hub: &Hub,
         settings: &MonitoringSettings,
         metrics: &Arc<Metrics>,
+        notifier: alarms::Notifier,
         plan: Plan,
         interfaces_tx: mpsc::UnboundedSender<DiscoveredInterfaces>,
     ) -> anyhow::Result<Monitoring> {
@@ -133,7 +134,13 @@ impl Monitoring {
                 patience,
                 hub: hub.clone(),
                 overview: overview.addr().recipient(),
-                alarm_writer: alarms::start_writer(db.clone(), hub.clone(), data_center_id),
+                alarm_writer: alarms::start_writer(
+                    db.clone(),
+                    hub.clone(),
+                    notifier.clone(),
+                    data_center_id,
+                ),
+                escalate_after: Duration::from_secs(settings.escalate_after_mins * 60),
                 directory: directory.clone(),
                 metrics: metrics.clone(),
                 rollup_writer: rollup_writer.clone(),

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use yunguan::identity::Role;
+use yunguan::mail::actor::MailNudge;
+use yunguan::monitoring::alarms::Notifier;
 use yunguan::monitoring::messages::DeviceConfig;
 use yunguan::monitoring::snmp::credentials::Credentials;
 use yunguan::monitoring::topology::DeviceLink;
@@ -15,8 +17,12 @@ use yunguan_actors::alarm::default_rules;
 use yunguan_actors::supervision::{ActorRegistry, Backoff, Supervisor};
 use yunguan_simulators::snmp::{Fleet, FleetConfig};
 
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use yunguan::db::entities::mail_outbox;
+
 use crate::helpers::{settings_for, spawn_app, Backend, TestApp, WsClient};
 use crate::on_every_backend;
+use crate::tickets::user_with_email;
 
 on_every_backend!(
     a_trap_reaches_the_socket_at_once_and_raises_an_interface_alarm,
@@ -71,6 +77,10 @@ async fn monitor_fleet(
         &app.state.hub,
         &settings.monitoring,
         &app.state.metrics,
+        Notifier {
+            mail: settings.mail.clone(),
+            nudge: MailNudge::default(),
+        },
         plan,
         interfaces_tx,
     )
@@ -117,7 +127,9 @@ async fn wait_until_up(monitoring: &Monitoring, device_ids: &[i64]) {
 
 async fn a_trap_reaches_the_socket_at_once_and_raises_an_interface_alarm(backend: Backend) {
     let (app, storage) = spawn_app(backend).await;
-    app.create_user("noc", Role::BureauOperator, None).await;
+    user_with_email(&app, "noc", Role::BureauOperator, None).await;
+    let edu = app.create_tenant("edu").await;
+    user_with_email(&app, "tenant-dev", Role::TenantMember, Some(edu)).await;
     let token = app.login("noc").await;
     let fleet = Fleet::start(FleetConfig {
         n_devices: 4,
@@ -164,6 +176,19 @@ async fn a_trap_reaches_the_socket_at_once_and_raises_an_interface_alarm(backend
     assert_eq!(raised["data"]["device_id"], 3);
     assert_eq!(raised["data"]["instance"], "2");
     assert_eq!(raised["data"]["severity"], "major");
+    // A major root-cause alarm mails the bureau's operators, in the raising transaction.
+    let mails = mail_outbox::Entity::find()
+        .filter(mail_outbox::Column::Template.eq("alarm_raised"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let recipients: Vec<&str> = mails.iter().map(|m| m.recipient.as_str()).collect();
+    assert_eq!(recipients, vec!["noc@gov.example"]);
+    assert!(
+        mails[0].subject.contains("interface down"),
+        "{}",
+        mails[0].subject
+    );
 
     // The link comes back: the alarm clears on its own.
     fleet.set_link(2, 2, true).await;
