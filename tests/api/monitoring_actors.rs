@@ -18,7 +18,7 @@ use yunguan_actors::supervision::{ActorRegistry, Backoff, Supervisor};
 use yunguan_simulators::snmp::{Fleet, FleetConfig};
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use yunguan::db::entities::mail_outbox;
+use yunguan::db::entities::{alarm, mail_outbox};
 
 use crate::helpers::{settings_for, spawn_app, Backend, TestApp, WsClient};
 use crate::on_every_backend;
@@ -27,6 +27,8 @@ use crate::tickets::user_with_email;
 on_every_backend!(
     a_trap_reaches_the_socket_at_once_and_raises_an_interface_alarm,
     a_panicking_device_actor_restarts_alone,
+    a_flapping_interface_is_announced_once_then_held_back,
+    devices_behind_a_failed_core_are_its_symptoms,
 );
 
 const DATA_CENTER: i64 = 1;
@@ -68,7 +70,10 @@ async fn monitor_fleet(
         links,
         rules: default_rules(),
     };
-    let settings = settings_for(storage);
+    let mut settings = settings_for(storage);
+    // Silent agents are declared down within a few hundred milliseconds.
+    settings.monitoring.request_timeout_ms = 150;
+    settings.monitoring.retries = 0;
     let supervisor = Supervisor::new(ActorRegistry::default(), Backoff::default());
     let (interfaces_tx, _interfaces_rx) = tokio::sync::mpsc::unbounded_channel();
     let monitoring = Monitoring::start(
@@ -259,5 +264,106 @@ async fn a_panicking_device_actor_restarts_alone(backend: Backend) {
         .last_poll_at_ms
         .unwrap();
     assert!(neighbour_after > neighbour_before);
+    monitoring.stop();
+}
+
+async fn active_alarms(app: &TestApp) -> Vec<alarm::Model> {
+    alarm::Entity::find()
+        .filter(alarm::Column::State.ne("cleared"))
+        .all(&app.db)
+        .await
+        .unwrap()
+}
+
+async fn a_flapping_interface_is_announced_once_then_held_back(backend: Backend) {
+    let (app, storage) = spawn_app(backend).await;
+    app.create_user("noc", Role::BureauOperator, None).await;
+    let token = app.login("noc").await;
+    let fleet = Fleet::start(FleetConfig {
+        n_devices: 3,
+        ..FleetConfig::default()
+    })
+    .await
+    .unwrap();
+    let monitoring = monitor_fleet(&app, &fleet, Duration::from_secs(2), &storage).await;
+    wait_until_up(&monitoring, &[1, 2, 3]).await;
+    let mut socket = app.ws(&token).await;
+    socket.subscribe("dc/1", None).await;
+    // Ten transitions in a few hundred milliseconds: more than the five a window allows.
+    for _ in 0..5 {
+        fleet.set_link(1, 4, false).await;
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        fleet.set_link(1, 4, true).await;
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    fleet.set_link(1, 4, false).await;
+    let mut raised = 0;
+    let mut cleared = 0;
+    while let Some(frame) = socket.try_next_json(Duration::from_millis(700)).await {
+        match frame["kind"].as_str() {
+            Some("alarm.raised") => raised += 1,
+            Some("alarm.cleared") => cleared += 1,
+            _ => {}
+        }
+    }
+    assert!(
+        raised <= 3 && cleared <= 3,
+        "raised {raised}, cleared {cleared}"
+    );
+    assert!(raised >= 1);
+    let flapping: Vec<_> = alarm::Entity::find()
+        .filter(alarm::Column::DeviceId.eq(2))
+        .filter(alarm::Column::Flapping.eq(true))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(!flapping.is_empty(), "the alarm is marked flapping");
+    monitoring.stop();
+}
+
+async fn devices_behind_a_failed_core_are_its_symptoms(backend: Backend) {
+    let (app, storage) = spawn_app(backend).await;
+    let fleet = Fleet::start(FleetConfig {
+        n_devices: 3,
+        ..FleetConfig::default()
+    })
+    .await
+    .unwrap();
+    let monitoring = monitor_fleet(&app, &fleet, Duration::from_millis(200), &storage).await;
+    wait_until_up(&monitoring, &[1, 2, 3]).await;
+    // The core (device 1) and device 2 behind it go silent; device 3 stays up.
+    fleet.set_unreachable(0, true);
+    fleet.set_unreachable(1, true);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let alarms = active_alarms(&app).await;
+        let unreachable = |device_id: i64| {
+            alarms
+                .iter()
+                .find(|a| a.device_id == device_id && a.rule_name == "device unreachable")
+                .cloned()
+        };
+        if let (Some(core), Some(behind)) = (unreachable(1), unreachable(2)) {
+            if behind.caused_by_device_id == Some(1) {
+                assert_eq!(core.caused_by_device_id, None, "the core is the root cause");
+                assert!(unreachable(3).is_none());
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "no symptom alarm: {alarms:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Everything comes back: both alarms clear.
+    fleet.set_unreachable(0, false);
+    fleet.set_unreachable(1, false);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while active_alarms(&app)
+        .await
+        .iter()
+        .any(|a| a.rule_name == "device unreachable")
+    {
+        assert!(Instant::now() < deadline, "alarms did not clear");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     monitoring.stop();
 }
