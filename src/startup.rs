@@ -27,7 +27,7 @@ use crate::identity::sessions::SessionStore;
 use crate::mail::actor::{MailNudge, MailSenderActor, MailSenderSnapshot};
 use crate::metrics::{self, Metrics};
 use crate::monitoring::alarms;
-use crate::monitoring::{Monitoring, Plan};
+use crate::monitoring::{Monitoring, Plan, Services};
 use crate::quotas::actor::TenantActors;
 use crate::routes;
 use crate::settings::{CloudProviderKind, Settings, WebSocketSettings};
@@ -314,16 +314,19 @@ async fn start_monitoring(
             .context("loading alarm rules")?,
     };
     let (interfaces_tx, _interfaces_rx) = tokio::sync::mpsc::unbounded_channel();
-    Monitoring::start(
-        supervisor,
-        db,
-        hub,
-        &settings.monitoring,
-        metrics,
-        alarms::Notifier {
+    let services = Services {
+        db: db.clone(),
+        hub: hub.clone(),
+        metrics: metrics.clone(),
+        notifier: alarms::Notifier {
             mail: settings.mail.clone(),
             nudge: mail_nudge,
         },
+    };
+    Monitoring::start(
+        supervisor,
+        services,
+        &settings.monitoring,
         plan,
         interfaces_tx,
     )

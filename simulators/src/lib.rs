@@ -8,6 +8,8 @@
 //!   traps, polled by yunguan's tests, its demo and the polling benchmark.
 //! - [`openstack`]: an OpenStack-shaped cloud over HTTP (Keystone v3, Nova, Neutron,
 //!   Cinder) for yunguan's OpenStack adapter, in-process or as `yunguan-openstack-sim`.
+//! - [`monbench`]: the monitoring benchmarks' tools (`yunguan-monbench`): a fleet that reports
+//!   its throughput, a blaster for its ceiling, inventory imports, trap-to-socket latency.
 //! - [`loadgen`]: WebSocket fan-out load generator (`yunguan-loadgen`), comparing yunguan with
 //!   a plain Node.js `ws` broadcast server (`peers/ws-broadcast`).
 //!
@@ -16,6 +18,7 @@
 
 pub mod cloud;
 pub mod loadgen;
+pub mod monbench;
 pub mod openstack;
 pub mod snmp;
 pub mod ticketbench;

@@ -64,6 +64,14 @@ pub struct Plan {
     pub rules: Vec<AlarmRule>,
 }
 
+/// What monitoring uses of the rest of the application.
+pub struct Services {
+    pub db: DatabaseConnection,
+    pub hub: Hub,
+    pub metrics: Arc<Metrics>,
+    pub notifier: alarms::Notifier,
+}
+
 /// The running monitoring of this node. Clones share it.
 #[derive(Clone)]
 pub struct Monitoring {
@@ -82,14 +90,18 @@ impl Monitoring {
     /// polls discover are handed to `interfaces_tx`.
     pub async fn start(
         supervisor: &Supervisor,
-        db: &DatabaseConnection,
-        hub: &Hub,
+        services: Services,
         settings: &MonitoringSettings,
-        metrics: &Arc<Metrics>,
-        notifier: alarms::Notifier,
         plan: Plan,
         interfaces_tx: mpsc::UnboundedSender<DiscoveredInterfaces>,
     ) -> anyhow::Result<Monitoring> {
+        let Services {
+            db,
+            hub,
+            metrics,
+            notifier,
+        } = services;
+        let (db, hub, metrics) = (&db, &hub, &metrics);
         let mux = Multiplexer::bind(settings.snmp_bind, settings.max_in_flight)
             .with_context(|| format!("binding the SNMP socket {}", settings.snmp_bind))?;
         let patience = Patience::new(

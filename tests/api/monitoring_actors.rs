@@ -12,7 +12,7 @@ use yunguan::monitoring::alarms::Notifier;
 use yunguan::monitoring::messages::DeviceConfig;
 use yunguan::monitoring::snmp::credentials::Credentials;
 use yunguan::monitoring::topology::DeviceLink;
-use yunguan::monitoring::{Monitoring, Plan};
+use yunguan::monitoring::{Monitoring, Plan, Services};
 use yunguan_actors::alarm::default_rules;
 use yunguan_actors::supervision::{ActorRegistry, Backoff, Supervisor};
 use yunguan_simulators::snmp::{Fleet, FleetConfig};
@@ -76,16 +76,19 @@ async fn monitor_fleet(
     settings.monitoring.retries = 0;
     let supervisor = Supervisor::new(ActorRegistry::default(), Backoff::default());
     let (interfaces_tx, _interfaces_rx) = tokio::sync::mpsc::unbounded_channel();
-    let monitoring = Monitoring::start(
-        &supervisor,
-        &app.db,
-        &app.state.hub,
-        &settings.monitoring,
-        &app.state.metrics,
-        Notifier {
+    let services = Services {
+        db: app.db.clone(),
+        hub: app.state.hub.clone(),
+        metrics: app.state.metrics.clone(),
+        notifier: Notifier {
             mail: settings.mail.clone(),
             nudge: MailNudge::default(),
         },
+    };
+    let monitoring = Monitoring::start(
+        &supervisor,
+        services,
+        &settings.monitoring,
         plan,
         interfaces_tx,
     )

@@ -94,8 +94,13 @@ impl Drop for Fleet {
     }
 }
 
+/// The name of device `idx` (`switch-00012`), as the fleet reports it in `sysName`.
+pub fn device_name(kind: DeviceKind, idx: usize) -> String {
+    format!("{}-{idx:05}", kind.as_str().replace('_', "-"))
+}
+
 /// The mix of kinds: mostly access switches and servers, as in a data center.
-fn kind_of(idx: usize) -> DeviceKind {
+pub fn kind_of(idx: usize) -> DeviceKind {
     match idx % 20 {
         0 => DeviceKind::Router,
         1 | 2 => DeviceKind::Firewall,
@@ -115,7 +120,7 @@ impl Fleet {
                 let kind = kind_of(idx);
                 SimDevice::new(
                     format!("{}{idx}", config.community_prefix),
-                    format!("{}-{idx:05}", kind.as_str().replace('_', "-")),
+                    device_name(kind, idx),
                     profiles.of(kind),
                     config.seed.wrapping_mul(1_000_003).wrapping_add(idx as u64),
                 )

@@ -469,7 +469,8 @@ mod tests {
         let mut state = DeviceState::default();
         let max32 = u64::from(u32::MAX);
         // (name, uptime, counter, oper_up, at_ms, expected changes, expected in_bps)
-        let steps: &[(&str, u32, u64, bool, u64, Vec<Change>, Option<f64>)] = &[
+        type Step = (&'static str, u32, u64, bool, u64, Vec<Change>, Option<f64>);
+        let steps: &[Step] = &[
             (
                 "first poll",
                 1_000,
