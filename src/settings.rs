@@ -26,6 +26,8 @@ pub struct Settings {
     pub mail: MailSettings,
     pub fulfilment: FulfilmentSettings,
     pub cloud: CloudSettings,
+    #[serde(default)]
+    pub secrets: SecretsSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -151,6 +153,14 @@ pub struct CloudSettings {
     pub operation_timeout_ms: u64,
     /// How often a server being built or resized is looked at.
     pub poll_interval_ms: u64,
+}
+
+/// The key that seals device and cloud credentials at rest (`crate::secrets`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SecretsSettings {
+    /// Base64 of 32 random bytes (`openssl rand -base64 32`). Unset: `credential.key` under
+    /// `server.data_dir`, created on first start. Nodes sharing a database need the same key.
+    pub credential_key: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -421,10 +431,12 @@ mod tests {
         settings.mail.smtp_username = Some("relay-user".into());
         settings.mail.smtp_password = Some(SecretString::from("hunter3"));
         settings.cloud.openstack_password = Some(SecretString::from("hunter4"));
+        settings.secrets.credential_key = Some(SecretString::from("hunter5"));
         assert!(settings.mail.smtp_credentials_opt().is_some());
         let printed = format!("{settings:?}");
         assert!(!printed.contains("hunter2"));
         assert!(!printed.contains("hunter3"));
         assert!(!printed.contains("hunter4"));
+        assert!(!printed.contains("hunter5"));
     }
 }

@@ -28,6 +28,7 @@ use crate::mail::actor::{MailSenderActor, MailSenderSnapshot};
 use crate::metrics::{self, Metrics};
 use crate::quotas::actor::TenantActors;
 use crate::routes;
+use crate::secrets::Sealer;
 use crate::settings::{CloudProviderKind, Settings, WebSocketSettings};
 use crate::tickets::{Engine, TicketActors, TicketServices};
 
@@ -51,6 +52,8 @@ pub struct AppState {
     pub tickets: TicketActors,
     /// Drains the mail outbox; its snapshot counts mail sent and failed attempts.
     pub mail_sender: Supervised<MailSenderActor, MailSenderSnapshot>,
+    /// Seals and opens device and cloud credentials stored in the inventory.
+    pub secrets: Sealer,
 }
 
 pub struct Application {
@@ -119,6 +122,8 @@ impl Application {
         catalog::ensure_standard(&db, clock.now())
             .await
             .context("seeding the standard service catalog")?;
+        let secrets = Sealer::from_settings(&settings.secrets, &settings.server.data_dir)
+            .context("loading the credential key")?;
         let metrics = Arc::new(Metrics::new());
         let actors = ActorRegistry::default();
         let supervisor = Supervisor::new(actors.clone(), Backoff::default());
@@ -192,6 +197,7 @@ impl Application {
             clock,
             tickets,
             mail_sender,
+            secrets,
         });
         let sessions = web::Data::new(SessionStore::new(db, &settings.auth));
         let metrics_data = web::Data::from(metrics);
