@@ -19,8 +19,11 @@
 //! Leaves to others: HTTP (`routes::inventory`), sealing (`crate::secrets`), placement itself
 //! (`yunguan_actors::placement`), talking to clouds (`crate::cloud`) and devices.
 
+pub mod clouds;
 pub mod crud;
+pub mod csv;
 pub mod history;
+pub mod import;
 pub mod references;
 pub mod records;
 pub mod devices;
