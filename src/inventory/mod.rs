@@ -24,10 +24,12 @@ pub mod crud;
 pub mod csv;
 pub mod history;
 pub mod import;
+pub mod monitoring;
 pub mod references;
 pub mod records;
 pub mod devices;
 pub mod pools;
 pub mod sites;
+pub mod sync;
 
 pub use records::{list, InventoryFilter, InventoryRecordView};
