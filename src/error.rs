@@ -23,6 +23,8 @@ pub enum ErrorCode {
     NotFound,
     MethodNotAllowed,
     Conflict,
+    /// A delete refused because other objects still refer to the object.
+    HasDependents,
     InvalidTransition,
     VersionMismatch,
     QuotaExceeded,
@@ -62,6 +64,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::HasDependents => "has_dependents",
             ErrorCode::InvalidTransition => "invalid_transition",
             ErrorCode::VersionMismatch => "version_mismatch",
             ErrorCode::QuotaExceeded => "quota_exceeded",
@@ -91,9 +94,10 @@ impl ErrorCode {
             ErrorCode::Forbidden | ErrorCode::ForbiddenTopic => StatusCode::FORBIDDEN,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ErrorCode::Conflict | ErrorCode::InvalidTransition | ErrorCode::QuotaExceeded => {
-                StatusCode::CONFLICT
-            }
+            ErrorCode::Conflict
+            | ErrorCode::HasDependents
+            | ErrorCode::InvalidTransition
+            | ErrorCode::QuotaExceeded => StatusCode::CONFLICT,
             ErrorCode::VersionMismatch => StatusCode::PRECONDITION_FAILED,
             ErrorCode::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::TooManyLoginAttempts | ErrorCode::TooManySubscriptions => {

@@ -20,6 +20,7 @@
 //! - [`cloud`]: cloud platform adapters (OpenStack): inventory sync, utilization, and the
 //!   provider fulfilment uses when configured.
 //! - [`clock`]: the time source of deadlines (system, or tokio's in tests).
+//! - [`secrets`]: sealing device and cloud credentials at rest.
 //! - [`routes`]: HTTP handlers, wire types and the OpenAPI document.
 //! - [`cli`] and [`demo`]: the command line and the demo seed.
 
@@ -41,6 +42,7 @@ pub mod metrics;
 pub mod monitoring;
 pub mod quotas;
 pub mod routes;
+pub mod secrets;
 pub mod settings;
 pub mod startup;
 pub mod telemetry;

@@ -27,6 +27,8 @@ pub struct Settings {
     pub fulfilment: FulfilmentSettings,
     pub monitoring: MonitoringSettings,
     pub cloud: CloudSettings,
+    #[serde(default)]
+    pub secrets: SecretsSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -174,6 +176,14 @@ pub struct MonitoringSettings {
     /// A major or critical root-cause alarm nobody acknowledged for this long is escalated
     /// to the bureau's managers.
     pub escalate_after_mins: u64,
+}
+
+/// The key that seals device and cloud credentials at rest (`crate::secrets`).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SecretsSettings {
+    /// Base64 of 32 random bytes (`openssl rand -base64 32`). Unset: `credential.key` under
+    /// `server.data_dir`, created on first start. Nodes sharing a database need the same key.
+    pub credential_key: Option<SecretString>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -462,10 +472,12 @@ mod tests {
         settings.mail.smtp_username = Some("relay-user".into());
         settings.mail.smtp_password = Some(SecretString::from("hunter3"));
         settings.cloud.openstack_password = Some(SecretString::from("hunter4"));
+        settings.secrets.credential_key = Some(SecretString::from("hunter5"));
         assert!(settings.mail.smtp_credentials_opt().is_some());
         let printed = format!("{settings:?}");
         assert!(!printed.contains("hunter2"));
         assert!(!printed.contains("hunter3"));
         assert!(!printed.contains("hunter4"));
+        assert!(!printed.contains("hunter5"));
     }
 }

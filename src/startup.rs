@@ -24,12 +24,16 @@ use crate::hub::redis_bridge::{BridgeSnapshot, RedisBridge};
 use crate::hub::redis_bus::RedisBus;
 use crate::hub::Hub;
 use crate::identity::sessions::SessionStore;
-use crate::mail::actor::{MailNudge, MailSenderActor, MailSenderSnapshot};
+use crate::mail::actor::{MailSenderActor, MailSenderSnapshot};
 use crate::metrics::{self, Metrics};
 use crate::monitoring::alarms;
+use crate::monitoring::directory::DiscoveredInterfaces;
+use crate::monitoring::messages::DeviceConfig;
+use crate::monitoring::topology::DeviceLink;
 use crate::monitoring::{Monitoring, Plan, Services};
 use crate::quotas::actor::TenantActors;
 use crate::routes;
+use crate::secrets::Sealer;
 use crate::settings::{CloudProviderKind, Settings, WebSocketSettings};
 use crate::tickets::{Engine, TicketActors, TicketServices};
 
@@ -55,6 +59,8 @@ pub struct AppState {
     pub mail_sender: Supervised<MailSenderActor, MailSenderSnapshot>,
     /// The data-center and device actors, and the trap listener.
     pub monitoring: Monitoring,
+    /// Seals and opens device and cloud credentials stored in the inventory.
+    pub secrets: Sealer,
 }
 
 pub struct Application {
@@ -125,6 +131,8 @@ impl Application {
         catalog::ensure_standard(&db, clock.now())
             .await
             .context("seeding the standard service catalog")?;
+        let secrets = Sealer::from_settings(&settings.secrets, &settings.server.data_dir)
+            .context("loading the credential key")?;
         let metrics = Arc::new(Metrics::new());
         let actors = ActorRegistry::default();
         let supervisor = Supervisor::new(actors.clone(), Backoff::default());
@@ -185,8 +193,21 @@ impl Application {
             .await
             .context("resuming the actors of open tickets")?;
         tracing::info!(tickets = resumed, "ticket actors resumed");
-        let monitoring =
-            start_monitoring(&supervisor, &db, &hub, &metrics, mail_nudge, &settings).await?;
+        let monitoring = start_monitoring(
+            &supervisor,
+            Services {
+                db: db.clone(),
+                hub: hub.clone(),
+                metrics: metrics.clone(),
+                notifier: alarms::Notifier {
+                    mail: settings.mail.clone(),
+                    nudge: mail_nudge,
+                },
+            },
+            &secrets,
+            &settings,
+        )
+        .await?;
         let state = web::Data::new(AppState {
             db: db.clone(),
             hub,
@@ -201,6 +222,7 @@ impl Application {
             tickets,
             mail_sender,
             monitoring,
+            secrets,
         });
         let sessions = web::Data::new(SessionStore::new(db, &settings.auth));
         let metrics_data = web::Data::from(metrics);
@@ -287,42 +309,58 @@ impl Application {
 
 /// Starts monitoring what the inventory holds, with the stored alarm rules (the defaults on
 /// a fresh installation). Alarms an earlier run left open are closed first: the engines
-/// start empty and raise again whatever still holds.
+/// start empty and raise again whatever still holds. Interfaces that polls discover are
+/// written back to the inventory.
 async fn start_monitoring(
     supervisor: &Supervisor,
-    db: &DatabaseConnection,
-    hub: &Hub,
-    metrics: &Arc<Metrics>,
-    mail_nudge: MailNudge,
+    services: Services,
+    secrets: &Sealer,
     settings: &Settings,
 ) -> anyhow::Result<Monitoring> {
-    alarms::seed_default_rules(db)
+    let db = services.db.clone();
+    alarms::seed_default_rules(&db)
         .await
         .context("seeding the default alarm rules")?;
-    let closed = alarms::close_left_open(db)
+    let closed = alarms::close_left_open(&db)
         .await
         .context("closing alarms of an earlier run")?;
     if closed > 0 {
         tracing::info!(alarms = closed, "alarms of an earlier run closed");
     }
-    let plan = Plan {
-        data_center_ids: Vec::new(),
-        devices: Vec::new(),
-        links: Vec::new(),
-        rules: alarms::load_rules(db)
+    let rules = alarms::load_rules(&db)
+        .await
+        .context("loading alarm rules")?;
+    let plan = if settings.monitoring.enabled {
+        inventory_plan(&db, secrets, rules)
             .await
-            .context("loading alarm rules")?,
+            .context("reading what to monitor from the inventory")?
+    } else {
+        Plan {
+            data_center_ids: Vec::new(),
+            devices: Vec::new(),
+            links: Vec::new(),
+            rules,
+        }
     };
-    let (interfaces_tx, _interfaces_rx) = tokio::sync::mpsc::unbounded_channel();
-    let services = Services {
-        db: db.clone(),
-        hub: hub.clone(),
-        metrics: metrics.clone(),
-        notifier: alarms::Notifier {
-            mail: settings.mail.clone(),
-            nudge: mail_nudge,
-        },
-    };
+    let (interfaces_tx, mut interfaces_rx) =
+        tokio::sync::mpsc::unbounded_channel::<DiscoveredInterfaces>();
+    tokio::spawn(async move {
+        while let Some((device_id, interfaces)) = interfaces_rx.recv().await {
+            let rows: Vec<(i32, String, i64, String)> = interfaces
+                .into_iter()
+                .map(|(if_index, name, speed_bps, alias)| {
+                    let if_index = i32::try_from(if_index).unwrap_or(i32::MAX);
+                    let speed_bps = i64::try_from(speed_bps).unwrap_or(i64::MAX);
+                    (if_index, name, speed_bps, alias)
+                })
+                .collect();
+            if let Err(error) =
+                crate::inventory::monitoring::upsert_interfaces(&db, device_id, &rows).await
+            {
+                tracing::warn!(device_id, %error, "cannot record discovered interfaces");
+            }
+        }
+    });
     Monitoring::start(
         supervisor,
         services,
@@ -331,4 +369,45 @@ async fn start_monitoring(
         interfaces_tx,
     )
     .await
+}
+
+/// The inventory's data centers, polled devices (those with credentials) and links.
+async fn inventory_plan(
+    db: &DatabaseConnection,
+    secrets: &Sealer,
+    rules: Vec<yunguan_actors::alarm::AlarmRule>,
+) -> anyhow::Result<Plan> {
+    use crate::inventory::monitoring as inventory;
+    let devices = inventory::monitored_devices(db, secrets)
+        .await?
+        .into_iter()
+        .map(|device| DeviceConfig {
+            id: device.id,
+            data_center_id: device.data_center_id,
+            name: device.name,
+            kind: device.kind,
+            tier: device.tier,
+            address: device.management_address,
+            credentials: device.credentials,
+            poll_interval: device.poll_interval,
+        })
+        .collect();
+    let links = inventory::links_between_devices(db)
+        .await?
+        .into_iter()
+        .map(|link| DeviceLink {
+            link_id: link.id,
+            a_device_id: link.a_device_id,
+            a_if_index: u32::try_from(link.a_if_index).unwrap_or_default(),
+            b_device_id: link.b_device_id,
+            b_if_index: u32::try_from(link.b_if_index).unwrap_or_default(),
+            bandwidth_bps: link.bandwidth_bps,
+        })
+        .collect();
+    Ok(Plan {
+        data_center_ids: inventory::data_center_ids(db).await?,
+        devices,
+        links,
+        rules,
+    })
 }

@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_identity;
 mod m20261126_000002_announcements;
 mod m20261126_000003_service_desk;
+mod m20261126_000004_inventory;
 mod m20261126_000005_monitoring;
 
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_identity::Migration),
             Box::new(m20261126_000002_announcements::Migration),
             Box::new(m20261126_000003_service_desk::Migration),
+            Box::new(m20261126_000004_inventory::Migration),
             Box::new(m20261126_000005_monitoring::Migration),
         ]
     }

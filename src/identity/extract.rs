@@ -72,6 +72,39 @@ impl Policy for BureauAdmins {
     }
 }
 
+/// Those who read the physical inventory (sites, racks, devices, interfaces, links): bureau
+/// staff, and suppliers, who maintain the hardware.
+pub struct InfrastructureReaders;
+impl Policy for InfrastructureReaders {
+    fn allows(role: Role) -> bool {
+        role.is_bureau() || role == Role::Supplier
+    }
+}
+
+/// Bureau staff: the cloud inventory (platforms, clusters, hosts, pools) and its history.
+pub struct BureauStaff;
+impl Policy for BureauStaff {
+    fn allows(role: Role) -> bool {
+        role.is_bureau()
+    }
+}
+
+/// Those who read VMs: bureau staff (all) and tenant users (their tenant's); not suppliers.
+pub struct VmReaders;
+impl Policy for VmReaders {
+    fn allows(role: Role) -> bool {
+        role.is_bureau() || role.is_tenant_role()
+    }
+}
+
+/// Those who change the CMDB: bureau admins, and the operators who configure devices.
+pub struct InventoryWriters;
+impl Policy for InventoryWriters {
+    fn allows(role: Role) -> bool {
+        matches!(role, Role::BureauAdmin | Role::BureauOperator)
+    }
+}
+
 /// Those who watch devices and alarms: bureau staff, and suppliers (who maintain the
 /// hardware).
 pub struct MonitoringViewers;
@@ -142,19 +175,28 @@ mod tests {
     #[test]
     fn policies() {
         use Role::*;
-        let table: [(Role, bool, bool, bool); 6] = [
-            // role, publisher, account admin, bureau admin
-            (BureauAdmin, true, true, true),
-            (BureauManager, true, false, false),
-            (BureauOperator, false, false, false),
-            (TenantAdmin, false, true, false),
-            (TenantMember, false, false, false),
-            (Supplier, false, false, false),
+        #[rustfmt::skip]
+        let table: [(Role, [bool; 7]); 6] = [
+            // publisher, account admin, bureau admin, infrastructure reader, bureau staff,
+            // VM reader, inventory writer
+            (BureauAdmin,    [true,  true,  true,  true,  true,  true,  true]),
+            (BureauManager,  [true,  false, false, true,  true,  true,  false]),
+            (BureauOperator, [false, false, false, true,  true,  true,  true]),
+            (TenantAdmin,    [false, true,  false, false, false, true,  false]),
+            (TenantMember,   [false, false, false, false, false, true,  false]),
+            (Supplier,       [false, false, false, true,  false, false, false]),
         ];
-        for (role, publisher, account_admin, bureau_admin) in table {
-            assert_eq!(AnnouncementPublishers::allows(role), publisher, "{role}");
-            assert_eq!(AccountAdmins::allows(role), account_admin, "{role}");
-            assert_eq!(BureauAdmins::allows(role), bureau_admin, "{role}");
+        for (role, expected) in table {
+            let actual = [
+                AnnouncementPublishers::allows(role),
+                AccountAdmins::allows(role),
+                BureauAdmins::allows(role),
+                InfrastructureReaders::allows(role),
+                BureauStaff::allows(role),
+                VmReaders::allows(role),
+                InventoryWriters::allows(role),
+            ];
+            assert_eq!(actual, expected, "{role}");
         }
     }
 }

@@ -1,16 +1,53 @@
-//! `/inventory`: what fulfilled tickets created, scoped by tenant.
+//! The CMDB over HTTP: `/inventory` (what fulfilled tickets created, scoped by tenant),
+//! `/inventory/changes` (history), `/inventory/import` (bulk, JSON or CSV),
+//! `/business-systems`, and list, get, create, update (`PATCH`: only the fields sent) and
+//! delete for each kind of object: `/data-centers`, `/machine-rooms`, `/racks`, `/devices`,
+//! `/interfaces`, `/links`, `/cloud-platforms`, `/clusters`, `/hosts`, `/vms`,
+//! `/resource-pools`.
+//!
+//! Who may do what is in each handler's extractor: bureau staff read everything; suppliers
+//! read the physical side (sites, racks, devices, interfaces, links); tenant users read only
+//! their tenant's VMs (another's is 404) and business systems; bureau admins and operators
+//! write. Credentials are accepted on writes and never answered.
 
-use actix_web::web;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::identity::extract::{Authorized, BureauStaff, InventoryWriters};
 use crate::identity::Principal;
+use crate::inventory::crud::Writer;
+use crate::inventory::history::{self, ChangeActor, ChangeFilter, ChangeView};
+use crate::inventory::import::{self, ImportSummary};
+use crate::inventory::records::{self, BusinessSystemView};
 use crate::inventory::{self, InventoryFilter, InventoryRecordView};
 use crate::startup::AppState;
 
+/// Largest import body.
+const MAX_IMPORT_BYTES: usize = 8 * 1024 * 1024;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/inventory", web::get().to(list));
+    cfg.route("/inventory", web::get().to(list))
+        .route("/inventory/changes", web::get().to(changes))
+        .service(
+            web::resource("/inventory/import")
+                .app_data(web::PayloadConfig::new(MAX_IMPORT_BYTES))
+                .route(web::post().to(import_inventory)),
+        )
+        .route("/business-systems", web::get().to(business_systems))
+        .configure(data_centers::configure)
+        .configure(machine_rooms::configure)
+        .configure(racks::configure)
+        .configure(devices::configure)
+        .configure(interfaces::configure)
+        .configure(links::configure)
+        .configure(cloud_platforms::configure)
+        .configure(clusters::configure)
+        .configure(hosts::configure)
+        .configure(vms::configure)
+        .configure(resource_pools::configure);
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -48,3 +85,369 @@ pub async fn list(
         inventory::list(&state.db, principal.scope(), filter).await?,
     ))
 }
+
+/// Paging of every list.
+#[derive(Deserialize, IntoParams)]
+pub struct PageQuery {
+    pub offset: Option<u64>,
+    /// 1 to 200, default 50.
+    pub limit: Option<u64>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ChangeQuery {
+    /// `data_center`, `machine_room`, `rack`, `device`, `interface`, `link`,
+    /// `cloud_platform`, `cluster`, `host`, `vm` or `resource_pool`.
+    pub object_kind: Option<String>,
+    pub object_id: Option<i64>,
+}
+
+/// The history of the CMDB, newest first: who changed what, when, before and after.
+#[utoipa::path(
+    get, path = "/api/v1/inventory/changes", tag = "inventory", security(("bearer" = [])),
+    params(ChangeQuery, PageQuery),
+    responses((status = 200, body = [ChangeView]), (status = 403, description = "`forbidden`: bureau staff only", body = ErrorBody))
+)]
+pub async fn changes(
+    _caller: Authorized<BureauStaff>,
+    state: web::Data<AppState>,
+    query: web::Query<ChangeQuery>,
+    page: web::Query<PageQuery>,
+) -> Result<web::Json<Vec<ChangeView>>, ApiError> {
+    let query = query.into_inner();
+    let filter = ChangeFilter {
+        object_kind_opt: query.object_kind,
+        object_id_opt: query.object_id,
+        offset: super::page_offset(page.offset)?,
+        limit: super::page_limit(page.limit)?,
+    };
+    Ok(web::Json(history::list(&state.db, filter).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// With `text/csv`: the kind of every row (`devices`, `data_centers`, ...).
+    pub kind: Option<String>,
+}
+
+/// Bulk import, all rows or none. `application/json`: `{"data_centers":[…],"devices":[…]}`
+/// (kinds: data_centers, resource_pools, machine_rooms, racks, devices, cloud_platforms,
+/// clusters); parents by natural key (`data_center_code`, `pool`, `room`, `rack`,
+/// `platform`). `text/csv` with `?kind=`: a header row, then one object per row. Objects
+/// are matched by natural key, so repeating an import changes nothing.
+#[utoipa::path(
+    post, path = "/api/v1/inventory/import", tag = "inventory", security(("bearer" = [])),
+    params(ImportQuery),
+    request_body(content(
+        (Object = "application/json"),
+        (String = "text/csv"),
+    )),
+    responses(
+        (status = 200, body = ImportSummary),
+        (status = 403, description = "`forbidden`: bureau admins and operators only", body = ErrorBody),
+        (status = 422, description = "`validation_failed`: `fields` names each row (`devices[3].name`); nothing was written", body = ErrorBody),
+    )
+)]
+pub async fn import_inventory(
+    caller: Authorized<InventoryWriters>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<ImportQuery>,
+    body: web::Bytes,
+) -> Result<web::Json<ImportSummary>, ApiError> {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| ApiError::new(ErrorCode::BadRequest, "the body must be UTF-8"))?;
+    let rows = if content_type.starts_with("application/json") {
+        let document = serde_json::from_str(text).map_err(|error| {
+            ApiError::new(
+                ErrorCode::MalformedJson,
+                format!("malformed JSON body: {error}"),
+            )
+        })?;
+        import::rows_of_json(document)?
+    } else if content_type.starts_with("text/csv") {
+        let kind = query
+            .kind
+            .as_deref()
+            .ok_or_else(|| ApiError::new(ErrorCode::BadRequest, "a CSV import needs ?kind="))?;
+        import::rows_of_csv(kind, text)?
+    } else {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            "send application/json or text/csv",
+        ));
+    };
+    let actor = ChangeActor::of(&caller.principal);
+    let writer = Writer {
+        sealer: &state.secrets,
+        actor: &actor,
+        now: state.clock.now(),
+    };
+    Ok(web::Json(import::import(&state.db, rows, &writer).await?))
+}
+
+/// The business systems the caller may see (their tenant's; all for bureau staff), with
+/// their VMs and ticket-made records.
+#[utoipa::path(
+    get, path = "/api/v1/business-systems", tag = "inventory", security(("bearer" = [])),
+    responses((status = 200, body = [BusinessSystemView]), (status = 401, body = ErrorBody))
+)]
+pub async fn business_systems(
+    principal: Principal,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<BusinessSystemView>>, ApiError> {
+    Ok(web::Json(
+        records::business_systems(&state.db, principal.scope()).await?,
+    ))
+}
+
+/// List, get, create, update and delete of one kind: the same five handlers, each with its
+/// OpenAPI path, differing only in types, policy and path.
+macro_rules! inventory_resource {
+    (
+        $module:ident, $domain:ident::$object:ident, $fields:ident, $view:ident, $filter:ident,
+        read: $read:ident,
+        relative: ($collection:literal, $item:literal),
+        api: ($api_collection:literal, $api_item:literal) $(,)?
+    ) => {
+        pub mod $module {
+            use actix_web::{web, HttpResponse};
+
+            use super::PageQuery;
+            use crate::error::{ApiError, ErrorBody};
+            use crate::identity::extract::{Authorized, InventoryWriters, $read};
+            use crate::inventory::crud::{self, Writer};
+            use crate::inventory::history::ChangeActor;
+            use crate::inventory::$domain::{$fields, $filter, $object, $view};
+            use crate::startup::AppState;
+
+            pub fn configure(cfg: &mut web::ServiceConfig) {
+                cfg.service(
+                    web::resource($collection)
+                        .route(web::get().to(list))
+                        .route(web::post().to(create)),
+                )
+                .service(
+                    web::resource($item)
+                        .route(web::get().to(get))
+                        .route(web::patch().to(update))
+                        .route(web::delete().to(delete)),
+                );
+            }
+
+            #[utoipa::path(
+                get, path = $api_collection, tag = "inventory", security(("bearer" = [])),
+                operation_id = concat!("list_", stringify!($module)),
+                params(PageQuery, $filter),
+                responses(
+                    (status = 200, body = [$view]),
+                    (status = 403, description = "`forbidden`", body = ErrorBody),
+                )
+            )]
+            pub async fn list(
+                caller: Authorized<$read>,
+                state: web::Data<AppState>,
+                page: web::Query<PageQuery>,
+                filter: web::Query<$filter>,
+            ) -> Result<web::Json<Vec<$view>>, ApiError> {
+                let offset = crate::routes::page_offset(page.offset)?;
+                let limit = crate::routes::page_limit(page.limit)?;
+                let found = crud::list::<$object>(
+                    &state.db,
+                    &state.secrets,
+                    &filter,
+                    caller.principal.scope(),
+                    offset,
+                    limit,
+                )
+                .await?;
+                Ok(web::Json(found))
+            }
+
+            #[utoipa::path(
+                get, path = $api_item, tag = "inventory", security(("bearer" = [])),
+                operation_id = concat!("get_", stringify!($module)),
+                params(("id" = i64, Path)),
+                responses(
+                    (status = 200, body = $view),
+                    (status = 403, description = "`forbidden`", body = ErrorBody),
+                    (status = 404, description = "`not_found`", body = ErrorBody),
+                )
+            )]
+            pub async fn get(
+                caller: Authorized<$read>,
+                state: web::Data<AppState>,
+                path: web::Path<i64>,
+            ) -> Result<web::Json<$view>, ApiError> {
+                let found = crud::get::<$object>(
+                    &state.db,
+                    &state.secrets,
+                    path.into_inner(),
+                    caller.principal.scope(),
+                )
+                .await?;
+                Ok(web::Json(found))
+            }
+
+            #[utoipa::path(
+                post, path = $api_collection, tag = "inventory", security(("bearer" = [])),
+                operation_id = concat!("create_", stringify!($module)),
+                request_body = $fields,
+                responses(
+                    (status = 201, body = $view),
+                    (status = 403, description = "`forbidden`: bureau admins and operators only", body = ErrorBody),
+                    (status = 409, description = "`conflict`: the natural key is taken", body = ErrorBody),
+                    (status = 422, description = "`validation_failed`, with `fields`", body = ErrorBody),
+                )
+            )]
+            pub async fn create(
+                caller: Authorized<InventoryWriters>,
+                state: web::Data<AppState>,
+                body: web::Json<$fields>,
+            ) -> Result<HttpResponse, ApiError> {
+                let actor = ChangeActor::of(&caller.principal);
+                let writer = Writer {
+                    sealer: &state.secrets,
+                    actor: &actor,
+                    now: state.clock.now(),
+                };
+                let created = crud::create::<$object>(&state.db, body.into_inner(), &writer).await?;
+                Ok(HttpResponse::Created().json(created))
+            }
+
+            #[utoipa::path(
+                patch, path = $api_item, tag = "inventory", security(("bearer" = [])),
+                operation_id = concat!("update_", stringify!($module)),
+                params(("id" = i64, Path)),
+                request_body = $fields,
+                responses(
+                    (status = 200, body = $view),
+                    (status = 403, description = "`forbidden`: bureau admins and operators only", body = ErrorBody),
+                    (status = 404, description = "`not_found`", body = ErrorBody),
+                    (status = 409, description = "`conflict`: the natural key is taken", body = ErrorBody),
+                    (status = 422, description = "`validation_failed`, with `fields`", body = ErrorBody),
+                )
+            )]
+            pub async fn update(
+                caller: Authorized<InventoryWriters>,
+                state: web::Data<AppState>,
+                path: web::Path<i64>,
+                body: web::Json<$fields>,
+            ) -> Result<web::Json<$view>, ApiError> {
+                let actor = ChangeActor::of(&caller.principal);
+                let writer = Writer {
+                    sealer: &state.secrets,
+                    actor: &actor,
+                    now: state.clock.now(),
+                };
+                let updated = crud::update::<$object>(
+                    &state.db,
+                    path.into_inner(),
+                    body.into_inner(),
+                    &writer,
+                )
+                .await?;
+                Ok(web::Json(updated))
+            }
+
+            #[utoipa::path(
+                delete, path = $api_item, tag = "inventory", security(("bearer" = [])),
+                operation_id = concat!("delete_", stringify!($module)),
+                params(("id" = i64, Path)),
+                responses(
+                    (status = 204, description = "deleted"),
+                    (status = 403, description = "`forbidden`: bureau admins and operators only", body = ErrorBody),
+                    (status = 404, description = "`not_found`", body = ErrorBody),
+                    (status = 409, description = "`has_dependents`: other objects still refer to it", body = ErrorBody),
+                )
+            )]
+            pub async fn delete(
+                caller: Authorized<InventoryWriters>,
+                state: web::Data<AppState>,
+                path: web::Path<i64>,
+            ) -> Result<HttpResponse, ApiError> {
+                let actor = ChangeActor::of(&caller.principal);
+                let writer = Writer {
+                    sealer: &state.secrets,
+                    actor: &actor,
+                    now: state.clock.now(),
+                };
+                crud::delete::<$object>(&state.db, path.into_inner(), &writer).await?;
+                Ok(HttpResponse::NoContent().finish())
+            }
+        }
+    };
+}
+
+inventory_resource!(
+    data_centers, sites::DataCenters, DataCenterFields, DataCenterView, DataCenterFilter,
+    read: InfrastructureReaders,
+    relative: ("/data-centers", "/data-centers/{id}"),
+    api: ("/api/v1/data-centers", "/api/v1/data-centers/{id}"),
+);
+inventory_resource!(
+    machine_rooms, sites::MachineRooms, MachineRoomFields, MachineRoomView, MachineRoomFilter,
+    read: InfrastructureReaders,
+    relative: ("/machine-rooms", "/machine-rooms/{id}"),
+    api: ("/api/v1/machine-rooms", "/api/v1/machine-rooms/{id}"),
+);
+inventory_resource!(
+    racks, sites::Racks, RackFields, RackView, RackFilter,
+    read: InfrastructureReaders,
+    relative: ("/racks", "/racks/{id}"),
+    api: ("/api/v1/racks", "/api/v1/racks/{id}"),
+);
+inventory_resource!(
+    devices, devices::Devices, DeviceFields, DeviceView, DeviceFilter,
+    read: InfrastructureReaders,
+    relative: ("/devices", "/devices/{id}"),
+    api: ("/api/v1/devices", "/api/v1/devices/{id}"),
+);
+inventory_resource!(
+    interfaces, devices::Interfaces, InterfaceFields, InterfaceView, InterfaceFilter,
+    read: InfrastructureReaders,
+    relative: ("/interfaces", "/interfaces/{id}"),
+    api: ("/api/v1/interfaces", "/api/v1/interfaces/{id}"),
+);
+inventory_resource!(
+    links, devices::Links, LinkFields, LinkView, LinkFilter,
+    read: InfrastructureReaders,
+    relative: ("/links", "/links/{id}"),
+    api: ("/api/v1/links", "/api/v1/links/{id}"),
+);
+inventory_resource!(
+    cloud_platforms, clouds::CloudPlatforms, CloudPlatformFields, CloudPlatformView, CloudPlatformFilter,
+    read: BureauStaff,
+    relative: ("/cloud-platforms", "/cloud-platforms/{id}"),
+    api: ("/api/v1/cloud-platforms", "/api/v1/cloud-platforms/{id}"),
+);
+inventory_resource!(
+    clusters, clouds::Clusters, ClusterFields, ClusterView, ClusterFilter,
+    read: BureauStaff,
+    relative: ("/clusters", "/clusters/{id}"),
+    api: ("/api/v1/clusters", "/api/v1/clusters/{id}"),
+);
+inventory_resource!(
+    hosts, clouds::Hosts, HostFields, HostView, HostFilter,
+    read: BureauStaff,
+    relative: ("/hosts", "/hosts/{id}"),
+    api: ("/api/v1/hosts", "/api/v1/hosts/{id}"),
+);
+inventory_resource!(
+    vms, clouds::Vms, VmFields, VmView, VmFilter,
+    read: VmReaders,
+    relative: ("/vms", "/vms/{id}"),
+    api: ("/api/v1/vms", "/api/v1/vms/{id}"),
+);
+inventory_resource!(
+    resource_pools, pools::ResourcePools, ResourcePoolFields, ResourcePoolView, ResourcePoolFilter,
+    read: BureauStaff,
+    relative: ("/resource-pools", "/resource-pools/{id}"),
+    api: ("/api/v1/resource-pools", "/api/v1/resource-pools/{id}"),
+);

@@ -90,7 +90,8 @@ pub struct Storage {
     pub redis_prefix: String,
     /// The server database and the test database's name, to drop it afterwards.
     postgres_opt: Option<(String, String)>,
-    _dir: tempfile::TempDir,
+    /// The node's `server.data_dir` (the credential key file), and the SQLite file.
+    data_dir: tempfile::TempDir,
 }
 
 impl Storage {
@@ -129,7 +130,7 @@ impl Storage {
             redis_url_opt,
             redis_prefix: format!("yunguan-test-{unique}"),
             postgres_opt,
-            _dir: dir,
+            data_dir: dir,
         }
     }
 }
@@ -191,6 +192,7 @@ pub fn settings_for(storage: &Storage) -> Settings {
     })
     .expect("settings");
     settings.redis.key_prefix = storage.redis_prefix.clone();
+    settings.server.data_dir = storage.data_dir.path().to_path_buf();
     settings.database.max_connections = 5;
     settings.server.shutdown_grace_secs = 2;
     // The simulated cloud answers at once and never fails, unless a test says otherwise.

@@ -1,5 +1,8 @@
 //! Inventory records (the seed of the CMDB): what fulfilled tickets created or changed, per
 //! tenant and business system. Written by the ticket engine; read here, scoped by tenant.
+//! Also the business systems a caller may see: those of their tenant's VMs and records.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -7,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::db::entities::inventory_record;
+use crate::db::entities::{inventory_record, vm};
 use crate::error::ApiError;
 use crate::identity::TenantScope;
 
@@ -85,4 +88,61 @@ pub async fn list(
         .all(db)
         .await?;
     Ok(rows.into_iter().map(InventoryRecordView::from).collect())
+}
+
+/// One business system of one tenant, and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct BusinessSystemView {
+    pub tenant_id: i64,
+    pub name: String,
+    /// VMs of the CMDB in it.
+    pub vms: u64,
+    /// Active inventory records (hosts, firewall rules) tickets made for it.
+    pub records: u64,
+}
+
+/// The business systems of the caller's tenant (every tenant's for bureau staff, none for
+/// suppliers), by tenant and name.
+pub async fn business_systems(
+    db: &DatabaseConnection,
+    scope: TenantScope,
+) -> Result<Vec<BusinessSystemView>, ApiError> {
+    let mut vms = vm::Entity::find()
+        .select_only()
+        .column(vm::Column::TenantId)
+        .column(vm::Column::BusinessSystem)
+        .filter(vm::Column::TenantId.is_not_null())
+        .filter(vm::Column::BusinessSystem.ne(""));
+    let mut records = inventory_record::Entity::find()
+        .select_only()
+        .column(inventory_record::Column::TenantId)
+        .column(inventory_record::Column::BusinessSystem)
+        .filter(inventory_record::Column::State.eq("active"))
+        .filter(inventory_record::Column::BusinessSystem.ne(""));
+    match scope {
+        TenantScope::AllTenants => {}
+        TenantScope::OneTenant(tenant_id) => {
+            vms = vms.filter(vm::Column::TenantId.eq(tenant_id));
+            records = records.filter(inventory_record::Column::TenantId.eq(tenant_id));
+        }
+        TenantScope::NoTenant => return Ok(Vec::new()),
+    }
+    let mut found: BTreeMap<(i64, String), (u64, u64)> = BTreeMap::new();
+    for (tenant_id_opt, name) in vms.into_tuple::<(Option<i64>, String)>().all(db).await? {
+        if let Some(tenant_id) = tenant_id_opt {
+            found.entry((tenant_id, name)).or_default().0 += 1;
+        }
+    }
+    for (tenant_id, name) in records.into_tuple::<(i64, String)>().all(db).await? {
+        found.entry((tenant_id, name)).or_default().1 += 1;
+    }
+    Ok(found
+        .into_iter()
+        .map(|((tenant_id, name), (vms, records))| BusinessSystemView {
+            tenant_id,
+            name,
+            vms,
+            records,
+        })
+        .collect())
 }

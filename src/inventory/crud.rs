@@ -1,0 +1,423 @@
+//! The machinery every inventory object shares: get, list, create, update (only the fields
+//! sent), delete (refused while others refer to it), each write in one transaction with its
+//! history row. Each object says in [`InventoryObject`] how it is validated, viewed, filtered
+//! and found by its natural key; this file owns the transactions, the history and the errors.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, PrimaryKeyTrait, QueryOrder, QuerySelect, Select, SqlErr, TransactionTrait,
+};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::history::{self, Change, ChangeAction, ChangeActor};
+use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::identity::TenantScope;
+use crate::secrets::Sealer;
+
+pub type ModelOf<O> = <<O as InventoryObject>::Entity as EntityTrait>::Model;
+pub type ActiveModelOf<O> = <<O as InventoryObject>::Entity as EntityTrait>::ActiveModel;
+
+/// What a write needs besides the database: the key for credentials, who writes, and when.
+pub struct Writer<'a> {
+    pub sealer: &'a Sealer,
+    pub actor: &'a ChangeActor,
+    pub now: DateTime<Utc>,
+}
+
+/// One kind of inventory object (data center, device, VM, ...).
+pub trait InventoryObject {
+    type Entity: EntityTrait;
+    /// The fields a create, an update or an import row sends, all optional: a create must
+    /// send the required ones, an update changes only those sent.
+    type Fields: DeserializeOwned;
+    /// The wire form; also the history's before and after, so it never holds secrets.
+    type View: Serialize;
+    type Filter;
+
+    /// The name in history and errors: `data_center`, `device`, ...
+    const KIND: &'static str;
+    /// For messages: "data center".
+    const WHAT: &'static str;
+
+    fn id(model: &ModelOf<Self>) -> i64;
+
+    fn id_column() -> <Self::Entity as EntityTrait>::Column;
+
+    fn view(model: &ModelOf<Self>, sealer: &Sealer) -> Self::View;
+
+    /// Validates `fields` over `existing_opt` (none for a create), resolving references, into
+    /// the row to write.
+    fn build(
+        txn: &impl ConnectionTrait,
+        fields: Self::Fields,
+        existing_opt: Option<&ModelOf<Self>>,
+        writer: &Writer<'_>,
+    ) -> impl Future<Output = Result<ActiveModelOf<Self>, ApiError>>;
+
+    /// Names of the kinds of objects that still refer to this one.
+    fn dependents(
+        txn: &impl ConnectionTrait,
+        id: i64,
+    ) -> impl Future<Output = Result<Vec<&'static str>, DbErr>>;
+
+    fn filter(
+        select: Select<Self::Entity>,
+        filter: &Self::Filter,
+        scope: TenantScope,
+    ) -> Select<Self::Entity>;
+
+    /// Whether a caller with `scope` may see this one (VMs: their tenant's only).
+    fn visible(_model: &ModelOf<Self>, _scope: TenantScope) -> bool {
+        true
+    }
+
+    /// The existing object these fields name by natural key (imports update it).
+    fn find_by_natural_key(
+        txn: &impl ConnectionTrait,
+        fields: &Self::Fields,
+    ) -> impl Future<Output = Result<Option<ModelOf<Self>>, ApiError>>;
+}
+
+/// Problems with the fields of one write, collected so that the answer names them all.
+#[derive(Debug, Default)]
+pub struct Checker {
+    pub problems: Vec<FieldError>,
+}
+
+impl Checker {
+    pub fn problem(&mut self, field: &str, message: impl Into<String>) {
+        self.problems.push(FieldError::new(field, message));
+    }
+
+    /// The value sent, else the existing one; on a create without it, a problem.
+    pub fn required<T: Default>(
+        &mut self,
+        field: &str,
+        given: Option<T>,
+        existing: Option<T>,
+    ) -> T {
+        match given.or(existing) {
+            Some(value) => value,
+            None => {
+                self.problem(field, "is required");
+                T::default()
+            }
+        }
+    }
+
+    /// A name-like text: not blank, at most `max_chars` characters.
+    pub fn text(&mut self, field: &str, value: &str, max_chars: usize) {
+        if value.trim().is_empty() {
+            self.problem(field, "must not be blank");
+        } else if value.chars().count() > max_chars {
+            self.problem(field, format!("must be at most {max_chars} characters"));
+        }
+    }
+
+    pub fn one_of(&mut self, field: &str, value: &str, allowed: &[&str]) {
+        if !allowed.contains(&value) {
+            self.problem(field, format!("must be one of {}", allowed.join(", ")));
+        }
+    }
+
+    pub fn at_least<T: PartialOrd + std::fmt::Display>(&mut self, field: &str, value: T, min: T) {
+        if value < min {
+            self.problem(field, format!("must be at least {min}"));
+        }
+    }
+
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(validation_failed(self.problems))
+        }
+    }
+}
+
+pub fn validation_failed(problems: Vec<FieldError>) -> ApiError {
+    ApiError::with_fields(
+        ErrorCode::ValidationFailed,
+        "the request has invalid fields",
+        problems,
+    )
+}
+
+/// For nullable fields an update may clear: absent keeps, `null` clears, a value sets.
+pub fn nullable<T>(given: Option<Option<T>>, existing: Option<Option<T>>) -> Option<T> {
+    match given {
+        Some(value) => value,
+        None => existing.flatten(),
+    }
+}
+
+/// Serde helper for `Option<Option<T>>` fields: a present `null` is `Some(None)`.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
+/// A write the database refused for a unique key is a conflict, not a failure.
+pub fn write_error(error: DbErr, what: &str) -> ApiError {
+    match error.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::new(
+            ErrorCode::Conflict,
+            format!("another {what} already has this name or code"),
+        ),
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => ApiError::new(
+            ErrorCode::HasDependents,
+            format!("this {what} is still referred to"),
+        ),
+        _ => ApiError::from(error),
+    }
+}
+
+fn snapshot<V: Serialize>(view: &V) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(view).map_err(|error| ApiError::internal(error.into()))
+}
+
+pub async fn find<O: InventoryObject>(
+    db: &impl ConnectionTrait,
+    id: i64,
+) -> Result<ModelOf<O>, ApiError>
+where
+    <<O::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
+{
+    O::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found(O::WHAT))
+}
+
+pub async fn get<O: InventoryObject>(
+    db: &DatabaseConnection,
+    sealer: &Sealer,
+    id: i64,
+    scope: TenantScope,
+) -> Result<O::View, ApiError>
+where
+    <<O::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
+{
+    let model = find::<O>(db, id).await?;
+    // Another tenant's object is answered as absent, not as forbidden.
+    if !O::visible(&model, scope) {
+        return Err(ApiError::not_found(O::WHAT));
+    }
+    Ok(O::view(&model, sealer))
+}
+
+pub async fn list<O: InventoryObject>(
+    db: &DatabaseConnection,
+    sealer: &Sealer,
+    filter: &O::Filter,
+    scope: TenantScope,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<O::View>, ApiError> {
+    let rows = O::filter(O::Entity::find(), filter, scope)
+        .order_by_asc(O::id_column())
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok(rows.iter().map(|model| O::view(model, sealer)).collect())
+}
+
+/// Creates inside the caller's transaction, with its history row.
+pub async fn create_in<O: InventoryObject>(
+    txn: &impl ConnectionTrait,
+    fields: O::Fields,
+    writer: &Writer<'_>,
+) -> Result<ModelOf<O>, ApiError>
+where
+    ActiveModelOf<O>: ActiveModelTrait<Entity = O::Entity> + ActiveModelBehavior + Send,
+    ModelOf<O>: IntoActiveModel<ActiveModelOf<O>>,
+{
+    let active = O::build(txn, fields, None, writer).await?;
+    let model = active
+        .insert(txn)
+        .await
+        .map_err(|error| write_error(error, O::WHAT))?;
+    let after = snapshot(&O::view(&model, writer.sealer))?;
+    history::record(
+        txn,
+        writer.actor,
+        Change {
+            object_kind: O::KIND,
+            object_id: O::id(&model),
+            action: ChangeAction::Create,
+            before_opt: None,
+            after_opt: Some(after),
+        },
+        writer.now,
+    )
+    .await?;
+    Ok(model)
+}
+
+/// What an update did.
+pub struct Updated<M> {
+    pub model: M,
+    /// False when the fields sent matched what was stored (no history row then).
+    pub changed: bool,
+}
+
+/// Updates inside the caller's transaction; history only when the view changed.
+pub async fn update_in<O: InventoryObject>(
+    txn: &impl ConnectionTrait,
+    existing: ModelOf<O>,
+    fields: O::Fields,
+    writer: &Writer<'_>,
+) -> Result<Updated<ModelOf<O>>, ApiError>
+where
+    ActiveModelOf<O>: ActiveModelTrait<Entity = O::Entity> + ActiveModelBehavior + Send,
+    ModelOf<O>: IntoActiveModel<ActiveModelOf<O>>,
+{
+    let before = snapshot(&O::view(&existing, writer.sealer))?;
+    let active = O::build(txn, fields, Some(&existing), writer).await?;
+    let model = active
+        .update(txn)
+        .await
+        .map_err(|error| write_error(error, O::WHAT))?;
+    let after = snapshot(&O::view(&model, writer.sealer))?;
+    let changed = before != after;
+    if changed {
+        history::record(
+            txn,
+            writer.actor,
+            Change {
+                object_kind: O::KIND,
+                object_id: O::id(&model),
+                action: ChangeAction::Update,
+                before_opt: Some(before),
+                after_opt: Some(after),
+            },
+            writer.now,
+        )
+        .await?;
+    }
+    Ok(Updated { model, changed })
+}
+
+/// Deletes inside the caller's transaction, unless others still refer to it.
+pub async fn delete_in<O: InventoryObject>(
+    txn: &impl ConnectionTrait,
+    existing: ModelOf<O>,
+    writer: &Writer<'_>,
+) -> Result<(), ApiError>
+where
+    ActiveModelOf<O>: ActiveModelTrait<Entity = O::Entity> + ActiveModelBehavior + Send,
+    ModelOf<O>: IntoActiveModel<ActiveModelOf<O>>,
+{
+    let id = O::id(&existing);
+    let dependents = O::dependents(txn, id).await?;
+    if !dependents.is_empty() {
+        return Err(ApiError::new(
+            ErrorCode::HasDependents,
+            format!(
+                "{} {id} still has {}; delete or move them first",
+                O::WHAT,
+                dependents.join(", ")
+            ),
+        ));
+    }
+    let before = snapshot(&O::view(&existing, writer.sealer))?;
+    existing
+        .into_active_model()
+        .delete(txn)
+        .await
+        .map_err(|error| write_error(error, O::WHAT))?;
+    history::record(
+        txn,
+        writer.actor,
+        Change {
+            object_kind: O::KIND,
+            object_id: id,
+            action: ChangeAction::Delete,
+            before_opt: Some(before),
+            after_opt: None,
+        },
+        writer.now,
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn create<O: InventoryObject>(
+    db: &DatabaseConnection,
+    fields: O::Fields,
+    writer: &Writer<'_>,
+) -> Result<O::View, ApiError>
+where
+    ActiveModelOf<O>: ActiveModelTrait<Entity = O::Entity> + ActiveModelBehavior + Send,
+    ModelOf<O>: IntoActiveModel<ActiveModelOf<O>>,
+{
+    let txn = db.begin().await?;
+    let model = create_in::<O>(&txn, fields, writer).await?;
+    txn.commit().await?;
+    Ok(O::view(&model, writer.sealer))
+}
+
+pub async fn update<O: InventoryObject>(
+    db: &DatabaseConnection,
+    id: i64,
+    fields: O::Fields,
+    writer: &Writer<'_>,
+) -> Result<O::View, ApiError>
+where
+    ActiveModelOf<O>: ActiveModelTrait<Entity = O::Entity> + ActiveModelBehavior + Send,
+    ModelOf<O>: IntoActiveModel<ActiveModelOf<O>>,
+    <<O::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
+{
+    let txn = db.begin().await?;
+    let existing = find::<O>(&txn, id).await?;
+    let updated = update_in::<O>(&txn, existing, fields, writer).await?;
+    txn.commit().await?;
+    Ok(O::view(&updated.model, writer.sealer))
+}
+
+pub async fn delete<O: InventoryObject>(
+    db: &DatabaseConnection,
+    id: i64,
+    writer: &Writer<'_>,
+) -> Result<(), ApiError>
+where
+    ActiveModelOf<O>: ActiveModelTrait<Entity = O::Entity> + ActiveModelBehavior + Send,
+    ModelOf<O>: IntoActiveModel<ActiveModelOf<O>>,
+    <<O::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
+{
+    let txn = db.begin().await?;
+    let existing = find::<O>(&txn, id).await?;
+    delete_in::<O>(&txn, existing, writer).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checker_collects_every_problem() {
+        let mut check = Checker::default();
+        let name: String = check.required("name", None, None);
+        check.text("name", &name, 10);
+        check.text("code", "x".repeat(11).as_str(), 10);
+        check.one_of("kind", "router9", &["router", "switch"]);
+        check.at_least("height_u", 0, 1);
+        let kept = check.required("region", None, Some("east".to_owned()));
+        assert_eq!(kept, "east");
+        let fields: Vec<_> = check.problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["name", "name", "code", "kind", "height_u"]);
+        assert_eq!(nullable(Some(None::<i64>), Some(Some(3))), None);
+        assert_eq!(nullable(None, Some(Some(3))), Some(3));
+        assert_eq!(nullable(Some(Some(4)), None), Some(4));
+    }
+}

@@ -1,0 +1,35 @@
+//! The CMDB (配置管理): one inventory of data centers, their rooms and racks, devices with
+//! their interfaces and links, cloud platforms with clusters, hosts and VMs, and resource
+//! pools; the history of every change; bulk import; cloud sync ingestion; and what the
+//! monitoring side and placement read from it.
+//!
+//! # Layout
+//! - [`crud`]: what every object shares: get, list, create, update, delete, each write in one
+//!   transaction with its [`history`] row; objects plug in through `InventoryObject`.
+//! - [`references`]: parents named by id or by natural key.
+//! - [`sites`], [`devices`], [`clouds`], [`pools`]: the objects, their fields, validation,
+//!   views and filters.
+//! - [`import`] and [`csv`]: bulk import of JSON or CSV, all rows or none.
+//! - [`sync`]: a cloud platform's changes into hosts and VMs; hosts as placement candidates.
+//! - [`monitoring`]: what the poller and the topology read (devices with opened credentials,
+//!   links between devices) and write (discovered interfaces).
+//! - [`records`]: what fulfilled tickets created, by tenant and business system, and the
+//!   business systems a caller may see.
+//!
+//! Leaves to others: HTTP (`routes::inventory`), sealing (`crate::secrets`), placement itself
+//! (`yunguan_actors::placement`), talking to clouds (`crate::cloud`) and devices.
+
+pub mod clouds;
+pub mod crud;
+pub mod csv;
+pub mod devices;
+pub mod history;
+pub mod import;
+pub mod monitoring;
+pub mod pools;
+pub mod records;
+pub mod references;
+pub mod sites;
+pub mod sync;
+
+pub use records::{list, InventoryFilter, InventoryRecordView};

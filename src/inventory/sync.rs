@@ -1,0 +1,515 @@
+//! Cloud sync ingestion and placement input. [`apply_cloud_changes`] writes what a platform
+//! reported (`crate::cloud::CloudChanges`) into hosts and VMs in one transaction, with a
+//! system change in the history for each object that changed; [`placement_candidates`] reads
+//! hosts, clusters, pools and VMs back as `yunguan_actors::placement::HostCandidate`s.
+//!
+//! Usage figures (a host's used vCPU, memory, disk) move with every sync and are updated
+//! without a history entry; a host's capacity, state or schedulability changing is recorded.
+//! A full sync is authoritative: VMs it does not report are removed, hosts it does not
+//! report become `missing` and unschedulable.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    ModelTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use serde_json::Value;
+use yunguan_actors::placement::{HostCandidate, Overcommit};
+
+use super::clouds::{host_view, vm_view};
+use super::history::{self, Change, ChangeAction, ChangeActor};
+use crate::cloud::{CloudChanges, Hypervisor, Server, ServerStatus};
+use crate::db::entities::{cloud_platform, cluster, host, resource_pool, ticket, vm};
+use crate::error::ApiError;
+
+/// Who cloud sync is in the history.
+pub const CLOUD_SYNC: ChangeActor = ChangeActor::System {
+    component: "cloud-sync",
+};
+
+/// What one sync changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SyncSummary {
+    pub hosts_created: u64,
+    pub hosts_updated: u64,
+    /// Hosts a full sync no longer reported, now `missing`.
+    pub hosts_missing: u64,
+    pub vms_created: u64,
+    pub vms_updated: u64,
+    pub vms_deleted: u64,
+}
+
+/// The state a VM is stored with.
+pub fn vm_state(status: &ServerStatus) -> String {
+    match status {
+        ServerStatus::Building => "building".to_owned(),
+        ServerStatus::Active => "active".to_owned(),
+        ServerStatus::Resizing => "resizing".to_owned(),
+        ServerStatus::AwaitingResizeConfirmation => "verify_resize".to_owned(),
+        ServerStatus::ShutOff => "shutoff".to_owned(),
+        ServerStatus::Error => "error".to_owned(),
+        ServerStatus::Deleted => "deleted".to_owned(),
+        ServerStatus::Other(name) => name.to_lowercase(),
+    }
+}
+
+/// The ticket a fulfilment request key names: `ticket-{id}/host-{n}`.
+pub fn ticket_of_request_key(request_key: &str) -> Option<i64> {
+    let (ticket, host) = request_key.split_once('/')?;
+    let ticket_id = ticket.strip_prefix("ticket-")?.parse::<i64>().ok()?;
+    host.strip_prefix("host-")?.parse::<u32>().ok()?;
+    Some(ticket_id)
+}
+
+fn snapshot<V: serde::Serialize>(view: &V) -> Result<Value, ApiError> {
+    serde_json::to_value(view).map_err(|error| ApiError::internal(error.into()))
+}
+
+async fn record(
+    txn: &impl ConnectionTrait,
+    object_kind: &str,
+    object_id: i64,
+    action: ChangeAction,
+    before_opt: Option<Value>,
+    after_opt: Option<Value>,
+) -> Result<(), DbErr> {
+    history::record(
+        txn,
+        &CLOUD_SYNC,
+        Change {
+            object_kind,
+            object_id,
+            action,
+            before_opt,
+            after_opt,
+        },
+        chrono::Utc::now(),
+    )
+    .await
+}
+
+/// Writes a platform's changes into its hosts and VMs, in one transaction. A platform
+/// without clusters gets one named after it, which new hosts join.
+pub async fn apply_cloud_changes(
+    db: &DatabaseConnection,
+    platform_id: i64,
+    changes: &CloudChanges,
+) -> Result<SyncSummary, ApiError> {
+    let txn = db.begin().await?;
+    let platform = cloud_platform::Entity::find_by_id(platform_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("cloud platform"))?;
+    let mut summary = SyncSummary::default();
+    let clusters = cluster::Entity::find()
+        .filter(cluster::Column::PlatformId.eq(platform_id))
+        .order_by_asc(cluster::Column::Id)
+        .all(&txn)
+        .await?;
+    let default_cluster_id = match clusters.first() {
+        Some(first) => first.id,
+        None => {
+            let created = cluster::ActiveModel {
+                platform_id: Set(platform_id),
+                name: Set(platform.name.clone()),
+                pool_id: Set(None),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            let after = serde_json::json!({
+                "id": created.id, "platform_id": created.platform_id,
+                "name": created.name, "pool_id": created.pool_id,
+            });
+            record(
+                &txn,
+                "cluster",
+                created.id,
+                ChangeAction::Create,
+                None,
+                Some(after),
+            )
+            .await?;
+            created.id
+        }
+    };
+    let cluster_ids: Vec<i64> = clusters
+        .iter()
+        .map(|found| found.id)
+        .chain([default_cluster_id])
+        .collect();
+
+    let (hypervisors, servers, deleted_ids, full): (&[Hypervisor], Vec<&Server>, &[String], bool) =
+        match changes {
+            CloudChanges::Full(inventory) => (
+                &inventory.hypervisors,
+                inventory.servers.iter().collect(),
+                &[],
+                true,
+            ),
+            CloudChanges::Incremental(incremental) => (
+                &incremental.hypervisors,
+                incremental.changed.iter().collect(),
+                &incremental.deleted_cloud_ids,
+                false,
+            ),
+        };
+
+    // Hosts, by hypervisor hostname.
+    let mut hosts: BTreeMap<String, host::Model> = host::Entity::find()
+        .filter(host::Column::ClusterId.is_in(cluster_ids))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|found| (found.external_id.clone(), found))
+        .collect();
+    let mut reported = BTreeSet::new();
+    for hypervisor in hypervisors {
+        reported.insert(hypervisor.hostname.clone());
+        let state = if hypervisor.up { "up" } else { "down" };
+        let schedulable = hypervisor.up && hypervisor.enabled;
+        match hosts.get(&hypervisor.hostname) {
+            Some(found) => {
+                let before = snapshot(&host_view(found))?;
+                let mut active: host::ActiveModel = found.clone().into();
+                active.vcpu_total.set_if_not_equals(hypervisor.vcpus);
+                active
+                    .memory_mb_total
+                    .set_if_not_equals(hypervisor.memory_mb);
+                active.disk_gb_total.set_if_not_equals(hypervisor.local_gb);
+                active.vcpu_used.set_if_not_equals(hypervisor.vcpus_used);
+                active
+                    .memory_mb_used
+                    .set_if_not_equals(hypervisor.memory_mb_used);
+                active
+                    .disk_gb_used
+                    .set_if_not_equals(hypervisor.local_gb_used);
+                active.state.set_if_not_equals(state.to_owned());
+                active.schedulable.set_if_not_equals(schedulable);
+                if !active.is_changed() {
+                    continue;
+                }
+                let updated = active.update(&txn).await?;
+                let configuration_changed = updated.vcpu_total != found.vcpu_total
+                    || updated.memory_mb_total != found.memory_mb_total
+                    || updated.disk_gb_total != found.disk_gb_total
+                    || updated.state != found.state
+                    || updated.schedulable != found.schedulable;
+                if configuration_changed {
+                    let after = snapshot(&host_view(&updated))?;
+                    record(
+                        &txn,
+                        "host",
+                        updated.id,
+                        ChangeAction::Update,
+                        Some(before),
+                        Some(after),
+                    )
+                    .await?;
+                    summary.hosts_updated += 1;
+                }
+                hosts.insert(updated.external_id.clone(), updated);
+            }
+            None => {
+                let created = host::ActiveModel {
+                    cluster_id: Set(default_cluster_id),
+                    external_id: Set(hypervisor.hostname.clone()),
+                    name: Set(hypervisor.hostname.clone()),
+                    vcpu_total: Set(hypervisor.vcpus),
+                    memory_mb_total: Set(hypervisor.memory_mb),
+                    disk_gb_total: Set(hypervisor.local_gb),
+                    vcpu_used: Set(hypervisor.vcpus_used),
+                    memory_mb_used: Set(hypervisor.memory_mb_used),
+                    disk_gb_used: Set(hypervisor.local_gb_used),
+                    state: Set(state.to_owned()),
+                    schedulable: Set(schedulable),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                let after = snapshot(&host_view(&created))?;
+                record(
+                    &txn,
+                    "host",
+                    created.id,
+                    ChangeAction::Create,
+                    None,
+                    Some(after),
+                )
+                .await?;
+                summary.hosts_created += 1;
+                hosts.insert(created.external_id.clone(), created);
+            }
+        }
+    }
+    if full {
+        for found in hosts.values() {
+            if reported.contains(&found.external_id) || found.state == "missing" {
+                continue;
+            }
+            let before = snapshot(&host_view(found))?;
+            let mut active: host::ActiveModel = found.clone().into();
+            active.state = Set("missing".to_owned());
+            active.schedulable = Set(false);
+            let updated = active.update(&txn).await?;
+            let after = snapshot(&host_view(&updated))?;
+            record(
+                &txn,
+                "host",
+                updated.id,
+                ChangeAction::Update,
+                Some(before),
+                Some(after),
+            )
+            .await?;
+            summary.hosts_missing += 1;
+        }
+    }
+
+    // VMs, by cloud id.
+    let mut vms: BTreeMap<String, vm::Model> = vm::Entity::find()
+        .filter(vm::Column::PlatformId.eq(platform_id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|found| (found.external_id.clone(), found))
+        .collect();
+    let mut to_delete: Vec<String> = deleted_ids.to_vec();
+    let mut seen = BTreeSet::new();
+    for server in servers {
+        if server.status == ServerStatus::Deleted {
+            to_delete.push(server.cloud_id.clone());
+            continue;
+        }
+        seen.insert(server.cloud_id.clone());
+        let host_id = server
+            .hypervisor_hostname_opt
+            .as_ref()
+            .and_then(|hostname| hosts.get(hostname))
+            .map(|found| found.id);
+        let owner_opt = match server
+            .request_key_opt
+            .as_deref()
+            .and_then(ticket_of_request_key)
+        {
+            Some(ticket_id) => ticket::Entity::find_by_id(ticket_id)
+                .one(&txn)
+                .await?
+                .map(|found| (found.tenant_id, found.business_system)),
+            None => None,
+        };
+        let addresses = serde_json::to_string(&server.addresses)
+            .map_err(|error| ApiError::internal(error.into()))?;
+        match vms.get(&server.cloud_id) {
+            Some(found) => {
+                let before = snapshot(&vm_view(found))?;
+                let mut active: vm::ActiveModel = found.clone().into();
+                active.host_id.set_if_not_equals(host_id);
+                active.name.set_if_not_equals(server.name.clone());
+                active.vcpu.set_if_not_equals(server.size.vcpu);
+                active
+                    .memory_mb
+                    .set_if_not_equals(server.size.memory_gb * 1024);
+                active.disk_gb.set_if_not_equals(server.size.disk_gb);
+                active.state.set_if_not_equals(vm_state(&server.status));
+                active.addresses.set_if_not_equals(addresses);
+                if let Some((tenant_id, business_system)) = owner_opt {
+                    active.tenant_id.set_if_not_equals(Some(tenant_id));
+                    active.business_system.set_if_not_equals(business_system);
+                }
+                if !active.is_changed() {
+                    continue;
+                }
+                let updated = active.update(&txn).await?;
+                let after = snapshot(&vm_view(&updated))?;
+                record(
+                    &txn,
+                    "vm",
+                    updated.id,
+                    ChangeAction::Update,
+                    Some(before),
+                    Some(after),
+                )
+                .await?;
+                summary.vms_updated += 1;
+                vms.insert(updated.external_id.clone(), updated);
+            }
+            None => {
+                let (tenant_id, business_system) = match owner_opt {
+                    Some((tenant_id, business_system)) => (Some(tenant_id), business_system),
+                    None => (None, String::new()),
+                };
+                let created = vm::ActiveModel {
+                    platform_id: Set(platform_id),
+                    host_id: Set(host_id),
+                    external_id: Set(server.cloud_id.clone()),
+                    name: Set(server.name.clone()),
+                    tenant_id: Set(tenant_id),
+                    business_system: Set(business_system),
+                    vcpu: Set(server.size.vcpu),
+                    memory_mb: Set(server.size.memory_gb * 1024),
+                    disk_gb: Set(server.size.disk_gb),
+                    state: Set(vm_state(&server.status)),
+                    addresses: Set(addresses),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                let after = snapshot(&vm_view(&created))?;
+                record(
+                    &txn,
+                    "vm",
+                    created.id,
+                    ChangeAction::Create,
+                    None,
+                    Some(after),
+                )
+                .await?;
+                summary.vms_created += 1;
+                vms.insert(created.external_id.clone(), created);
+            }
+        }
+    }
+    if full {
+        to_delete.extend(vms.keys().filter(|id| !seen.contains(*id)).cloned());
+    }
+    for cloud_id in to_delete {
+        let Some(found) = vms.remove(&cloud_id) else {
+            continue;
+        };
+        let before = snapshot(&vm_view(&found))?;
+        let id = found.id;
+        found.delete(&txn).await?;
+        record(&txn, "vm", id, ChangeAction::Delete, Some(before), None).await?;
+        summary.vms_deleted += 1;
+    }
+    txn.commit().await?;
+    Ok(summary)
+}
+
+/// The hosts placement may consider, in `data_center_opt` or everywhere: every host of a
+/// cluster in a resource pool (a cluster outside any pool is not scheduled onto), with its
+/// pool's overcommit, what is allocated on it (the larger of the platform's figure and the
+/// sum of its VMs) and the tenants running VMs there. A host is schedulable when it is up
+/// and not cordoned.
+pub async fn placement_candidates(
+    db: &DatabaseConnection,
+    data_center_opt: Option<i64>,
+) -> Result<Vec<HostCandidate>, DbErr> {
+    let mut platforms_query = cloud_platform::Entity::find();
+    if let Some(data_center_id) = data_center_opt {
+        platforms_query =
+            platforms_query.filter(cloud_platform::Column::DataCenterId.eq(data_center_id));
+    }
+    let platforms: BTreeMap<i64, cloud_platform::Model> = platforms_query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|found| (found.id, found))
+        .collect();
+    let clusters: BTreeMap<i64, cluster::Model> = cluster::Entity::find()
+        .filter(cluster::Column::PlatformId.is_in(platforms.keys().copied()))
+        .filter(cluster::Column::PoolId.is_not_null())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|found| (found.id, found))
+        .collect();
+    let pools: BTreeMap<i64, resource_pool::Model> = resource_pool::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|found| (found.id, found))
+        .collect();
+    let hosts = host::Entity::find()
+        .filter(host::Column::ClusterId.is_in(clusters.keys().copied()))
+        .order_by_asc(host::Column::Id)
+        .all(db)
+        .await?;
+    let vms = vm::Entity::find()
+        .filter(vm::Column::HostId.is_in(hosts.iter().map(|found| found.id)))
+        .all(db)
+        .await?;
+    let mut on_host: BTreeMap<i64, Vec<&vm::Model>> = BTreeMap::new();
+    for found in &vms {
+        if let Some(host_id) = found.host_id {
+            on_host.entry(host_id).or_default().push(found);
+        }
+    }
+    let non_negative = |value: i64| u64::try_from(value).unwrap_or(0);
+    let mut candidates = Vec::with_capacity(hosts.len());
+    for found in hosts {
+        let Some(cluster) = clusters.get(&found.cluster_id) else {
+            continue;
+        };
+        let Some(platform) = platforms.get(&cluster.platform_id) else {
+            continue;
+        };
+        let Some(pool) = cluster.pool_id.and_then(|pool_id| pools.get(&pool_id)) else {
+            continue;
+        };
+        let Ok(pool_overcommit) = Overcommit::new(
+            pool.cpu_overcommit,
+            pool.memory_overcommit,
+            pool.disk_overcommit,
+        ) else {
+            tracing::warn!(
+                pool_id = pool.id,
+                "pool overcommit invalid; its hosts are not candidates"
+            );
+            continue;
+        };
+        let placed = on_host
+            .get(&found.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let sum = |amount: fn(&vm::Model) -> i64| {
+            placed
+                .iter()
+                .map(|vm| non_negative(amount(vm)))
+                .sum::<u64>()
+        };
+        candidates.push(HostCandidate {
+            host_id: found.id,
+            cluster_id: cluster.id,
+            pool_id: pool.id,
+            data_center_id: platform.data_center_id,
+            vcpu_total: u32::try_from(found.vcpu_total).unwrap_or(if found.vcpu_total < 0 {
+                0
+            } else {
+                u32::MAX
+            }),
+            memory_mb_total: non_negative(found.memory_mb_total),
+            disk_gb_total: non_negative(found.disk_gb_total),
+            vcpu_allocated: non_negative(found.vcpu_used).max(sum(|vm| vm.vcpu)),
+            memory_mb_allocated: non_negative(found.memory_mb_used).max(sum(|vm| vm.memory_mb)),
+            disk_gb_allocated: non_negative(found.disk_gb_used).max(sum(|vm| vm.disk_gb)),
+            tenant_ids_present: placed.iter().filter_map(|vm| vm.tenant_id).collect(),
+            schedulable: found.schedulable && found.state == "up",
+            pool_overcommit,
+        });
+    }
+    Ok(candidates)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_keys_name_their_ticket() {
+        let table = [
+            ("ticket-7/host-1", Some(7)),
+            ("ticket-12/host-0", Some(12)),
+            ("ticket-x/host-1", None),
+            ("ticket-7", None),
+            ("other-7/host-1", None),
+            ("ticket-7/disk-1", None),
+        ];
+        for (key, expected) in table {
+            assert_eq!(ticket_of_request_key(key), expected, "{key}");
+        }
+        assert_eq!(vm_state(&ServerStatus::Other("PAUSED".into())), "paused");
+    }
+}
