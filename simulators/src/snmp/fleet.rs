@@ -60,6 +60,8 @@ pub struct FleetDevice {
     pub name: String,
     pub kind: DeviceKind,
     pub n_interfaces: usize,
+    /// (ifIndex, ifName, speed in bit/s) of each interface.
+    pub interfaces: Vec<(u32, String, u64)>,
 }
 
 /// Counters of what the fleet has done.
@@ -163,6 +165,13 @@ impl Fleet {
                 name: device.name.clone(),
                 kind: device.profile.kind,
                 n_interfaces: device.profile.interfaces.len(),
+                interfaces: device
+                    .profile
+                    .interfaces
+                    .iter()
+                    .enumerate()
+                    .map(|(idx, spec)| (idx as u32 + 1, spec.name.clone(), spec.speed_bps))
+                    .collect(),
             })
             .collect()
     }

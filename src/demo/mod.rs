@@ -1,6 +1,10 @@
 //! `yunguan demo`: the server on the embedded default, seeded with the demo tenants and
-//! accounts of the brief, their password taken from `YUNGUAN_DEMO_PASSWORD` (or generated);
-//! with `--openstack-sim`, fulfilment runs on a simulated OpenStack started in-process.
+//! accounts of the brief, their password taken from `YUNGUAN_DEMO_PASSWORD` (or generated),
+//! and a simulated network of a few hundred SNMP devices in three data centers that the
+//! server polls live, with faults coming and going ([`network`]); with `--openstack-sim`,
+//! fulfilment runs on a simulated OpenStack started in-process.
+
+pub mod network;
 
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
@@ -67,7 +71,24 @@ pub async fn run(mut settings: Settings, openstack_sim: bool) -> anyhow::Result<
         crate::db::connect_and_migrate(&settings.database_url(), settings.database.max_connections)
             .await?;
     seed(&db, &password).await?;
+    let fleet = network::start_fleet().await?;
+    let sealer =
+        crate::secrets::Sealer::from_settings(&settings.secrets, &settings.server.data_dir)
+            .context("loading the credential key")?;
+    network::seed_inventory(&db, &sealer, &fleet)
+        .await
+        .context("entering the simulated network in the inventory")?;
+    // The simulated devices send their traps straight to this server, wherever it listens.
+    settings.monitoring.trap_listen = "127.0.0.1:0".parse()?;
     let app = Application::build_with_db(settings.clone(), db).await?;
+    fleet.send_traps_to(app.state().monitoring.trap_addr());
+    let _stirring = network::stir(fleet.clone(), std::time::Duration::from_secs(20));
+    println!(
+        "simulated network: {} SNMP devices in {} data centers on udp://{}",
+        network::DEVICES,
+        network::DATA_CENTERS,
+        fleet.local_addr()
+    );
     let host = match settings.server.listen.ip() {
         ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
         ip => ip.to_string(),

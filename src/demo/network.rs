@@ -1,0 +1,215 @@
+//! The demo's network: a fleet of simulated SNMP devices (in-process, on a local UDP port),
+//! entered in the inventory across three data centers with their interfaces and the links
+//! of a small data-center network (servers to access switches, switches and firewalls to
+//! routers), a few faults present from the start, and a chaos task that keeps taking links
+//! down and bringing them back, so that a first run shows alarms raised and cleared live.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::Utc;
+use rand::Rng;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use yunguan_simulators::monbench::inventory::{self as fleet_inventory, InventoryArgs};
+use yunguan_simulators::snmp::{DeviceKind, Fleet, FleetConfig, FleetDevice};
+
+use crate::db::entities::{device, interface, link};
+use crate::inventory::crud::{self, Writer};
+use crate::inventory::devices::{LinkFields, Links};
+use crate::inventory::history::ChangeActor;
+use crate::inventory::import;
+use crate::inventory::monitoring::upsert_interfaces;
+use crate::secrets::Sealer;
+
+/// How many devices the demo simulates, and across how many data centers.
+pub const DEVICES: usize = 300;
+pub const DATA_CENTERS: usize = 3;
+/// The shortest poll interval the inventory allows.
+const POLL_INTERVAL_SECS: u32 = 10;
+
+/// Starts the fleet on a free local port.
+pub async fn start_fleet() -> anyhow::Result<Arc<Fleet>> {
+    let fleet = Fleet::start(FleetConfig {
+        bind: "127.0.0.1:0".parse()?,
+        n_devices: DEVICES,
+        community_prefix: "demo-".to_owned(),
+        seed: 2026,
+        n_workers: 1,
+    })
+    .await
+    .context("starting the simulated SNMP fleet")?;
+    Ok(Arc::new(fleet))
+}
+
+/// Enters the fleet in the inventory (again at every start: its port changes), with its
+/// interfaces, and the links when there are none yet.
+pub async fn seed_inventory(
+    db: &DatabaseConnection,
+    sealer: &Sealer,
+    fleet: &Fleet,
+) -> anyhow::Result<()> {
+    let actor = ChangeActor::System { component: "demo" };
+    let writer = Writer {
+        sealer,
+        actor: &actor,
+        now: Utc::now(),
+    };
+    let document = fleet_inventory::document(&InventoryArgs {
+        fleet: fleet.local_addr(),
+        devices: DEVICES,
+        community_prefix: "demo-".to_owned(),
+        data_centers: DATA_CENTERS,
+        poll_interval_secs: POLL_INTERVAL_SECS,
+        offset: 0,
+        count: None,
+    });
+    let rows = import::rows_of_json(document).map_err(|e| anyhow::anyhow!("{e}"))?;
+    import::import(db, rows, &writer)
+        .await
+        .map_err(|e| anyhow::anyhow!("importing the demo network: {e}"))?;
+
+    let ids: BTreeMap<String, (i64, i64)> = device::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|found| (found.name, (found.id, found.data_center_id)))
+        .collect();
+    let fleet_devices = fleet.devices();
+    for fleet_device in &fleet_devices {
+        let Some((device_id, _)) = ids.get(&fleet_device.name) else {
+            continue;
+        };
+        let interfaces: Vec<(i32, String, i64, String)> = fleet_device
+            .interfaces
+            .iter()
+            .map(|(if_index, name, speed)| {
+                (*if_index as i32, name.clone(), *speed as i64, String::new())
+            })
+            .collect();
+        upsert_interfaces(db, *device_id, &interfaces).await?;
+    }
+    if link::Entity::find().count(db).await? == 0 {
+        link_network(db, &writer, &fleet_devices, &ids).await?;
+    }
+    Ok(())
+}
+
+/// Wires each data center: servers and storage to access-switch ports, switch uplinks and
+/// firewalls and load balancers to router ports, while ports last.
+async fn link_network(
+    db: &DatabaseConnection,
+    writer: &Writer<'_>,
+    fleet_devices: &[FleetDevice],
+    ids: &BTreeMap<String, (i64, i64)>,
+) -> anyhow::Result<()> {
+    let interface_id = |device_id: i64, if_index: u32| async move {
+        interface::Entity::find()
+            .filter(interface::Column::DeviceId.eq(device_id))
+            .filter(interface::Column::IfIndex.eq(if_index as i32))
+            .one(db)
+            .await
+            .map(|found| found.map(|i| i.id))
+    };
+    let mut by_data_center: BTreeMap<i64, Vec<(&FleetDevice, i64)>> = BTreeMap::new();
+    for fleet_device in fleet_devices {
+        if let Some((device_id, data_center_id)) = ids.get(&fleet_device.name) {
+            by_data_center
+                .entry(*data_center_id)
+                .or_default()
+                .push((fleet_device, *device_id));
+        }
+    }
+    for devices in by_data_center.values() {
+        let of_kind = |kinds: &[DeviceKind]| -> Vec<(&FleetDevice, i64)> {
+            devices
+                .iter()
+                .filter(|(d, _)| kinds.contains(&d.kind))
+                .copied()
+                .collect()
+        };
+        // Free ports: routers' all, switches' access ports (their uplinks are 25 and 26).
+        let mut router_ports: Vec<(i64, u32)> = Vec::new();
+        for (router, router_id) in of_kind(&[DeviceKind::Router]) {
+            for port in 1..=router.n_interfaces as u32 {
+                router_ports.push((router_id, port));
+            }
+        }
+        let mut switch_ports: Vec<(i64, u32)> = Vec::new();
+        let switches = of_kind(&[DeviceKind::Switch]);
+        for port in 1..=24 {
+            for (_, switch_id) in &switches {
+                switch_ports.push((*switch_id, port));
+            }
+        }
+        let mut router_ports = router_ports.into_iter();
+        let mut switch_ports = switch_ports.into_iter();
+        let mut pairs: Vec<((i64, u32), (i64, u32))> = Vec::new();
+        for (_, switch_id) in &switches {
+            if let Some(router_port) = router_ports.next() {
+                pairs.push((router_port, (*switch_id, 25)));
+            }
+        }
+        for (_, device_id) in of_kind(&[DeviceKind::Firewall, DeviceKind::LoadBalancer]) {
+            if let Some(router_port) = router_ports.next() {
+                pairs.push((router_port, (device_id, 1)));
+            }
+        }
+        for (_, device_id) in of_kind(&[DeviceKind::Server, DeviceKind::StorageArray]) {
+            if let Some(switch_port) = switch_ports.next() {
+                pairs.push((switch_port, (device_id, 1)));
+            }
+        }
+        for ((a_device, a_port), (b_device, b_port)) in pairs {
+            let (Some(a), Some(b)) = (
+                interface_id(a_device, a_port).await?,
+                interface_id(b_device, b_port).await?,
+            ) else {
+                continue;
+            };
+            crud::create::<Links>(
+                db,
+                LinkFields {
+                    a_interface_id: Some(a),
+                    b_interface_id: Some(b),
+                    bandwidth_bps: None,
+                    name: None,
+                },
+                writer,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("linking the demo network: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Faults present from the start (a silent switch, a firewall uplink down), then one link
+/// down somewhere every `every`, back up after a while.
+pub fn stir(fleet: Arc<Fleet>, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let devices = fleet.devices();
+        if let Some(switch) = devices.iter().find(|d| d.kind == DeviceKind::Switch) {
+            fleet.set_unreachable(switch.idx, true);
+        }
+        if let Some(firewall) = devices.iter().find(|d| d.kind == DeviceKind::Firewall) {
+            fleet.set_link(firewall.idx, 1, false).await;
+        }
+        let mut down: Vec<(usize, u32)> = Vec::new();
+        loop {
+            tokio::time::sleep(every).await;
+            let (idx, port) = {
+                let mut rng = rand::thread_rng();
+                let device = &devices[rng.gen_range(0..devices.len())];
+                (device.idx, rng.gen_range(1..=device.n_interfaces as u32))
+            };
+            fleet.set_link(idx, port, false).await;
+            down.push((idx, port));
+            if down.len() > 2 {
+                let (idx, port) = down.remove(0);
+                fleet.set_link(idx, port, true).await;
+            }
+        }
+    })
+}
