@@ -123,6 +123,9 @@ pub struct Event {
     pub topic: Topic,
     pub seq: u64,
     pub frame: ByteString,
+    /// A telemetry frame: it carries the topic's latest number rather than a new one, and is
+    /// sent whatever the connection last sent on the topic.
+    pub telemetry: bool,
 }
 
 /// What a connection's queue holds.
@@ -266,6 +269,59 @@ impl Hub {
         Ok(seq)
     }
 
+    /// Publishes a telemetry frame (a device's latest values, superseded by the next): it goes
+    /// only to the sockets subscribed at that moment, on any node, carries the topic's latest
+    /// sequence number instead of a new one, and is never kept for replay, so that thousands
+    /// of devices polled every few seconds cost nothing on topics nobody watches. A client
+    /// that resumes reads current values from the API.
+    pub async fn publish_telemetry(
+        &self,
+        topic: &Topic,
+        kind: &str,
+        data: &Value,
+    ) -> anyhow::Result<()> {
+        let frame = UnsequencedFrame::new(topic, kind, Utc::now(), data);
+        match &self.inner.bus {
+            Bus::InProcess => self.deliver_telemetry(topic, &frame),
+            Bus::Redis(bus) => bus.publish_telemetry(topic, &frame).await?,
+        }
+        self.inner.metrics.events_published.inc();
+        Ok(())
+    }
+
+    /// Hands a telemetry frame to this node's subscribers of `topic`, if it has any.
+    pub fn deliver_telemetry(&self, topic: &Topic, frame: &UnsequencedFrame) {
+        let mut topics = self.inner.topics.lock();
+        let Some(state) = topics.get_mut(topic) else {
+            return;
+        };
+        if state.subscribers.is_empty() {
+            return;
+        }
+        let event = Arc::new(Event {
+            topic: topic.clone(),
+            seq: state.last_seq,
+            frame: frame.with_seq(state.last_seq),
+            telemetry: true,
+        });
+        let mut delivered = 0u64;
+        for subscriber in state.subscribers.values_mut() {
+            if subscriber.lagging {
+                continue;
+            }
+            match subscriber.outbox.frames_tx.try_send(event.clone()) {
+                Ok(()) => delivered += 1,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    subscriber.lagging = true;
+                    subscriber.outbox.lag.raise(topic);
+                    self.inner.metrics.queue_overflows.inc();
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
+        }
+        self.inner.metrics.events_delivered.inc_by(delivered);
+    }
+
     /// Fans out an event that arrived from the bus. Events at or below the topic's newest
     /// sequence number on this node are duplicates and are dropped.
     pub fn deliver(&self, topic: Topic, seq: u64, frame: ByteString) {
@@ -287,6 +343,7 @@ impl Hub {
             topic: topic.clone(),
             seq,
             frame,
+            telemetry: false,
         });
         let mut delivered = 0u64;
         let mut overflowed = 0u64;

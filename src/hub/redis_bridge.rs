@@ -9,7 +9,7 @@ use actix::{
 };
 use yunguan_actors::supervision::Link;
 
-use super::redis_bus::{parse_entry, RedisBus};
+use super::redis_bus::{parse_entry, parse_telemetry, RedisBus};
 use super::Hub;
 
 /// What the bridge shows of itself.
@@ -44,9 +44,11 @@ impl Actor for RedisBridge {
     fn started(&mut self, ctx: &mut Context<Self>) {
         let client = self.bus.client().clone();
         let pattern = self.bus.channel_pattern();
+        let telemetry_pattern = self.bus.telemetry_channel_pattern();
         let subscribe = async move {
             let mut pubsub = client.get_async_pubsub().await?;
             pubsub.psubscribe(&pattern).await?;
+            pubsub.psubscribe(&telemetry_pattern).await?;
             Ok::<_, redis::RedisError>(pubsub)
         };
         ctx.wait(
@@ -72,6 +74,19 @@ impl Actor for RedisBridge {
 
 impl StreamHandler<redis::Msg> for RedisBridge {
     fn handle(&mut self, message: redis::Msg, _ctx: &mut Context<Self>) {
+        if let Some(topic) = self
+            .bus
+            .topic_of_telemetry_channel(message.get_channel_name())
+        {
+            match parse_telemetry(message.get_payload_bytes()) {
+                Some(frame) => self.hub.deliver_telemetry(&topic, &frame),
+                None => {
+                    self.state.malformed_messages += 1;
+                    self.link.publish(self.state);
+                }
+            }
+            return;
+        }
         let topic_opt = self.bus.topic_of_channel(message.get_channel_name());
         match (topic_opt, parse_entry(message.get_payload_bytes())) {
             (Some(topic), Some((seq, frame))) => {

@@ -2,7 +2,9 @@
 //!
 //! Keys, under a configurable prefix so that deployments (and tests) can share a server:
 //! `{prefix}:seq:{topic}` (the topic's counter), `{prefix}:replay:{topic}` (a capped list of
-//! recent entries) and the pub/sub channel `{prefix}:ev:{topic}`. An entry is
+//! recent entries) and the pub/sub channel `{prefix}:ev:{topic}`; telemetry, neither numbered
+//! nor kept, goes on `{prefix}:tel:{topic}` as the frame's text before and after its number,
+//! joined by a NUL (which JSON text never holds). An entry is
 //! `"{seq} {frame}"`: the frame is the exact wire text, so nodes forward it untouched.
 
 use anyhow::Context;
@@ -110,6 +112,34 @@ impl RedisBus {
         format!("{}:ev:*", self.prefix)
     }
 
+    /// The pattern that matches every topic's telemetry channel.
+    pub fn telemetry_channel_pattern(&self) -> String {
+        format!("{}:tel:*", self.prefix)
+    }
+
+    /// The topic of a telemetry channel.
+    pub fn topic_of_telemetry_channel(&self, channel: &str) -> Option<Topic> {
+        let name = channel.strip_prefix(&self.prefix)?.strip_prefix(":tel:")?;
+        Topic::parse(name).ok()
+    }
+
+    /// Sends a telemetry frame to every node's subscribers: a plain PUBLISH, nothing kept.
+    pub async fn publish_telemetry(
+        &self,
+        topic: &Topic,
+        frame: &UnsequencedFrame,
+    ) -> anyhow::Result<()> {
+        let payload = format!("{}\0{}", frame.head, frame.tail);
+        let mut connection = self.connection.clone();
+        redis::cmd("PUBLISH")
+            .arg(format!("{}:tel:{topic}", self.prefix))
+            .arg(payload)
+            .query_async::<i64>(&mut connection)
+            .await
+            .context("publishing telemetry through Redis")?;
+        Ok(())
+    }
+
     /// The topic of a channel name, if it is one of ours and valid.
     pub fn topic_of_channel(&self, channel: &str) -> Option<Topic> {
         let name = channel.strip_prefix(&self.prefix)?.strip_prefix(":ev:")?;
@@ -215,4 +245,14 @@ mod tests {
             assert!(parse_entry(bad).is_none(), "{bad:?}");
         }
     }
+}
+
+/// A telemetry payload back into the frame's two halves.
+pub fn parse_telemetry(payload: &[u8]) -> Option<UnsequencedFrame> {
+    let text = std::str::from_utf8(payload).ok()?;
+    let (head, tail) = text.split_once('\0')?;
+    Some(UnsequencedFrame {
+        head: head.to_owned(),
+        tail: tail.to_owned(),
+    })
 }

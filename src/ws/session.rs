@@ -324,6 +324,7 @@ impl Connection {
 
     async fn send_delivery(&mut self, delivery: Delivery) -> Written {
         match self.topics.get_mut(&delivery.topic) {
+            Some(_) if delivery.telemetry => self.send(delivery.frame.clone()).await,
             Some(last_sent) if delivery.seq > *last_sent => {
                 *last_sent = delivery.seq;
                 self.send(delivery.frame.clone()).await

@@ -29,6 +29,7 @@ on_every_backend!(
     a_panicking_device_actor_restarts_alone,
     a_flapping_interface_is_announced_once_then_held_back,
     devices_behind_a_failed_core_are_its_symptoms,
+    telemetry_reaches_current_subscribers_and_is_never_replayed,
 );
 
 const DATA_CENTER: i64 = 1;
@@ -369,4 +370,56 @@ async fn devices_behind_a_failed_core_are_its_symptoms(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     monitoring.stop();
+}
+
+async fn telemetry_reaches_current_subscribers_and_is_never_replayed(backend: Backend) {
+    let (app, _storage) = spawn_app(backend).await;
+    app.create_user("noc", Role::BureauOperator, None).await;
+    let token = app.login("noc").await;
+    let topic = yunguan::hub::Topic::Device(77);
+    // Nobody watches yet: the sample goes nowhere and leaves nothing behind.
+    app.state
+        .hub
+        .publish_telemetry(&topic, "device.sample", &serde_json::json!({"n": 0}))
+        .await
+        .unwrap();
+    let mut socket = app.ws(&token).await;
+    socket.subscribe("device/77", None).await;
+    let state_seq = app
+        .state
+        .hub
+        .publish(
+            &topic,
+            "device.state",
+            &serde_json::json!({"change": "unreachable"}),
+        )
+        .await
+        .unwrap();
+    let state = wait_for_event(&mut socket, Duration::from_secs(2), |f| {
+        f["kind"] == "device.state"
+    })
+    .await;
+    assert_eq!(state["seq"], state_seq);
+    for n in 1..=3 {
+        app.state
+            .hub
+            .publish_telemetry(&topic, "device.sample", &serde_json::json!({"n": n}))
+            .await
+            .unwrap();
+        let sample = wait_for_event(&mut socket, Duration::from_secs(2), |f| {
+            f["kind"] == "device.sample"
+        })
+        .await;
+        assert_eq!(sample["data"]["n"], n);
+        assert_eq!(
+            sample["seq"], state_seq,
+            "telemetry carries the latest number"
+        );
+    }
+    // A client resuming from before the state change gets the event, and no samples.
+    let mut resumed = app.ws(&token).await;
+    resumed.subscribe("device/77", Some(state_seq - 1)).await;
+    let replayed = resumed.next_json().await;
+    assert_eq!(replayed["kind"], "device.state");
+    resumed.expect_silence(Duration::from_millis(300)).await;
 }

@@ -201,26 +201,32 @@ impl DeviceActor {
         });
     }
 
-    /// State changes go out one by one; after a poll, the new values go out as one sample.
+    /// State changes go out one by one as events; after a poll, the new values go out as one
+    /// telemetry sample (to current subscribers only, never replayed).
     fn publish(&self, changes: &[Change], at_ms: u64, with_sample: bool) {
         let topic = Topic::Device(self.config.id);
         let device_id = self.config.id;
-        let mut events: Vec<(&'static str, serde_json::Value)> = changes
+        let events: Vec<serde_json::Value> = changes
             .iter()
             .filter_map(|change| change_event(device_id, change, at_ms))
-            .map(|data| ("device.state", data))
             .collect();
-        if with_sample {
-            events.push(("device.sample", self.sample_event(at_ms)));
-        }
-        if events.is_empty() {
+        let sample_opt = with_sample.then(|| self.sample_event(at_ms));
+        if events.is_empty() && sample_opt.is_none() {
             return;
         }
         let hub = self.hub.clone();
         actix::spawn(async move {
-            for (kind, data) in events {
-                if let Err(error) = hub.publish(&topic, kind, &data).await {
+            for data in events {
+                if let Err(error) = hub.publish(&topic, "device.state", &data).await {
                     tracing::warn!(device_id, %error, "cannot publish a device event");
+                }
+            }
+            if let Some(sample) = sample_opt {
+                if let Err(error) = hub
+                    .publish_telemetry(&topic, "device.sample", &sample)
+                    .await
+                {
+                    tracing::warn!(device_id, %error, "cannot publish a device sample");
                 }
             }
         });
