@@ -139,12 +139,10 @@ impl Sealer {
 }
 
 fn decode_key(encoded: &str) -> anyhow::Result<[u8; KEY_LEN]> {
-    let bytes = BASE64
-        .decode(encoded)
-        .context("the key is not base64")?;
-    bytes
-        .try_into()
-        .map_err(|bytes: Vec<u8>| anyhow::anyhow!("the key has {} bytes, not {KEY_LEN}", bytes.len()))
+    let bytes = BASE64.decode(encoded).context("the key is not base64")?;
+    bytes.try_into().map_err(|bytes: Vec<u8>| {
+        anyhow::anyhow!("the key has {} bytes, not {KEY_LEN}", bytes.len())
+    })
 }
 
 /// Reads the key file, or creates it with a fresh key readable by its owner only. Two nodes
@@ -190,7 +188,10 @@ mod tests {
         assert!(sealed.starts_with("v1:"));
         assert!(!sealed.contains("c0mmunity"));
         // A fresh nonce each time.
-        assert_ne!(sealed, sealer.seal("device.snmp_credentials", b"public-c0mmunity"));
+        assert_ne!(
+            sealed,
+            sealer.seal("device.snmp_credentials", b"public-c0mmunity")
+        );
         let opened = sealer.open("device.snmp_credentials", &sealed).unwrap();
         assert_eq!(opened.expose_secret().as_slice(), b"public-c0mmunity");
 
@@ -244,7 +245,10 @@ mod tests {
         rand::rngs::OsRng.fill_bytes(&mut suffix);
         let dir = std::env::temp_dir().join(format!(
             "yunguan-secrets-{}",
-            suffix.iter().map(|b| format!("{b:02x}")).collect::<String>()
+            suffix
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
         ));
         std::fs::create_dir_all(&dir).unwrap();
         dir

@@ -206,10 +206,18 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("idx_devices_rack", Devices::Table, &[Devices::RackId]))
+            .create_index(index(
+                "idx_devices_rack",
+                Devices::Table,
+                &[Devices::RackId],
+            ))
             .await?;
         manager
-            .create_index(index("idx_devices_pool", Devices::Table, &[Devices::PoolId]))
+            .create_index(index(
+                "idx_devices_pool",
+                Devices::Table,
+                &[Devices::PoolId],
+            ))
             .await?;
 
         manager

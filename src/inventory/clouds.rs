@@ -6,8 +6,8 @@
 //! answered as absent.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, Select, Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    Select, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -245,9 +245,11 @@ async fn platform_of_cluster(
     txn: &impl ConnectionTrait,
     fields: &ClusterFields,
 ) -> Result<Option<i64>, DbErr> {
-    if let (None, Some(code), Some(platform)) =
-        (fields.platform_id, &fields.data_center_code, &fields.platform)
-    {
+    if let (None, Some(code), Some(platform)) = (
+        fields.platform_id,
+        &fields.data_center_code,
+        &fields.platform,
+    ) {
         return Ok(match references::data_center_by_code(txn, code).await? {
             Some(data_center) => references::platform_by_name(txn, data_center.id, platform)
                 .await?
@@ -354,7 +356,8 @@ impl InventoryObject for Clusters {
         txn: &impl ConnectionTrait,
         fields: &ClusterFields,
     ) -> Result<Option<cluster::Model>, ApiError> {
-        let (Some(platform_id), Some(name)) = (platform_of_cluster(txn, fields).await?, &fields.name)
+        let (Some(platform_id), Some(name)) =
+            (platform_of_cluster(txn, fields).await?, &fields.name)
         else {
             return Ok(None);
         };
@@ -482,7 +485,11 @@ impl InventoryObject for Hosts {
             check.at_least(field, value, 0);
             value
         };
-        let vcpu_total = amount("vcpu_total", fields.vcpu_total, existing_opt.map(|m| m.vcpu_total));
+        let vcpu_total = amount(
+            "vcpu_total",
+            fields.vcpu_total,
+            existing_opt.map(|m| m.vcpu_total),
+        );
         let memory_mb_total = amount(
             "memory_mb_total",
             fields.memory_mb_total,
@@ -493,7 +500,11 @@ impl InventoryObject for Hosts {
             fields.disk_gb_total,
             existing_opt.map(|m| m.disk_gb_total),
         );
-        let vcpu_used = amount("vcpu_used", fields.vcpu_used, existing_opt.map(|m| m.vcpu_used));
+        let vcpu_used = amount(
+            "vcpu_used",
+            fields.vcpu_used,
+            existing_opt.map(|m| m.vcpu_used),
+        );
         let memory_mb_used = amount(
             "memory_mb_used",
             fields.memory_mb_used,
@@ -710,7 +721,11 @@ impl InventoryObject for Vms {
             value
         };
         let vcpu = amount("vcpu", fields.vcpu, existing_opt.map(|m| m.vcpu));
-        let memory_mb = amount("memory_mb", fields.memory_mb, existing_opt.map(|m| m.memory_mb));
+        let memory_mb = amount(
+            "memory_mb",
+            fields.memory_mb,
+            existing_opt.map(|m| m.memory_mb),
+        );
         let disk_gb = amount("disk_gb", fields.disk_gb, existing_opt.map(|m| m.disk_gb));
         let state = fields
             .state
@@ -725,7 +740,8 @@ impl InventoryObject for Vms {
                 {
                     check.problem("addresses", "must be IP addresses");
                 }
-                serde_json::to_string(&addresses).map_err(|error| ApiError::internal(error.into()))?
+                serde_json::to_string(&addresses)
+                    .map_err(|error| ApiError::internal(error.into()))?
             }
             None => existing_opt
                 .map(|m| m.addresses.clone())

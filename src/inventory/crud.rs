@@ -7,9 +7,8 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, IntoActiveModel, PrimaryKeyTrait, QueryOrder, QuerySelect, Select, SqlErr,
-    TransactionTrait,
+    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, PrimaryKeyTrait, QueryOrder, QuerySelect, Select, SqlErr, TransactionTrait,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -95,7 +94,12 @@ impl Checker {
     }
 
     /// The value sent, else the existing one; on a create without it, a problem.
-    pub fn required<T: Default>(&mut self, field: &str, given: Option<T>, existing: Option<T>) -> T {
+    pub fn required<T: Default>(
+        &mut self,
+        field: &str,
+        given: Option<T>,
+        existing: Option<T>,
+    ) -> T {
         match given.or(existing) {
             Some(value) => value,
             None => {

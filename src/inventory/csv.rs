@@ -71,7 +71,13 @@ pub fn parse(text: &str) -> Result<Vec<CsvRecord>, CsvError> {
             }
             '\r' if chars.peek() == Some(&'\n') => {}
             '\n' | '\r' => {
-                end_record(&mut records, &mut fields, &mut field, record_started, record_line);
+                end_record(
+                    &mut records,
+                    &mut fields,
+                    &mut field,
+                    record_started,
+                    record_line,
+                );
                 field_started = false;
                 record_started = false;
                 line += 1;
@@ -90,7 +96,13 @@ pub fn parse(text: &str) -> Result<Vec<CsvRecord>, CsvError> {
             message: "a quoted field is not closed".to_owned(),
         });
     }
-    end_record(&mut records, &mut fields, &mut field, record_started, record_line);
+    end_record(
+        &mut records,
+        &mut fields,
+        &mut field,
+        record_started,
+        record_line,
+    );
     Ok(records)
 }
 
@@ -130,7 +142,10 @@ mod tests {
             ("a,b\r\n1,2", vec![vec!["a", "b"], vec!["1", "2"]]),
             ("\u{feff}a\n\n\nb\n", vec![vec!["a"], vec!["b"]]),
             ("a,,c\n", vec![vec!["a", "", "c"]]),
-            ("\"x, y\",\"say \"\"hi\"\"\"\n", vec![vec!["x, y", "say \"hi\""]]),
+            (
+                "\"x, y\",\"say \"\"hi\"\"\"\n",
+                vec![vec!["x, y", "say \"hi\""]],
+            ),
             ("\"two\nlines\",z", vec![vec!["two\nlines", "z"]]),
             ("\"\",b", vec![vec!["", "b"]]),
             ("a,\"b, c\",\"\"\n", vec![vec!["a", "b, c", ""]]),

@@ -201,11 +201,17 @@ impl InventoryObject for Devices {
                 match found.as_slice() {
                     [only] => Some(only.id),
                     [] => {
-                        check.problem("rack", format!("no rack named {rack_name} in the data center"));
+                        check.problem(
+                            "rack",
+                            format!("no rack named {rack_name} in the data center"),
+                        );
                         None
                     }
                     _ => {
-                        check.problem("rack", format!("several racks are named {rack_name}; give rack_id"));
+                        check.problem(
+                            "rack",
+                            format!("several racks are named {rack_name}; give rack_id"),
+                        );
                         None
                     }
                 }
@@ -268,9 +274,9 @@ impl InventoryObject for Devices {
             None => existing_sealed_opt,
             Some(None) => None,
             Some(Some(credentials)) => {
-                let unchanged = existing_sealed_opt.as_ref().is_some_and(|sealed| {
-                    same_credentials(writer.sealer, sealed, &credentials)
-                });
+                let unchanged = existing_sealed_opt
+                    .as_ref()
+                    .is_some_and(|sealed| same_credentials(writer.sealer, sealed, &credentials));
                 if unchanged {
                     existing_sealed_opt
                 } else {
@@ -296,9 +302,13 @@ impl InventoryObject for Devices {
         active.vendor.set_if_not_equals(vendor);
         active.model.set_if_not_equals(model);
         active.tier.set_if_not_equals(tier);
-        active.management_address.set_if_not_equals(management_address);
+        active
+            .management_address
+            .set_if_not_equals(management_address);
         active.snmp_credentials_sealed.set_if_not_equals(sealed_opt);
-        active.poll_interval_secs.set_if_not_equals(poll_interval_secs);
+        active
+            .poll_interval_secs
+            .set_if_not_equals(poll_interval_secs);
         active.pool_id.set_if_not_equals(pool_id);
         if active.is_changed() {
             active.updated_at = Set(writer.now);

@@ -18,9 +18,14 @@ use crate::identity::Principal;
 /// Who made a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChangeActor {
-    User { user_id: i64, username: String },
+    User {
+        user_id: i64,
+        username: String,
+    },
     /// A component of yunguan itself: `cloud-sync`, `snmp-poller`.
-    System { component: &'static str },
+    System {
+        component: &'static str,
+    },
 }
 
 impl ChangeActor {

@@ -10,7 +10,10 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::{ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseConnection, IntoActiveModel, TransactionTrait};
+use sea_orm::{
+    ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseConnection, IntoActiveModel,
+    TransactionTrait,
+};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -91,7 +94,10 @@ pub fn rows_of_json(document: Value) -> Result<BTreeMap<String, Rows>, ApiError>
         if !IMPORT_KINDS.contains(&kind.as_str()) {
             problems.push(FieldError::new(
                 &kind,
-                format!("not an importable kind; expected {}", IMPORT_KINDS.join(", ")),
+                format!(
+                    "not an importable kind; expected {}",
+                    IMPORT_KINDS.join(", ")
+                ),
             ));
             continue;
         }
@@ -108,7 +114,10 @@ pub fn rows_of_json(document: Value) -> Result<BTreeMap<String, Rows>, ApiError>
         rows_by_kind.insert(kind, numbered);
     }
     if n_rows > MAX_ROWS {
-        problems.push(FieldError::new("", format!("at most {MAX_ROWS} rows per import")));
+        problems.push(FieldError::new(
+            "",
+            format!("at most {MAX_ROWS} rows per import"),
+        ));
     }
     if !problems.is_empty() {
         return Err(import_refused(problems));
@@ -214,12 +223,22 @@ pub async fn import(
         };
         let counts = summary.kinds.entry((*kind).to_owned()).or_default();
         let step = match *kind {
-            "data_centers" => import_rows::<DataCenters>(&txn, kind, rows, writer, counts, &mut problems).await,
-            "resource_pools" => import_rows::<ResourcePools>(&txn, kind, rows, writer, counts, &mut problems).await,
-            "machine_rooms" => import_rows::<MachineRooms>(&txn, kind, rows, writer, counts, &mut problems).await,
+            "data_centers" => {
+                import_rows::<DataCenters>(&txn, kind, rows, writer, counts, &mut problems).await
+            }
+            "resource_pools" => {
+                import_rows::<ResourcePools>(&txn, kind, rows, writer, counts, &mut problems).await
+            }
+            "machine_rooms" => {
+                import_rows::<MachineRooms>(&txn, kind, rows, writer, counts, &mut problems).await
+            }
             "racks" => import_rows::<Racks>(&txn, kind, rows, writer, counts, &mut problems).await,
-            "devices" => import_rows::<Devices>(&txn, kind, rows, writer, counts, &mut problems).await,
-            "cloud_platforms" => import_rows::<CloudPlatforms>(&txn, kind, rows, writer, counts, &mut problems).await,
+            "devices" => {
+                import_rows::<Devices>(&txn, kind, rows, writer, counts, &mut problems).await
+            }
+            "cloud_platforms" => {
+                import_rows::<CloudPlatforms>(&txn, kind, rows, writer, counts, &mut problems).await
+            }
             _ => import_rows::<Clusters>(&txn, kind, rows, writer, counts, &mut problems).await,
         };
         match step {
@@ -318,12 +337,18 @@ mod tests {
                     1,
                     json!({"name":"r1","data_center_code":"dc-1","floor":3,"credentials":{"version":"v2c","community":"c"}})
                 ),
-                (2, json!({"name":"r2","data_center_code":"dc-1","floor":"B1"})),
+                (
+                    2,
+                    json!({"name":"r2","data_center_code":"dc-1","floor":"B1"})
+                ),
             ]
         );
         let short = rows_of_csv("racks", "name,height_u\nr1\n").unwrap_err();
         assert_eq!(short.fields[0].field, "racks[1]");
-        assert_eq!(rows_of_csv("vms", "a\n").unwrap_err().fields[0].field, "kind");
+        assert_eq!(
+            rows_of_csv("vms", "a\n").unwrap_err().fields[0].field,
+            "kind"
+        );
     }
 
     #[test]

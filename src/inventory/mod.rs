@@ -22,13 +22,13 @@
 pub mod clouds;
 pub mod crud;
 pub mod csv;
+pub mod devices;
 pub mod history;
 pub mod import;
 pub mod monitoring;
-pub mod references;
-pub mod records;
-pub mod devices;
 pub mod pools;
+pub mod records;
+pub mod references;
 pub mod sites;
 pub mod sync;
 

@@ -11,8 +11,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set, TransactionTrait, ActiveModelTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
 };
 use serde_json::json;
 
@@ -80,7 +80,9 @@ pub async fn monitored_devices(
             tier: found.tier,
             management_address,
             credentials,
-            poll_interval: Duration::from_secs(u64::try_from(found.poll_interval_secs.max(1)).unwrap_or(60)),
+            poll_interval: Duration::from_secs(
+                u64::try_from(found.poll_interval_secs.max(1)).unwrap_or(60),
+            ),
         });
     }
     Ok(monitored)

@@ -2,8 +2,8 @@
 //! overcommit ratios placement applies to the hosts of their clusters.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, Select, Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    Select, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -100,7 +100,10 @@ impl InventoryObject for ResourcePools {
             (None, Some(code)) => match references::data_center_by_code(txn, code).await? {
                 Some(found) => Some(found.id),
                 None => {
-                    check.problem("data_center_code", format!("no data center with code {code}"));
+                    check.problem(
+                        "data_center_code",
+                        format!("no data center with code {code}"),
+                    );
                     None
                 }
             },
@@ -117,12 +120,18 @@ impl InventoryObject for ResourcePools {
             }
         };
         let ratio = |given: Option<f64>, existing: Option<f64>| given.or(existing).unwrap_or(1.0);
-        let cpu = ratio(fields.cpu_overcommit, existing_opt.map(|m| m.cpu_overcommit));
+        let cpu = ratio(
+            fields.cpu_overcommit,
+            existing_opt.map(|m| m.cpu_overcommit),
+        );
         let memory = ratio(
             fields.memory_overcommit,
             existing_opt.map(|m| m.memory_overcommit),
         );
-        let disk = ratio(fields.disk_overcommit, existing_opt.map(|m| m.disk_overcommit));
+        let disk = ratio(
+            fields.disk_overcommit,
+            existing_opt.map(|m| m.disk_overcommit),
+        );
         if let Err(invalid) = Overcommit::new(cpu, memory, disk) {
             check.problem(
                 &format!("{}_overcommit", invalid.resource),

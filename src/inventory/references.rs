@@ -77,7 +77,10 @@ pub async fn data_center(
         return Ok(match data_center_by_code(txn, code).await? {
             Some(found) => found.id,
             None => {
-                check.problem("data_center_code", format!("no data center with code {code}"));
+                check.problem(
+                    "data_center_code",
+                    format!("no data center with code {code}"),
+                );
                 0
             }
         });

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, Select, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, Select, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -343,7 +343,10 @@ async fn room_of_rack(
         };
         if found_opt.is_none() {
             if let Some(check) = check_opt {
-                check.problem("room", format!("no machine room {room} in data center {code}"));
+                check.problem(
+                    "room",
+                    format!("no machine room {room} in data center {code}"),
+                );
             }
         }
         return Ok(found_opt.map(|room| room.id));
@@ -448,7 +451,8 @@ impl InventoryObject for Racks {
         txn: &impl ConnectionTrait,
         fields: &RackFields,
     ) -> Result<Option<rack::Model>, ApiError> {
-        let (Some(room_id), Some(name)) = (room_of_rack(txn, None, fields, None).await?, &fields.name)
+        let (Some(room_id), Some(name)) =
+            (room_of_rack(txn, None, fields, None).await?, &fields.name)
         else {
             return Ok(None);
         };

@@ -122,11 +122,23 @@ pub async fn apply_cloud_changes(
                 "id": created.id, "platform_id": created.platform_id,
                 "name": created.name, "pool_id": created.pool_id,
             });
-            record(&txn, "cluster", created.id, ChangeAction::Create, None, Some(after)).await?;
+            record(
+                &txn,
+                "cluster",
+                created.id,
+                ChangeAction::Create,
+                None,
+                Some(after),
+            )
+            .await?;
             created.id
         }
     };
-    let cluster_ids: Vec<i64> = clusters.iter().map(|found| found.id).chain([default_cluster_id]).collect();
+    let cluster_ids: Vec<i64> = clusters
+        .iter()
+        .map(|found| found.id)
+        .chain([default_cluster_id])
+        .collect();
 
     let (hypervisors, servers, deleted_ids, full): (&[Hypervisor], Vec<&Server>, &[String], bool) =
         match changes {
@@ -162,11 +174,17 @@ pub async fn apply_cloud_changes(
                 let before = snapshot(&host_view(found))?;
                 let mut active: host::ActiveModel = found.clone().into();
                 active.vcpu_total.set_if_not_equals(hypervisor.vcpus);
-                active.memory_mb_total.set_if_not_equals(hypervisor.memory_mb);
+                active
+                    .memory_mb_total
+                    .set_if_not_equals(hypervisor.memory_mb);
                 active.disk_gb_total.set_if_not_equals(hypervisor.local_gb);
                 active.vcpu_used.set_if_not_equals(hypervisor.vcpus_used);
-                active.memory_mb_used.set_if_not_equals(hypervisor.memory_mb_used);
-                active.disk_gb_used.set_if_not_equals(hypervisor.local_gb_used);
+                active
+                    .memory_mb_used
+                    .set_if_not_equals(hypervisor.memory_mb_used);
+                active
+                    .disk_gb_used
+                    .set_if_not_equals(hypervisor.local_gb_used);
                 active.state.set_if_not_equals(state.to_owned());
                 active.schedulable.set_if_not_equals(schedulable);
                 if !active.is_changed() {
@@ -180,7 +198,15 @@ pub async fn apply_cloud_changes(
                     || updated.schedulable != found.schedulable;
                 if configuration_changed {
                     let after = snapshot(&host_view(&updated))?;
-                    record(&txn, "host", updated.id, ChangeAction::Update, Some(before), Some(after)).await?;
+                    record(
+                        &txn,
+                        "host",
+                        updated.id,
+                        ChangeAction::Update,
+                        Some(before),
+                        Some(after),
+                    )
+                    .await?;
                     summary.hosts_updated += 1;
                 }
                 hosts.insert(updated.external_id.clone(), updated);
@@ -203,7 +229,15 @@ pub async fn apply_cloud_changes(
                 .insert(&txn)
                 .await?;
                 let after = snapshot(&host_view(&created))?;
-                record(&txn, "host", created.id, ChangeAction::Create, None, Some(after)).await?;
+                record(
+                    &txn,
+                    "host",
+                    created.id,
+                    ChangeAction::Create,
+                    None,
+                    Some(after),
+                )
+                .await?;
                 summary.hosts_created += 1;
                 hosts.insert(created.external_id.clone(), created);
             }
@@ -220,7 +254,15 @@ pub async fn apply_cloud_changes(
             active.schedulable = Set(false);
             let updated = active.update(&txn).await?;
             let after = snapshot(&host_view(&updated))?;
-            record(&txn, "host", updated.id, ChangeAction::Update, Some(before), Some(after)).await?;
+            record(
+                &txn,
+                "host",
+                updated.id,
+                ChangeAction::Update,
+                Some(before),
+                Some(after),
+            )
+            .await?;
             summary.hosts_missing += 1;
         }
     }
@@ -246,7 +288,11 @@ pub async fn apply_cloud_changes(
             .as_ref()
             .and_then(|hostname| hosts.get(hostname))
             .map(|found| found.id);
-        let owner_opt = match server.request_key_opt.as_deref().and_then(ticket_of_request_key) {
+        let owner_opt = match server
+            .request_key_opt
+            .as_deref()
+            .and_then(ticket_of_request_key)
+        {
             Some(ticket_id) => ticket::Entity::find_by_id(ticket_id)
                 .one(&txn)
                 .await?
@@ -262,7 +308,9 @@ pub async fn apply_cloud_changes(
                 active.host_id.set_if_not_equals(host_id);
                 active.name.set_if_not_equals(server.name.clone());
                 active.vcpu.set_if_not_equals(server.size.vcpu);
-                active.memory_mb.set_if_not_equals(server.size.memory_gb * 1024);
+                active
+                    .memory_mb
+                    .set_if_not_equals(server.size.memory_gb * 1024);
                 active.disk_gb.set_if_not_equals(server.size.disk_gb);
                 active.state.set_if_not_equals(vm_state(&server.status));
                 active.addresses.set_if_not_equals(addresses);
@@ -275,7 +323,15 @@ pub async fn apply_cloud_changes(
                 }
                 let updated = active.update(&txn).await?;
                 let after = snapshot(&vm_view(&updated))?;
-                record(&txn, "vm", updated.id, ChangeAction::Update, Some(before), Some(after)).await?;
+                record(
+                    &txn,
+                    "vm",
+                    updated.id,
+                    ChangeAction::Update,
+                    Some(before),
+                    Some(after),
+                )
+                .await?;
                 summary.vms_updated += 1;
                 vms.insert(updated.external_id.clone(), updated);
             }
@@ -301,7 +357,15 @@ pub async fn apply_cloud_changes(
                 .insert(&txn)
                 .await?;
                 let after = snapshot(&vm_view(&created))?;
-                record(&txn, "vm", created.id, ChangeAction::Create, None, Some(after)).await?;
+                record(
+                    &txn,
+                    "vm",
+                    created.id,
+                    ChangeAction::Create,
+                    None,
+                    Some(after),
+                )
+                .await?;
                 summary.vms_created += 1;
                 vms.insert(created.external_id.clone(), created);
             }
@@ -335,7 +399,8 @@ pub async fn placement_candidates(
 ) -> Result<Vec<HostCandidate>, DbErr> {
     let mut platforms_query = cloud_platform::Entity::find();
     if let Some(data_center_id) = data_center_opt {
-        platforms_query = platforms_query.filter(cloud_platform::Column::DataCenterId.eq(data_center_id));
+        platforms_query =
+            platforms_query.filter(cloud_platform::Column::DataCenterId.eq(data_center_id));
     }
     let platforms: BTreeMap<i64, cloud_platform::Model> = platforms_query
         .all(db)
@@ -384,20 +449,37 @@ pub async fn placement_candidates(
         let Some(pool) = cluster.pool_id.and_then(|pool_id| pools.get(&pool_id)) else {
             continue;
         };
-        let Ok(pool_overcommit) =
-            Overcommit::new(pool.cpu_overcommit, pool.memory_overcommit, pool.disk_overcommit)
-        else {
-            tracing::warn!(pool_id = pool.id, "pool overcommit invalid; its hosts are not candidates");
+        let Ok(pool_overcommit) = Overcommit::new(
+            pool.cpu_overcommit,
+            pool.memory_overcommit,
+            pool.disk_overcommit,
+        ) else {
+            tracing::warn!(
+                pool_id = pool.id,
+                "pool overcommit invalid; its hosts are not candidates"
+            );
             continue;
         };
-        let placed = on_host.get(&found.id).map(Vec::as_slice).unwrap_or_default();
-        let sum = |amount: fn(&vm::Model) -> i64| placed.iter().map(|vm| non_negative(amount(vm))).sum::<u64>();
+        let placed = on_host
+            .get(&found.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let sum = |amount: fn(&vm::Model) -> i64| {
+            placed
+                .iter()
+                .map(|vm| non_negative(amount(vm)))
+                .sum::<u64>()
+        };
         candidates.push(HostCandidate {
             host_id: found.id,
             cluster_id: cluster.id,
             pool_id: pool.id,
             data_center_id: platform.data_center_id,
-            vcpu_total: u32::try_from(found.vcpu_total).unwrap_or(if found.vcpu_total < 0 { 0 } else { u32::MAX }),
+            vcpu_total: u32::try_from(found.vcpu_total).unwrap_or(if found.vcpu_total < 0 {
+                0
+            } else {
+                u32::MAX
+            }),
             memory_mb_total: non_negative(found.memory_mb_total),
             disk_gb_total: non_negative(found.disk_gb_total),
             vcpu_allocated: non_negative(found.vcpu_used).max(sum(|vm| vm.vcpu)),

@@ -172,9 +172,10 @@ pub async fn import_inventory(
         })?;
         import::rows_of_json(document)?
     } else if content_type.starts_with("text/csv") {
-        let kind = query.kind.as_deref().ok_or_else(|| {
-            ApiError::new(ErrorCode::BadRequest, "a CSV import needs ?kind=")
-        })?;
+        let kind = query
+            .kind
+            .as_deref()
+            .ok_or_else(|| ApiError::new(ErrorCode::BadRequest, "a CSV import needs ?kind="))?;
         import::rows_of_csv(kind, text)?
     } else {
         return Err(ApiError::new(

@@ -107,14 +107,15 @@ async fn inventory_crud_round_trips_with_history(backend: Backend) {
 
     let listed = app
         .get_ok(
-            &format!("/api/v1/devices?data_center_id={}&kind=switch", site.data_center_id),
+            &format!(
+                "/api/v1/devices?data_center_id={}&kind=switch",
+                site.data_center_id
+            ),
             admin,
         )
         .await;
     assert_eq!(listed.as_array().unwrap().len(), 1);
-    let none = app
-        .get_ok("/api/v1/devices?kind=router", admin)
-        .await;
+    let none = app.get_ok("/api/v1/devices?kind=router", admin).await;
     assert_eq!(none, json!([]));
 
     let history = app
@@ -124,7 +125,10 @@ async fn inventory_crud_round_trips_with_history(backend: Backend) {
         )
         .await;
     let history = history.as_array().unwrap();
-    let actions: Vec<&str> = history.iter().map(|c| c["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = history
+        .iter()
+        .map(|c| c["action"].as_str().unwrap())
+        .collect();
     assert_eq!(actions, ["update", "create"]);
     assert_eq!(history[0]["actor_kind"], "user");
     assert_eq!(history[0]["actor_name"], "admin");
@@ -213,18 +217,15 @@ async fn inventory_credentials_are_sealed_and_never_returned(backend: Backend) {
         format!("/api/v1/devices/{}", v3["id"]),
         "/api/v1/inventory/changes".to_owned(),
     ] {
-        let text = app
-            .get(&path, Some(admin))
-            .await
-            .text()
-            .await
-            .unwrap();
+        let text = app.get(&path, Some(admin)).await.text().await.unwrap();
         assert!(!text.contains("s3cret"), "{path}: {text}");
         assert!(!text.contains("community\""), "{path}: {text}");
     }
 
     // The poller gets them opened.
-    let monitored = monitored_devices(&app.db, &app.state.secrets).await.unwrap();
+    let monitored = monitored_devices(&app.db, &app.state.secrets)
+        .await
+        .unwrap();
     assert_eq!(monitored.len(), 2);
     assert!(monitored[0].credentials.community_is(b"s3cret-community"));
     assert_eq!(monitored[0].management_address.port(), 161);
@@ -241,7 +242,9 @@ async fn inventory_credentials_are_sealed_and_never_returned(backend: Backend) {
         .await;
     let updated: Value = response.json().await.unwrap();
     assert_eq!(updated["snmp_version"], Value::Null);
-    let monitored = monitored_devices(&app.db, &app.state.secrets).await.unwrap();
+    let monitored = monitored_devices(&app.db, &app.state.secrets)
+        .await
+        .unwrap();
     assert_eq!(monitored.len(), 1);
     assert_eq!(monitored[0].name, "fw-1");
 }
@@ -263,7 +266,10 @@ async fn inventory_delete_is_refused_while_children_exist_and_fields_are_validat
 
     // (path, the kinds named in the refusal)
     let table = [
-        (format!("/api/v1/data-centers/{}", site.data_center_id), "machine rooms, devices"),
+        (
+            format!("/api/v1/data-centers/{}", site.data_center_id),
+            "machine rooms, devices",
+        ),
         (format!("/api/v1/machine-rooms/{}", site.room_id), "racks"),
         (format!("/api/v1/racks/{}", site.rack_id), "devices"),
     ];
@@ -288,7 +294,11 @@ async fn inventory_delete_is_refused_while_children_exist_and_fields_are_validat
 
     // Every problem is named, field by field.
     let dc = app
-        .created("/api/v1/data-centers", admin, &json!({"code": "dc-2", "name": "二"}))
+        .created(
+            "/api/v1/data-centers",
+            admin,
+            &json!({"code": "dc-2", "name": "二"}),
+        )
         .await;
     let table = [
         (
@@ -301,7 +311,12 @@ async fn inventory_delete_is_refused_while_children_exist_and_fields_are_validat
                 "management_address": "10.0.0.1",
                 "credentials": {"version": "v3", "username": "u", "auth_protocol": "sha1",
                     "auth_password": "short", "priv_protocol": "aes128", "priv_password": "short"}}),
-            vec!["data_center_id", "name", "credentials.auth_password", "credentials.priv_password"],
+            vec![
+                "data_center_id",
+                "name",
+                "credentials.auth_password",
+                "credentials.priv_password",
+            ],
         ),
     ];
     for (body, fields) in table {
@@ -366,8 +381,16 @@ async fn inventory_monitoring_reads_devices_and_links_and_records_discovered_int
         (1, "GE0/0/1".to_owned(), 1_000_000_000, "uplink".to_owned()),
         (2, "GE0/0/2".to_owned(), 1_000_000_000, String::new()),
     ];
-    let outcome = upsert_interfaces(&app.db, core_id, &discovered).await.unwrap();
-    assert_eq!(outcome, InterfaceUpsert { created: 2, updated: 0 });
+    let outcome = upsert_interfaces(&app.db, core_id, &discovered)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome,
+        InterfaceUpsert {
+            created: 2,
+            updated: 0
+        }
+    );
     let changes_before = app
         .get_ok("/api/v1/inventory/changes?object_kind=interface", admin)
         .await;
@@ -375,12 +398,20 @@ async fn inventory_monitoring_reads_devices_and_links_and_records_discovered_int
     assert_eq!(changes_before[0]["actor_kind"], "system");
     assert_eq!(changes_before[0]["actor_name"], "snmp-poller");
     // The same poll again changes nothing and records nothing.
-    let outcome = upsert_interfaces(&app.db, core_id, &discovered).await.unwrap();
+    let outcome = upsert_interfaces(&app.db, core_id, &discovered)
+        .await
+        .unwrap();
     assert_eq!(outcome, InterfaceUpsert::default());
     let mut faster = discovered.clone();
     faster[1].2 = 10_000_000_000;
     let outcome = upsert_interfaces(&app.db, core_id, &faster).await.unwrap();
-    assert_eq!(outcome, InterfaceUpsert { created: 0, updated: 1 });
+    assert_eq!(
+        outcome,
+        InterfaceUpsert {
+            created: 0,
+            updated: 1
+        }
+    );
     let changes_after = app
         .get_ok("/api/v1/inventory/changes?object_kind=interface", admin)
         .await;
@@ -430,9 +461,14 @@ async fn inventory_monitoring_reads_devices_and_links_and_records_discovered_int
         data_center_ids(&app.db).await.unwrap(),
         vec![site.data_center_id]
     );
-    let monitored = monitored_devices(&app.db, &app.state.secrets).await.unwrap();
+    let monitored = monitored_devices(&app.db, &app.state.secrets)
+        .await
+        .unwrap();
     let core_monitored = monitored.iter().find(|d| d.id == core_id).unwrap();
-    assert_eq!(core_monitored.management_address.to_string(), "10.0.1.1:1161");
+    assert_eq!(
+        core_monitored.management_address.to_string(),
+        "10.0.1.1:1161"
+    );
     assert_eq!(core_monitored.poll_interval.as_secs(), 30);
     assert_eq!(core_monitored.tier, "core");
     assert_eq!(core_monitored.kind, "router");

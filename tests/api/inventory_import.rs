@@ -98,7 +98,11 @@ async fn inventory_json_import_is_idempotent_and_all_or_nothing(backend: Backend
 
     // A changed row updates; a bad row anywhere writes nothing at all.
     let mut changed = json!({"data_centers": [{"code": "dc-west", "name": "西区二期"}]});
-    let summary: Value = import_json(&app, &ops, &changed).await.json().await.unwrap();
+    let summary: Value = import_json(&app, &ops, &changed)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(summary["kinds"]["data_centers"]["updated"], 1);
     changed["data_centers"]
         .as_array_mut()
@@ -129,10 +133,7 @@ async fn inventory_json_import_is_idempotent_and_all_or_nothing(backend: Backend
 
     // Only writers import; unknown kinds are named.
     let manager = app.login("manager").await;
-    assert_eq!(
-        import_json(&app, &manager, &document()).await.status(),
-        403
-    );
+    assert_eq!(import_json(&app, &manager, &document()).await.status(), 403);
     let error: Value = import_json(&app, &ops, &json!({"gizmos": []}))
         .await
         .json()
@@ -162,7 +163,12 @@ async fn inventory_csv_import_reports_row_numbers_and_writes_nothing_on_error(ba
         dc-1,sw-1,switch,access,10.0.0.1,30,\"{\"\"version\"\":\"\"v2c\"\",\"\"community\"\":\"\"csv-s3cret\"\"}\"\n\
         dc-1,sw-2,switch,access,10.0.0.2:1161,,\n";
     let response = app
-        .post_text("/api/v1/inventory/import?kind=devices", &admin, "text/csv", devices_csv)
+        .post_text(
+            "/api/v1/inventory/import?kind=devices",
+            &admin,
+            "text/csv",
+            devices_csv,
+        )
         .await;
     let summary: Value = response.json().await.unwrap();
     assert_eq!(summary["kinds"]["devices"]["created"], 2, "{summary}");
@@ -176,7 +182,12 @@ async fn inventory_csv_import_reports_row_numbers_and_writes_nothing_on_error(ba
         dc-1,sw-4,switch,access,10.0.0.4,often\n\
         dc-1,sw-5,switch,access,10.0.0.5:0,60\n";
     let response = app
-        .post_text("/api/v1/inventory/import?kind=devices", &admin, "text/csv", bad_csv)
+        .post_text(
+            "/api/v1/inventory/import?kind=devices",
+            &admin,
+            "text/csv",
+            bad_csv,
+        )
         .await;
     assert_eq!(response.status(), 422);
     let error: Value = response.json().await.unwrap();
@@ -186,8 +197,15 @@ async fn inventory_csv_import_reports_row_numbers_and_writes_nothing_on_error(ba
         .iter()
         .map(|f| f["field"].as_str().unwrap())
         .collect();
-    assert_eq!(fields, ["devices[2]", "devices[3].management_address"], "{error}");
-    assert!(error["message"].as_str().unwrap().contains("nothing was written"));
+    assert_eq!(
+        fields,
+        ["devices[2]", "devices[3].management_address"],
+        "{error}"
+    );
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .contains("nothing was written"));
     assert_eq!(count(&app, &admin, "/api/v1/devices").await, 2);
 
     // A CSV import names its kind; an unknown one is refused.
@@ -195,9 +213,7 @@ async fn inventory_csv_import_reports_row_numbers_and_writes_nothing_on_error(ba
         ("/api/v1/inventory/import", 400),
         ("/api/v1/inventory/import?kind=gizmos", 422),
     ] {
-        let response = app
-            .post_text(path, &admin, "text/csv", "name\nx\n")
-            .await;
+        let response = app.post_text(path, &admin, "text/csv", "name\nx\n").await;
         assert_eq!(response.status(), status, "{path}");
     }
 }

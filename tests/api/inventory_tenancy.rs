@@ -39,8 +39,12 @@ async fn cloud(app: &TestApp) -> Cloud {
         )
         .await;
     let data_center_id = data_center["id"].as_i64().unwrap();
-    app.created("/api/v1/devices", &admin, &switch(data_center_id, "sw-1", "c"))
-        .await;
+    app.created(
+        "/api/v1/devices",
+        &admin,
+        &switch(data_center_id, "sw-1", "c"),
+    )
+    .await;
     let platform = app
         .created(
             "/api/v1/cloud-platforms",
@@ -78,7 +82,11 @@ async fn inventory_tenants_see_only_their_own_vms_and_no_hardware(backend: Backe
         .created("/api/v1/vms", admin, &vm("edu-web", Some(edu), "教育门户"))
         .await;
     let health_vm = app
-        .created("/api/v1/vms", admin, &vm("health-db", Some(health), "健康档案"))
+        .created(
+            "/api/v1/vms",
+            admin,
+            &vm("health-db", Some(health), "健康档案"),
+        )
         .await;
     let unowned_vm = app
         .created("/api/v1/vms", admin, &vm("spare", None, ""))
@@ -99,7 +107,11 @@ async fn inventory_tenants_see_only_their_own_vms_and_no_hardware(backend: Backe
     ];
     for (username, expected) in table {
         let token = app.login(username).await;
-        assert_eq!(ids(&app.get_ok("/api/v1/vms", &token).await), expected, "{username}");
+        assert_eq!(
+            ids(&app.get_ok("/api/v1/vms", &token).await),
+            expected,
+            "{username}"
+        );
     }
 
     let edu_dev = app.login("edu-dev").await;
@@ -206,7 +218,12 @@ fn at(second: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(1_790_000_000 + second, 0).unwrap()
 }
 
-fn server(cloud_id: &str, hostname: &str, status: ServerStatus, request_key_opt: Option<String>) -> Server {
+fn server(
+    cloud_id: &str,
+    hostname: &str,
+    status: ServerStatus,
+    request_key_opt: Option<String>,
+) -> Server {
     Server {
         cloud_id: cloud_id.to_owned(),
         name: format!("vm-{cloud_id}"),
@@ -227,9 +244,17 @@ fn server(cloud_id: &str, hostname: &str, status: ServerStatus, request_key_opt:
 /// A full sync of two hypervisors and three servers, one made by `ticket_id`.
 fn full_sync(ticket_id: i64) -> CloudChanges {
     CloudChanges::Full(CloudInventory {
-        hypervisors: vec![hypervisor("cmp-1", 32, 4, 8_192), hypervisor("cmp-2", 32, 2, 4_096)],
+        hypervisors: vec![
+            hypervisor("cmp-1", 32, 4, 8_192),
+            hypervisor("cmp-2", 32, 2, 4_096),
+        ],
         servers: vec![
-            server("s-1", "cmp-1", ServerStatus::Active, Some(format!("ticket-{ticket_id}/host-0"))),
+            server(
+                "s-1",
+                "cmp-1",
+                ServerStatus::Active,
+                Some(format!("ticket-{ticket_id}/host-0")),
+            ),
             server("s-2", "cmp-1", ServerStatus::Active, None),
             server("s-3", "cmp-2", ServerStatus::Building, None),
         ],
@@ -266,7 +291,10 @@ async fn inventory_cloud_sync_applies_a_full_then_an_incremental_change_set(back
 
     // The platform had no cluster: one named after it now holds the hosts.
     let clusters = app
-        .get_ok(&format!("/api/v1/clusters?platform_id={}", cloud.platform_id), admin)
+        .get_ok(
+            &format!("/api/v1/clusters?platform_id={}", cloud.platform_id),
+            admin,
+        )
         .await;
     assert_eq!(clusters.as_array().unwrap().len(), 1);
     assert_eq!(clusters[0]["name"], "os-1");
@@ -284,7 +312,10 @@ async fn inventory_cloud_sync_applies_a_full_then_an_incremental_change_set(back
     assert_eq!(vms[1]["tenant_id"], Value::Null);
     assert_eq!(vms[2]["state"], "building");
     let edu_dev = app.login("edu-dev").await;
-    assert_eq!(ids(&app.get_ok("/api/v1/vms", &edu_dev).await), [vms[0]["id"].as_i64().unwrap()]);
+    assert_eq!(
+        ids(&app.get_ok("/api/v1/vms", &edu_dev).await),
+        [vms[0]["id"].as_i64().unwrap()]
+    );
 
     // The same full sync again changes nothing.
     let again = apply_cloud_changes(&app.db, cloud.platform_id, &full_sync(ticket_id))
@@ -350,10 +381,15 @@ async fn inventory_cloud_sync_applies_a_full_then_an_incremental_change_set(back
 
     // A platform with VMs is not deleted; an unknown platform is not synced.
     let response = app
-        .delete(&format!("/api/v1/cloud-platforms/{}", cloud.platform_id), admin)
+        .delete(
+            &format!("/api/v1/cloud-platforms/{}", cloud.platform_id),
+            admin,
+        )
         .await;
     assert_eq!(response.status(), 409);
-    assert!(apply_cloud_changes(&app.db, 424_242, &incremental).await.is_err());
+    assert!(apply_cloud_changes(&app.db, 424_242, &incremental)
+        .await
+        .is_err());
     assert_eq!(cloud.data_center_id, hosts_data_center(&app, admin).await);
 }
 
@@ -369,7 +405,10 @@ async fn inventory_placement_candidates_feed_placement(backend: Backend) {
     let admin = &cloud.admin;
 
     // Outside any pool, hosts are not scheduled onto.
-    assert!(placement_candidates(&app.db, None).await.unwrap().is_empty());
+    assert!(placement_candidates(&app.db, None)
+        .await
+        .unwrap()
+        .is_empty());
     let pool = app
         .created(
             "/api/v1/resource-pools",
@@ -402,10 +441,12 @@ async fn inventory_placement_candidates_feed_placement(backend: Backend) {
     assert!(cmp_1.tenant_ids_present.contains(&world.edu));
     assert!(candidates[1].tenant_ids_present.is_empty());
     assert!(candidates.iter().all(|c| c.schedulable));
-    assert!(placement_candidates(&app.db, Some(cloud.data_center_id + 1000))
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        placement_candidates(&app.db, Some(cloud.data_center_id + 1000))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let request = VmRequest {
         vcpu: 8,
