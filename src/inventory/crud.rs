@@ -168,6 +168,15 @@ where
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
 }
 
+/// Names the kinds of objects (`dependents`) that are found among `counts`.
+pub fn present_kinds(counts: &[(&'static str, u64)]) -> Vec<&'static str> {
+    counts
+        .iter()
+        .filter(|(_, count)| *count > 0)
+        .map(|(kind, _)| *kind)
+        .collect()
+}
+
 /// A write the database refused for a unique key is a conflict, not a failure.
 pub fn write_error(error: DbErr, what: &str) -> ApiError {
     match error.sql_err() {
