@@ -15,7 +15,8 @@
 //! - [`catalog`]: the service catalog: item kinds, versioned forms, chains and fulfilment.
 //! - [`tickets`]: requests, multi-level approvals, delegations, the ticket engine.
 //! - [`quotas`]: tenant quotas and reservations. [`audit`]: the hash-chained audit trail.
-//! - [`inventory`]: what fulfilled tickets created (the seed of the CMDB).
+//! - [`inventory`]: the CMDB: sites, devices, links, clouds, hosts, VMs, pools, their history,
+//!   bulk import, cloud sync ingestion, and what monitoring and placement read from it.
 //! - [`fulfilment`]: carrying out approved tickets (provider steps, manual tasks).
 //! - [`cloud`]: cloud platform adapters (OpenStack): inventory sync, utilization, and the
 //!   provider fulfilment uses when configured.

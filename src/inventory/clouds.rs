@@ -13,9 +13,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::crud::{nullable, present, Checker, InventoryObject, ModelOf, Writer};
+use super::crud::{nullable, present, present_kinds, Checker, InventoryObject, ModelOf, Writer};
 use super::references;
-use super::sites::present_kinds;
 use crate::db::entities::{cloud_platform, cluster, host, vm};
 use crate::error::ApiError;
 use crate::identity::TenantScope;

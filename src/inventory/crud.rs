@@ -109,8 +109,12 @@ impl Checker {
         }
     }
 
-    /// A name-like text: not blank, at most `max_chars` characters.
+    /// A name-like text: not blank, at most `max_chars` characters. A field already found
+    /// missing is not reported twice.
     pub fn text(&mut self, field: &str, value: &str, max_chars: usize) {
+        if self.problems.iter().any(|problem| problem.field == field) {
+            return;
+        }
         if value.trim().is_empty() {
             self.problem(field, "must not be blank");
         } else if value.chars().count() > max_chars {
@@ -162,6 +166,15 @@ where
     T: serde::Deserialize<'de>,
 {
     <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
+
+/// Names the kinds of objects (`dependents`) that are found among `counts`.
+pub fn present_kinds(counts: &[(&'static str, u64)]) -> Vec<&'static str> {
+    counts
+        .iter()
+        .filter(|(_, count)| *count > 0)
+        .map(|(kind, _)| *kind)
+        .collect()
 }
 
 /// A write the database refused for a unique key is a conflict, not a failure.
@@ -415,7 +428,7 @@ mod tests {
         let kept = check.required("region", None, Some("east".to_owned()));
         assert_eq!(kept, "east");
         let fields: Vec<_> = check.problems.iter().map(|p| p.field.as_str()).collect();
-        assert_eq!(fields, ["name", "name", "code", "kind", "height_u"]);
+        assert_eq!(fields, ["name", "code", "kind", "height_u"]);
         assert_eq!(nullable(Some(None::<i64>), Some(Some(3))), None);
         assert_eq!(nullable(None, Some(Some(3))), Some(3));
         assert_eq!(nullable(Some(Some(4)), None), Some(4));

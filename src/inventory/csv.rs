@@ -22,8 +22,9 @@ pub fn parse(text: &str) -> Result<Vec<CsvRecord>, CsvError> {
     let mut fields = Vec::new();
     let mut field = String::new();
     let mut in_quotes = false;
-    // A field that was quoted may be empty and still count.
+    // Whether the current field has begun (a quote counts), and the current record.
     let mut field_started = false;
+    let mut record_started = false;
     let mut line = 1;
     let mut record_line = 1;
     let mut chars = text.chars().peekable();
@@ -52,9 +53,10 @@ pub fn parse(text: &str) -> Result<Vec<CsvRecord>, CsvError> {
             continue;
         }
         match c {
-            '"' if field.is_empty() && !field_started => {
+            '"' if !field_started => {
                 in_quotes = true;
                 field_started = true;
+                record_started = true;
             }
             '"' => {
                 return Err(CsvError {
@@ -64,7 +66,8 @@ pub fn parse(text: &str) -> Result<Vec<CsvRecord>, CsvError> {
             }
             ',' => {
                 fields.push(std::mem::take(&mut field));
-                field_started = true;
+                field_started = false;
+                record_started = true;
             }
             '\r' if chars.peek() == Some(&'\n') => {}
             '\n' | '\r' => {
@@ -72,16 +75,18 @@ pub fn parse(text: &str) -> Result<Vec<CsvRecord>, CsvError> {
                     &mut records,
                     &mut fields,
                     &mut field,
-                    field_started,
+                    record_started,
                     record_line,
                 );
                 field_started = false;
+                record_started = false;
                 line += 1;
                 record_line = line;
             }
             _ => {
                 field.push(c);
                 field_started = true;
+                record_started = true;
             }
         }
     }
@@ -95,7 +100,7 @@ pub fn parse(text: &str) -> Result<Vec<CsvRecord>, CsvError> {
         &mut records,
         &mut fields,
         &mut field,
-        field_started,
+        record_started,
         record_line,
     );
     Ok(records)
@@ -105,10 +110,10 @@ fn end_record(
     records: &mut Vec<CsvRecord>,
     fields: &mut Vec<String>,
     field: &mut String,
-    field_started: bool,
+    record_started: bool,
     line: usize,
 ) {
-    if !field_started && fields.is_empty() && field.is_empty() {
+    if !record_started {
         return;
     }
     fields.push(std::mem::take(field));
@@ -132,7 +137,7 @@ mod tests {
 
     #[test]
     fn reads_quotes_empty_fields_and_line_ends() {
-        let table: [(&str, Vec<Vec<&str>>); 7] = [
+        let table: [(&str, Vec<Vec<&str>>); 8] = [
             ("a,b\n1,2\n", vec![vec!["a", "b"], vec!["1", "2"]]),
             ("a,b\r\n1,2", vec![vec!["a", "b"], vec!["1", "2"]]),
             ("\u{feff}a\n\n\nb\n", vec![vec!["a"], vec!["b"]]),
@@ -143,6 +148,7 @@ mod tests {
             ),
             ("\"two\nlines\",z", vec![vec!["two\nlines", "z"]]),
             ("\"\",b", vec![vec!["", "b"]]),
+            ("a,\"b, c\",\"\"\n", vec![vec!["a", "b, c", ""]]),
         ];
         for (text, expected) in table {
             assert_eq!(fields_of(text), expected, "{text:?}");

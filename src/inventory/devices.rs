@@ -17,9 +17,8 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::crud::{nullable, present, Checker, InventoryObject, ModelOf, Writer};
+use super::crud::{nullable, present, present_kinds, Checker, InventoryObject, ModelOf, Writer};
 use super::references;
-use super::sites::present_kinds;
 use crate::db::entities::{device, interface, link, machine_room, rack};
 use crate::error::ApiError;
 use crate::identity::TenantScope;

@@ -9,9 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yunguan_actors::placement::Overcommit;
 
-use super::crud::{present, Checker, InventoryObject, ModelOf, Writer};
+use super::crud::{present, present_kinds, Checker, InventoryObject, ModelOf, Writer};
 use super::references;
-use super::sites::present_kinds;
 use crate::db::entities::{cluster, data_center, device, resource_pool};
 use crate::error::ApiError;
 use crate::identity::TenantScope;

@@ -6,8 +6,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PrimaryKeyTrait,
 
 use super::crud::Checker;
 use crate::db::entities::{
-    cloud_platform, cluster, data_center, device, interface, machine_room, rack, resource_pool,
-    tenant,
+    cloud_platform, data_center, interface, machine_room, rack, resource_pool, tenant,
 };
 
 async fn exists<E: EntityTrait>(txn: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr>
@@ -132,7 +131,7 @@ pub async fn room_by_name(
         .await
 }
 
-/// A rack by name among the rooms of a data center; `None` when absent or ambiguous.
+/// The racks of this name among the rooms of a data center (none, one, or ambiguous).
 pub async fn rack_by_name(
     txn: &impl ConnectionTrait,
     data_center_id: i64,
@@ -211,12 +210,4 @@ pub async fn interface(
     interface_id: i64,
 ) -> Result<Option<interface::Model>, DbErr> {
     interface::Entity::find_by_id(interface_id).one(txn).await
-}
-
-pub async fn device_exists(txn: &impl ConnectionTrait, device_id: i64) -> Result<bool, DbErr> {
-    exists::<device::Entity>(txn, device_id).await
-}
-
-pub async fn cluster_exists(txn: &impl ConnectionTrait, cluster_id: i64) -> Result<bool, DbErr> {
-    exists::<cluster::Entity>(txn, cluster_id).await
 }

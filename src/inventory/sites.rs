@@ -8,21 +8,12 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::crud::{Checker, InventoryObject, ModelOf, Writer};
+use super::crud::{present_kinds, Checker, InventoryObject, ModelOf, Writer};
 use super::references;
 use crate::db::entities::{cloud_platform, data_center, device, machine_room, rack, resource_pool};
 use crate::error::ApiError;
 use crate::identity::TenantScope;
 use crate::secrets::Sealer;
-
-/// Names the kinds of children found among `counts`.
-pub fn present_kinds(counts: &[(&'static str, u64)]) -> Vec<&'static str> {
-    counts
-        .iter()
-        .filter(|(_, count)| *count > 0)
-        .map(|(kind, _)| *kind)
-        .collect()
-}
 
 pub struct DataCenters;
 

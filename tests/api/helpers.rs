@@ -342,6 +342,61 @@ impl TestApp {
             .expect("request")
     }
 
+    pub async fn patch_json(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .patch(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> reqwest::Response {
+        self.http
+            .delete(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A POST with a raw body of the given content type (CSV imports).
+    pub async fn post_text(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: &str,
+    ) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// POSTs `body`, asserts `201 Created` and returns the created object.
+    pub async fn created(&self, path: &str, token: &str, body: &Value) -> Value {
+        let response = self.post_json(path, Some(token), body).await;
+        let status = response.status();
+        let answer: Value = response.json().await.expect("JSON answer");
+        assert_eq!(status, 201, "POST {path} {body}: {answer}");
+        answer
+    }
+
+    /// GETs `path`, asserts `200 OK` and returns the body.
+    pub async fn get_ok(&self, path: &str, token: &str) -> Value {
+        let response = self.get(path, Some(token)).await;
+        let status = response.status();
+        let answer: Value = response.json().await.expect("JSON answer");
+        assert_eq!(status, 200, "GET {path}: {answer}");
+        answer
+    }
+
     pub async fn post_announcement(
         &self,
         token: &str,
