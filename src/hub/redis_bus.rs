@@ -222,6 +222,16 @@ pub fn parse_entry(bytes: &[u8]) -> Option<SequencedFrame> {
     (seq > 0 && !frame.is_empty()).then_some((seq, frame))
 }
 
+/// A telemetry payload back into the frame's two halves.
+pub fn parse_telemetry(payload: &[u8]) -> Option<UnsequencedFrame> {
+    let text = std::str::from_utf8(payload).ok()?;
+    let (head, tail) = text.split_once('\0')?;
+    Some(UnsequencedFrame {
+        head: head.to_owned(),
+        tail: tail.to_owned(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -245,14 +255,4 @@ mod tests {
             assert!(parse_entry(bad).is_none(), "{bad:?}");
         }
     }
-}
-
-/// A telemetry payload back into the frame's two halves.
-pub fn parse_telemetry(payload: &[u8]) -> Option<UnsequencedFrame> {
-    let text = std::str::from_utf8(payload).ok()?;
-    let (head, tail) = text.split_once('\0')?;
-    Some(UnsequencedFrame {
-        head: head.to_owned(),
-        tail: tail.to_owned(),
-    })
 }
