@@ -1,5 +1,5 @@
 //! Monitoring: alarm rules (as data, seeded with the defaults at start), alarms with their
-//! lifecycle, and one-minute metric rollups. Alarms and rollups name devices by id without a
+//! lifecycle, and one-minute metric rollups (a row per device and minute, its series as JSON). Alarms and rollups name devices by id without a
 //! foreign key: they are history, and outlive a device removed from the inventory.
 
 use sea_orm_migration::prelude::*;
@@ -71,18 +71,11 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(MetricRollups::Table)
                     .col(big_integer(MetricRollups::DeviceId))
-                    .col(string_len(MetricRollups::Metric, 64))
-                    .col(string_len(MetricRollups::Instance, 64))
                     .col(timestamp_with_time_zone(MetricRollups::Minute))
-                    .col(double(MetricRollups::MinValue))
-                    .col(double(MetricRollups::MaxValue))
-                    .col(double(MetricRollups::AvgValue))
-                    .col(integer(MetricRollups::Samples))
+                    .col(text(MetricRollups::Series))
                     .primary_key(
                         Index::create()
                             .col(MetricRollups::DeviceId)
-                            .col(MetricRollups::Metric)
-                            .col(MetricRollups::Instance)
                             .col(MetricRollups::Minute),
                     )
                     .take(),
@@ -157,11 +150,6 @@ enum Alarms {
 enum MetricRollups {
     Table,
     DeviceId,
-    Metric,
-    Instance,
     Minute,
-    MinValue,
-    MaxValue,
-    AvgValue,
-    Samples,
+    Series,
 }

@@ -1,9 +1,11 @@
 //! One-minute rollups of device metrics: each data center folds its devices' points into
 //! per-minute min, max and average, and hands finished minutes to a writer that stores them
-//! in batches (multi-row inserts, idempotent per device, metric, instance and minute), and a
+//! in batches: one row per device and minute holding all its series (a multi-row insert,
+//! idempotent per device and minute), because a switch has dozens of interface series and a
+//! row per series would be tens of thousands of rows a second at twenty thousand devices. A
 //! sweeper deletes what is older than the retention. Read back by the time-series API.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -18,85 +20,116 @@ use crate::db::entities::metric_rollup;
 const MINUTE_MS: u64 = 60_000;
 
 /// Rows per insert statement.
-const ROWS_PER_INSERT: usize = 500;
+const ROWS_PER_INSERT: usize = 200;
 
 /// One value of one metric at one moment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricPoint {
     /// `cpu_percent`, `memory_percent`, `interface_in_bps`, ...
     pub metric: &'static str,
-    /// Interface or storage index; empty for the whole device.
-    pub instance: String,
+    /// Interface or storage index; 0 for the whole device.
+    pub instance: u32,
     pub value: f64,
 }
 
+/// One series' minute.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct Fold {
-    min: f64,
-    max: f64,
-    sum: f64,
-    samples: u32,
+pub struct SeriesRollup {
+    pub metric: &'static str,
+    pub instance: u32,
+    pub min: f64,
+    pub max: f64,
+    pub sum: f64,
+    pub samples: u32,
 }
 
-type SeriesKey = (i64, &'static str, String, u64);
-
-/// Minutes being folded, by device, metric, instance and minute start.
-#[derive(Debug, Default)]
-pub struct RollupBuffer {
-    folds: BTreeMap<SeriesKey, Fold>,
+impl SeriesRollup {
+    pub fn avg(&self) -> f64 {
+        self.sum / f64::from(self.samples.max(1))
+    }
 }
 
-/// A finished minute of one series.
+/// A device's minute: every series it reported.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rollup {
     pub device_id: i64,
-    pub metric: &'static str,
-    pub instance: String,
     pub minute_ms: u64,
-    pub min: f64,
-    pub max: f64,
-    pub avg: f64,
-    pub samples: u32,
+    pub series: Vec<SeriesRollup>,
+}
+
+/// Each device's open minute.
+#[derive(Debug, Default)]
+pub struct RollupBuffer {
+    open: HashMap<i64, Rollup>,
+    finished: Vec<Rollup>,
 }
 
 impl RollupBuffer {
     pub fn add(&mut self, device_id: i64, at_ms: u64, points: &[MetricPoint]) {
         let minute_ms = at_ms - at_ms % MINUTE_MS;
+        let open = self.open.entry(device_id).or_insert_with(|| Rollup {
+            device_id,
+            minute_ms,
+            series: Vec::new(),
+        });
+        if open.minute_ms != minute_ms {
+            let done = std::mem::replace(
+                open,
+                Rollup {
+                    device_id,
+                    minute_ms,
+                    series: Vec::new(),
+                },
+            );
+            if !done.series.is_empty() {
+                self.finished.push(done);
+            }
+        }
         for point in points.iter().filter(|p| p.value.is_finite()) {
-            let key = (device_id, point.metric, point.instance.clone(), minute_ms);
-            let fold = self.folds.entry(key).or_insert(Fold {
-                min: point.value,
-                max: point.value,
-                sum: 0.0,
-                samples: 0,
-            });
-            fold.min = fold.min.min(point.value);
-            fold.max = fold.max.max(point.value);
-            fold.sum += point.value;
-            fold.samples += 1;
+            match open
+                .series
+                .iter_mut()
+                .find(|s| s.metric == point.metric && s.instance == point.instance)
+            {
+                Some(series) => {
+                    series.min = series.min.min(point.value);
+                    series.max = series.max.max(point.value);
+                    series.sum += point.value;
+                    series.samples += 1;
+                }
+                None => open.series.push(SeriesRollup {
+                    metric: point.metric,
+                    instance: point.instance,
+                    min: point.value,
+                    max: point.value,
+                    sum: point.value,
+                    samples: 1,
+                }),
+            }
         }
     }
 
     /// Takes out every minute that ended before `now_ms`.
     pub fn take_finished(&mut self, now_ms: u64) -> Vec<Rollup> {
         let current_minute = now_ms - now_ms % MINUTE_MS;
-        let (finished, open): (BTreeMap<_, _>, BTreeMap<_, _>) = std::mem::take(&mut self.folds)
-            .into_iter()
-            .partition(|((_, _, _, minute), _)| *minute < current_minute);
-        self.folds = open;
+        let mut finished = std::mem::take(&mut self.finished);
+        self.open.retain(|_, open| {
+            if open.minute_ms < current_minute {
+                if !open.series.is_empty() {
+                    finished.push(std::mem::replace(
+                        open,
+                        Rollup {
+                            device_id: open.device_id,
+                            minute_ms: current_minute,
+                            series: Vec::new(),
+                        },
+                    ));
+                }
+                return false;
+            }
+            true
+        });
         finished
-            .into_iter()
-            .map(|((device_id, metric, instance, minute_ms), fold)| Rollup {
-                device_id,
-                metric,
-                instance,
-                minute_ms,
-                min: fold.min,
-                max: fold.max,
-                avg: fold.sum / f64::from(fold.samples.max(1)),
-                samples: fold.samples,
-            })
-            .collect()
     }
 }
 
@@ -119,33 +152,30 @@ pub fn start_writer(db: DatabaseConnection) -> mpsc::UnboundedSender<Vec<Rollup>
     batch_tx
 }
 
+/// A device-minute's series as stored: `[[metric, instance, min, max, avg, samples], ...]`.
+fn encode(series: &[SeriesRollup]) -> String {
+    let rows: Vec<serde_json::Value> = series
+        .iter()
+        .map(|s| serde_json::json!([s.metric, s.instance, s.min, s.max, s.avg(), s.samples]))
+        .collect();
+    serde_json::Value::Array(rows).to_string()
+}
+
 /// Stores rollups with multi-row inserts; a minute stored twice keeps the later figures.
 pub async fn store(db: &DatabaseConnection, rollups: &[Rollup]) -> Result<(), sea_orm::DbErr> {
     for chunk in rollups.chunks(ROWS_PER_INSERT) {
         let rows = chunk.iter().map(|rollup| metric_rollup::ActiveModel {
             device_id: Set(rollup.device_id),
-            metric: Set(rollup.metric.to_owned()),
-            instance: Set(rollup.instance.clone()),
             minute: Set(minute(rollup.minute_ms)),
-            min_value: Set(rollup.min),
-            max_value: Set(rollup.max),
-            avg_value: Set(rollup.avg),
-            samples: Set(rollup.samples as i32),
+            series: Set(encode(&rollup.series)),
         });
         metric_rollup::Entity::insert_many(rows)
             .on_conflict(
                 OnConflict::columns([
                     metric_rollup::Column::DeviceId,
-                    metric_rollup::Column::Metric,
-                    metric_rollup::Column::Instance,
                     metric_rollup::Column::Minute,
                 ])
-                .update_columns([
-                    metric_rollup::Column::MinValue,
-                    metric_rollup::Column::MaxValue,
-                    metric_rollup::Column::AvgValue,
-                    metric_rollup::Column::Samples,
-                ])
+                .update_column(metric_rollup::Column::Series)
                 .to_owned(),
             )
             .exec(db)
@@ -194,7 +224,7 @@ pub async fn series(
     db: &DatabaseConnection,
     device_id: i64,
     metric: &str,
-    instance: &str,
+    instance: u32,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     limit: u64,
@@ -202,8 +232,6 @@ pub async fn series(
     use sea_orm::QuerySelect;
     let rows = metric_rollup::Entity::find()
         .filter(metric_rollup::Column::DeviceId.eq(device_id))
-        .filter(metric_rollup::Column::Metric.eq(metric))
-        .filter(metric_rollup::Column::Instance.eq(instance))
         .filter(metric_rollup::Column::Minute.gte(from))
         .filter(metric_rollup::Column::Minute.lt(to))
         .order_by_asc(metric_rollup::Column::Minute)
@@ -212,12 +240,19 @@ pub async fn series(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|row| RollupView {
-            minute: row.minute,
-            min: row.min_value,
-            max: row.max_value,
-            avg: row.avg_value,
-            samples: row.samples,
+        .filter_map(|row| {
+            let stored: Vec<(String, u32, f64, f64, f64, i32)> =
+                serde_json::from_str(&row.series).ok()?;
+            let (_, _, min, max, avg, samples) = stored
+                .into_iter()
+                .find(|(m, i, ..)| m == metric && *i == instance)?;
+            Some(RollupView {
+                minute: row.minute,
+                min,
+                max,
+                avg,
+                samples,
+            })
         })
         .collect())
 }
@@ -226,43 +261,57 @@ pub async fn series(
 mod tests {
     use super::*;
 
-    fn point(metric: &'static str, value: f64) -> MetricPoint {
+    fn point(metric: &'static str, instance: u32, value: f64) -> MetricPoint {
         MetricPoint {
             metric,
-            instance: String::new(),
+            instance,
             value,
         }
     }
 
     #[test]
-    fn minutes_fold_and_come_out_when_finished() {
+    fn minutes_fold_per_device_and_come_out_when_finished() {
         let mut buffer = RollupBuffer::default();
-        buffer.add(7, 60_000, &[point("cpu_percent", 10.0)]);
+        buffer.add(
+            7,
+            60_000,
+            &[
+                point("cpu_percent", 0, 10.0),
+                point("interface_in_bps", 3, 5.0),
+            ],
+        );
         buffer.add(
             7,
             90_000,
-            &[point("cpu_percent", 30.0), point("cpu_percent", f64::NAN)],
+            &[
+                point("cpu_percent", 0, 30.0),
+                point("cpu_percent", 0, f64::NAN),
+            ],
         );
-        buffer.add(7, 120_500, &[point("cpu_percent", 50.0)]);
+        buffer.add(8, 95_000, &[point("cpu_percent", 0, 1.0)]);
         assert!(
             buffer.take_finished(119_999).is_empty(),
             "the minute is still open"
         );
-        let finished = buffer.take_finished(121_000);
+        // Device 7 moves on to the next minute: its first one is finished at once.
+        buffer.add(7, 120_500, &[point("cpu_percent", 0, 50.0)]);
+        let mut finished = buffer.take_finished(121_000);
+        finished.sort_by_key(|r| r.device_id);
+        assert_eq!(finished.len(), 2);
+        assert_eq!(finished[0].minute_ms, 60_000);
+        let cpu = finished[0].series[0];
         assert_eq!(
-            finished,
-            vec![Rollup {
-                device_id: 7,
-                metric: "cpu_percent",
-                instance: String::new(),
-                minute_ms: 60_000,
-                min: 10.0,
-                max: 30.0,
-                avg: 20.0,
-                samples: 2,
-            }]
+            (cpu.min, cpu.max, cpu.avg(), cpu.samples),
+            (10.0, 30.0, 20.0, 2)
         );
+        assert_eq!(finished[0].series[1].instance, 3);
+        assert_eq!(finished[1].device_id, 8);
         assert_eq!(buffer.take_finished(180_000).len(), 1);
         assert!(buffer.take_finished(240_000).is_empty());
+        let encoded = encode(&finished[0].series);
+        assert_eq!(
+            encoded,
+            r#"[["cpu_percent",0,10.0,30.0,20.0,2],["interface_in_bps",3,5.0,5.0,5.0,1]]"#
+        );
     }
 }

@@ -62,17 +62,16 @@ const ROLLUP_METRICS: &[&str] = &[
     "memory_percent",
     "interface_in_bps",
     "interface_out_bps",
-    "interface_utilization_percent",
     "storage_percent",
 ];
 
 #[derive(Deserialize, IntoParams)]
 pub struct MetricsQuery {
-    /// `cpu_percent`, `memory_percent`, `interface_in_bps`, `interface_out_bps`,
-    /// `interface_utilization_percent` or `storage_percent`.
+    /// `cpu_percent`, `memory_percent`, `interface_in_bps`, `interface_out_bps` or
+    /// `storage_percent`.
     pub metric: String,
     /// The interface (ifIndex) or storage index, for per-instance metrics.
-    pub instance: Option<String>,
+    pub instance: Option<u32>,
     /// Default: an hour before `to`.
     pub from: Option<DateTime<Utc>>,
     /// Default: now.
@@ -121,7 +120,7 @@ pub async fn device_metrics(
         &state.db,
         path.into_inner(),
         &query.metric,
-        query.instance.as_deref().unwrap_or(""),
+        query.instance.unwrap_or(0),
         from,
         to,
         limit,

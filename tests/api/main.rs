@@ -17,6 +17,7 @@ mod inventory_import;
 mod inventory_tenancy;
 mod mail;
 mod monitoring_actors;
+mod monitoring_api;
 mod sla;
 mod snmp_poll;
 mod tenancy;

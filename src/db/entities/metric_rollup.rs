@@ -1,4 +1,5 @@
-//! The `metric_rollups` table: one row per device, metric, instance and minute.
+//! The `metric_rollups` table: one row per device and minute, holding every series of that
+//! device's minute (see `monitoring::rollups`).
 
 use sea_orm::entity::prelude::*;
 
@@ -7,18 +8,12 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub device_id: i64,
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub metric: String,
-    /// The interface or storage index; empty for whole-device metrics.
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub instance: String,
     /// The start of the minute.
     #[sea_orm(primary_key, auto_increment = false)]
     pub minute: ChronoDateTimeUtc,
-    pub min_value: f64,
-    pub max_value: f64,
-    pub avg_value: f64,
-    pub samples: i32,
+    /// JSON: `[[metric, instance, min, max, avg, samples], ...]`.
+    #[sea_orm(column_type = "Text")]
+    pub series: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -269,7 +269,7 @@ impl DeviceState {
     /// The values worth keeping as one-minute rollups.
     pub fn metric_points(&self) -> Vec<MetricPoint> {
         let mut points = Vec::new();
-        let mut point = |metric, instance: String, value_opt: Option<f64>| {
+        let mut point = |metric, instance: u32, value_opt: Option<f64>| {
             if let Some(value) = value_opt {
                 points.push(MetricPoint {
                     metric,
@@ -281,28 +281,23 @@ impl DeviceState {
         if self.reachable_opt != Some(true) {
             return points;
         }
-        point("cpu_percent", String::new(), self.cpu_percent_opt);
-        point("memory_percent", String::new(), self.memory_percent());
+        point("cpu_percent", 0, self.cpu_percent_opt);
+        point("memory_percent", 0, self.memory_percent());
+        // Utilization follows from the rates and the speed; it is not stored twice.
         for interface in &self.interfaces {
-            let instance = interface.if_index.to_string();
-            point("interface_in_bps", instance.clone(), interface.rates.in_bps);
             point(
-                "interface_out_bps",
-                instance.clone(),
-                interface.rates.out_bps,
+                "interface_in_bps",
+                interface.if_index,
+                interface.rates.in_bps,
             );
             point(
-                "interface_utilization_percent",
-                instance,
-                interface.utilization_percent(),
+                "interface_out_bps",
+                interface.if_index,
+                interface.rates.out_bps,
             );
         }
         for storage in self.storages.iter().filter(|s| !s.is_memory) {
-            point(
-                "storage_percent",
-                storage.index.to_string(),
-                Some(storage.used_percent),
-            );
+            point("storage_percent", storage.index, Some(storage.used_percent));
         }
         points
     }

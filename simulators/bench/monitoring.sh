@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# The monitoring benchmarks of docs/benchmarks.md, each against processes of its own on
+# PostgreSQL:
+#   ceiling     the fleet alone under `monbench blast`: the varbinds it answers per CPU-second
+#   polling     yunguan polling $DEVICES fleet devices every $INTERVAL s: varbinds/s sustained,
+#               missed cycles, yunguan's CPU, and RSS per device actor (against the same
+#               server with monitoring off)
+#   latency     a link down in the fleet to `device.state` on a socket: with traps, then by
+#               polls alone (interval $LATENCY_INTERVAL s)
+#   snmpd       yunguan polling net-snmp's snmpd ($SNMPD_DEVICES devices, all that one agent)
+#
+#   simulators/bench/monitoring.sh                     # everything, 20,000 devices
+#   BENCHES="latency" BUILD=0 simulators/bench/monitoring.sh
+#
+# JSON lines go to target/bench/monitoring-*.jsonl; the summary is printed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+BENCHES="${BENCHES:-ceiling polling latency snmpd}"
+DEVICES="${DEVICES:-20000}"
+INTERVAL="${INTERVAL:-60}"
+MEASURE_SECS="${MEASURE_SECS:-180}"
+LATENCY_DEVICES="${LATENCY_DEVICES:-2000}"
+LATENCY_INTERVAL="${LATENCY_INTERVAL:-10}"
+SNMPD_DEVICES="${SNMPD_DEVICES:-200}"
+BUILD="${BUILD:-1}"
+PG="${PG:-postgres://postgres@127.0.0.1:5432}"
+YG_PORT=18081
+FLEET=127.0.0.1:16100
+TRAPS=127.0.0.1:16162
+url="http://127.0.0.1:$YG_PORT"
+password="bench-password-1"
+export RUST_LOG=warn
+
+if [[ "$BUILD" == 1 ]]; then
+    cargo build --release -q -p yunguan -p yunguan-simulators
+fi
+bin=target/release
+mkdir -p target/bench
+out="target/bench/monitoring-$(date +%Y%m%d-%H%M%S).jsonl"
+work="$(mktemp -d)"
+pids=()
+database=""
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+    pids=()
+    if [[ -n "$database" ]]; then
+        psql "$PG/postgres" -qtAc "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null || true
+        database=""
+    fi
+}
+trap 'cleanup; rm -rf "$work"' EXIT
+
+record() { echo "$1" | tee -a "$out"; }
+
+# A fresh database with an admin, and yunguan's settings for it.
+fresh_database() {
+    database="yg_bench_mon_$$_$(date +%s%N)"
+    psql "$PG/postgres" -qtAc "CREATE DATABASE $database" >/dev/null
+    export YUNGUAN_DATABASE__URL="$PG/$database"
+    export YUNGUAN_SERVER__DATA_DIR="$work/data"
+    export YUNGUAN_MONITORING__TRAP_LISTEN="$TRAPS"
+    export YUNGUAN_DATABASE__MAX_CONNECTIONS=8
+    "$bin/yunguan" migrate >/dev/null
+    echo "$password" | "$bin/yunguan" user add admin --role bureau_admin >/dev/null
+}
+
+start_yunguan() {
+    "$bin/yunguan" serve --listen "127.0.0.1:$YG_PORT" >"$work/yunguan.log" 2>&1 &
+    yunguan_pid=$!
+    pids+=("$yunguan_pid")
+    for _ in $(seq 1 600); do
+        curl -fsS -o /dev/null "$url/readyz" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "yunguan did not start" >&2; tail -n 20 "$work/yunguan.log" >&2; exit 1
+}
+
+stop_yunguan() {
+    kill "$yunguan_pid"; wait "$yunguan_pid" 2>/dev/null || true
+}
+
+token() {
+    curl -fsS "$url/api/v1/auth/login" -H 'content-type: application/json' \
+        -d "{\"username\":\"admin\",\"password\":\"$password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
+}
+
+# Imports $1 fleet devices (in parts of 10,000) polled every $2 s, at fleet address $3.
+import_devices() {
+    local n="$1" interval="$2" fleet="$3" bearer offset=0
+    bearer="$(token)"
+    while (( offset < n )); do
+        "$bin/yunguan-monbench" inventory --fleet "$fleet" --devices "$n" --offset "$offset" \
+            --count 10000 --poll-interval-secs "$interval" >"$work/import.json"
+        curl -fsS "$url/api/v1/inventory/import" -H "authorization: Bearer $bearer" \
+            -H 'content-type: application/json' --data-binary "@$work/import.json" >/dev/null
+        offset=$((offset + 10000))
+    done
+}
+
+metric() { curl -fsS "$url/metrics" | awk -v name="yunguan_$1" '$1 == name { print $2 }'; }
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+bench_ceiling() {
+    "$bin/yunguan-monbench" fleet --devices "$DEVICES" --bind "$FLEET" --report-secs 10 >"$work/fleet.log" &
+    pids+=($!)
+    sleep 2
+    "$bin/yunguan-monbench" blast --target "$FLEET" --devices "$DEVICES" --clients 64 --seconds 30 >"$work/blast.log"
+    sleep 1
+    record "{\"bench\":\"ceiling\",\"blast\":$(cat "$work/blast.log"),\"fleet\":$(sed -n 2p "$work/fleet.log")}"
+    cleanup
+}
+
+bench_polling() {
+    fresh_database
+    "$bin/yunguan-monbench" fleet --devices "$DEVICES" --bind "$FLEET" --report-secs 60 >"$work/fleet.log" &
+    pids+=($!)
+    YUNGUAN_MONITORING__ENABLED=false start_yunguan
+    import_devices "$DEVICES" "$INTERVAL" "$FLEET"
+    sleep 20
+    local rss_off; rss_off="$(rss_kib "$yunguan_pid")"
+    stop_yunguan
+    start_yunguan
+    # Two intervals to spread the first polls and settle, then the measured window.
+    sleep $((2 * INTERVAL))
+    local v0 m0 p0 f0 c0 t0 v1 m1 p1 f1 c1 t1 rss_on
+    v0="$(metric snmp_varbinds_total)"; m0="$(metric snmp_missed_cycles_total)"
+    p0="$(metric snmp_polls_total)"; f0="$(metric snmp_poll_failures_total)"
+    c0="$(cpu_ticks "$yunguan_pid")"; t0="$(date +%s.%N)"
+    sleep "$MEASURE_SECS"
+    v1="$(metric snmp_varbinds_total)"; m1="$(metric snmp_missed_cycles_total)"
+    p1="$(metric snmp_polls_total)"; f1="$(metric snmp_poll_failures_total)"
+    c1="$(cpu_ticks "$yunguan_pid")"; t1="$(date +%s.%N)"
+    rss_on="$(rss_kib "$yunguan_pid")"
+    record "$(python3 - "$DEVICES" "$INTERVAL" "$v0" "$v1" "$m0" "$m1" "$p0" "$p1" "$f0" "$f1" "$c0" "$c1" "$t0" "$t1" "$rss_off" "$rss_on" <<'PY'
+import json, sys
+n, interval, v0, v1, m0, m1, p0, p1, f0, f1, c0, c1, t0, t1, rss_off, rss_on = map(float, sys.argv[1:])
+seconds = t1 - t0
+print(json.dumps({
+    "bench": "polling", "devices": int(n), "interval_secs": int(interval), "seconds": round(seconds, 1),
+    "varbinds_per_sec": round((v1 - v0) / seconds),
+    "polls_per_sec": round((p1 - p0) / seconds, 1),
+    "poll_failures": int(f1 - f0), "missed_cycles": int(m1 - m0),
+    "cpu_cores": round((c1 - c0) / 100 / seconds, 3),
+    "rss_monitoring_off_mib": round(rss_off / 1024, 1), "rss_polling_mib": round(rss_on / 1024, 1),
+    "rss_per_device_kib": round((rss_on - rss_off) / n, 2),
+}))
+PY
+)"
+    sed -n '1,$p' "$work/fleet.log" | tail -n 2 >&2
+    cleanup
+}
+
+bench_latency() {
+    fresh_database
+    YUNGUAN_MONITORING__ENABLED=false start_yunguan
+    import_devices "$LATENCY_DEVICES" "$LATENCY_INTERVAL" "$FLEET"
+    stop_yunguan
+    for mode in traps polls; do
+        start_yunguan
+        local flags=()
+        [[ "$mode" == polls ]] && flags=(--no-traps)
+        YUNGUAN_BENCH_PASSWORD="$password" "$bin/yunguan-monbench" latency --url "$url" \
+            --bind "$FLEET" --devices "$LATENCY_DEVICES" --trap-to "$TRAPS" "${flags[@]}" \
+            --flapping-devices 50 --rounds 10 >"$work/latency.log"
+        record "{\"bench\":\"latency\",\"interval_secs\":$LATENCY_INTERVAL,\"result\":$(cat "$work/latency.log")}"
+        stop_yunguan
+    done
+    cleanup
+}
+
+bench_snmpd() {
+    local port=16200 conf="$work/snmpd.conf"
+    printf 'rocommunity public 127.0.0.1\n' >"$conf"
+    SNMP_PERSISTENT_DIR="$work" /usr/sbin/snmpd -f -Lf "$work/snmpd.log" -C -c "$conf" -p "$work/snmpd.pid" "udp:127.0.0.1:$port" &
+    local snmpd_pid=$!
+    pids+=("$snmpd_pid")
+    fresh_database
+    YUNGUAN_MONITORING__ENABLED=false start_yunguan
+    local bearer; bearer="$(token)"
+    python3 - "$SNMPD_DEVICES" "$port" >"$work/import.json" <<'PY'
+import json, sys
+n, port = int(sys.argv[1]), int(sys.argv[2])
+print(json.dumps({
+    "data_centers": [{"code": "dc-snmpd", "name": "net-snmp", "region": "", "address": ""}],
+    "devices": [{"data_center_code": "dc-snmpd", "name": f"snmpd-{i}", "kind": "server", "tier": "host",
+                 "vendor": "net-snmp", "model": "snmpd", "management_address": f"127.0.0.1:{port}",
+                 "credentials": {"version": "v2c", "community": "public"}, "poll_interval_secs": 10}
+                for i in range(n)],
+}))
+PY
+    curl -fsS "$url/api/v1/inventory/import" -H "authorization: Bearer $bearer" \
+        -H 'content-type: application/json' --data-binary "@$work/import.json" >/dev/null
+    stop_yunguan
+    start_yunguan
+    sleep 20
+    local v0 p0 f0 s0 t0 v1 p1 f1 s1 t1
+    v0="$(metric snmp_varbinds_total)"; p0="$(metric snmp_polls_total)"; f0="$(metric snmp_poll_failures_total)"
+    s0="$(cpu_ticks "$snmpd_pid")"; t0="$(date +%s.%N)"
+    sleep 60
+    v1="$(metric snmp_varbinds_total)"; p1="$(metric snmp_polls_total)"; f1="$(metric snmp_poll_failures_total)"
+    s1="$(cpu_ticks "$snmpd_pid")"; t1="$(date +%s.%N)"
+    record "$(python3 - "$SNMPD_DEVICES" "$v0" "$v1" "$p0" "$p1" "$f0" "$f1" "$s0" "$s1" "$t0" "$t1" <<'PY'
+import json, sys
+n, v0, v1, p0, p1, f0, f1, s0, s1, t0, t1 = map(float, sys.argv[1:])
+seconds = t1 - t0
+print(json.dumps({
+    "bench": "snmpd", "devices": int(n), "interval_secs": 10, "seconds": round(seconds, 1),
+    "varbinds_per_sec": round((v1 - v0) / seconds), "polls_per_sec": round((p1 - p0) / seconds, 1),
+    "poll_failures": int(f1 - f0), "snmpd_cpu_cores": round((s1 - s0) / 100 / seconds, 3),
+}))
+PY
+)"
+    cleanup
+}
+
+for bench in $BENCHES; do
+    echo "== $bench" >&2
+    "bench_$bench"
+done
+echo "raw figures: $out" >&2

@@ -1,0 +1,240 @@
+//! Monitoring through the API, the way an operator meets it: devices entered in the inventory
+//! (by JSON import) are polled by a node that starts on that inventory; their live state,
+//! topology and alarms are read, alarms acknowledged and cleared over HTTP; tenants see none
+//! of it; one-minute rollups are stored and read back as a series.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use yunguan::identity::Role;
+use yunguan::monitoring::rollups::{self, MetricPoint, RollupBuffer};
+use yunguan_simulators::snmp::{Fleet, FleetConfig};
+
+use crate::helpers::{settings_for, spawn_app, spawn_node, Backend, TestApp};
+use crate::on_every_backend;
+
+on_every_backend!(
+    imported_devices_are_polled_and_their_alarms_handled_over_http,
+    rollups_are_stored_per_device_minute_and_read_as_a_series,
+);
+
+async fn get_json(app: &TestApp, path: &str, token: &str) -> (u16, Value) {
+    let response = app.get(path, Some(token)).await;
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn imported_devices_are_polled_and_their_alarms_handled_over_http(backend: Backend) {
+    let (app, storage) = spawn_app(backend).await;
+    app.create_user("admin", Role::BureauAdmin, None).await;
+    app.create_user("ops", Role::BureauOperator, None).await;
+    let edu = app.create_tenant("edu").await;
+    app.create_user("edu-dev", Role::TenantMember, Some(edu))
+        .await;
+    let fleet = Fleet::start(FleetConfig {
+        n_devices: 2,
+        ..FleetConfig::default()
+    })
+    .await
+    .unwrap();
+    let admin = app.login("admin").await;
+    let import = json!({
+        "data_centers": [{"code": "dc-east", "name": "东区数据中心", "region": "east", "address": ""}],
+        "devices": fleet.devices().iter().map(|d| json!({
+            "data_center_code": "dc-east",
+            "name": d.name,
+            "kind": d.kind.as_str(),
+            "tier": if d.idx == 0 { "core" } else { "access" },
+            "vendor": "sim",
+            "model": "sim",
+            "management_address": fleet.local_addr().to_string(),
+            "credentials": {"version": "v2c", "community": d.community},
+            "poll_interval_secs": 10,
+        })).collect::<Vec<_>>(),
+    });
+    let response = app
+        .post_json("/api/v1/inventory/import", Some(&admin), &import)
+        .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+
+    // A node started on this inventory polls it.
+    let node = spawn_node(settings_for(&storage)).await;
+    fleet.send_traps_to(node.state.monitoring.trap_addr());
+    let ops = node.login("ops").await;
+    let (_, devices) = get_json(&node, "/api/v1/devices", &ops).await;
+    let device_ids: Vec<i64> = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(device_ids.len(), 2);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    for device_id in &device_ids {
+        loop {
+            let (status, view) =
+                get_json(&node, &format!("/api/v1/devices/{device_id}/state"), &ops).await;
+            if status == 200 && view["status"] == "up" {
+                assert!(!view["interfaces"].as_array().unwrap().is_empty());
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "device {device_id} not polled: {view}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    // The poll's interfaces were written back to the inventory.
+    let (_, interfaces) = get_json(
+        &node,
+        &format!("/api/v1/interfaces?device_id={}", device_ids[1]),
+        &ops,
+    )
+    .await;
+    assert!(!interfaces.as_array().unwrap().is_empty(), "{interfaces}");
+    let (status, topology) = get_json(&node, "/api/v1/datacenters/1/topology", &ops).await;
+    assert_eq!(status, 200, "{topology}");
+    assert_eq!(topology["nodes"].as_array().unwrap().len(), 2);
+
+    // A link goes down: an alarm, acknowledged then cleared by hand.
+    fleet.set_link(1, 1, false).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let alarm = loop {
+        let (_, alarms) = get_json(&node, "/api/v1/alarms?state=active", &ops).await;
+        if let Some(alarm) = alarms
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["rule_name"] == "interface down")
+        {
+            break alarm.clone();
+        }
+        assert!(Instant::now() < deadline, "no alarm: {alarms}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(alarm["instance"], "1");
+    let id = alarm["id"].as_i64().unwrap();
+    let acknowledged: Value = node
+        .post_json(
+            &format!("/api/v1/alarms/{id}/acknowledge"),
+            Some(&ops),
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(acknowledged["state"], "acknowledged");
+    let again = node
+        .post_json(
+            &format!("/api/v1/alarms/{id}/acknowledge"),
+            Some(&ops),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(again.status(), 409);
+    let cleared: Value = node
+        .post_json(
+            &format!("/api/v1/alarms/{id}/clear"),
+            Some(&ops),
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cleared["state"], "cleared");
+    assert_eq!(cleared["clear_reason"], "operator");
+
+    // Tenants see none of it; suppliers watch but do not handle alarms.
+    let tenant = node.login("edu-dev").await;
+    for path in [
+        format!("/api/v1/devices/{}/state", device_ids[0]),
+        "/api/v1/alarms".to_owned(),
+        "/api/v1/datacenters/1/topology".to_owned(),
+        "/api/v1/overview".to_owned(),
+    ] {
+        let (status, _) = get_json(&node, &path, &tenant).await;
+        assert_eq!(status, 403, "{path}");
+    }
+    let acknowledge = node
+        .post_json(
+            &format!("/api/v1/alarms/{id}/acknowledge"),
+            Some(&tenant),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(acknowledge.status(), 403);
+    let mut socket = node.ws(&tenant).await;
+    socket
+        .send(json!({"op": "subscribe", "topic": format!("device/{}", device_ids[0])}))
+        .await;
+    let refused = socket.next_json().await;
+    assert_eq!(refused["code"], "forbidden_topic", "{refused}");
+    node.stop.stop().await;
+}
+
+async fn rollups_are_stored_per_device_minute_and_read_as_a_series(backend: Backend) {
+    let (app, _storage) = spawn_app(backend).await;
+    app.create_user("ops", Role::BureauOperator, None).await;
+    let ops = app.login("ops").await;
+    let now_ms = chrono::Utc::now().timestamp_millis() as u64;
+    let minute_ms = now_ms - now_ms % 60_000 - 120_000;
+    let mut buffer = RollupBuffer::default();
+    for (offset_ms, cpu, inbound) in [(0, 10.0, 1e6), (20_000, 30.0, 3e6), (60_000, 50.0, 5e6)] {
+        buffer.add(
+            9,
+            minute_ms + offset_ms,
+            &[
+                MetricPoint {
+                    metric: "cpu_percent",
+                    instance: 0,
+                    value: cpu,
+                },
+                MetricPoint {
+                    metric: "interface_in_bps",
+                    instance: 3,
+                    value: inbound,
+                },
+            ],
+        );
+    }
+    let finished = buffer.take_finished(now_ms);
+    assert_eq!(finished.len(), 2);
+    rollups::store(&app.db, &finished).await.unwrap();
+    // Stored twice (a retried batch): still one row per minute.
+    rollups::store(&app.db, &finished).await.unwrap();
+    let (status, series) = get_json(
+        &app,
+        "/api/v1/devices/9/metrics?metric=cpu_percent&from=2020-01-01T00:00:00Z",
+        &ops,
+    )
+    .await;
+    assert_eq!(status, 200, "{series}");
+    let points: Vec<(f64, f64, f64, i64)> = series
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["min"].as_f64().unwrap(),
+                p["max"].as_f64().unwrap(),
+                p["avg"].as_f64().unwrap(),
+                p["samples"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(points, vec![(10.0, 30.0, 20.0, 2), (50.0, 50.0, 50.0, 1)]);
+    let (_, interface) = get_json(
+        &app,
+        "/api/v1/devices/9/metrics?metric=interface_in_bps&instance=3&from=2020-01-01T00:00:00Z",
+        &ops,
+    )
+    .await;
+    assert_eq!(interface.as_array().unwrap().len(), 2);
+    let (status, refused) =
+        get_json(&app, "/api/v1/devices/9/metrics?metric=temperature", &ops).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["code"], "validation_failed");
+}
