@@ -331,13 +331,14 @@ async fn start_monitoring(
         .await
         .context("loading alarm rules")?;
     let plan = if settings.monitoring.enabled {
-        inventory_plan(&db, secrets, rules)
+        inventory_plan(&db, secrets, &settings.cloud, rules)
             .await
             .context("reading what to monitor from the inventory")?
     } else {
         Plan {
             data_center_ids: Vec::new(),
             devices: Vec::new(),
+            platforms: Vec::new(),
             links: Vec::new(),
             rules,
         }
@@ -371,10 +372,12 @@ async fn start_monitoring(
     .await
 }
 
-/// The inventory's data centers, polled devices (those with credentials) and links.
+/// The inventory's data centers, polled devices (those with credentials), links and synced
+/// cloud platforms.
 async fn inventory_plan(
     db: &DatabaseConnection,
     secrets: &Sealer,
+    cloud: &crate::settings::CloudSettings,
     rules: Vec<yunguan_actors::alarm::AlarmRule>,
 ) -> anyhow::Result<Plan> {
     use crate::inventory::monitoring as inventory;
@@ -407,6 +410,7 @@ async fn inventory_plan(
     Ok(Plan {
         data_center_ids: inventory::data_center_ids(db).await?,
         devices,
+        platforms: crate::monitoring::platform::openstack_platforms(db, secrets, cloud).await?,
         links,
         rules,
     })

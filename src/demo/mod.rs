@@ -45,7 +45,7 @@ pub const BUREAU_ACCOUNTS: [(&str, Role, &str); 4] = [
 
 pub async fn run(mut settings: Settings, openstack_sim: bool) -> anyhow::Result<()> {
     // Kept until the server stops; dropping it stops the simulator.
-    let _openstack_sim_opt = if openstack_sim {
+    let openstack_sim_opt = if openstack_sim {
         let sim = OpenStackSim::start(OpenStackSimConfig::default())
             .context("starting the simulated openstack")?;
         let credentials = sim.credentials();
@@ -78,6 +78,9 @@ pub async fn run(mut settings: Settings, openstack_sim: bool) -> anyhow::Result<
     network::seed_inventory(&db, &sealer, &fleet)
         .await
         .context("entering the simulated network in the inventory")?;
+    if let Some(sim) = &openstack_sim_opt {
+        network::register_openstack(&db, &sealer, &sim.auth_url(), sim.credentials()).await?;
+    }
     // The simulated devices send their traps straight to this server, wherever it listens.
     settings.monitoring.trap_listen = "127.0.0.1:0".parse()?;
     let app = Application::build_with_db(settings.clone(), db).await?;

@@ -96,6 +96,40 @@ pub async fn seed_inventory(
     Ok(())
 }
 
+/// Enters a simulated OpenStack in the first data center, so that its platform actor syncs
+/// hypervisors and VMs into the inventory.
+pub async fn register_openstack(
+    db: &DatabaseConnection,
+    sealer: &Sealer,
+    auth_url: &str,
+    credentials: &yunguan_simulators::openstack::SimCredentials,
+) -> anyhow::Result<()> {
+    let actor = ChangeActor::System { component: "demo" };
+    let writer = Writer {
+        sealer,
+        actor: &actor,
+        now: Utc::now(),
+    };
+    let document = serde_json::json!({"cloud_platforms": [{
+        "data_center_code": fleet_inventory::data_center_code(0),
+        "name": "openstack-sim",
+        "kind": "openstack",
+        "endpoint": auth_url,
+        "credentials": {
+            "username": credentials.username,
+            "password": credentials.password,
+            "project": credentials.project,
+            "domain": credentials.project_domain,
+        },
+        "sync_interval_secs": 60,
+    }]});
+    let rows = import::rows_of_json(document).map_err(|e| anyhow::anyhow!("{e}"))?;
+    import::import(db, rows, &writer)
+        .await
+        .map_err(|e| anyhow::anyhow!("registering the simulated openstack: {e}"))?;
+    Ok(())
+}
+
 /// Wires each data center: servers and storage to access-switch ports, switch uplinks and
 /// firewalls and load balancers to router ports, while ports last.
 async fn link_network(

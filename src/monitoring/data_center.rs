@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::{Actor, AsyncContext, Context, Handler, Recipient};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -25,6 +26,7 @@ use super::directory::Directory;
 use super::messages::{
     AlarmAction, AlarmCommand, DataCenterUpdate, DeviceConfig, DeviceReport, Stop,
 };
+use super::platform::{PlatformActor, PlatformConfig, PlatformSummary};
 use super::rollups::{Rollup, RollupBuffer};
 use super::snmp::mux::Multiplexer;
 use super::snmp::session::Patience;
@@ -54,6 +56,9 @@ pub struct DataCenterSummary {
 pub struct DataCenterSetup {
     pub data_center_id: i64,
     pub devices: Vec<DeviceConfig>,
+    /// Cloud platforms in this data center, each synced by a platform actor.
+    pub platforms: Vec<Arc<PlatformConfig>>,
+    pub db: DatabaseConnection,
     pub links: Vec<DeviceLink>,
     pub rules: Vec<AlarmRule>,
     pub mux: Multiplexer,
@@ -80,6 +85,7 @@ struct DeviceEntry {
 pub struct DataCenterActor {
     setup: Arc<DataCenterSetup>,
     devices: HashMap<i64, DeviceEntry>,
+    platforms: Vec<Supervised<PlatformActor, PlatformSummary>>,
     engine: AlarmEngine,
     /// Links by either end, for `link.state` events when an interface goes down or up.
     links_by_end: HashMap<(i64, u32), DeviceLink>,
@@ -136,6 +142,7 @@ impl DataCenterActor {
         DataCenterActor {
             setup,
             devices: HashMap::new(),
+            platforms: Vec::new(),
             engine,
             links_by_end,
             dirty: true,
@@ -349,6 +356,25 @@ impl Actor for DataCenterActor {
                 },
             );
         }
+        for platform in &self.setup.platforms {
+            let platform = platform.clone();
+            let setup = self.setup.clone();
+            let platform_id = platform.id;
+            let handle = supervisor.spawn(
+                &format!("platform-{}", platform.id),
+                PlatformSummary {
+                    platform_id: platform.id,
+                    ..PlatformSummary::default()
+                },
+                move |link| {
+                    PlatformActor::new(platform.clone(), setup.db.clone(), setup.hub.clone(), link)
+                },
+            );
+            self.setup
+                .directory
+                .register_platform(platform_id, handle.clone());
+            self.platforms.push(handle);
+        }
         ctx.run_interval(PUBLISH_INTERVAL, |actor, _ctx| actor.publish_if_dirty());
         ctx.run_interval(ESCALATION_CHECK_INTERVAL, |actor, _ctx| {
             actor.escalate_overdue(super::device::actor::now_ms());
@@ -368,6 +394,10 @@ impl Drop for DataCenterActor {
         for entry in self.devices.values() {
             entry.handle.stop_supervising();
             entry.handle.addr().do_send(Stop);
+        }
+        for platform in &self.platforms {
+            platform.stop_supervising();
+            platform.addr().do_send(Stop);
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Which device actor answers for which device: by id (for the API and operators' commands)
 //! and by management address and community (for traps, which name no device). Data-center
 //! actors register their devices here as they start them; the handles are the supervisors'
-//! stable ones, so they survive a device actor's restart.
+//! stable ones, so they survive a device actor's restart. Platform actors are here too, by
+//! platform id, for their sync status.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -13,6 +14,7 @@ use yunguan_actors::supervision::Supervised;
 
 use super::device::{DeviceActor, DeviceSummary};
 use super::messages::{DeviceConfig, TrapReceived};
+use super::platform::{PlatformActor, PlatformSummary};
 use super::snmp::credentials::Credentials;
 use super::snmp::traps::Trap;
 
@@ -32,7 +34,10 @@ struct Entry {
 struct Inner {
     devices: HashMap<i64, Entry>,
     by_ip: HashMap<IpAddr, Vec<i64>>,
+    platforms: HashMap<i64, PlatformHandle>,
 }
+
+pub type PlatformHandle = Supervised<PlatformActor, PlatformSummary>;
 
 /// Shared by the monitoring service and its data-center actors.
 #[derive(Clone)]
@@ -67,6 +72,16 @@ impl Directory {
             }
         }
         inner.by_ip.entry(ip).or_default().push(config.id);
+    }
+
+    pub fn register_platform(&self, platform_id: i64, handle: PlatformHandle) {
+        self.inner.write().platforms.insert(platform_id, handle);
+    }
+
+    /// The platform actor's latest summary.
+    pub fn platform_summary(&self, platform_id: i64) -> Option<PlatformSummary> {
+        let inner = self.inner.read();
+        inner.platforms.get(&platform_id).map(Supervised::snapshot)
     }
 
     /// The device's data center and actor.

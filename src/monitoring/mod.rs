@@ -16,6 +16,7 @@
 //! - [`device`]: the device actor and its state (rates, history, changes, observations).
 //! - [`data_center`]: the data-center actor: device supervision, alarms, aggregates.
 //! - [`overview`]: the command center's aggregate.
+//! - [`platform`]: the platform actor: a cloud platform's inventory synced on a schedule.
 //! - [`alarms`]: alarm rules and alarms on the record.
 //! - [`rollups`]: one-minute metric rollups, stored in batches, with retention.
 //! - [`topology`]: upstream links from the tiers, for alarm root causes.
@@ -28,6 +29,7 @@ pub mod device;
 pub mod directory;
 pub mod messages;
 pub mod overview;
+pub mod platform;
 pub mod rollups;
 pub mod snmp;
 pub mod topology;
@@ -60,6 +62,7 @@ use topology::DeviceLink;
 pub struct Plan {
     pub data_center_ids: Vec<i64>,
     pub devices: Vec<DeviceConfig>,
+    pub platforms: Vec<platform::PlatformConfig>,
     pub links: Vec<DeviceLink>,
     pub rules: Vec<AlarmRule>,
 }
@@ -115,6 +118,8 @@ impl Monitoring {
         });
         let mut data_center_ids: BTreeSet<i64> = plan.data_center_ids.iter().copied().collect();
         data_center_ids.extend(plan.devices.iter().map(|d| d.data_center_id));
+        data_center_ids.extend(plan.platforms.iter().map(|p| p.data_center_id));
+        let mut platforms = plan.platforms;
         let rollup_writer = rollups::start_writer(db.clone());
         rollups::start_sweeper(
             db.clone(),
@@ -137,9 +142,15 @@ impl Monitoring {
                 .filter(|l| ids.contains(&l.a_device_id) && ids.contains(&l.b_device_id))
                 .cloned()
                 .collect();
+            let (own_platforms, others) = platforms
+                .into_iter()
+                .partition(|p| p.data_center_id == data_center_id);
+            platforms = others;
             let setup = Arc::new(DataCenterSetup {
                 data_center_id,
                 devices,
+                platforms: own_platforms.into_iter().map(Arc::new).collect(),
+                db: db.clone(),
                 links,
                 rules: plan.rules.clone(),
                 mux: mux.clone(),
@@ -208,6 +219,11 @@ impl Monitoring {
     pub async fn device_view(&self, device_id: i64) -> Option<DeviceView> {
         let (_, handle) = self.directory.device(device_id)?;
         handle.addr().send(GetDeviceView).await.ok()
+    }
+
+    /// A cloud platform's sync status, if it is synced here.
+    pub fn platform_summary(&self, platform_id: i64) -> Option<platform::PlatformSummary> {
+        self.directory.platform_summary(platform_id)
     }
 
     /// Devices monitored here, with their data centers.

@@ -18,6 +18,7 @@ mod inventory_tenancy;
 mod mail;
 mod monitoring_actors;
 mod monitoring_api;
+mod monitoring_cloud;
 mod sla;
 mod snmp_poll;
 mod tenancy;

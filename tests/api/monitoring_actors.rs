@@ -68,6 +68,7 @@ async fn monitor_fleet(
     let plan = Plan {
         data_center_ids: vec![DATA_CENTER],
         devices,
+        platforms: Vec::new(),
         links,
         rules: default_rules(),
     };

@@ -39,6 +39,8 @@ pub struct DeviceActor {
     next_poll_opt: Option<SpawnHandle>,
     /// A poll was asked for while one was in flight.
     poll_again: bool,
+    /// A trap changed a link while a poll was out: that poll's link states are older.
+    links_overtaken: bool,
     /// When the next scheduled poll is due, to tell a late start (a missed cycle).
     due_at_opt: Option<Instant>,
     /// When the poll in flight (or the last one) started: cycles are counted from starts.
@@ -66,6 +68,7 @@ impl DeviceActor {
             link,
             next_poll_opt: None,
             poll_again: false,
+            links_overtaken: false,
             due_at_opt: None,
             started_at: Instant::now(),
             metrics,
@@ -111,7 +114,8 @@ impl DeviceActor {
         let (changes, discovered) = match &result {
             Ok(sample) => {
                 self.metrics.snmp_varbinds.inc_by(sample.varbinds);
-                let changes = self.state.apply_sample(sample, at_ms);
+                let overtaken = std::mem::take(&mut self.links_overtaken);
+                let changes = self.state.apply_sample(sample, at_ms, overtaken);
                 let discovered = changes.contains(&Change::InterfacesChanged).then(|| {
                     sample
                         .interfaces
@@ -343,6 +347,9 @@ impl Handler<TrapReceived> for DeviceActor {
         let changes = self.state.apply_trap(&trap.0);
         if changes.is_empty() {
             return;
+        }
+        if self.session_opt.is_none() {
+            self.links_overtaken = true;
         }
         self.publish(&changes, at_ms, false);
         self.report(changes, None, Vec::new(), at_ms);

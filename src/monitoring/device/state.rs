@@ -32,15 +32,17 @@ pub struct InterfaceRates {
     pub out_errors_ps: Option<f64>,
 }
 
-/// The last readings of an interface's counters, to rate the next ones against.
+/// The last readings of an interface's counters, to rate the next ones against. When and at
+/// what uptime they were read is the device's (`DeviceState`), kept once rather than per
+/// counter: thousands of devices with dozens of interfaces each make the bytes count.
 #[derive(Debug, Clone, Copy, Default)]
 struct LastReadings {
-    in_octets: Option<Reading>,
-    out_octets: Option<Reading>,
-    in_packets: Option<Reading>,
-    out_packets: Option<Reading>,
-    in_errors: Option<Reading>,
-    out_errors: Option<Reading>,
+    in_octets: Option<CounterValue>,
+    out_octets: Option<CounterValue>,
+    in_packets: Option<CounterValue>,
+    out_packets: Option<CounterValue>,
+    in_errors: Option<CounterValue>,
+    out_errors: Option<CounterValue>,
 }
 
 #[derive(Debug, Clone)]
@@ -135,8 +137,16 @@ impl DeviceState {
             .reduce(f64::max)
     }
 
-    /// Takes in a successful poll, received at `at_ms`.
-    pub fn apply_sample(&mut self, sample: &DeviceSample, at_ms: u64) -> Vec<Change> {
+    /// Takes in a successful poll, received at `at_ms`. A trap that arrived while the poll
+    /// was out is newer than the poll's link states: with `links_overtaken`, the known
+    /// interfaces keep the states the trap gave them (the next poll, asked for by the trap,
+    /// confirms them).
+    pub fn apply_sample(
+        &mut self,
+        sample: &DeviceSample,
+        at_ms: u64,
+        links_overtaken: bool,
+    ) -> Vec<Change> {
         let mut changes = Vec::new();
         if self.reachable_opt != Some(true) {
             changes.push(Change::Reachable);
@@ -145,6 +155,9 @@ impl DeviceState {
         self.consecutive_failures = 0;
         self.last_error_opt = None;
         let uptime = sample.system.uptime_ticks;
+        let previous_read_opt = self
+            .last_poll_at_ms_opt
+            .map(|previous_at_ms| (self.uptime_ticks, previous_at_ms));
         let elapsed_ms = self
             .last_poll_at_ms_opt
             .map(|last| at_ms.saturating_sub(last))
@@ -177,7 +190,11 @@ impl DeviceState {
                 .interfaces
                 .iter()
                 .find(|known| known.if_index == read.if_index);
-            let state = next_interface_state(previous, read, uptime, at_ms);
+            let mut state =
+                next_interface_state(previous, previous_read_opt, read, (uptime, at_ms));
+            if let (true, Some(previous)) = (links_overtaken, previous) {
+                state.oper_up = previous.oper_up;
+            }
             match previous {
                 Some(previous) if previous.oper_up && !state.oper_up => {
                     changes.push(Change::InterfaceDown {
@@ -352,27 +369,29 @@ impl DeviceState {
     }
 }
 
+/// The interface after `read`; `previous_read_opt` and `now` are the device's (uptime,
+/// received at) of the previous poll and of this one.
 fn next_interface_state(
     previous: Option<&InterfaceState>,
+    previous_read_opt: Option<(u32, u64)>,
     read: &InterfaceReading,
-    uptime_ticks: u32,
-    at_ms: u64,
+    now: (u32, u64),
 ) -> InterfaceState {
-    let reading = |counter: Option<CounterValue>| {
+    let last = LastReadings {
+        in_octets: read.in_octets,
+        out_octets: read.out_octets,
+        in_packets: read.in_packets,
+        out_packets: read.out_packets,
+        in_errors: read.in_errors,
+        out_errors: read.out_errors,
+    };
+    let reading = |counter: Option<CounterValue>, (uptime_ticks, at_ms): (u32, u64)| {
         counter.map(|counter| Reading {
             value: counter.value,
             width: counter.width,
             uptime_ticks,
             at_ms,
         })
-    };
-    let last = LastReadings {
-        in_octets: reading(read.in_octets),
-        out_octets: reading(read.out_octets),
-        in_packets: reading(read.in_packets),
-        out_packets: reading(read.out_packets),
-        in_errors: reading(read.in_errors),
-        out_errors: reading(read.out_errors),
     };
     // Limits a little above line rate: the link's bytes per second, and its packets per
     // second at the smallest Ethernet frame.
@@ -382,11 +401,14 @@ fn next_interface_state(
         1e12
     };
     let line_packets = line_bytes / 64.0;
-    let rates = match previous {
-        Some(previous) if read.oper_up => {
+    let rates = match (previous, previous_read_opt) {
+        (Some(previous), Some(then)) if read.oper_up => {
             let rate =
-                |before: Option<Reading>, now: Option<Reading>, limit: f64| match (before, now) {
-                    (Some(before), Some(now)) => match counters::rate(&before, &now, limit) {
+                |before: Option<CounterValue>, after: Option<CounterValue>, limit: f64| match (
+                    reading(before, then),
+                    reading(after, now),
+                ) {
+                    (Some(before), Some(after)) => match counters::rate(&before, &after, limit) {
                         Rate::PerSecond(per_second) => Some(per_second),
                         Rate::Baseline(_) => None,
                     },
@@ -531,7 +553,8 @@ mod tests {
             ),
         ];
         for (name, uptime, counter, oper_up, at_ms, expected, in_bps) in steps {
-            let changes = state.apply_sample(&sample(*uptime, *counter, Bits32, *oper_up), *at_ms);
+            let changes =
+                state.apply_sample(&sample(*uptime, *counter, Bits32, *oper_up), *at_ms, false);
             assert_eq!(&changes, expected, "{name}");
             assert_eq!(state.interfaces[0].rates.in_bps, *in_bps, "{name}");
         }
@@ -557,7 +580,7 @@ mod tests {
     #[test]
     fn failures_and_traps() {
         let mut state = DeviceState::default();
-        state.apply_sample(&sample(100, 0, CounterWidth::Bits64, true), 0);
+        state.apply_sample(&sample(100, 0, CounterWidth::Bits64, true), 0, false);
         assert_eq!(state.apply_failure("timeout".into()), vec![]);
         assert_eq!(
             state.apply_failure("timeout".into()),
@@ -569,11 +592,16 @@ mod tests {
             1,
             "only reachability"
         );
-        state.apply_sample(&sample(200, 0, CounterWidth::Bits64, true), 1_000);
+        state.apply_sample(&sample(200, 0, CounterWidth::Bits64, true), 1_000, false);
         assert_eq!(
             state.apply_trap(&TrapKind::LinkDown { if_index: 1 }),
             vec![Change::InterfaceDown { if_index: 1 }]
         );
+        // A poll that was out when the trap came says the link is up: the trap wins.
+        let overtaken =
+            state.apply_sample(&sample(300, 0, CounterWidth::Bits64, true), 2_000, true);
+        assert_eq!(overtaken, vec![]);
+        assert!(!state.interfaces[0].oper_up);
         assert_eq!(
             state.apply_trap(&TrapKind::LinkDown { if_index: 1 }),
             vec![]

@@ -43,10 +43,10 @@ enum Transport {
     V2c {
         mux: Multiplexer,
         community: Vec<u8>,
-        writer: Writer,
     },
+    /// Boxed: the v2c many should not carry the v3 few's security state inline.
     V3 {
-        security: v3::Security,
+        security: Box<v3::Security>,
         session_opt: Option<Box<AsyncSession>>,
     },
 }
@@ -62,7 +62,6 @@ impl Session {
             Credentials::V2c { community } => Transport::V2c {
                 mux: mux.clone(),
                 community: community.expose_secret().as_bytes().to_vec(),
-                writer: Writer::default(),
             },
             Credentials::V3 {
                 username,
@@ -92,7 +91,7 @@ impl Session {
                     privacy_password: priv_password.expose_secret().as_bytes().to_vec(),
                 });
                 Transport::V3 {
-                    security,
+                    security: Box::new(security),
                     session_opt: None,
                 }
             }
@@ -168,11 +167,7 @@ impl Session {
         let peer = self.peer;
         let timeout = self.patience.timeout;
         match &mut self.transport {
-            Transport::V2c {
-                mux,
-                community,
-                writer,
-            } => {
+            Transport::V2c { mux, community } => {
                 let request_id = mux.next_request_id();
                 let header = Header {
                     version: ber::VERSION_2C,
@@ -182,6 +177,9 @@ impl Session {
                     error_status: i64::from(non_repeaters),
                     error_index: i64::from(max_repetitions),
                 };
+                // A writer per request: its buffers would otherwise sit idle in every device
+                // between polls.
+                let mut writer = Writer::default();
                 let request = writer.message(&header, oids.iter().map(|oid| (*oid, Value::Null)));
                 let answer = mux.exchange(peer, request_id, request, timeout).await?;
                 let pdu = Pdu::from_bytes(&answer).map_err(SnmpError::from)?;

@@ -1,0 +1,258 @@
+//! One `PlatformActor` per cloud platform, supervised by its data center like a device: it
+//! syncs the platform's inventory on its own schedule (a full sync first, then incremental
+//! ones through the adapter's cursor), writes hypervisors and VMs into the CMDB
+//! (`inventory::sync`), and tells `dc/{id}` what changed. A failing platform is retried with
+//! backoff and fails alone.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::{Actor, ActorFutureExt, AsyncContext, Context, Handler, WrapFuture};
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+use yunguan_actors::supervision::Link;
+
+use super::messages::Stop;
+use crate::cloud::openstack::OpenStackClient;
+use crate::cloud::SyncCursor;
+use crate::hub::{Hub, Topic};
+use crate::inventory::sync::{apply_cloud_changes, SyncSummary};
+
+/// A platform to sync.
+pub struct PlatformConfig {
+    pub id: i64,
+    pub data_center_id: i64,
+    pub name: String,
+    pub sync_interval: Duration,
+    pub client: Arc<OpenStackClient>,
+}
+
+impl std::fmt::Debug for PlatformConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlatformConfig")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a platform actor shows of itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct PlatformSummary {
+    pub platform_id: i64,
+    pub syncs: u64,
+    pub last_sync_at_ms: Option<u64>,
+    pub last_error: Option<String>,
+}
+
+/// The first retry after a failed sync; later ones double, up to the interval.
+const FIRST_RETRY: Duration = Duration::from_secs(5);
+
+pub struct PlatformActor {
+    config: Arc<PlatformConfig>,
+    db: DatabaseConnection,
+    hub: Hub,
+    cursor: SyncCursor,
+    syncing: bool,
+    failures: u32,
+    summary: PlatformSummary,
+    link: Link<PlatformSummary>,
+}
+
+impl PlatformActor {
+    pub fn new(
+        config: Arc<PlatformConfig>,
+        db: DatabaseConnection,
+        hub: Hub,
+        link: Link<PlatformSummary>,
+    ) -> PlatformActor {
+        let summary = PlatformSummary {
+            platform_id: config.id,
+            ..PlatformSummary::default()
+        };
+        PlatformActor {
+            config,
+            db,
+            hub,
+            cursor: SyncCursor::initial(),
+            syncing: false,
+            failures: 0,
+            summary,
+            link,
+        }
+    }
+
+    fn sync(&mut self, ctx: &mut Context<Self>) {
+        if self.syncing {
+            return;
+        }
+        self.syncing = true;
+        let config = self.config.clone();
+        let db = self.db.clone();
+        let cursor = self.cursor.clone();
+        let work = async move {
+            let (changes, next) = config
+                .client
+                .sync(&cursor)
+                .await
+                .map_err(|error| error.to_string())?;
+            let summary = apply_cloud_changes(&db, config.id, &changes)
+                .await
+                .map_err(|error| error.to_string())?;
+            Ok::<(SyncCursor, SyncSummary), String>((next, summary))
+        };
+        ctx.spawn(work.into_actor(self).map(|result, actor, ctx| {
+            actor.syncing = false;
+            actor.synced(result, ctx);
+        }));
+    }
+
+    fn synced(
+        &mut self,
+        result: Result<(SyncCursor, SyncSummary), String>,
+        ctx: &mut Context<Self>,
+    ) {
+        let at_ms = super::device::actor::now_ms();
+        let platform_id = self.config.id;
+        let (kind, data, delay) = match result {
+            Ok((cursor, summary)) => {
+                self.cursor = cursor;
+                self.failures = 0;
+                self.summary.syncs += 1;
+                self.summary.last_sync_at_ms = Some(at_ms);
+                self.summary.last_error = None;
+                let data = json!({
+                    "platform_id": platform_id,
+                    "name": self.config.name,
+                    "at_ms": at_ms,
+                    "hosts_created": summary.hosts_created,
+                    "hosts_updated": summary.hosts_updated,
+                    "hosts_missing": summary.hosts_missing,
+                    "vms_created": summary.vms_created,
+                    "vms_updated": summary.vms_updated,
+                    "vms_deleted": summary.vms_deleted,
+                });
+                ("platform.synced", Some(data), self.config.sync_interval)
+            }
+            Err(error) => {
+                self.failures = self.failures.saturating_add(1);
+                tracing::warn!(platform_id, failures = self.failures, %error, "cloud sync failed");
+                // Said once when the platform starts failing, not at every retry.
+                let data = (self.failures == 1).then(|| {
+                    json!({"platform_id": platform_id, "name": self.config.name, "at_ms": at_ms, "error": error})
+                });
+                self.summary.last_error = Some(error);
+                let backoff = FIRST_RETRY * (1u32 << (self.failures - 1).min(8));
+                (
+                    "platform.sync_failed",
+                    data,
+                    backoff.min(self.config.sync_interval),
+                )
+            }
+        };
+        self.link.publish(self.summary.clone());
+        if let Some(data) = data {
+            let hub = self.hub.clone();
+            let topic = Topic::DataCenter(self.config.data_center_id);
+            actix::spawn(async move {
+                if let Err(error) = hub.publish(&topic, kind, &data).await {
+                    tracing::warn!(%error, "cannot publish a platform event");
+                }
+            });
+        }
+        ctx.run_later(delay, |actor, ctx| actor.sync(ctx));
+    }
+}
+
+impl Actor for PlatformActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        // Platforms are few: the first sync starts at once.
+        self.sync(ctx);
+    }
+}
+
+impl Handler<Stop> for PlatformActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Stop, ctx: &mut Context<Self>) {
+        actix::ActorContext::stop(ctx);
+    }
+}
+
+/// What an OpenStack platform's `credentials` in the inventory hold.
+#[derive(serde::Deserialize)]
+struct OpenStackCredentials {
+    username: String,
+    password: secrecy::SecretString,
+    project: String,
+    #[serde(default = "default_domain")]
+    domain: String,
+}
+
+fn default_domain() -> String {
+    "Default".to_owned()
+}
+
+/// The inventory's OpenStack platforms with credentials, each with its client. A platform
+/// whose credentials do not open or parse is skipped with a warning.
+pub async fn openstack_platforms(
+    db: &DatabaseConnection,
+    sealer: &crate::secrets::Sealer,
+    cloud: &crate::settings::CloudSettings,
+) -> Result<Vec<PlatformConfig>, sea_orm::DbErr> {
+    use crate::cloud::openstack::OpenStackConfig;
+    use crate::db::entities::cloud_platform;
+    use crate::inventory::clouds::CLOUD_CREDENTIALS_PURPOSE;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+    let rows = cloud_platform::Entity::find()
+        .filter(cloud_platform::Column::Kind.eq("openstack"))
+        .filter(cloud_platform::Column::CredentialsSealed.is_not_null())
+        .order_by_asc(cloud_platform::Column::Id)
+        .all(db)
+        .await?;
+    let mut platforms = Vec::new();
+    for row in rows {
+        let Some(sealed) = &row.credentials_sealed else {
+            continue;
+        };
+        let credentials: OpenStackCredentials = match sealer
+            .open_json(CLOUD_CREDENTIALS_PURPOSE, sealed)
+        {
+            Ok(credentials) => credentials,
+            Err(error) => {
+                tracing::warn!(platform_id = row.id, %error, "platform credentials unusable; not synced");
+                continue;
+            }
+        };
+        let config = OpenStackConfig {
+            auth_url: row.endpoint.trim_end_matches('/').to_owned(),
+            username: credentials.username,
+            password: credentials.password,
+            project: credentials.project,
+            domain: credentials.domain,
+            request_timeout: Duration::from_millis(cloud.timeout_ms.max(1)),
+            operation_timeout: Duration::from_millis(cloud.operation_timeout_ms),
+            poll_interval: Duration::from_millis(cloud.poll_interval_ms.max(1)),
+        };
+        match OpenStackClient::new(config) {
+            Ok(client) => platforms.push(PlatformConfig {
+                id: row.id,
+                data_center_id: row.data_center_id,
+                name: row.name,
+                sync_interval: Duration::from_secs(
+                    u64::try_from(row.sync_interval_secs).unwrap_or(300),
+                ),
+                client: Arc::new(client),
+            }),
+            Err(error) => {
+                tracing::warn!(platform_id = row.id, %error, "platform client not built; not synced");
+            }
+        }
+    }
+    Ok(platforms)
+}
