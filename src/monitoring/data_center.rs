@@ -55,7 +55,8 @@ pub struct DataCenterSummary {
 /// What a data center needs to run.
 pub struct DataCenterSetup {
     pub data_center_id: i64,
-    pub devices: Vec<DeviceConfig>,
+    /// Shared with the device actors (and their restarts), never copied per device.
+    pub devices: Vec<Arc<DeviceConfig>>,
     /// Cloud platforms in this data center, each synced by a platform actor.
     pub platforms: Vec<Arc<PlatformConfig>>,
     pub db: DatabaseConnection,
@@ -325,7 +326,7 @@ impl Actor for DataCenterActor {
         let supervisor = Supervisor::new(self.device_registry.clone(), Backoff::default());
         let reports = ctx.address().recipient::<DeviceReport>();
         for config in &self.setup.devices {
-            let config = Arc::new(config.clone());
+            let config = config.clone();
             let factory_config = config.clone();
             let setup = self.setup.clone();
             let reports = reports.clone();

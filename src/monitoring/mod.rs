@@ -129,11 +129,12 @@ impl Monitoring {
         let mut data_centers = HashMap::new();
         let mut setups = HashMap::new();
         for data_center_id in data_center_ids {
-            let devices: Vec<DeviceConfig> = plan
+            let devices: Vec<Arc<DeviceConfig>> = plan
                 .devices
                 .iter()
                 .filter(|d| d.data_center_id == data_center_id)
                 .cloned()
+                .map(Arc::new)
                 .collect();
             let ids: BTreeSet<i64> = devices.iter().map(|d| d.id).collect();
             let links = plan
@@ -288,6 +289,7 @@ impl Monitoring {
                     .flatten()
                     .flat_map(|i| [i.rates.in_bps, i.rates.out_bps])
                     .flatten()
+                    .map(f64::from)
                     .reduce(f64::max);
                 TopologyLink {
                     link_id: link.link_id,

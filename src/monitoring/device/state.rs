@@ -21,15 +21,17 @@ pub const HISTORY_POINTS: usize = 60;
 /// packet, and the retry comes soon after.
 pub const FAILURES_BEFORE_UNREACHABLE: u32 = 2;
 
-/// Rates of one interface, per second, from the last two polls.
+/// Rates of one interface, per second, from the last two polls. Single precision (seven
+/// significant digits) is plenty for a rate, and halves what every interface of every
+/// device keeps.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, ToSchema)]
 pub struct InterfaceRates {
-    pub in_bps: Option<f64>,
-    pub out_bps: Option<f64>,
-    pub in_pps: Option<f64>,
-    pub out_pps: Option<f64>,
-    pub in_errors_ps: Option<f64>,
-    pub out_errors_ps: Option<f64>,
+    pub in_bps: Option<f32>,
+    pub out_bps: Option<f32>,
+    pub in_pps: Option<f32>,
+    pub out_pps: Option<f32>,
+    pub in_errors_ps: Option<f32>,
+    pub out_errors_ps: Option<f32>,
 }
 
 /// The last readings of an interface's counters, to rate the next ones against. When and at
@@ -62,7 +64,10 @@ impl InterfaceState {
         if self.speed_bps == 0 {
             return None;
         }
-        let busiest = match (self.rates.in_bps, self.rates.out_bps) {
+        let busiest = match (
+            self.rates.in_bps.map(f64::from),
+            self.rates.out_bps.map(f64::from),
+        ) {
             (Some(a), Some(b)) => a.max(b),
             (Some(a), None) | (None, Some(a)) => a,
             (None, None) => return None,
@@ -115,7 +120,6 @@ pub struct DeviceState {
     pub last_error_opt: Option<String>,
     pub last_poll_at_ms_opt: Option<u64>,
     pub uptime_ticks: u32,
-    pub sys_name: String,
     pub interfaces: Vec<InterfaceState>,
     pub cpu_percent_opt: Option<f64>,
     pub storages: Vec<StorageState>,
@@ -169,7 +173,6 @@ impl DeviceState {
         }
         self.uptime_ticks = uptime;
         self.last_poll_at_ms_opt = Some(at_ms);
-        self.sys_name.clone_from(&sample.system.name);
 
         let same_interfaces = self.interfaces.len() == sample.interfaces.len()
             && self
@@ -305,12 +308,12 @@ impl DeviceState {
             point(
                 "interface_in_bps",
                 interface.if_index,
-                interface.rates.in_bps,
+                interface.rates.in_bps.map(f64::from),
             );
             point(
                 "interface_out_bps",
                 interface.if_index,
-                interface.rates.out_bps,
+                interface.rates.out_bps.map(f64::from),
             );
         }
         for storage in self.storages.iter().filter(|s| !s.is_memory) {
@@ -409,7 +412,7 @@ fn next_interface_state(
                     reading(after, now),
                 ) {
                     (Some(before), Some(after)) => match counters::rate(&before, &after, limit) {
-                        Rate::PerSecond(per_second) => Some(per_second),
+                        Rate::PerSecond(per_second) => Some(per_second as f32),
                         Rate::Baseline(_) => None,
                     },
                     _ => None,
@@ -486,7 +489,7 @@ mod tests {
         let mut state = DeviceState::default();
         let max32 = u64::from(u32::MAX);
         // (name, uptime, counter, oper_up, at_ms, expected changes, expected in_bps)
-        type Step = (&'static str, u32, u64, bool, u64, Vec<Change>, Option<f64>);
+        type Step = (&'static str, u32, u64, bool, u64, Vec<Change>, Option<f32>);
         let steps: &[Step] = &[
             (
                 "first poll",
