@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix::{Actor, AsyncContext, Context, Handler, Recipient};
+use actix::{Actor, ActorFutureExt, AsyncContext, Context, Handler, Recipient, WrapFuture};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use serde_json::json;
@@ -50,7 +50,46 @@ pub struct DataCenterSummary {
     pub alarms: BTreeMap<String, u32>,
     pub average_cpu_percent: Option<f64>,
     pub max_utilization_percent: Option<f64>,
+    /// Capacity (with the pool's overcommit) and allocation of each resource pool whose
+    /// hosts are in this data center.
+    pub pools: Vec<PoolUsage>,
 }
+
+/// A resource pool's capacity and allocation, in this data center.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, ToSchema)]
+pub struct PoolUsage {
+    pub pool_id: i64,
+    pub hosts: u32,
+    pub vcpu_capacity: u64,
+    pub vcpu_allocated: u64,
+    pub memory_mb_capacity: u64,
+    pub memory_mb_allocated: u64,
+    pub disk_gb_capacity: u64,
+    pub disk_gb_allocated: u64,
+}
+
+/// Pools' usage from their hosts, by pool.
+pub fn pool_usage(hosts: &[yunguan_actors::placement::HostCandidate]) -> Vec<PoolUsage> {
+    let mut pools: BTreeMap<i64, PoolUsage> = BTreeMap::new();
+    for host in hosts {
+        let capacity = host.capacity();
+        let pool = pools.entry(host.pool_id).or_insert(PoolUsage {
+            pool_id: host.pool_id,
+            ..PoolUsage::default()
+        });
+        pool.hosts += 1;
+        pool.vcpu_capacity += capacity.vcpu;
+        pool.vcpu_allocated += host.vcpu_allocated;
+        pool.memory_mb_capacity += capacity.memory_mb;
+        pool.memory_mb_allocated += host.memory_mb_allocated;
+        pool.disk_gb_capacity += capacity.disk_gb;
+        pool.disk_gb_allocated += host.disk_gb_allocated;
+    }
+    pools.into_values().collect()
+}
+
+/// How often pools' usage is read again (cloud syncs move it every few minutes).
+const POOL_REFRESH_INTERVAL: Duration = Duration::from_secs(15);
 
 /// What a data center needs to run.
 pub struct DataCenterSetup {
@@ -98,6 +137,7 @@ pub struct DataCenterActor {
     rollups: RollupBuffer,
     /// Occurrences already escalated.
     escalated: BTreeSet<(AlarmKey, u64)>,
+    pools: Vec<PoolUsage>,
 }
 
 /// How often unacknowledged alarms are looked at for escalation.
@@ -151,6 +191,7 @@ impl DataCenterActor {
             device_registry: ActorRegistry::default(),
             rollups: RollupBuffer::default(),
             escalated: BTreeSet::new(),
+            pools: Vec::new(),
         }
     }
 
@@ -180,6 +221,7 @@ impl DataCenterActor {
             }
         }
         summary.average_cpu_percent = (cpu_count > 0).then(|| cpu_total / f64::from(cpu_count));
+        summary.pools.clone_from(&self.pools);
         for severity in [
             Severity::Critical,
             Severity::Major,
@@ -262,6 +304,28 @@ impl DataCenterActor {
                 written_tx_opt,
             }));
         }
+    }
+
+    /// Reads the pools' usage from the CMDB, off the actor's context.
+    fn refresh_pools(&mut self, ctx: &mut Context<Self>) {
+        let db = self.setup.db.clone();
+        let data_center_id = self.setup.data_center_id;
+        let read = async move {
+            crate::inventory::sync::placement_candidates(&db, Some(data_center_id)).await
+        };
+        ctx.spawn(
+            read.into_actor(self)
+                .map(|result, actor, _ctx| match result {
+                    Ok(hosts) => {
+                        let pools = pool_usage(&hosts);
+                        if pools != actor.pools {
+                            actor.pools = pools;
+                            actor.dirty = true;
+                        }
+                    }
+                    Err(error) => tracing::warn!(%error, "cannot read resource pools' usage"),
+                }),
+        );
     }
 
     /// Escalates major and critical root-cause alarms nobody acknowledged in time, once each.
@@ -377,6 +441,8 @@ impl Actor for DataCenterActor {
             self.platforms.push(handle);
         }
         ctx.run_interval(PUBLISH_INTERVAL, |actor, _ctx| actor.publish_if_dirty());
+        ctx.run_interval(POOL_REFRESH_INTERVAL, |actor, ctx| actor.refresh_pools(ctx));
+        self.refresh_pools(ctx);
         ctx.run_interval(ESCALATION_CHECK_INTERVAL, |actor, _ctx| {
             actor.escalate_overdue(super::device::actor::now_ms());
         });
@@ -460,5 +526,46 @@ impl Handler<Stop> for DataCenterActor {
 
     fn handle(&mut self, _: Stop, ctx: &mut Context<Self>) {
         actix::ActorContext::stop(ctx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yunguan_actors::placement::{HostCandidate, Overcommit};
+
+    #[test]
+    fn pools_add_up_their_hosts_with_overcommit() {
+        let host = |host_id, pool_id, vcpu_total, vcpu_allocated| HostCandidate {
+            host_id,
+            cluster_id: 1,
+            pool_id,
+            data_center_id: 1,
+            vcpu_total,
+            memory_mb_total: 1024,
+            disk_gb_total: 100,
+            vcpu_allocated,
+            memory_mb_allocated: 512,
+            disk_gb_allocated: 10,
+            tenant_ids_present: Default::default(),
+            schedulable: true,
+            pool_overcommit: Overcommit::new(2.0, 1.0, 1.0).unwrap(),
+        };
+        let pools = pool_usage(&[host(1, 7, 32, 40), host(2, 7, 16, 0), host(3, 9, 8, 8)]);
+        assert_eq!(pools.len(), 2);
+        assert_eq!(
+            (
+                pools[0].pool_id,
+                pools[0].hosts,
+                pools[0].vcpu_capacity,
+                pools[0].vcpu_allocated
+            ),
+            (7, 2, 96, 40)
+        );
+        assert_eq!(
+            (pools[0].memory_mb_capacity, pools[0].memory_mb_allocated),
+            (2048, 1024)
+        );
+        assert_eq!((pools[1].pool_id, pools[1].vcpu_capacity), (9, 16));
     }
 }

@@ -314,14 +314,15 @@ fn change_event(device_id: i64, change: &Change, at_ms: u64) -> Option<serde_jso
     )
 }
 
-/// The interval, give or take a tenth, so that devices started together drift apart.
+/// The interval less up to a twentieth, so that devices started together drift apart while
+/// no device waits longer than its interval between polls (a link that goes down unannounced
+/// is seen within one interval).
 fn jittered(interval: Duration) -> Duration {
-    let tenth = interval.as_millis() as u64 / 10;
-    if tenth == 0 {
+    let twentieth = interval.as_millis() as u64 / 20;
+    if twentieth == 0 {
         return interval;
     }
-    let offset = rand::thread_rng().gen_range(0..=2 * tenth);
-    interval - Duration::from_millis(tenth) + Duration::from_millis(offset)
+    interval - Duration::from_millis(rand::thread_rng().gen_range(0..=twentieth))
 }
 
 pub fn now_ms() -> u64 {
