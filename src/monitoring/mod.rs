@@ -329,6 +329,17 @@ impl Monitoring {
             .map_err(|error| error.to_string())?
     }
 
+    /// Asks a device actor to poll now rather than at its next turn.
+    pub fn poll_now(&self, device_id: i64) -> bool {
+        match self.directory.device(device_id) {
+            Some((_, handle)) => {
+                handle.addr().do_send(messages::PollNow);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Makes a device actor panic (supervision tests and chaos drills).
     pub fn panic_device(&self, device_id: i64) -> bool {
         match self.directory.device(device_id) {
