@@ -28,8 +28,6 @@ use crate::mail::actor::{MailSenderActor, MailSenderSnapshot};
 use crate::metrics::{self, Metrics};
 use crate::monitoring::alarms;
 use crate::monitoring::directory::DiscoveredInterfaces;
-use crate::monitoring::messages::DeviceConfig;
-use crate::monitoring::topology::DeviceLink;
 use crate::monitoring::{Monitoring, Plan, Services};
 use crate::quotas::actor::TenantActors;
 use crate::routes;
@@ -381,32 +379,8 @@ async fn inventory_plan(
     rules: Vec<yunguan_actors::alarm::AlarmRule>,
 ) -> anyhow::Result<Plan> {
     use crate::inventory::monitoring as inventory;
-    let devices = inventory::monitored_devices(db, secrets)
-        .await?
-        .into_iter()
-        .map(|device| DeviceConfig {
-            id: device.id,
-            data_center_id: device.data_center_id,
-            name: device.name,
-            kind: device.kind,
-            tier: device.tier,
-            address: device.management_address,
-            credentials: device.credentials,
-            poll_interval: device.poll_interval,
-        })
-        .collect();
-    let links = inventory::links_between_devices(db)
-        .await?
-        .into_iter()
-        .map(|link| DeviceLink {
-            link_id: link.id,
-            a_device_id: link.a_device_id,
-            a_if_index: u32::try_from(link.a_if_index).unwrap_or_default(),
-            b_device_id: link.b_device_id,
-            b_if_index: u32::try_from(link.b_if_index).unwrap_or_default(),
-            bandwidth_bps: link.bandwidth_bps,
-        })
-        .collect();
+    let devices = inventory::monitored_devices(db, secrets).await?;
+    let links = inventory::links_between_devices(db).await?;
     Ok(Plan {
         data_center_ids: inventory::data_center_ids(db).await?,
         devices,

@@ -11,6 +11,7 @@ mod m20261126_000002_announcements;
 mod m20261126_000003_service_desk;
 mod m20261126_000004_inventory;
 mod m20261126_000005_monitoring;
+mod shapes;
 
 pub struct Migrator;
 

@@ -7,39 +7,10 @@ use sea_orm_migration::schema::*;
 
 use crate::m20261126_000001_identity::{Tenants, Users};
 
+use crate::shapes::{fk, id, index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn id<T: IntoIden>(name: T) -> ColumnDef {
-    big_integer(name).auto_increment().primary_key().take()
-}
-
-fn fk<T: IntoIden + 'static, R: IntoIden + 'static, C: IntoIden>(
-    table: T,
-    column: C,
-    target: R,
-    target_id: impl IntoIden,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(table, column)
-        .to(target, target_id)
-        .on_delete(on_delete)
-        .take()
-}
-
-fn index<T: IntoIden + Clone + 'static>(
-    name: &str,
-    table: T,
-    columns: &[T],
-) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table(table);
-    for column in columns {
-        index.col(column.clone());
-    }
-    index.take()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -7,7 +7,6 @@
 //! failing the others.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use sea_orm::{
@@ -19,7 +18,9 @@ use serde_json::json;
 use super::devices::{parse_management_address, SNMP_CREDENTIALS_PURPOSE};
 use super::history::{self, Change, ChangeAction, ChangeActor};
 use crate::db::entities::{data_center, device, interface, link};
+use crate::monitoring::messages::DeviceConfig;
 use crate::monitoring::snmp::credentials::Credentials;
+use crate::monitoring::topology::DeviceLink;
 use crate::secrets::Sealer;
 
 /// Who the poller is in the history.
@@ -27,27 +28,11 @@ pub const POLLER: ChangeActor = ChangeActor::System {
     component: "snmp-poller",
 };
 
-/// One device to poll.
-#[derive(Debug, Clone)]
-pub struct MonitoredDevice {
-    pub id: i64,
-    pub data_center_id: i64,
-    pub name: String,
-    /// `server`, `switch`, `router`, `firewall`, `load_balancer` or `storage_array`.
-    pub kind: String,
-    /// `core`, `aggregation`, `access` or `host`.
-    pub tier: String,
-    pub management_address: SocketAddr,
-    /// Opened; `Debug` never shows the secrets.
-    pub credentials: Credentials,
-    pub poll_interval: Duration,
-}
-
-/// Every device with SNMP credentials, by id.
+/// Every device with SNMP credentials, by id, as its device actor is configured.
 pub async fn monitored_devices(
     db: &DatabaseConnection,
     sealer: &Sealer,
-) -> Result<Vec<MonitoredDevice>, DbErr> {
+) -> Result<Vec<DeviceConfig>, DbErr> {
     let devices = device::Entity::find()
         .filter(device::Column::SnmpCredentialsSealed.is_not_null())
         .order_by_asc(device::Column::Id)
@@ -72,13 +57,13 @@ pub async fn monitored_devices(
                 continue;
             }
         };
-        monitored.push(MonitoredDevice {
+        monitored.push(DeviceConfig {
             id: found.id,
             data_center_id: found.data_center_id,
             name: found.name,
             kind: found.kind,
             tier: found.tier,
-            management_address,
+            address: management_address,
             credentials,
             poll_interval: Duration::from_secs(
                 u64::try_from(found.poll_interval_secs.max(1)).unwrap_or(60),
@@ -97,17 +82,6 @@ pub async fn data_center_ids(db: &DatabaseConnection) -> Result<Vec<i64>, DbErr>
         .into_tuple::<i64>()
         .all(db)
         .await
-}
-
-/// A link as the topology sees it: which device's interface to which.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeviceLink {
-    pub id: i64,
-    pub a_device_id: i64,
-    pub a_if_index: i32,
-    pub b_device_id: i64,
-    pub b_if_index: i32,
-    pub bandwidth_bps: i64,
 }
 
 /// Every link, with the devices and `ifIndex`es at its ends, by id.
@@ -133,11 +107,11 @@ pub async fn links_between_devices(db: &DatabaseConnection) -> Result<Vec<Device
             let a = interfaces.get(&found.a_interface_id)?;
             let b = interfaces.get(&found.b_interface_id)?;
             Some(DeviceLink {
-                id: found.id,
+                link_id: found.id,
                 a_device_id: a.device_id,
-                a_if_index: a.if_index,
+                a_if_index: u32::try_from(a.if_index).ok()?,
                 b_device_id: b.device_id,
-                b_if_index: b.if_index,
+                b_if_index: u32::try_from(b.if_index).ok()?,
                 bandwidth_bps: found.bandwidth_bps,
             })
         })

@@ -7,7 +7,7 @@
 //! severity also mails the bureau's admins and operators, in the transaction that records it;
 //! one left unacknowledged too long is escalated to the bureau's managers and admins.
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -22,6 +22,7 @@ use yunguan_actors::alarm::{
     Severity,
 };
 
+use super::datetime_of_ms;
 use crate::db::entities::{alarm, alarm_rule, user};
 use crate::hub::{Hub, Topic};
 use crate::identity::Role;
@@ -297,12 +298,6 @@ async fn escalate(
     Ok(Some(("alarm.escalated", row)))
 }
 
-fn at(ms: u64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms as i64)
-        .single()
-        .unwrap_or_else(Utc::now)
-}
-
 async fn find(
     db: &DatabaseConnection,
     key: &AlarmKey,
@@ -370,7 +365,7 @@ async fn apply(
                 flapping: Set(false),
                 caused_by_device_id: Set(*caused_by_opt),
                 value: Set(*value),
-                raised_at: Set(at(*at_ms)),
+                raised_at: Set(datetime_of_ms(*at_ms)),
                 acknowledged_at: Set(None),
                 acknowledged_by: Set(None),
                 cleared_at: Set(None),
@@ -411,7 +406,7 @@ async fn apply(
             };
             let mut active = updated(row);
             active.state = Set(ACKNOWLEDGED.to_owned());
-            active.acknowledged_at = Set(Some(at(*at_ms)));
+            active.acknowledged_at = Set(Some(datetime_of_ms(*at_ms)));
             active.acknowledged_by = Set(Some(*user_id));
             Ok(Some(("alarm.acknowledged", active.update(db).await?)))
         }
@@ -426,7 +421,7 @@ async fn apply(
             };
             let mut active = updated(row);
             active.state = Set(CLEARED.to_owned());
-            active.cleared_at = Set(Some(at(*at_ms)));
+            active.cleared_at = Set(Some(datetime_of_ms(*at_ms)));
             let (reason, user_opt) = match reason {
                 ClearReason::ConditionEnded => ("condition_ended", None),
                 ClearReason::Operator { user_id } => ("operator", Some(*user_id)),

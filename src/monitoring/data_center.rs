@@ -444,10 +444,10 @@ impl Actor for DataCenterActor {
         ctx.run_interval(POOL_REFRESH_INTERVAL, |actor, ctx| actor.refresh_pools(ctx));
         self.refresh_pools(ctx);
         ctx.run_interval(ESCALATION_CHECK_INTERVAL, |actor, _ctx| {
-            actor.escalate_overdue(super::device::actor::now_ms());
+            actor.escalate_overdue(super::now_ms());
         });
         ctx.run_interval(ROLLUP_FLUSH_INTERVAL, |actor, _ctx| {
-            let finished = actor.rollups.take_finished(super::device::actor::now_ms());
+            let finished = actor.rollups.take_finished(super::now_ms());
             if !finished.is_empty() {
                 let _ = actor.setup.rollup_writer.send(finished);
             }
@@ -503,7 +503,7 @@ impl Handler<AlarmCommand> for DataCenterActor {
     type Result = Result<(), String>;
 
     fn handle(&mut self, command: AlarmCommand, _ctx: &mut Context<Self>) -> Self::Result {
-        let at_ms = super::device::actor::now_ms();
+        let at_ms = super::now_ms();
         let result = match command.action {
             AlarmAction::Acknowledge => {
                 self.engine

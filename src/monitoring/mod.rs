@@ -58,6 +58,20 @@ use snmp::session::Patience;
 use snmp::traps::TrapListener;
 use topology::DeviceLink;
 
+/// Milliseconds since the Unix epoch: the time of samples, observations and alarms.
+pub fn now_ms() -> u64 {
+    chrono::Utc::now().timestamp_millis().max(0) as u64
+}
+
+/// A time in milliseconds since the epoch as a timestamp (now, should it not fit).
+pub fn datetime_of_ms(ms: u64) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    i64::try_from(ms)
+        .ok()
+        .and_then(|ms| chrono::Utc.timestamp_millis_opt(ms).single())
+        .unwrap_or_else(chrono::Utc::now)
+}
+
 /// What to monitor: the inventory's devices and links, and the alarm rules.
 pub struct Plan {
     pub data_center_ids: Vec<i64>,

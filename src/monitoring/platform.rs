@@ -114,7 +114,7 @@ impl PlatformActor {
         result: Result<(SyncCursor, SyncSummary), String>,
         ctx: &mut Context<Self>,
     ) {
-        let at_ms = super::device::actor::now_ms();
+        let at_ms = super::now_ms();
         let platform_id = self.config.id;
         let (kind, data, delay) = match result {
             Ok((cursor, summary)) => {

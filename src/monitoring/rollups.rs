@@ -8,13 +8,14 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
 
+use super::datetime_of_ms;
 use crate::db::entities::metric_rollup;
 
 const MINUTE_MS: u64 = 60_000;
@@ -133,12 +134,6 @@ impl RollupBuffer {
     }
 }
 
-fn minute(ms: u64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms as i64)
-        .single()
-        .unwrap_or_else(Utc::now)
-}
-
 /// Starts a writer of finished minutes; batches sent to it are stored in order.
 pub fn start_writer(db: DatabaseConnection) -> mpsc::UnboundedSender<Vec<Rollup>> {
     let (batch_tx, mut batch_rx) = mpsc::unbounded_channel::<Vec<Rollup>>();
@@ -166,7 +161,7 @@ pub async fn store(db: &DatabaseConnection, rollups: &[Rollup]) -> Result<(), se
     for chunk in rollups.chunks(ROWS_PER_INSERT) {
         let rows = chunk.iter().map(|rollup| metric_rollup::ActiveModel {
             device_id: Set(rollup.device_id),
-            minute: Set(minute(rollup.minute_ms)),
+            minute: Set(datetime_of_ms(rollup.minute_ms)),
             series: Set(encode(&rollup.series)),
         });
         metric_rollup::Entity::insert_many(rows)

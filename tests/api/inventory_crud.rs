@@ -7,9 +7,9 @@ use serde_json::{json, Value};
 use yunguan::db::entities::device;
 use yunguan::identity::Role;
 use yunguan::inventory::monitoring::{
-    data_center_ids, links_between_devices, monitored_devices, upsert_interfaces, DeviceLink,
-    InterfaceUpsert,
+    data_center_ids, links_between_devices, monitored_devices, upsert_interfaces, InterfaceUpsert,
 };
+use yunguan::monitoring::topology::DeviceLink;
 
 use crate::helpers::{spawn_app, Backend, TestApp};
 use crate::on_every_backend;
@@ -228,7 +228,7 @@ async fn inventory_credentials_are_sealed_and_never_returned(backend: Backend) {
         .unwrap();
     assert_eq!(monitored.len(), 2);
     assert!(monitored[0].credentials.community_is(b"s3cret-community"));
-    assert_eq!(monitored[0].management_address.port(), 161);
+    assert_eq!(monitored[0].address.port(), 161);
     assert_eq!(monitored[1].credentials.version(), "v3");
     assert!(!format!("{monitored:?}").contains("s3cret"));
 
@@ -441,7 +441,7 @@ async fn inventory_monitoring_reads_devices_and_links_and_records_discovered_int
     assert_eq!(
         links_between_devices(&app.db).await.unwrap(),
         vec![DeviceLink {
-            id: link["id"].as_i64().unwrap(),
+            link_id: link["id"].as_i64().unwrap(),
             a_device_id: core_id,
             a_if_index: 1,
             b_device_id: access_id,
@@ -465,10 +465,7 @@ async fn inventory_monitoring_reads_devices_and_links_and_records_discovered_int
         .await
         .unwrap();
     let core_monitored = monitored.iter().find(|d| d.id == core_id).unwrap();
-    assert_eq!(
-        core_monitored.management_address.to_string(),
-        "10.0.1.1:1161"
-    );
+    assert_eq!(core_monitored.address.to_string(), "10.0.1.1:1161");
     assert_eq!(core_monitored.poll_interval.as_secs(), 30);
     assert_eq!(core_monitored.tier, "core");
     assert_eq!(core_monitored.kind, "router");

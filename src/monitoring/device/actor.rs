@@ -17,6 +17,7 @@ use crate::metrics::Metrics;
 use crate::monitoring::messages::{
     DeviceConfig, DeviceReport, GetDeviceView, Panic, PollNow, Stop, TrapReceived,
 };
+use crate::monitoring::now_ms;
 use crate::monitoring::snmp::mux::Multiplexer;
 use crate::monitoring::snmp::poll::{poll_device, DeviceSample};
 use crate::monitoring::snmp::session::{Patience, Session};
@@ -323,10 +324,6 @@ fn jittered(interval: Duration) -> Duration {
         return interval;
     }
     interval - Duration::from_millis(rand::thread_rng().gen_range(0..=twentieth))
-}
-
-pub fn now_ms() -> u64 {
-    chrono::Utc::now().timestamp_millis().max(0) as u64
 }
 
 impl Actor for DeviceActor {
