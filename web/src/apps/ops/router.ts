@@ -1,0 +1,42 @@
+// The ops portal's pages. A person without a login goes to the login page (and comes back);
+// a tenant user goes to the service portal: this portal is for bureau staff and suppliers.
+// Which pages a role sees is a courtesy of the menu; the server refuses the rest anyway.
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { appOf, session, type Role } from '@shared/auth/session'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** The i18n key of the page title (also the tab's name). */
+    title?: string
+    /** Roles that may open the page; all of this portal's roles when absent. */
+    roles?: Role[]
+  }
+}
+
+export const OPS_ROLES: Role[] = ['bureau_admin', 'bureau_manager', 'bureau_operator', 'supplier']
+export const ALARM_OPERATORS: Role[] = ['bureau_admin', 'bureau_operator']
+
+const routes: RouteRecordRaw[] = [
+  { path: '/', name: 'overview', component: () => import('./views/OverviewPage.vue'), meta: { title: 'nav.overview' } },
+  { path: '/alarms', name: 'alarms', component: () => import('./views/AlarmsPage.vue'), meta: { title: 'nav.alarms' } },
+  { path: '/alarms/:id(\\d+)', name: 'alarm', component: () => import('./views/AlarmsPage.vue'), meta: { title: 'nav.alarms' } },
+  { path: '/topology/:dataCenterId(\\d+)?', name: 'topology', component: () => import('./views/TopologyPage.vue'), meta: { title: 'nav.topology' } },
+  { path: '/devices/:id(\\d+)', name: 'device', component: () => import('./views/DevicePage.vue'), meta: { title: 'device.title' } },
+  { path: '/:rest(.*)*', redirect: '/' },
+]
+
+export const router = createRouter({ history: createWebHistory('/ops/'), routes })
+
+router.beforeEach((to) => {
+  const role = session.role()
+  if (!role) {
+    location.assign(`/login?return=${encodeURIComponent(`/ops${to.fullPath}`)}`)
+    return false
+  }
+  if (!OPS_ROLES.includes(role)) {
+    location.assign(appOf(role))
+    return false
+  }
+  if (to.meta.roles && !to.meta.roles.includes(role)) return { name: 'overview' }
+  return true
+})

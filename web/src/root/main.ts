@@ -1,0 +1,4 @@
+import { startApp } from '@shared/bootstrap'
+import Root from './Root.vue'
+
+startApp(Root)

@@ -1,0 +1,28 @@
+// The tab's one live client, wired to the login (a WebSocket ticket per connection) and to
+// the browser (reconnect at once when it comes back online), and its state as a reactive
+// object for the indicator.
+import { reactive } from 'vue'
+import { AuthExpired, LiveClient, type LiveState } from './client'
+import { session } from '../auth/session'
+
+export const liveState = reactive<LiveState>({ status: 'closed', staleSince: null, resyncs: 0, lastResyncAt: null })
+
+async function connectUrl(): Promise<string> {
+  const token = session.token()
+  if (!token) throw new AuthExpired()
+  const response = await fetch('/api/v1/ws/ticket', { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+  if (response.status === 401) throw new AuthExpired()
+  if (!response.ok) throw new Error(`ws ticket: ${response.status}`)
+  const { ticket } = (await response.json()) as { ticket: string }
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
+  return `${scheme}://${location.host}/api/v1/ws?ticket=${encodeURIComponent(ticket)}`
+}
+
+export const live = new LiveClient({
+  connectUrl,
+  openSocket: (url) => new WebSocket(url),
+  onStateChange: (state) => Object.assign(liveState, state),
+  onAuthExpired: () => session.expired(),
+})
+
+globalThis.addEventListener?.('online', () => live.reconnectNow())
