@@ -11,11 +11,8 @@ use utoipa::ToSchema;
 
 use crate::db::entities::{announcement, tenant};
 use crate::error::{ApiError, ErrorCode};
-use crate::hub::{Hub, Topic};
+use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::identity::{Principal, TenantScope};
-
-/// The event kind pushed when an announcement is posted.
-pub const CREATED_KIND: &str = "announcement.created";
 
 /// An announcement as clients see it, over HTTP and in events.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -28,6 +25,8 @@ pub struct AnnouncementView {
     pub author_id: i64,
     pub created_at: DateTime<Utc>,
 }
+
+impl EventData for AnnouncementView {}
 
 impl From<announcement::Model> for AnnouncementView {
     fn from(model: announcement::Model) -> Self {
@@ -102,8 +101,10 @@ pub async fn post(
         None => Topic::Announcements,
         Some(tenant_id) => Topic::TenantAnnouncements(tenant_id),
     };
-    let data = serde_json::to_value(&view).map_err(|e| ApiError::internal(e.into()))?;
-    let seq_opt = match hub.publish(&topic, CREATED_KIND, &data).await {
+    let seq_opt = match hub
+        .publish(&topic, EventKind::AnnouncementCreated, &view)
+        .await
+    {
         Ok(seq) => Some(seq),
         Err(error) => {
             tracing::error!(error = ?error, announcement_id = view.id, "announcement stored but not pushed");

@@ -1,6 +1,7 @@
-//! The command line: `serve`, `demo`, `migrate`, and tenant/user administration.
+//! The command line: `serve`, `demo`, `migrate`, tenant/user administration, the audit
+//! check, and `openapi` (the API document, printed without a database or a server).
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -67,6 +68,9 @@ pub enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Print the OpenAPI document (pretty JSON, with the WebSocket event catalogue in
+    /// `x-yunguan-events`) and exit; needs no database and starts no server.
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,29 +123,37 @@ fn parse_role(raw: &str) -> Result<Role, String> {
 
 impl Cli {
     pub async fn run(self) -> anyhow::Result<()> {
-        let settings = Settings::load(&Overrides {
-            config_file_opt: self.global.config,
-            listen_opt: self.global.listen,
-            data_dir_opt: self.global.data_dir,
-            database_url_opt: self.global.database_url,
-            redis_url_opt: self.global.redis_url,
-        })?;
+        // Read only by the commands that need them: `openapi` runs anywhere.
+        let global = self.global;
+        let settings = move || {
+            Settings::load(&Overrides {
+                config_file_opt: global.config,
+                listen_opt: global.listen,
+                data_dir_opt: global.data_dir,
+                database_url_opt: global.database_url,
+                redis_url_opt: global.redis_url,
+            })
+        };
         match self.command {
             Command::Serve => {
-                let app = Application::build(settings).await?;
+                let app = Application::build(settings()?).await?;
                 tracing::info!(port = app.port(), "yunguan listening");
                 app.run_until_stopped().await
             }
-            Command::Demo { openstack_sim } => crate::demo::run(settings, openstack_sim).await,
+            Command::Demo { openstack_sim } => crate::demo::run(settings()?, openstack_sim).await,
             Command::Migrate => {
-                crate::db::connect_and_migrate(&settings.database_url(), 1).await?;
+                crate::db::connect_and_migrate(&settings()?.database_url(), 1).await?;
                 println!("migrations applied");
                 Ok(())
             }
-            Command::Tenant(command) => run_tenant(settings, command).await,
-            Command::User(command) => run_user(settings, command).await,
+            Command::Openapi => std::io::stdout()
+                .lock()
+                .write_all(crate::routes::openapi_document_pretty_json().as_bytes())
+                .context("writing the OpenAPI document to standard output"),
+            Command::Tenant(command) => run_tenant(settings()?, command).await,
+            Command::User(command) => run_user(settings()?, command).await,
             Command::Audit(AuditCommand::Verify) => {
-                let db = crate::db::connect_and_migrate(&settings.database_url(), 1).await?;
+                let db = crate::db::connect_and_migrate(&settings()?.database_url(), 1).await?;
                 let verification = crate::audit::verify(&db).await?;
                 match verification.first_broken_opt {
                     None => {

@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //! - [`topic`]: the `Topic` type and who may subscribe to what.
+//! - [`events`]: the catalogue of event kinds, their topics and the types of their data.
 //! - [`frame`]: the one place an event is serialized, once, into the bytes every subscriber gets.
 //! - [`resume`]: what a client reconnecting with `since` gets (missed events or `resync`).
 //! - [`redis_bus`] and [`redis_bridge`]: carrying events between nodes through Redis.
@@ -19,6 +20,7 @@
 //! It leaves sockets, heartbeats and the wire protocol to `ws`, and authorization of a
 //! subscription to the caller ([`topic::may_subscribe`]).
 
+pub mod events;
 pub mod frame;
 pub mod redis_bridge;
 pub mod redis_bus;
@@ -29,12 +31,13 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use anyhow::Context;
 use bytestring::ByteString;
 use chrono::Utc;
 use parking_lot::Mutex;
-use serde_json::Value;
 use tokio::sync::{mpsc, Notify};
 
+pub use events::{EventData, EventKind};
 pub use topic::Topic;
 
 use crate::metrics::Metrics;
@@ -252,9 +255,14 @@ impl Hub {
 
     /// Publishes an event and returns its sequence number. With Redis, this node's
     /// subscribers get it when it comes back through the bridge, like every other node's.
-    #[tracing::instrument(skip(self, data), fields(topic = %topic))]
-    pub async fn publish(&self, topic: &Topic, kind: &str, data: &Value) -> anyhow::Result<u64> {
-        let frame = UnsequencedFrame::new(topic, kind, Utc::now(), data);
+    #[tracing::instrument(skip(self, data), fields(topic = %topic, kind = kind.name()))]
+    pub async fn publish<D: EventData>(
+        &self,
+        topic: &Topic,
+        kind: EventKind,
+        data: &D,
+    ) -> anyhow::Result<u64> {
+        let frame = event_frame(topic, kind, data)?;
         let seq = match &self.inner.bus {
             Bus::InProcess => {
                 let mut topics = self.inner.topics.lock();
@@ -274,13 +282,13 @@ impl Hub {
     /// sequence number instead of a new one, and is never kept for replay, so that thousands
     /// of devices polled every few seconds cost nothing on topics nobody watches. A client
     /// that resumes reads current values from the API.
-    pub async fn publish_telemetry(
+    pub async fn publish_telemetry<D: EventData>(
         &self,
         topic: &Topic,
-        kind: &str,
-        data: &Value,
+        kind: EventKind,
+        data: &D,
     ) -> anyhow::Result<()> {
-        let frame = UnsequencedFrame::new(topic, kind, Utc::now(), data);
+        let frame = event_frame(topic, kind, data)?;
         match &self.inner.bus {
             Bus::InProcess => self.deliver_telemetry(topic, &frame),
             Bus::Redis(bus) => bus.publish_telemetry(topic, &frame).await?,
@@ -493,14 +501,50 @@ impl Hub {
     }
 }
 
+/// The frame of an event. A kind sent with another kind's data, or on a topic it is not
+/// catalogued for, is a bug: debug builds (and so the tests) stop at it.
+fn event_frame<D: EventData>(
+    topic: &Topic,
+    kind: EventKind,
+    data: &D,
+) -> anyhow::Result<UnsequencedFrame> {
+    debug_assert_eq!(
+        D::name(),
+        kind.data_schema(),
+        "{} published with the wrong data type",
+        kind.name()
+    );
+    debug_assert!(
+        kind.topics().contains(&topic.family()),
+        "{} published on {topic}, which is not one of its topics",
+        kind.name()
+    );
+    let data = serde_json::to_value(data)
+        .with_context(|| format!("serializing the data of a {} event", kind.name()))?;
+    Ok(UnsequencedFrame::new(topic, kind.name(), Utc::now(), &data))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::announcements::AnnouncementView;
+    use serde_json::Value;
 
     /// An in-process hub counting from 0, so that tables read naturally.
     fn hub(replay: usize, queue: usize) -> Hub {
         Hub::new(Bus::InProcess, 0, replay, queue, Arc::new(Metrics::new()))
+    }
+
+    /// Event data numbered `n`.
+    fn announcement(n: i64) -> AnnouncementView {
+        AnnouncementView {
+            id: n,
+            title: format!("announcement {n}"),
+            body: String::new(),
+            tenant_id: None,
+            author_id: 1,
+            created_at: Utc::now(),
+        }
     }
 
     fn seq_of(frame: &ByteString) -> u64 {
@@ -522,21 +566,33 @@ mod tests {
             .unwrap();
 
         assert_eq!(
-            hub.publish(&Topic::Announcements, "k", &json!(1))
-                .await
-                .unwrap(),
+            hub.publish(
+                &Topic::Announcements,
+                EventKind::AnnouncementCreated,
+                &announcement(1)
+            )
+            .await
+            .unwrap(),
             1
         );
         assert_eq!(
-            hub.publish(&Topic::TenantAnnouncements(1), "k", &json!(2))
-                .await
-                .unwrap(),
+            hub.publish(
+                &Topic::TenantAnnouncements(1),
+                EventKind::AnnouncementCreated,
+                &announcement(2)
+            )
+            .await
+            .unwrap(),
             1
         );
         assert_eq!(
-            hub.publish(&Topic::Announcements, "k", &json!(3))
-                .await
-                .unwrap(),
+            hub.publish(
+                &Topic::Announcements,
+                EventKind::AnnouncementCreated,
+                &announcement(3)
+            )
+            .await
+            .unwrap(),
             2
         );
 
@@ -562,14 +618,22 @@ mod tests {
             .await
             .unwrap();
         for i in 0..2 {
-            hub.publish(&Topic::Announcements, "k", &json!(i))
-                .await
-                .unwrap();
-            fast.frames.try_recv().unwrap();
-        }
-        hub.publish(&Topic::Announcements, "k", &json!(2))
+            hub.publish(
+                &Topic::Announcements,
+                EventKind::AnnouncementCreated,
+                &announcement(i),
+            )
             .await
             .unwrap();
+            fast.frames.try_recv().unwrap();
+        }
+        hub.publish(
+            &Topic::Announcements,
+            EventKind::AnnouncementCreated,
+            &announcement(2),
+        )
+        .await
+        .unwrap();
         assert_eq!(seq_of(&fast.frames.try_recv().unwrap().frame), 3);
         assert_eq!(slow.lag.take(), vec![Topic::Announcements]);
 
@@ -580,17 +644,25 @@ mod tests {
             .map(|delivery| seq_of(&delivery.frame))
             .collect();
         assert_eq!(drained, [1, 2]);
-        hub.publish(&Topic::Announcements, "k", &json!(3))
-            .await
-            .unwrap();
+        hub.publish(
+            &Topic::Announcements,
+            EventKind::AnnouncementCreated,
+            &announcement(3),
+        )
+        .await
+        .unwrap();
         assert!(
             slow_frames.try_recv().is_err(),
             "a lagging topic gets nothing until cleared"
         );
         hub.clear_lag(slow.outbox.connection_id(), &Topic::Announcements);
-        hub.publish(&Topic::Announcements, "k", &json!(4))
-            .await
-            .unwrap();
+        hub.publish(
+            &Topic::Announcements,
+            EventKind::AnnouncementCreated,
+            &announcement(4),
+        )
+        .await
+        .unwrap();
         assert_eq!(seq_of(&slow_frames.try_recv().unwrap().frame), 5);
     }
 
@@ -598,13 +670,21 @@ mod tests {
     async fn numbering_never_repeats_across_restarts_so_stale_resumes_resync() {
         let before = Hub::in_process(16, 16, Arc::new(Metrics::new()));
         let old_seq = before
-            .publish(&Topic::Announcements, "k", &json!(1))
+            .publish(
+                &Topic::Announcements,
+                EventKind::AnnouncementCreated,
+                &announcement(1),
+            )
             .await
             .unwrap();
         drop(before);
         let after = Hub::in_process(16, 16, Arc::new(Metrics::new()));
         after
-            .publish(&Topic::Announcements, "k", &json!(1))
+            .publish(
+                &Topic::Announcements,
+                EventKind::AnnouncementCreated,
+                &announcement(1),
+            )
             .await
             .unwrap();
         let port = after.connect();
@@ -623,9 +703,13 @@ mod tests {
     async fn resuming_replays_missed_events_or_asks_for_resync() {
         let hub = hub(3, 16);
         for i in 0..5 {
-            hub.publish(&Topic::Announcements, "k", &json!(i))
-                .await
-                .unwrap();
+            hub.publish(
+                &Topic::Announcements,
+                EventKind::AnnouncementCreated,
+                &announcement(i),
+            )
+            .await
+            .unwrap();
         }
         let port = hub.connect();
         let resumed = hub

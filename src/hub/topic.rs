@@ -29,6 +29,32 @@ pub enum Topic {
 const MAX_TOPIC_LEN: usize = 64;
 
 impl Topic {
+    /// Every family of topics, named as the documents and the event catalogue name them.
+    pub const FAMILIES: [&'static str; 8] = [
+        "announcements",
+        "tenant/{id}/announcements",
+        "tenant/{id}/tickets",
+        "tenant/{id}/tickets/{ticket}",
+        "user/{id}/inbox",
+        "dc/{id}",
+        "device/{id}",
+        "overview",
+    ];
+
+    /// This topic's family: its name with the ids left as placeholders.
+    pub fn family(&self) -> &'static str {
+        match self {
+            Topic::Announcements => "announcements",
+            Topic::TenantAnnouncements(_) => "tenant/{id}/announcements",
+            Topic::TenantTickets(_) => "tenant/{id}/tickets",
+            Topic::Ticket { .. } => "tenant/{id}/tickets/{ticket}",
+            Topic::UserInbox(_) => "user/{id}/inbox",
+            Topic::DataCenter(_) => "dc/{id}",
+            Topic::Device(_) => "device/{id}",
+            Topic::Overview => "overview",
+        }
+    }
+
     pub fn parse(raw: &str) -> Result<Topic, String> {
         if raw.len() > MAX_TOPIC_LEN {
             return Err("topic name is too long".to_owned());
@@ -121,7 +147,9 @@ mod tests {
             "dc/1",
             "device/9001",
         ] {
-            assert_eq!(Topic::parse(name).unwrap().to_string(), name);
+            let topic = Topic::parse(name).unwrap();
+            assert_eq!(topic.to_string(), name);
+            assert!(Topic::FAMILIES.contains(&topic.family()), "{name}");
         }
         for bad in [
             "",

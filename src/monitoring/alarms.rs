@@ -14,7 +14,6 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde::Serialize;
-use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 use utoipa::ToSchema;
 use yunguan_actors::alarm::{
@@ -24,7 +23,7 @@ use yunguan_actors::alarm::{
 
 use super::datetime_of_ms;
 use crate::db::entities::{alarm, alarm_rule, user};
-use crate::hub::{Hub, Topic};
+use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::identity::Role;
 use crate::mail::actor::MailNudge;
 use crate::mail::outbox;
@@ -138,6 +137,8 @@ pub struct AlarmView {
     pub cleared_by: Option<i64>,
     pub clear_reason: Option<String>,
 }
+
+impl EventData for AlarmView {}
 
 impl From<alarm::Model> for AlarmView {
     fn from(row: alarm::Model) -> Self {
@@ -275,7 +276,7 @@ async fn escalate(
     notifier: &Notifier,
     key: &AlarmKey,
     occurrence: u64,
-) -> Result<Option<(&'static str, alarm::Model)>, sea_orm::DbErr> {
+) -> Result<Option<(EventKind, alarm::Model)>, sea_orm::DbErr> {
     let Some(row) = find(db, key, occurrence).await? else {
         return Ok(None);
     };
@@ -295,7 +296,7 @@ async fn escalate(
     if queued > 0 {
         notifier.nudge.nudge();
     }
-    Ok(Some(("alarm.escalated", row)))
+    Ok(Some((EventKind::AlarmEscalated, row)))
 }
 
 async fn find(
@@ -336,7 +337,7 @@ async fn apply(
     notifier: &Notifier,
     data_center_id: i64,
     record: &AlarmRecord,
-) -> Result<Option<(&'static str, alarm::Model)>, sea_orm::DbErr> {
+) -> Result<Option<(EventKind, alarm::Model)>, sea_orm::DbErr> {
     let now = Utc::now();
     let updated = |row: alarm::Model| -> alarm::ActiveModel {
         let mut active: alarm::ActiveModel = row.into();
@@ -393,7 +394,7 @@ async fn apply(
             if queued > 0 {
                 notifier.nudge.nudge();
             }
-            Ok(Some(("alarm.raised", row)))
+            Ok(Some((EventKind::AlarmRaised, row)))
         }
         AlarmEvent::Acknowledged {
             key,
@@ -408,7 +409,10 @@ async fn apply(
             active.state = Set(ACKNOWLEDGED.to_owned());
             active.acknowledged_at = Set(Some(datetime_of_ms(*at_ms)));
             active.acknowledged_by = Set(Some(*user_id));
-            Ok(Some(("alarm.acknowledged", active.update(db).await?)))
+            Ok(Some((
+                EventKind::AlarmAcknowledged,
+                active.update(db).await?,
+            )))
         }
         AlarmEvent::Cleared {
             key,
@@ -428,7 +432,7 @@ async fn apply(
             };
             active.cleared_by = Set(user_opt);
             active.clear_reason = Set(Some(reason.to_owned()));
-            Ok(Some(("alarm.cleared", active.update(db).await?)))
+            Ok(Some((EventKind::AlarmCleared, active.update(db).await?)))
         }
         AlarmEvent::CauseChanged {
             key,
@@ -441,7 +445,7 @@ async fn apply(
             };
             let mut active = updated(row);
             active.caused_by_device_id = Set(*caused_by_opt);
-            Ok(Some(("alarm.updated", active.update(db).await?)))
+            Ok(Some((EventKind::AlarmUpdated, active.update(db).await?)))
         }
         AlarmEvent::CauseRecovered { .. } => Ok(None),
         AlarmEvent::FlappingStarted { key, .. } | AlarmEvent::FlappingEnded { key, .. } => {
@@ -462,10 +466,10 @@ async fn apply(
     }
 }
 
-async fn announce(hub: &Hub, kind: &str, row: alarm::Model) {
+async fn announce(hub: &Hub, kind: EventKind, row: alarm::Model) {
     let device_topic = Topic::Device(row.device_id);
     let data_center_topic = Topic::DataCenter(row.data_center_id);
-    let data = json!(AlarmView::from(row));
+    let data = AlarmView::from(row);
     for topic in [device_topic, data_center_topic, Topic::Overview] {
         if let Err(error) = hub.publish(&topic, kind, &data).await {
             tracing::warn!(%error, %topic, "cannot publish an alarm event");

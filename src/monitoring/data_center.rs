@@ -11,7 +11,6 @@ use std::time::Duration;
 use actix::{Actor, ActorFutureExt, AsyncContext, Context, Handler, Recipient, WrapFuture};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
-use serde_json::json;
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
 use yunguan_actors::alarm::{
@@ -31,7 +30,7 @@ use super::rollups::{Rollup, RollupBuffer};
 use super::snmp::mux::Multiplexer;
 use super::snmp::session::Patience;
 use super::topology::{upstream_links, DeviceLink};
-use crate::hub::{Hub, Topic};
+use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::metrics::Metrics;
 
 /// How often aggregates may go out.
@@ -54,6 +53,21 @@ pub struct DataCenterSummary {
     /// hosts are in this data center.
     pub pools: Vec<PoolUsage>,
 }
+
+impl EventData for DataCenterSummary {}
+
+/// The data of `link.state`: one end of a link went up or down.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LinkStateEvent {
+    pub link_id: i64,
+    /// Whether the interface at this end is up now.
+    pub up: bool,
+    /// The device and interface at the end that changed.
+    pub device_id: i64,
+    pub if_index: u32,
+}
+
+impl EventData for LinkStateEvent {}
 
 /// A resource pool's capacity and allocation, in this data center.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, ToSchema)]
@@ -252,7 +266,10 @@ impl DataCenterActor {
         let hub = self.setup.hub.clone();
         let topic = Topic::DataCenter(self.setup.data_center_id);
         actix::spawn(async move {
-            if let Err(error) = hub.publish(&topic, "dc.summary", &json!(summary)).await {
+            if let Err(error) = hub
+                .publish(&topic, EventKind::DataCenterSummary, &summary)
+                .await
+            {
                 tracing::warn!(%error, "cannot publish a data center summary");
             }
         });
@@ -364,17 +381,17 @@ impl DataCenterActor {
             let Some(device_link) = self.links_by_end.get(&(device_id, if_index)) else {
                 continue;
             };
-            let data = json!({
-                "link_id": device_link.link_id,
-                "up": up,
-                "device_id": device_id,
-                "if_index": if_index,
-            });
+            let data = LinkStateEvent {
+                link_id: device_link.link_id,
+                up,
+                device_id,
+                if_index,
+            };
             let hub = self.setup.hub.clone();
             let topic = Topic::DataCenter(self.setup.data_center_id);
             actix::spawn(async move {
                 for topic in [topic, Topic::Overview] {
-                    if let Err(error) = hub.publish(&topic, "link.state", &data).await {
+                    if let Err(error) = hub.publish(&topic, EventKind::LinkState, &data).await {
                         tracing::warn!(%error, "cannot publish a link state");
                     }
                 }

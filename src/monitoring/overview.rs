@@ -6,13 +6,12 @@ use std::time::Duration;
 
 use actix::{Actor, AsyncContext, Context, Handler};
 use serde::Serialize;
-use serde_json::json;
 use utoipa::ToSchema;
 use yunguan_actors::supervision::Link;
 
 use super::data_center::DataCenterSummary;
 use super::messages::DataCenterUpdate;
-use crate::hub::{Hub, Topic};
+use crate::hub::{EventData, EventKind, Hub, Topic};
 
 const PUBLISH_INTERVAL: Duration = Duration::from_secs(1);
 
@@ -25,6 +24,8 @@ pub struct OverviewSummary {
     pub alarms: BTreeMap<String, u32>,
     pub data_centers: Vec<DataCenterSummary>,
 }
+
+impl EventData for OverviewSummary {}
 
 pub struct OverviewActor {
     hub: Hub,
@@ -74,7 +75,7 @@ impl Actor for OverviewActor {
             let hub = actor.hub.clone();
             actix::spawn(async move {
                 if let Err(error) = hub
-                    .publish(&Topic::Overview, "overview.summary", &json!(summary))
+                    .publish(&Topic::Overview, EventKind::OverviewSummary, &summary)
                     .await
                 {
                     tracing::warn!(%error, "cannot publish the overview");

@@ -10,14 +10,13 @@ use std::time::Duration;
 use actix::{Actor, ActorFutureExt, AsyncContext, Context, Handler, WrapFuture};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
-use serde_json::json;
 use utoipa::ToSchema;
 use yunguan_actors::supervision::Link;
 
 use super::messages::Stop;
 use crate::cloud::openstack::OpenStackClient;
 use crate::cloud::SyncCursor;
-use crate::hub::{Hub, Topic};
+use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::inventory::sync::{apply_cloud_changes, SyncSummary};
 
 /// A platform to sync.
@@ -45,6 +44,42 @@ pub struct PlatformSummary {
     pub syncs: u64,
     pub last_sync_at_ms: Option<u64>,
     pub last_error: Option<String>,
+}
+
+/// The data of `platform.synced`: what one sync of a cloud platform changed in the CMDB.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct PlatformSyncedEvent {
+    pub platform_id: i64,
+    pub name: String,
+    /// When the sync ended, in milliseconds since 1970.
+    pub at_ms: u64,
+    pub hosts_created: u64,
+    pub hosts_updated: u64,
+    /// Hosts a full sync no longer reported, now `missing`.
+    pub hosts_missing: u64,
+    pub vms_created: u64,
+    pub vms_updated: u64,
+    pub vms_deleted: u64,
+}
+
+impl EventData for PlatformSyncedEvent {}
+
+/// The data of `platform.sync_failed`: a platform's sync started failing.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct PlatformSyncFailedEvent {
+    pub platform_id: i64,
+    pub name: String,
+    /// When the sync failed, in milliseconds since 1970.
+    pub at_ms: u64,
+    pub error: String,
+}
+
+impl EventData for PlatformSyncFailedEvent {}
+
+/// What a platform actor announces after a sync.
+enum SyncNotice {
+    Synced(PlatformSyncedEvent),
+    Failed(PlatformSyncFailedEvent),
 }
 
 /// The first retry after a failed sync; later ones double, up to the interval.
@@ -116,48 +151,58 @@ impl PlatformActor {
     ) {
         let at_ms = super::now_ms();
         let platform_id = self.config.id;
-        let (kind, data, delay) = match result {
+        let (notice_opt, delay) = match result {
             Ok((cursor, summary)) => {
                 self.cursor = cursor;
                 self.failures = 0;
                 self.summary.syncs += 1;
                 self.summary.last_sync_at_ms = Some(at_ms);
                 self.summary.last_error = None;
-                let data = json!({
-                    "platform_id": platform_id,
-                    "name": self.config.name,
-                    "at_ms": at_ms,
-                    "hosts_created": summary.hosts_created,
-                    "hosts_updated": summary.hosts_updated,
-                    "hosts_missing": summary.hosts_missing,
-                    "vms_created": summary.vms_created,
-                    "vms_updated": summary.vms_updated,
-                    "vms_deleted": summary.vms_deleted,
+                let notice = SyncNotice::Synced(PlatformSyncedEvent {
+                    platform_id,
+                    name: self.config.name.clone(),
+                    at_ms,
+                    hosts_created: summary.hosts_created,
+                    hosts_updated: summary.hosts_updated,
+                    hosts_missing: summary.hosts_missing,
+                    vms_created: summary.vms_created,
+                    vms_updated: summary.vms_updated,
+                    vms_deleted: summary.vms_deleted,
                 });
-                ("platform.synced", Some(data), self.config.sync_interval)
+                (Some(notice), self.config.sync_interval)
             }
             Err(error) => {
                 self.failures = self.failures.saturating_add(1);
                 tracing::warn!(platform_id, failures = self.failures, %error, "cloud sync failed");
                 // Said once when the platform starts failing, not at every retry.
-                let data = (self.failures == 1).then(|| {
-                    json!({"platform_id": platform_id, "name": self.config.name, "at_ms": at_ms, "error": error})
+                let notice_opt = (self.failures == 1).then(|| {
+                    SyncNotice::Failed(PlatformSyncFailedEvent {
+                        platform_id,
+                        name: self.config.name.clone(),
+                        at_ms,
+                        error: error.clone(),
+                    })
                 });
                 self.summary.last_error = Some(error);
                 let backoff = FIRST_RETRY * (1u32 << (self.failures - 1).min(8));
-                (
-                    "platform.sync_failed",
-                    data,
-                    backoff.min(self.config.sync_interval),
-                )
+                (notice_opt, backoff.min(self.config.sync_interval))
             }
         };
         self.link.publish(self.summary.clone());
-        if let Some(data) = data {
+        if let Some(notice) = notice_opt {
             let hub = self.hub.clone();
             let topic = Topic::DataCenter(self.config.data_center_id);
             actix::spawn(async move {
-                if let Err(error) = hub.publish(&topic, kind, &data).await {
+                let published = match &notice {
+                    SyncNotice::Synced(data) => {
+                        hub.publish(&topic, EventKind::PlatformSynced, data).await
+                    }
+                    SyncNotice::Failed(data) => {
+                        hub.publish(&topic, EventKind::PlatformSyncFailed, data)
+                            .await
+                    }
+                };
+                if let Err(error) = published {
                     tracing::warn!(%error, "cannot publish a platform event");
                 }
             });

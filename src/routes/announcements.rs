@@ -38,7 +38,8 @@ pub struct PostedAnnouncement {
 
 /// Post an announcement; it is pushed at once to the topic of its audience.
 #[utoipa::path(
-    post, path = "/api/v1/announcements", tag = "announcements", security(("bearer" = [])),
+    post, path = "/api/v1/announcements", operation_id = "create_announcement",
+    tag = "announcements", security(("bearer" = [])),
     request_body = NewAnnouncement,
     responses(
         (status = 201, body = PostedAnnouncement),
@@ -83,7 +84,8 @@ pub struct ListQuery {
 
 /// Announcements the caller may read, newest first: everyone's, plus their tenant's.
 #[utoipa::path(
-    get, path = "/api/v1/announcements", tag = "announcements", security(("bearer" = [])),
+    get, path = "/api/v1/announcements", operation_id = "list_announcements",
+    tag = "announcements", security(("bearer" = [])),
     params(ListQuery),
     responses((status = 200, body = [AnnouncementView]), (status = 401, body = ErrorBody))
 )]

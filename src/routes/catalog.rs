@@ -35,7 +35,8 @@ pub struct ListQuery {
 
 /// The catalog items in service, at their current versions.
 #[utoipa::path(
-    get, path = "/api/v1/catalog", tag = "catalog", security(("bearer" = [])),
+    get, path = "/api/v1/catalog", operation_id = "list_catalog_items",
+    tag = "catalog", security(("bearer" = [])),
     params(ListQuery),
     responses((status = 200, body = [ItemView]), (status = 401, body = ErrorBody))
 )]
@@ -51,7 +52,8 @@ pub async fn list(
 
 /// One catalog item at its current version.
 #[utoipa::path(
-    get, path = "/api/v1/catalog/{item_id}", tag = "catalog", security(("bearer" = [])),
+    get, path = "/api/v1/catalog/{item_id}", operation_id = "get_catalog_item",
+    tag = "catalog", security(("bearer" = [])),
     responses((status = 200, body = ItemView), (status = 404, body = ErrorBody))
 )]
 pub async fn get(
@@ -73,7 +75,8 @@ pub struct NewItem {
 
 /// Create a catalog item (version 1).
 #[utoipa::path(
-    post, path = "/api/v1/catalog", tag = "catalog", security(("bearer" = [])),
+    post, path = "/api/v1/catalog", operation_id = "create_catalog_item",
+    tag = "catalog", security(("bearer" = [])),
     request_body = NewItem,
     responses(
         (status = 201, body = ItemView),
@@ -108,7 +111,8 @@ pub async fn create(
 
 /// Revise a catalog item: a new version; open tickets keep theirs.
 #[utoipa::path(
-    put, path = "/api/v1/catalog/{item_id}", tag = "catalog", security(("bearer" = [])),
+    put, path = "/api/v1/catalog/{item_id}", operation_id = "revise_catalog_item",
+    tag = "catalog", security(("bearer" = [])),
     request_body = ItemContent,
     responses(
         (status = 200, body = ItemView),
@@ -138,7 +142,8 @@ pub async fn revise(
 
 /// Retire a catalog item: it takes no new requests.
 #[utoipa::path(
-    post, path = "/api/v1/catalog/{item_id}/retire", tag = "catalog", security(("bearer" = [])),
+    post, path = "/api/v1/catalog/{item_id}/retire", operation_id = "retire_catalog_item",
+    tag = "catalog", security(("bearer" = [])),
     responses((status = 200, body = ItemView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
 pub async fn retire(

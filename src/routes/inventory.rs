@@ -64,7 +64,8 @@ pub struct ListQuery {
 
 /// Inventory records the caller may see: their tenant's, or all for bureau staff.
 #[utoipa::path(
-    get, path = "/api/v1/inventory", tag = "inventory", security(("bearer" = [])),
+    get, path = "/api/v1/inventory", operation_id = "list_inventory",
+    tag = "inventory", security(("bearer" = [])),
     params(ListQuery),
     responses((status = 200, body = [InventoryRecordView]), (status = 401, body = ErrorBody))
 )]

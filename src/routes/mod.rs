@@ -24,7 +24,18 @@ use actix_web::{web, HttpRequest, ResponseError};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::announcements::AnnouncementView;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::hub::EventKind;
+use crate::monitoring::alarms::AlarmView;
+use crate::monitoring::data_center::{DataCenterSummary, LinkStateEvent};
+use crate::monitoring::device::{DeviceSampleEvent, DeviceStateEvent};
+use crate::monitoring::overview::OverviewSummary;
+use crate::monitoring::platform::{PlatformSyncFailedEvent, PlatformSyncedEvent};
+use crate::tickets::views::{
+    ApprovalOverdueEvent, ApprovalView, InboxItem, TaskAssignedEvent, TicketProgressEvent,
+    TicketView,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -138,10 +149,37 @@ use crate::error::{ApiError, ErrorBody, ErrorCode};
         ops::metrics,
         ops::actors,
     ),
-    components(schemas(ErrorBody)),
-    modifiers(&BearerAuth),
+    components(schemas(
+        ErrorBody,
+        AnnouncementView,
+        TicketView,
+        TicketProgressEvent,
+        InboxItem,
+        ApprovalView,
+        ApprovalOverdueEvent,
+        TaskAssignedEvent,
+        DeviceSampleEvent,
+        DeviceStateEvent,
+        DataCenterSummary,
+        OverviewSummary,
+        LinkStateEvent,
+        AlarmView,
+        PlatformSyncedEvent,
+        PlatformSyncFailedEvent,
+    )),
+    modifiers(&BearerAuth, &EventCatalogue),
 )]
 pub struct ApiDoc;
+
+/// The OpenAPI document as `yunguan openapi` prints it and `web/src/shared/api/openapi.json`
+/// holds it: pretty JSON with a final newline.
+pub fn openapi_document_pretty_json() -> String {
+    let mut text = ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serializes");
+    text.push('\n');
+    text
+}
 
 struct BearerAuth;
 
@@ -152,6 +190,31 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Adds `x-yunguan-events`: every event kind of the WebSocket (`hub::events`), in catalogue
+/// order, with its topics, description and a reference to the schema of its `data`. The
+/// front end generates its event types from it.
+struct EventCatalogue;
+
+impl Modify for EventCatalogue {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let kinds: Vec<serde_json::Value> = EventKind::ALL
+            .iter()
+            .map(|kind| {
+                serde_json::json!({
+                    "kind": kind.name(),
+                    "topics": kind.topics(),
+                    "data": format!("#/components/schemas/{}", kind.data_schema()),
+                    "description": kind.description(),
+                })
+            })
+            .collect();
+        openapi
+            .extensions
+            .get_or_insert_with(Default::default)
+            .insert("x-yunguan-events".to_owned(), kinds.into());
     }
 }
 

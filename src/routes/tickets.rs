@@ -164,7 +164,8 @@ pub struct ListQuery {
 
 /// Tickets the caller may see, filtered, sorted and paged.
 #[utoipa::path(
-    get, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])),
+    get, path = "/api/v1/tickets", operation_id = "list_tickets",
+    tag = "tickets", security(("bearer" = [])),
     params(ListQuery),
     responses((status = 200, body = TicketPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody))
 )]

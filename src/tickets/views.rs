@@ -6,6 +6,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::db::entities::{ticket, ticket_approval, ticket_event};
+use crate::hub::EventData;
 
 /// A ticket's summary: list rows, and the data of `ticket.changed` events. Also the stored
 /// answer replayed to a retried request.
@@ -105,6 +106,43 @@ pub struct InboxItem {
     /// Set when the reader holds it as a delegate of this approver.
     pub acting_for: Option<i64>,
 }
+
+impl EventData for TicketView {}
+impl EventData for ApprovalView {}
+impl EventData for InboxItem {}
+
+/// The data of `ticket.progress`: a fulfilment step's progress.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TicketProgressEvent {
+    /// The step, from 1, of `of`.
+    pub step: usize,
+    pub of: usize,
+    pub message: String,
+}
+
+impl EventData for TicketProgressEvent {}
+
+/// The data of `approval.reminder` and `approval.escalated`: an approval level is overdue.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApprovalOverdueEvent {
+    pub ticket: TicketView,
+    pub level_name: String,
+    /// Who has yet to decide on the level.
+    pub pending_approvers: Vec<i64>,
+}
+
+impl EventData for ApprovalOverdueEvent {}
+
+/// The data of `task.assigned`: a manual task opened for the reader's role.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TaskAssignedEvent {
+    pub task_id: i64,
+    pub ticket_id: i64,
+    pub title: String,
+    pub due_at: DateTime<Utc>,
+}
+
+impl EventData for TaskAssignedEvent {}
 
 /// One entry of a ticket's timeline.
 #[derive(Debug, Clone, Serialize, ToSchema)]

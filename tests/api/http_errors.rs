@@ -273,6 +273,21 @@ async fn the_openapi_document_lists_every_endpoint(backend: Backend) {
             "{method} {path} is not documented"
         );
     }
+    // Every operation has its own id (the front end's generated client names them).
+    let mut operation_ids = std::collections::BTreeSet::new();
+    for (path, operations) in paths {
+        for (method, operation) in operations.as_object().unwrap() {
+            if operation.get("responses").is_none() {
+                continue; // not an operation (a path-level field)
+            }
+            let id = operation["operationId"].as_str().unwrap_or_default();
+            assert!(!id.is_empty(), "{method} {path} has no operation id");
+            assert!(
+                operation_ids.insert(id.to_owned()),
+                "operation id {id} is used twice ({method} {path})"
+            );
+        }
+    }
     assert!(document["components"]["securitySchemes"]["bearer"].is_object());
     // Every schema the document refers to is in it.
     let mut refs = Vec::new();

@@ -19,6 +19,7 @@ mod mail;
 mod monitoring_actors;
 mod monitoring_api;
 mod monitoring_cloud;
+mod openapi;
 mod sla;
 mod snmp_poll;
 mod tenancy;

@@ -6,9 +6,11 @@
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use yunguan::hub::EventKind;
 use yunguan::identity::Role;
 use yunguan::mail::actor::MailNudge;
 use yunguan::monitoring::alarms::Notifier;
+use yunguan::monitoring::device::{DeviceChange, DeviceSampleEvent, DeviceStateEvent};
 use yunguan::monitoring::messages::DeviceConfig;
 use yunguan::monitoring::snmp::credentials::Credentials;
 use yunguan::monitoring::topology::DeviceLink;
@@ -388,10 +390,19 @@ async fn telemetry_reaches_current_subscribers_and_is_never_replayed(backend: Ba
     app.create_user("noc", Role::BureauOperator, None).await;
     let token = app.login("noc").await;
     let topic = yunguan::hub::Topic::Device(77);
+    // Samples numbered by their `at_ms`.
+    let sample = |n: u64| DeviceSampleEvent {
+        device_id: 77,
+        at_ms: n,
+        status: "up".to_owned(),
+        cpu_percent: None,
+        memory_percent: None,
+        interfaces: Vec::new(),
+    };
     // Nobody watches yet: the sample goes nowhere and leaves nothing behind.
     app.state
         .hub
-        .publish_telemetry(&topic, "device.sample", &serde_json::json!({"n": 0}))
+        .publish_telemetry(&topic, EventKind::DeviceSample, &sample(0))
         .await
         .unwrap();
     let mut socket = app.ws(&token).await;
@@ -401,8 +412,13 @@ async fn telemetry_reaches_current_subscribers_and_is_never_replayed(backend: Ba
         .hub
         .publish(
             &topic,
-            "device.state",
-            &serde_json::json!({"change": "unreachable"}),
+            EventKind::DeviceState,
+            &DeviceStateEvent {
+                device_id: 77,
+                change: DeviceChange::Unreachable,
+                if_index: None,
+                at_ms: 1,
+            },
         )
         .await
         .unwrap();
@@ -414,14 +430,14 @@ async fn telemetry_reaches_current_subscribers_and_is_never_replayed(backend: Ba
     for n in 1..=3 {
         app.state
             .hub
-            .publish_telemetry(&topic, "device.sample", &serde_json::json!({"n": n}))
+            .publish_telemetry(&topic, EventKind::DeviceSample, &sample(n))
             .await
             .unwrap();
         let sample = wait_for_event(&mut socket, Duration::from_secs(2), |f| {
             f["kind"] == "device.sample"
         })
         .await;
-        assert_eq!(sample["data"]["n"], n);
+        assert_eq!(sample["data"]["at_ms"], n);
         assert_eq!(
             sample["seq"], state_seq,
             "telemetry carries the latest number"

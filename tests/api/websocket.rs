@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
-use yunguan::hub::Topic;
+use yunguan::announcements::AnnouncementView;
+use yunguan::hub::{EventKind, Topic};
 use yunguan::identity::Role;
 
 use crate::helpers::{spawn_app, spawn_app_with, Backend, TestApp};
@@ -241,17 +242,29 @@ async fn a_client_resumes_with_since_or_is_told_to_resync(backend: Backend) {
     assert_eq!(ahead.next_json().await["op"], "resync");
 }
 
+/// An announcement straight to the hub (not stored), numbered `i`, with a body of
+/// `body_bytes`.
+fn bulk_announcement(i: u64, body_bytes: usize) -> AnnouncementView {
+    AnnouncementView {
+        id: i as i64,
+        title: format!("bulk {i}"),
+        body: "x".repeat(body_bytes),
+        tenant_id: None,
+        author_id: 1,
+        created_at: chrono::Utc::now(),
+    }
+}
+
 /// Publishes `n_events` events of 64 KiB on `announcements`, pausing between them so that
 /// readers on the same thread get their turn.
 async fn flood(app: &TestApp, n_events: u64, pause: Duration) {
-    let padding = "x".repeat(64 * 1024);
     for i in 0..n_events {
         app.state
             .hub
             .publish(
                 &Topic::Announcements,
-                "test.bulk",
-                &json!({"i": i, "padding": padding}),
+                EventKind::AnnouncementCreated,
+                &bulk_announcement(i, 64 * 1024),
             )
             .await
             .unwrap();
@@ -320,7 +333,11 @@ async fn a_slow_consumer_does_not_delay_a_fast_one(backend: Backend) {
     // And then live events again.
     app.state
         .hub
-        .publish(&Topic::Announcements, "test.bulk", &json!({"i": "after"}))
+        .publish(
+            &Topic::Announcements,
+            EventKind::AnnouncementCreated,
+            &bulk_announcement(EVENTS, 0),
+        )
         .await
         .unwrap();
     let next = slow.next_json().await;

@@ -7,12 +7,14 @@ use actix::{
     Actor, ActorFutureExt, AsyncContext, Context, Handler, Recipient, SpawnHandle, WrapFuture,
 };
 use rand::Rng;
-use serde_json::json;
 use yunguan_actors::supervision::Link;
 
 use super::state::{Change, DeviceState};
-use super::{DeviceSummary, DeviceView, InterfaceView};
-use crate::hub::{Hub, Topic};
+use super::{
+    DeviceChange, DeviceSampleEvent, DeviceStateEvent, DeviceSummary, DeviceView,
+    InterfaceSampleEvent, InterfaceView,
+};
+use crate::hub::{EventKind, Hub, Topic};
 use crate::metrics::Metrics;
 use crate::monitoring::messages::{
     DeviceConfig, DeviceReport, GetDeviceView, Panic, PollNow, Stop, TrapReceived,
@@ -211,7 +213,7 @@ impl DeviceActor {
     fn publish(&self, changes: &[Change], at_ms: u64, with_sample: bool) {
         let topic = Topic::Device(self.config.id);
         let device_id = self.config.id;
-        let events: Vec<serde_json::Value> = changes
+        let events: Vec<DeviceStateEvent> = changes
             .iter()
             .filter_map(|change| change_event(device_id, change, at_ms))
             .collect();
@@ -222,13 +224,13 @@ impl DeviceActor {
         let hub = self.hub.clone();
         actix::spawn(async move {
             for data in events {
-                if let Err(error) = hub.publish(&topic, "device.state", &data).await {
+                if let Err(error) = hub.publish(&topic, EventKind::DeviceState, &data).await {
                     tracing::warn!(device_id, %error, "cannot publish a device event");
                 }
             }
             if let Some(sample) = sample_opt {
                 if let Err(error) = hub
-                    .publish_telemetry(&topic, "device.sample", &sample)
+                    .publish_telemetry(&topic, EventKind::DeviceSample, &sample)
                     .await
                 {
                     tracing::warn!(device_id, %error, "cannot publish a device sample");
@@ -237,29 +239,26 @@ impl DeviceActor {
         });
     }
 
-    fn sample_event(&self, at_ms: u64) -> serde_json::Value {
-        let interfaces: Vec<_> = self
-            .state
-            .interfaces
-            .iter()
-            .map(|i| {
-                json!({
-                    "if_index": i.if_index,
-                    "oper_up": i.oper_up,
-                    "in_bps": i.rates.in_bps,
-                    "out_bps": i.rates.out_bps,
-                    "utilization_percent": i.utilization_percent(),
+    fn sample_event(&self, at_ms: u64) -> DeviceSampleEvent {
+        DeviceSampleEvent {
+            device_id: self.config.id,
+            at_ms,
+            status: status(&self.state).to_owned(),
+            cpu_percent: self.state.cpu_percent_opt,
+            memory_percent: self.state.memory_percent(),
+            interfaces: self
+                .state
+                .interfaces
+                .iter()
+                .map(|i| InterfaceSampleEvent {
+                    if_index: i.if_index,
+                    oper_up: i.oper_up,
+                    in_bps: i.rates.in_bps,
+                    out_bps: i.rates.out_bps,
+                    utilization_percent: i.utilization_percent(),
                 })
-            })
-            .collect();
-        json!({
-            "device_id": self.config.id,
-            "at_ms": at_ms,
-            "status": status(&self.state),
-            "cpu_percent": self.state.cpu_percent_opt,
-            "memory_percent": self.state.memory_percent(),
-            "interfaces": interfaces,
-        })
+                .collect(),
+        }
     }
 
     fn view(&self) -> DeviceView {
@@ -301,18 +300,21 @@ fn status(state: &DeviceState) -> &'static str {
     }
 }
 
-fn change_event(device_id: i64, change: &Change, at_ms: u64) -> Option<serde_json::Value> {
-    let (what, if_index_opt) = match change {
-        Change::Reachable => ("reachable", None),
-        Change::Unreachable => ("unreachable", None),
-        Change::InterfaceUp { if_index } => ("interface_up", Some(*if_index)),
-        Change::InterfaceDown { if_index } => ("interface_down", Some(*if_index)),
-        Change::Restarted => ("restarted", None),
+fn change_event(device_id: i64, change: &Change, at_ms: u64) -> Option<DeviceStateEvent> {
+    let (change, if_index) = match change {
+        Change::Reachable => (DeviceChange::Reachable, None),
+        Change::Unreachable => (DeviceChange::Unreachable, None),
+        Change::InterfaceUp { if_index } => (DeviceChange::InterfaceUp, Some(*if_index)),
+        Change::InterfaceDown { if_index } => (DeviceChange::InterfaceDown, Some(*if_index)),
+        Change::Restarted => (DeviceChange::Restarted, None),
         Change::InterfacesChanged => return None,
     };
-    Some(
-        json!({ "device_id": device_id, "change": what, "if_index": if_index_opt, "at_ms": at_ms }),
-    )
+    Some(DeviceStateEvent {
+        device_id,
+        change,
+        if_index,
+        at_ms,
+    })
 }
 
 /// The interval less up to a twentieth, so that devices started together drift apart while

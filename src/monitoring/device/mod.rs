@@ -16,6 +16,7 @@ pub use actor::DeviceActor;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::hub::EventData;
 use state::{HistoryPoint, InterfaceRates, StorageState};
 
 /// The cheap summary a device actor publishes through its supervision link, for its data
@@ -59,4 +60,55 @@ pub struct DeviceView {
     pub interfaces: Vec<InterfaceView>,
     pub storages: Vec<StorageState>,
     pub history: Vec<HistoryPoint>,
+}
+
+/// The data of `device.state`: a change a poll or a trap showed.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct DeviceStateEvent {
+    pub device_id: i64,
+    pub change: DeviceChange,
+    /// The interface, for `interface_up` and `interface_down`; null otherwise.
+    pub if_index: Option<u32>,
+    /// When it was seen, in milliseconds since 1970.
+    pub at_ms: u64,
+}
+
+impl EventData for DeviceStateEvent {}
+
+/// What changed on a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceChange {
+    Reachable,
+    Unreachable,
+    InterfaceUp,
+    InterfaceDown,
+    /// Its agent restarted (uptime went back, or a coldStart trap).
+    Restarted,
+}
+
+/// The data of `device.sample`: a device's values after a successful poll.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct DeviceSampleEvent {
+    pub device_id: i64,
+    /// When the poll ended, in milliseconds since 1970.
+    pub at_ms: u64,
+    /// `unknown` until the first poll, then `up` or `down` (`up`, after a successful poll).
+    pub status: String,
+    pub cpu_percent: Option<f64>,
+    pub memory_percent: Option<f64>,
+    pub interfaces: Vec<InterfaceSampleEvent>,
+}
+
+impl EventData for DeviceSampleEvent {}
+
+/// One interface in a `device.sample`.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct InterfaceSampleEvent {
+    pub if_index: u32,
+    pub oper_up: bool,
+    pub in_bps: Option<f32>,
+    pub out_bps: Option<f32>,
+    /// The busier direction's share of the link, percent; null when its speed is unknown.
+    pub utilization_percent: Option<f64>,
 }

@@ -22,7 +22,7 @@ use yunguan_actors::ticket::workflow::{
 };
 
 use super::approvers;
-use super::views::{ApprovalView, InboxItem, TicketView};
+use super::views::{ApprovalOverdueEvent, ApprovalView, InboxItem, TaskAssignedEvent, TicketView};
 use crate::audit::{self, AuditActor, AuditEntry};
 use crate::catalog::{kinds, kinds::ItemKind, ItemVersion, VersionCache};
 use crate::clock::Clock;
@@ -30,7 +30,7 @@ use crate::db::entities::{
     idempotency_key, inventory_record, ticket, ticket_approval, ticket_event, user,
 };
 use crate::error::{ApiError, ErrorCode, FieldError};
-use crate::hub::{Hub, Topic};
+use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::identity::Principal;
 use crate::mail::actor::MailNudge;
 use crate::mail::outbox::{self, OutgoingMail};
@@ -42,16 +42,6 @@ use crate::settings::MailSettings;
 pub mod system;
 
 pub use system::{Status, SystemStep, Work};
-
-/// Event kinds pushed by tickets.
-pub mod kinds_of_event {
-    /// On the tenant's ticket topic, the ticket's own topic and the requester's inbox.
-    pub const TICKET_CHANGED: &str = "ticket.changed";
-    /// On an approver's (or their delegate's) inbox: a level opened for them.
-    pub const APPROVAL_PENDING: &str = "approval.pending";
-    /// On an approver's inbox: their slot was decided or closed.
-    pub const APPROVAL_CLOSED: &str = "approval.closed";
-}
 
 /// A logged-in user acting through the API, and where from (for the audit trail).
 #[derive(Debug, Clone)]
@@ -203,8 +193,8 @@ impl Closing {
 /// What a transaction decided to tell people: pushes published and mail queued.
 #[derive(Default)]
 struct Notices {
-    /// Extra pushes to users' inboxes: (user, kind, data).
-    inbox: Vec<(i64, &'static str, Value)>,
+    /// Extra pushes to users' inboxes: (user, notice).
+    inbox: Vec<(i64, InboxNotice)>,
     opened: Vec<ticket_approval::Model>,
     closed: Vec<ticket_approval::Model>,
     /// (user, template, level name): mail queued in the transaction.
@@ -212,6 +202,13 @@ struct Notices {
     /// Quota holds admitted by tenant actors: settled just before the commit, or when a
     /// failed transaction drops them.
     admissions: Vec<Admission>,
+}
+
+/// A push to a user's inbox besides the ticket's own changes and approval slots.
+enum InboxNotice {
+    /// `approval.reminder` or `approval.escalated`.
+    Overdue(EventKind, Box<ApprovalOverdueEvent>),
+    TaskAssigned(TaskAssignedEvent),
 }
 
 /// What an approver decides on the open level.
@@ -1161,29 +1158,17 @@ impl Engine {
     /// Pushes a committed change: to the tenant's tickets, the ticket's own topic, the
     /// requester's inbox, and the inboxes of approvers whose slots opened or closed.
     async fn publish(&self, view: &TicketView, notices: Notices) {
-        let Ok(data) = serde_json::to_value(view) else {
-            return;
-        };
-        let mut pushes: Vec<(Topic, &str, Value)> = vec![
-            (
-                Topic::TenantTickets(view.tenant_id),
-                kinds_of_event::TICKET_CHANGED,
-                data.clone(),
-            ),
-            (
-                Topic::Ticket {
-                    tenant_id: view.tenant_id,
-                    ticket_id: view.id,
-                },
-                kinds_of_event::TICKET_CHANGED,
-                data.clone(),
-            ),
-            (
-                Topic::UserInbox(view.requester_id),
-                kinds_of_event::TICKET_CHANGED,
-                data,
-            ),
-        ];
+        for topic in [
+            Topic::TenantTickets(view.tenant_id),
+            Topic::Ticket {
+                tenant_id: view.tenant_id,
+                ticket_id: view.id,
+            },
+            Topic::UserInbox(view.requester_id),
+        ] {
+            self.push(view.id, &topic, EventKind::TicketChanged, view)
+                .await;
+        }
         let approver_ids: Vec<i64> = notices.opened.iter().map(|slot| slot.approver_id).collect();
         let delegates = if approver_ids.is_empty() {
             Vec::new()
@@ -1202,38 +1187,40 @@ impl Engine {
                 ticket: view.clone(),
                 acting_for,
             };
-            if let Ok(data) = serde_json::to_value(item(None)) {
-                pushes.push((
-                    Topic::UserInbox(approver_id),
-                    kinds_of_event::APPROVAL_PENDING,
-                    data,
-                ));
-            }
+            let topic = Topic::UserInbox(approver_id);
+            self.push(view.id, &topic, EventKind::ApprovalPending, &item(None))
+                .await;
             for (delegate_id, _) in delegates.iter().filter(|(delegate, delegator)| {
                 *delegator == approver_id && *delegate != view.requester_id
             }) {
-                if let Ok(data) = serde_json::to_value(item(Some(approver_id))) {
-                    pushes.push((
-                        Topic::UserInbox(*delegate_id),
-                        kinds_of_event::APPROVAL_PENDING,
-                        data,
-                    ));
+                let topic = Topic::UserInbox(*delegate_id);
+                let data = item(Some(approver_id));
+                self.push(view.id, &topic, EventKind::ApprovalPending, &data)
+                    .await;
+            }
+        }
+        for (user_id, notice) in notices.inbox {
+            let topic = Topic::UserInbox(user_id);
+            match notice {
+                InboxNotice::Overdue(kind, data) => self.push(view.id, &topic, kind, &*data).await,
+                InboxNotice::TaskAssigned(data) => {
+                    self.push(view.id, &topic, EventKind::TaskAssigned, &data)
+                        .await;
                 }
             }
         }
-        for (user_id, kind, data) in notices.inbox {
-            pushes.push((Topic::UserInbox(user_id), kind, data));
-        }
         for slot in notices.closed {
             let topic = Topic::UserInbox(slot.approver_id);
-            if let Ok(data) = serde_json::to_value(ApprovalView::from(slot)) {
-                pushes.push((topic, kinds_of_event::APPROVAL_CLOSED, data));
-            }
+            let data = ApprovalView::from(slot);
+            self.push(view.id, &topic, EventKind::ApprovalClosed, &data)
+                .await;
         }
-        for (topic, kind, data) in pushes {
-            if let Err(error) = self.hub.publish(&topic, kind, &data).await {
-                tracing::error!(error = ?error, ticket_id = view.id, %topic, "ticket change committed but not pushed");
-            }
+    }
+
+    /// One push of a committed change; a failure is logged (the change stands).
+    async fn push<D: EventData>(&self, ticket_id: i64, topic: &Topic, kind: EventKind, data: &D) {
+        if let Err(error) = self.hub.publish(topic, kind, data).await {
+            tracing::error!(error = ?error, ticket_id, %topic, "ticket change committed but not pushed");
         }
     }
 }

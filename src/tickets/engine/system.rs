@@ -17,30 +17,21 @@ use yunguan_actors::ticket::sla::{self, SlaStep};
 use yunguan_actors::ticket::workflow::{self, Command, Decision, TicketState};
 
 use super::{
-    approvers, record_event, refusal_error, Caller, Closing, Engine, Executed, Loaded, Notices,
+    approvers, record_event, refusal_error, Caller, Closing, Engine, Executed, InboxNotice, Loaded,
+    Notices,
 };
 use crate::catalog::kinds::{Fulfilment, ItemKind};
 use crate::db::entities::{inventory_record, manual_task, ticket, ticket_approval};
 use crate::error::{ApiError, ErrorCode};
 use crate::fulfilment::provider::HostSize;
 use crate::fulfilment::{self, ExistingHost, InventoryChange, Progress, Step};
-use crate::hub::Topic;
+use crate::hub::{EventKind, Topic};
 use crate::identity::Role;
 use crate::mail::templates::Template;
 use crate::quotas;
-use crate::tickets::views::TicketView;
-
-/// Event kinds pushed by the system's steps.
-pub mod kinds_of_event {
-    /// On the ticket's own topic: a fulfilment step's progress.
-    pub const TICKET_PROGRESS: &str = "ticket.progress";
-    /// On an approver's inbox: their approval is overdue.
-    pub const APPROVAL_REMINDER: &str = "approval.reminder";
-    /// On an escalation approver's inbox: a level is twice overdue.
-    pub const APPROVAL_ESCALATED: &str = "approval.escalated";
-    /// On the inboxes of the role a manual task is for.
-    pub const TASK_ASSIGNED: &str = "task.assigned";
-}
+use crate::tickets::views::{
+    ApprovalOverdueEvent, TaskAssignedEvent, TicketProgressEvent, TicketView,
+};
 
 /// A step the system takes on a ticket.
 #[derive(Debug, Clone)]
@@ -272,7 +263,7 @@ impl Engine {
                 loaded.row.reminded_at = Some(now);
                 (
                     "reminded",
-                    kinds_of_event::APPROVAL_REMINDER,
+                    EventKind::ApprovalReminder,
                     Template::Reminder,
                     pending.clone(),
                     "ticket.reminded",
@@ -291,7 +282,7 @@ impl Engine {
                 }
                 (
                     "escalated",
-                    kinds_of_event::APPROVAL_ESCALATED,
+                    EventKind::ApprovalEscalated,
                     Template::Escalation,
                     escalated_to,
                     "ticket.escalated",
@@ -310,9 +301,15 @@ impl Engine {
         )
         .await?;
         self.save(txn, loaded, now).await?;
-        let data = json!({ "ticket": loaded.view(), "level_name": level.name, "pending_approvers": pending });
+        let data = Box::new(ApprovalOverdueEvent {
+            ticket: loaded.view(),
+            level_name: level.name.clone(),
+            pending_approvers: pending,
+        });
         for user_id in recipients {
-            notices.inbox.push((user_id, push_kind, data.clone()));
+            notices
+                .inbox
+                .push((user_id, InboxNotice::Overdue(push_kind, data.clone())));
             notices
                 .mails
                 .push((user_id, template, Some(level.name.clone())));
@@ -366,11 +363,16 @@ impl Engine {
             loaded.row.tenant_id,
         )
         .await?;
-        let data = json!({ "task_id": task.id, "ticket_id": loaded.row.id, "title": task.title, "due_at": task.due_at });
+        let data = TaskAssignedEvent {
+            task_id: task.id,
+            ticket_id: loaded.row.id,
+            title: task.title.clone(),
+            due_at: task.due_at,
+        };
         for user_id in assignees {
             notices
                 .inbox
-                .push((user_id, kinds_of_event::TASK_ASSIGNED, data.clone()));
+                .push((user_id, InboxNotice::TaskAssigned(data.clone())));
             notices
                 .mails
                 .push((user_id, Template::TaskAssigned, Some(task.title.clone())));
@@ -502,8 +504,12 @@ impl Engine {
 
     /// Pushes a fulfilment step's progress on the ticket's topic and records it.
     pub async fn progress(&self, ticket_id: i64, tenant_id: i64, progress: Progress) {
-        let detail =
-            json!({ "step": progress.step, "of": progress.of, "message": progress.message });
+        let data = TicketProgressEvent {
+            step: progress.step,
+            of: progress.of,
+            message: progress.message,
+        };
+        let detail = serde_json::to_value(&data).unwrap_or_default();
         if let Err(error) = record_event(
             &self.db,
             ticket_id,
@@ -524,7 +530,7 @@ impl Engine {
         };
         if let Err(error) = self
             .hub
-            .publish(&topic, kinds_of_event::TICKET_PROGRESS, &detail)
+            .publish(&topic, EventKind::TicketProgress, &data)
             .await
         {
             tracing::warn!(error = ?error, ticket_id, "fulfilment progress not pushed");

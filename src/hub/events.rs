@@ -1,0 +1,312 @@
+//! The catalogue of event kinds: every event the hub carries is one [`EventKind`], with its
+//! wire name, the topic families it is published on, what it means, and the OpenAPI schema
+//! of its `data`. Publishers name a kind from here, so none can invent one; the OpenAPI
+//! document (`x-yunguan-events`, from which the front end generates its event types) and the
+//! table of kinds in `docs/websocket.md` are rendered from it.
+//!
+//! It leaves the data types to the sources whose events carry them (`AnnouncementView`,
+//! `TicketView`, `AlarmView`, ...); each implements [`EventData`], and `Hub::publish` checks
+//! in debug builds that a kind goes out with its own data type and on one of its topics.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A type that is the `data` of some event kind: serialized as it is, and documented as an
+/// OpenAPI component schema of the same name.
+pub trait EventData: Serialize + ToSchema {}
+
+/// What an event is. The wire name, topics, description and data schema of each are below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    AnnouncementCreated,
+    TicketChanged,
+    TicketProgress,
+    ApprovalPending,
+    ApprovalClosed,
+    ApprovalReminder,
+    ApprovalEscalated,
+    TaskAssigned,
+    DeviceSample,
+    DeviceState,
+    DataCenterSummary,
+    OverviewSummary,
+    LinkState,
+    AlarmRaised,
+    AlarmAcknowledged,
+    AlarmCleared,
+    AlarmUpdated,
+    AlarmEscalated,
+    PlatformSynced,
+    PlatformSyncFailed,
+}
+
+/// Where alarms are published.
+const ALARM_TOPICS: &[&str] = &["device/{id}", "dc/{id}", "overview"];
+
+impl EventKind {
+    /// Every kind, in the order the documents list them.
+    pub const ALL: [EventKind; 20] = [
+        EventKind::AnnouncementCreated,
+        EventKind::TicketChanged,
+        EventKind::TicketProgress,
+        EventKind::ApprovalPending,
+        EventKind::ApprovalClosed,
+        EventKind::ApprovalReminder,
+        EventKind::ApprovalEscalated,
+        EventKind::TaskAssigned,
+        EventKind::DeviceSample,
+        EventKind::DeviceState,
+        EventKind::DataCenterSummary,
+        EventKind::OverviewSummary,
+        EventKind::LinkState,
+        EventKind::AlarmRaised,
+        EventKind::AlarmAcknowledged,
+        EventKind::AlarmCleared,
+        EventKind::AlarmUpdated,
+        EventKind::AlarmEscalated,
+        EventKind::PlatformSynced,
+        EventKind::PlatformSyncFailed,
+    ];
+
+    /// The `kind` of the event frame.
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::AnnouncementCreated => "announcement.created",
+            EventKind::TicketChanged => "ticket.changed",
+            EventKind::TicketProgress => "ticket.progress",
+            EventKind::ApprovalPending => "approval.pending",
+            EventKind::ApprovalClosed => "approval.closed",
+            EventKind::ApprovalReminder => "approval.reminder",
+            EventKind::ApprovalEscalated => "approval.escalated",
+            EventKind::TaskAssigned => "task.assigned",
+            EventKind::DeviceSample => "device.sample",
+            EventKind::DeviceState => "device.state",
+            EventKind::DataCenterSummary => "dc.summary",
+            EventKind::OverviewSummary => "overview.summary",
+            EventKind::LinkState => "link.state",
+            EventKind::AlarmRaised => "alarm.raised",
+            EventKind::AlarmAcknowledged => "alarm.acknowledged",
+            EventKind::AlarmCleared => "alarm.cleared",
+            EventKind::AlarmUpdated => "alarm.updated",
+            EventKind::AlarmEscalated => "alarm.escalated",
+            EventKind::PlatformSynced => "platform.synced",
+            EventKind::PlatformSyncFailed => "platform.sync_failed",
+        }
+    }
+
+    /// The topic families it is published on, as `Topic::family` names them.
+    pub fn topics(self) -> &'static [&'static str] {
+        match self {
+            EventKind::AnnouncementCreated => &["announcements", "tenant/{id}/announcements"],
+            EventKind::TicketChanged => &[
+                "tenant/{id}/tickets",
+                "tenant/{id}/tickets/{ticket}",
+                "user/{id}/inbox",
+            ],
+            EventKind::TicketProgress => &["tenant/{id}/tickets/{ticket}"],
+            EventKind::ApprovalPending
+            | EventKind::ApprovalClosed
+            | EventKind::ApprovalReminder
+            | EventKind::ApprovalEscalated
+            | EventKind::TaskAssigned => &["user/{id}/inbox"],
+            EventKind::DeviceSample | EventKind::DeviceState => &["device/{id}"],
+            EventKind::DataCenterSummary
+            | EventKind::PlatformSynced
+            | EventKind::PlatformSyncFailed => &["dc/{id}"],
+            EventKind::OverviewSummary => &["overview"],
+            EventKind::LinkState => &["dc/{id}", "overview"],
+            EventKind::AlarmRaised
+            | EventKind::AlarmAcknowledged
+            | EventKind::AlarmCleared
+            | EventKind::AlarmUpdated
+            | EventKind::AlarmEscalated => ALARM_TOPICS,
+        }
+    }
+
+    /// When it is published, in one line.
+    pub fn description(self) -> &'static str {
+        match self {
+            EventKind::AnnouncementCreated => {
+                "an announcement was posted, to everyone or to one tenant; the same `seq` is in the answer to `POST /api/v1/announcements`"
+            }
+            EventKind::TicketChanged => {
+                "a ticket changed (every committed change): to its tenant, its own topic and its requester"
+            }
+            EventKind::TicketProgress => "a fulfilment step of the ticket made progress",
+            EventKind::ApprovalPending => {
+                "an approval level opened for the reader, or for the approver they are a delegate of (`acting_for`)"
+            }
+            EventKind::ApprovalClosed => {
+                "the reader's approval slot was decided or closed (`approved`, `rejected` or `cancelled`)"
+            }
+            EventKind::ApprovalReminder => {
+                "the level the reader must approve passed its SLA"
+            }
+            EventKind::ApprovalEscalated => {
+                "a level passed twice its SLA and is escalated to the reader"
+            }
+            EventKind::TaskAssigned => {
+                "a manual task was opened for the reader's role"
+            }
+            EventKind::DeviceSample => {
+                "a poll succeeded: the device's new values (telemetry: to current subscribers only, with the topic's latest `seq`, never replayed)"
+            }
+            EventKind::DeviceState => {
+                "a poll or a trap showed a change: reachable, unreachable, an interface up or down, a restart"
+            }
+            EventKind::DataCenterSummary => {
+                "the data center's aggregates changed (at most once a second)"
+            }
+            EventKind::OverviewSummary => {
+                "any data center's aggregates changed (at most once a second)"
+            }
+            EventKind::LinkState => {
+                "an interface at either end of a link went up or down"
+            }
+            EventKind::AlarmRaised => "an alarm was raised and recorded",
+            EventKind::AlarmAcknowledged => "an operator acknowledged the alarm",
+            EventKind::AlarmCleared => {
+                "the alarm cleared: its condition ended or an operator cleared it"
+            }
+            EventKind::AlarmUpdated => {
+                "the alarm's root cause changed (it became, or stopped being, a symptom of another device's failure)"
+            }
+            EventKind::AlarmEscalated => {
+                "nobody acknowledged the major or critical alarm in time; its managers were mailed"
+            }
+            EventKind::PlatformSynced => {
+                "a cloud platform of the data center was synced into the CMDB"
+            }
+            EventKind::PlatformSyncFailed => {
+                "a cloud platform's sync started failing (said once, not at every retry)"
+            }
+        }
+    }
+
+    /// The name of the OpenAPI component schema of its `data` (the Rust type's name).
+    pub fn data_schema(self) -> &'static str {
+        match self {
+            EventKind::AnnouncementCreated => "AnnouncementView",
+            EventKind::TicketChanged => "TicketView",
+            EventKind::TicketProgress => "TicketProgressEvent",
+            EventKind::ApprovalPending => "InboxItem",
+            EventKind::ApprovalClosed => "ApprovalView",
+            EventKind::ApprovalReminder | EventKind::ApprovalEscalated => "ApprovalOverdueEvent",
+            EventKind::TaskAssigned => "TaskAssignedEvent",
+            EventKind::DeviceSample => "DeviceSampleEvent",
+            EventKind::DeviceState => "DeviceStateEvent",
+            EventKind::DataCenterSummary => "DataCenterSummary",
+            EventKind::OverviewSummary => "OverviewSummary",
+            EventKind::LinkState => "LinkStateEvent",
+            EventKind::AlarmRaised
+            | EventKind::AlarmAcknowledged
+            | EventKind::AlarmCleared
+            | EventKind::AlarmUpdated
+            | EventKind::AlarmEscalated => "AlarmView",
+            EventKind::PlatformSynced => "PlatformSyncedEvent",
+            EventKind::PlatformSyncFailed => "PlatformSyncFailedEvent",
+        }
+    }
+
+    /// The markdown table of every kind in `docs/websocket.md`; `fields_of` names the
+    /// properties of a component schema.
+    pub fn markdown_table(fields_of: impl Fn(&str) -> Vec<String>) -> String {
+        let mut table = String::from("| Kind | Topics | When | `data` |\n|---|---|---|---|\n");
+        let mut described: Vec<&str> = Vec::new();
+        for kind in EventKind::ALL {
+            let topics: Vec<String> = kind
+                .topics()
+                .iter()
+                .map(|topic| format!("`{topic}`"))
+                .collect();
+            let data = if described.contains(&kind.data_schema()) {
+                format!("`{}`, as above", kind.data_schema())
+            } else {
+                described.push(kind.data_schema());
+                let fields: Vec<String> = fields_of(kind.data_schema())
+                    .iter()
+                    .map(|field| format!("`{field}`"))
+                    .collect();
+                format!("`{}`: {}", kind.data_schema(), fields.join(", "))
+            };
+            table.push_str(&format!(
+                "| `{}` | {} | {} | {data} |\n",
+                kind.name(),
+                topics.join(", "),
+                kind.description(),
+            ));
+        }
+        table
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use utoipa::openapi::{RefOr, Schema};
+    use utoipa::OpenApi;
+
+    use super::*;
+    use crate::hub::Topic;
+    use crate::routes::ApiDoc;
+
+    const BEGIN: &str = "<!-- event-kinds:begin -->\n";
+    const END: &str = "<!-- event-kinds:end -->";
+
+    #[test]
+    fn names_are_unique_and_topics_are_real_families() {
+        let names: HashSet<&str> = EventKind::ALL.iter().map(|kind| kind.name()).collect();
+        assert_eq!(names.len(), EventKind::ALL.len());
+        for kind in EventKind::ALL {
+            assert!(!kind.topics().is_empty(), "{kind:?} has no topic");
+            for family in kind.topics() {
+                assert!(
+                    Topic::FAMILIES.contains(family),
+                    "{kind:?}: {family} is not a topic family"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_data_schema_is_a_component_of_the_openapi_document() {
+        let document = ApiDoc::openapi();
+        let schemas = &document.components.expect("components").schemas;
+        for kind in EventKind::ALL {
+            assert!(
+                schemas.contains_key(kind.data_schema()),
+                "{}'s data {} is not in the OpenAPI components",
+                kind.name(),
+                kind.data_schema()
+            );
+        }
+    }
+
+    /// Renders the table of kinds and compares it with `docs/websocket.md`; with
+    /// `UPDATE_DOCS=1` it rewrites that part of the file instead.
+    #[test]
+    fn the_websocket_document_lists_every_kind() {
+        let document = ApiDoc::openapi();
+        let schemas = document.components.expect("components").schemas;
+        let table = EventKind::markdown_table(|name| match schemas.get(name) {
+            Some(RefOr::T(Schema::Object(object))) => object.properties.keys().cloned().collect(),
+            _ => Vec::new(),
+        });
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/websocket.md");
+        let text = std::fs::read_to_string(path).expect("docs/websocket.md");
+        let start = text.find(BEGIN).expect("the begin marker") + BEGIN.len();
+        let end = text.find(END).expect("the end marker");
+        if text[start..end] == table {
+            return;
+        }
+        if std::env::var("UPDATE_DOCS").is_ok_and(|value| value == "1") {
+            let updated = format!("{}{table}{}", &text[..start], &text[end..]);
+            std::fs::write(path, updated).expect("writing docs/websocket.md");
+        } else {
+            panic!(
+                "docs/websocket.md lists other event kinds than the catalogue: run `UPDATE_DOCS=1 cargo test --lib events` and commit the file\n\nexpected:\n{table}"
+            );
+        }
+    }
+}
