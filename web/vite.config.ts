@@ -1,5 +1,5 @@
 // One Vite project, one HTML entry per app: the root (login and the dispatcher to each
-// person's app) and the ops portal. Element Plus is imported per component (the resolver),
+// person's app), the ops portal and the service portal. Element Plus is imported per component (the resolver),
 // never whole, so each route loads only what it shows.
 import { fileURLToPath, URL } from 'node:url'
 import { defineConfig } from 'vite'
@@ -28,6 +28,7 @@ export default defineConfig({
       input: {
         root: fileURLToPath(new URL('./index.html', import.meta.url)),
         ops: fileURLToPath(new URL('./ops/index.html', import.meta.url)),
+        portal: fileURLToPath(new URL('./portal/index.html', import.meta.url)),
       },
     },
   },

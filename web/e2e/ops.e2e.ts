@@ -1,0 +1,189 @@
+// The ops portal in a real browser against the real server (the demo's simulated network on
+// a fresh database; PostgreSQL and Redis in CI): login and logout, tenants kept out, an alarm
+// from a link taken down in the simulator reaching the alarm list and the topology without a
+// reload, an acknowledgement in one browser moving the row in another, an approval reaching
+// the requester's open ticket page, accessibility and screenshots of every page.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { DemoServer, freshBackend, type Backend } from './support/server'
+import { accessibilityViolations, launch, loggedIn, navigate, screenshot } from './support/browser'
+import { ApiUser } from './support/api'
+
+let backend: Backend
+let server: DemoServer
+let browser: Browser
+
+beforeAll(async () => {
+  backend = freshBackend()
+  server = new DemoServer(backend)
+  await server.start()
+  browser = await launch()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  await server?.stop()
+  backend?.cleanup()
+})
+
+/** Marks the page so that a reload (which would clear the mark) is noticed. */
+async function markNoReload(page: Page) {
+  await page.evaluate(() => ((window as unknown as { __kept: boolean }).__kept = true))
+}
+async function stillNoReload(page: Page): Promise<boolean> {
+  return page.evaluate(() => (window as unknown as { __kept?: boolean }).__kept === true)
+}
+
+describe('the ops portal', () => {
+  it('logs in, shows the live indicator, and logs out', async () => {
+    const { page, context } = await loggedIn(browser, server.url, 'ops')
+    await expect.poll(() => page.url()).toContain('/ops/')
+    await page.getByRole('heading', { name: '运行总览' }).waitFor()
+    await page.getByTestId('live-indicator').getByText('实时').waitFor()
+    await page.getByRole('button', { name: '退出登录' }).click()
+    await page.waitForURL(/\/login\?logged-out=1/)
+    await page.getByText('已退出登录').waitFor()
+    // The token is gone: the portal sends us back to the login page.
+    await page.goto('/ops/alarms')
+    await page.waitForURL(/\/login\?return=/)
+    await context.close()
+  })
+
+  it('keeps a tenant user out of the bureau pages', async () => {
+    const { page, context } = await loggedIn(browser, server.url, 'edu-dev')
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/portal/tickets')
+    await page.goto('/ops/alarms')
+    await page.waitForURL(/\/portal\//)
+    await expect(page.getByRole('link', { name: '告警中心' }).count()).resolves.toBe(0)
+    // The server refuses anyway.
+    const tenant = await ApiUser.login(server.url, 'edu-dev')
+    expect((await tenant.request('GET', '/alarms')).status).toBe(403)
+    expect((await tenant.request('GET', '/datacenters/1/topology')).status).toBe(403)
+    await context.close()
+  })
+
+  it('shows a link taken down in the simulator in the alarm list and red on the topology, without a reload', async () => {
+    const ops = await ApiUser.login(server.url, 'ops')
+    const topology = await ops.get<{ nodes: { device_id: number; name: string }[]; links: { link_id: number; a_device_id: number; a_if_index: number; b_device_id: number; status: string }[] }>(
+      '/datacenters/1/topology',
+    )
+    const names = new Map(topology.nodes.map((node) => [node.device_id, node.name]))
+    const link = topology.links.find((candidate) => candidate.status === 'up' && names.get(candidate.a_device_id)?.startsWith('router'))
+    expect(link).toBeDefined()
+    const device = names.get(link!.a_device_id)!
+
+    const { page: alarms, context } = await loggedIn(browser, server.url, 'ops')
+    await navigate(alarms, '/ops/alarms')
+    await alarms.getByTestId('alarm-table').waitFor()
+    const map = await context.newPage()
+    await map.goto('/ops/topology/1')
+    await map.getByTestId('topology-graph').waitFor()
+    await map.getByTestId('links-down').getByText(/中断链路 \d+/).waitFor()
+    const downBefore = Number((await map.getByTestId('links-down').innerText()).match(/\d+/)![0])
+    await markNoReload(alarms)
+    await markNoReload(map)
+
+    await server.command(`link down ${device} ${link!.a_if_index}`)
+
+    const row = alarms.getByRole('row').filter({ hasText: device }).filter({ hasText: 'interface down' })
+    await row.first().waitFor({ timeout: 30_000 })
+    await map.getByTestId('links-down').getByText(`中断链路 ${downBefore + 1}`).waitFor({ timeout: 30_000 })
+    await map.getByRole('list', { name: '中断链路' }).getByText(device).waitFor()
+    expect(await stillNoReload(alarms)).toBe(true)
+    expect(await stillNoReload(map)).toBe(true)
+    await screenshot(map, 'topology-link-down')
+
+    await server.command(`link up ${device} ${link!.a_if_index}`)
+    await map.getByTestId('links-down').getByText(`中断链路 ${downBefore}`).waitFor({ timeout: 30_000 })
+    await context.close()
+  })
+
+  it('moves an acknowledged alarm in every other open browser', async () => {
+    const admin = await loggedIn(browser, server.url, 'admin')
+    const ops = await loggedIn(browser, server.url, 'ops')
+    for (const person of [admin, ops]) {
+      await navigate(person.page, '/ops/alarms?state=raised')
+      await person.page.getByTestId('alarm-table').getByRole('row').nth(1).waitFor()
+    }
+    const firstRow = ops.page.getByTestId('alarm-table').getByRole('row').nth(1)
+    const device = (await firstRow.getByRole('link').first().innerText()).trim()
+    const rule = (await firstRow.getByRole('cell').nth(1).innerText()).trim()
+    const seenByAdmin = admin.page.getByTestId('alarm-table').getByRole('row').filter({ hasText: device }).filter({ hasText: rule })
+    await seenByAdmin.first().waitFor()
+    const before = await seenByAdmin.count()
+    await markNoReload(admin.page)
+
+    await firstRow.getByRole('button', { name: '确认' }).click()
+    await ops.page.getByText(/告警 #\d+ 已确认/).waitFor()
+
+    await expect.poll(() => seenByAdmin.count(), { timeout: 10_000 }).toBe(before - 1)
+    expect(await stillNoReload(admin.page)).toBe(true)
+    await admin.context.close()
+    await ops.context.close()
+  })
+
+  it('shows an approval on the requester’s open ticket page the moment it is made', async () => {
+    const requester = await ApiUser.login(server.url, 'edu-dev')
+    const approver = await ApiUser.login(server.url, 'edu-admin')
+    const catalog = await requester.get<{ id: number; code: string }[]>('/catalog')
+    const item = catalog.find((entry) => entry.code === 'vm.request')!
+    const ticket = await requester.post<{ id: number }>('/tickets', {
+      item_id: item.id,
+      title: '学籍系统扩容',
+      form: { business_system: '学籍系统', flavour: 's1.large', disk_gb: 100, image: 'kylin-v10', network: 'gov-intranet', count: 1, lease_end: '2027-06-30' },
+    })
+    const { page, context } = await loggedIn(browser, server.url, 'edu-dev')
+    await navigate(page, `/portal/tickets/${ticket.id}`)
+    await page.getByTestId('ticket-state').getByText('审批中').waitFor()
+    await markNoReload(page)
+
+    await approver.post(`/tickets/${ticket.id}/approve`, { comment: '同意扩容' })
+
+    await page.getByTestId('ticket-timeline').getByText('环节通过').waitFor({ timeout: 10_000 })
+    await page.getByText('“同意扩容”').first().waitFor()
+    expect(await stillNoReload(page)).toBe(true)
+    await screenshot(page, 'portal-ticket-approved')
+    await context.close()
+  })
+})
+
+describe('every ops page', () => {
+  const pages = [
+    ['overview', '/ops/', '运行总览'],
+    ['alarms', '/ops/alarms', '告警中心'],
+    ['topology', '/ops/topology/1', '网络拓扑'],
+    ['device', '/ops/devices/1', '设备详情'],
+  ] as const
+
+  it('has no serious or critical accessibility violations', async () => {
+    const { page, context } = await loggedIn(browser, server.url, 'ops')
+    for (const [, path, heading] of pages) {
+      await navigate(page, path)
+      await page.getByRole('heading', { name: heading }).waitFor()
+      await page.waitForLoadState('networkidle')
+      expect([path, await accessibilityViolations(page)]).toEqual([path, []])
+    }
+    await context.close()
+  })
+
+  it('is screenshotted at 1920×1080 and 1366×768, light and dark, Chinese and English', async () => {
+    for (const viewport of [
+      { width: 1920, height: 1080 },
+      { width: 1366, height: 768 },
+    ]) {
+      for (const theme of ['light', 'dark'] as const) {
+        for (const locale of ['zh-CN', 'en'] as const) {
+          if (locale === 'en' && viewport.width !== 1920) continue
+          const { page, context } = await loggedIn(browser, server.url, 'ops', { viewport, theme, locale })
+          for (const [name, path] of pages) {
+            await navigate(page, path)
+            await page.waitForLoadState('networkidle')
+            await page.waitForTimeout(500)
+            await screenshot(page, `${name}-${viewport.width}x${viewport.height}-${theme}-${locale}`)
+          }
+          await context.close()
+        }
+      }
+    }
+  })
+})

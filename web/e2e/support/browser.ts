@@ -1,0 +1,75 @@
+// The browser side of the tests: Debian's Chromium through playwright-core (no downloaded
+// browser), a login helper that goes through the login page as a person does, screenshots
+// (written under e2e/output/, not committed) and the accessibility scan.
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { AxeBuilder } from '@axe-core/playwright'
+import { mkdirSync } from 'node:fs'
+import { PASSWORD } from './server'
+
+export const OUTPUT = new URL('../output/', import.meta.url).pathname
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+}
+
+export interface Person {
+  context: BrowserContext
+  page: Page
+}
+
+/** A new browser context in which `username` has logged in through the login page. */
+export async function loggedIn(
+  browser: Browser,
+  base: string,
+  username: string,
+  options: { viewport?: { width: number; height: number }; locale?: 'zh-CN' | 'en'; theme?: 'light' | 'dark' } = {},
+): Promise<Person> {
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1920, height: 1080 }, baseURL: base })
+  await context.addInitScript(
+    ([locale, theme]) => {
+      localStorage.setItem('yunguan.locale', locale)
+      localStorage.setItem('yunguan.theme', theme)
+    },
+    [options.locale ?? 'zh-CN', options.theme ?? 'light'],
+  )
+  const page = await context.newPage()
+  await page.goto('/login')
+  await page.getByLabel(options.locale === 'en' ? 'Username' : '用户名').fill(username)
+  await page.getByLabel(options.locale === 'en' ? 'Password' : '密码').fill(PASSWORD)
+  await page.getByRole('button', { name: options.locale === 'en' ? 'Sign in' : '登录' }).click()
+  await page.waitForURL(/\/(ops|portal)\//)
+  return { context, page }
+}
+
+/** Navigates inside the app as a click on a link would (no reload). */
+export async function navigate(page: Page, path: string): Promise<void> {
+  await page.evaluate((to) => {
+    history.pushState({}, '', to)
+    dispatchEvent(new PopStateEvent('popstate'))
+  }, path)
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(OUTPUT, { recursive: true })
+  await page.screenshot({ path: `${OUTPUT}${name}.png` })
+}
+
+/** Serious and critical accessibility violations on the page as it stands. */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).analyze()
+  return results.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).slice(0, 3).join(', ')})`)
+}
