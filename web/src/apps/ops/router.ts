@@ -22,6 +22,9 @@ const routes: RouteRecordRaw[] = [
   { path: '/alarms/:id(\\d+)', name: 'alarm', component: () => import('./views/AlarmsPage.vue'), meta: { title: 'nav.alarms' } },
   { path: '/topology/:dataCenterId(\\d+)?', name: 'topology', component: () => import('./views/TopologyPage.vue'), meta: { title: 'nav.topology' } },
   { path: '/devices/:id(\\d+)', name: 'device', component: () => import('./views/DevicePage.vue'), meta: { title: 'device.title' } },
+  { path: '/tickets/:id(\\d+)', name: 'ticket', component: () => import('./views/TicketPage.vue'), meta: { title: 'tickets.detail' } },
+  { path: '/cmdb/:kind?/:id(\\d+|new)?', name: 'cmdb', component: () => import('./views/CmdbPage.vue'), meta: { title: 'cmdb.title' } },
+  { path: '/cmdb-import', name: 'cmdb-import', component: () => import('./views/ImportPage.vue'), meta: { title: 'cmdb.import', roles: ['bureau_admin', 'bureau_operator'] } },
   { path: '/:rest(.*)*', redirect: '/' },
 ]
 

@@ -62,3 +62,18 @@ export async function unwrap<T>(
     fields: body.fields,
   } as ErrorBody)
 }
+
+/**
+ * A request to a path chosen at run time (the CMDB's kinds share one shape: list, get,
+ * create, update, delete), through the same client, token and error handling. The path
+ * must be one of the document's; its types are the caller's to state.
+ */
+export async function request<T>(
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  options: { query?: Record<string, string | number | boolean | undefined>; body?: unknown } = {},
+): Promise<T> {
+  type Loose = (path: string, init: object) => Promise<{ data?: T; error?: unknown; response: Response }>
+  const loose = api as unknown as Record<typeof method, Loose>
+  return unwrap(loose[method](path, { params: { query: options.query }, body: options.body as never }))
+}

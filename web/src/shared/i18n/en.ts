@@ -1,5 +1,8 @@
 // English: complete, key for key with zh-CN.ts (i18n.test.ts checks).
+import cmdb from './cmdb.en'
+
 export default {
+  cmdb,
   app: { name: 'yunguan', fullName: 'Unified Cloud Management', ops: 'Operations Portal' },
   common: {
     loading: 'Loading…',

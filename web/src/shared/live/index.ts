@@ -4,16 +4,17 @@
 import { reactive } from 'vue'
 import { AuthExpired, LiveClient, type LiveState } from './client'
 import { session } from '../auth/session'
+import { api } from '../api/client'
 
 export const liveState = reactive<LiveState>({ status: 'closed', staleSince: null, resyncs: 0, lastResyncAt: null })
 
 async function connectUrl(): Promise<string> {
   const token = session.token()
   if (!token) throw new AuthExpired()
-  const response = await fetch('/api/v1/ws/ticket', { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+  const { data, response } = await api.POST('/api/v1/ws/ticket')
   if (response.status === 401) throw new AuthExpired()
-  if (!response.ok) throw new Error(`ws ticket: ${response.status}`)
-  const { ticket } = (await response.json()) as { ticket: string }
+  if (!data) throw new Error(`ws ticket: ${response.status}`)
+  const { ticket } = data
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
   return `${scheme}://${location.host}/api/v1/ws?ticket=${encodeURIComponent(ticket)}`
 }

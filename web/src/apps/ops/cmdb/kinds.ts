@@ -1,0 +1,379 @@
+// The CMDB's kinds as data: what each list shows, what its form asks for, how it filters by
+// its parent and which kinds hang below it. One page and one form serve all eleven; field
+// names are checked against the generated request types, so a renamed API field fails the
+// build here.
+import type { Schemas } from '@shared/api/client'
+
+export type Kind =
+  | 'data-centers'
+  | 'machine-rooms'
+  | 'racks'
+  | 'devices'
+  | 'interfaces'
+  | 'links'
+  | 'cloud-platforms'
+  | 'clusters'
+  | 'hosts'
+  | 'vms'
+  | 'resource-pools'
+
+/** How a value is shown in a list or a detail. */
+export type Display = 'text' | 'number' | 'bps' | 'datetime' | 'bool' | 'list' | { ref: Kind } | { enumOf: string }
+
+/** How a field is asked for in the form. */
+export type Input =
+  | { type: 'text'; required?: boolean }
+  | { type: 'integer'; min?: number; max?: number; required?: boolean }
+  | { type: 'decimal'; min?: number; required?: boolean }
+  | { type: 'boolean' }
+  | { type: 'choice'; options: readonly string[]; enumOf?: string; required?: boolean }
+  | { type: 'reference'; kind: Kind; required?: boolean }
+  | { type: 'list' }
+  | { type: 'secret-json'; placeholder?: string }
+
+export interface Column {
+  key: string
+  display?: Display
+}
+
+export interface Field<F> {
+  key: keyof F & string
+  input: Input
+  /** Only when creating (a natural key the server will not change). */
+  createOnly?: boolean
+}
+
+export interface Filter {
+  key: string
+  input: { type: 'reference'; kind: Kind } | { type: 'choice'; options: readonly string[]; enumOf?: string }
+}
+
+export interface KindSpec<F = Record<string, unknown>> {
+  kind: Kind
+  /** The `object_kind` of its change history. */
+  objectKind: string
+  group: 'sites' | 'network' | 'cloud' | 'pools'
+  /** What names a record in titles and references. */
+  label: (row: Record<string, unknown>) => string
+  columns: Column[]
+  fields: Field<F>[]
+  filters: Filter[]
+  /** Kinds listed under a record, with the filter that selects them. */
+  children: { kind: Kind; filter: string }[]
+  /** The device page (monitoring) for devices. */
+  monitoringLink?: (row: Record<string, unknown>) => string
+}
+
+const DEVICE_KINDS = ['server', 'switch', 'router', 'firewall', 'load_balancer', 'storage_array'] as const
+const TIERS = ['core', 'aggregation', 'access', 'host'] as const
+const name = (row: Record<string, unknown>) => String(row.name ?? row.code ?? `#${row.id}`)
+
+function spec<F>(value: KindSpec<F>): KindSpec {
+  return value as unknown as KindSpec
+}
+
+export const KINDS: readonly KindSpec[] = [
+  spec<Schemas['DataCenterFields']>({
+    kind: 'data-centers',
+    objectKind: 'data_center',
+    group: 'sites',
+    label: name,
+    columns: [{ key: 'code' }, { key: 'name' }, { key: 'region' }, { key: 'address' }, { key: 'updated_at', display: 'datetime' }],
+    fields: [
+      { key: 'code', input: { type: 'text', required: true } },
+      { key: 'name', input: { type: 'text', required: true } },
+      { key: 'region', input: { type: 'text' } },
+      { key: 'address', input: { type: 'text' } },
+    ],
+    filters: [],
+    children: [
+      { kind: 'machine-rooms', filter: 'data_center_id' },
+      { kind: 'devices', filter: 'data_center_id' },
+      { kind: 'cloud-platforms', filter: 'data_center_id' },
+      { kind: 'resource-pools', filter: 'data_center_id' },
+    ],
+  }),
+  spec<Schemas['MachineRoomFields']>({
+    kind: 'machine-rooms',
+    objectKind: 'machine_room',
+    group: 'sites',
+    label: name,
+    columns: [{ key: 'name' }, { key: 'data_center_id', display: { ref: 'data-centers' } }, { key: 'floor', display: 'number' }],
+    fields: [
+      { key: 'data_center_id', input: { type: 'reference', kind: 'data-centers', required: true } },
+      { key: 'name', input: { type: 'text', required: true } },
+      { key: 'floor', input: { type: 'integer' } },
+    ],
+    filters: [{ key: 'data_center_id', input: { type: 'reference', kind: 'data-centers' } }],
+    children: [{ kind: 'racks', filter: 'room_id' }],
+  }),
+  spec<Schemas['RackFields']>({
+    kind: 'racks',
+    objectKind: 'rack',
+    group: 'sites',
+    label: name,
+    columns: [{ key: 'name' }, { key: 'room_id', display: { ref: 'machine-rooms' } }, { key: 'height_u', display: 'number' }],
+    fields: [
+      { key: 'room_id', input: { type: 'reference', kind: 'machine-rooms', required: true } },
+      { key: 'name', input: { type: 'text', required: true } },
+      { key: 'height_u', input: { type: 'integer', min: 1, max: 60 } },
+    ],
+    filters: [{ key: 'room_id', input: { type: 'reference', kind: 'machine-rooms' } }],
+    children: [{ kind: 'devices', filter: 'rack_id' }],
+  }),
+  spec<Schemas['DeviceFields']>({
+    kind: 'devices',
+    objectKind: 'device',
+    group: 'network',
+    label: name,
+    columns: [
+      { key: 'name' },
+      { key: 'kind', display: { enumOf: 'deviceKind' } },
+      { key: 'tier', display: { enumOf: 'tier' } },
+      { key: 'data_center_id', display: { ref: 'data-centers' } },
+      { key: 'rack_id', display: { ref: 'racks' } },
+      { key: 'management_address' },
+      { key: 'snmp_version' },
+      { key: 'vendor' },
+      { key: 'model' },
+      { key: 'poll_interval_secs', display: 'number' },
+    ],
+    fields: [
+      { key: 'data_center_id', input: { type: 'reference', kind: 'data-centers', required: true } },
+      { key: 'name', input: { type: 'text', required: true } },
+      { key: 'kind', input: { type: 'choice', options: DEVICE_KINDS, enumOf: 'deviceKind', required: true } },
+      { key: 'tier', input: { type: 'choice', options: TIERS, enumOf: 'tier' } },
+      { key: 'rack_id', input: { type: 'reference', kind: 'racks' } },
+      { key: 'pool_id', input: { type: 'reference', kind: 'resource-pools' } },
+      { key: 'management_address', input: { type: 'text' } },
+      { key: 'vendor', input: { type: 'text' } },
+      { key: 'model', input: { type: 'text' } },
+      { key: 'poll_interval_secs', input: { type: 'integer', min: 10, max: 86400 } },
+      { key: 'credentials', input: { type: 'secret-json', placeholder: '{"version":"v2c","community":"…"}' } },
+    ],
+    filters: [
+      { key: 'data_center_id', input: { type: 'reference', kind: 'data-centers' } },
+      { key: 'kind', input: { type: 'choice', options: DEVICE_KINDS, enumOf: 'deviceKind' } },
+      { key: 'tier', input: { type: 'choice', options: TIERS, enumOf: 'tier' } },
+    ],
+    children: [{ kind: 'interfaces', filter: 'device_id' }],
+    monitoringLink: (row) => `/devices/${row.id}`,
+  }),
+  spec<Schemas['InterfaceFields']>({
+    kind: 'interfaces',
+    objectKind: 'interface',
+    group: 'network',
+    label: (row) => `${row.name ?? ''} (#${row.if_index ?? row.id})`,
+    columns: [{ key: 'device_id', display: { ref: 'devices' } }, { key: 'if_index', display: 'number' }, { key: 'name' }, { key: 'speed_bps', display: 'bps' }, { key: 'description' }],
+    fields: [
+      { key: 'device_id', input: { type: 'reference', kind: 'devices', required: true }, createOnly: true },
+      { key: 'if_index', input: { type: 'integer', min: 1, required: true }, createOnly: true },
+      { key: 'name', input: { type: 'text' } },
+      { key: 'speed_bps', input: { type: 'integer', min: 0 } },
+      { key: 'description', input: { type: 'text' } },
+    ],
+    filters: [{ key: 'device_id', input: { type: 'reference', kind: 'devices' } }],
+    children: [{ kind: 'links', filter: 'interface_id' }],
+  }),
+  spec<Schemas['LinkFields']>({
+    kind: 'links',
+    objectKind: 'link',
+    group: 'network',
+    label: name,
+    columns: [
+      { key: 'name' },
+      { key: 'a_interface_id', display: { ref: 'interfaces' } },
+      { key: 'b_interface_id', display: { ref: 'interfaces' } },
+      { key: 'bandwidth_bps', display: 'bps' },
+    ],
+    fields: [
+      { key: 'a_interface_id', input: { type: 'reference', kind: 'interfaces', required: true } },
+      { key: 'b_interface_id', input: { type: 'reference', kind: 'interfaces', required: true } },
+      { key: 'bandwidth_bps', input: { type: 'integer', min: 1 } },
+      { key: 'name', input: { type: 'text' } },
+    ],
+    filters: [{ key: 'interface_id', input: { type: 'reference', kind: 'interfaces' } }],
+    children: [],
+  }),
+  spec<Schemas['CloudPlatformFields']>({
+    kind: 'cloud-platforms',
+    objectKind: 'cloud_platform',
+    group: 'cloud',
+    label: name,
+    columns: [
+      { key: 'name' },
+      { key: 'kind' },
+      { key: 'data_center_id', display: { ref: 'data-centers' } },
+      { key: 'endpoint' },
+      { key: 'has_credentials', display: 'bool' },
+      { key: 'sync_interval_secs', display: 'number' },
+    ],
+    fields: [
+      { key: 'data_center_id', input: { type: 'reference', kind: 'data-centers', required: true } },
+      { key: 'name', input: { type: 'text', required: true } },
+      { key: 'kind', input: { type: 'choice', options: ['openstack', 'vmware', 'kubernetes', 'simulated'], required: true } },
+      { key: 'endpoint', input: { type: 'text' } },
+      { key: 'sync_interval_secs', input: { type: 'integer', min: 30, max: 86400 } },
+      { key: 'credentials', input: { type: 'secret-json', placeholder: '{"username":"…","password":"…","project":"…","domain":"Default"}' } },
+    ],
+    filters: [
+      { key: 'data_center_id', input: { type: 'reference', kind: 'data-centers' } },
+      { key: 'kind', input: { type: 'choice', options: ['openstack', 'vmware', 'kubernetes', 'simulated'] } },
+    ],
+    children: [
+      { kind: 'clusters', filter: 'platform_id' },
+      { kind: 'vms', filter: 'platform_id' },
+    ],
+  }),
+  spec<Schemas['ClusterFields']>({
+    kind: 'clusters',
+    objectKind: 'cluster',
+    group: 'cloud',
+    label: name,
+    columns: [{ key: 'name' }, { key: 'platform_id', display: { ref: 'cloud-platforms' } }, { key: 'pool_id', display: { ref: 'resource-pools' } }],
+    fields: [
+      { key: 'platform_id', input: { type: 'reference', kind: 'cloud-platforms', required: true } },
+      { key: 'name', input: { type: 'text', required: true } },
+      { key: 'pool_id', input: { type: 'reference', kind: 'resource-pools' } },
+    ],
+    filters: [
+      { key: 'platform_id', input: { type: 'reference', kind: 'cloud-platforms' } },
+      { key: 'pool_id', input: { type: 'reference', kind: 'resource-pools' } },
+    ],
+    children: [{ kind: 'hosts', filter: 'cluster_id' }],
+  }),
+  spec<Schemas['HostFields']>({
+    kind: 'hosts',
+    objectKind: 'host',
+    group: 'cloud',
+    label: name,
+    columns: [
+      { key: 'name' },
+      { key: 'cluster_id', display: { ref: 'clusters' } },
+      { key: 'state' },
+      { key: 'schedulable', display: 'bool' },
+      { key: 'vcpu_used', display: 'number' },
+      { key: 'vcpu_total', display: 'number' },
+      { key: 'memory_mb_used', display: 'number' },
+      { key: 'memory_mb_total', display: 'number' },
+      { key: 'disk_gb_used', display: 'number' },
+      { key: 'disk_gb_total', display: 'number' },
+    ],
+    fields: [
+      { key: 'cluster_id', input: { type: 'reference', kind: 'clusters', required: true } },
+      { key: 'external_id', input: { type: 'text', required: true }, createOnly: true },
+      { key: 'name', input: { type: 'text' } },
+      { key: 'state', input: { type: 'choice', options: ['up', 'down', 'missing'] } },
+      { key: 'schedulable', input: { type: 'boolean' } },
+      { key: 'vcpu_total', input: { type: 'integer', min: 0 } },
+      { key: 'memory_mb_total', input: { type: 'integer', min: 0 } },
+      { key: 'disk_gb_total', input: { type: 'integer', min: 0 } },
+    ],
+    filters: [
+      { key: 'cluster_id', input: { type: 'reference', kind: 'clusters' } },
+      { key: 'state', input: { type: 'choice', options: ['up', 'down', 'missing'] } },
+    ],
+    children: [{ kind: 'vms', filter: 'host_id' }],
+  }),
+  spec<Schemas['VmFields']>({
+    kind: 'vms',
+    objectKind: 'vm',
+    group: 'cloud',
+    label: name,
+    columns: [
+      { key: 'name' },
+      { key: 'platform_id', display: { ref: 'cloud-platforms' } },
+      { key: 'host_id', display: { ref: 'hosts' } },
+      { key: 'tenant_id', display: 'number' },
+      { key: 'business_system' },
+      { key: 'state' },
+      { key: 'vcpu', display: 'number' },
+      { key: 'memory_mb', display: 'number' },
+      { key: 'disk_gb', display: 'number' },
+      { key: 'addresses', display: 'list' },
+    ],
+    fields: [
+      { key: 'platform_id', input: { type: 'reference', kind: 'cloud-platforms', required: true }, createOnly: true },
+      { key: 'external_id', input: { type: 'text', required: true }, createOnly: true },
+      { key: 'name', input: { type: 'text', required: true } },
+      { key: 'host_id', input: { type: 'reference', kind: 'hosts' } },
+      { key: 'tenant_id', input: { type: 'integer', min: 1 } },
+      { key: 'business_system', input: { type: 'text' } },
+      { key: 'state', input: { type: 'text' } },
+      { key: 'vcpu', input: { type: 'integer', min: 1 } },
+      { key: 'memory_mb', input: { type: 'integer', min: 1 } },
+      { key: 'disk_gb', input: { type: 'integer', min: 0 } },
+      { key: 'addresses', input: { type: 'list' } },
+    ],
+    filters: [
+      { key: 'platform_id', input: { type: 'reference', kind: 'cloud-platforms' } },
+      { key: 'host_id', input: { type: 'reference', kind: 'hosts' } },
+    ],
+    children: [],
+  }),
+  spec<Schemas['ResourcePoolFields']>({
+    kind: 'resource-pools',
+    objectKind: 'resource_pool',
+    group: 'pools',
+    label: name,
+    columns: [
+      { key: 'name' },
+      { key: 'kind' },
+      { key: 'data_center_id', display: { ref: 'data-centers' } },
+      { key: 'cpu_overcommit', display: 'number' },
+      { key: 'memory_overcommit', display: 'number' },
+      { key: 'disk_overcommit', display: 'number' },
+    ],
+    fields: [
+      { key: 'name', input: { type: 'text', required: true } },
+      { key: 'kind', input: { type: 'choice', options: ['compute', 'network', 'storage'], required: true } },
+      { key: 'data_center_id', input: { type: 'reference', kind: 'data-centers' } },
+      { key: 'cpu_overcommit', input: { type: 'decimal', min: 0.1 } },
+      { key: 'memory_overcommit', input: { type: 'decimal', min: 0.1 } },
+      { key: 'disk_overcommit', input: { type: 'decimal', min: 0.1 } },
+    ],
+    filters: [
+      { key: 'data_center_id', input: { type: 'reference', kind: 'data-centers' } },
+      { key: 'kind', input: { type: 'choice', options: ['compute', 'network', 'storage'] } },
+    ],
+    children: [
+      { kind: 'clusters', filter: 'pool_id' },
+      { kind: 'devices', filter: 'pool_id' },
+    ],
+  }),
+]
+
+export function specOf(kind: string): KindSpec | undefined {
+  return KINDS.find((spec) => spec.kind === kind)
+}
+
+/**
+ * What a PATCH should send: only the fields whose value changed (the server changes only
+ * the fields sent; `null` clears one). An empty secret means "keep it".
+ */
+export function changedFields(spec: KindSpec, before: Record<string, unknown>, edited: Record<string, unknown>): Record<string, unknown> {
+  const changes: Record<string, unknown> = {}
+  for (const field of spec.fields) {
+    if (field.createOnly) continue
+    const value = edited[field.key]
+    if (field.input.type === 'secret-json') {
+      if (typeof value === 'string' && value.trim()) changes[field.key] = JSON.parse(value)
+      continue
+    }
+    const normalized = value === '' ? null : value
+    const previous = before[field.key] ?? null
+    if (JSON.stringify(normalized ?? null) !== JSON.stringify(previous)) changes[field.key] = normalized ?? null
+  }
+  return changes
+}
+
+/** What a POST should send: every field given a value. */
+export function createdFields(spec: KindSpec, edited: Record<string, unknown>): Record<string, unknown> {
+  const body: Record<string, unknown> = {}
+  for (const field of spec.fields) {
+    const value = edited[field.key]
+    if (value === undefined || value === null || value === '') continue
+    body[field.key] = field.input.type === 'secret-json' ? JSON.parse(String(value)) : value
+  }
+  return body
+}
