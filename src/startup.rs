@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::from_fn;
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
@@ -233,6 +234,7 @@ impl Application {
             App::new()
                 .wrap(from_fn(metrics::record_latency))
                 .wrap(routes::error_pages())
+                .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
                 .app_data(server_state.clone())
                 .app_data(sessions.clone())
                 .app_data(metrics_data.clone())

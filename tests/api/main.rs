@@ -24,4 +24,5 @@ mod sla;
 mod snmp_poll;
 mod tenancy;
 mod tickets;
+mod web_assets;
 mod websocket;
