@@ -52,10 +52,15 @@ pub enum Command {
     /// Run the server.
     Serve,
     /// Run the server with demo tenants and accounts (password: $YUNGUAN_DEMO_PASSWORD).
+    /// Fault commands are read from standard input, one per line (`help` lists them).
     Demo {
         /// Fulfil on a simulated OpenStack started in-process (instead of `cloud.provider`).
         #[arg(long)]
         openstack_sim: bool,
+        /// No random link flaps (the faults present from the start stay), for tests that
+        /// take links down themselves.
+        #[arg(long)]
+        no_chaos: bool,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -140,7 +145,16 @@ impl Cli {
                 tracing::info!(port = app.port(), "yunguan listening");
                 app.run_until_stopped().await
             }
-            Command::Demo { openstack_sim } => crate::demo::run(settings()?, openstack_sim).await,
+            Command::Demo {
+                openstack_sim,
+                no_chaos,
+            } => {
+                let options = crate::demo::DemoOptions {
+                    openstack_sim,
+                    chaos: !no_chaos,
+                };
+                crate::demo::run(settings()?, options).await
+            }
             Command::Migrate => {
                 crate::db::connect_and_migrate(&settings()?.database_url(), 1).await?;
                 println!("migrations applied");

@@ -1,9 +1,12 @@
 //! `yunguan demo`: the server on the embedded default, seeded with the demo tenants and
 //! accounts of the brief, their password taken from `YUNGUAN_DEMO_PASSWORD` (or generated),
 //! and a simulated network of a few hundred SNMP devices in three data centers that the
-//! server polls live, with faults coming and going ([`network`]); with `--openstack-sim`,
-//! fulfilment runs on a simulated OpenStack started in-process.
+//! server polls live, with faults coming and going ([`network`]; not with `--no-chaos`) and
+//! fault commands read from standard input ([`commands`]); with `--openstack-sim`,
+//! fulfilment runs on a simulated OpenStack started in-process. Once it listens it prints
+//! `demo ready`, for whoever waits on it.
 
+pub mod commands;
 pub mod network;
 
 use anyhow::Context;
@@ -43,9 +46,19 @@ pub const BUREAU_ACCOUNTS: [(&str, Role, &str); 4] = [
     ("supplier", Role::Supplier, "供应商工程师"),
 ];
 
-pub async fn run(mut settings: Settings, openstack_sim: bool) -> anyhow::Result<()> {
+/// How the demo runs.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoOptions {
+    /// Fulfil on a simulated OpenStack started in-process.
+    pub openstack_sim: bool,
+    /// Keep taking random links down and up; without it, only the faults present from the
+    /// start and those commanded on standard input happen.
+    pub chaos: bool,
+}
+
+pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result<()> {
     // Kept until the server stops; dropping it stops the simulator.
-    let openstack_sim_opt = if openstack_sim {
+    let openstack_sim_opt = if options.openstack_sim {
         let sim = OpenStackSim::start(OpenStackSimConfig::default())
             .context("starting the simulated openstack")?;
         let credentials = sim.credentials();
@@ -85,7 +98,12 @@ pub async fn run(mut settings: Settings, openstack_sim: bool) -> anyhow::Result<
     settings.monitoring.trap_listen = "127.0.0.1:0".parse()?;
     let app = Application::build_with_db(settings.clone(), db).await?;
     fleet.send_traps_to(app.state().monitoring.trap_addr());
-    let _stirring = network::stir(fleet.clone(), std::time::Duration::from_secs(20));
+    network::break_from_the_start(&fleet).await;
+    // Kept until the server stops.
+    let _stirring_opt = options
+        .chaos
+        .then(|| network::stir(fleet.clone(), std::time::Duration::from_secs(20)));
+    let _commands = commands::read_stdin(fleet.clone());
     println!(
         "simulated network: {} SNMP devices in {} data centers on udp://{}",
         network::DEVICES,
@@ -109,6 +127,7 @@ pub async fn run(mut settings: Settings, openstack_sim: bool) -> anyhow::Result<
             password.expose_secret()
         );
     }
+    println!("demo ready");
     app.run_until_stopped().await
 }
 

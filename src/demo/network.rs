@@ -2,7 +2,8 @@
 //! entered in the inventory across three data centers with their interfaces and the links
 //! of a small data-center network (servers to access switches, switches and firewalls to
 //! routers), a few faults present from the start, and a chaos task that keeps taking links
-//! down and bringing them back, so that a first run shows alarms raised and cleared live.
+//! down and bringing them back, so that a first run shows alarms raised and cleared live
+//! (left out with `--no-chaos`, for tests that take links down themselves).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -219,17 +220,21 @@ async fn link_network(
     Ok(())
 }
 
-/// Faults present from the start (a silent switch, a firewall uplink down), then one link
-/// down somewhere every `every`, back up after a while.
+/// Faults present from the start: the first switch silent, the first firewall's uplink down.
+pub async fn break_from_the_start(fleet: &Fleet) {
+    let devices = fleet.devices();
+    if let Some(switch) = devices.iter().find(|d| d.kind == DeviceKind::Switch) {
+        fleet.set_unreachable(switch.idx, true);
+    }
+    if let Some(firewall) = devices.iter().find(|d| d.kind == DeviceKind::Firewall) {
+        fleet.set_link(firewall.idx, 1, false).await;
+    }
+}
+
+/// Chaos: one link down somewhere every `every`, back up after a while.
 pub fn stir(fleet: Arc<Fleet>, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let devices = fleet.devices();
-        if let Some(switch) = devices.iter().find(|d| d.kind == DeviceKind::Switch) {
-            fleet.set_unreachable(switch.idx, true);
-        }
-        if let Some(firewall) = devices.iter().find(|d| d.kind == DeviceKind::Firewall) {
-            fleet.set_link(firewall.idx, 1, false).await;
-        }
         let mut down: Vec<(usize, u32)> = Vec::new();
         loop {
             tokio::time::sleep(every).await;
