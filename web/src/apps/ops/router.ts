@@ -15,6 +15,8 @@ declare module 'vue-router' {
 
 export const OPS_ROLES: Role[] = ['bureau_admin', 'bureau_manager', 'bureau_operator', 'supplier']
 export const ALARM_OPERATORS: Role[] = ['bureau_admin', 'bureau_operator']
+const BUREAU: Role[] = ['bureau_admin', 'bureau_manager', 'bureau_operator']
+const TASK_ROLES: Role[] = ['bureau_admin', 'bureau_operator', 'supplier']
 
 const routes: RouteRecordRaw[] = [
   { path: '/', name: 'overview', component: () => import('./views/OverviewPage.vue'), meta: { title: 'nav.overview' } },
@@ -25,6 +27,14 @@ const routes: RouteRecordRaw[] = [
   { path: '/tickets/:id(\\d+)', name: 'ticket', component: () => import('./views/TicketPage.vue'), meta: { title: 'tickets.detail' } },
   { path: '/cmdb/:kind?/:id(\\d+|new)?', name: 'cmdb', component: () => import('./views/CmdbPage.vue'), meta: { title: 'cmdb.title' } },
   { path: '/cmdb-import', name: 'cmdb-import', component: () => import('./views/ImportPage.vue'), meta: { title: 'cmdb.import', roles: ['bureau_admin', 'bureau_operator'] } },
+  { path: '/approvals', name: 'approvals', component: () => import('./views/InboxPage.vue'), meta: { title: 'desk.inbox' } },
+  { path: '/tickets', name: 'tickets', component: () => import('./views/TicketsPage.vue'), meta: { title: 'desk.tickets', roles: BUREAU } },
+  { path: '/tasks', name: 'tasks', component: () => import('./views/TasksPage.vue'), meta: { title: 'desk.tasks', roles: TASK_ROLES } },
+  { path: '/catalog', name: 'catalog', component: () => import('./views/CatalogPage.vue'), meta: { title: 'desk.catalog', roles: BUREAU } },
+  { path: '/tenants', name: 'tenants', component: () => import('./views/TenantsPage.vue'), meta: { title: 'desk.tenants', roles: BUREAU } },
+  { path: '/users', name: 'users', component: () => import('./views/UsersPage.vue'), meta: { title: 'desk.users', roles: ['bureau_admin'] } },
+  { path: '/announcements', name: 'announcements', component: () => import('./views/AnnouncementsPage.vue'), meta: { title: 'desk.announcements' } },
+  { path: '/audit', name: 'audit', component: () => import('./views/AuditPage.vue'), meta: { title: 'desk.audit', roles: ['bureau_admin'] } },
   { path: '/:rest(.*)*', redirect: '/' },
 ]
 

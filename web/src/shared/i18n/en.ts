@@ -1,8 +1,10 @@
 // English: complete, key for key with zh-CN.ts (i18n.test.ts checks).
 import cmdb from './cmdb.en'
+import desk from './desk.en'
 
 export default {
   cmdb,
+  desk,
   app: { name: 'yunguan', fullName: 'Unified Cloud Management', ops: 'Operations Portal' },
   common: {
     loading: 'Loading…',
