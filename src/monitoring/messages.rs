@@ -8,7 +8,7 @@ use actix::Message;
 use yunguan_actors::alarm::{AlarmKey, Observation};
 
 use super::device::state::Change;
-use super::device::DeviceView;
+use super::device::DeviceStateView;
 use super::snmp::credentials::Credentials;
 use super::snmp::traps::TrapKind;
 
@@ -40,8 +40,8 @@ pub struct PollNow;
 
 /// The device's full live state, for the API.
 #[derive(Debug, Message)]
-#[rtype(result = "DeviceView")]
-pub struct GetDeviceView;
+#[rtype(result = "DeviceStateView")]
+pub struct GetDeviceStateView;
 
 /// Makes the actor panic: for supervision tests and chaos drills, never sent by the product.
 #[derive(Debug, Message)]

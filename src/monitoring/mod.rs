@@ -49,9 +49,9 @@ use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::settings::MonitoringSettings;
 use data_center::{DataCenterActor, DataCenterSetup, DataCenterSummary};
-use device::DeviceView;
+use device::DeviceStateView;
 use directory::{Directory, DiscoveredInterfaces};
-use messages::{AlarmCommand, DeviceConfig, GetDeviceView, Panic};
+use messages::{AlarmCommand, DeviceConfig, GetDeviceStateView, Panic};
 use overview::{OverviewActor, OverviewSummary};
 use snmp::mux::Multiplexer;
 use snmp::session::Patience;
@@ -231,9 +231,9 @@ impl Monitoring {
     }
 
     /// A device's live state, if it is monitored here.
-    pub async fn device_view(&self, device_id: i64) -> Option<DeviceView> {
+    pub async fn device_state_view(&self, device_id: i64) -> Option<DeviceStateView> {
         let (_, handle) = self.directory.device(device_id)?;
-        handle.addr().send(GetDeviceView).await.ok()
+        handle.addr().send(GetDeviceStateView).await.ok()
     }
 
     /// A cloud platform's sync status, if it is synced here.
@@ -262,7 +262,7 @@ impl Monitoring {
         let setup = self.setups.get(&data_center_id)?;
         let mut views = HashMap::new();
         for device in &setup.devices {
-            if let Some(view) = self.device_view(device.id).await {
+            if let Some(view) = self.device_state_view(device.id).await {
                 views.insert(device.id, view);
             }
         }

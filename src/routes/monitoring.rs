@@ -15,7 +15,7 @@ use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
 use crate::identity::extract::{AlarmOperators, Authorized, MonitoringViewers};
 use crate::monitoring::alarms::{self, AlarmView, CLEARED};
 use crate::monitoring::data_center::DataCenterSummary;
-use crate::monitoring::device::DeviceView;
+use crate::monitoring::device::DeviceStateView;
 use crate::monitoring::messages::{AlarmAction, AlarmCommand};
 use crate::monitoring::overview::OverviewSummary;
 use crate::monitoring::rollups::{self, RollupView};
@@ -41,16 +41,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(
     get, path = "/api/v1/devices/{id}/state", tag = "monitoring", security(("bearer" = [])),
     params(("id" = i64, Path)),
-    responses((status = 200, body = DeviceView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = DeviceStateView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
 pub async fn device_state(
     _caller: Authorized<MonitoringViewers>,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-) -> Result<web::Json<DeviceView>, ApiError> {
+) -> Result<web::Json<DeviceStateView>, ApiError> {
     state
         .monitoring
-        .device_view(path.into_inner())
+        .device_state_view(path.into_inner())
         .await
         .map(web::Json)
         .ok_or_else(|| ApiError::not_found("monitored device"))

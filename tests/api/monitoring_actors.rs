@@ -124,7 +124,7 @@ async fn wait_until_up(monitoring: &Monitoring, device_ids: &[i64]) {
     let deadline = Instant::now() + Duration::from_secs(10);
     for device_id in device_ids {
         loop {
-            let view = monitoring.device_view(*device_id).await;
+            let view = monitoring.device_state_view(*device_id).await;
             if view.is_some_and(|view| view.status == "up") {
                 break;
             }
@@ -251,7 +251,7 @@ async fn a_panicking_device_actor_restarts_alone(backend: Backend) {
     let monitoring = monitor_fleet(&app, &fleet, Duration::from_millis(200), &storage).await;
     wait_until_up(&monitoring, &[1, 2, 3]).await;
     let neighbour_before = monitoring
-        .device_view(3)
+        .device_state_view(3)
         .await
         .unwrap()
         .last_poll_at_ms
@@ -274,7 +274,7 @@ async fn a_panicking_device_actor_restarts_alone(backend: Backend) {
     // The neighbour goes on polling (its next poll may still be a moment away).
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let view = monitoring.device_view(3).await.unwrap();
+        let view = monitoring.device_state_view(3).await.unwrap();
         if view.last_poll_at_ms.unwrap() > neighbour_before {
             break;
         }

@@ -12,6 +12,7 @@ use yunguan_simulators::snmp::{Fleet, FleetConfig};
 
 use crate::helpers::{settings_for, spawn_app, spawn_node, Backend, TestApp};
 use crate::on_every_backend;
+use crate::openapi::assert_answer_is_documented;
 
 on_every_backend!(
     imported_devices_are_polled_and_their_alarms_handled_over_http,
@@ -76,6 +77,7 @@ async fn imported_devices_are_polled_and_their_alarms_handled_over_http(backend:
                 get_json(&node, &format!("/api/v1/devices/{device_id}/state"), &ops).await;
             if status == 200 && view["status"] == "up" {
                 assert!(!view["interfaces"].as_array().unwrap().is_empty());
+                assert_answer_is_documented("/api/v1/devices/{id}/state", "get", &view);
                 break;
             }
             assert!(

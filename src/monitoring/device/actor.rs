@@ -11,13 +11,13 @@ use yunguan_actors::supervision::Link;
 
 use super::state::{Change, DeviceState};
 use super::{
-    DeviceChange, DeviceSampleEvent, DeviceStateEvent, DeviceSummary, DeviceView,
-    InterfaceSampleEvent, InterfaceView,
+    DeviceChange, DeviceSampleEvent, DeviceStateEvent, DeviceStateView, DeviceSummary,
+    InterfaceSampleEvent, InterfaceStateView,
 };
 use crate::hub::{EventKind, Hub, Topic};
 use crate::metrics::Metrics;
 use crate::monitoring::messages::{
-    DeviceConfig, DeviceReport, GetDeviceView, Panic, PollNow, Stop, TrapReceived,
+    DeviceConfig, DeviceReport, GetDeviceStateView, Panic, PollNow, Stop, TrapReceived,
 };
 use crate::monitoring::now_ms;
 use crate::monitoring::snmp::mux::Multiplexer;
@@ -261,8 +261,8 @@ impl DeviceActor {
         }
     }
 
-    fn view(&self) -> DeviceView {
-        DeviceView {
+    fn view(&self) -> DeviceStateView {
+        DeviceStateView {
             device_id: self.config.id,
             name: self.config.name.clone(),
             kind: self.config.kind.clone(),
@@ -276,7 +276,7 @@ impl DeviceActor {
                 .state
                 .interfaces
                 .iter()
-                .map(|i| InterfaceView {
+                .map(|i| InterfaceStateView {
                     if_index: i.if_index,
                     name: i.name.clone(),
                     speed_bps: i.speed_bps,
@@ -366,10 +366,10 @@ impl Handler<PollNow> for DeviceActor {
     }
 }
 
-impl Handler<GetDeviceView> for DeviceActor {
-    type Result = actix::MessageResult<GetDeviceView>;
+impl Handler<GetDeviceStateView> for DeviceActor {
+    type Result = actix::MessageResult<GetDeviceStateView>;
 
-    fn handle(&mut self, _: GetDeviceView, _ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, _: GetDeviceStateView, _ctx: &mut Context<Self>) -> Self::Result {
         actix::MessageResult(self.view())
     }
 }

@@ -32,9 +32,9 @@ pub struct DeviceSummary {
     pub max_utilization_percent_opt: Option<f32>,
 }
 
-/// One interface as the API shows it.
+/// One interface's live state; its CMDB record is `InterfaceView`.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct InterfaceView {
+pub struct InterfaceStateView {
     pub if_index: u32,
     pub name: String,
     pub speed_bps: u64,
@@ -44,9 +44,9 @@ pub struct InterfaceView {
     pub rates: InterfaceRates,
 }
 
-/// A device's live state as the API shows it.
+/// A device's live state (`GET /devices/{id}/state`); its CMDB record is `DeviceView`.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
-pub struct DeviceView {
+pub struct DeviceStateView {
     pub device_id: i64,
     pub name: String,
     pub kind: String,
@@ -57,7 +57,7 @@ pub struct DeviceView {
     pub uptime_ticks: u32,
     pub cpu_percent: Option<f64>,
     pub memory_percent: Option<f64>,
-    pub interfaces: Vec<InterfaceView>,
+    pub interfaces: Vec<InterfaceStateView>,
     pub storages: Vec<StorageState>,
     pub history: Vec<HistoryPoint>,
 }

@@ -1519,14 +1519,14 @@ export interface components {
              */
             if_index?: number | null;
         };
-        /** @description A device's live state as the API shows it. */
-        DeviceView: {
+        /** @description A device's live state (`GET /devices/{id}/state`); its CMDB record is `DeviceView`. */
+        DeviceStateView: {
             /** Format: double */
             cpu_percent?: number | null;
             /** Format: int64 */
             device_id: number;
             history: components["schemas"]["HistoryPoint"][];
-            interfaces: components["schemas"]["InterfaceView"][];
+            interfaces: components["schemas"]["InterfaceStateView"][];
             kind: string;
             last_error?: string | null;
             /** Format: int64 */
@@ -1539,6 +1539,32 @@ export interface components {
             storages: components["schemas"]["StorageState"][];
             /** Format: int32 */
             uptime_ticks: number;
+        };
+        DeviceView: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            data_center_id: number;
+            /** Format: int64 */
+            id: number;
+            kind: string;
+            management_address: string;
+            model: string;
+            name: string;
+            /** Format: int32 */
+            poll_interval_secs: number;
+            /** Format: int64 */
+            pool_id?: number | null;
+            /** Format: int64 */
+            rack_id?: number | null;
+            /** @description The SNMPv3 user; never a password or community. */
+            snmp_username?: string | null;
+            /** @description `v2c`, `v3`, `unreadable` (sealed under another key) or empty: no credentials. */
+            snmp_version?: string | null;
+            tier: string;
+            /** Format: date-time */
+            updated_at: string;
+            vendor: string;
         };
         /** @description The wire body of every error. */
         ErrorBody: {
@@ -1752,8 +1778,8 @@ export interface components {
              */
             utilization_percent?: number | null;
         };
-        /** @description One interface as the API shows it. */
-        InterfaceView: {
+        /** @description One interface's live state; its CMDB record is `InterfaceView`. */
+        InterfaceStateView: {
             admin_up: boolean;
             /** Format: int32 */
             if_index: number;
@@ -1764,6 +1790,18 @@ export interface components {
             speed_bps: number;
             /** Format: double */
             utilization_percent?: number | null;
+        };
+        InterfaceView: {
+            description: string;
+            /** Format: int64 */
+            device_id: number;
+            /** Format: int64 */
+            id: number;
+            /** Format: int32 */
+            if_index: number;
+            name: string;
+            /** Format: int64 */
+            speed_bps: number;
         };
         InventoryRecordView: {
             attributes: Record<string, never>;
@@ -4165,7 +4203,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DeviceView"];
+                    "application/json": components["schemas"]["DeviceStateView"];
                 };
             };
             403: {
