@@ -53,14 +53,6 @@ export async function loggedIn(
   return { context, page }
 }
 
-/** Navigates inside the app as a click on a link would (no reload). */
-export async function navigate(page: Page, path: string): Promise<void> {
-  await page.evaluate((to) => {
-    history.pushState({}, '', to)
-    dispatchEvent(new PopStateEvent('popstate'))
-  }, path)
-}
-
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(OUTPUT, { recursive: true })
   await page.screenshot({ path: `${OUTPUT}${name}.png` })

@@ -177,6 +177,7 @@ export default {
     storage: 'Storage',
     used: 'Used',
     size: 'Size',
+    recent: 'Recent polls (CPU, memory, busiest interface)',
     metrics: 'History',
     range: 'Range',
     lastHour: 'Last hour',

@@ -177,6 +177,7 @@ export default {
     storage: '存储',
     used: '已用',
     size: '容量',
+    recent: '最近采集（CPU、内存、最高接口利用率）',
     metrics: '历史曲线',
     range: '时间范围',
     lastHour: '最近 1 小时',

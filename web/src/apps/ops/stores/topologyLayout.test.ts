@@ -25,6 +25,16 @@ describe('tiered layout', () => {
     expect(positions.get(21)!.x).toBeLessThan(positions.get(22)!.x)
   })
 
+  it('wraps a long tier onto more lines, each within the width of the widest line', () => {
+    const many = Array.from({ length: 100 }, (_, index) => node(100 + index, 'host'))
+    const positions = tieredLayout([node(1, 'core'), ...many], [])
+    const ys = new Set(many.map((host) => positions.get(host.device_id)!.y))
+    expect(ys.size).toBe(3)
+    const xs = many.map((host) => positions.get(host.device_id)!.x)
+    expect(Math.max(...xs)).toBe(70 * 39)
+    expect(positions.get(1)!.x).toBe((70 * 39) / 2)
+  })
+
   it('is the same picture whatever order the server lists them in', () => {
     const forward = Object.fromEntries(tieredLayout(nodes, links))
     const backward = Object.fromEntries(tieredLayout([...nodes].reverse(), [...links].reverse()))

@@ -10,8 +10,13 @@ export type TopologyLink = Schemas['TopologyLink']
 export type Position = { x: number; y: number }
 
 export const TIER_ORDER = ['core', 'aggregation', 'access', 'host'] as const
-const ROW_GAP = 220
+/** Space between tiers, between the lines of a wrapped tier, and between devices. */
+const TIER_GAP = 200
+const LINE_GAP = 70
 const COLUMN_GAP = 70
+/** A tier with more devices than this wraps onto further lines, so that a thousand devices
+ * make a block rather than a line too long to read. */
+const MAX_PER_LINE = 40
 
 function tierRank(tier: string): number {
   const rank = (TIER_ORDER as readonly string[]).indexOf(tier)
@@ -27,10 +32,11 @@ export function tieredLayout(nodes: readonly TopologyNode[], links: readonly Top
   }
   const rows = new Map<number, TopologyNode[]>()
   for (const node of nodes) rows.set(tierRank(node.tier), [...(rows.get(tierRank(node.tier)) ?? []), node])
+  const columns = Math.min(MAX_PER_LINE, Math.max(1, ...[...rows.values()].map((row) => row.length)))
+  const width = COLUMN_GAP * (columns - 1)
   const positions = new Map<number, Position>()
-  const rowWidths = [...rows.values()].map((row) => row.length)
-  const widest = Math.max(1, ...rowWidths)
   const rank = new Map<number, number>()
+  let y = 0
   for (const tier of [...rows.keys()].sort((a, b) => a - b)) {
     const row = rows.get(tier)!
     const key = (node: TopologyNode) => {
@@ -38,14 +44,19 @@ export function tieredLayout(nodes: readonly TopologyNode[], links: readonly Top
       return upper.length ? upper.reduce((a, b) => a + b, 0) / upper.length : Number.MAX_SAFE_INTEGER
     }
     const ordered = [...row].sort((a, b) => key(a) - key(b) || a.name.localeCompare(b.name) || a.device_id - b.device_id)
-    // Spread each row over the widest row's width, so that short rows sit centred above.
-    const gap = (COLUMN_GAP * (widest - 1)) / Math.max(1, ordered.length - 1 || 1)
-    const offset = ordered.length === 1 ? (COLUMN_GAP * (widest - 1)) / 2 : 0
+    const lines = Math.ceil(ordered.length / MAX_PER_LINE)
+    const perLine = Math.ceil(ordered.length / lines)
     ordered.forEach((node, index) => {
-      const position = { x: Math.round(offset + index * gap), y: tier * ROW_GAP }
+      const line = Math.floor(index / perLine)
+      const column = index % perLine
+      const inLine = Math.min(perLine, ordered.length - line * perLine)
+      // Each line spreads over the full width, so that short rows sit centred above long ones.
+      const x = inLine === 1 ? width / 2 : (width * column) / (inLine - 1)
+      const position = { x: Math.round(x), y: y + line * LINE_GAP }
       positions.set(node.device_id, position)
-      rank.set(node.device_id, position.x)
+      rank.set(node.device_id, position.x + line * 0.001)
     })
+    y += (lines - 1) * LINE_GAP + TIER_GAP
   }
   return positions
 }
