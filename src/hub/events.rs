@@ -109,7 +109,8 @@ impl EventKind {
             | EventKind::ApprovalReminder
             | EventKind::ApprovalEscalated
             | EventKind::TaskAssigned => &["user/{id}/inbox"],
-            EventKind::DeviceSample | EventKind::DeviceState => &["device/{id}"],
+            EventKind::DeviceSample => &["device/{id}"],
+            EventKind::DeviceState => &["device/{id}", "dc/{id}"],
             EventKind::DataCenterSummary
             | EventKind::PlatformSynced
             | EventKind::PlatformSyncFailed => &["dc/{id}"],

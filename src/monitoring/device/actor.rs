@@ -208,10 +208,12 @@ impl DeviceActor {
         });
     }
 
-    /// State changes go out one by one as events; after a poll, the new values go out as one
-    /// telemetry sample (to current subscribers only, never replayed).
+    /// State changes go out one by one as events, to the device's topic and to its data
+    /// center's (the topology colours devices from there); after a poll, the new values go
+    /// out as one telemetry sample (to current subscribers only, never replayed).
     fn publish(&self, changes: &[Change], at_ms: u64, with_sample: bool) {
         let topic = Topic::Device(self.config.id);
+        let data_center_topic = Topic::DataCenter(self.config.data_center_id);
         let device_id = self.config.id;
         let events: Vec<DeviceStateEvent> = changes
             .iter()
@@ -224,8 +226,10 @@ impl DeviceActor {
         let hub = self.hub.clone();
         actix::spawn(async move {
             for data in events {
-                if let Err(error) = hub.publish(&topic, EventKind::DeviceState, &data).await {
-                    tracing::warn!(device_id, %error, "cannot publish a device event");
+                for topic in [&topic, &data_center_topic] {
+                    if let Err(error) = hub.publish(topic, EventKind::DeviceState, &data).await {
+                        tracing::warn!(device_id, %topic, %error, "cannot publish a device event");
+                    }
                 }
             }
             if let Some(sample) = sample_opt {

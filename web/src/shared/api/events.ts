@@ -79,7 +79,7 @@ export const EVENT_TOPICS: Record<EventKind, readonly string[]> = {
   'approval.escalated': ["user/{id}/inbox"],
   'task.assigned': ["user/{id}/inbox"],
   'device.sample': ["device/{id}"],
-  'device.state': ["device/{id}"],
+  'device.state': ["device/{id}","dc/{id}"],
   'dc.summary': ["dc/{id}"],
   'overview.summary': ["overview"],
   'link.state': ["dc/{id}","overview"],
