@@ -141,6 +141,7 @@ use crate::tickets::views::{
         monitoring::topology,
         monitoring::overview,
         monitoring::list_alarms,
+        monitoring::get_alarm,
         monitoring::acknowledge,
         monitoring::clear,
         monitoring::alarm_rules,

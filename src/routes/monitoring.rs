@@ -32,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/datacenters/{id}/topology", web::get().to(topology))
         .route("/overview", web::get().to(overview))
         .route("/alarms", web::get().to(list_alarms))
+        .route("/alarms/{id}", web::get().to(get_alarm))
         .route("/alarms/{id}/acknowledge", web::post().to(acknowledge))
         .route("/alarms/{id}/clear", web::post().to(clear))
         .route("/alarm-rules", web::get().to(alarm_rules));
@@ -237,6 +238,28 @@ pub async fn list_alarms(
         .all(&state.db)
         .await?;
     Ok(web::Json(rows.into_iter().map(AlarmView::from).collect()))
+}
+
+/// One alarm, in any state.
+#[utoipa::path(
+    get, path = "/api/v1/alarms/{id}", tag = "monitoring", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses(
+        (status = 200, body = AlarmView),
+        (status = 403, description = "`forbidden`: bureau staff and suppliers only", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+    )
+)]
+pub async fn get_alarm(
+    _caller: Authorized<MonitoringViewers>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<web::Json<AlarmView>, ApiError> {
+    let row = alarm::Entity::find_by_id(path.into_inner())
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("alarm"))?;
+    Ok(web::Json(AlarmView::from(row)))
 }
 
 /// Acknowledges an alarm: someone is on it. It stays active until its condition ends.

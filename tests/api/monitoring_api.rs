@@ -32,6 +32,7 @@ async fn imported_devices_are_polled_and_their_alarms_handled_over_http(backend:
     let edu = app.create_tenant("edu").await;
     app.create_user("edu-dev", Role::TenantMember, Some(edu))
         .await;
+    app.create_user("supplier", Role::Supplier, None).await;
     let fleet = Fleet::start(FleetConfig {
         n_devices: 2,
         ..FleetConfig::default()
@@ -148,12 +149,31 @@ async fn imported_devices_are_polled_and_their_alarms_handled_over_http(backend:
         .unwrap();
     assert_eq!(cleared["state"], "cleared");
     assert_eq!(cleared["clear_reason"], "operator");
+    // One alarm, in any state, for those who watch.
+    let supplier = node.login("supplier").await;
+    for token in [&ops, &supplier] {
+        let (status, one) = get_json(&node, &format!("/api/v1/alarms/{id}"), token).await;
+        assert_eq!(status, 200, "{one}");
+        for field in [
+            "id",
+            "state",
+            "clear_reason",
+            "rule_name",
+            "device_id",
+            "instance",
+        ] {
+            assert_eq!(one[field], cleared[field], "{field}");
+        }
+    }
+    let (status, missing) = get_json(&node, &format!("/api/v1/alarms/{}", id + 1000), &ops).await;
+    assert_eq!((status, &missing["code"]), (404, &json!("not_found")));
 
     // Tenants see none of it; suppliers watch but do not handle alarms.
     let tenant = node.login("edu-dev").await;
     for path in [
         format!("/api/v1/devices/{}/state", device_ids[0]),
         "/api/v1/alarms".to_owned(),
+        format!("/api/v1/alarms/{id}"),
         "/api/v1/datacenters/1/topology".to_owned(),
         "/api/v1/overview".to_owned(),
     ] {
