@@ -1,16 +1,17 @@
 //! Tenants and user accounts: creating and listing them, for the API, the CLI and the demo
-//! seed alike. Listing is always scoped by [`TenantScope`].
+//! seed alike. Listing is always scoped by [`TenantScope`]; people's names (by id or role)
+//! by [`PeopleScope`].
 
 use anyhow::Context;
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    SqlErr,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, Set, SqlErr,
 };
 use secrecy::SecretString;
 
 use super::names::{TenantCode, Username};
-use super::{password, Role, TenantScope};
+use super::{password, PeopleScope, Role, TenantScope};
 use crate::db::entities::{tenant, user};
 use crate::error::{ApiError, ErrorCode};
 
@@ -146,6 +147,57 @@ pub async fn list_users(
         TenantScope::NoTenant => return Ok(Vec::new()),
     };
     Ok(query.all(db).await?)
+}
+
+/// Which users `scope` lets the caller know, as a condition; `None`: everyone.
+fn known_people(scope: PeopleScope) -> Option<Condition> {
+    let staff_and_suppliers: Vec<&str> = Role::ALL
+        .into_iter()
+        .filter(|role| !role.is_tenant_role())
+        .map(Role::as_str)
+        .collect();
+    let staff_and_suppliers = user::Column::Role.is_in(staff_and_suppliers);
+    match scope {
+        PeopleScope::Everyone => None,
+        PeopleScope::StaffSuppliersAndTenant(tenant_id) => Some(
+            Condition::any()
+                .add(staff_and_suppliers)
+                .add(user::Column::TenantId.eq(tenant_id)),
+        ),
+        PeopleScope::StaffAndSuppliers => Some(Condition::all().add(staff_and_suppliers)),
+    }
+}
+
+/// The users with these ids that `scope` lets the caller know, disabled ones included (old
+/// records name them), by id; the others are left out.
+pub async fn people_by_ids(
+    db: &impl ConnectionTrait,
+    scope: PeopleScope,
+    ids: &[i64],
+) -> Result<Vec<user::Model>, ApiError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.iter().copied()))
+        .apply_if(known_people(scope), |query, known| query.filter(known))
+        .order_by_asc(user::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Up to `limit` enabled users of `role` that `scope` lets the caller know, by id.
+pub async fn people_with_role(
+    db: &impl ConnectionTrait,
+    scope: PeopleScope,
+    role: Role,
+    limit: u64,
+) -> Result<Vec<user::Model>, ApiError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Role.eq(role.as_str()))
+        .filter(user::Column::Disabled.eq(false))
+        .apply_if(known_people(scope), |query, known| query.filter(known))
+        .order_by_asc(user::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
 }
 
 pub async fn find_user_by_username(

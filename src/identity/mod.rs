@@ -5,9 +5,11 @@
 //! - [`password`] and [`token`]: argon2 hashing, random bearer tokens stored as SHA-256.
 //! - [`throttle`]: the failed-login limiter, pure and clock-injected.
 //! - [`sessions`]: login, logout, token and WebSocket-ticket checks against the database.
-//! - [`principal`]: the authenticated caller and the tenant scope every query applies.
+//! - [`principal`]: the authenticated caller, the tenant scope every query applies, and
+//!   whose names it may learn.
 //! - [`extract`]: actix extractors, so that a handler states its policy in its signature.
-//! - [`directory`]: tenants and users (create, list), shared by the API and the CLI.
+//! - [`directory`]: tenants and users (create, list, people's names by id or role), shared
+//!   by the API and the CLI.
 
 pub mod directory;
 pub mod extract;
@@ -19,5 +21,5 @@ pub mod sessions;
 pub mod throttle;
 pub mod token;
 
-pub use principal::{Principal, TenantScope};
+pub use principal::{PeopleScope, Principal, TenantScope};
 pub use role::Role;

@@ -1,4 +1,5 @@
-//! The authenticated caller, and the tenant scope derived from it.
+//! The authenticated caller, and the scopes derived from it: which tenants' data it may
+//! read, and whose names it may learn.
 
 use super::Role;
 
@@ -36,7 +37,27 @@ impl TenantScope {
     }
 }
 
+/// Whose names a caller may learn (`GET /people`): the people who approve, delegate,
+/// acknowledge and act in the records the caller reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeopleScope {
+    /// Bureau staff and suppliers: everyone.
+    Everyone,
+    /// A tenant user: bureau staff, suppliers and the users of their own tenant.
+    StaffSuppliersAndTenant(i64),
+    /// A tenant-role account without a tenant: bureau staff and suppliers only.
+    StaffAndSuppliers,
+}
+
 impl Principal {
+    pub fn people_scope(&self) -> PeopleScope {
+        match (self.role.is_tenant_role(), self.tenant_id_opt) {
+            (false, _) => PeopleScope::Everyone,
+            (true, Some(tenant_id)) => PeopleScope::StaffSuppliersAndTenant(tenant_id),
+            (true, None) => PeopleScope::StaffAndSuppliers,
+        }
+    }
+
     pub fn scope(&self) -> TenantScope {
         match (self.role.is_bureau(), self.tenant_id_opt) {
             (true, _) => TenantScope::AllTenants,
@@ -79,5 +100,29 @@ mod tests {
         assert!(TenantScope::OneTenant(7).includes(7));
         assert!(!TenantScope::OneTenant(7).includes(8));
         assert!(!TenantScope::NoTenant.includes(7));
+    }
+
+    #[test]
+    fn people_scope_by_role() {
+        let table = [
+            (Role::BureauAdmin, None, PeopleScope::Everyone),
+            (Role::BureauManager, None, PeopleScope::Everyone),
+            (Role::BureauOperator, None, PeopleScope::Everyone),
+            (Role::Supplier, None, PeopleScope::Everyone),
+            (
+                Role::TenantAdmin,
+                Some(7),
+                PeopleScope::StaffSuppliersAndTenant(7),
+            ),
+            (
+                Role::TenantMember,
+                Some(8),
+                PeopleScope::StaffSuppliersAndTenant(8),
+            ),
+            (Role::TenantMember, None, PeopleScope::StaffAndSuppliers),
+        ];
+        for (role, tenant, expected) in table {
+            assert_eq!(principal(role, tenant).people_scope(), expected, "{role}");
+        }
     }
 }

@@ -1,10 +1,11 @@
-//! `/tenants` and `/users`: the directory, scoped by the caller's tenant.
+//! `/tenants` and `/users`: the directory, scoped by the caller's tenant; `/people`: the
+//! names of the people records mention, scoped by whose names the caller may learn.
 
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::db::entities::{tenant, user};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
@@ -24,7 +25,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/users")
             .route(web::get().to(list_users))
             .route(web::post().to(create_user)),
-    );
+    )
+    .route("/people", web::get().to(list_people));
 }
 
 #[derive(Serialize, ToSchema)]
@@ -189,4 +191,112 @@ pub async fn create_user(
     )
     .await?;
     Ok(HttpResponse::Created().json(UserView::from(created)))
+}
+
+/// The most people one `GET /people` answers.
+const MAX_PEOPLE: usize = 200;
+
+/// Who someone is, as others see them: never their username, e-mail or anything else.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonView {
+    pub id: i64,
+    pub display_name: String,
+    pub role: Role,
+    /// Their tenant, for tenant roles.
+    pub tenant_id: Option<i64>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PeopleQuery {
+    /// Comma-separated user ids (at most 200): the people records name, disabled ones
+    /// included.
+    pub ids: Option<String>,
+    /// Enabled people of this role (at most 200), e.g. to choose a delegate.
+    pub role: Option<Role>,
+}
+
+/// People's names, by `ids` or by `role` (one of the two). Bureau staff and suppliers may
+/// know everyone; a tenant user knows bureau staff, suppliers and their own tenant's users.
+/// Ids the caller may not know, or that do not exist, are left out.
+#[utoipa::path(
+    get, path = "/api/v1/people", tag = "directory", security(("bearer" = [])),
+    params(PeopleQuery),
+    responses(
+        (status = 200, body = [PersonView]),
+        (status = 400, description = "`bad_request`: neither or both of `ids` and `role`, an id that is not a number, more than 200 ids", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    )
+)]
+pub async fn list_people(
+    principal: Principal,
+    state: web::Data<AppState>,
+    query: web::Query<PeopleQuery>,
+) -> Result<web::Json<Vec<PersonView>>, ApiError> {
+    let scope = principal.people_scope();
+    let found = match query.into_inner() {
+        PeopleQuery {
+            ids: Some(ids),
+            role: None,
+        } => directory::people_by_ids(&state.db, scope, &parse_user_ids(&ids)?).await?,
+        PeopleQuery {
+            ids: None,
+            role: Some(role),
+        } => directory::people_with_role(&state.db, scope, role, MAX_PEOPLE as u64).await?,
+        _ => {
+            return Err(ApiError::new(
+                ErrorCode::BadRequest,
+                "give either ids or role",
+            ))
+        }
+    };
+    Ok(web::Json(
+        found
+            .into_iter()
+            .filter_map(|model| {
+                Some(PersonView {
+                    role: Role::parse(&model.role)?,
+                    id: model.id,
+                    display_name: model.display_name,
+                    tenant_id: model.tenant_id,
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// `1,2,3` into ids: 1 to 200 of them, each a number.
+fn parse_user_ids(text: &str) -> Result<Vec<i64>, ApiError> {
+    let ids = text
+        .split(',')
+        .map(|id| {
+            id.trim().parse::<i64>().map_err(|_| {
+                ApiError::new(ErrorCode::BadRequest, format!("{id:?} is not a user id"))
+            })
+        })
+        .collect::<Result<Vec<i64>, ApiError>>()?;
+    if ids.len() > MAX_PEOPLE {
+        return Err(ApiError::new(
+            ErrorCode::BadRequest,
+            format!("at most {MAX_PEOPLE} ids"),
+        ));
+    }
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_ids_are_numbers_and_at_most_two_hundred() {
+        assert_eq!(parse_user_ids("3").unwrap(), vec![3]);
+        assert_eq!(parse_user_ids("1, 2,3").unwrap(), vec![1, 2, 3]);
+        for refused in ["", "1,", "a", "1;2", "1,,2"] {
+            assert!(parse_user_ids(refused).is_err(), "{refused:?}");
+        }
+        let two_hundred: Vec<String> = (1..=200).map(|id| id.to_string()).collect();
+        assert_eq!(parse_user_ids(&two_hundred.join(",")).unwrap().len(), 200);
+        let too_many: Vec<String> = (1..=201).map(|id| id.to_string()).collect();
+        assert!(parse_user_ids(&too_many.join(",")).is_err());
+    }
 }

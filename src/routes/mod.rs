@@ -52,6 +52,7 @@ use crate::tickets::views::{
         directory::create_tenant,
         directory::list_users,
         directory::create_user,
+        directory::list_people,
         catalog::list,
         catalog::get,
         catalog::create,

@@ -20,6 +20,7 @@ mod monitoring_actors;
 mod monitoring_api;
 mod monitoring_cloud;
 mod openapi;
+mod people;
 mod sla;
 mod snmp_poll;
 mod tenancy;

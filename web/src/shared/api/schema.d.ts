@@ -711,6 +711,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * People's names, by `ids` or by `role` (one of the two). Bureau staff and suppliers may
+         *     know everyone; a tenant user knows bureau staff, suppliers and their own tenant's users.
+         *     Ids the caller may not know, or that do not exist, are left out.
+         */
+        get: operations["list_people"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/racks": {
         parameters: {
             query?: never;
@@ -2020,6 +2041,18 @@ export interface components {
             devices_down: number;
             /** Format: int32 */
             devices_up: number;
+        };
+        /** @description Who someone is, as others see them: never their username, e-mail or anything else. */
+        PersonView: {
+            display_name: string;
+            /** Format: int64 */
+            id: number;
+            role: components["schemas"]["Role"];
+            /**
+             * Format: int64
+             * @description Their tenant, for tenant roles.
+             */
+            tenant_id?: number | null;
         };
         /** @description The data of `platform.synced`: what one sync of a cloud platform changed in the CMDB. */
         PlatformSyncedEvent: {
@@ -5340,6 +5373,50 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_people: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Comma-separated user ids (at most 200): the people records name, disabled ones
+                 *     included.
+                 */
+                ids?: string | null;
+                /** @description Enabled people of this role (at most 200), e.g. to choose a delegate. */
+                role?: null | components["schemas"]["Role"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonView"][];
+                };
+            };
+            /** @description `bad_request`: neither or both of `ids` and `role`, an id that is not a number, more than 200 ids */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
