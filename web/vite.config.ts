@@ -23,6 +23,8 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
+    // Which chunks each entry and route needs (bench/weight.run.ts reads it).
+    manifest: true,
     chunkSizeWarningLimit: 1200,
     rollupOptions: {
       input: {
