@@ -2,7 +2,8 @@
 //! own `Supervisor`, so a device that panics is restarted alone), runs the data center's alarm
 //! engine on what its devices report, hands the engine's events to the alarm writer, and
 //! publishes its aggregates to `dc/{id}` (and to the overview) at most once a second, however
-//! many devices changed in between.
+//! many devices changed in between. The aggregates name the busiest links and devices, from
+//! the rates at link ends and the CPU its devices report ([`load`](super::load) selects them).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use super::alarms::{self, AlarmRecord, AlarmWrite};
 use super::device::state::Change;
 use super::device::{DeviceActor, DeviceSummary};
 use super::directory::Directory;
+use super::load::{busiest_devices, busiest_links, link_utilization_percent, BusyDevice, BusyLink};
 use super::messages::{
     AlarmAction, AlarmCommand, DataCenterUpdate, DeviceConfig, DeviceReport, Stop,
 };
@@ -52,6 +54,10 @@ pub struct DataCenterSummary {
     /// Capacity (with the pool's overcommit) and allocation of each resource pool whose
     /// hosts are in this data center.
     pub pools: Vec<PoolUsage>,
+    /// The five links with the highest utilization, busiest first.
+    pub busiest_links: Vec<BusyLink>,
+    /// The five reachable devices with the highest CPU, busiest first.
+    pub busiest_devices: Vec<BusyDevice>,
 }
 
 impl EventData for DataCenterSummary {}
@@ -143,6 +149,9 @@ pub struct DataCenterActor {
     engine: AlarmEngine,
     /// Links by either end, for `link.state` events when an interface goes down or up.
     links_by_end: HashMap<(i64, u32), DeviceLink>,
+    /// The busier direction's rate (bits per second) at each link end, by device and
+    /// ifIndex, as of its device's last poll: what link utilizations are computed from.
+    link_end_rates: HashMap<i64, BTreeMap<u32, f64>>,
     /// Something changed since the last publication.
     dirty: bool,
     link: Link<DataCenterSummary>,
@@ -200,6 +209,7 @@ impl DataCenterActor {
             platforms: Vec::new(),
             engine,
             links_by_end,
+            link_end_rates: HashMap::new(),
             dirty: true,
             link,
             device_registry: ActorRegistry::default(),
@@ -236,6 +246,28 @@ impl DataCenterActor {
         }
         summary.average_cpu_percent = (cpu_count > 0).then(|| cpu_total / f64::from(cpu_count));
         summary.pools.clone_from(&self.pools);
+        summary.busiest_links = busiest_links(
+            &self.setup.links,
+            |link| self.link_utilization_percent(link),
+            |device_id| {
+                self.devices
+                    .get(&device_id)
+                    .map(|entry| entry.config.name.clone())
+                    .unwrap_or_default()
+            },
+        );
+        summary.busiest_devices = busiest_devices(
+            self.devices
+                .values()
+                .filter(|entry| entry.summary.reachable_opt == Some(true))
+                .map(|entry| {
+                    (
+                        entry.config.id,
+                        entry.config.name.as_str(),
+                        entry.summary.cpu_percent_opt.map(f64::from),
+                    )
+                }),
+        );
         for severity in [
             Severity::Critical,
             Severity::Major,
@@ -251,6 +283,50 @@ impl DataCenterActor {
                 .or_default() += 1;
         }
         summary
+    }
+
+    fn link_utilization_percent(&self, link: &DeviceLink) -> Option<f64> {
+        let rate_at = |device_id: i64, if_index: u32| {
+            self.link_end_rates
+                .get(&device_id)
+                .and_then(|rates| rates.get(&if_index))
+                .copied()
+        };
+        link_utilization_percent(
+            link.bandwidth_bps,
+            [
+                rate_at(link.a_device_id, link.a_if_index),
+                rate_at(link.b_device_id, link.b_if_index),
+            ],
+        )
+    }
+
+    /// Keeps the rates at the device's link ends from its report: replaced after a poll,
+    /// forgotten when the device is unreachable, kept after a trap (which measures nothing).
+    /// Whether they changed.
+    fn note_link_end_rates(&mut self, report: &DeviceReport) -> bool {
+        let polled = report.summary.reachable_opt == Some(false) || !report.points.is_empty();
+        if !polled {
+            return false;
+        }
+        let mut rates: BTreeMap<u32, f64> = BTreeMap::new();
+        for point in &report.points {
+            let is_rate = matches!(point.metric, "interface_in_bps" | "interface_out_bps");
+            if is_rate
+                && self
+                    .links_by_end
+                    .contains_key(&(report.device_id, point.instance))
+            {
+                let rate = rates.entry(point.instance).or_insert(point.value);
+                *rate = rate.max(point.value);
+            }
+        }
+        let before = if rates.is_empty() {
+            self.link_end_rates.remove(&report.device_id)
+        } else {
+            self.link_end_rates.insert(report.device_id, rates.clone())
+        };
+        before.unwrap_or_default() != rates
     }
 
     fn publish_if_dirty(&mut self) {
@@ -497,6 +573,9 @@ impl Handler<DeviceReport> for DataCenterActor {
             self.dirty = true;
         }
         entry.summary = report.summary;
+        if self.note_link_end_rates(&report) {
+            self.dirty = true;
+        }
         self.rollups
             .add(report.device_id, report.at_ms, &report.points);
         self.publish_link_changes(report.device_id, &report.changes);

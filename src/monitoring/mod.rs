@@ -15,6 +15,7 @@
 //! - [`snmp`]: the SNMP poller (sessions, walks, one device's poll) and the trap listener.
 //! - [`device`]: the device actor and its state (rates, history, changes, observations).
 //! - [`data_center`]: the data-center actor: device supervision, alarms, aggregates.
+//! - [`load`]: link utilization and the busiest links and devices (pure).
 //! - [`overview`]: the command center's aggregate.
 //! - [`platform`]: the platform actor: a cloud platform's inventory synced on a schedule.
 //! - [`alarms`]: alarm rules and alarms on the record.
@@ -27,6 +28,7 @@ pub mod alarms;
 pub mod data_center;
 pub mod device;
 pub mod directory;
+pub mod load;
 pub mod messages;
 pub mod overview;
 pub mod platform;
@@ -298,13 +300,14 @@ impl Monitoring {
                     (_, Some(b)) if !b.oper_up => "down",
                     _ => "unknown",
                 };
-                let bits_per_second = [a_opt, b_opt]
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|i| [i.rates.in_bps, i.rates.out_bps])
-                    .flatten()
-                    .map(f64::from)
-                    .reduce(f64::max);
+                let busiest_bps = |interface_opt: Option<&device::InterfaceStateView>| {
+                    let rates = interface_opt?.rates;
+                    [rates.in_bps, rates.out_bps]
+                        .into_iter()
+                        .flatten()
+                        .map(f64::from)
+                        .reduce(f64::max)
+                };
                 TopologyLink {
                     link_id: link.link_id,
                     a_device_id: link.a_device_id,
@@ -313,9 +316,10 @@ impl Monitoring {
                     b_if_index: link.b_if_index,
                     bandwidth_bps: link.bandwidth_bps,
                     status: status.to_owned(),
-                    utilization_percent: bits_per_second
-                        .filter(|_| link.bandwidth_bps > 0)
-                        .map(|bps| bps * 100.0 / link.bandwidth_bps as f64),
+                    utilization_percent: load::link_utilization_percent(
+                        link.bandwidth_bps,
+                        [busiest_bps(a_opt), busiest_bps(b_opt)],
+                    ),
                 }
             })
             .collect();

@@ -170,7 +170,33 @@ async fn a_trap_reaches_the_socket_at_once_and_raises_an_interface_alarm(backend
     })
     .await;
     assert_eq!(summary["data"]["devices"], 4);
+    // It names the busiest devices (every simulated agent reports its CPU), busiest first.
+    let busiest_devices = summary["data"]["busiest_devices"].as_array().unwrap();
+    assert_eq!(busiest_devices.len(), 4, "{summary}");
+    let cpus: Vec<f64> = busiest_devices
+        .iter()
+        .map(|device| device["cpu_percent"].as_f64().unwrap())
+        .collect();
+    assert!(cpus.windows(2).all(|pair| pair[0] >= pair[1]), "{cpus:?}");
     wait_until_up(&monitoring, &[1, 2, 3, 4]).await;
+    // Rates need a second poll; then the busiest links are named with their ends.
+    for device_id in 1..=4 {
+        assert!(monitoring.poll_now(device_id));
+    }
+    let summary = wait_for_event(&mut socket, Duration::from_secs(5), |f| {
+        f["kind"] == "dc.summary"
+            && f["data"]["busiest_links"]
+                .as_array()
+                .is_some_and(|links| links.len() == 3)
+    })
+    .await;
+    let busiest_link = &summary["data"]["busiest_links"][0];
+    assert_eq!(busiest_link["a_device_id"], 1);
+    assert_eq!(
+        busiest_link["a_device_name"],
+        fleet.devices()[0].name.as_str()
+    );
+    assert!(busiest_link["utilization_percent"].as_f64().unwrap() >= 0.0);
 
     // Interface 2 of device 3 goes down; its trap changes the state, the next poll being
     // most of a minute away.

@@ -1326,6 +1326,34 @@ export interface components {
              */
             vms: number;
         };
+        /** @description One of a data center's busiest devices. */
+        BusyDevice: {
+            /** Format: double */
+            cpu_percent: number;
+            /** Format: int64 */
+            device_id: number;
+            name: string;
+        };
+        /** @description One of a data center's busiest links. */
+        BusyLink: {
+            /** Format: int64 */
+            a_device_id: number;
+            a_device_name: string;
+            /** Format: int32 */
+            a_if_index: number;
+            /** Format: int64 */
+            b_device_id: number;
+            b_device_name: string;
+            /** Format: int32 */
+            b_if_index: number;
+            /** Format: int64 */
+            link_id: number;
+            /**
+             * Format: double
+             * @description The busier direction at either end, against the link's bandwidth.
+             */
+            utilization_percent: number;
+        };
         ChangeView: {
             /** @description `create`, `update` or `delete`. */
             action: string;
@@ -1438,6 +1466,10 @@ export interface components {
             };
             /** Format: double */
             average_cpu_percent?: number | null;
+            /** @description The five reachable devices with the highest CPU, busiest first. */
+            busiest_devices: components["schemas"]["BusyDevice"][];
+            /** @description The five links with the highest utilization, busiest first. */
+            busiest_links: components["schemas"]["BusyLink"][];
             /** Format: int64 */
             data_center_id: number;
             /** Format: int32 */
