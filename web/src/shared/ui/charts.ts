@@ -1,20 +1,13 @@
-// ECharts, imported part by part (only the charts and components the pages use), for
-// vue-echarts' <v-chart>. Pages import `VChart` from here so that the registration runs once.
+// ECharts for vue-echarts' <v-chart>, imported part by part: this module registers what
+// every chart needs (the canvas renderer), and each page registers the chart types and
+// components it draws (`use([PieChart])`), so that a page loads only its own.
 import { use } from 'echarts/core'
-import { BarChart, LineChart, PieChart } from 'echarts/charts'
-import { DataZoomComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components'
 import { CanvasRenderer } from 'echarts/renderers'
 import VChart from 'vue-echarts'
 
-use([BarChart, LineChart, PieChart, GridComponent, LegendComponent, TooltipComponent, DataZoomComponent, CanvasRenderer])
+use([CanvasRenderer])
 
-export { VChart }
+export { VChart, use }
 
-/** The severity colours charts share with the tags. */
-export const SEVERITY_COLOURS: Record<string, string> = {
-  critical: '#d93b3b',
-  major: '#e6a23c',
-  minor: '#409eff',
-  info: '#909399',
-}
+/** The status colours charts share with the tags. */
 export const STATUS_COLOURS: Record<string, string> = { up: '#2e9d5b', down: '#d93b3b', unknown: '#8b95a3' }
