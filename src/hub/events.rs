@@ -31,6 +31,7 @@ pub enum EventKind {
     DataCenterSummary,
     OverviewSummary,
     LinkState,
+    LinkUtilization,
     AlarmRaised,
     AlarmAcknowledged,
     AlarmCleared,
@@ -45,7 +46,7 @@ const ALARM_TOPICS: &[&str] = &["device/{id}", "dc/{id}", "overview"];
 
 impl EventKind {
     /// Every kind, in the order the documents list them.
-    pub const ALL: [EventKind; 20] = [
+    pub const ALL: [EventKind; 21] = [
         EventKind::AnnouncementCreated,
         EventKind::TicketChanged,
         EventKind::TicketProgress,
@@ -59,6 +60,7 @@ impl EventKind {
         EventKind::DataCenterSummary,
         EventKind::OverviewSummary,
         EventKind::LinkState,
+        EventKind::LinkUtilization,
         EventKind::AlarmRaised,
         EventKind::AlarmAcknowledged,
         EventKind::AlarmCleared,
@@ -84,6 +86,7 @@ impl EventKind {
             EventKind::DataCenterSummary => "dc.summary",
             EventKind::OverviewSummary => "overview.summary",
             EventKind::LinkState => "link.state",
+            EventKind::LinkUtilization => "link.utilization",
             EventKind::AlarmRaised => "alarm.raised",
             EventKind::AlarmAcknowledged => "alarm.acknowledged",
             EventKind::AlarmCleared => "alarm.cleared",
@@ -112,6 +115,7 @@ impl EventKind {
             EventKind::DeviceSample => &["device/{id}"],
             EventKind::DeviceState => &["device/{id}", "dc/{id}"],
             EventKind::DataCenterSummary
+            | EventKind::LinkUtilization
             | EventKind::PlatformSynced
             | EventKind::PlatformSyncFailed => &["dc/{id}"],
             EventKind::OverviewSummary => &["overview"],
@@ -164,6 +168,9 @@ impl EventKind {
             EventKind::LinkState => {
                 "an interface at either end of a link went up or down"
             }
+            EventKind::LinkUtilization => {
+                "every 5 s at most: the links whose utilization moved by a percentage point or more, or became known or unknown, since the last one (every link in the first) (telemetry: to current subscribers only, with the topic's latest `seq`, never replayed)"
+            }
             EventKind::AlarmRaised => "an alarm was raised and recorded",
             EventKind::AlarmAcknowledged => "an operator acknowledged the alarm",
             EventKind::AlarmCleared => {
@@ -199,6 +206,7 @@ impl EventKind {
             EventKind::DataCenterSummary => "DataCenterSummary",
             EventKind::OverviewSummary => "OverviewSummary",
             EventKind::LinkState => "LinkStateEvent",
+            EventKind::LinkUtilization => "LinkUtilizationEvent",
             EventKind::AlarmRaised
             | EventKind::AlarmAcknowledged
             | EventKind::AlarmCleared

@@ -3,7 +3,8 @@
 //! engine on what its devices report, hands the engine's events to the alarm writer, and
 //! publishes its aggregates to `dc/{id}` (and to the overview) at most once a second, however
 //! many devices changed in between. The aggregates name the busiest links and devices, from
-//! the rates at link ends and the CPU its devices report ([`load`](super::load) selects them).
+//! the rates at link ends and the CPU its devices report ([`load`](super::load) selects them);
+//! every five seconds at most, the links whose utilization moved go to `dc/{id}` as telemetry.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -23,7 +24,10 @@ use super::alarms::{self, AlarmRecord, AlarmWrite};
 use super::device::state::Change;
 use super::device::{DeviceActor, DeviceSummary};
 use super::directory::Directory;
-use super::load::{busiest_devices, busiest_links, link_utilization_percent, BusyDevice, BusyLink};
+use super::load::{
+    busiest_devices, busiest_links, link_utilization_percent, utilization_changes, BusyDevice,
+    BusyLink, LinkUtilization,
+};
 use super::messages::{
     AlarmAction, AlarmCommand, DataCenterUpdate, DeviceConfig, DeviceReport, Stop,
 };
@@ -37,6 +41,9 @@ use crate::metrics::Metrics;
 
 /// How often aggregates may go out.
 pub const PUBLISH_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How often links' utilization may go out (`link.utilization`).
+pub const LINK_UTILIZATION_INTERVAL: Duration = Duration::from_secs(5);
 
 /// A data center's aggregates.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
@@ -74,6 +81,16 @@ pub struct LinkStateEvent {
 }
 
 impl EventData for LinkStateEvent {}
+
+/// The data of `link.utilization`: the data center's links whose utilization moved since
+/// the last one (every link in the first).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LinkUtilizationEvent {
+    pub data_center_id: i64,
+    pub links: Vec<LinkUtilization>,
+}
+
+impl EventData for LinkUtilizationEvent {}
 
 /// A resource pool's capacity and allocation, in this data center.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, ToSchema)]
@@ -152,6 +169,8 @@ pub struct DataCenterActor {
     /// The busier direction's rate (bits per second) at each link end, by device and
     /// ifIndex, as of its device's last poll: what link utilizations are computed from.
     link_end_rates: HashMap<i64, BTreeMap<u32, f64>>,
+    /// Each link's utilization as last told in `link.utilization`.
+    link_utilization_told: HashMap<i64, Option<f64>>,
     /// Something changed since the last publication.
     dirty: bool,
     link: Link<DataCenterSummary>,
@@ -210,6 +229,7 @@ impl DataCenterActor {
             engine,
             links_by_end,
             link_end_rates: HashMap::new(),
+            link_utilization_told: HashMap::new(),
             dirty: true,
             link,
             device_registry: ActorRegistry::default(),
@@ -347,6 +367,42 @@ impl DataCenterActor {
                 .await
             {
                 tracing::warn!(%error, "cannot publish a data center summary");
+            }
+        });
+    }
+
+    /// Tells `dc/{id}`'s current subscribers of the links whose utilization moved enough
+    /// since it was last told (telemetry: never replayed).
+    fn publish_link_utilization(&mut self) {
+        let current: Vec<LinkUtilization> = self
+            .setup
+            .links
+            .iter()
+            .map(|link| LinkUtilization {
+                link_id: link.link_id,
+                utilization_percent: self.link_utilization_percent(link),
+            })
+            .collect();
+        let links = utilization_changes(&self.link_utilization_told, &current);
+        if links.is_empty() {
+            return;
+        }
+        for link in &links {
+            self.link_utilization_told
+                .insert(link.link_id, link.utilization_percent);
+        }
+        let data = LinkUtilizationEvent {
+            data_center_id: self.setup.data_center_id,
+            links,
+        };
+        let hub = self.setup.hub.clone();
+        let topic = Topic::DataCenter(self.setup.data_center_id);
+        actix::spawn(async move {
+            if let Err(error) = hub
+                .publish_telemetry(&topic, EventKind::LinkUtilization, &data)
+                .await
+            {
+                tracing::warn!(%error, "cannot publish links' utilization");
             }
         });
     }
@@ -534,6 +590,9 @@ impl Actor for DataCenterActor {
             self.platforms.push(handle);
         }
         ctx.run_interval(PUBLISH_INTERVAL, |actor, _ctx| actor.publish_if_dirty());
+        ctx.run_interval(LINK_UTILIZATION_INTERVAL, |actor, _ctx| {
+            actor.publish_link_utilization();
+        });
         ctx.run_interval(POOL_REFRESH_INTERVAL, |actor, ctx| actor.refresh_pools(ctx));
         self.refresh_pools(ctx);
         ctx.run_interval(ESCALATION_CHECK_INTERVAL, |actor, _ctx| {

@@ -1,9 +1,11 @@
 //! How busy a data center's links and devices are, as plain functions: a link's utilization
-//! from the rates at its two ends, and the busiest links and devices that a
-//! [`DataCenterSummary`](super::data_center::DataCenterSummary) carries. The data-center
-//! actor owns the inputs (its devices' reports, the links it knows) and when to compute.
+//! from the rates at its two ends, the busiest links and devices that a
+//! [`DataCenterSummary`](super::data_center::DataCenterSummary) carries, and which links'
+//! utilization moved enough to be told in a `link.utilization` event. The data-center actor
+//! owns the inputs (its devices' reports, the links it knows) and when to compute.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -21,6 +23,39 @@ pub fn link_utilization_percent(
 ) -> Option<f64> {
     let busiest_bps = busiest_bps_at_ends.into_iter().flatten().reduce(f64::max)?;
     (bandwidth_bps > 0).then(|| busiest_bps * 100.0 / bandwidth_bps as f64)
+}
+
+/// The smallest move of a link's utilization, in percentage points, worth telling.
+pub const MIN_UTILIZATION_CHANGE: f64 = 1.0;
+
+/// One link's utilization in a `link.utilization` event.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToSchema)]
+pub struct LinkUtilization {
+    pub link_id: i64,
+    /// The busier direction at either end, against the link's bandwidth; null when it is
+    /// not known (no rates yet, or its devices are unreachable).
+    pub utilization_percent: Option<f64>,
+}
+
+/// The links whose utilization is worth telling, in the order of `current`: those never
+/// told (`told` has every link told before, with the value told), those that became known
+/// or unknown, and those that moved by at least [`MIN_UTILIZATION_CHANGE`].
+pub fn utilization_changes(
+    told: &HashMap<i64, Option<f64>>,
+    current: &[LinkUtilization],
+) -> Vec<LinkUtilization> {
+    current
+        .iter()
+        .filter(
+            |link| match (told.get(&link.link_id), link.utilization_percent) {
+                (None, _) => true,
+                (Some(Some(before)), Some(now)) => (now - before).abs() >= MIN_UTILIZATION_CHANGE,
+                (Some(None), None) => false,
+                (Some(_), _) => true,
+            },
+        )
+        .copied()
+        .collect()
 }
 
 /// One of a data center's busiest links.
@@ -107,8 +142,6 @@ pub fn busiest_devices<'a>(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
 
     #[test]
@@ -128,6 +161,51 @@ mod tests {
                 "{bandwidth_bps} {ends:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_link_is_told_when_new_when_it_moved_a_point_or_when_it_became_known_or_unknown() {
+        let told: HashMap<i64, Option<f64>> = [
+            (1, Some(10.0)),
+            (2, Some(10.0)),
+            (3, Some(10.0)),
+            (4, None),
+            (5, None),
+            (6, Some(50.0)),
+        ]
+        .into_iter()
+        .collect();
+        let table: [(i64, Option<f64>, bool); 9] = [
+            (1, Some(10.9), false),
+            (2, Some(11.0), true),
+            (3, Some(8.5), true),
+            (4, None, false),
+            (5, Some(0.0), true),
+            (6, None, true),
+            (7, None, true),
+            (8, Some(3.0), true),
+            (1, Some(9.1), false),
+        ];
+        for (link_id, utilization_percent, expected) in table {
+            let current = [LinkUtilization {
+                link_id,
+                utilization_percent,
+            }];
+            assert_eq!(
+                utilization_changes(&told, &current).len() == 1,
+                expected,
+                "{link_id} {utilization_percent:?}"
+            );
+        }
+        // Nothing told yet: every link, in order.
+        let current: Vec<LinkUtilization> = [(3, Some(1.0)), (1, None), (2, Some(2.0))]
+            .into_iter()
+            .map(|(link_id, utilization_percent)| LinkUtilization {
+                link_id,
+                utilization_percent,
+            })
+            .collect();
+        assert_eq!(utilization_changes(&HashMap::new(), &current), current);
     }
 
     fn link(link_id: i64) -> DeviceLink {

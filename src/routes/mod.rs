@@ -28,7 +28,7 @@ use crate::announcements::AnnouncementView;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::hub::EventKind;
 use crate::monitoring::alarms::AlarmView;
-use crate::monitoring::data_center::{DataCenterSummary, LinkStateEvent};
+use crate::monitoring::data_center::{DataCenterSummary, LinkStateEvent, LinkUtilizationEvent};
 use crate::monitoring::device::{DeviceSampleEvent, DeviceStateEvent};
 use crate::monitoring::overview::OverviewSummary;
 use crate::monitoring::platform::{PlatformSyncFailedEvent, PlatformSyncedEvent};
@@ -165,6 +165,7 @@ use crate::tickets::views::{
         DataCenterSummary,
         OverviewSummary,
         LinkStateEvent,
+        LinkUtilizationEvent,
         AlarmView,
         PlatformSyncedEvent,
         PlatformSyncFailedEvent,

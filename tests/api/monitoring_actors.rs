@@ -3,7 +3,7 @@
 //! actor restarted without disturbing its neighbours. The plan is given directly here; the
 //! tests through the inventory API are in `monitoring_api.rs`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -197,6 +197,27 @@ async fn a_trap_reaches_the_socket_at_once_and_raises_an_interface_alarm(backend
         fleet.devices()[0].name.as_str()
     );
     assert!(busiest_link["utilization_percent"].as_f64().unwrap() >= 0.0);
+    // Every few seconds, the links whose utilization moved go to the data center's topic;
+    // from them a subscriber knows every link's.
+    let mut utilization_by_link: BTreeMap<i64, Value> = BTreeMap::new();
+    while utilization_by_link.len() < 3 || utilization_by_link.values().any(Value::is_null) {
+        let frame = wait_for_event(&mut socket, Duration::from_secs(15), |f| {
+            f["kind"] == "link.utilization"
+        })
+        .await;
+        assert_eq!(frame["topic"], "dc/1");
+        assert_eq!(frame["data"]["data_center_id"], DATA_CENTER);
+        for link in frame["data"]["links"].as_array().unwrap() {
+            utilization_by_link.insert(
+                link["link_id"].as_i64().unwrap(),
+                link["utilization_percent"].clone(),
+            );
+        }
+    }
+    assert_eq!(
+        utilization_by_link.keys().copied().collect::<Vec<_>>(),
+        [2, 3, 4]
+    );
 
     // Interface 2 of device 3 goes down; its trap changes the state, the next poll being
     // most of a minute away.

@@ -16,6 +16,7 @@ export type EventKind =
   | 'dc.summary'
   | 'overview.summary'
   | 'link.state'
+  | 'link.utilization'
   | 'alarm.raised'
   | 'alarm.acknowledged'
   | 'alarm.cleared'
@@ -52,6 +53,8 @@ export interface EventData {
   'overview.summary': components['schemas']['OverviewSummary']
   /** an interface at either end of a link went up or down */
   'link.state': components['schemas']['LinkStateEvent']
+  /** every 5 s at most: the links whose utilization moved by a percentage point or more, or became known or unknown, since the last one (every link in the first) (telemetry: to current subscribers only, with the topic's latest `seq`, never replayed) */
+  'link.utilization': components['schemas']['LinkUtilizationEvent']
   /** an alarm was raised and recorded */
   'alarm.raised': components['schemas']['AlarmView']
   /** an operator acknowledged the alarm */
@@ -83,6 +86,7 @@ export const EVENT_TOPICS: Record<EventKind, readonly string[]> = {
   'dc.summary': ["dc/{id}"],
   'overview.summary': ["overview"],
   'link.state': ["dc/{id}","overview"],
+  'link.utilization': ["dc/{id}"],
   'alarm.raised': ["device/{id}","dc/{id}","overview"],
   'alarm.acknowledged': ["device/{id}","dc/{id}","overview"],
   'alarm.cleared': ["device/{id}","dc/{id}","overview"],

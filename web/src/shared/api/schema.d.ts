@@ -1948,6 +1948,26 @@ export interface components {
             /** @description Whether the interface at this end is up now. */
             up: boolean;
         };
+        /** @description One link's utilization in a `link.utilization` event. */
+        LinkUtilization: {
+            /** Format: int64 */
+            link_id: number;
+            /**
+             * Format: double
+             * @description The busier direction at either end, against the link's bandwidth; null when it is
+             *     not known (no rates yet, or its devices are unreachable).
+             */
+            utilization_percent?: number | null;
+        };
+        /**
+         * @description The data of `link.utilization`: the data center's links whose utilization moved since
+         *     the last one (every link in the first).
+         */
+        LinkUtilizationEvent: {
+            /** Format: int64 */
+            data_center_id: number;
+            links: components["schemas"]["LinkUtilization"][];
+        };
         LinkView: {
             /** Format: int64 */
             a_interface_id: number;
