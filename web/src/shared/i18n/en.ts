@@ -146,6 +146,7 @@ export default {
     relayout: 'Lay out again',
     fit: 'Fit',
     downLinks: 'Links down',
+    moreDown: 'and {n} more',
     linksDown: '{n} links down',
     legend: 'Legend',
     linkUp: 'Link up',

@@ -146,6 +146,7 @@ export default {
     relayout: '重新布局',
     fit: '适应窗口',
     downLinks: '中断链路',
+    moreDown: '另有 {n} 条',
     linksDown: '中断链路 {n}',
     legend: '图例',
     linkUp: '链路正常',
