@@ -1,10 +1,12 @@
 //! The service catalog (服务目录): items that tenants request, each a kind (`kinds.rs`) with
-//! a versioned form (`form.rs`), approval chain and fulfilment.
+//! a versioned form (`form.rs`), approval chain (documented by `chain_schema.rs`) and
+//! fulfilment.
 //!
 //! Bureau admins create, revise and retire items; every revision is a new immutable version,
 //! and a ticket keeps the version it was submitted under. A new installation starts with the
 //! standard catalog (one item per kind). Every change is audited.
 
+pub mod chain_schema;
 pub mod form;
 pub mod kinds;
 
@@ -38,9 +40,11 @@ pub struct ItemView {
     pub name: String,
     pub description: String,
     pub form: FormSchema,
-    #[schema(value_type = Object)]
+    #[schema(value_type = chain_schema::ApprovalChainSchema)]
     pub chain: ApprovalChain,
     pub fulfilment: Fulfilment,
+    /// The facts of a request of this kind that the chain's conditions may compare.
+    pub facts: Vec<String>,
     pub retired: bool,
     pub updated_at: DateTime<Utc>,
 }
@@ -53,7 +57,7 @@ pub struct ItemContent {
     #[serde(default)]
     pub description: String,
     pub form: FormSchema,
-    #[schema(value_type = Object)]
+    #[schema(value_type = chain_schema::ApprovalChainSchema)]
     pub chain: ApprovalChain,
     pub fulfilment: Fulfilment,
 }
@@ -186,16 +190,22 @@ fn view(
     item: &catalog_item::Model,
     version: catalog_item_version::Model,
 ) -> Result<ItemView, ApiError> {
+    let kind = parse_kind(&item.kind)?;
     Ok(ItemView {
         id: item.id,
         code: item.code.clone(),
-        kind: parse_kind(&item.kind)?,
+        kind,
         version: version.version,
         name: version.name,
         description: version.description,
         form: from_json(&version.form, "form")?,
         chain: from_json(&version.chain, "chain")?,
         fulfilment: from_json(&version.fulfilment, "fulfilment")?,
+        facts: kind
+            .fact_names()
+            .iter()
+            .map(|&fact| fact.to_owned())
+            .collect(),
         retired: item.retired_at.is_some(),
         updated_at: item.updated_at,
     })

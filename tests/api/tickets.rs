@@ -1130,6 +1130,18 @@ async fn catalog_revisions_leave_open_tickets_on_their_version(backend: Backend)
         .json()
         .await
         .unwrap();
+    // The facts its chain's conditions may compare come with it.
+    assert_eq!(
+        current["facts"],
+        json!([
+            "count",
+            "total_vcpu",
+            "total_memory_gb",
+            "total_disk_gb",
+            "duration_days",
+            "public_ips"
+        ])
+    );
     let mut content = json!({
         "name": current["name"], "description": "v2", "form": current["form"],
         "chain": {"levels": [{"name": "运维审核", "approvers": {"by": "role", "role": "bureau_operator"}, "mode": "any"}]},

@@ -1259,6 +1259,34 @@ export interface components {
         Approval: {
             comment?: string | null;
         };
+        /** @description An approval chain (审批流): the levels a request goes through, in order. */
+        ApprovalChain: {
+            levels: components["schemas"]["ApprovalLevel"][];
+        };
+        /**
+         * @description A condition on one of the request's facts (the item's `facts` name them); a request
+         *     without the fact never satisfies it.
+         */
+        ApprovalCondition: {
+            fact: string;
+            op: components["schemas"]["Comparison"];
+            /** Format: double */
+            value: number;
+        };
+        /** @description One level of an approval chain. */
+        ApprovalLevel: {
+            approvers: components["schemas"]["Approvers"];
+            condition?: null | components["schemas"]["ApprovalCondition"];
+            escalate_to?: null | components["schemas"]["Approvers"];
+            mode: components["schemas"]["SignMode"];
+            /** @description 1 to 100 characters. */
+            name: string;
+            /**
+             * Format: int64
+             * @description Seconds the level may stay open before a reminder, then escalation at twice that.
+             */
+            sla_secs?: number | null;
+        };
         /** @description The data of `approval.reminder` and `approval.escalated`: an approval level is overdue. */
         ApprovalOverdueEvent: {
             level_name: string;
@@ -1290,6 +1318,20 @@ export interface components {
             round: number;
             /** Format: int64 */
             ticket_id: number;
+        };
+        /** @description Who approves a level, resolved to users when the level opens. */
+        Approvers: {
+            /** @enum {string} */
+            by: "role";
+            requester_tenant?: boolean;
+            role: string;
+        } | {
+            /** @enum {string} */
+            by: "users";
+            user_ids: number[];
+        } | {
+            /** @enum {string} */
+            by: "requester_tenant_admin";
         };
         AuditVerification: {
             /**
@@ -1432,6 +1474,11 @@ export interface components {
              */
             pool_id?: number | null;
         };
+        /**
+         * @description How a condition compares the fact with its value.
+         * @enum {string}
+         */
+        Comparison: ">" | ">=" | "<" | "<=" | "==";
         ControlPlane: {
             actors: components["schemas"]["ActorView"][];
             mail_sender: components["schemas"]["MailSenderView"];
@@ -1897,7 +1944,7 @@ export interface components {
         };
         /** @description The content of a new item or of a revision. */
         ItemContent: {
-            chain: Record<string, never>;
+            chain: components["schemas"]["ApprovalChain"];
             description?: string;
             form: components["schemas"]["FormSchema"];
             fulfilment: components["schemas"]["Fulfilment"];
@@ -1907,9 +1954,11 @@ export interface components {
         ItemKind: "vm_request" | "vm_change" | "vm_decommission" | "firewall_open" | "incident" | "desktop_support";
         /** @description A catalog item at one version, as clients see it. */
         ItemView: {
-            chain: Record<string, never>;
+            chain: components["schemas"]["ApprovalChain"];
             code: string;
             description: string;
+            /** @description The facts of a request of this kind that the chain's conditions may compare. */
+            facts: string[];
             form: components["schemas"]["FormSchema"];
             fulfilment: components["schemas"]["Fulfilment"];
             /** Format: int64 */
@@ -2275,6 +2324,12 @@ export interface components {
             /** Format: int32 */
             samples: number;
         };
+        /**
+         * @description Whether every approver of a level must sign (`all`, 会签) or the first decides (`any`,
+         *     或签).
+         * @enum {string}
+         */
+        SignMode: "all" | "any";
         /** @description A storage unit's fill. */
         StorageState: {
             descr: string;
