@@ -128,6 +128,33 @@ describe('the ops portal', () => {
     await ops.context.close()
   })
 
+  it('shows the server’s field errors on their fields when a CMDB record is created', async () => {
+    const { page, context } = await loggedIn(browser, server.url, 'ops')
+    await page.goto('/ops/cmdb/devices/new')
+    const drawer = page.getByRole('dialog')
+    // As a keyboard user would: focus the combobox, open it with Enter, pick the option.
+    const choose = async (label: string, option: string) => {
+      await drawer.getByRole('combobox', { name: label }).focus()
+      await page.keyboard.press('Enter')
+      await page.getByRole('option', { name: option, exact: true }).click()
+    }
+    await choose('数据中心', '政务云数据中心 1')
+    await drawer.getByRole('textbox', { name: '名称' }).fill('core-x')
+    await choose('类型', '路由器')
+    await choose('网络层级', '核心层')
+    await drawer.getByRole('textbox', { name: '管理地址' }).fill('not-an-address')
+    await drawer.getByRole('button', { name: '新建' }).click()
+    // The server's message, under the field it names.
+    const field = drawer.locator('.el-form-item').filter({ hasText: '管理地址' })
+    await field.getByText('must be an IP address, optionally with :port').waitFor()
+    await screenshot(page, 'cmdb-field-errors')
+    await drawer.getByRole('textbox', { name: '管理地址' }).fill('10.9.9.9')
+    await drawer.getByRole('button', { name: '新建' }).click()
+    await page.getByText('已创建 core-x').waitFor()
+    await drawer.getByRole('button', { name: '编辑' }).waitFor()
+    await context.close()
+  })
+
   it('shows an approval on the requester’s open ticket page the moment it is made', async () => {
     const requester = await ApiUser.login(server.url, 'edu-dev')
     const approver = await ApiUser.login(server.url, 'edu-admin')

@@ -1579,6 +1579,11 @@ export interface components {
             data_center_code?: string | null;
             /** Format: int64 */
             data_center_id?: number | null;
+            /**
+             * Format: int32
+             * @description How many rack units it takes, upwards from `rack_unit`: 1 to 20, default 1.
+             */
+            height_u?: number | null;
             /** @description `server`, `switch`, `router`, `firewall`, `load_balancer` or `storage_array`. */
             kind?: string | null;
             /** @description `ip` or `ip:port` of the SNMP agent; port 161 by default. */
@@ -1599,6 +1604,12 @@ export interface components {
             rack?: string | null;
             /** Format: int64 */
             rack_id?: number | null;
+            /**
+             * Format: int32
+             * @description The lowest rack unit it occupies (from 1; needs a rack); `null` takes it out of its
+             *     place. It may not overlap another device of the rack.
+             */
+            rack_unit?: number | null;
             /** @description `core`, `aggregation`, `access` or `host`: the network layer. */
             tier?: string | null;
             vendor?: string | null;
@@ -1662,6 +1673,11 @@ export interface components {
             created_at: string;
             /** Format: int64 */
             data_center_id: number;
+            /**
+             * Format: int32
+             * @description How many rack units it takes, upwards from `rack_unit`.
+             */
+            height_u: number;
             /** Format: int64 */
             id: number;
             kind: string;
@@ -1674,6 +1690,11 @@ export interface components {
             pool_id?: number | null;
             /** Format: int64 */
             rack_id?: number | null;
+            /**
+             * Format: int32
+             * @description The lowest rack unit it occupies (from 1); null when it has no place in a rack.
+             */
+            rack_unit?: number | null;
             /** @description The SNMPv3 user; never a password or community. */
             snmp_username?: string | null;
             /** @description `v2c`, `v3`, `unreadable` (sealed under another key) or empty: no credentials. */

@@ -1,26 +1,12 @@
-// An approval chain as the catalog API carries it (actors/src/ticket/chain.rs): levels in
-// order, each with its approvers, sign mode, optional SLA, escalation and condition. The
-// OpenAPI document gives `chain` no schema yet, so this one shape is stated here.
+// An approval chain as the catalog API types it (ApprovalChain, from the generated schema),
+// and what is wrong with one before it is sent (the server checks again).
+import type { Schemas } from '@shared/api/client'
 
-export type Approvers =
-  | { by: 'role'; role: string; requester_tenant: boolean }
-  | { by: 'users'; user_ids: number[] }
-  | { by: 'requester_tenant_admin' }
+export type Chain = Schemas['ApprovalChain']
+export type Level = Schemas['ApprovalLevel']
+export type Approvers = Schemas['Approvers']
 
-export interface Level {
-  name: string
-  approvers: Approvers
-  mode: 'any' | 'all'
-  condition?: { fact: string; op: '>' | '>=' | '<' | '<=' | '=='; value: number }
-  sla_secs?: number
-  escalate_to?: Approvers
-}
-
-export interface Chain {
-  levels: Level[]
-}
-
-/** What is wrong with a chain before it is sent, by level (the server checks again). */
+/** Problems by level ("2: name"), empty when the chain can be sent. */
 export function chainProblems(chain: Chain): string[] {
   const problems: string[] = []
   chain.levels.forEach((level, index) => {
