@@ -11,6 +11,7 @@ mod m20261126_000002_announcements;
 mod m20261126_000003_service_desk;
 mod m20261126_000004_inventory;
 mod m20261126_000005_monitoring;
+mod m20261126_000006_rack_units;
 mod shapes;
 
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_service_desk::Migration),
             Box::new(m20261126_000004_inventory::Migration),
             Box::new(m20261126_000005_monitoring::Migration),
+            Box::new(m20261126_000006_rack_units::Migration),
         ]
     }
 }

@@ -11,7 +11,7 @@ use std::net::{IpAddr, SocketAddr};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, Select, Set,
+    PaginatorTrait, QueryFilter, QueryTrait, Select, Set,
 };
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -34,6 +34,8 @@ pub const DEVICE_KINDS: &[&str] = &[
     "storage_array",
 ];
 pub const DEVICE_TIERS: &[&str] = &["core", "aggregation", "access", "host"];
+/// The tallest device, in rack units.
+pub const MAX_DEVICE_HEIGHT_U: i32 = 20;
 /// The purpose SNMP credentials are sealed for.
 pub const SNMP_CREDENTIALS_PURPOSE: &str = "device.snmp_credentials";
 pub const DEFAULT_SNMP_PORT: u16 = 161;
@@ -64,6 +66,13 @@ pub struct DeviceFields {
     pub rack_id: Option<Option<i64>>,
     /// Instead of `rack_id` (imports): a rack's name in the device's data center.
     pub rack: Option<String>,
+    /// The lowest rack unit it occupies (from 1; needs a rack); `null` takes it out of its
+    /// place. It may not overlap another device of the rack.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>)]
+    pub rack_unit: Option<Option<i32>>,
+    /// How many rack units it takes, upwards from `rack_unit`: 1 to 20, default 1.
+    pub height_u: Option<i32>,
     /// Unique within the data center; what imports match on.
     pub name: Option<String>,
     /// `server`, `switch`, `router`, `firewall`, `load_balancer` or `storage_array`.
@@ -94,6 +103,10 @@ pub struct DeviceView {
     pub id: i64,
     pub data_center_id: i64,
     pub rack_id: Option<i64>,
+    /// The lowest rack unit it occupies (from 1); null when it has no place in a rack.
+    pub rack_unit: Option<i32>,
+    /// How many rack units it takes, upwards from `rack_unit`.
+    pub height_u: i32,
     pub name: String,
     pub kind: String,
     pub vendor: String,
@@ -119,18 +132,117 @@ pub struct DeviceFilter {
     pub pool_id: Option<i64>,
 }
 
-/// The rack's data center, for checking that a device and its rack agree.
-async fn data_center_of_rack(
+/// The rack and its data center, for checking that a device and its rack agree and that the
+/// device fits.
+async fn rack_and_data_center(
     txn: &impl ConnectionTrait,
     rack_id: i64,
-) -> Result<Option<i64>, DbErr> {
+) -> Result<Option<(rack::Model, i64)>, DbErr> {
     let Some(found) = rack::Entity::find_by_id(rack_id).one(txn).await? else {
         return Ok(None);
     };
     Ok(machine_room::Entity::find_by_id(found.room_id)
         .one(txn)
         .await?
-        .map(|room| room.data_center_id))
+        .map(|room| (found, room.data_center_id)))
+}
+
+/// The rack units a device occupies: from `lowest_unit` up `height_u` of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RackSpan {
+    pub lowest_unit: i32,
+    pub height_u: i32,
+}
+
+impl RackSpan {
+    pub fn highest_unit(self) -> i32 {
+        self.lowest_unit + self.height_u - 1
+    }
+
+    pub fn overlaps(self, other: RackSpan) -> bool {
+        self.lowest_unit <= other.highest_unit() && other.lowest_unit <= self.highest_unit()
+    }
+
+    /// What is wrong with this place in a rack `rack_height_u` units tall, if anything.
+    pub fn fit_problem(self, rack_height_u: i32) -> Option<String> {
+        if self.lowest_unit < 1 {
+            Some("must be at least 1".to_owned())
+        } else if self.highest_unit() > rack_height_u {
+            Some(format!(
+                "a {}U device from U{} reaches U{}, above the rack's {rack_height_u}U",
+                self.height_u,
+                self.lowest_unit,
+                self.highest_unit()
+            ))
+        } else {
+            None
+        }
+    }
+}
+
+impl std::fmt::Display for RackSpan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.height_u == 1 {
+            write!(f, "U{}", self.lowest_unit)
+        } else {
+            write!(f, "U{}-U{}", self.lowest_unit, self.highest_unit())
+        }
+    }
+}
+
+/// Checks the device's place in its rack: it needs a rack, fits in it, and overlaps no other
+/// device of the rack (named in the problem).
+async fn check_rack_place(
+    txn: &impl ConnectionTrait,
+    check: &mut Checker,
+    device_id_opt: Option<i64>,
+    rack_opt: Option<&rack::Model>,
+    rack_id_opt: Option<i64>,
+    span: RackSpan,
+) -> Result<(), DbErr> {
+    if rack_id_opt.is_none() {
+        check.problem(
+            "rack_unit",
+            "needs a rack_id (send rack_unit null to leave it out)",
+        );
+        return Ok(());
+    }
+    let Some(rack) = rack_opt else {
+        // The rack itself is refused already.
+        return Ok(());
+    };
+    if let Some(problem) = span.fit_problem(rack.height_u) {
+        check.problem("rack_unit", problem);
+        return Ok(());
+    }
+    let neighbours = device::Entity::find()
+        .filter(device::Column::RackId.eq(rack.id))
+        .filter(device::Column::RackUnit.is_not_null())
+        .apply_if(device_id_opt, |select, id| {
+            select.filter(device::Column::Id.ne(id))
+        })
+        .all(txn)
+        .await?;
+    for neighbour in neighbours {
+        let Some(lowest_unit) = neighbour.rack_unit else {
+            continue;
+        };
+        let taken = RackSpan {
+            lowest_unit,
+            height_u: neighbour.height_u,
+        };
+        if span.overlaps(taken) {
+            check.problem(
+                "rack_unit",
+                format!(
+                    "{span} overlaps {} at {taken} in rack {}",
+                    neighbour.name, rack.name
+                ),
+            );
+            break;
+        }
+    }
+    Ok(())
 }
 
 impl InventoryObject for Devices {
@@ -164,6 +276,8 @@ impl InventoryObject for Devices {
             id: model.id,
             data_center_id: model.data_center_id,
             rack_id: model.rack_id,
+            rack_unit: model.rack_unit,
+            height_u: model.height_u,
             name: model.name.clone(),
             kind: model.kind.clone(),
             vendor: model.vendor.clone(),
@@ -217,14 +331,41 @@ impl InventoryObject for Devices {
             }
             (given, _) => nullable(given, existing_opt.map(|m| m.rack_id)),
         };
+        let mut rack_opt = None;
         if let Some(rack_id) = rack_id {
-            match data_center_of_rack(txn, rack_id).await? {
+            match rack_and_data_center(txn, rack_id).await? {
                 None => check.problem("rack_id", format!("no rack {rack_id}")),
-                Some(rack_data_center_id) if rack_data_center_id != data_center_id => {
+                Some((_, rack_data_center_id)) if rack_data_center_id != data_center_id => {
                     check.problem("rack_id", "the rack is in another data center")
                 }
-                Some(_) => {}
+                Some((found, _)) => rack_opt = Some(found),
             }
+        }
+        let rack_unit = nullable(fields.rack_unit, existing_opt.map(|m| m.rack_unit));
+        let height_u = fields
+            .height_u
+            .or(existing_opt.map(|m| m.height_u))
+            .unwrap_or(1);
+        if !(1..=MAX_DEVICE_HEIGHT_U).contains(&height_u) {
+            check.problem(
+                "height_u",
+                format!("must be between 1 and {MAX_DEVICE_HEIGHT_U}"),
+            );
+        } else if let Some(lowest_unit) = rack_unit {
+            let span = RackSpan {
+                lowest_unit,
+                height_u,
+            };
+            let device_id_opt = existing_opt.map(|m| m.id);
+            check_rack_place(
+                txn,
+                &mut check,
+                device_id_opt,
+                rack_opt.as_ref(),
+                rack_id,
+                span,
+            )
+            .await?;
         }
         let name = check.required("name", fields.name, existing_opt.map(|m| m.name.clone()));
         check.text("name", &name, 200);
@@ -296,6 +437,8 @@ impl InventoryObject for Devices {
         };
         active.data_center_id.set_if_not_equals(data_center_id);
         active.rack_id.set_if_not_equals(rack_id);
+        active.rack_unit.set_if_not_equals(rack_unit);
+        active.height_u.set_if_not_equals(height_u);
         active.name.set_if_not_equals(name);
         active.kind.set_if_not_equals(kind);
         active.vendor.set_if_not_equals(vendor);
@@ -693,6 +836,45 @@ impl InventoryObject for Links {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rack_spans_fit_their_rack_and_overlap_when_they_share_a_unit() {
+        let span = |lowest_unit, height_u| RackSpan {
+            lowest_unit,
+            height_u,
+        };
+        let fits = [
+            (span(1, 1), 42, true),
+            (span(41, 2), 42, true),
+            (span(42, 1), 42, true),
+            (span(42, 2), 42, false),
+            (span(0, 1), 42, false),
+            (span(-3, 4), 42, false),
+            (span(1, 20), 10, false),
+        ];
+        for (place, rack_height_u, expected) in fits {
+            assert_eq!(
+                place.fit_problem(rack_height_u).is_none(),
+                expected,
+                "{place} in {rack_height_u}U"
+            );
+        }
+        let overlaps = [
+            (span(1, 2), span(3, 1), false),
+            (span(1, 2), span(2, 1), true),
+            (span(5, 4), span(1, 4), false),
+            (span(5, 4), span(1, 5), true),
+            (span(5, 4), span(8, 10), true),
+            (span(10, 1), span(10, 1), true),
+            (span(6, 1), span(4, 4), true),
+        ];
+        for (a, b, expected) in overlaps {
+            assert_eq!(a.overlaps(b), expected, "{a} and {b}");
+            assert_eq!(b.overlaps(a), expected, "{b} and {a}");
+        }
+        assert_eq!(span(3, 1).to_string(), "U3");
+        assert_eq!(span(3, 2).to_string(), "U3-U4");
+    }
 
     #[test]
     fn management_addresses_default_to_port_161() {

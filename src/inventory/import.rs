@@ -48,6 +48,7 @@ const NUMBER_COLUMNS: &[&str] = &[
     "platform_id",
     "floor",
     "height_u",
+    "rack_unit",
     "poll_interval_secs",
     "sync_interval_secs",
     "cpu_overcommit",

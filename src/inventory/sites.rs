@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::crud::{present_kinds, Checker, InventoryObject, ModelOf, Writer};
+use super::devices::RackSpan;
 use super::references;
 use crate::db::entities::{cloud_platform, data_center, device, machine_room, rack, resource_pool};
 use crate::error::ApiError;
@@ -407,6 +408,27 @@ impl InventoryObject for Racks {
         check.at_least("height_u", height_u, 1);
         if height_u > 100 {
             check.problem("height_u", "must be at most 100");
+        }
+        if let Some(existing) = existing_opt.filter(|existing| existing.height_u > height_u) {
+            // A shorter rack must still hold every device placed in it.
+            let placed = device::Entity::find()
+                .filter(device::Column::RackId.eq(existing.id))
+                .filter(device::Column::RackUnit.is_not_null())
+                .all(txn)
+                .await?;
+            let too_high = placed.iter().find(|device| {
+                let span = RackSpan {
+                    lowest_unit: device.rack_unit.unwrap_or_default(),
+                    height_u: device.height_u,
+                };
+                span.highest_unit() > height_u
+            });
+            if let Some(device) = too_high {
+                check.problem(
+                    "height_u",
+                    format!("{} reaches above U{height_u}", device.name),
+                );
+            }
         }
         check.finish()?;
         let mut active = match existing_opt {

@@ -14,6 +14,7 @@ mod fulfilment;
 mod http_errors;
 mod inventory_crud;
 mod inventory_import;
+mod inventory_rack_units;
 mod inventory_tenancy;
 mod mail;
 mod monitoring_actors;

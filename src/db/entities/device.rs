@@ -10,6 +10,10 @@ pub struct Model {
     pub id: i64,
     pub data_center_id: i64,
     pub rack_id: Option<i64>,
+    /// The lowest rack unit it occupies in its rack (from 1); empty when not placed.
+    pub rack_unit: Option<i32>,
+    /// How many rack units it takes, upwards from `rack_unit`.
+    pub height_u: i32,
     pub name: String,
     /// `server`, `switch`, `router`, `firewall`, `load_balancer` or `storage_array`.
     pub kind: String,
