@@ -19,6 +19,12 @@ interface Topology {
  * interface of the devices that answer, in a fixed order. */
 export async function ports(base: string): Promise<Port[]> {
   const ops = await ApiUser.login(base, 'ops')
+  // Wait for the first polls (within an interval): only devices seen up are taken down.
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const overview = await ops.get<{ devices: number; devices_up: number }>('/overview')
+    if (overview.devices > 0 && overview.devices_up >= overview.devices * 0.95) break
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+  }
   const seen = new Set<string>()
   const out: Port[] = []
   const add = (device: string, ifIndex: number) => {
