@@ -1,13 +1,15 @@
 //! `yunguan demo`: the server on the embedded default, seeded with the demo tenants and
 //! accounts of the brief, their password taken from `YUNGUAN_DEMO_PASSWORD` (or generated),
 //! and a simulated network of a few hundred SNMP devices in three data centers that the
-//! server polls live, with faults coming and going ([`network`]; not with `--no-chaos`) and
+//! server polls live, placed in the racks of two machine rooms per data center ([`racks`]),
+//! with faults coming and going ([`network`]; not with `--no-chaos`) and
 //! fault commands read from standard input ([`commands`]); with `--openstack-sim`,
 //! fulfilment runs on a simulated OpenStack started in-process. Once it listens it prints
 //! `demo ready`, for whoever waits on it.
 
 pub mod commands;
 pub mod network;
+pub mod racks;
 
 use anyhow::Context;
 use sea_orm::DatabaseConnection;

@@ -1,5 +1,6 @@
 //! The demo's network: a fleet of simulated SNMP devices (in-process, on a local UDP port),
-//! entered in the inventory across three data centers with their interfaces and the links
+//! entered in the inventory across three data centers with their interfaces, their places
+//! in the racks of two machine rooms per data center ([`racks`](super::racks)), and the links
 //! of a small data-center network (servers to access switches, switches and firewalls to
 //! routers), a few faults present from the start, and a chaos task that keeps taking links
 //! down and bringing them back, so that a first run shows alarms raised and cleared live
@@ -13,9 +14,11 @@ use anyhow::Context;
 use chrono::Utc;
 use rand::Rng;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::Value;
 use yunguan_simulators::monbench::inventory::{self as fleet_inventory, InventoryArgs};
 use yunguan_simulators::snmp::{DeviceKind, Fleet, FleetConfig, FleetDevice};
 
+use super::racks;
 use crate::db::entities::{device, interface, link};
 use crate::inventory::crud::{self, Writer};
 use crate::inventory::devices::{LinkFields, Links};
@@ -45,7 +48,8 @@ pub async fn start_fleet() -> anyhow::Result<Arc<Fleet>> {
 }
 
 /// Enters the fleet in the inventory (again at every start: its port changes), with its
-/// interfaces, and the links when there are none yet.
+/// interfaces, machine rooms and racks; the links when there are none yet, and the devices'
+/// places in the racks when no device has one yet (so that places changed by hand stay).
 pub async fn seed_inventory(
     db: &DatabaseConnection,
     sealer: &Sealer,
@@ -57,7 +61,7 @@ pub async fn seed_inventory(
         actor: &actor,
         now: Utc::now(),
     };
-    let document = fleet_inventory::document(&InventoryArgs {
+    let mut document = fleet_inventory::document(&InventoryArgs {
         fleet: fleet.local_addr(),
         devices: DEVICES,
         community_prefix: "demo-".to_owned(),
@@ -66,10 +70,26 @@ pub async fn seed_inventory(
         offset: 0,
         count: None,
     });
-    let rows = import::rows_of_json(document).map_err(|e| anyhow::anyhow!("{e}"))?;
-    import::import(db, rows, &writer)
-        .await
-        .map_err(|e| anyhow::anyhow!("importing the demo network: {e}"))?;
+    let rack_plan = racks::plan(&demo_devices(&document));
+    if let (Value::Object(kinds), Value::Object(rooms_and_racks)) =
+        (&mut document, rack_plan.rooms_and_racks())
+    {
+        kinds.extend(rooms_and_racks);
+    }
+    import_document(db, document, &writer, "importing the demo network").await?;
+    let placed = device::Entity::find()
+        .filter(device::Column::RackUnit.is_not_null())
+        .count(db)
+        .await?;
+    if placed == 0 {
+        import_document(
+            db,
+            rack_plan.device_places(),
+            &writer,
+            "placing the demo devices in their racks",
+        )
+        .await?;
+    }
 
     let ids: BTreeMap<String, (i64, i64)> = device::Entity::find()
         .all(db)
@@ -95,6 +115,36 @@ pub async fn seed_inventory(
         link_network(db, &writer, &fleet_devices, &ids).await?;
     }
     Ok(())
+}
+
+async fn import_document(
+    db: &DatabaseConnection,
+    document: Value,
+    writer: &Writer<'_>,
+    what: &str,
+) -> anyhow::Result<()> {
+    let rows = import::rows_of_json(document).map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+    import::import(db, rows, writer)
+        .await
+        .map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+    Ok(())
+}
+
+/// The devices of a fleet inventory document, for the rack plan.
+fn demo_devices(document: &Value) -> Vec<racks::DemoDevice> {
+    let text = |row: &Value, field: &str| row[field].as_str().unwrap_or_default().to_owned();
+    document["devices"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|row| racks::DemoDevice {
+                    data_center_code: text(row, "data_center_code"),
+                    name: text(row, "name"),
+                    kind: text(row, "kind"),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Enters a simulated OpenStack in the first data center, so that its platform actor syncs
@@ -124,11 +174,7 @@ pub async fn register_openstack(
         },
         "sync_interval_secs": 60,
     }]});
-    let rows = import::rows_of_json(document).map_err(|e| anyhow::anyhow!("{e}"))?;
-    import::import(db, rows, &writer)
-        .await
-        .map_err(|e| anyhow::anyhow!("registering the simulated openstack: {e}"))?;
-    Ok(())
+    import_document(db, document, &writer, "registering the simulated openstack").await
 }
 
 /// Wires each data center: servers and storage to access-switch ports, switch uplinks and
