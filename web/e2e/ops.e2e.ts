@@ -5,7 +5,7 @@
 // the requester's open ticket page, accessibility and screenshots of every page.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { DemoServer, freshBackend, type Backend } from './support/server'
+import { DemoServer, freshBackend, PASSWORD, type Backend } from './support/server'
 import { accessibilityViolations, launch, loggedIn, screenshot } from './support/browser'
 import { ApiUser } from './support/api'
 
@@ -46,6 +46,19 @@ describe('the ops portal', () => {
     // The token is gone: the portal sends us back to the login page.
     await page.goto('/ops/alarms')
     await page.waitForURL(/\/login\?return=/)
+    await context.close()
+  })
+
+  it('opens a mail link on its page after the login it asks for', async () => {
+    const context = await browser.newContext({ baseURL: server.url })
+    const page = await context.newPage()
+    await page.goto('/#/tickets/1')
+    await page.getByLabel('用户名').fill('edu-dev')
+    await page.getByLabel('密码').fill(PASSWORD)
+    await page.getByRole('button', { name: '登录' }).click()
+    await page.waitForURL(/\/portal\/tickets\/1$/)
+    await page.goto('/#/alarms/7')
+    await page.waitForURL(/\/portal\//)
     await context.close()
   })
 
