@@ -124,7 +124,7 @@ async fn import_document(
     what: &str,
 ) -> anyhow::Result<()> {
     let rows = import::rows_of_json(document).map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
-    import::import(db, rows, writer)
+    import::import(db, rows, writer, import::ImportMode::Write)
         .await
         .map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
     Ok(())

@@ -6,7 +6,8 @@
 //! A JSON document has one array per kind; a CSV text has one kind, a header row naming the
 //! fields, and `credentials` (if any) as JSON text in its cell. Kinds are imported parents
 //! first. Every problem is reported with its kind and row number (`devices[3].name`: the third
-//! row of devices; in CSV, the third row after the header).
+//! row of devices; in CSV, the third row after the header). A dry run does all of it and
+//! rolls the transaction back.
 
 use std::collections::BTreeMap;
 
@@ -209,11 +210,21 @@ fn cell_value(column: &str, cell: String) -> Value {
     Value::String(cell)
 }
 
+/// Whether an import keeps what it wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportMode {
+    Write,
+    /// Every row checked and written as for real, then rolled back: the same summary or
+    /// problems, and nothing kept (no objects, no history).
+    DryRun,
+}
+
 /// Imports every row in one transaction: all, or nothing and every problem.
 pub async fn import(
     db: &DatabaseConnection,
     mut rows_by_kind: BTreeMap<String, Rows>,
     writer: &Writer<'_>,
+    mode: ImportMode,
 ) -> Result<ImportSummary, ApiError> {
     let txn = db.begin().await?;
     let mut summary = ImportSummary::default();
@@ -253,7 +264,10 @@ pub async fn import(
         txn.rollback().await?;
         return Err(import_refused(problems));
     }
-    txn.commit().await?;
+    match mode {
+        ImportMode::Write => txn.commit().await?,
+        ImportMode::DryRun => txn.rollback().await?,
+    }
     Ok(summary)
 }
 

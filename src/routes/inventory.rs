@@ -1,5 +1,5 @@
 //! The CMDB over HTTP: `/inventory` (what fulfilled tickets created, scoped by tenant),
-//! `/inventory/changes` (history), `/inventory/import` (bulk, JSON or CSV),
+//! `/inventory/changes` (history), `/inventory/import` (bulk, JSON or CSV, or a dry run),
 //! `/business-systems`, and list, get, create, update (`PATCH`: only the fields sent) and
 //! delete for each kind of object: `/data-centers`, `/machine-rooms`, `/racks`, `/devices`,
 //! `/interfaces`, `/links`, `/cloud-platforms`, `/clusters`, `/hosts`, `/vms`,
@@ -20,7 +20,7 @@ use crate::identity::extract::{Authorized, BureauStaff, InventoryWriters};
 use crate::identity::Principal;
 use crate::inventory::crud::Writer;
 use crate::inventory::history::{self, ChangeActor, ChangeFilter, ChangeView};
-use crate::inventory::import::{self, ImportSummary};
+use crate::inventory::import::{self, ImportMode, ImportSummary};
 use crate::inventory::records::{self, BusinessSystemView};
 use crate::inventory::{self, InventoryFilter, InventoryRecordView};
 use crate::startup::AppState;
@@ -129,13 +129,18 @@ pub async fn changes(
 pub struct ImportQuery {
     /// With `text/csv`: the kind of every row (`devices`, `data_centers`, ...).
     pub kind: Option<String>,
+    /// Check every row and answer as for real (counts, or the same problems), but write
+    /// nothing. Default false.
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 /// Bulk import, all rows or none. `application/json`: `{"data_centers":[…],"devices":[…]}`
 /// (kinds: data_centers, resource_pools, machine_rooms, racks, devices, cloud_platforms,
 /// clusters); parents by natural key (`data_center_code`, `pool`, `room`, `rack`,
 /// `platform`). `text/csv` with `?kind=`: a header row, then one object per row. Objects
-/// are matched by natural key, so repeating an import changes nothing.
+/// are matched by natural key, so repeating an import changes nothing. With `?dry_run=true`
+/// the answer is the same, and nothing is written.
 #[utoipa::path(
     post, path = "/api/v1/inventory/import", tag = "inventory", security(("bearer" = [])),
     params(ImportQuery),
@@ -144,7 +149,7 @@ pub struct ImportQuery {
         (String = "text/csv"),
     )),
     responses(
-        (status = 200, body = ImportSummary),
+        (status = 200, description = "what was (with `dry_run`: would be) created, updated or left unchanged, per kind", body = ImportSummary),
         (status = 403, description = "`forbidden`: bureau admins and operators only", body = ErrorBody),
         (status = 422, description = "`validation_failed`: `fields` names each row (`devices[3].name`); nothing was written", body = ErrorBody),
     )
@@ -190,7 +195,14 @@ pub async fn import_inventory(
         actor: &actor,
         now: state.clock.now(),
     };
-    Ok(web::Json(import::import(&state.db, rows, &writer).await?))
+    let mode = if query.dry_run {
+        ImportMode::DryRun
+    } else {
+        ImportMode::Write
+    };
+    Ok(web::Json(
+        import::import(&state.db, rows, &writer, mode).await?,
+    ))
 }
 
 /// The business systems the caller may see (their tenant's; all for bureau staff), with

@@ -1,5 +1,6 @@
 //! Bulk import of the CMDB: JSON with several kinds and CSV of one, matched by natural key
-//! so that a repeat changes nothing, and all or nothing with row-numbered problems.
+//! so that a repeat changes nothing, and all or nothing with row-numbered problems; a dry
+//! run answers the same and writes nothing.
 
 use serde_json::{json, Value};
 use yunguan::identity::Role;
@@ -10,6 +11,7 @@ use crate::on_every_backend;
 on_every_backend!(
     inventory_json_import_is_idempotent_and_all_or_nothing,
     inventory_csv_import_reports_row_numbers_and_writes_nothing_on_error,
+    inventory_dry_run_answers_as_the_import_would_and_writes_nothing,
 );
 
 fn document() -> Value {
@@ -216,4 +218,73 @@ async fn inventory_csv_import_reports_row_numbers_and_writes_nothing_on_error(ba
         let response = app.post_text(path, &admin, "text/csv", "name\nx\n").await;
         assert_eq!(response.status(), status, "{path}");
     }
+}
+
+/// The status and body of a POST.
+async fn answer(response: reqwest::Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+async fn inventory_dry_run_answers_as_the_import_would_and_writes_nothing(backend: Backend) {
+    let (app, _storage) = spawn_app(backend).await;
+    app.create_user("ops", Role::BureauOperator, None).await;
+    let ops = app.login("ops").await;
+    let dry_run = "/api/v1/inventory/import?dry_run=true";
+    // What would be created, and nothing written.
+    let (status, would) = answer(app.post_json(dry_run, Some(&ops), &document()).await).await;
+    assert_eq!(status, 200, "{would}");
+    for path in [
+        "/api/v1/data-centers",
+        "/api/v1/devices",
+        "/api/v1/racks",
+        "/api/v1/clusters",
+        "/api/v1/inventory/changes",
+    ] {
+        assert_eq!(count(&app, &ops, path).await, 0, "{path}");
+    }
+    let (status, did) = answer(import_json(&app, &ops, &document()).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(would, did, "the dry run answers what the import then does");
+
+    // Once imported: unchanged and updated counted, nothing written.
+    let changes_before = count(&app, &ops, "/api/v1/inventory/changes?limit=200").await;
+    let mut changed = document();
+    changed["data_centers"][1]["name"] = json!("西区二期");
+    let (status, would) = answer(app.post_json(dry_run, Some(&ops), &changed).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(would["kinds"]["data_centers"]["updated"], 1, "{would}");
+    assert_eq!(would["kinds"]["data_centers"]["unchanged"], 1, "{would}");
+    assert_eq!(would["kinds"]["devices"]["unchanged"], 2, "{would}");
+    let west = app.get_ok("/api/v1/data-centers", &ops).await;
+    assert_eq!(west[1]["name"], "西区");
+    assert_eq!(
+        count(&app, &ops, "/api/v1/inventory/changes?limit=200").await,
+        changes_before
+    );
+
+    // The same problems as for real.
+    let mut bad = document();
+    bad["devices"][1]["kind"] = json!("toaster");
+    let (dry_status, dry_error) = answer(app.post_json(dry_run, Some(&ops), &bad).await).await;
+    let (status, error) = answer(import_json(&app, &ops, &bad).await).await;
+    assert_eq!((dry_status, status), (422, 422));
+    assert_eq!(dry_error, error);
+
+    // CSV too.
+    let csv = "data_center_code,name,kind,tier,management_address\n\
+        dc-east,sw-9,switch,access,10.0.0.9\n";
+    let (status, would) = answer(
+        app.post_text(
+            "/api/v1/inventory/import?kind=devices&dry_run=true",
+            &ops,
+            "text/csv",
+            csv,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(would["kinds"]["devices"]["created"], 1, "{would}");
+    assert_eq!(count(&app, &ops, "/api/v1/devices").await, 2);
 }

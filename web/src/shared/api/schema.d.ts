@@ -621,7 +621,8 @@ export interface paths {
          *     (kinds: data_centers, resource_pools, machine_rooms, racks, devices, cloud_platforms,
          *     clusters); parents by natural key (`data_center_code`, `pool`, `room`, `rack`,
          *     `platform`). `text/csv` with `?kind=`: a header row, then one object per row. Objects
-         *     are matched by natural key, so repeating an import changes nothing.
+         *     are matched by natural key, so repeating an import changes nothing. With `?dry_run=true`
+         *     the answer is the same, and nothing is written.
          */
         post: operations["import_inventory"];
         delete?: never;
@@ -4980,6 +4981,11 @@ export interface operations {
     import_inventory: {
         parameters: {
             query?: {
+                /**
+                 * @description Check every row and answer as for real (counts, or the same problems), but write
+                 *     nothing. Default false.
+                 */
+                dry_run?: boolean;
                 /** @description With `text/csv`: the kind of every row (`devices`, `data_centers`, ...). */
                 kind?: string | null;
             };
@@ -4994,6 +5000,7 @@ export interface operations {
             };
         };
         responses: {
+            /** @description what was (with `dry_run`: would be) created, updated or left unchanged, per kind */
             200: {
                 headers: {
                     [name: string]: unknown;
