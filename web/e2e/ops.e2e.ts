@@ -168,6 +168,31 @@ describe('the ops portal', () => {
     await context.close()
   })
 
+  it('checks an import without writing it, naming the rejected rows, then imports it', async () => {
+    const { page, context } = await loggedIn(browser, server.url, 'ops')
+    await page.goto('/ops/cmdb-import')
+    const document = (address: string) =>
+      JSON.stringify({
+        machine_rooms: [{ data_center_code: 'dc-1', name: 'C 栋 2 层', floor: 2 }],
+        devices: [{ data_center_code: 'dc-1', name: 'edge-router-9', kind: 'router', tier: 'core', management_address: address }],
+      })
+    await page.getByRole('textbox', { name: '内容' }).fill(document('300.1.1.1'))
+    await page.getByText('设备：1 行').waitFor()
+    await page.getByRole('button', { name: '校验（不写入）' }).click()
+    await page.getByText('校验未通过，请修正后再导入').waitFor()
+    await page.getByTestId('rejected-rows').getByText('must be an IP address', { exact: false }).waitFor()
+    await page.getByRole('textbox', { name: '内容' }).fill(document('10.8.8.8'))
+    await page.getByRole('button', { name: '校验（不写入）' }).click()
+    await page.getByText('校验通过：导入将会').waitFor()
+    const ops = await ApiUser.login(server.url, 'ops')
+    expect((await ops.get<{ name: string }[]>('/machine-rooms?limit=200')).some((room) => room.name === 'C 栋 2 层')).toBe(false)
+    await page.getByRole('button', { name: '导入', exact: true }).click()
+    await page.getByText('导入完成').waitFor()
+    expect((await ops.get<{ name: string }[]>('/machine-rooms?limit=200')).some((room) => room.name === 'C 栋 2 层')).toBe(true)
+    await screenshot(page, 'cmdb-import-done')
+    await context.close()
+  })
+
   it('shows an approval on the requester’s open ticket page the moment it is made', async () => {
     const requester = await ApiUser.login(server.url, 'edu-dev')
     const approver = await ApiUser.login(server.url, 'edu-admin')
