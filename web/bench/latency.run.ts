@@ -4,31 +4,17 @@
 // come back at EVENTS_PER_SECOND (default 50: 25 downs and 25 ups a second, each with its
 // alarm and link events). The DOM time is taken in the frame after the change (the change is
 // then on screen). Target: p99 <= 100 ms.
-import { afterAll, beforeAll, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
-import { DemoServer, freshBackend, type Backend } from '../e2e/support/server'
-import { launch, loggedIn } from '../e2e/support/browser'
+import { it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { withDemo } from '../e2e/support/server'
+import { loggedIn } from '../e2e/support/browser'
 import { percentile, report } from './report'
 import { flap, ports } from './support'
 
 const EVENTS_PER_SECOND = Number(process.env.EVENTS_PER_SECOND ?? 50)
 const DURATION_SECONDS = Number(process.env.DURATION_SECONDS ?? 60)
 
-let backend: Backend
-let server: DemoServer
-let browser: Browser
-
-beforeAll(async () => {
-  backend = freshBackend()
-  server = new DemoServer(backend)
-  await server.start()
-  browser = await launch()
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-  backend?.cleanup()
-})
+const demo = withDemo()
 
 /** Records, in the page, when each event arrived (its `ts`) and when its DOM change was painted. */
 function instrument(page: Page) {
@@ -114,9 +100,9 @@ async function latencies(page: Page, prefix: string): Promise<number[]> {
 }
 
 it('measures event to screen for alarms and topology colours', async () => {
-  const list = await ports(server.url)
-  const alarmsPerson = await loggedIn(browser, server.url, 'ops')
-  const mapPerson = await loggedIn(browser, server.url, 'ops')
+  const list = await ports(demo.server.url)
+  const alarmsPerson = await loggedIn(demo.browser, demo.server.url, 'ops')
+  const mapPerson = await loggedIn(demo.browser, demo.server.url, 'ops')
   await instrument(alarmsPerson.page)
   await instrument(mapPerson.page)
   await alarmsPerson.page.goto('/ops/alarms')
@@ -126,7 +112,7 @@ it('measures event to screen for alarms and topology colours', async () => {
   await alarmsPerson.page.waitForTimeout(2000)
 
   const perSecond = EVENTS_PER_SECOND / 2
-  const sent = await flap(server, list, perSecond, DURATION_SECONDS * 1000, 10_000)
+  const sent = await flap(demo.server, list, perSecond, DURATION_SECONDS * 1000, 10_000)
   await alarmsPerson.page.waitForTimeout(2000)
 
   const alarms = await latencies(alarmsPerson.page, 'alarm')

@@ -4,30 +4,16 @@
 // after a forced garbage collection and the DOM node count (Chrome DevTools Protocol) are
 // read after a minute's warm-up and at the end. Target: heap growth <= 5 MB, no growth in
 // DOM nodes.
-import { afterAll, beforeAll, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
-import { DemoServer, freshBackend, type Backend } from '../e2e/support/server'
-import { launch, loggedIn } from '../e2e/support/browser'
+import { it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { withDemo } from '../e2e/support/server'
+import { loggedIn } from '../e2e/support/browser'
 import { report } from './report'
 import { flap, ports } from './support'
 
 const MINUTES = Number(process.env.LEAK_MINUTES ?? 30)
 
-let backend: Backend
-let server: DemoServer
-let browser: Browser
-
-beforeAll(async () => {
-  backend = freshBackend()
-  server = new DemoServer(backend)
-  await server.start()
-  browser = await launch()
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-  backend?.cleanup()
-})
+const demo = withDemo()
 
 async function measure(page: Page): Promise<{ heapMb: number; nodes: number; listeners: number }> {
   const cdp = await page.context().newCDPSession(page)
@@ -42,15 +28,15 @@ async function measure(page: Page): Promise<{ heapMb: number; nodes: number; lis
 }
 
 it('keeps the overview and the topology flat over a long run', async () => {
-  const list = await ports(server.url)
-  const overview = await loggedIn(browser, server.url, 'ops')
-  const topology = await loggedIn(browser, server.url, 'ops')
+  const list = await ports(demo.server.url)
+  const overview = await loggedIn(demo.browser, demo.server.url, 'ops')
+  const topology = await loggedIn(demo.browser, demo.server.url, 'ops')
   await topology.page.goto('/ops/topology/1')
   await topology.page.getByTestId('links-down').waitFor()
   await overview.page.getByTestId('kpi-devices').waitFor()
   await overview.page.waitForTimeout(60_000)
   const start = { overview: await measure(overview.page), topology: await measure(topology.page) }
-  const flapped = await flap(server, list, 0.5, MINUTES * 60_000, 40_000)
+  const flapped = await flap(demo.server, list, 0.5, MINUTES * 60_000, 40_000)
   const end = { overview: await measure(overview.page), topology: await measure(topology.page) }
   for (const name of ['overview', 'topology'] as const)
     report(`leak-${name}`, {

@@ -4,10 +4,9 @@
 // server's place). Measured in headless Chromium: the first render (from the snapshot's
 // answer to the first frame painted after the graph is built) and frames per second while
 // the changes come (requestAnimationFrame). Targets: first render <= 1.5 s, >= 30 fps.
-import { afterAll, beforeAll, it } from 'vitest'
-import type { Browser } from 'playwright-core'
-import { DemoServer, freshBackend, type Backend } from '../e2e/support/server'
-import { launch, loggedIn } from '../e2e/support/browser'
+import { it } from 'vitest'
+import { withDemo } from '../e2e/support/server'
+import { loggedIn } from '../e2e/support/browser'
 import { percentile, report } from './report'
 
 const DEVICES = 1000
@@ -15,21 +14,7 @@ const LINKS = 1500
 const CHANGES_PER_SECOND = Number(process.env.CHANGES_PER_SECOND ?? 100)
 const STORM_SECONDS = Number(process.env.STORM_SECONDS ?? 60)
 
-let backend: Backend
-let server: DemoServer
-let browser: Browser
-
-beforeAll(async () => {
-  backend = freshBackend({ embedded: true })
-  server = new DemoServer(backend)
-  await server.start()
-  browser = await launch()
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-  backend?.cleanup()
-})
+const demo = withDemo({ embedded: true })
 
 /** 10 core routers, 190 access switches on two cores each, 800 hosts on one or two switches. */
 function synthetic() {
@@ -62,7 +47,7 @@ function synthetic() {
 
 it('renders 1,000 devices and 1,500 links and stays fluid under 100 changes a second', async () => {
   const topology = synthetic()
-  const { page, context } = await loggedIn(browser, server.url, 'ops')
+  const { page, context } = await loggedIn(demo.browser, demo.server.url, 'ops')
   let snapshotAnsweredAt = 0
   await page.route('**/api/v1/datacenters/1/topology', async (route) => {
     snapshotAnsweredAt = Date.now()

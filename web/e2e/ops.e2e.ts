@@ -3,28 +3,13 @@
 // from a link taken down in the simulator reaching the alarm list and the topology without a
 // reload, an acknowledgement in one browser moving the row in another, an approval reaching
 // the requester's open ticket page, accessibility and screenshots of every page.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
-import { DemoServer, freshBackend, PASSWORD, type Backend } from './support/server'
-import { accessibilityViolations, launch, loggedIn, screenshot } from './support/browser'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { PASSWORD, withDemo } from './support/server'
+import { accessibilityViolations, loggedIn, screenshot } from './support/browser'
 import { ApiUser } from './support/api'
 
-let backend: Backend
-let server: DemoServer
-let browser: Browser
-
-beforeAll(async () => {
-  backend = freshBackend()
-  server = new DemoServer(backend)
-  await server.start()
-  browser = await launch()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-  backend?.cleanup()
-})
+const demo = withDemo()
 
 /** Marks the page so that a reload (which would clear the mark) is noticed. */
 async function markNoReload(page: Page) {
@@ -36,7 +21,7 @@ async function stillNoReload(page: Page): Promise<boolean> {
 
 describe('the ops portal', () => {
   it('logs in, shows the live indicator, and logs out', async () => {
-    const { page, context } = await loggedIn(browser, server.url, 'ops')
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'ops')
     await expect.poll(() => page.url()).toContain('/ops/')
     await page.getByRole('heading', { name: '运行总览' }).waitFor()
     await page.getByTestId('live-indicator').getByText('实时').waitFor()
@@ -50,7 +35,7 @@ describe('the ops portal', () => {
   })
 
   it('opens a mail link on its page after the login it asks for', async () => {
-    const context = await browser.newContext({ baseURL: server.url })
+    const context = await demo.browser.newContext({ baseURL: demo.server.url })
     const page = await context.newPage()
     await page.goto('/#/tickets/1')
     await page.getByLabel('用户名').fill('edu-dev')
@@ -63,20 +48,20 @@ describe('the ops portal', () => {
   })
 
   it('keeps a tenant user out of the bureau pages', async () => {
-    const { page, context } = await loggedIn(browser, server.url, 'edu-dev')
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'edu-dev')
     await expect.poll(() => new URL(page.url()).pathname).toBe('/portal/tickets')
     await page.goto('/ops/alarms')
     await page.waitForURL(/\/portal\//)
     await expect(page.getByRole('link', { name: '告警中心' }).count()).resolves.toBe(0)
     // The server refuses anyway.
-    const tenant = await ApiUser.login(server.url, 'edu-dev')
+    const tenant = await ApiUser.login(demo.server.url, 'edu-dev')
     expect((await tenant.request('GET', '/alarms')).status).toBe(403)
     expect((await tenant.request('GET', '/datacenters/1/topology')).status).toBe(403)
     await context.close()
   })
 
   it('shows a link taken down in the simulator in the alarm list and red on the topology, without a reload', async () => {
-    const ops = await ApiUser.login(server.url, 'ops')
+    const ops = await ApiUser.login(demo.server.url, 'ops')
     type Topology = { nodes: { device_id: number; name: string }[]; links: { link_id: number; a_device_id: number; a_if_index: number; b_device_id: number; status: string }[] }
     // A router's link both of whose ends have been polled up (the first polls come within an interval).
     const routerLink = async () => {
@@ -88,11 +73,11 @@ describe('the ops portal', () => {
     await expect.poll(routerLink, { timeout: 30_000, interval: 500 }).not.toBeNull()
     const { link, device } = (await routerLink())!
 
-    const { page: alarms, context } = await loggedIn(browser, server.url, 'ops')
+    const { page: alarms, context } = await loggedIn(demo.browser, demo.server.url, 'ops')
     await alarms.goto('/ops/alarms')
     await alarms.getByTestId('alarm-table').waitFor()
     // A second tab logs in on its own (the login lives in each tab's sessionStorage).
-    const second = await loggedIn(browser, server.url, 'ops')
+    const second = await loggedIn(demo.browser, demo.server.url, 'ops')
     const map = second.page
     await map.goto('/ops/topology/1')
     await map.getByTestId('topology-graph').waitFor()
@@ -101,7 +86,7 @@ describe('the ops portal', () => {
     await markNoReload(alarms)
     await markNoReload(map)
 
-    await server.command(`link down ${device} ${link.a_if_index}`)
+    await demo.server.command(`link down ${device} ${link.a_if_index}`)
 
     const row = alarms.getByRole('row').filter({ hasText: device }).filter({ hasText: 'interface down' })
     await row.first().waitFor({ timeout: 30_000 })
@@ -111,15 +96,15 @@ describe('the ops portal', () => {
     expect(await stillNoReload(map)).toBe(true)
     await screenshot(map, 'topology-link-down')
 
-    await server.command(`link up ${device} ${link.a_if_index}`)
+    await demo.server.command(`link up ${device} ${link.a_if_index}`)
     await map.getByTestId('links-down').getByText(`中断链路 ${downBefore}`).waitFor({ timeout: 30_000 })
     await context.close()
     await second.context.close()
   })
 
   it('moves an acknowledged alarm in every other open browser', async () => {
-    const admin = await loggedIn(browser, server.url, 'admin')
-    const ops = await loggedIn(browser, server.url, 'ops')
+    const admin = await loggedIn(demo.browser, demo.server.url, 'admin')
+    const ops = await loggedIn(demo.browser, demo.server.url, 'ops')
     for (const person of [admin, ops]) {
       await person.page.goto('/ops/alarms?state=raised')
       await person.page.getByTestId('alarm-table').getByRole('row').nth(1).waitFor()
@@ -142,7 +127,7 @@ describe('the ops portal', () => {
   })
 
   it('shows the server’s field errors on their fields when a CMDB record is created', async () => {
-    const { page, context } = await loggedIn(browser, server.url, 'ops')
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'ops')
     await page.goto('/ops/cmdb/devices/new')
     const drawer = page.getByRole('dialog')
     // As a keyboard user would: focus the combobox, open it with Enter, pick the option.
@@ -169,7 +154,7 @@ describe('the ops portal', () => {
   })
 
   it('checks an import without writing it, naming the rejected rows, then imports it', async () => {
-    const { page, context } = await loggedIn(browser, server.url, 'ops')
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'ops')
     await page.goto('/ops/cmdb-import')
     const document = (address: string) =>
       JSON.stringify({
@@ -184,7 +169,7 @@ describe('the ops portal', () => {
     await page.getByRole('textbox', { name: '内容' }).fill(document('10.8.8.8'))
     await page.getByRole('button', { name: '校验（不写入）' }).click()
     await page.getByText('校验通过：导入将会').waitFor()
-    const ops = await ApiUser.login(server.url, 'ops')
+    const ops = await ApiUser.login(demo.server.url, 'ops')
     expect((await ops.get<{ name: string }[]>('/machine-rooms?limit=200')).some((room) => room.name === 'C 栋 2 层')).toBe(false)
     await page.getByRole('button', { name: '导入', exact: true }).click()
     await page.getByText('导入完成').waitFor()
@@ -194,8 +179,8 @@ describe('the ops portal', () => {
   })
 
   it('shows an approval on the requester’s open ticket page the moment it is made', async () => {
-    const requester = await ApiUser.login(server.url, 'edu-dev')
-    const approver = await ApiUser.login(server.url, 'edu-admin')
+    const requester = await ApiUser.login(demo.server.url, 'edu-dev')
+    const approver = await ApiUser.login(demo.server.url, 'edu-admin')
     const catalog = await requester.get<{ id: number; code: string }[]>('/catalog')
     const item = catalog.find((entry) => entry.code === 'vm.request')!
     const ticket = await requester.post<{ id: number }>('/tickets', {
@@ -203,7 +188,7 @@ describe('the ops portal', () => {
       title: '学籍系统扩容',
       form: { business_system: '学籍系统', flavour: 's1.large', disk_gb: 100, image: 'kylin-v10', network: 'gov-intranet', count: 1, lease_end: '2027-06-30' },
     })
-    const { page, context } = await loggedIn(browser, server.url, 'edu-dev')
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'edu-dev')
     await page.goto(`/portal/tickets/${ticket.id}`)
     await page.getByTestId('ticket-state').getByText('审批中').waitFor()
     await markNoReload(page)
@@ -221,7 +206,7 @@ describe('the ops portal', () => {
 describe('every ops page', () => {
   // A ticket for the ticket page, whatever ran before.
   beforeAll(async () => {
-    const requester = await ApiUser.login(server.url, 'health-dev')
+    const requester = await ApiUser.login(demo.server.url, 'health-dev')
     const item = (await requester.get<{ id: number; code: string }[]>('/catalog')).find((entry) => entry.code === 'support.incident')!
     const ticket = await requester.post<{ id: number }>('/tickets', { item_id: item.id, title: '门户打不开', form: { business_system: '医保系统', severity: 'major', description: '登录页报错 502' } })
     pages.push(['ticket', `/ops/tickets/${ticket.id}`, '工单详情'])
@@ -245,7 +230,7 @@ describe('every ops page', () => {
   ]
 
   it('has no serious or critical accessibility violations', async () => {
-    const { page, context } = await loggedIn(browser, server.url, 'admin')
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'admin')
     const found: [string, string[]][] = []
     for (const [, path, heading] of pages) {
       await page.goto(path)
@@ -267,7 +252,7 @@ describe('every ops page', () => {
     { width: 1366, height: 768, theme: 'dark', locale: 'zh-CN' },
   ] as const
   it.each(looks)('is screenshotted at $width×$height, $theme, $locale', async ({ width, height, theme, locale }) => {
-    const { page, context } = await loggedIn(browser, server.url, 'admin', { viewport: { width, height }, theme, locale })
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'admin', { viewport: { width, height }, theme, locale })
     for (const [name, path] of pages) {
       await page.goto(path)
       await page.waitForLoadState('networkidle')

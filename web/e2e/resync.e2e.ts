@@ -2,31 +2,15 @@
 // since when, the client reconnects on its own, the server tells it to resync (numbering
 // started again), and the view reloads its snapshot. Run on the embedded default (SQLite,
 // in-process bus), where a restart is exactly what makes a resync necessary.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser } from 'playwright-core'
-import { DemoServer, freshBackend, type Backend } from './support/server'
-import { launch, loggedIn } from './support/browser'
+import { describe, expect, it } from 'vitest'
+import { withDemo } from './support/server'
+import { loggedIn } from './support/browser'
 
-let backend: Backend
-let server: DemoServer
-let browser: Browser
-
-beforeAll(async () => {
-  backend = freshBackend({ embedded: true })
-  server = new DemoServer(backend)
-  await server.start()
-  browser = await launch()
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-  backend?.cleanup()
-})
+const demo = withDemo({ embedded: true })
 
 describe('a restart under an open page', () => {
   it('shows the lost connection, reconnects, resyncs and reloads the view', async () => {
-    const { page, context } = await loggedIn(browser, server.url, 'ops')
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'ops')
     const indicator = page.getByTestId('live-indicator')
     await indicator.getByText('实时').waitFor()
     await page.getByTestId('kpi-devices').getByText('300').waitFor()
@@ -35,11 +19,11 @@ describe('a restart under an open page', () => {
       if (new URL(request.url()).pathname === '/api/v1/overview') overviewLoads += 1
     })
 
-    await server.stop()
+    await demo.server.stop()
     await indicator.getByText('重连中').waitFor({ timeout: 20_000 })
     await indicator.getByText(/数据停留于 \d\d:\d\d:\d\d/).waitFor()
 
-    await server.start()
+    await demo.server.start()
     await indicator.getByText('实时').waitFor({ timeout: 60_000 })
     await indicator.getByText(/已于 \d\d:\d\d:\d\d 重新同步/).waitFor({ timeout: 10_000 })
     await expect.poll(() => overviewLoads, { timeout: 10_000 }).toBeGreaterThan(0)

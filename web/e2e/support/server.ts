@@ -8,6 +8,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll } from 'vitest'
 
 export const PASSWORD = 'e2e-password-1'
 
@@ -143,4 +144,22 @@ export class DemoServer {
       setTimeout(() => child.kill('SIGKILL'), 15_000).unref()
     })
   }
+}
+
+/** A demo server and a browser for one test file: started before its tests, stopped after. */
+export function withDemo(options: { embedded?: boolean } = {}): { server: DemoServer; browser: import('playwright-core').Browser } {
+  const state = {} as { backend: Backend; server: DemoServer; browser: import('playwright-core').Browser }
+  beforeAll(async () => {
+    state.backend = freshBackend(options)
+    state.server = new DemoServer(state.backend)
+    await state.server.start()
+    const { launch } = await import('./browser')
+    state.browser = await launch()
+  })
+  afterAll(async () => {
+    await state.browser?.close()
+    await state.server?.stop()
+    state.backend?.cleanup()
+  })
+  return state
 }
