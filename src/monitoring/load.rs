@@ -16,13 +16,16 @@ use super::topology::DeviceLink;
 pub const BUSIEST: usize = 5;
 
 /// A link's utilization: the busier direction at either end against the link's bandwidth,
-/// percent; `None` when neither end has a rate or the bandwidth is unknown.
+/// percent; `None` when neither end has a rate or the bandwidth is unknown. A link carries at
+/// most its bandwidth: an end whose counters claim more (a port faster than the bandwidth
+/// entered for the link, as in the demo's 10G storage on 1G switch ports) reads as full,
+/// 100, never as 900 %.
 pub fn link_utilization_percent(
     bandwidth_bps: i64,
     busiest_bps_at_ends: [Option<f64>; 2],
 ) -> Option<f64> {
     let busiest_bps = busiest_bps_at_ends.into_iter().flatten().reduce(f64::max)?;
-    (bandwidth_bps > 0).then(|| busiest_bps * 100.0 / bandwidth_bps as f64)
+    (bandwidth_bps > 0).then(|| (busiest_bps * 100.0 / bandwidth_bps as f64).min(100.0))
 }
 
 /// The smallest move of a link's utilization, in percentage points, worth telling.
@@ -146,8 +149,9 @@ mod tests {
 
     #[test]
     fn a_link_is_as_busy_as_the_busier_direction_at_either_end() {
-        let table: [(i64, [Option<f64>; 2], Option<f64>); 6] = [
+        let table: [(i64, [Option<f64>; 2], Option<f64>); 7] = [
             (1_000, [Some(100.0), Some(250.0)], Some(25.0)),
+            (1_000, [Some(9_000.0), Some(250.0)], Some(100.0)),
             (1_000, [Some(500.0), None], Some(50.0)),
             (1_000, [None, Some(10.0)], Some(1.0)),
             (1_000, [None, None], None),
