@@ -44,3 +44,9 @@ export function applyAlarm(rows: readonly Alarm[], alarm: Alarm, filter: AlarmFi
 }
 
 export const ALARM_EVENT_KINDS = new Set(['alarm.raised', 'alarm.acknowledged', 'alarm.cleared', 'alarm.updated', 'alarm.escalated'])
+
+/** What an alarm's instance is, for people: an interface or a storage by its index. */
+export function instanceLabel(alarm: Alarm, t: (key: string, values: Record<string, unknown>) => string): string {
+  if (alarm.instance === null || alarm.instance === undefined) return '—'
+  return alarm.rule_name.includes('storage') ? t('alarms.storage', { n: alarm.instance }) : t('alarms.interface', { n: alarm.instance })
+}
