@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, TransactionTrait,
 };
 use secrecy::{ExposeSecret, SecretString};
 use yunguan_migrations::{Migrator, MigratorTrait};
@@ -81,11 +82,12 @@ pub async fn connect(
             }
         }
     }
-    // SQLite has one writer, and a transaction that reads before it writes fails with
-    // SQLITE_BUSY when another committed in between; one connection queues them instead.
+    // Under WAL, SQLite's readers run side by side with its one writer; writers wait for
+    // each other on SQLite's lock (the busy timeout), and transactions take it up front
+    // ([`begin`]). An in-memory database exists per connection, so it gets one.
     let max_connections = match backend {
-        Backend::Sqlite => 1,
-        Backend::Postgres => max_connections,
+        Backend::Sqlite if sqlite_file(url).is_none() => 1,
+        Backend::Sqlite | Backend::Postgres => max_connections.max(1),
     };
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -105,6 +107,23 @@ pub async fn connect(
             .context("enabling SQLite WAL")?;
     }
     Ok(db)
+}
+
+/// Starts a transaction that may write; every transaction starts here.
+///
+/// On SQLite it holds the write lock from its first statement (`BEGIN IMMEDIATE`): a
+/// deferred transaction that reads and then writes fails with `SQLITE_BUSY` when another
+/// connection committed in between, which no busy timeout waits out, whereas an immediate
+/// one waits its turn for the lock. sea-orm always begins with a plain `BEGIN`, which takes
+/// nothing until the first statement, so that empty transaction is swapped for an immediate
+/// one on the same connection; commit and rollback then end the immediate one.
+pub async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let transaction = db.begin().await?;
+    if transaction.get_database_backend() == DbBackend::Sqlite {
+        transaction.execute_unprepared("ROLLBACK").await?;
+        transaction.execute_unprepared("BEGIN IMMEDIATE").await?;
+    }
+    Ok(transaction)
 }
 
 /// The file path of a `sqlite://path?params` URL.

@@ -13,7 +13,6 @@ use std::collections::BTreeMap;
 
 use sea_orm::{
     ActiveModelBehavior, ActiveModelTrait, ConnectionTrait, DatabaseConnection, IntoActiveModel,
-    TransactionTrait,
 };
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -226,7 +225,7 @@ pub async fn import(
     writer: &Writer<'_>,
     mode: ImportMode,
 ) -> Result<ImportSummary, ApiError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(&db).await?;
     let mut summary = ImportSummary::default();
     let mut problems = Vec::new();
     for kind in IMPORT_KINDS {

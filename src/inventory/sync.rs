@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    ModelTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ModelTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::Value;
 use yunguan_actors::placement::{HostCandidate, Overcommit};
@@ -96,7 +96,7 @@ pub async fn apply_cloud_changes(
     platform_id: i64,
     changes: &CloudChanges,
 ) -> Result<SyncSummary, ApiError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(&db).await?;
     let platform = cloud_platform::Entity::find_by_id(platform_id)
         .one(&txn)
         .await?

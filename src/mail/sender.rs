@@ -21,7 +21,7 @@ use lettre::message::Mailbox;
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 
 use super::outbox::retry_delay;
@@ -147,7 +147,9 @@ impl MailSender {
     /// Takes the due rows, oldest first, and pushes their `next_attempt_at` past the lease.
     async fn claim_due(&self) -> anyhow::Result<Vec<mail_outbox::Model>> {
         let now = Utc::now();
-        let transaction = self.db.begin().await.context("starting the mail claim")?;
+        let transaction = crate::db::begin(&self.db)
+            .await
+            .context("starting the mail claim")?;
         let mut due = mail_outbox::Entity::find()
             .filter(mail_outbox::Column::SentAt.is_null())
             .filter(mail_outbox::Column::NextAttemptAt.lte(now))

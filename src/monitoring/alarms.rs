@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
@@ -283,7 +283,7 @@ async fn escalate(
     if row.state != RAISED {
         return Ok(None);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin(&db).await?;
     let queued = page(
         &txn,
         notifier,
@@ -375,7 +375,7 @@ async fn apply(
                 updated_at: Set(now),
                 ..Default::default()
             };
-            let txn = db.begin().await?;
+            let txn = crate::db::begin(&db).await?;
             let row = row.insert(&txn).await?;
             let pages = caused_by_opt.is_none() && *severity >= Severity::Major;
             let queued = if pages {

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
 };
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -372,7 +372,7 @@ impl Engine {
             }
         };
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin(&self.db).await?;
         if let Some(replay) = replay(&txn, principal.user_id, idempotency_opt.as_ref()).await? {
             return Ok(replay);
         }
@@ -449,7 +449,7 @@ impl Engine {
     ) -> Result<Executed, ApiError> {
         let principal = &caller.principal;
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin(&self.db).await?;
         if let Some(replay) = replay(&txn, principal.user_id, idempotency_opt.as_ref()).await? {
             return Ok(replay);
         }

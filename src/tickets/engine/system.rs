@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use serde_json::{json, Map, Value};
 use yunguan_actors::quota::Resources;
@@ -124,7 +124,7 @@ impl Engine {
         step: SystemStep,
     ) -> Result<Option<TicketView>, ApiError> {
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin(&self.db).await?;
         let Some(row) = lock(&txn, ticket_id).await? else {
             return Ok(None);
         };
@@ -555,7 +555,7 @@ impl Engine {
         note_opt: Option<String>,
     ) -> Result<Executed, ApiError> {
         let now = self.clock.now();
-        let txn = self.db.begin().await?;
+        let txn = crate::db::begin(&self.db).await?;
         let mut query = manual_task::Entity::find_by_id(task_id);
         if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
             query = query.lock_exclusive();
