@@ -3,8 +3,9 @@
 //!
 //! A record's hash covers its content and the previous hash, so altering, deleting or
 //! reordering any record breaks the chain at that point, and [`verify`] names the first
-//! record that no longer fits. Appends are serialized (an advisory lock on PostgreSQL; SQLite
-//! has one writer), so the chain order is the commit order.
+//! record that no longer fits. Appends are serialized (an advisory lock on PostgreSQL; on
+//! SQLite the transaction holds the write lock from its start), so the chain order is the
+//! commit order.
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{

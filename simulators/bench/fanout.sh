@@ -78,12 +78,14 @@ def med(rs, f):
     values = [f(r) for r in rs if f(r) is not None]
     return statistics.median(values) if values else float("nan")
 print(f"\nmedians of {sys.argv[1]}")
-print("| events/s | server | deliveries/s | delivered | p50 ms | p99 ms | max ms | RSS/conn KiB | server CPU cores | resyncs |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| events/s | server | deliveries/s | delivered | p50 ms | p99 ms | max ms | RSS/conn KiB | server CPU cores | CPU µs/delivery | resyncs |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for (rate, target), rs in sorted(groups.items()):
     delivered = med(rs, lambda r: r["deliveries"] / r["expected_deliveries"] if r["expected_deliveries"] else 0)
     print(f"| {rate} | {target} | {med(rs, lambda r: r['deliveries_per_second']):,.0f} | {delivered:.1%} "
           f"| {med(rs, lambda r: r['latency_p50_ms']):.1f} | {med(rs, lambda r: r['latency_p99_ms']):.1f} "
           f"| {med(rs, lambda r: r['latency_max_ms']):.1f} | {med(rs, lambda r: r['server']['rss_per_connection_kib']):.1f} "
-          f"| {med(rs, lambda r: r['server']['cpu_cores_busy']):.2f} | {med(rs, lambda r: r['resyncs']):.0f} |")
+          f"| {med(rs, lambda r: r['server']['cpu_cores_busy']):.2f} "
+          f"| {med(rs, lambda r: r['server']['cpu_cores_busy'] / r['deliveries_per_second'] * 1e6 if r['deliveries_per_second'] else None):.2f} "
+          f"| {med(rs, lambda r: r['resyncs']):.0f} |")
 PY

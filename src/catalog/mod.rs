@@ -273,7 +273,7 @@ pub async fn create(
     if !problems.is_empty() {
         return Err(validation_failed(problems));
     }
-    let txn = crate::db::begin(&db).await?;
+    let txn = crate::db::begin(db).await?;
     if catalog_item::Entity::find()
         .filter(catalog_item::Column::Code.eq(code))
         .one(&txn)
@@ -335,7 +335,7 @@ pub async fn revise(
     content: ItemContent,
     now: DateTime<Utc>,
 ) -> Result<ItemView, ApiError> {
-    let txn = crate::db::begin(&db).await?;
+    let txn = crate::db::begin(db).await?;
     let (item, before) = current(&txn, item_id).await?;
     if item.retired_at.is_some() {
         return Err(ApiError::new(
@@ -380,7 +380,7 @@ pub async fn retire(
     item_id: i64,
     now: DateTime<Utc>,
 ) -> Result<ItemView, ApiError> {
-    let txn = crate::db::begin(&db).await?;
+    let txn = crate::db::begin(db).await?;
     let (item, before) = current(&txn, item_id).await?;
     if item.retired_at.is_some() {
         return Ok(before);

@@ -372,7 +372,7 @@ where
     ActiveModelOf<O>: ActiveModelTrait<Entity = O::Entity> + ActiveModelBehavior + Send,
     ModelOf<O>: IntoActiveModel<ActiveModelOf<O>>,
 {
-    let txn = crate::db::begin(&db).await?;
+    let txn = crate::db::begin(db).await?;
     let model = create_in::<O>(&txn, fields, writer).await?;
     txn.commit().await?;
     Ok(O::view(&model, writer.sealer))
@@ -389,7 +389,7 @@ where
     ModelOf<O>: IntoActiveModel<ActiveModelOf<O>>,
     <<O::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
 {
-    let txn = crate::db::begin(&db).await?;
+    let txn = crate::db::begin(db).await?;
     let existing = find::<O>(&txn, id).await?;
     let updated = update_in::<O>(&txn, existing, fields, writer).await?;
     txn.commit().await?;
@@ -406,7 +406,7 @@ where
     ModelOf<O>: IntoActiveModel<ActiveModelOf<O>>,
     <<O::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
 {
-    let txn = crate::db::begin(&db).await?;
+    let txn = crate::db::begin(db).await?;
     let existing = find::<O>(&txn, id).await?;
     delete_in::<O>(&txn, existing, writer).await?;
     txn.commit().await?;

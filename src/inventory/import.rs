@@ -225,7 +225,7 @@ pub async fn import(
     writer: &Writer<'_>,
     mode: ImportMode,
 ) -> Result<ImportSummary, ApiError> {
-    let txn = crate::db::begin(&db).await?;
+    let txn = crate::db::begin(db).await?;
     let mut summary = ImportSummary::default();
     let mut problems = Vec::new();
     for kind in IMPORT_KINDS {

@@ -134,7 +134,7 @@ pub async fn upsert_interfaces(
     device_id: i64,
     discovered: &[(i32, String, i64, String)],
 ) -> Result<InterfaceUpsert, DbErr> {
-    let txn = crate::db::begin(&db).await?;
+    let txn = crate::db::begin(db).await?;
     let existing: BTreeMap<i32, interface::Model> = interface::Entity::find()
         .filter(interface::Column::DeviceId.eq(device_id))
         .all(&txn)

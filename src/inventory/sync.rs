@@ -96,7 +96,7 @@ pub async fn apply_cloud_changes(
     platform_id: i64,
     changes: &CloudChanges,
 ) -> Result<SyncSummary, ApiError> {
-    let txn = crate::db::begin(&db).await?;
+    let txn = crate::db::begin(db).await?;
     let platform = cloud_platform::Entity::find_by_id(platform_id)
         .one(&txn)
         .await?

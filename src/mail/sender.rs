@@ -155,7 +155,8 @@ impl MailSender {
             .filter(mail_outbox::Column::NextAttemptAt.lte(now))
             .order_by_asc(mail_outbox::Column::Id)
             .limit(self.batch_size);
-        // SQLite has one writer at a time, so its transaction alone keeps claims apart.
+        // A SQLite transaction holds the one write lock from its start (`db::begin`), so the
+        // transaction alone keeps claims apart.
         if transaction.get_database_backend() == DbBackend::Postgres {
             due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
         }

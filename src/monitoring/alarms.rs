@@ -283,7 +283,7 @@ async fn escalate(
     if row.state != RAISED {
         return Ok(None);
     }
-    let txn = crate::db::begin(&db).await?;
+    let txn = crate::db::begin(db).await?;
     let queued = page(
         &txn,
         notifier,
@@ -375,7 +375,7 @@ async fn apply(
                 updated_at: Set(now),
                 ..Default::default()
             };
-            let txn = crate::db::begin(&db).await?;
+            let txn = crate::db::begin(db).await?;
             let row = row.insert(&txn).await?;
             let pages = caused_by_opt.is_none() && *severity >= Severity::Major;
             let queued = if pages {

@@ -10,6 +10,7 @@ mod snmpd;
 mod auth;
 mod cloud_adapter;
 mod cluster;
+mod database;
 mod fulfilment;
 mod http_errors;
 mod inventory_crud;

@@ -1270,7 +1270,7 @@ async fn replay(
 pub enum Lock {
     None,
     /// On PostgreSQL, actions on one ticket queue here instead of deadlocking on its slots
-    /// (SQLite has one writer and needs no lock).
+    /// (a SQLite transaction holds the one write lock from its start and needs no other).
     ForUpdate,
 }
 
