@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { PASSWORD, withDemo } from './support/server'
-import { accessibilityViolations, loggedIn, screenshot } from './support/browser'
+import { accessibilityViolations, loggedIn, reached, screenshot } from './support/browser'
 import { ApiUser } from './support/api'
 
 const demo = withDemo()
@@ -26,11 +26,11 @@ describe('the ops portal', () => {
     await page.getByRole('heading', { name: '运行总览' }).waitFor()
     await page.getByTestId('live-indicator').getByText('实时').waitFor()
     await page.getByRole('button', { name: '退出登录' }).click()
-    await page.waitForURL(/\/login\?logged-out=1/)
+    await reached(page, /\/login\?logged-out=1/)
     await page.getByText('已退出登录').waitFor()
     // The token is gone: the portal sends us back to the login page.
     await page.goto('/ops/alarms')
-    await page.waitForURL(/\/login\?return=/)
+    await reached(page, /\/login\?return=/)
     await context.close()
   })
 
@@ -41,9 +41,9 @@ describe('the ops portal', () => {
     await page.getByLabel('用户名').fill('edu-dev')
     await page.getByLabel('密码').fill(PASSWORD)
     await page.getByRole('button', { name: '登录' }).click()
-    await page.waitForURL(/\/portal\/tickets\/1$/)
+    await reached(page, /\/portal\/tickets\/1$/)
     await page.goto('/#/alarms/7')
-    await page.waitForURL(/\/portal\//)
+    await reached(page, /\/portal\//)
     await context.close()
   })
 
@@ -51,7 +51,7 @@ describe('the ops portal', () => {
     const { page, context } = await loggedIn(demo.browser, demo.server.url, 'edu-dev')
     await expect.poll(() => new URL(page.url()).pathname).toBe('/portal/tickets')
     await page.goto('/ops/alarms')
-    await page.waitForURL(/\/portal\//)
+    await reached(page, /\/portal\//)
     await expect(page.getByRole('link', { name: '告警中心' }).count()).resolves.toBe(0)
     // The server refuses anyway.
     const tenant = await ApiUser.login(demo.server.url, 'edu-dev')

@@ -49,17 +49,21 @@ export async function loggedIn(
   await page.getByLabel(options.locale === 'en' ? 'Username' : '用户名').fill(username)
   await page.getByLabel(options.locale === 'en' ? 'Password' : '密码').fill(PASSWORD)
   await page.getByRole('button', { name: options.locale === 'en' ? 'Sign in' : '登录' }).click()
-  await landedInApp(page)
+  await reached(page, /^\/(ops|portal)\//)
   return { context, page }
 }
 
-/** Waits until the page is in one of the apps. The login page's navigation there can be
- * reported as aborted when the app's own first navigation follows at once, so this watches
- * the address rather than one navigation. */
-export async function landedInApp(page: Page, pattern = /\/(ops|portal)\//, timeoutMs = 30_000): Promise<void> {
+/** Waits until the page's address (path and query) matches `pattern`. A navigation can be
+ * reported as aborted when the app's own navigation follows at once (the redirects after
+ * logging in and out), so this watches the address rather than one navigation. */
+export async function reached(page: Page, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  while (!pattern.test(new URL(page.url()).pathname)) {
-    if (Date.now() > deadline) throw new Error(`still at ${page.url()} after logging in`)
+  const address = () => {
+    const url = new URL(page.url())
+    return url.pathname + url.search
+  }
+  while (!pattern.test(address())) {
+    if (Date.now() > deadline) throw new Error(`still at ${page.url()}, waiting for ${pattern}`)
     await page.waitForTimeout(50)
   }
   await page.waitForLoadState('domcontentloaded')
