@@ -28,6 +28,9 @@ function read(): Stored | null {
 
 const state = reactive<{ current: Stored | null }>({ current: read() })
 
+/** Logout has begun: requests still in flight will be refused, and that is not an expiry. */
+let leaving = false
+
 export const BUREAU_ROLES: readonly Role[] = ['bureau_admin', 'bureau_manager', 'bureau_operator']
 export const TENANT_ROLES: readonly Role[] = ['tenant_admin', 'tenant_member']
 
@@ -69,8 +72,14 @@ export const session = {
     state.current = null
     globalThis.sessionStorage?.removeItem(STORAGE_KEY)
   },
+  /** The user is logging out: from now on a refused token is expected, not an expiry that
+   * would race the logout's own way to the login page. */
+  leave(): void {
+    leaving = true
+  },
   /** The token was refused: back to the login page, and then back here. */
   expired(): void {
+    if (leaving) return
     this.clear()
     const here = location.pathname + location.search + location.hash
     location.assign(`/login?return=${encodeURIComponent(here)}&expired=1`)
