@@ -16,6 +16,8 @@ pub mod messages;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use yunguan_actors::quota::{Ledger, Resources, Shortfall};
 
 use crate::db::entities::{quota_reservation, tenant_quota};
@@ -268,4 +270,48 @@ pub async fn give_back(
         .exec(txn)
         .await?;
     Ok(())
+}
+
+/// Amounts of the governed resources, as clients see them.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Amounts {
+    pub vcpu: i64,
+    pub memory_gb: i64,
+    pub storage_gb: i64,
+    pub hosts: i64,
+    pub public_ips: i64,
+}
+
+impl From<Resources> for Amounts {
+    fn from(r: Resources) -> Self {
+        Amounts {
+            vcpu: r.vcpu,
+            memory_gb: r.memory_gb,
+            storage_gb: r.storage_gb,
+            hosts: r.hosts,
+            public_ips: r.public_ips,
+        }
+    }
+}
+
+impl From<Amounts> for Resources {
+    fn from(a: Amounts) -> Self {
+        Resources {
+            vcpu: a.vcpu,
+            memory_gb: a.memory_gb,
+            storage_gb: a.storage_gb,
+            hosts: a.hosts,
+            public_ips: a.public_ips,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuotaView {
+    pub tenant_id: i64,
+    pub limit: Amounts,
+    /// Reserved by approved tickets plus in use.
+    pub held: Amounts,
+    pub available: Amounts,
 }

@@ -3,6 +3,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::tickets::caller_of;
@@ -12,6 +13,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::identity::extract::{Authorized, BureauAdmins};
 use crate::identity::Principal;
 use crate::startup::AppState;
+use crate::tickets::engine::preview::RequestPreview;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -24,7 +26,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(get))
             .route(web::put().to(revise)),
     )
-    .route("/catalog/{item_id}/retire", web::post().to(retire));
+    .route("/catalog/{item_id}/retire", web::post().to(retire))
+    .route("/catalog/{item_id}/preview", web::post().to(preview));
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -161,4 +164,40 @@ pub async fn retire(
     )
     .await?;
     Ok(web::Json(retired))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftForm {
+    /// The form as filled in so far, field by field.
+    #[schema(value_type = Object)]
+    pub form: Value,
+}
+
+/// Check a request form as submitting it would (fields, cross-field rules, quota) and plan
+/// its approval chain, without submitting: the levels it goes through and why.
+#[utoipa::path(
+    post, path = "/api/v1/catalog/{item_id}/preview", operation_id = "preview_request",
+    tag = "catalog", security(("bearer" = [])),
+    request_body = DraftForm,
+    responses(
+        (status = 200, body = RequestPreview),
+        (status = 403, description = "`forbidden`: only tenant users submit", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such item in service", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+pub async fn preview(
+    principal: Principal,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<DraftForm>,
+) -> Result<web::Json<RequestPreview>, ApiError> {
+    Ok(web::Json(
+        state
+            .tickets
+            .engine()
+            .preview(&principal, path.into_inner(), &body.form)
+            .await?,
+    ))
 }

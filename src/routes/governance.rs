@@ -3,7 +3,7 @@
 
 use actix_web::web;
 use sea_orm::EntityTrait;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use yunguan_actors::quota::{Ledger, Resources};
 
@@ -11,7 +11,7 @@ use crate::audit;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::identity::extract::{Authorized, BureauAdmins};
 use crate::identity::Principal;
-use crate::quotas;
+use crate::quotas::{self, Amounts, QuotaView};
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -21,50 +21,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::put().to(set_quota)),
     )
     .route("/audit/verify", web::get().to(verify_audit));
-}
-
-/// Amounts of the governed resources.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Amounts {
-    pub vcpu: i64,
-    pub memory_gb: i64,
-    pub storage_gb: i64,
-    pub hosts: i64,
-    pub public_ips: i64,
-}
-
-impl From<Resources> for Amounts {
-    fn from(r: Resources) -> Self {
-        Amounts {
-            vcpu: r.vcpu,
-            memory_gb: r.memory_gb,
-            storage_gb: r.storage_gb,
-            hosts: r.hosts,
-            public_ips: r.public_ips,
-        }
-    }
-}
-
-impl From<Amounts> for Resources {
-    fn from(a: Amounts) -> Self {
-        Resources {
-            vcpu: a.vcpu,
-            memory_gb: a.memory_gb,
-            storage_gb: a.storage_gb,
-            hosts: a.hosts,
-            public_ips: a.public_ips,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct QuotaView {
-    pub tenant_id: i64,
-    pub limit: Amounts,
-    /// Reserved by approved tickets plus in use.
-    pub held: Amounts,
-    pub available: Amounts,
 }
 
 fn quota_view(tenant_id: i64, ledger: Ledger) -> QuotaView {

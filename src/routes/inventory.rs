@@ -23,6 +23,7 @@ use crate::inventory::history::{self, ChangeActor, ChangeFilter, ChangeView};
 use crate::inventory::import::{self, ImportMode, ImportSummary};
 use crate::inventory::records::{self, BusinessSystemView};
 use crate::inventory::{self, InventoryFilter, InventoryRecordView};
+use crate::routes::PageQuery;
 use crate::startup::AppState;
 
 /// Largest import body.
@@ -85,14 +86,6 @@ pub async fn list(
     Ok(web::Json(
         inventory::list(&state.db, principal.scope(), filter).await?,
     ))
-}
-
-/// Paging of every list.
-#[derive(Deserialize, IntoParams)]
-pub struct PageQuery {
-    pub offset: Option<u64>,
-    /// 1 to 200, default 50.
-    pub limit: Option<u64>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -232,7 +225,7 @@ macro_rules! inventory_resource {
         pub mod $module {
             use actix_web::{web, HttpResponse};
 
-            use super::PageQuery;
+            use crate::routes::PageQuery;
             use crate::error::{ApiError, ErrorBody};
             use crate::identity::extract::{Authorized, InventoryWriters, $read};
             use crate::inventory::crud::{self, Writer};

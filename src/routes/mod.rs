@@ -21,8 +21,9 @@ use actix_web::dev::ServiceResponse;
 use actix_web::http::{header, StatusCode};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, HttpRequest, ResponseError};
+use serde::Deserialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::{IntoParams, Modify, OpenApi};
 
 use crate::announcements::AnnouncementView;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
@@ -58,6 +59,7 @@ use crate::tickets::views::{
         catalog::create,
         catalog::revise,
         catalog::retire,
+        catalog::preview,
         tickets::submit,
         tickets::list,
         tickets::detail,
@@ -71,6 +73,7 @@ use crate::tickets::views::{
         tickets::tasks,
         tickets::complete_task,
         tickets::inbox,
+        tickets::decided,
         tickets::delegate,
         tickets::delegations,
         tickets::revoke_delegation,
@@ -250,6 +253,14 @@ async fn api_not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiE
         ErrorCode::NotFound,
         format!("no API endpoint {} {}", req.method(), req.path()),
     ))
+}
+
+/// Paging of every list.
+#[derive(Deserialize, IntoParams)]
+pub struct PageQuery {
+    pub offset: Option<u64>,
+    /// 1 to 200, default 50.
+    pub limit: Option<u64>,
 }
 
 /// Page size bounds shared by list endpoints.

@@ -12,6 +12,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::client_address;
+use super::PageQuery;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::identity::Principal;
 use crate::startup::AppState;
@@ -37,6 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/tasks", web::get().to(tasks))
     .route("/tasks/{task_id}/complete", web::post().to(complete_task))
     .route("/approvals/inbox", web::get().to(inbox))
+    .route("/approvals/decided", web::get().to(decided))
     .service(
         web::resource("/delegations")
             .route(web::get().to(delegations))
@@ -493,6 +495,28 @@ pub async fn inbox(
 ) -> Result<web::Json<Vec<InboxItem>>, ApiError> {
     Ok(web::Json(
         queries::inbox(&state.db, &principal, state.clock.now()).await?,
+    ))
+}
+
+/// The approvals you decided (我已处理), the latest first, with their tickets as they stand.
+#[utoipa::path(
+    get, path = "/api/v1/approvals/decided", tag = "tickets", security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, body = [InboxItem]), (status = 400, description = "`bad_request`: a limit or offset out of range", body = ErrorBody), (status = 401, body = ErrorBody))
+)]
+pub async fn decided(
+    principal: Principal,
+    state: web::Data<AppState>,
+    query: web::Query<PageQuery>,
+) -> Result<web::Json<Vec<InboxItem>>, ApiError> {
+    Ok(web::Json(
+        queries::decided(
+            &state.db,
+            &principal,
+            super::page_offset(query.offset)?,
+            super::page_limit(query.limit)?,
+        )
+        .await?,
     ))
 }
 

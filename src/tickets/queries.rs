@@ -171,6 +171,41 @@ pub async fn inbox(
     Ok(items)
 }
 
+/// The approvals the caller decided (approved or rejected, for themselves or as a delegate),
+/// the latest first, each with its ticket as it stands now.
+pub async fn decided(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<InboxItem>, ApiError> {
+    let slots = ticket_approval::Entity::find()
+        .filter(ticket_approval::Column::DecidedBy.eq(principal.user_id))
+        .filter(ticket_approval::Column::Decision.is_in(["approved", "rejected"]))
+        .order_by_desc(ticket_approval::Column::DecidedAt)
+        .order_by_desc(ticket_approval::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let ticket_ids: Vec<i64> = slots.iter().map(|s| s.ticket_id).collect();
+    let tickets = ticket::Entity::find()
+        .filter(ticket::Column::Id.is_in(ticket_ids))
+        .all(db)
+        .await?;
+    Ok(slots
+        .into_iter()
+        .filter_map(|slot| {
+            let row = tickets.iter().find(|t| t.id == slot.ticket_id)?;
+            Some(InboxItem {
+                acting_for: (slot.approver_id != principal.user_id).then_some(slot.approver_id),
+                ticket: view_of(row),
+                approval: ApprovalView::from(slot),
+            })
+        })
+        .collect())
+}
+
 /// A delegation as clients see it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DelegationView {

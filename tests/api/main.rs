@@ -23,6 +23,7 @@ mod monitoring_api;
 mod monitoring_cloud;
 mod openapi;
 mod people;
+mod portal;
 mod sla;
 mod snmp_poll;
 mod tenancy;

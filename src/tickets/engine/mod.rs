@@ -39,6 +39,7 @@ use crate::quotas;
 use crate::quotas::actor::{Admission, TenantActors};
 use crate::settings::MailSettings;
 
+pub mod preview;
 pub mod system;
 
 pub use system::{Status, SystemStep, Work};

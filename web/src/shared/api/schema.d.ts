@@ -120,6 +120,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/approvals/decided": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The approvals you decided (我已处理), the latest first, with their tickets as they stand. */
+        get: operations["decided"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/approvals/inbox": {
         parameters: {
             query?: never;
@@ -255,6 +272,26 @@ export interface paths {
         /** Revise a catalog item: a new version; open tickets keep theirs. */
         put: operations["revise_catalog_item"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/{item_id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a request form as submitting it would (fields, cross-field rules, quota) and plan
+         *     its approval chain, without submitting: the levels it goes through and why.
+         */
+        post: operations["preview_request"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1228,7 +1265,7 @@ export interface components {
             /** Format: double */
             value: number;
         };
-        /** @description Amounts of the governed resources. */
+        /** @description Amounts of the governed resources, as clients see them. */
         Amounts: {
             /** Format: int64 */
             hosts: number;
@@ -1480,6 +1517,19 @@ export interface components {
          * @enum {string}
          */
         Comparison: ">" | ">=" | "<" | "<=" | "==";
+        /** @description A level's condition and how this request fares against it. */
+        ConditionOutcome: {
+            /**
+             * Format: double
+             * @description The request's value of the fact (absent when the request has no such fact).
+             */
+            actual?: number | null;
+            /** @description The fact compared (`total_vcpu`, `duration_days`, ...). */
+            fact: string;
+            op: components["schemas"]["Comparison"];
+            /** Format: double */
+            value: number;
+        };
         ControlPlane: {
             actors: components["schemas"]["ActorView"][];
             mail_sender: components["schemas"]["MailSenderView"];
@@ -1704,6 +1754,10 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             vendor: string;
+        };
+        DraftForm: {
+            /** @description The form as filled in so far, field by field. */
+            form: Record<string, never>;
         };
         /** @description The wire body of every error. */
         ErrorBody: {
@@ -2177,6 +2231,15 @@ export interface components {
              */
             tenant_id?: number | null;
         };
+        /** @description One level of the item's chain, for this request. */
+        PlannedLevel: {
+            /** @description Whether this request goes through the level. */
+            applies: boolean;
+            approvers: components["schemas"]["Approvers"];
+            condition?: null | components["schemas"]["ConditionOutcome"];
+            mode: components["schemas"]["SignMode"];
+            name: string;
+        };
         /** @description The data of `platform.synced`: what one sync of a cloud platform changed in the CMDB. */
         PlatformSyncedEvent: {
             /**
@@ -2241,6 +2304,14 @@ export interface components {
              */
             seq?: number | null;
         };
+        QuotaShortfall: {
+            /** Format: int64 */
+            available: number;
+            /** Format: int64 */
+            requested: number;
+            /** @description `vcpu`, `memory_gb`, `storage_gb`, `hosts` or `public_ips`. */
+            resource: string;
+        };
         QuotaView: {
             available: components["schemas"]["Amounts"];
             /** @description Reserved by approved tickets plus in use. */
@@ -2289,6 +2360,18 @@ export interface components {
         Rejection: {
             /** @description Told to the requester, who may amend and resubmit. */
             reason: string;
+        };
+        /** @description The verdict on a draft request. */
+        RequestPreview: {
+            demand?: null | components["schemas"]["Amounts"];
+            /** @description Every problem with the form, by field; empty when it may be submitted. */
+            fields: components["schemas"]["FieldError"][];
+            /**
+             * @description The chain's levels in order, each marked whether this request goes through it. Known
+             *     only for a valid form (a level's condition reads the form's facts); empty otherwise.
+             */
+            levels: components["schemas"]["PlannedLevel"][];
+            quota_shortfall?: null | components["schemas"]["QuotaShortfall"];
         };
         ResourcePoolFields: {
             /**
@@ -2906,6 +2989,46 @@ export interface operations {
             };
         };
     };
+    decided: {
+        parameters: {
+            query?: {
+                /** @description 1 to 200, default 50. */
+                limit?: number | null;
+                offset?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboxItem"][];
+                };
+            };
+            /** @description `bad_request`: a limit or offset out of range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     inbox: {
         parameters: {
             query?: never;
@@ -3219,6 +3342,57 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    preview_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                item_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftForm"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestPreview"];
+                };
+            };
+            /** @description `forbidden`: only tenant users submit */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such item in service */
             404: {
                 headers: {
                     [name: string]: unknown;
