@@ -1,17 +1,29 @@
 // One Vite project, one HTML entry per app: the root (login and the dispatcher to each
-// person's app), the ops portal and the service portal. Element Plus is imported per component (the resolver),
-// never whole, so each route loads only what it shows.
+// person's app), the ops portal, the service portal and the mobile app. Element Plus is
+// imported per component (the resolver), never whole, so each route loads only what it
+// shows; the mobile app registers the few Vant components it uses and no Element Plus.
 import { fileURLToPath, URL } from 'node:url'
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import Components from 'unplugin-vue-components/vite'
 import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
 
 const backend = process.env.YUNGUAN_URL ?? 'http://127.0.0.1:8080'
 
+/** Vant's icon font is inline (woff2) with a fallback on a CDN; the bureau's network reaches
+ * no CDN and the pages' CSP allows none, so the fallback is dropped. */
+const vantIconsOffline: Plugin = {
+  name: 'vant-icons-offline',
+  transform(code, id) {
+    if (!id.includes('/vant/lib/index.css')) return null
+    return code.replace(/,url\(\/\/at\.alicdn\.com[^)]*\) format\("woff"\)/, '')
+  },
+}
+
 export default defineConfig({
   plugins: [
     vue(),
+    vantIconsOffline,
     Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' })], dts: 'src/components.d.ts' }),
   ],
   resolve: {
@@ -31,6 +43,7 @@ export default defineConfig({
         root: fileURLToPath(new URL('./index.html', import.meta.url)),
         ops: fileURLToPath(new URL('./ops/index.html', import.meta.url)),
         portal: fileURLToPath(new URL('./portal/index.html', import.meta.url)),
+        mobile: fileURLToPath(new URL('./mobile/index.html', import.meta.url)),
       },
     },
   },

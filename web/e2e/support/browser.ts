@@ -53,6 +53,20 @@ export async function loggedIn(
   return { context, page }
 }
 
+/** A phone (375×812, touch) on which `username` has logged in through the mobile app's own
+ * login page. */
+export async function onPhone(browser: Browser, base: string, username: string, options: { locale?: 'zh-CN' | 'en' } = {}): Promise<Person> {
+  const context = await browser.newContext({ viewport: { width: 375, height: 812 }, hasTouch: true, isMobile: true, baseURL: base })
+  await context.addInitScript((locale) => localStorage.setItem('yunguan.locale', locale), options.locale ?? 'zh-CN')
+  const page = await context.newPage()
+  await page.goto('/mobile/login')
+  await page.getByLabel(options.locale === 'en' ? 'Username' : '用户名').fill(username)
+  await page.getByLabel(options.locale === 'en' ? 'Password' : '密码').fill(PASSWORD)
+  await page.getByRole('button', { name: options.locale === 'en' ? 'Sign in' : '登录' }).tap()
+  await reached(page, /^\/mobile\/(\?.*)?$/)
+  return { context, page }
+}
+
 /** Waits until the page's address (path and query) matches `pattern`. A navigation can be
  * reported as aborted when the app's own navigation follows at once (the redirects after
  * logging in and out), so this watches the address rather than one navigation. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { destinationOf } from './dispatch'
+import { destinationOf, phoneDestinationOf } from './dispatch'
 import { safeReturnPath, appOf } from '@shared/auth/session'
 
 describe('mail links and return paths', () => {
@@ -31,5 +31,14 @@ describe('mail links and return paths', () => {
     expect(appOf('tenant_member')).toBe('/portal/')
     expect(appOf('bureau_admin')).toBe('/ops/')
     expect(appOf('supplier')).toBe('/ops/')
+  })
+
+  it.each([
+    ['#/tickets/5', '/mobile/tickets/5'],
+    ['#/alarms/12', '/mobile/alarms'],
+    ['', '/mobile/'],
+    ['#/tickets/x', '/mobile/'],
+  ])('sends a phone with %j to %s', (hash, expected) => {
+    expect(phoneDestinationOf(hash)).toBe(expected)
   })
 })

@@ -1,4 +1,4 @@
-// The person's approval inbox, kept live for the whole portal (the menu shows its count on
+// The person's approval inbox, kept live for the whole app (the menu shows its count on
 // every page): `approval.pending` adds an item, `approval.closed` takes it out, a resync
 // reloads it.
 import { defineStore } from 'pinia'
@@ -14,6 +14,8 @@ export const useInbox = defineStore('inbox', () => {
   const userId = session.user()?.id
   const feed = useTopic(userId ? `user/${userId}/inbox` : null, {
     snapshot: async () => {
+      // Before login (the mobile app's login page) there is nobody's inbox to read.
+      if (!userId) return
       items.value = await unwrap(api.GET('/api/v1/approvals/inbox'))
     },
     apply: (event) => {

@@ -31,6 +31,9 @@ const state = reactive<{ current: Stored | null }>({ current: read() })
 /** Logout has begun: requests still in flight will be refused, and that is not an expiry. */
 let leaving = false
 
+/** Where a person logs in again: the one login page, or an app's own (the mobile app's). */
+let loginPage = '/login'
+
 export const BUREAU_ROLES: readonly Role[] = ['bureau_admin', 'bureau_manager', 'bureau_operator']
 export const TENANT_ROLES: readonly Role[] = ['tenant_admin', 'tenant_member']
 
@@ -77,11 +80,15 @@ export const session = {
   leave(): void {
     leaving = true
   },
+  /** The app logs people in on a page of its own. */
+  useLoginPage(path: string): void {
+    loginPage = path
+  },
   /** The token was refused: back to the login page, and then back here. */
   expired(): void {
     if (leaving) return
     this.clear()
     const here = location.pathname + location.search + location.hash
-    location.assign(`/login?return=${encodeURIComponent(here)}&expired=1`)
+    location.assign(`${loginPage}?return=${encodeURIComponent(here)}&expired=1`)
   },
 }

@@ -1,10 +1,14 @@
 // English: complete, key for key with zh-CN.ts (i18n.test.ts checks).
 import cmdb from './cmdb.en'
 import desk from './desk.en'
+import portal from './portal.en'
+import mobile from './mobile.en'
 
 export default {
   cmdb,
   desk,
+  portal,
+  mobile,
   app: { name: 'yunguan', fullName: 'Unified Cloud Management', ops: 'Operations Portal' },
   common: {
     loading: 'Loading…',
@@ -256,5 +260,4 @@ export default {
       escalated: 'Escalated',
     },
   },
-  portal: { name: 'Service Portal', tickets: 'My tickets' },
 } as const

@@ -1,10 +1,14 @@
 // 中文 (the first language). Keys mirror en.ts exactly (i18n.test.ts checks).
 import cmdb from './cmdb.zh-CN'
 import desk from './desk.zh-CN'
+import portal from './portal.zh-CN'
+import mobile from './mobile.zh-CN'
 
 export default {
   cmdb,
   desk,
+  portal,
+  mobile,
   app: { name: '云管', fullName: '统一云管理平台', ops: '统一运维运营门户' },
   common: {
     loading: '加载中…',
@@ -256,5 +260,4 @@ export default {
       escalated: '超时升级',
     },
   },
-  portal: { name: '统一服务门户', tickets: '我的工单' },
 } as const

@@ -172,6 +172,29 @@ describe('LiveClient', () => {
     expect(client.state.staleSince).toBeNull()
   })
 
+  it('drops the socket when the browser goes offline and resumes with since once it is back', async () => {
+    const a = recorder()
+    client.start()
+    await flush()
+    sockets[0].open()
+    client.subscribe('user/7/inbox', a.handler)
+    sockets[0].receive({ op: 'subscribed', topic: 'user/7/inbox', seq: 40 })
+    sockets[0].receive({ op: 'event', topic: 'user/7/inbox', seq: 41, kind: 'k', ts: 'x', data: null })
+    client.offline()
+    expect(sockets[0].readyState).toBe(3)
+    expect(client.state.status).toBe('reconnecting')
+    // Events on the dropped socket are not taken (they would come from a dead connection).
+    sockets[0].receive({ op: 'event', topic: 'user/7/inbox', seq: 42, kind: 'k', ts: 'x', data: null })
+    expect(a.events.map((e) => e.seq)).toEqual([41])
+    client.reconnectNow()
+    await flush()
+    expect(sockets).toHaveLength(2)
+    sockets[1].open()
+    expect(sockets[1].sent).toEqual([{ op: 'subscribe', topic: 'user/7/inbox', since: 41 }])
+    sockets[1].receive({ op: 'event', topic: 'user/7/inbox', seq: 42, kind: 'k', ts: 'x', data: null })
+    expect(a.events.map((e) => e.seq)).toEqual([41, 42])
+  })
+
   it('hands resync to every handler of the topic and takes the next numbering as it comes', async () => {
     const a = recorder()
     client.start()

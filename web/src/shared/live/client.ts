@@ -162,6 +162,17 @@ export class LiveClient {
     return [...this.subscriptions.keys()]
   }
 
+  /** The browser lost the network: an open socket is dead or about to be, so it is dropped
+   * now (as a ping without a pong would drop it later) and the views show the data as stale;
+   * reconnecting waits for `reconnectNow` when the network is back. */
+  offline(): void {
+    if (this.stopped || !this.socket) return
+    const socket = this.socket
+    this.socket = null
+    socket.close(4000, 'offline')
+    this.lost()
+  }
+
   /** Forces a reconnect now (the browser came back online). */
   reconnectNow(): void {
     if (this.stopped) return

@@ -1,5 +1,6 @@
 // The tab's one live client, wired to the login (a WebSocket ticket per connection) and to
-// the browser (reconnect at once when it comes back online), and its state as a reactive
+// the browser (drop the socket when the network goes, reconnect at once when it comes back
+// online), and its state as a reactive
 // object for the indicator.
 import { reactive } from 'vue'
 import { AuthExpired, LiveClient, type LiveState } from './client'
@@ -27,3 +28,4 @@ export const live = new LiveClient({
 })
 
 globalThis.addEventListener?.('online', () => live.reconnectNow())
+globalThis.addEventListener?.('offline', () => live.offline())
