@@ -1,12 +1,12 @@
 // One Vite project, one HTML entry per app: the root (login and the dispatcher to each
-// person's app), the ops portal, the service portal and the mobile app. Element Plus is
-// imported per component (the resolver), never whole, so each route loads only what it
-// shows; the mobile app registers the few Vant components it uses and no Element Plus.
+// person's app), the ops portal, the service portal and the mobile app. Element Plus and
+// Vant are imported per component with their styles (the resolvers), never whole, so each
+// route loads only what it shows; the mobile app has no Element Plus.
 import { fileURLToPath, URL } from 'node:url'
 import { defineConfig, type Plugin } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import Components from 'unplugin-vue-components/vite'
-import { ElementPlusResolver } from 'unplugin-vue-components/resolvers'
+import { ElementPlusResolver, VantResolver } from 'unplugin-vue-components/resolvers'
 
 const backend = process.env.YUNGUAN_URL ?? 'http://127.0.0.1:8080'
 
@@ -15,7 +15,7 @@ const backend = process.env.YUNGUAN_URL ?? 'http://127.0.0.1:8080'
 const vantIconsOffline: Plugin = {
   name: 'vant-icons-offline',
   transform(code, id) {
-    if (!id.includes('/vant/lib/index.css')) return null
+    if (!id.includes('/vant/') || !id.endsWith('.css')) return null
     return code.replace(/,url\(\/\/at\.alicdn\.com[^)]*\) format\("woff"\)/, '')
   },
 }
@@ -24,7 +24,7 @@ export default defineConfig({
   plugins: [
     vue(),
     vantIconsOffline,
-    Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' })], dts: 'src/components.d.ts' }),
+    Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' }), VantResolver({ importStyle: 'css' })], dts: 'src/components.d.ts' }),
   ],
   resolve: {
     alias: {

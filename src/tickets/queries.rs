@@ -131,6 +131,18 @@ pub async fn detail(
     })
 }
 
+/// The tickets of these approval slots.
+async fn tickets_of(
+    db: &DatabaseConnection,
+    slots: &[ticket_approval::Model],
+) -> Result<Vec<ticket::Model>, sea_orm::DbErr> {
+    let ticket_ids: Vec<i64> = slots.iter().map(|slot| slot.ticket_id).collect();
+    ticket::Entity::find()
+        .filter(ticket::Column::Id.is_in(ticket_ids))
+        .all(db)
+        .await
+}
+
 /// The caller's pending approvals, and those of approvers who delegated to them.
 pub async fn inbox(
     db: &DatabaseConnection,
@@ -147,11 +159,7 @@ pub async fn inbox(
         .limit(500)
         .all(db)
         .await?;
-    let ticket_ids: Vec<i64> = slots.iter().map(|s| s.ticket_id).collect();
-    let tickets = ticket::Entity::find()
-        .filter(ticket::Column::Id.is_in(ticket_ids))
-        .all(db)
-        .await?;
+    let tickets = tickets_of(db, &slots).await?;
     let mut items = Vec::with_capacity(slots.len());
     for slot in slots {
         let Some(row) = tickets.iter().find(|t| t.id == slot.ticket_id) else {
@@ -188,11 +196,7 @@ pub async fn decided(
         .limit(limit)
         .all(db)
         .await?;
-    let ticket_ids: Vec<i64> = slots.iter().map(|s| s.ticket_id).collect();
-    let tickets = ticket::Entity::find()
-        .filter(ticket::Column::Id.is_in(ticket_ids))
-        .all(db)
-        .await?;
+    let tickets = tickets_of(db, &slots).await?;
     Ok(slots
         .into_iter()
         .filter_map(|slot| {

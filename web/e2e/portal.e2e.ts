@@ -150,6 +150,22 @@ describe('a request from the portal to fulfilment, approved on a phone', () => {
   })
 })
 
+describe('a requester on the phone', () => {
+  it('sees their request among 我发起的 and withdraws it, after confirming', async () => {
+    const requester = await ApiUser.login(demo.server.url, 'health-dev')
+    const ticket = await requestVm(requester, '医保系统压测机')
+    const { page, context } = await onPhone(demo.browser, demo.server.url, 'health-dev')
+    await page.getByRole('tab', { name: '我发起的' }).tap()
+    await page.locator(`[data-ticket="${ticket.id}"]`).tap()
+    await reached(page, new RegExp(`^/mobile/tickets/${ticket.id}$`))
+    await page.getByRole('button', { name: '撤回' }).tap()
+    await page.getByRole('dialog').getByRole('button', { name: '撤回' }).tap()
+    await page.getByTestId('ticket-state').getByText('已撤回').waitFor()
+    expect((await requester.get<Ticket>(`/tickets/${ticket.id}`)).state).toBe('withdrawn')
+    await context.close()
+  })
+})
+
 describe('tenants kept apart in the portal and the app', () => {
   it('answers another tenant’s ticket and host as absent and lists none of them', async () => {
     const eduDev = await ApiUser.login(demo.server.url, 'edu-dev')

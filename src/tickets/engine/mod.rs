@@ -310,6 +310,17 @@ fn check_text(field: &str, text: &str, max_chars: usize) -> Result<String, ApiEr
     Ok(text.to_owned())
 }
 
+/// The tenant a request by `principal` is made for: only a tenant's users request.
+fn requesting_tenant(principal: &Principal) -> Result<i64, ApiError> {
+    match (principal.role.is_tenant_role(), principal.tenant_id_opt) {
+        (true, Some(tenant_id)) => Ok(tenant_id),
+        _ => Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "only a tenant's users submit requests",
+        )),
+    }
+}
+
 /// A validated form with what follows from it.
 struct Checked {
     form: Map<String, Value>,
@@ -363,15 +374,7 @@ impl Engine {
         idempotency_opt: Option<Idempotency>,
     ) -> Result<Executed, ApiError> {
         let principal = &caller.principal;
-        let tenant_id = match (principal.role.is_tenant_role(), principal.tenant_id_opt) {
-            (true, Some(tenant_id)) => tenant_id,
-            _ => {
-                return Err(ApiError::new(
-                    ErrorCode::Forbidden,
-                    "only a tenant's users submit requests",
-                ))
-            }
-        };
+        let tenant_id = requesting_tenant(principal)?;
         let now = self.clock.now();
         let txn = crate::db::begin(&self.db).await?;
         if let Some(replay) = replay(&txn, principal.user_id, idempotency_opt.as_ref()).await? {

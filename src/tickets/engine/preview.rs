@@ -71,15 +71,7 @@ impl Engine {
         item_id: i64,
         form: &Value,
     ) -> Result<RequestPreview, ApiError> {
-        let tenant_id = match (principal.role.is_tenant_role(), principal.tenant_id_opt) {
-            (true, Some(tenant_id)) => tenant_id,
-            _ => {
-                return Err(ApiError::new(
-                    ErrorCode::Forbidden,
-                    "only a tenant's users submit requests",
-                ))
-            }
-        };
+        let tenant_id = super::requesting_tenant(principal)?;
         // The item is the address here, not a field of the body: one not in service is absent.
         let item = self
             .versions

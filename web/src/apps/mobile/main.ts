@@ -1,50 +1,27 @@
 // The mobile app (统一移动 APP): one app for every role, built with Vant for phones 360-430 px
-// wide. Only the Vant components it uses are registered, so the bundle stays small; no
-// Element Plus. A service worker keeps the app shell for offline starts.
+// wide. Vant's components come per route with their styles (the resolver in vite.config.ts),
+// so the bundle stays small; no Element Plus. A service worker keeps the app shell for
+// offline starts.
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
-import {
-  ActionBar,
-  ActionBarButton,
-  Badge,
-  Button,
-  Cell,
-  CellGroup,
-  Dialog,
-  Empty,
-  Field,
-  Form,
-  List,
-  Loading,
-  NavBar,
-  NoticeBar,
-  PullRefresh,
-  Radio,
-  RadioGroup,
-  Rate,
-  Search,
-  Step,
-  Steps,
-  Switch,
-  Tab,
-  Tabbar,
-  TabbarItem,
-  Tabs,
-  Tag,
-} from 'vant'
-import 'vant/lib/index.css'
-import { i18n, currentLocale } from '@shared/i18n'
+// The styles of what is called as a function (the rest come with their components).
+import 'vant/es/toast/style'
+import 'vant/es/dialog/style'
+import { i18n, currentLocale, registerMessages } from '@shared/i18n'
+import portalZh from '@shared/i18n/portal.zh-CN'
+import portalEn from '@shared/i18n/portal.en'
+import mobileZh from '@shared/i18n/mobile.zh-CN'
+import mobileEn from '@shared/i18n/mobile.en'
 import { session } from '@shared/auth/session'
 import App from './App.vue'
 import { router } from './router'
 import './mobile.css'
 
+registerMessages({ 'zh-CN': { portal: portalZh, mobile: mobileZh }, en: { portal: portalEn, mobile: mobileEn } })
 document.documentElement.lang = currentLocale()
 session.useLoginPage('/mobile/login')
 const app = createApp(App)
 app.use(i18n).use(createPinia()).use(router)
-for (const component of [ActionBar, ActionBarButton, Badge, Button, Cell, CellGroup, Dialog, Empty, Field, Form, List, Loading, NavBar, NoticeBar, PullRefresh, Radio, RadioGroup, Rate, Search, Step, Steps, Switch, Tab, Tabbar, TabbarItem, Tabs, Tag])
-  app.use(component)
 app.mount('#app')
 
 if ('serviceWorker' in navigator) void navigator.serviceWorker.register('/mobile/sw.js', { scope: '/mobile/' }).catch(() => undefined)

@@ -1,14 +1,10 @@
 // English: complete, key for key with zh-CN.ts (i18n.test.ts checks).
 import cmdb from './cmdb.en'
 import desk from './desk.en'
-import portal from './portal.en'
-import mobile from './mobile.en'
 
 export default {
   cmdb,
   desk,
-  portal,
-  mobile,
   app: { name: 'yunguan', fullName: 'Unified Cloud Management', ops: 'Operations Portal' },
   common: {
     loading: 'Loading…',
@@ -30,6 +26,8 @@ export default {
     failed: 'Failed: {message}',
     done: 'Done',
     back: 'Back',
+    yes: 'Yes',
+    no: 'No',
   },
   login: {
     title: 'Sign in',
@@ -205,7 +203,9 @@ export default {
       storage_percent: 'Storage used',
     },
   },
+  notFound: { title: 'Not found, or not your department’s', body: 'This record does not exist or belongs to another department. Open it again from the list.', back: 'Back to the list' },
   tickets: {
+    rejectedBecause: 'Rejected because: {reason}',
     title: 'My tickets',
     detail: 'Ticket',
     id: 'No.',

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import zhCN from './zh-CN'
 import en from './en'
+import portalZh from './portal.zh-CN'
+import portalEn from './portal.en'
+import mobileZh from './mobile.zh-CN'
+import mobileEn from './mobile.en'
+
+/** The shared catalogue and each app's own, Chinese and English. */
+const catalogues: [string, object, object][] = [
+  ['shared', zhCN, en],
+  ['portal', portalZh, portalEn],
+  ['mobile', mobileZh, mobileEn],
+]
 
 function keys(messages: object, prefix = ''): string[] {
   return Object.entries(messages).flatMap(([key, value]) =>
@@ -20,14 +31,14 @@ function placeholders(messages: object): Map<string, string> {
   return found
 }
 
-describe('message catalogues', () => {
+describe.each(catalogues)('the %s message catalogue', (_name, chinese, english) => {
   it('English has every Chinese key and no other', () => {
-    expect(keys(en).sort()).toEqual(keys(zhCN).sort())
+    expect(keys(english).sort()).toEqual(keys(chinese).sort())
   })
 
   it('both languages use the same placeholders in each message', () => {
-    const zh = placeholders(zhCN)
-    const english = placeholders(en)
-    for (const [key, names] of zh) expect([key, english.get(key)]).toEqual([key, names])
+    const zh = placeholders(chinese)
+    const en = placeholders(english)
+    for (const [key, names] of zh) expect([key, en.get(key)]).toEqual([key, names])
   })
 })

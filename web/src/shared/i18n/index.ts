@@ -1,5 +1,6 @@
 // Languages: Chinese first, English complete (a unit test holds the two catalogues to the
-// same keys). The choice is remembered per browser.
+// same keys). The choice is remembered per browser. The shared catalogue is here; an app's
+// own words come with the app (`registerMessages`).
 import { createI18n } from 'vue-i18n'
 import zhCN from './zh-CN'
 import en from './en'
@@ -18,6 +19,12 @@ export const i18n = createI18n({
   fallbackLocale: 'zh-CN',
   messages: { 'zh-CN': zhCN, en },
 })
+
+/** An app's own catalogue (the service portal's, the mobile app's), added to the shared one
+ * when the app starts, so that other apps do not load its words. */
+export function registerMessages(messages: Record<Locale, Record<string, unknown>>): void {
+  for (const [locale, catalogue] of Object.entries(messages)) i18n.global.mergeLocaleMessage(locale, catalogue)
+}
 
 export function currentLocale(): Locale {
   return i18n.global.locale.value as Locale

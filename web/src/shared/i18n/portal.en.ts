@@ -37,10 +37,7 @@ export default {
     demand: 'This request will hold of your quota',
     shortfall: 'Beyond your quota: {resource} needs {requested}, {available} available',
     listHint: 'One entry per line',
-    yes: 'Yes',
-    no: 'No',
     amendOf: 'Amend ticket #{id} and resubmit',
-    rejectedBecause: 'Rejected because: {reason}',
   },
   approvers: {
     requester_tenant_admin: 'Your department’s administrators',
@@ -116,11 +113,6 @@ export default {
       hosts: 'Cloud hosts',
       public_ips: 'Public IPs',
     },
-  },
-  notFound: {
-    title: 'Not found, or not your department’s',
-    body: 'This record does not exist or belongs to another department. Open it again from the list.',
-    back: 'Back to the list',
   },
   noAnnouncements: 'No announcements',
 } as const

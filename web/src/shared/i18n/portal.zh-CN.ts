@@ -37,10 +37,7 @@ export default {
     demand: '本申请将占用配额',
     shortfall: '超出配额：{resource} 需要 {requested}，可用 {available}',
     listHint: '每行一项',
-    yes: '是',
-    no: '否',
     amendOf: '修改工单 #{id} 并重新提交',
-    rejectedBecause: '驳回原因：{reason}',
   },
   approvers: {
     requester_tenant_admin: '本部门管理员',
@@ -116,11 +113,6 @@ export default {
       hosts: '云主机台数',
       public_ips: '公网 IP',
     },
-  },
-  notFound: {
-    title: '找不到，或不属于您的部门',
-    body: '该记录不存在，或属于其他部门。请从列表重新进入。',
-    back: '返回列表',
   },
   noAnnouncements: '暂无公告',
 } as const

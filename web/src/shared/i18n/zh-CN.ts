@@ -1,14 +1,10 @@
 // 中文 (the first language). Keys mirror en.ts exactly (i18n.test.ts checks).
 import cmdb from './cmdb.zh-CN'
 import desk from './desk.zh-CN'
-import portal from './portal.zh-CN'
-import mobile from './mobile.zh-CN'
 
 export default {
   cmdb,
   desk,
-  portal,
-  mobile,
   app: { name: '云管', fullName: '统一云管理平台', ops: '统一运维运营门户' },
   common: {
     loading: '加载中…',
@@ -30,6 +26,8 @@ export default {
     failed: '操作失败：{message}',
     done: '已完成',
     back: '返回',
+    yes: '是',
+    no: '否',
   },
   login: {
     title: '登录',
@@ -205,7 +203,9 @@ export default {
       storage_percent: '存储使用率',
     },
   },
+  notFound: { title: '找不到，或不属于您的部门', body: '该记录不存在，或属于其他部门。请从列表重新进入。', back: '返回列表' },
   tickets: {
+    rejectedBecause: '驳回原因：{reason}',
     title: '我的工单',
     detail: '工单详情',
     id: '编号',
