@@ -7,7 +7,7 @@
 // missed arrives); accessibility and screenshots of every page.
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { withDemo } from './support/server'
+import { PASSWORD, withDemo } from './support/server'
 import { accessibilityViolations, loggedIn, onPhone, reached, screenshot } from './support/browser'
 import { ApiUser } from './support/api'
 
@@ -151,6 +151,21 @@ describe('a request from the portal to fulfilment, approved on a phone', () => {
 })
 
 describe('a requester on the phone', () => {
+  it('opens a mail’s approval link on a phone in the app, after its own login', async () => {
+    const ticket = await requestVm(await ApiUser.login(demo.server.url, 'health-dev'), '医保结算扩容')
+    const context = await demo.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, baseURL: demo.server.url })
+    const page = await context.newPage()
+    await page.goto(`/#/tickets/${ticket.id}`)
+    await reached(page, /^\/mobile\/login\?return=/)
+    await page.getByLabel('用户名').fill('health-admin')
+    await page.getByLabel('密码').fill(PASSWORD)
+    await page.getByRole('button', { name: '登录' }).tap()
+    await reached(page, new RegExp(`^/mobile/tickets/${ticket.id}$`))
+    await page.getByText('医保结算扩容').waitFor()
+    await page.getByRole('button', { name: '同意' }).waitFor()
+    await context.close()
+  })
+
   it('sees their request among 我发起的 and withdraws it, after confirming', async () => {
     const requester = await ApiUser.login(demo.server.url, 'health-dev')
     const ticket = await requestVm(requester, '医保系统压测机')
