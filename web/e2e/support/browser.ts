@@ -55,8 +55,13 @@ export async function loggedIn(
 
 /** A phone (375×812, touch) on which `username` has logged in through the mobile app's own
  * login page. */
-export async function onPhone(browser: Browser, base: string, username: string, options: { locale?: 'zh-CN' | 'en' } = {}): Promise<Person> {
-  const context = await browser.newContext({ viewport: { width: 375, height: 812 }, hasTouch: true, isMobile: true, baseURL: base })
+export async function onPhone(
+  browser: Browser,
+  base: string,
+  username: string,
+  options: { locale?: 'zh-CN' | 'en'; serviceWorkers?: 'allow' | 'block' } = {},
+): Promise<Person> {
+  const context = await browser.newContext({ viewport: { width: 375, height: 812 }, hasTouch: true, isMobile: true, baseURL: base, serviceWorkers: options.serviceWorkers ?? 'allow' })
   await context.addInitScript((locale) => localStorage.setItem('yunguan.locale', locale), options.locale ?? 'zh-CN')
   const page = await context.newPage()
   await page.goto('/mobile/login')

@@ -1,13 +1,31 @@
-// The mobile app's service worker: it keeps the app shell (the page and its hashed assets)
-// so that the app opens without a network, and never API answers, which must always be
-// fresh (an approval seen from a cache could be decided already). Pages are fetched from the
-// network first and fall back to the cached shell; hashed assets never change, so the cache
-// answers them first. Written by hand: the shell is one page and what it loads, a few lines
-// that a build plugin would only hide.
+// The mobile app's service worker: it keeps the app shell (the page and the hashed assets it
+// loads) so that the app opens without a network, and never API answers, which must always
+// be fresh (an approval seen from a cache could be decided already).
+// - install: the page and every asset it names (entry, preloads, styles) are cached;
+// - the page, once controlled, sends the assets it loaded before (its lazily loaded routes),
+//   and they are cached too; later ones are cached as they are fetched;
+// - pages come from the network first and fall back to the cached shell (every route of the
+//   app is the same page); hashed assets never change, so the cache answers them first.
+// Written by hand: a build plugin would only hide these few lines.
 const SHELL = 'yunguan-mobile-shell-v1'
+const PAGE = '/mobile/'
+
+/** The same-origin asset paths a page names (`src=` and `href=` under /assets/). */
+function assetsOf(html) {
+  return [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((match) => match[1])
+}
+
+async function cacheShell() {
+  const cache = await caches.open(SHELL)
+  const response = await fetch(PAGE, { cache: 'no-cache' })
+  if (!response.ok) return
+  const html = await response.clone().text()
+  await cache.put(PAGE, response)
+  await cache.addAll(assetsOf(html))
+}
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(SHELL).then((cache) => cache.add('/mobile/')).then(() => self.skipWaiting()))
+  event.waitUntil(cacheShell().then(() => self.skipWaiting()))
 })
 
 self.addEventListener('activate', (event) => {
@@ -19,19 +37,23 @@ self.addEventListener('activate', (event) => {
   )
 })
 
+self.addEventListener('message', (event) => {
+  const assets = Array.isArray(event.data?.cache) ? event.data.cache.filter((path) => typeof path === 'string' && path.startsWith('/assets/')) : []
+  if (assets.length) event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(assets)))
+})
+
 self.addEventListener('fetch', (event) => {
   const request = event.request
   const url = new URL(request.url)
   if (request.method !== 'GET' || url.origin !== self.location.origin || url.pathname.startsWith('/api/')) return
   if (request.mode === 'navigate') {
-    // Every page of the app is the same shell (history routing).
     event.respondWith(
       fetch(request)
         .then((response) => {
-          if (response.ok) void caches.open(SHELL).then((cache) => cache.put('/mobile/', response.clone()))
+          if (response.ok) void caches.open(SHELL).then((cache) => cache.put(PAGE, response.clone()))
           return response
         })
-        .catch(() => caches.match('/mobile/').then((cached) => cached ?? Response.error())),
+        .catch(() => caches.match(PAGE).then((cached) => cached ?? Response.error())),
     )
     return
   }

@@ -24,4 +24,18 @@ const app = createApp(App)
 app.use(i18n).use(createPinia()).use(router)
 app.mount('#app')
 
-if ('serviceWorker' in navigator) void navigator.serviceWorker.register('/mobile/sw.js', { scope: '/mobile/' }).catch(() => undefined)
+// The service worker keeps the app shell; what this page loaded before it took control (the
+// routes opened so far) is handed to it to keep as well.
+if ('serviceWorker' in navigator) {
+  void navigator.serviceWorker
+    .register('/mobile/sw.js', { scope: '/mobile/' })
+    .then(() => navigator.serviceWorker.ready)
+    .then((registration) => {
+      const loaded = performance
+        .getEntriesByType('resource')
+        .map((entry) => new URL(entry.name).pathname)
+        .filter((path) => path.startsWith('/assets/'))
+      registration.active?.postMessage({ cache: loaded })
+    })
+    .catch(() => undefined)
+}
