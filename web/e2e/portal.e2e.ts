@@ -65,6 +65,13 @@ describe('a request from the portal to fulfilment, approved on a phone', () => {
     await page.locator('[data-field="disk_gb"] input').fill('100')
     await page.locator('[data-field="disk_gb"] input').press('Tab')
     await expect.poll(() => fieldError(page, 'disk_gb').count()).toBe(0)
+    // A rule only the server knows (a custom flavour needs its vCPU and memory): its verdict,
+    // asked for as the person types, is shown on the fields it names.
+    await choose('flavour', 'custom')
+    await fieldError(page, 'vcpu').getByText('is required with flavour custom').waitFor()
+    await fieldError(page, 'memory_gb').getByText('is required with flavour custom').waitFor()
+    await choose('flavour', 'c1.xlarge')
+    await expect.poll(() => fieldError(page, 'vcpu').count()).toBe(0)
     // The chain is explained before submitting: 5 × 8 vCPU brings in the bureau managers.
     const chain = page.getByTestId('chain-preview')
     await chain.getByText('因为 总 vCPU（40）> 32').waitFor()
