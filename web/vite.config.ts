@@ -2,6 +2,8 @@
 // person's app), the ops portal, the service portal and the mobile app. Element Plus and
 // Vant are imported per component with their styles (the resolvers), never whole, so each
 // route loads only what it shows; the mobile app has no Element Plus.
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath, URL } from 'node:url'
 import { defineConfig, type Plugin } from 'vite'
 import vue from '@vitejs/plugin-vue'
@@ -20,10 +22,23 @@ const vantIconsOffline: Plugin = {
   },
 }
 
+/** The mobile app's service worker, at `/mobile/sw.js`, with the build's version in it: the
+ * hash of every file the build wrote, so that a release with any change is a new worker. */
+const mobileServiceWorker: Plugin = {
+  name: 'mobile-service-worker',
+  apply: 'build',
+  generateBundle(_options, bundle) {
+    const version = createHash('sha256').update(Object.keys(bundle).sort().join('\n')).digest('hex').slice(0, 12)
+    const source = readFileSync(fileURLToPath(new URL('./src/apps/mobile/sw.js', import.meta.url)), 'utf8').replace('__BUILD__', version)
+    this.emitFile({ type: 'asset', fileName: 'mobile/sw.js', source })
+  },
+}
+
 export default defineConfig({
   plugins: [
     vue(),
     vantIconsOffline,
+    mobileServiceWorker,
     Components({ resolvers: [ElementPlusResolver({ importStyle: 'css' }), VantResolver({ importStyle: 'css' })], dts: 'src/components.d.ts' }),
   ],
   resolve: {

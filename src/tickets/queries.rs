@@ -9,6 +9,7 @@ use sea_orm::{
 use serde::Serialize;
 use utoipa::ToSchema;
 use yunguan_actors::ticket::chain::Level;
+use yunguan_actors::ticket::workflow::Decision;
 
 use super::approvers;
 use super::engine::{find_visible, Lock};
@@ -189,7 +190,10 @@ pub async fn decided(
 ) -> Result<Vec<InboxItem>, ApiError> {
     let slots = ticket_approval::Entity::find()
         .filter(ticket_approval::Column::DecidedBy.eq(principal.user_id))
-        .filter(ticket_approval::Column::Decision.is_in(["approved", "rejected"]))
+        .filter(
+            ticket_approval::Column::Decision
+                .is_in([Decision::Approved.as_str(), Decision::Rejected.as_str()]),
+        )
         .order_by_desc(ticket_approval::Column::DecidedAt)
         .order_by_desc(ticket_approval::Column::Id)
         .offset(offset)
@@ -201,6 +205,13 @@ pub async fn decided(
         .into_iter()
         .filter_map(|slot| {
             let row = tickets.iter().find(|t| t.id == slot.ticket_id)?;
+            // As the ticket's detail would answer: a ticket decided as someone's delegate, or
+            // before the person moved to another tenant, shows only if they may still see it.
+            let visible =
+                principal.scope().includes(row.tenant_id) || slot.approver_id == principal.user_id;
+            if !visible {
+                return None;
+            }
             Some(InboxItem {
                 acting_for: (slot.approver_id != principal.user_id).then_some(slot.approver_id),
                 ticket: view_of(row),

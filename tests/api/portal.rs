@@ -220,7 +220,7 @@ async fn decided_approvals_are_the_callers_own_latest_first(backend: Backend) {
     let theirs = submit_vm(&app, &health_dev, 1).await["id"]
         .as_i64()
         .unwrap();
-    approve_ok(&app, &edu_admin, first).await;
+    // Decided in the other order than submitted, so that "latest first" is not "newest slot".
     let rejected = act(
         &app,
         &edu_admin,
@@ -230,6 +230,7 @@ async fn decided_approvals_are_the_callers_own_latest_first(backend: Backend) {
     )
     .await;
     assert_eq!(rejected.status(), 200);
+    approve_ok(&app, &edu_admin, first).await;
     approve_ok(&app, &health_admin, theirs).await;
 
     let decided: Value = app
@@ -252,12 +253,12 @@ async fn decided_approvals_are_the_callers_own_latest_first(backend: Backend) {
     assert_eq!(
         summary,
         [
-            (second, "rejected", "rejected"),
-            (first, "approved", "approving")
+            (first, "approved", "approving"),
+            (second, "rejected", "rejected")
         ],
         "the latest decision first, each ticket as it stands; the pending one ({pending}) and the other tenant's are absent"
     );
-    assert_eq!(rows[0]["approval"]["comment"], "two is one too many");
+    assert_eq!(rows[1]["approval"]["comment"], "two is one too many");
     // Paged, and nobody else's.
     let one: Value = app
         .get(
@@ -268,7 +269,7 @@ async fn decided_approvals_are_the_callers_own_latest_first(backend: Backend) {
         .json()
         .await
         .unwrap();
-    assert_eq!(one[0]["ticket"]["id"], first);
+    assert_eq!(one[0]["ticket"]["id"], second);
     let requester: Value = app
         .get("/api/v1/approvals/decided", Some(&dev))
         .await

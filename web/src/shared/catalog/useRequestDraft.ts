@@ -3,9 +3,10 @@
 // the person stops typing, for what only the server knows), the planned approval chain, and
 // submitting (or resubmitting an amended ticket) with the server's field errors put back on
 // their fields.
-import { computed, ref, watch, type Ref } from 'vue'
+import { computed, onScopeDispose, ref, watch, type Ref } from 'vue'
 import { useI18n } from 'vue-i18n'
 import { api, ApiFailure, unwrap, type Schemas } from '../api/client'
+import { session, TENANT_ROLES } from '../auth/session'
 import { checkDraft, draftOf, emptyDraft, formOf, type Draft } from './fields'
 
 export type Item = Schemas['ItemView']
@@ -62,10 +63,13 @@ export function useRequestDraft(item: Ref<Item | null>, options: { amending?: Re
       .map(([name, message]) => `${name}: ${message}`)
   })
 
+  // Only a tenant's users request (the server refuses a preview to anyone else).
+  const requester = session.hasRole(...TENANT_ROLES)
   function schedulePreview() {
     clearTimeout(timer)
-    timer = setTimeout(() => void askServer(), PREVIEW_DELAY_MS)
+    if (requester) timer = setTimeout(() => void askServer(), PREVIEW_DELAY_MS)
   }
+  onScopeDispose(() => clearTimeout(timer))
   async function askServer() {
     const current = item.value
     if (!current) return
@@ -74,7 +78,10 @@ export function useRequestDraft(item: Ref<Item | null>, options: { amending?: Re
       const answer = await unwrap(
         api.POST('/api/v1/catalog/{item_id}/preview', { params: { path: { item_id: current.id } }, body: { form: formOf(current.form.fields, draft.value) as Submitted } }),
       )
-      if (mine === asked) preview.value = answer
+      if (mine === asked) {
+        preview.value = answer
+        failure.value = null
+      }
     } catch (error) {
       if (mine === asked) failure.value = error instanceof Error ? error.message : String(error)
     }
@@ -90,8 +97,6 @@ export function useRequestDraft(item: Ref<Item | null>, options: { amending?: Re
   function touch(name: string) {
     touched.value.add(name)
   }
-
-  const ready = computed(() => title.value.trim().length > 0 && Object.keys(local.value).length === 0 && (preview.value?.fields.length ?? 0) === 0)
 
   /** Submits (or resubmits the ticket being amended); answers the ticket, or null when the
    * form has problems (now shown on their fields). */
@@ -119,5 +124,5 @@ export function useRequestDraft(item: Ref<Item | null>, options: { amending?: Re
     }
   }
 
-  return { draft, title, preview, problem, formProblems, change, touch, submit, ready, busy, failure, attempted }
+  return { draft, title, preview, problem, formProblems, change, touch, submit, busy, failure, attempted }
 }

@@ -1,4 +1,5 @@
-// The service portal's and the mobile app's words (en), key for key with portal.zh-CN.ts.
+// The service portal's words (en), which the mobile app uses too (its own are in
+// mobile.en.ts), key for key with portal.zh-CN.ts.
 export default {
   name: 'Service Portal',
   tickets: 'My tickets',
@@ -64,7 +65,6 @@ export default {
     required: 'Required',
     wholeNumber: 'Enter a whole number',
     between: 'Must be between {min} and {max}',
-    notEmpty: 'Must not be empty',
     atMost: 'At most {max} characters',
     oneOf: 'Choose one of the options',
     date: 'Enter a date (YYYY-MM-DD)',
@@ -114,5 +114,4 @@ export default {
       public_ips: 'Public IPs',
     },
   },
-  noAnnouncements: 'No announcements',
 } as const

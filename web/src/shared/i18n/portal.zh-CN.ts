@@ -1,4 +1,4 @@
-// 统一服务门户与移动 APP 的文字 (zh-CN); en: portal.en.ts, key for key.
+// 统一服务门户的文字 (zh-CN)，移动 APP 也用（它自己的在 mobile.zh-CN.ts）; en: portal.en.ts, key for key.
 export default {
   name: '统一服务门户',
   tickets: '我的工单',
@@ -64,7 +64,6 @@ export default {
     required: '必填',
     wholeNumber: '请输入整数',
     between: '应在 {min} 到 {max} 之间',
-    notEmpty: '不能为空',
     atMost: '最多 {max} 个字符',
     oneOf: '请从选项中选择',
     date: '请输入日期（年-月-日）',
@@ -114,5 +113,4 @@ export default {
       public_ips: '公网 IP',
     },
   },
-  noAnnouncements: '暂无公告',
 } as const

@@ -163,8 +163,8 @@ export class LiveClient {
   }
 
   /** The browser lost the network: an open socket is dead or about to be, so it is dropped
-   * now (as a ping without a pong would drop it later) and the views show the data as stale;
-   * reconnecting waits for `reconnectNow` when the network is back. */
+   * now (as a ping without a pong would drop it later) and the views show the data as stale.
+   * Reconnecting goes on with backoff; `reconnectNow` cuts the wait when the network is back. */
   offline(): void {
     if (this.stopped || !this.socket) return
     const socket = this.socket

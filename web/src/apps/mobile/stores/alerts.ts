@@ -10,9 +10,9 @@ export function useApprovalAlerts(loggedIn: Ref<boolean>) {
   const known = new Set<number>()
   let primed = false
   watch(
-    () => inbox.items,
-    (items) => {
-      if (!loggedIn.value || inbox.loading) return
+    [() => inbox.items, () => inbox.loading],
+    ([items, loading]) => {
+      if (!loggedIn.value || loading) return
       for (const item of items) {
         if (known.has(item.approval.id)) continue
         known.add(item.approval.id)

@@ -6,9 +6,14 @@
 //   and they are cached too; later ones are cached as they are fetched;
 // - pages come from the network first and fall back to the cached shell (every route of the
 //   app is the same page); hashed assets never change, so the cache answers them first.
-// Written by hand: a build plugin would only hide these few lines.
-const SHELL = 'yunguan-mobile-shell-v1'
+// Written by hand: a build plugin would only hide these few lines. The build writes its
+// version into the cache's name (vite.config.ts), so a new release is a new worker: it
+// installs the new shell and drops the old one.
+const SHELL = 'yunguan-mobile-shell-__BUILD__'
 const PAGE = '/mobile/'
+
+/** Whether a response is a page worth keeping as the shell. */
+const isPage = (response) => response.ok && (response.headers.get('content-type') ?? '').startsWith('text/html')
 
 /** The same-origin asset paths a page names (`src=` and `href=` under /assets/). */
 function assetsOf(html) {
@@ -18,7 +23,7 @@ function assetsOf(html) {
 async function cacheShell() {
   const cache = await caches.open(SHELL)
   const response = await fetch(PAGE, { cache: 'no-cache' })
-  if (!response.ok) return
+  if (!isPage(response)) return
   const html = await response.clone().text()
   await cache.put(PAGE, response)
   await cache.addAll(assetsOf(html))
@@ -42,6 +47,12 @@ self.addEventListener('message', (event) => {
   if (assets.length) event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(assets)))
 })
 
+/** Keeps a copy of a response (taken before the page reads it) for as long as the event lives. */
+function keep(event, key, response) {
+  const copy = response.clone()
+  event.waitUntil(caches.open(SHELL).then((cache) => cache.put(key, copy)))
+}
+
 self.addEventListener('fetch', (event) => {
   const request = event.request
   const url = new URL(request.url)
@@ -50,7 +61,7 @@ self.addEventListener('fetch', (event) => {
     event.respondWith(
       fetch(request)
         .then((response) => {
-          if (response.ok) void caches.open(SHELL).then((cache) => cache.put(PAGE, response.clone()))
+          if (isPage(response)) keep(event, PAGE, response)
           return response
         })
         .catch(() => caches.match(PAGE).then((cached) => cached ?? Response.error())),
@@ -63,7 +74,7 @@ self.addEventListener('fetch', (event) => {
         (cached) =>
           cached ??
           fetch(request).then((response) => {
-            if (response.ok) void caches.open(SHELL).then((cache) => cache.put(request, response.clone()))
+            if (response.ok) keep(event, request, response)
             return response
           }),
       ),
