@@ -21,6 +21,25 @@ async function stillNoReload(page: Page): Promise<boolean> {
   return page.evaluate(() => (window as unknown as { __kept?: boolean }).__kept === true)
 }
 
+/** Picks `option` in the select labelled `label`: opens it (again, if a click landed while
+ * another list was closing), picks, and waits for it to close. The select's placeholder lies
+ * over its input, where a person's click lands anyway. */
+async function chooseOption(page: Page, label: string, option: string) {
+  const select = page.getByRole('combobox', { name: label })
+  const choice = page.getByRole('option', { name: option, exact: true })
+  await expect
+    .poll(
+      async () => {
+        if ((await select.getAttribute('aria-expanded')) !== 'true') await select.click({ force: true })
+        return choice.isVisible()
+      },
+      { timeout: 15_000 },
+    )
+    .toBe(true)
+  await choice.click()
+  await expect.poll(() => select.getAttribute('aria-expanded')).toBe('false')
+}
+
 type Ticket = { id: number; state: string; round: number; title: string }
 const VM_FORM = { business_system: '学籍管理系统', flavour: 's1.large', disk_gb: 100, image: 'kylin-v10', network: 'gov-intranet', count: 1, lease_end: '2027-06-30' }
 
@@ -43,11 +62,7 @@ describe('a request from the portal to fulfilment, approved on a phone', () => {
     await reached(page, /^\/portal\/catalog\/\d+$/)
     await page.getByPlaceholder('例如：学籍系统扩容 2 台云主机').fill('学籍系统扩容 5 台')
     await page.getByLabel('业务系统').fill('学籍管理系统')
-    const choose = async (label: string, option: string) => {
-      // The select's placeholder lies over its input, where a person's click lands anyway.
-      await page.getByRole('combobox', { name: label }).click({ force: true })
-      await page.getByRole('option', { name: option, exact: true }).click()
-    }
+    const choose = (label: string, option: string) => chooseOption(page, label, option)
     await choose('规格', 'c1.xlarge')
     await choose('镜像', 'kylin-v10')
     await choose('网络', 'gov-intranet')
@@ -147,8 +162,7 @@ describe('a request from the portal to fulfilment, approved on a phone', () => {
     await page.getByRole('button', { name: '修改并重新提交' }).click()
     await reached(page, new RegExp(`^/portal/tickets/${ticket.id}/amend$`))
     await expect.poll(() => page.getByLabel('业务系统').inputValue()).toBe('学籍管理系统')
-    await page.getByRole('combobox', { name: '规格' }).click({ force: true })
-    await page.getByRole('option', { name: 's1.medium', exact: true }).click()
+    await chooseOption(page, '规格', 's1.medium')
     await page.getByTestId('submit-request').click()
     await reached(page, new RegExp(`^/portal/tickets/${ticket.id}$`))
     await page.getByTestId('ticket-state').getByText('审批中').waitFor()
