@@ -205,6 +205,7 @@ export default {
   },
   notFound: { title: 'Not found, or not your department’s', body: 'This record does not exist or belongs to another department. Open it again from the list.', back: 'Back to the list' },
   tickets: {
+    noApproval: 'This service needs no approval',
     rejectedBecause: 'Rejected because: {reason}',
     title: 'My tickets',
     detail: 'Ticket',

@@ -205,6 +205,7 @@ export default {
   },
   notFound: { title: '找不到，或不属于您的部门', body: '该记录不存在，或属于其他部门。请从列表重新进入。', back: '返回列表' },
   tickets: {
+    noApproval: '此服务无需审批',
     rejectedBecause: '驳回原因：{reason}',
     title: '我的工单',
     detail: '工单详情',
