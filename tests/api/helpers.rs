@@ -510,6 +510,59 @@ impl WsClient {
         reply
     }
 
+    /// Reads the server's frames off the socket itself, answering none of them, up to the close
+    /// frame, and returns its code. A client that stays silent must not answer pings either:
+    /// tungstenite answers each ping it reads, and writing that answer to a socket the server has
+    /// closed fails before the close frame can be read. Frames are parsed here (RFC 6455 5.2;
+    /// the server's are unmasked) because no crate reads frames without answering pings.
+    pub async fn close_code_unanswered(&mut self) -> u16 {
+        use tokio::io::AsyncReadExt;
+        let MaybeTlsStream::Plain(socket) = self.stream.get_mut() else {
+            panic!("the tests' sockets are plain TCP");
+        };
+        let mut buffer: Vec<u8> = Vec::new();
+        loop {
+            // Every complete frame in the buffer, in order.
+            let mut at = 0;
+            while buffer.len() >= at + 2 {
+                let opcode = buffer[at] & 0x0f;
+                let (length, header) = match buffer[at + 1] & 0x7f {
+                    126 if buffer.len() >= at + 4 => (
+                        u16::from_be_bytes([buffer[at + 2], buffer[at + 3]]) as usize,
+                        4,
+                    ),
+                    127 if buffer.len() >= at + 10 => {
+                        let mut bytes = [0u8; 8];
+                        bytes.copy_from_slice(&buffer[at + 2..at + 10]);
+                        (u64::from_be_bytes(bytes) as usize, 10)
+                    }
+                    126 | 127 => break,
+                    short => (short as usize, 2),
+                };
+                if buffer.len() < at + header + length {
+                    break;
+                }
+                if opcode == 0x8 {
+                    let payload = &buffer[at + header..at + header + length];
+                    return if payload.len() >= 2 {
+                        u16::from_be_bytes([payload[0], payload[1]])
+                    } else {
+                        1005
+                    };
+                }
+                at += header + length;
+            }
+            buffer.drain(..at);
+            let mut chunk = [0u8; 4096];
+            let read = tokio::time::timeout(RECEIVE_TIMEOUT, socket.read(&mut chunk))
+                .await
+                .expect("close before the timeout")
+                .expect("the socket reads");
+            assert!(read > 0, "the server hung up without a close frame");
+            buffer.extend_from_slice(&chunk[..read]);
+        }
+    }
+
     /// Waits for the close frame and returns its code.
     pub async fn closed_with(&mut self) -> u16 {
         loop {

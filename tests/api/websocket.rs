@@ -390,7 +390,7 @@ async fn idle_connections_are_closed_and_live_ones_kept(backend: Backend) {
         .try_next_json(Duration::from_millis(1200))
         .await
         .is_none());
-    assert_eq!(silent.closed_with().await, 1008);
+    assert_eq!(silent.close_code_unanswered().await, 1008);
     live.send(json!({"op": "ping"})).await;
     assert_eq!(live.next_json().await, json!({"op": "pong"}));
 }
