@@ -54,7 +54,8 @@ pub enum Command {
     /// Run the server with demo tenants and accounts (password: $YUNGUAN_DEMO_PASSWORD).
     /// Fault commands are read from standard input, one per line (`help` lists them).
     Demo {
-        /// Fulfil on a simulated OpenStack started in-process (instead of `cloud.provider`).
+        /// Fulfil on the demo's simulated OpenStack (instead of `cloud.provider`); it is synced as
+        /// the demo's cloud platform either way.
         #[arg(long)]
         openstack_sim: bool,
         /// No random link flaps (the faults present from the start stay), for tests that

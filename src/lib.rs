@@ -22,6 +22,7 @@
 //!   provider fulfilment uses when configured.
 //! - [`clock`]: the time source of deadlines (system, or tokio's in tests).
 //! - [`secrets`]: sealing device and cloud credentials at rest.
+//! - [`screen`]: what the command-center wall reads: rooms in 3D, clouds, business.
 //! - [`routes`]: HTTP handlers, wire types and the OpenAPI document.
 //! - [`cli`] and [`demo`]: the command line and the demo seed.
 
@@ -43,6 +44,7 @@ pub mod metrics;
 pub mod monitoring;
 pub mod quotas;
 pub mod routes;
+pub mod screen;
 pub mod secrets;
 pub mod settings;
 pub mod startup;

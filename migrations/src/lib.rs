@@ -13,6 +13,7 @@ mod m20261126_000004_inventory;
 mod m20261126_000005_monitoring;
 mod m20261126_000006_rack_units;
 mod m20261206_000007_decided_approvals;
+mod m20261206_000008_screen;
 mod shapes;
 
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_monitoring::Migration),
             Box::new(m20261126_000006_rack_units::Migration),
             Box::new(m20261206_000007_decided_approvals::Migration),
+            Box::new(m20261206_000008_screen::Migration),
         ]
     }
 }

@@ -3,8 +3,9 @@
 //! and a simulated network of a few hundred SNMP devices in three data centers that the
 //! server polls live, placed in the racks of two machine rooms per data center ([`racks`]),
 //! with faults coming and going ([`network`]; not with `--no-chaos`) and
-//! fault commands read from standard input ([`commands`]); with `--openstack-sim`,
-//! fulfilment runs on a simulated OpenStack started in-process. Once it listens it prints
+//! fault commands read from standard input ([`commands`]); and a simulated OpenStack region
+//! started in-process and synced as the demo's cloud platform; with `--openstack-sim`,
+//! fulfilment runs on it too. Once it listens it prints
 //! `demo ready`, for whoever waits on it.
 
 pub mod commands;
@@ -51,18 +52,28 @@ pub const BUREAU_ACCOUNTS: [(&str, Role, &str); 4] = [
 /// How the demo runs.
 #[derive(Debug, Clone, Copy)]
 pub struct DemoOptions {
-    /// Fulfil on a simulated OpenStack started in-process.
+    /// Fulfil on the demo's simulated OpenStack (instead of `cloud.provider`).
     pub openstack_sim: bool,
     /// Keep taking random links down and up; without it, only the faults present from the
     /// start and those commanded on standard input happen.
     pub chaos: bool,
 }
 
+/// The demo's cloud: a simulated OpenStack region the command center shows (hosts, VMs,
+/// hypervisor load), synced like a real platform.
+fn demo_cloud() -> OpenStackSimConfig {
+    OpenStackSimConfig {
+        n_hypervisors: 16,
+        n_servers: 60,
+        ..OpenStackSimConfig::default()
+    }
+}
+
 pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result<()> {
     // Kept until the server stops; dropping it stops the simulator.
-    let openstack_sim_opt = if options.openstack_sim {
-        let sim = OpenStackSim::start(OpenStackSimConfig::default())
-            .context("starting the simulated openstack")?;
+    let sim = OpenStackSim::start(demo_cloud()).context("starting the simulated openstack")?;
+    println!("simulated openstack (keystone v3) on {}", sim.auth_url());
+    if options.openstack_sim {
         let credentials = sim.credentials();
         settings.cloud.provider = CloudProviderKind::Openstack;
         settings.cloud.openstack_auth_url = sim.auth_url();
@@ -70,11 +81,7 @@ pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result
         settings.cloud.openstack_password = Some(SecretString::from(credentials.password.clone()));
         settings.cloud.openstack_project = credentials.project.clone();
         settings.cloud.openstack_domain = credentials.project_domain.clone();
-        println!("simulated openstack (keystone v3) on {}", sim.auth_url());
-        Some(sim)
-    } else {
-        None
-    };
+    }
     let (password, generated) = match std::env::var("YUNGUAN_DEMO_PASSWORD") {
         Ok(password) if !password.is_empty() => (SecretString::from(password), false),
         _ => (
@@ -93,9 +100,7 @@ pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result
     network::seed_inventory(&db, &sealer, &fleet)
         .await
         .context("entering the simulated network in the inventory")?;
-    if let Some(sim) = &openstack_sim_opt {
-        network::register_openstack(&db, &sealer, &sim.auth_url(), sim.credentials()).await?;
-    }
+    network::register_openstack(&db, &sealer, &sim.auth_url(), sim.credentials()).await?;
     // The simulated devices send their traps straight to this server, wherever it listens.
     settings.monitoring.trap_listen = "127.0.0.1:0".parse()?;
     let app = Application::build_with_db(settings.clone(), db).await?;

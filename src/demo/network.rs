@@ -172,7 +172,7 @@ pub async fn register_openstack(
             "project": credentials.project,
             "domain": credentials.project_domain,
         },
-        "sync_interval_secs": 60,
+        "sync_interval_secs": 30,
     }]});
     import_document(db, document, &writer, "registering the simulated openstack").await
 }

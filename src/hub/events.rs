@@ -20,6 +20,7 @@ pub trait EventData: Serialize + ToSchema {}
 pub enum EventKind {
     AnnouncementCreated,
     TicketChanged,
+    TicketMoved,
     TicketProgress,
     ApprovalPending,
     ApprovalClosed,
@@ -46,9 +47,10 @@ const ALARM_TOPICS: &[&str] = &["device/{id}", "dc/{id}", "overview"];
 
 impl EventKind {
     /// Every kind, in the order the documents list them.
-    pub const ALL: [EventKind; 21] = [
+    pub const ALL: [EventKind; 22] = [
         EventKind::AnnouncementCreated,
         EventKind::TicketChanged,
+        EventKind::TicketMoved,
         EventKind::TicketProgress,
         EventKind::ApprovalPending,
         EventKind::ApprovalClosed,
@@ -75,6 +77,7 @@ impl EventKind {
         match self {
             EventKind::AnnouncementCreated => "announcement.created",
             EventKind::TicketChanged => "ticket.changed",
+            EventKind::TicketMoved => "ticket.moved",
             EventKind::TicketProgress => "ticket.progress",
             EventKind::ApprovalPending => "approval.pending",
             EventKind::ApprovalClosed => "approval.closed",
@@ -118,7 +121,7 @@ impl EventKind {
             | EventKind::LinkUtilization
             | EventKind::PlatformSynced
             | EventKind::PlatformSyncFailed => &["dc/{id}"],
-            EventKind::OverviewSummary => &["overview"],
+            EventKind::OverviewSummary | EventKind::TicketMoved => &["overview"],
             EventKind::LinkState => &["dc/{id}", "overview"],
             EventKind::AlarmRaised
             | EventKind::AlarmAcknowledged
@@ -136,6 +139,9 @@ impl EventKind {
             }
             EventKind::TicketChanged => {
                 "a ticket changed (every committed change): to its tenant, its own topic and its requester"
+            }
+            EventKind::TicketMoved => {
+                "a ticket changed (every committed change), told without its content: the command center's counts move"
             }
             EventKind::TicketProgress => "a fulfilment step of the ticket made progress",
             EventKind::ApprovalPending => {
@@ -196,6 +202,7 @@ impl EventKind {
         match self {
             EventKind::AnnouncementCreated => "AnnouncementView",
             EventKind::TicketChanged => "TicketView",
+            EventKind::TicketMoved => "TicketMovedEvent",
             EventKind::TicketProgress => "TicketProgressEvent",
             EventKind::ApprovalPending => "InboxItem",
             EventKind::ApprovalClosed => "ApprovalView",

@@ -115,8 +115,8 @@ impl fmt::Display for Topic {
 /// Whether `principal` may receive `topic`'s events.
 ///
 /// Everyone: `announcements` and their own inbox. Tenant topics: whoever's tenant scope
-/// includes the tenant. Infrastructure (`dc/*`, `device/*`): bureau staff and suppliers, who
-/// support the hardware. `overview`: bureau staff.
+/// includes the tenant. Infrastructure (`dc/*`, `device/*`): bureau staff, suppliers, who
+/// support the hardware, and the wall. `overview`: bureau staff and the wall.
 pub fn may_subscribe(principal: &Principal, topic: &Topic) -> bool {
     match topic {
         Topic::Announcements => true,
@@ -125,9 +125,11 @@ pub fn may_subscribe(principal: &Principal, topic: &Topic) -> bool {
         | Topic::TenantTickets(tenant_id)
         | Topic::Ticket { tenant_id, .. } => principal.scope().includes(*tenant_id),
         Topic::DataCenter(_) | Topic::Device(_) => {
-            principal.role.is_bureau() || principal.role == Role::Supplier
+            principal.role.is_bureau() || matches!(principal.role, Role::Supplier | Role::Display)
         }
-        Topic::Overview => principal.scope() == TenantScope::AllTenants,
+        Topic::Overview => {
+            principal.scope() == TenantScope::AllTenants || principal.role == Role::Display
+        }
     }
 }
 
@@ -185,6 +187,7 @@ mod tests {
         let manager = principal(1, Role::BureauManager, None);
         let edu_dev = principal(2, Role::TenantMember, Some(10));
         let supplier = principal(3, Role::Supplier, None);
+        let wall = principal(4, Role::Display, None);
         let table = [
             (&manager, "announcements", true),
             (&manager, "tenant/10/tickets", true),
@@ -203,6 +206,13 @@ mod tests {
             (&supplier, "device/5", true),
             (&supplier, "tenant/10/tickets", false),
             (&supplier, "overview", false),
+            (&wall, "overview", true),
+            (&wall, "dc/1", true),
+            (&wall, "device/5", true),
+            (&wall, "tenant/10/tickets", false),
+            (&wall, "tenant/10/tickets/5", false),
+            (&wall, "tenant/10/announcements", false),
+            (&wall, "user/2/inbox", false),
         ];
         for (who, topic, allowed) in table {
             let topic = Topic::parse(topic).unwrap();

@@ -79,6 +79,11 @@ pub async fn find_tenant_by_code(
 
 pub async fn create_user(db: &impl ConnectionTrait, new: NewUser) -> Result<user::Model, ApiError> {
     let invalid = |message: String| ApiError::new(ErrorCode::ValidationFailed, message);
+    if new.role == Role::Display {
+        return Err(invalid(
+            "display accounts come with display keys (POST /api/v1/display-keys)".to_owned(),
+        ));
+    }
     match (new.role.is_tenant_role(), new.tenant_id_opt) {
         (true, None) => return Err(invalid(format!("role {} needs a tenant_id", new.role))),
         (false, Some(_)) => {
@@ -140,7 +145,10 @@ pub async fn list_users(
     db: &impl ConnectionTrait,
     scope: TenantScope,
 ) -> Result<Vec<user::Model>, ApiError> {
-    let query = user::Entity::find().order_by_asc(user::Column::Id);
+    // Display accounts are listed as their display keys.
+    let query = user::Entity::find()
+        .filter(user::Column::Role.ne(Role::Display.as_str()))
+        .order_by_asc(user::Column::Id);
     let query = match scope {
         TenantScope::AllTenants => query,
         TenantScope::OneTenant(id) => query.filter(user::Column::TenantId.eq(id)),
@@ -153,7 +161,7 @@ pub async fn list_users(
 fn known_people(scope: PeopleScope) -> Option<Condition> {
     let staff_and_suppliers: Vec<&str> = Role::ALL
         .into_iter()
-        .filter(|role| !role.is_tenant_role())
+        .filter(|role| !role.is_tenant_role() && *role != Role::Display)
         .map(Role::as_str)
         .collect();
     let staff_and_suppliers = user::Column::Role.is_in(staff_and_suppliers);

@@ -105,12 +105,20 @@ impl Policy for InventoryWriters {
     }
 }
 
-/// Those who watch devices and alarms: bureau staff, and suppliers (who maintain the
-/// hardware).
+/// Those who watch devices and alarms: bureau staff, suppliers (who maintain the hardware)
+/// and the command-center wall.
 pub struct MonitoringViewers;
 impl Policy for MonitoringViewers {
     fn allows(role: Role) -> bool {
-        role.is_bureau() || role == Role::Supplier
+        role.is_bureau() || matches!(role, Role::Supplier | Role::Display)
+    }
+}
+
+/// Those who read the command-center screen's aggregates: bureau staff and the wall.
+pub struct ScreenViewers;
+impl Policy for ScreenViewers {
+    fn allows(role: Role) -> bool {
+        role.is_bureau() || role == Role::Display
     }
 }
 

@@ -8,10 +8,12 @@
 //! - [`principal`]: the authenticated caller, the tenant scope every query applies, and
 //!   whose names it may learn.
 //! - [`extract`]: actix extractors, so that a handler states its policy in its signature.
+//! - [`display_keys`]: the command-center wall's login, a named revocable key.
 //! - [`directory`]: tenants and users (create, list, people's names by id or role), shared
 //!   by the API and the CLI.
 
 pub mod directory;
+pub mod display_keys;
 pub mod extract;
 pub mod names;
 pub mod password;

@@ -45,13 +45,15 @@ pub enum PeopleScope {
     Everyone,
     /// A tenant user: bureau staff, suppliers and the users of their own tenant.
     StaffSuppliersAndTenant(i64),
-    /// A tenant-role account without a tenant: bureau staff and suppliers only.
+    /// A tenant-role account without a tenant, or a wall: bureau staff and suppliers only.
     StaffAndSuppliers,
 }
 
 impl Principal {
     pub fn people_scope(&self) -> PeopleScope {
         match (self.role.is_tenant_role(), self.tenant_id_opt) {
+            // A wall names no tenant's people.
+            (false, _) if self.role == Role::Display => PeopleScope::StaffAndSuppliers,
             (false, _) => PeopleScope::Everyone,
             (true, Some(tenant_id)) => PeopleScope::StaffSuppliersAndTenant(tenant_id),
             (true, None) => PeopleScope::StaffAndSuppliers,
@@ -93,6 +95,7 @@ mod tests {
             (Role::TenantMember, Some(8), TenantScope::OneTenant(8)),
             (Role::TenantMember, None, TenantScope::NoTenant),
             (Role::Supplier, None, TenantScope::NoTenant),
+            (Role::Display, None, TenantScope::NoTenant),
         ];
         for (role, tenant, expected) in table {
             assert_eq!(principal(role, tenant).scope(), expected, "{role}");
@@ -120,6 +123,7 @@ mod tests {
                 PeopleScope::StaffSuppliersAndTenant(8),
             ),
             (Role::TenantMember, None, PeopleScope::StaffAndSuppliers),
+            (Role::Display, None, PeopleScope::StaffAndSuppliers),
         ];
         for (role, tenant, expected) in table {
             assert_eq!(principal(role, tenant).people_scope(), expected, "{role}");

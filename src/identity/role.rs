@@ -1,5 +1,6 @@
-//! The six roles of the brief, and what each one is in general terms. Fine-grained rules live
-//! with the resource they guard (topics in `hub::topic`, policies in `identity::extract`).
+//! The six roles of the brief, the command-center wall's, and what each one is in general
+//! terms. Fine-grained rules live with the resource they guard (topics in `hub::topic`,
+//! policies in `identity::extract`).
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -19,16 +20,20 @@ pub enum Role {
     TenantMember,
     /// A supplier's engineer: sees only the work assigned to them.
     Supplier,
+    /// A command-center wall, logged in with a display key: reads the screen's aggregates,
+    /// writes nothing.
+    Display,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::BureauAdmin,
         Role::BureauManager,
         Role::BureauOperator,
         Role::TenantAdmin,
         Role::TenantMember,
         Role::Supplier,
+        Role::Display,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +44,7 @@ impl Role {
             Role::TenantAdmin => "tenant_admin",
             Role::TenantMember => "tenant_member",
             Role::Supplier => "supplier",
+            Role::Display => "display",
         }
     }
 

@@ -6,7 +6,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QuerySelect, Set,
+};
 use secrecy::SecretString;
 
 use super::throttle::{FailureWindow, LoginThrottle};
@@ -28,7 +32,13 @@ pub struct SessionStore {
     throttle: LoginThrottle,
     /// Bounds concurrent password checks (memory and CPU), whatever the request rate.
     hashing: tokio::sync::Semaphore,
+    /// Sessions ended on this node (logout, a revoked display key): their sockets close at
+    /// once. Other nodes' sockets notice at their next periodic check.
+    ended: tokio::sync::broadcast::Sender<i64>,
 }
+
+/// How many ended sessions a socket may fall behind on before it checks its own instead.
+const ENDED_BACKLOG: usize = 64;
 
 /// What a successful login returns.
 pub struct Login {
@@ -54,6 +64,7 @@ impl SessionStore {
                 ),
             },
             hashing: tokio::sync::Semaphore::new(MAX_CONCURRENT_HASHES),
+            ended: tokio::sync::broadcast::channel(ENDED_BACKLOG).0,
         }
     }
 
@@ -106,7 +117,8 @@ impl SessionStore {
             .context("password check did not finish")?;
 
         let user = match user_opt {
-            Some(user) if matches && !user.disabled => user,
+            // A display account has no password; it logs in with its display key.
+            Some(user) if matches && !user.disabled && user.role != Role::Display.as_str() => user,
             _ => {
                 return Err(ApiError::new(
                     ErrorCode::InvalidCredentials,
@@ -115,7 +127,15 @@ impl SessionStore {
             }
         };
         self.throttle.record_success(username, &address);
+        self.open(&user, client_addr_opt).await
+    }
 
+    /// Opens a session for `user`, whose credential the caller has checked.
+    pub async fn open(
+        &self,
+        user: &user::Model,
+        client_addr_opt: Option<IpAddr>,
+    ) -> Result<Login, ApiError> {
         let token = token::random_token();
         let now = Utc::now();
         let expires_at = now + chrono::Duration::from_std(self.token_ttl).context("token ttl")?;
@@ -130,11 +150,11 @@ impl SessionStore {
         }
         .insert(&self.db)
         .await?;
-        tracing::info!(user_id = user.id, session_id = session.id, "user logged in");
+        tracing::info!(user_id = user.id, session_id = session.id, "session opened");
         Ok(Login {
             token,
             expires_at,
-            principal: principal_of(&user, session.id)?,
+            principal: principal_of(user, session.id)?,
         })
     }
 
@@ -178,7 +198,48 @@ impl SessionStore {
             session_id = principal.session_id,
             "user logged out"
         );
+        self.announce_ended([principal.session_id]);
         Ok(())
+    }
+
+    /// Revokes every live session of `user_id` in the caller's transaction and answers
+    /// their ids, to pass to [`SessionStore::announce_ended`] once it commits.
+    pub async fn revoke_all_of(
+        txn: &impl ConnectionTrait,
+        user_id: i64,
+        at: chrono::DateTime<Utc>,
+    ) -> Result<Vec<i64>, DbErr> {
+        let live: Vec<i64> = session::Entity::find()
+            .select_only()
+            .column(session::Column::Id)
+            .filter(session::Column::UserId.eq(user_id))
+            .filter(session::Column::RevokedAt.is_null())
+            .into_tuple()
+            .all(txn)
+            .await?;
+        session::Entity::update_many()
+            .col_expr(session::Column::RevokedAt, Expr::value(at))
+            .filter(session::Column::Id.is_in(live.clone()))
+            .exec(txn)
+            .await?;
+        ws_ticket::Entity::delete_many()
+            .filter(ws_ticket::Column::SessionId.is_in(live.clone()))
+            .exec(txn)
+            .await?;
+        Ok(live)
+    }
+
+    /// Tells this node's sockets that these sessions ended, so that theirs close now.
+    pub fn announce_ended(&self, session_ids: impl IntoIterator<Item = i64>) {
+        for session_id in session_ids {
+            // No receiver: no socket open on this node.
+            let _ = self.ended.send(session_id);
+        }
+    }
+
+    /// Sessions ended from now on (see [`SessionStore::announce_ended`]).
+    pub fn endings(&self) -> tokio::sync::broadcast::Receiver<i64> {
+        self.ended.subscribe()
     }
 
     /// A ticket that opens one WebSocket as `principal` within the ticket TTL.

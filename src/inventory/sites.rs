@@ -3,12 +3,12 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, Select, Set,
+    PaginatorTrait, QueryFilter, QueryTrait, Select, Set,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::crud::{present_kinds, Checker, InventoryObject, ModelOf, Writer};
+use super::crud::{nullable, present, present_kinds, Checker, InventoryObject, ModelOf, Writer};
 use super::devices::RackSpan;
 use super::references;
 use crate::db::entities::{cloud_platform, data_center, device, machine_room, rack, resource_pool};
@@ -185,6 +185,14 @@ pub struct MachineRoomFields {
     /// Unique within the data center.
     pub name: Option<String>,
     pub floor: Option<i32>,
+    /// The floor as a grid of rack positions: rows (1 to 100); `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>)]
+    pub grid_rows: Option<Option<i32>>,
+    /// Rack positions per row (1 to 100); `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>)]
+    pub grid_columns: Option<Option<i32>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -193,7 +201,12 @@ pub struct MachineRoomView {
     pub data_center_id: i64,
     pub name: String,
     pub floor: i32,
+    pub grid_rows: Option<i32>,
+    pub grid_columns: Option<i32>,
 }
+
+/// The largest grid a room may have, in rows and in columns.
+const MAX_GRID: i32 = 100;
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct MachineRoomFilter {
@@ -222,6 +235,8 @@ impl InventoryObject for MachineRooms {
             data_center_id: model.data_center_id,
             name: model.name.clone(),
             floor: model.floor,
+            grid_rows: model.grid_rows,
+            grid_columns: model.grid_columns,
         }
     }
 
@@ -243,6 +258,37 @@ impl InventoryObject for MachineRooms {
         let name = check.required("name", fields.name, existing_opt.map(|m| m.name.clone()));
         check.text("name", &name, 200);
         let floor = fields.floor.or(existing_opt.map(|m| m.floor)).unwrap_or(1);
+        let grid_rows = nullable(fields.grid_rows, existing_opt.map(|m| m.grid_rows));
+        let grid_columns = nullable(fields.grid_columns, existing_opt.map(|m| m.grid_columns));
+        for (field, value_opt) in [("grid_rows", grid_rows), ("grid_columns", grid_columns)] {
+            if let Some(value) = value_opt {
+                check.at_least(field, value, 1);
+                if value > MAX_GRID {
+                    check.problem(field, format!("must be at most {MAX_GRID}"));
+                }
+            }
+        }
+        if grid_rows.is_some() != grid_columns.is_some() {
+            check.problem("grid_columns", "set grid_rows and grid_columns together");
+        }
+        if let Some(existing) = existing_opt {
+            // A smaller grid must still hold every rack placed on it.
+            let placed = rack::Entity::find()
+                .filter(rack::Column::RoomId.eq(existing.id))
+                .filter(rack::Column::GridRow.is_not_null())
+                .all(txn)
+                .await?;
+            let outside = placed.iter().find(|rack| {
+                grid_place_problem(rack.grid_row, rack.grid_column, grid_rows, grid_columns)
+                    .is_some()
+            });
+            if let Some(rack) = outside {
+                check.problem(
+                    "grid_rows",
+                    format!("rack {} stands outside this grid", rack.name),
+                );
+            }
+        }
         check.finish()?;
         let mut active = match existing_opt {
             Some(existing) => existing.clone().into_active_model(),
@@ -251,6 +297,8 @@ impl InventoryObject for MachineRooms {
         active.data_center_id = Set(data_center_id);
         active.name = Set(name);
         active.floor = Set(floor);
+        active.grid_rows.set_if_not_equals(grid_rows);
+        active.grid_columns.set_if_not_equals(grid_columns);
         Ok(active)
     }
 
@@ -305,6 +353,18 @@ pub struct RackFields {
     pub name: Option<String>,
     /// Usable height in rack units, default 42.
     pub height_u: Option<i32>,
+    /// Its row on the room's grid (from 1; with `grid_column`); `null` takes it off the grid.
+    /// No two racks of a room share a position.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>)]
+    pub grid_row: Option<Option<i32>>,
+    /// Its column on the room's grid (from 1; with `grid_row`).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i32>)]
+    pub grid_column: Option<Option<i32>>,
+    /// Which way its front faces: `north` (towards row 1), `south` (the default), `east`
+    /// (towards the last column) or `west`.
+    pub facing: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -313,6 +373,36 @@ pub struct RackView {
     pub room_id: i64,
     pub name: String,
     pub height_u: i32,
+    pub grid_row: Option<i32>,
+    pub grid_column: Option<i32>,
+    pub facing: String,
+}
+
+/// The directions a rack's front may face.
+pub const FACINGS: [&str; 4] = ["north", "south", "east", "west"];
+
+/// What is wrong with a rack at (`row`, `column`) on a `rows` × `columns` grid, if anything:
+/// a position is both or neither, and inside the grid.
+fn grid_place_problem(
+    row: Option<i32>,
+    column: Option<i32>,
+    rows: Option<i32>,
+    columns: Option<i32>,
+) -> Option<String> {
+    match (row, column, rows, columns) {
+        (None, None, _, _) => None,
+        (Some(_), None, _, _) | (None, Some(_), _, _) => {
+            Some("set grid_row and grid_column together".to_owned())
+        }
+        (Some(_), Some(_), None, _) | (Some(_), Some(_), _, None) => {
+            Some("the room has no grid yet: set its grid_rows and grid_columns".to_owned())
+        }
+        (Some(row), Some(column), Some(rows), Some(columns)) => {
+            (row < 1 || column < 1 || row > rows || column > columns).then(|| {
+                format!("row {row}, column {column} is outside the room's {rows} × {columns} grid")
+            })
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -359,6 +449,43 @@ async fn room_of_rack(
     }
 }
 
+/// Checks a rack's place on its room's grid: inside it, and no other rack of the room there.
+async fn check_grid_place(
+    txn: &impl ConnectionTrait,
+    check: &mut Checker,
+    rack_id_opt: Option<i64>,
+    room_id: i64,
+    grid_row: Option<i32>,
+    grid_column: Option<i32>,
+) -> Result<(), DbErr> {
+    let Some(room) = machine_room::Entity::find_by_id(room_id).one(txn).await? else {
+        // The room itself is refused already.
+        return Ok(());
+    };
+    if let Some(problem) =
+        grid_place_problem(grid_row, grid_column, room.grid_rows, room.grid_columns)
+    {
+        check.problem("grid_row", problem);
+        return Ok(());
+    }
+    let taken_by = rack::Entity::find()
+        .filter(rack::Column::RoomId.eq(room_id))
+        .filter(rack::Column::GridRow.eq(grid_row))
+        .filter(rack::Column::GridColumn.eq(grid_column))
+        .apply_if(rack_id_opt, |select, id| {
+            select.filter(rack::Column::Id.ne(id))
+        })
+        .one(txn)
+        .await?;
+    if let Some(other) = taken_by {
+        check.problem(
+            "grid_row",
+            format!("rack {} already stands at this position", other.name),
+        );
+    }
+    Ok(())
+}
+
 impl InventoryObject for Racks {
     type Entity = rack::Entity;
     type Fields = RackFields;
@@ -381,6 +508,9 @@ impl InventoryObject for Racks {
             room_id: model.room_id,
             name: model.name.clone(),
             height_u: model.height_u,
+            grid_row: model.grid_row,
+            grid_column: model.grid_column,
+            facing: model.facing.clone(),
         }
     }
 
@@ -430,6 +560,24 @@ impl InventoryObject for Racks {
                 );
             }
         }
+        let grid_row = nullable(fields.grid_row, existing_opt.map(|m| m.grid_row));
+        let grid_column = nullable(fields.grid_column, existing_opt.map(|m| m.grid_column));
+        let facing = fields
+            .facing
+            .or(existing_opt.map(|m| m.facing.clone()))
+            .unwrap_or_else(|| "south".to_owned());
+        check.one_of("facing", &facing, &FACINGS);
+        if grid_row.is_some() || grid_column.is_some() {
+            check_grid_place(
+                txn,
+                &mut check,
+                existing_opt.map(|m| m.id),
+                room_id,
+                grid_row,
+                grid_column,
+            )
+            .await?;
+        }
         check.finish()?;
         let mut active = match existing_opt {
             Some(existing) => existing.clone().into_active_model(),
@@ -438,6 +586,9 @@ impl InventoryObject for Racks {
         active.room_id = Set(room_id);
         active.name = Set(name);
         active.height_u = Set(height_u);
+        active.grid_row.set_if_not_equals(grid_row);
+        active.grid_column.set_if_not_equals(grid_column);
+        active.facing.set_if_not_equals(facing);
         Ok(active)
     }
 
@@ -474,5 +625,39 @@ impl InventoryObject for Racks {
             .filter(rack::Column::Name.eq(name.as_str()))
             .one(txn)
             .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rack_stands_inside_its_rooms_grid_or_nowhere() {
+        let table = [
+            ((None, None), (Some(4), Some(10)), None),
+            ((None, None), (None, None), None),
+            ((Some(1), Some(1)), (Some(4), Some(10)), None),
+            ((Some(4), Some(10)), (Some(4), Some(10)), None),
+            ((Some(5), Some(1)), (Some(4), Some(10)), Some("outside")),
+            ((Some(1), Some(11)), (Some(4), Some(10)), Some("outside")),
+            ((Some(0), Some(1)), (Some(4), Some(10)), Some("outside")),
+            ((Some(1), None), (Some(4), Some(10)), Some("together")),
+            ((None, Some(2)), (Some(4), Some(10)), Some("together")),
+            ((Some(1), Some(1)), (None, None), Some("no grid")),
+        ];
+        for ((row, column), (rows, columns), expected) in table {
+            let problem = grid_place_problem(row, column, rows, columns);
+            match expected {
+                None => assert_eq!(
+                    problem, None,
+                    "{row:?} {column:?} on {rows:?} × {columns:?}"
+                ),
+                Some(word) => assert!(
+                    problem.as_deref().is_some_and(|p| p.contains(word)),
+                    "{row:?} {column:?} on {rows:?} × {columns:?}: {problem:?}"
+                ),
+            }
+        }
     }
 }

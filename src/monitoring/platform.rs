@@ -15,7 +15,7 @@ use yunguan_actors::supervision::Link;
 
 use super::messages::Stop;
 use crate::cloud::openstack::OpenStackClient;
-use crate::cloud::SyncCursor;
+use crate::cloud::{CloudChanges, Hypervisor, SyncCursor};
 use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::inventory::sync::{apply_cloud_changes, SyncSummary};
 
@@ -44,6 +44,54 @@ pub struct PlatformSummary {
     pub syncs: u64,
     pub last_sync_at_ms: Option<u64>,
     pub last_error: Option<String>,
+    /// What its hypervisors reported at the last sync.
+    pub load: HostLoads,
+}
+
+/// How busy a platform's hypervisors are, as they report it (allocation is in the CMDB).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct HostLoads {
+    /// The average CPU utilization of the hypervisors that report one.
+    pub cpu_percent: Option<f64>,
+    /// The busiest hypervisors by CPU, busiest first (at most [`BUSIEST_HOSTS`]).
+    pub busiest: Vec<HostLoad>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct HostLoad {
+    pub hostname: String,
+    pub cpu_percent: f64,
+    pub up: bool,
+}
+
+/// How many hypervisors [`HostLoads::busiest`] names.
+pub const BUSIEST_HOSTS: usize = 10;
+
+/// The loads of `hypervisors`; pure. Ties go to the hostname first in order.
+pub fn host_loads(hypervisors: &[Hypervisor]) -> HostLoads {
+    let mut reporting: Vec<HostLoad> = hypervisors
+        .iter()
+        .filter_map(|hypervisor| {
+            Some(HostLoad {
+                hostname: hypervisor.hostname.clone(),
+                cpu_percent: hypervisor.cpu_utilization_percent_opt?,
+                up: hypervisor.up,
+            })
+        })
+        .collect();
+    let cpu_percent = (!reporting.is_empty()).then(|| {
+        reporting.iter().map(|load| load.cpu_percent).sum::<f64>() / reporting.len() as f64
+    });
+    reporting.sort_by(|a, b| {
+        b.cpu_percent
+            .total_cmp(&a.cpu_percent)
+            .then_with(|| a.hostname.cmp(&b.hostname))
+    });
+    reporting.truncate(BUSIEST_HOSTS);
+    HostLoads {
+        cpu_percent,
+        busiest: reporting,
+    }
 }
 
 /// The data of `platform.synced`: what one sync of a cloud platform changed in the CMDB.
@@ -60,6 +108,7 @@ pub struct PlatformSyncedEvent {
     pub vms_created: u64,
     pub vms_updated: u64,
     pub vms_deleted: u64,
+    pub load: HostLoads,
 }
 
 impl EventData for PlatformSyncedEvent {}
@@ -133,10 +182,15 @@ impl PlatformActor {
                 .sync(&cursor)
                 .await
                 .map_err(|error| error.to_string())?;
+            let hypervisors = match &changes {
+                CloudChanges::Full(inventory) => &inventory.hypervisors,
+                CloudChanges::Incremental(changes) => &changes.hypervisors,
+            };
+            let load = host_loads(hypervisors);
             let summary = apply_cloud_changes(&db, config.id, &changes)
                 .await
                 .map_err(|error| error.to_string())?;
-            Ok::<(SyncCursor, SyncSummary), String>((next, summary))
+            Ok::<(SyncCursor, SyncSummary, HostLoads), String>((next, summary, load))
         };
         ctx.spawn(work.into_actor(self).map(|result, actor, ctx| {
             actor.syncing = false;
@@ -146,14 +200,15 @@ impl PlatformActor {
 
     fn synced(
         &mut self,
-        result: Result<(SyncCursor, SyncSummary), String>,
+        result: Result<(SyncCursor, SyncSummary, HostLoads), String>,
         ctx: &mut Context<Self>,
     ) {
         let at_ms = super::now_ms();
         let platform_id = self.config.id;
         let (notice_opt, delay) = match result {
-            Ok((cursor, summary)) => {
+            Ok((cursor, summary, load)) => {
                 self.cursor = cursor;
+                self.summary.load = load.clone();
                 self.failures = 0;
                 self.summary.syncs += 1;
                 self.summary.last_sync_at_ms = Some(at_ms);
@@ -168,6 +223,7 @@ impl PlatformActor {
                     vms_created: summary.vms_created,
                     vms_updated: summary.vms_updated,
                     vms_deleted: summary.vms_deleted,
+                    load,
                 });
                 (Some(notice), self.config.sync_interval)
             }
@@ -300,4 +356,49 @@ pub async fn openstack_platforms(
         }
     }
     Ok(platforms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hypervisor(hostname: &str, cpu: Option<f64>) -> Hypervisor {
+        Hypervisor {
+            hostname: hostname.to_owned(),
+            up: true,
+            enabled: true,
+            vcpus: 32,
+            vcpus_used: 8,
+            memory_mb: 65536,
+            memory_mb_used: 1024,
+            local_gb: 1000,
+            local_gb_used: 10,
+            running_vms: 2,
+            cpu_utilization_percent_opt: cpu,
+        }
+    }
+
+    #[test]
+    fn host_loads_average_the_reporting_hosts_and_name_the_busiest_first() {
+        assert_eq!(host_loads(&[]), HostLoads::default());
+        let mut hypervisors = vec![
+            hypervisor("c", Some(30.0)),
+            hypervisor("a", Some(90.0)),
+            hypervisor("silent", None),
+            hypervisor("b", Some(30.0)),
+        ];
+        for n in 0..12 {
+            hypervisors.push(hypervisor(&format!("idle-{n:02}"), Some(0.0)));
+        }
+        let loads = host_loads(&hypervisors);
+        assert_eq!(loads.cpu_percent, Some(150.0 / 15.0));
+        assert_eq!(loads.busiest.len(), BUSIEST_HOSTS);
+        let names: Vec<&str> = loads
+            .busiest
+            .iter()
+            .map(|l| l.hostname.as_str())
+            .take(4)
+            .collect();
+        assert_eq!(names, ["a", "b", "c", "idle-00"]);
+    }
 }

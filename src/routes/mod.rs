@@ -12,6 +12,7 @@ pub mod governance;
 pub mod inventory;
 pub mod monitoring;
 pub mod ops;
+pub mod screen;
 pub mod tickets;
 pub mod web_assets;
 pub mod ws;
@@ -34,13 +35,13 @@ use crate::monitoring::device::{DeviceSampleEvent, DeviceStateEvent};
 use crate::monitoring::overview::OverviewSummary;
 use crate::monitoring::platform::{PlatformSyncFailedEvent, PlatformSyncedEvent};
 use crate::tickets::views::{
-    ApprovalOverdueEvent, ApprovalView, InboxItem, TaskAssignedEvent, TicketProgressEvent,
-    TicketView,
+    ApprovalOverdueEvent, ApprovalView, InboxItem, TaskAssignedEvent, TicketMovedEvent,
+    TicketProgressEvent, TicketView,
 };
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "yunguan API", description = "Unified cloud management platform: identity, tenants, announcements, the service catalog, tickets with multi-level approvals, quotas, the audit trail, the CMDB (data centers, devices, links, clouds, hosts, VMs, pools, history, import), live monitoring (devices, alarms, topology) and the live event hub."),
+    info(title = "yunguan API", description = "Unified cloud management platform: identity, tenants, announcements, the service catalog, tickets with multi-level approvals, quotas, the audit trail, the CMDB (data centers, devices, links, clouds, hosts, VMs, pools, history, import), live monitoring (devices, alarms, topology), the command-center screen with its display keys, and the live event hub."),
     paths(
         auth::login,
         auth::logout,
@@ -149,6 +150,15 @@ use crate::tickets::views::{
         monitoring::acknowledge,
         monitoring::clear,
         monitoring::alarm_rules,
+        screen::sites,
+        screen::room,
+        screen::cloud_screen,
+        screen::business_screen,
+        screen::ticket_counts,
+        screen::list_keys,
+        screen::create_key,
+        screen::revoke_key,
+        screen::log_in,
         ops::healthz,
         ops::readyz,
         ops::metrics,
@@ -158,6 +168,7 @@ use crate::tickets::views::{
         ErrorBody,
         AnnouncementView,
         TicketView,
+        TicketMovedEvent,
         TicketProgressEvent,
         InboxItem,
         ApprovalView,
@@ -236,6 +247,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(governance::configure)
             .configure(inventory::configure)
             .configure(monitoring::configure)
+            .configure(screen::configure)
             .configure(ops::configure_api)
             .route("/openapi.json", web::get().to(openapi_json))
             .default_service(web::to(api_not_found)),

@@ -370,7 +370,7 @@ pub struct TaskView {
 }
 
 /// The tasks the caller's role works on: operators and suppliers their own role's, bureau
-/// admins and managers every one; tenants none (they follow their tickets).
+/// admins and managers every one; tenants none (they follow their tickets), walls none.
 pub async fn tasks(
     db: &DatabaseConnection,
     principal: &Principal,
@@ -384,7 +384,7 @@ pub async fn tasks(
         Role::BureauOperator | Role::Supplier => {
             query.filter(manual_task::Column::AssigneeRole.eq(principal.role.as_str()))
         }
-        Role::TenantAdmin | Role::TenantMember => return Ok(Vec::new()),
+        Role::TenantAdmin | Role::TenantMember | Role::Display => return Ok(Vec::new()),
     };
     let tasks = query
         .order_by_asc(manual_task::Column::DueAt)

@@ -108,6 +108,29 @@ pub struct InboxItem {
 }
 
 impl EventData for TicketView {}
+
+/// The data of `ticket.moved`: which ticket changed and the state it is in now, without its
+/// content, for the command center's counts.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TicketMovedEvent {
+    pub ticket_id: i64,
+    pub tenant_id: i64,
+    pub state: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&TicketView> for TicketMovedEvent {
+    fn from(view: &TicketView) -> TicketMovedEvent {
+        TicketMovedEvent {
+            ticket_id: view.id,
+            tenant_id: view.tenant_id,
+            state: view.state.clone(),
+            updated_at: view.updated_at,
+        }
+    }
+}
+
+impl EventData for TicketMovedEvent {}
 impl EventData for ApprovalView {}
 impl EventData for InboxItem {}
 

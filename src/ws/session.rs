@@ -66,6 +66,13 @@ impl From<WriteFailed> for Ending {
 
 type Written = Result<(), WriteFailed>;
 
+fn session_ended() -> Ending {
+    Ending::Close(CloseReason {
+        code: CloseCode::Policy,
+        description: Some("session ended".to_owned()),
+    })
+}
+
 /// How long the closing handshake may take before the connection is simply dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -120,6 +127,8 @@ impl Connection {
         session_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let lag = self.port.lag.clone();
         let mut shutdown = self.context.shutdown.clone();
+        let mut endings = self.context.sessions.endings();
+        let mut endings_open = true;
         // Biased, in this order, so that a busy queue never starves shutdown, heartbeats,
         // client messages or lag handling.
         loop {
@@ -140,22 +149,27 @@ impl Connection {
                     }
                     self.write(Frame::Ping).await
                 }
-                _ = session_check.tick() => {
-                    match Box::pin(self.context.sessions.is_live(self.context.principal.session_id)).await {
-                        Ok(true) => Ok(()),
-                        Ok(false) => {
-                            return Ending::Close(CloseReason {
-                                code: CloseCode::Policy,
-                                description: Some("session ended".to_owned()),
-                            });
-                        }
-                        // The database is down: keep serving, check again next time.
-                        Err(error) => {
-                            tracing::warn!(%error, "could not check a websocket's session");
-                            Ok(())
+                _ = session_check.tick() => match self.check_session().await {
+                    Some(ending) => return ending,
+                    None => Ok(()),
+                },
+                ended = endings.recv(), if endings_open => match ended {
+                    Ok(session_id) if session_id == self.context.principal.session_id => {
+                        return session_ended();
+                    }
+                    Ok(_) => Ok(()),
+                    // Fell behind on endings: ask about its own.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        match self.check_session().await {
+                            Some(ending) => return ending,
+                            None => Ok(()),
                         }
                     }
-                }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                        endings_open = false;
+                        Ok(())
+                    }
+                },
                 message = messages.recv() => match message {
                     None => return Ending::Gone,
                     Some(Err(error)) => {
@@ -185,6 +199,25 @@ impl Connection {
             };
             if let Err(failure) = sent {
                 return failure.into();
+            }
+        }
+    }
+
+    /// How the connection ends if the login behind it no longer holds.
+    async fn check_session(&self) -> Option<Ending> {
+        match Box::pin(
+            self.context
+                .sessions
+                .is_live(self.context.principal.session_id),
+        )
+        .await
+        {
+            Ok(true) => None,
+            Ok(false) => Some(session_ended()),
+            // The database is down: keep serving, check again next time.
+            Err(error) => {
+                tracing::warn!(%error, "could not check a websocket's session");
+                None
             }
         }
     }

@@ -10,6 +10,9 @@ pub struct Model {
     pub data_center_id: i64,
     pub name: String,
     pub floor: i32,
+    /// The floor as a grid of rack positions, rows by columns; empty until drawn.
+    pub grid_rows: Option<i32>,
+    pub grid_columns: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@ pub mod cluster;
 pub mod data_center;
 pub mod delegation;
 pub mod device;
+pub mod display_key;
 pub mod host;
 pub mod idempotency_key;
 pub mod interface;

@@ -11,6 +11,11 @@ pub struct Model {
     pub name: String,
     /// Usable height in rack units.
     pub height_u: i32,
+    /// Where it stands on its room's grid (from 1); empty when not placed.
+    pub grid_row: Option<i32>,
+    pub grid_column: Option<i32>,
+    /// Which way its front faces: `north`, `south`, `east` or `west`.
+    pub facing: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

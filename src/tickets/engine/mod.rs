@@ -22,7 +22,9 @@ use yunguan_actors::ticket::workflow::{
 };
 
 use super::approvers;
-use super::views::{ApprovalOverdueEvent, ApprovalView, InboxItem, TaskAssignedEvent, TicketView};
+use super::views::{
+    ApprovalOverdueEvent, ApprovalView, InboxItem, TaskAssignedEvent, TicketMovedEvent, TicketView,
+};
 use crate::audit::{self, AuditActor, AuditEntry};
 use crate::catalog::{kinds, kinds::ItemKind, ItemVersion, VersionCache};
 use crate::clock::Clock;
@@ -1160,8 +1162,16 @@ impl Engine {
     }
 
     /// Pushes a committed change: to the tenant's tickets, the ticket's own topic, the
-    /// requester's inbox, and the inboxes of approvers whose slots opened or closed.
+    /// requester's inbox, the inboxes of approvers whose slots opened or closed, and, without
+    /// its content, to the command center.
     async fn publish(&self, view: &TicketView, notices: Notices) {
+        self.push(
+            view.id,
+            &Topic::Overview,
+            EventKind::TicketMoved,
+            &TicketMovedEvent::from(view),
+        )
+        .await;
         for topic in [
             Topic::TenantTickets(view.tenant_id),
             Topic::Ticket {
