@@ -5,6 +5,7 @@ import type { components } from './schema'
 export type EventKind =
   | 'announcement.created'
   | 'ticket.changed'
+  | 'ticket.moved'
   | 'ticket.progress'
   | 'approval.pending'
   | 'approval.closed'
@@ -31,6 +32,8 @@ export interface EventData {
   'announcement.created': components['schemas']['AnnouncementView']
   /** a ticket changed (every committed change): to its tenant, its own topic and its requester */
   'ticket.changed': components['schemas']['TicketView']
+  /** a ticket changed (every committed change), told without its content: the command center's counts move */
+  'ticket.moved': components['schemas']['TicketMovedEvent']
   /** a fulfilment step of the ticket made progress */
   'ticket.progress': components['schemas']['TicketProgressEvent']
   /** an approval level opened for the reader, or for the approver they are a delegate of (`acting_for`) */
@@ -75,6 +78,7 @@ export interface EventData {
 export const EVENT_TOPICS: Record<EventKind, readonly string[]> = {
   'announcement.created': ["announcements","tenant/{id}/announcements"],
   'ticket.changed': ["tenant/{id}/tickets","tenant/{id}/tickets/{ticket}","user/{id}/inbox"],
+  'ticket.moved': ["overview"],
   'ticket.progress': ["tenant/{id}/tickets/{ticket}"],
   'approval.pending': ["user/{id}/inbox"],
   'approval.closed': ["user/{id}/inbox"],

@@ -546,6 +546,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/display-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every display key, newest first (never the keys themselves). */
+        get: operations["list_keys"];
+        put?: never;
+        /** Create a display key for a wall; the answer holds the key, shown this once. Audited. */
+        post: operations["create_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/display-keys/{key_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a display key: the wall's sessions end and its socket closes. Audited. */
+        post: operations["revoke_key"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/display-keys/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A wall logs in with its display key: a session of the key's read-only account. */
+        post: operations["log_in"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/hosts": {
         parameters: {
             query?: never;
@@ -832,6 +884,97 @@ export interface paths {
         options?: never;
         head?: never;
         patch: operations["update_resource_pools"];
+        trace?: never;
+    };
+    "/api/v1/screen/business": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Per tenant and business system: VMs, allocation and quota held, open tickets; and the
+         *     ticket counts.
+         */
+        get: operations["business_screen"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screen/cloud": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The cloud platforms: hosts and VMs counted, allocation against capacity, hypervisor load. */
+        get: operations["cloud_screen"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screen/rooms/{room_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One machine room to draw: its grid, racks where they stand, devices at their rack units
+         *     with their live status and worst active alarm.
+         */
+        get: operations["room"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screen/sites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Data centers and their machine rooms, with racks and devices counted. */
+        get: operations["sites"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/screen/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tickets counted: open ones by state, and submitted, completed and otherwise ended since. */
+        get: operations["ticket_counts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/tasks": {
@@ -1390,6 +1533,10 @@ export interface components {
             malformed_messages: number;
             subscribed: boolean;
         };
+        BusinessScreen: {
+            tenants: components["schemas"]["TenantScreen"][];
+            tickets: components["schemas"]["TicketCounts"];
+        };
         /** @description One business system of one tenant, and what it holds. */
         BusinessSystemView: {
             name: string;
@@ -1487,6 +1634,39 @@ export interface components {
             /** Format: int32 */
             sync_interval_secs: number;
         };
+        CloudScreen: {
+            platforms: components["schemas"]["PlatformScreen"][];
+            /** @description Every platform together. */
+            totals: components["schemas"]["CloudTotals"];
+        };
+        /** @description Hosts and VMs counted; allocation (`*_used`) against capacity (`*_total`). */
+        CloudTotals: {
+            /** Format: int64 */
+            disk_gb_total: number;
+            /** Format: int64 */
+            disk_gb_used: number;
+            /** Format: int32 */
+            hosts: number;
+            /**
+             * Format: int32
+             * @description Hosts in service (`state` up).
+             */
+            hosts_up: number;
+            /** Format: int64 */
+            memory_mb_total: number;
+            /** Format: int64 */
+            memory_mb_used: number;
+            /** Format: int64 */
+            vcpu_total: number;
+            /** Format: int64 */
+            vcpu_used: number;
+            /** @description VMs by state (`active`, `shutoff`, `error`, ...). */
+            vm_states: {
+                [key: string]: number;
+            };
+            /** Format: int32 */
+            vms: number;
+        };
         ClusterFields: {
             /** @description Instead of `platform_id` (imports): the platform's data center code and name. */
             data_center_code?: string | null;
@@ -1538,6 +1718,11 @@ export interface components {
             tenant_actors: components["schemas"]["ObjectActorsView"];
             ticket_actors: components["schemas"]["ObjectActorsView"];
             topics: number;
+        };
+        /** @description A new key: shown this once. */
+        CreatedDisplayKey: components["schemas"]["DisplayKeyView"] & {
+            /** @description Open `/screen?key=<key>` on the wall once; it keeps its session from then on. */
+            key: string;
         };
         /** @description The caller, as `/auth/me` and login show it. */
         CurrentUser: {
@@ -1755,6 +1940,26 @@ export interface components {
             updated_at: string;
             vendor: string;
         };
+        DisplayKeyLogin: {
+            key: string;
+        };
+        /** @description A display key as listed: never the key itself. */
+        DisplayKeyView: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            created_by: number;
+            /** Format: int64 */
+            id: number;
+            /**
+             * Format: date-time
+             * @description When a wall last logged in with it.
+             */
+            last_used_at?: string | null;
+            name: string;
+            /** Format: date-time */
+            revoked_at?: string | null;
+        };
         DraftForm: {
             /** @description The form as filled in so far, field by field. */
             form: Record<string, never>;
@@ -1877,6 +2082,22 @@ export interface components {
             vcpu_total?: number | null;
             /** Format: int64 */
             vcpu_used?: number | null;
+        };
+        HostLoad: {
+            /** Format: double */
+            cpu_percent: number;
+            hostname: string;
+            up: boolean;
+        };
+        /** @description How busy a platform's hypervisors are, as they report it (allocation is in the CMDB). */
+        HostLoads: {
+            /** @description The busiest hypervisors by CPU, busiest first (at most [`BUSIEST_HOSTS`]). */
+            busiest: components["schemas"]["HostLoad"][];
+            /**
+             * Format: double
+             * @description The average CPU utilization of the hypervisors that report one.
+             */
+            cpu_percent?: number | null;
         };
         HostView: {
             /** Format: int64 */
@@ -2123,6 +2344,16 @@ export interface components {
             data_center_id?: number | null;
             /** Format: int32 */
             floor?: number | null;
+            /**
+             * Format: int32
+             * @description Rack positions per row (1 to 100); `null` clears it.
+             */
+            grid_columns?: number | null;
+            /**
+             * Format: int32
+             * @description The floor as a grid of rack positions: rows (1 to 100); `null` clears it.
+             */
+            grid_rows?: number | null;
             /** @description Unique within the data center. */
             name?: string | null;
         };
@@ -2131,6 +2362,10 @@ export interface components {
             data_center_id: number;
             /** Format: int32 */
             floor: number;
+            /** Format: int32 */
+            grid_columns?: number | null;
+            /** Format: int32 */
+            grid_rows?: number | null;
             /** Format: int64 */
             id: number;
             name: string;
@@ -2165,6 +2400,10 @@ export interface components {
              * @description Default: now.
              */
             starts_at?: string | null;
+        };
+        NewDisplayKey: {
+            /** @description What the wall is (`指挥中心主屏`); unique. */
+            name: string;
         };
         NewItem: components["schemas"]["ItemContent"] & {
             /** @description Stable code, e.g. `vm.request.gpu`. */
@@ -2240,6 +2479,24 @@ export interface components {
             mode: components["schemas"]["SignMode"];
             name: string;
         };
+        PlatformScreen: components["schemas"]["CloudTotals"] & {
+            /** Format: int32 */
+            clusters: number;
+            /** Format: int64 */
+            data_center_id: number;
+            /** Format: int64 */
+            id: number;
+            kind: string;
+            last_error?: string | null;
+            /**
+             * Format: int64
+             * @description When it was last synced, in milliseconds since 1970, and why the last sync failed.
+             */
+            last_sync_at_ms?: number | null;
+            /** @description Its hypervisors' CPU as they reported it at the last sync (empty until then). */
+            load: components["schemas"]["HostLoads"];
+            name: string;
+        };
         /** @description The data of `platform.synced`: what one sync of a cloud platform changed in the CMDB. */
         PlatformSyncedEvent: {
             /**
@@ -2256,6 +2513,7 @@ export interface components {
             hosts_missing: number;
             /** Format: int64 */
             hosts_updated: number;
+            load: components["schemas"]["HostLoads"];
             name: string;
             /** Format: int64 */
             platform_id: number;
@@ -2312,6 +2570,20 @@ export interface components {
             /** @description `vcpu`, `memory_gb`, `storage_gb`, `hosts` or `public_ips`. */
             resource: string;
         };
+        QuotaUse: {
+            /** Format: int64 */
+            memory_gb_held: number;
+            /** Format: int64 */
+            memory_gb_limit: number;
+            /** Format: int64 */
+            storage_gb_held: number;
+            /** Format: int64 */
+            storage_gb_limit: number;
+            /** Format: int64 */
+            vcpu_held: number;
+            /** Format: int64 */
+            vcpu_limit: number;
+        };
         QuotaView: {
             available: components["schemas"]["Amounts"];
             /** @description Reserved by approved tickets plus in use. */
@@ -2324,6 +2596,22 @@ export interface components {
             /** @description Instead of `room_id` (imports): the room's data center code and the room's name. */
             data_center_code?: string | null;
             /**
+             * @description Which way its front faces: `north` (towards row 1), `south` (the default), `east`
+             *     (towards the last column) or `west`.
+             */
+            facing?: string | null;
+            /**
+             * Format: int32
+             * @description Its column on the room's grid (from 1; with `grid_row`).
+             */
+            grid_column?: number | null;
+            /**
+             * Format: int32
+             * @description Its row on the room's grid (from 1; with `grid_column`); `null` takes it off the grid.
+             *     No two racks of a room share a position.
+             */
+            grid_row?: number | null;
+            /**
              * Format: int32
              * @description Usable height in rack units, default 42.
              */
@@ -2335,6 +2623,11 @@ export interface components {
             room_id?: number | null;
         };
         RackView: {
+            facing: string;
+            /** Format: int32 */
+            grid_column?: number | null;
+            /** Format: int32 */
+            grid_row?: number | null;
             /** Format: int32 */
             height_u: number;
             /** Format: int64 */
@@ -2415,7 +2708,7 @@ export interface components {
             title?: string | null;
         };
         /** @enum {string} */
-        Role: "bureau_admin" | "bureau_manager" | "bureau_operator" | "tenant_admin" | "tenant_member" | "supplier";
+        Role: "bureau_admin" | "bureau_manager" | "bureau_operator" | "tenant_admin" | "tenant_member" | "supplier" | "display";
         /** @description One stored minute, as the API shows it. */
         RollupView: {
             /** Format: double */
@@ -2428,6 +2721,80 @@ export interface components {
             minute: string;
             /** Format: int32 */
             samples: number;
+        };
+        /** @description A machine room to draw: its grid, its racks where they stand, its devices where they sit. */
+        RoomScene: {
+            /** Format: int64 */
+            data_center_id: number;
+            data_center_name: string;
+            devices: components["schemas"]["SceneDevice"][];
+            /** Format: int32 */
+            floor: number;
+            /** Format: int32 */
+            grid_columns?: number | null;
+            /**
+             * Format: int32
+             * @description The floor's grid of rack positions; empty when the room has not been drawn.
+             */
+            grid_rows?: number | null;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            racks: components["schemas"]["SceneRack"][];
+        };
+        SceneDevice: {
+            /** Format: int32 */
+            height_u: number;
+            /** Format: int64 */
+            id: number;
+            kind: string;
+            name: string;
+            /** Format: int64 */
+            rack_id: number;
+            /**
+             * Format: int32
+             * @description The lowest unit it occupies; empty when it is in the rack without a place.
+             */
+            rack_unit?: number | null;
+            /** @description Its worst active alarm's severity, if it has one. */
+            severity?: string | null;
+            /** @description `up`, `down` or `unknown`, as its poller sees it now. */
+            status: string;
+        };
+        SceneRack: {
+            facing: string;
+            /** Format: int32 */
+            grid_column?: number | null;
+            /**
+             * Format: int32
+             * @description Empty when the rack has no position on the grid.
+             */
+            grid_row?: number | null;
+            /** Format: int32 */
+            height_u: number;
+            /** Format: int64 */
+            id: number;
+            name: string;
+        };
+        ScreenRoomSummary: {
+            /** Format: int32 */
+            devices: number;
+            /** Format: int32 */
+            floor: number;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** Format: int32 */
+            racks: number;
+        };
+        /** @description A data center with its rooms. */
+        ScreenSite: {
+            code: string;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            region: string;
+            rooms: components["schemas"]["ScreenRoomSummary"][];
         };
         /**
          * @description Whether every approver of a level must sign (`all`, 会签) or the first decides (`any`,
@@ -2480,6 +2847,29 @@ export interface components {
             ticket_id: number;
             title: string;
         };
+        TenantScreen: {
+            business_systems: components["schemas"]["BusinessSystemView"][];
+            code: string;
+            /** Format: int64 */
+            disk_gb: number;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            memory_mb: number;
+            name: string;
+            /** Format: int32 */
+            open_tickets: number;
+            quota?: null | components["schemas"]["QuotaUse"];
+            /** Format: int64 */
+            vcpu: number;
+            /** Format: int32 */
+            vms: number;
+            /**
+             * Format: int32
+             * @description VMs in `error`: what the tenant would call an outage.
+             */
+            vms_in_error: number;
+        };
         TenantView: {
             code: string;
             /** Format: date-time */
@@ -2488,6 +2878,27 @@ export interface components {
             id: number;
             name: string;
         };
+        /** @description Tickets counted: open ones now, and what happened since a moment (the wall's midnight). */
+        TicketCounts: {
+            /**
+             * Format: int32
+             * @description Fulfilled or closed since.
+             */
+            completed_since: number;
+            /**
+             * Format: int32
+             * @description Rejected, withdrawn or failed since.
+             */
+            ended_otherwise_since: number;
+            /** @description Tickets in `approving`, `approved` or `fulfilling`, by state. */
+            open: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            since: string;
+            /** Format: int32 */
+            submitted_since: number;
+        };
         /** @description Everything about one ticket. */
         TicketDetail: components["schemas"]["TicketView"] & {
             approvals: components["schemas"]["ApprovalView"][];
@@ -2495,6 +2906,19 @@ export interface components {
             /** @description The levels planned for the current round, by name. */
             levels: string[];
             timeline: components["schemas"]["TimelineEntry"][];
+        };
+        /**
+         * @description The data of `ticket.moved`: which ticket changed and the state it is in now, without its
+         *     content, for the command center's counts.
+         */
+        TicketMovedEvent: {
+            state: string;
+            /** Format: int64 */
+            tenant_id: number;
+            /** Format: int64 */
+            ticket_id: number;
+            /** Format: date-time */
+            updated_at: string;
         };
         TicketPage: {
             items: components["schemas"]["TicketView"][];
@@ -4616,6 +5040,176 @@ export interface operations {
             };
         };
     };
+    list_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisplayKeyView"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewDisplayKey"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedDisplayKey"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: the name is taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_key: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisplayKeyView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    log_in: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DisplayKeyLogin"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+            /** @description `invalid_credentials`: unknown or revoked key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_hosts: {
         parameters: {
             query?: {
@@ -6187,6 +6781,220 @@ export interface operations {
             };
             /** @description `validation_failed`, with `fields` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    business_screen: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Count what happened since this moment (the wall's local midnight); default: the
+                 *     start of today in UTC.
+                 */
+                since?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BusinessScreen"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    cloud_screen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CloudScreen"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    room: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoomScene"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    sites: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScreenSite"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ticket_counts: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Count what happened since this moment (the wall's local midnight); default: the
+                 *     start of today in UTC.
+                 */
+                since?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketCounts"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
