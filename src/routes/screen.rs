@@ -47,7 +47,7 @@ pub async fn sites(
 }
 
 /// One machine room to draw: its grid, racks where they stand, devices at their rack units
-/// with their live status and worst active alarm.
+/// with their live status, and their active alarms.
 #[utoipa::path(
     get, path = "/api/v1/screen/rooms/{room_id}", tag = "screen", security(("bearer" = [])),
     responses(

@@ -5,7 +5,7 @@
 //! name: a wall's display key reads these and nothing of a tenant's content.
 //!
 //! - [`rooms`]: sites and rooms; a room's racks at their grid positions and its devices at
-//!   their rack units, with each device's live status and worst active alarm.
+//!   their rack units, with each device's live status, and their active alarms.
 //! - [`cloud`]: platforms, clusters, hosts and VMs counted, allocation against capacity,
 //!   and the hypervisors' load from the platform actors.
 //! - [`business`]: per tenant and business system, what they run and hold; ticket counts.

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use crate::db::entities::{alarm, data_center, device, machine_room, rack};
 use crate::error::ApiError;
-use crate::monitoring::alarms::CLEARED;
+use crate::monitoring::alarms::{AlarmView, CLEARED};
 use crate::monitoring::Monitoring;
 
 /// A data center with its rooms.
@@ -82,7 +82,8 @@ pub async fn sites(db: &DatabaseConnection) -> Result<Vec<ScreenSite>, ApiError>
         .collect())
 }
 
-/// A machine room to draw: its grid, its racks where they stand, its devices where they sit.
+/// A machine room to draw: its grid, its racks where they stand, its devices where they sit,
+/// and their active alarms.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RoomScene {
     pub id: i64,
@@ -95,6 +96,8 @@ pub struct RoomScene {
     pub grid_columns: Option<i32>,
     pub racks: Vec<SceneRack>,
     pub devices: Vec<SceneDevice>,
+    /// The active alarms of its devices, newest first: a device shows its worst.
+    pub alarms: Vec<AlarmView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -119,34 +122,6 @@ pub struct SceneDevice {
     pub height_u: i32,
     /// `up`, `down` or `unknown`, as its poller sees it now.
     pub status: String,
-    /// Its worst active alarm's severity, if it has one.
-    pub severity: Option<String>,
-}
-
-/// How bad a stored severity is, by `yunguan_actors::alarm::Severity`'s order: higher is
-/// worse; a name it does not know ranks lowest.
-fn severity_rank(severity: &str) -> u8 {
-    match severity {
-        "critical" => 4,
-        "major" => 3,
-        "minor" => 2,
-        "info" => 1,
-        _ => 0,
-    }
-}
-
-/// The worst active severity per device of `alarms`.
-fn worst_severities(alarms: &[(i64, String)]) -> HashMap<i64, String> {
-    let mut worst: HashMap<i64, String> = HashMap::new();
-    for (device_id, severity) in alarms {
-        let replace = worst
-            .get(device_id)
-            .is_none_or(|current| severity_rank(severity) > severity_rank(current));
-        if replace {
-            worst.insert(*device_id, severity.clone());
-        }
-    }
-    worst
 }
 
 pub async fn room(
@@ -174,16 +149,15 @@ pub async fn room(
         .all(db)
         .await?;
     let device_ids: Vec<i64> = devices.iter().map(|d| d.id).collect();
-    let active: Vec<(i64, String)> = alarm::Entity::find()
-        .select_only()
-        .column(alarm::Column::DeviceId)
-        .column(alarm::Column::Severity)
+    let alarms = alarm::Entity::find()
         .filter(alarm::Column::DeviceId.is_in(device_ids.clone()))
         .filter(alarm::Column::State.ne(CLEARED))
-        .into_tuple()
+        .order_by_desc(alarm::Column::Id)
         .all(db)
-        .await?;
-    let worst = worst_severities(&active);
+        .await?
+        .into_iter()
+        .map(AlarmView::from)
+        .collect();
     let statuses: BTreeMap<i64, String> = futures_util::future::join_all(
         device_ids
             .iter()
@@ -226,7 +200,6 @@ pub async fn room(
                         .get(&device.id)
                         .cloned()
                         .unwrap_or_else(|| "unknown".to_owned()),
-                    severity: worst.get(&device.id).cloned(),
                     id: device.id,
                     name: device.name,
                     kind: device.kind,
@@ -235,25 +208,6 @@ pub async fn room(
                 })
             })
             .collect(),
+        alarms,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_device_shows_its_worst_active_alarm() {
-        let alarms = [
-            (1, "minor".to_owned()),
-            (1, "critical".to_owned()),
-            (1, "major".to_owned()),
-            (2, "info".to_owned()),
-            (2, "bogus".to_owned()),
-        ];
-        let worst = worst_severities(&alarms);
-        assert_eq!(worst.get(&1).map(String::as_str), Some("critical"));
-        assert_eq!(worst.get(&2).map(String::as_str), Some("info"));
-        assert_eq!(worst.get(&3), None);
-    }
 }

@@ -932,7 +932,7 @@ export interface paths {
         };
         /**
          * One machine room to draw: its grid, racks where they stand, devices at their rack units
-         *     with their live status and worst active alarm.
+         *     with their live status, and their active alarms.
          */
         get: operations["room"];
         put?: never;
@@ -2722,8 +2722,13 @@ export interface components {
             /** Format: int32 */
             samples: number;
         };
-        /** @description A machine room to draw: its grid, its racks where they stand, its devices where they sit. */
+        /**
+         * @description A machine room to draw: its grid, its racks where they stand, its devices where they sit,
+         *     and their active alarms.
+         */
         RoomScene: {
+            /** @description The active alarms of its devices, newest first: a device shows its worst. */
+            alarms: components["schemas"]["AlarmView"][];
             /** Format: int64 */
             data_center_id: number;
             data_center_name: string;
@@ -2756,8 +2761,6 @@ export interface components {
              * @description The lowest unit it occupies; empty when it is in the rack without a place.
              */
             rack_unit?: number | null;
-            /** @description Its worst active alarm's severity, if it has one. */
-            severity?: string | null;
             /** @description `up`, `down` or `unknown`, as its poller sees it now. */
             status: string;
         };
