@@ -1,7 +1,8 @@
 // One Vite project, one HTML entry per app: the root (login and the dispatcher to each
-// person's app), the ops portal, the service portal and the mobile app. Element Plus and
-// Vant are imported per component with their styles (the resolvers), never whole, so each
-// route loads only what it shows; the mobile app has no Element Plus.
+// person's app), the ops portal, the service portal, the mobile app and the command-center
+// wall. Element Plus and Vant are imported per component with their styles (the resolvers),
+// never whole, so each route loads only what it shows; the mobile app and the wall have no
+// Element Plus.
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath, URL } from 'node:url'
@@ -59,6 +60,7 @@ export default defineConfig({
         ops: fileURLToPath(new URL('./ops/index.html', import.meta.url)),
         portal: fileURLToPath(new URL('./portal/index.html', import.meta.url)),
         mobile: fileURLToPath(new URL('./mobile/index.html', import.meta.url)),
+        screen: fileURLToPath(new URL('./screen/index.html', import.meta.url)),
       },
     },
   },

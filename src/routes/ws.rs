@@ -68,6 +68,9 @@ pub async fn upgrade(
             format!("not a WebSocket upgrade: {err}"),
         )
     })?;
+    // Listening for ended sessions before the login is checked: a revoke that lands between
+    // the check and the connection's start still closes it.
+    let endings = sessions.endings();
     let principal = match (&query.ticket, bearer_token(&req)) {
         (Some(ticket), _) => sessions.redeem_ws_ticket(ticket).await?,
         (None, Some(token)) => sessions.authenticate(token).await?,
@@ -91,6 +94,7 @@ pub async fn upgrade(
         write_timeout: state.websocket.write_timeout(),
         session_check_interval: state.websocket.session_check_interval(),
         sessions: sessions.clone(),
+        endings,
         max_subscriptions: state.websocket.max_subscriptions,
         shutdown: state.shutdown.clone(),
     };

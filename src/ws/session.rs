@@ -32,6 +32,8 @@ pub struct SessionContext {
     /// How often the login behind the socket is checked (logout, expiry, a disabled user).
     pub session_check_interval: Duration,
     pub sessions: web::Data<SessionStore>,
+    /// Sessions ended since before this connection's login was checked.
+    pub endings: tokio::sync::broadcast::Receiver<i64>,
     pub max_subscriptions: usize,
     /// Turns true when the server shuts down.
     pub shutdown: watch::Receiver<bool>,
@@ -127,7 +129,6 @@ impl Connection {
         session_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let lag = self.port.lag.clone();
         let mut shutdown = self.context.shutdown.clone();
-        let mut endings = self.context.sessions.endings();
         let mut endings_open = true;
         // Biased, in this order, so that a busy queue never starves shutdown, heartbeats,
         // client messages or lag handling.
@@ -153,7 +154,7 @@ impl Connection {
                     Some(ending) => return ending,
                     None => Ok(()),
                 },
-                ended = endings.recv(), if endings_open => match ended {
+                ended = self.context.endings.recv(), if endings_open => match ended {
                     Ok(session_id) if session_id == self.context.principal.session_id => {
                         return session_ended();
                     }

@@ -24,6 +24,7 @@ mod monitoring_cloud;
 mod openapi;
 mod people;
 mod portal;
+mod screen;
 mod sla;
 mod snmp_poll;
 mod tenancy;

@@ -791,7 +791,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every data center's aggregates and the totals, as last published to `overview`. */
+        /**
+         * Every data center's aggregates and the totals, as last published to `overview` (bureau
+         *     staff and the wall).
+         */
         get: operations["overview"];
         put?: never;
         post?: never;

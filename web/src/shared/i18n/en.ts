@@ -62,6 +62,7 @@ export default {
     tenant_admin: 'Department administrator',
     tenant_member: 'Department user',
     supplier: 'Supplier engineer',
+    display: 'Command-center wall',
   },
   live: {
     connecting: 'Connecting',

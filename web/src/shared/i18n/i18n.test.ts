@@ -5,12 +5,15 @@ import portalZh from './portal.zh-CN'
 import portalEn from './portal.en'
 import mobileZh from './mobile.zh-CN'
 import mobileEn from './mobile.en'
+import screenZh from './screen.zh-CN'
+import screenEn from './screen.en'
 
 /** The shared catalogue and each app's own, Chinese and English. */
 const catalogues: [string, object, object][] = [
   ['shared', zhCN, en],
   ['portal', portalZh, portalEn],
   ['mobile', mobileZh, mobileEn],
+  ['screen', screenZh, screenEn],
 ]
 
 function keys(messages: object, prefix = ''): string[] {

@@ -62,6 +62,7 @@ export default {
     tenant_admin: '委办局管理员',
     tenant_member: '委办局用户',
     supplier: '供应商工程师',
+    display: '指挥中心大屏',
   },
   live: {
     connecting: '连接中',

@@ -1,0 +1,277 @@
+// The 3D machine room (three.js). One WebGL renderer serves the wall for its whole life (a
+// canvas moved into each room view as it shows), so that rotating through rooms for weeks
+// opens no new GL context; each room's geometries and materials are made when it shows and
+// disposed when it leaves. Racks and devices are two instanced meshes (a room of 200 racks
+// and 4,000 devices is two draw calls plus the frames), coloured per instance; devices with
+// a critical alarm pulse. Orbit with the mouse; after a while untouched the camera tours the
+// room slowly. The view decides colours; this draws them.
+import {
+  AmbientLight,
+  BoxGeometry,
+  BufferGeometry,
+  Color,
+  DirectionalLight,
+  Float32BufferAttribute,
+  GridHelper,
+  InstancedMesh,
+  LineBasicMaterial,
+  LineSegments,
+  Matrix4,
+  Mesh,
+  MeshBasicMaterial,
+  MeshLambertMaterial,
+  PerspectiveCamera,
+  PlaneGeometry,
+  Quaternion,
+  Raycaster,
+  Scene,
+  Vector2,
+  Vector3,
+  WebGLRenderer,
+  type Material,
+} from 'three'
+import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js'
+import { deviceBox, layOut, RACK_DEPTH, RACK_WIDTH, type Scene as RoomScene } from './layout'
+
+/** How long the room stays untouched before the tour starts. */
+const TOUR_AFTER_MS = 15_000
+const BACKGROUND = 0x061226
+
+let shared: WebGLRenderer | null = null
+
+/** The wall's one renderer, made on first use. */
+function wallRenderer(): WebGLRenderer {
+  shared ??= new WebGLRenderer({ antialias: true, powerPreference: 'high-performance' })
+  return shared
+}
+
+/** What the benchmarks read: the GPU objects alive and the frames drawn. */
+export const renderStats = { frames: 0 }
+;(globalThis as { __yunguanWall?: unknown }).__yunguanWall = {
+  gpu: () => (shared ? { ...shared.info.memory, programs: shared.info.programs?.length ?? 0 } : null),
+  frames: () => renderStats.frames,
+}
+
+export interface RoomRendererEvents {
+  /** A rack was clicked (null: empty floor). */
+  onSelect: (rackId: number | null) => void
+}
+
+export class RoomRenderer {
+  private readonly renderer = wallRenderer()
+  private readonly scene = new Scene()
+  private readonly camera = new PerspectiveCamera(40, 16 / 9, 0.1, 400)
+  private readonly controls: OrbitControls
+  private readonly disposables: { dispose(): void }[] = []
+  private readonly rackIds: number[] = []
+  private readonly deviceIds: number[] = []
+  private readonly deviceIndex = new Map<number, number>()
+  private readonly rackOfDevice = new Map<number, number>()
+  private readonly rackMesh: InstancedMesh
+  private readonly deviceMesh: InstancedMesh
+  private readonly selection: LineSegments
+  private readonly colours = new Map<number, Color>()
+  private readonly pulsing = new Set<number>()
+  private readonly scratch = new Color()
+  private lastTouched = performance.now()
+  private pointerDown: { x: number; y: number } | null = null
+
+  constructor(
+    host: HTMLElement,
+    room: RoomScene,
+    private readonly events: RoomRendererEvents,
+  ) {
+    const canvas = this.renderer.domElement
+    host.appendChild(canvas)
+    this.scene.background = new Color(BACKGROUND)
+    const layout = layOut(room)
+    this.scene.add(new AmbientLight(0xb8cce6, 1.4))
+    const sun = new DirectionalLight(0xffffff, 1.8)
+    sun.position.set(layout.width, 12, layout.depth)
+    this.scene.add(sun)
+
+    const floor = this.own(new PlaneGeometry(layout.width + 6, layout.depth + 6))
+    const floorMaterial = this.own(new MeshBasicMaterial({ color: 0x0a1a30 }))
+    const floorMesh = new Mesh(floor, floorMaterial)
+    floorMesh.rotation.x = -Math.PI / 2
+    this.scene.add(floorMesh)
+    const size = Math.ceil(Math.max(layout.width, layout.depth) + 6)
+    const grid = new GridHelper(size, size * 2, 0x1c4f7c, 0x12304f)
+    this.own(grid.geometry)
+    this.own(grid.material as Material)
+    grid.position.y = 0.002
+    this.scene.add(grid)
+
+    // Racks: dark glass cabinets, their frames drawn as one set of lines.
+    const rackGeometry = this.own(new BoxGeometry(1, 1, 1))
+    const rackMaterial = this.own(new MeshBasicMaterial({ color: 0x1a3a5c, transparent: true, opacity: 0.22, depthWrite: false }))
+    this.rackMesh = new InstancedMesh(rackGeometry, rackMaterial, Math.max(1, room.racks.length))
+    this.rackMesh.count = room.racks.length
+    const frames: number[] = []
+    const matrix = new Matrix4()
+    const rotation = new Quaternion()
+    const up = new Vector3(0, 1, 0)
+    room.racks.forEach((rack, index) => {
+      const placed = layout.racks.get(rack.id)!
+      this.rackIds.push(rack.id)
+      rotation.setFromAxisAngle(up, placed.angle)
+      matrix.compose(new Vector3(placed.x, placed.height / 2, placed.z), rotation, new Vector3(RACK_WIDTH * 0.98, placed.height, RACK_DEPTH))
+      this.rackMesh.setMatrixAt(index, matrix)
+      // A rack turned east or west lies across the row: its frame's width and depth swap.
+      const across = Math.abs(Math.sin(placed.angle)) > 0.5
+      const [frameWidth, frameDepth] = across ? [RACK_DEPTH, RACK_WIDTH * 0.98] : [RACK_WIDTH * 0.98, RACK_DEPTH]
+      frames.push(...boxEdges(placed.x, placed.height / 2, placed.z, frameWidth, placed.height, frameDepth))
+    })
+    this.scene.add(this.rackMesh)
+    const frameGeometry = this.own(new BufferGeometry())
+    frameGeometry.setAttribute('position', new Float32BufferAttribute(frames, 3))
+    this.scene.add(new LineSegments(frameGeometry, this.own(new LineBasicMaterial({ color: 0x2f7fc1 }))))
+
+    // Devices: one box each, at its units.
+    const deviceGeometry = this.own(new BoxGeometry(1, 1, 1))
+    // Lambert: lit enough to show the boxes' sides, cheap enough for thousands of them.
+    const deviceMaterial = this.own(new MeshLambertMaterial())
+    const placedDevices = room.devices.filter((device) => device.rack_unit != null && layout.racks.has(device.rack_id))
+    this.deviceMesh = new InstancedMesh(deviceGeometry, deviceMaterial, Math.max(1, placedDevices.length))
+    this.deviceMesh.count = placedDevices.length
+    placedDevices.forEach((device, index) => {
+      const box = deviceBox(layout.racks.get(device.rack_id)!, device)!
+      rotation.setFromAxisAngle(up, box.angle)
+      matrix.compose(new Vector3(box.x, box.y, box.z), rotation, new Vector3(box.width, box.height, box.depth))
+      this.deviceMesh.setMatrixAt(index, matrix)
+      this.deviceMesh.setColorAt(index, this.scratch.set(0x56606e))
+      this.deviceIds.push(device.id)
+      this.deviceIndex.set(device.id, index)
+      this.rackOfDevice.set(device.id, device.rack_id)
+    })
+    this.scene.add(this.deviceMesh)
+
+    const selectionGeometry = this.own(new BufferGeometry())
+    selectionGeometry.setAttribute('position', new Float32BufferAttribute(boxEdges(0, 0, 0, 1, 1, 1), 3))
+    this.selection = new LineSegments(selectionGeometry, this.own(new LineBasicMaterial({ color: 0x5ff4ff })))
+    this.selection.visible = false
+    this.scene.add(this.selection)
+
+    const reach = Math.max(layout.width, layout.depth, 4)
+    this.camera.position.set(reach * 0.75, reach * 0.7, reach * 1.05)
+    this.controls = new OrbitControls(this.camera, canvas)
+    this.controls.target.set(0, 0.8, 0)
+    this.controls.enableDamping = true
+    this.controls.maxPolarAngle = Math.PI * 0.48
+    this.controls.minDistance = 2
+    this.controls.maxDistance = reach * 2.5
+    this.controls.autoRotateSpeed = 0.6
+    this.controls.addEventListener('start', this.touched)
+    canvas.addEventListener('pointerdown', this.onPointerDown)
+    canvas.addEventListener('pointerup', this.onPointerUp)
+    this.renderer.setAnimationLoop(this.frame)
+  }
+
+  /** Sizes the drawing to its host, in the screen's own pixels. */
+  resize(width: number, height: number, pixelRatio: number): void {
+    this.renderer.setPixelRatio(pixelRatio)
+    this.renderer.setSize(width, height, true)
+    this.camera.aspect = width / Math.max(1, height)
+    this.camera.updateProjectionMatrix()
+  }
+
+  /** Colours a device; `pulse` makes it throb (a critical alarm). */
+  colour(deviceId: number, colour: number, pulse: boolean): void {
+    const index = this.deviceIndex.get(deviceId)
+    if (index === undefined) return
+    const base = this.colours.get(deviceId) ?? new Color()
+    base.set(colour)
+    this.colours.set(deviceId, base)
+    if (pulse) this.pulsing.add(deviceId)
+    else this.pulsing.delete(deviceId)
+    this.deviceMesh.setColorAt(index, base)
+    if (this.deviceMesh.instanceColor) this.deviceMesh.instanceColor.needsUpdate = true
+  }
+
+  /** Outlines a rack (or none). */
+  select(rackId: number | null): void {
+    const index = rackId === null ? -1 : this.rackIds.indexOf(rackId)
+    this.selection.visible = index >= 0
+    if (index < 0) return
+    const matrix = new Matrix4()
+    this.rackMesh.getMatrixAt(index, matrix)
+    matrix.decompose(this.selection.position, this.selection.quaternion, this.selection.scale)
+    this.selection.scale.multiplyScalar(1.04)
+  }
+
+  dispose(): void {
+    this.renderer.setAnimationLoop(null)
+    const canvas = this.renderer.domElement
+    canvas.removeEventListener('pointerdown', this.onPointerDown)
+    canvas.removeEventListener('pointerup', this.onPointerUp)
+    this.controls.removeEventListener('start', this.touched)
+    this.controls.dispose()
+    this.rackMesh.dispose()
+    this.deviceMesh.dispose()
+    for (const disposable of this.disposables) disposable.dispose()
+    this.scene.clear()
+    this.renderer.renderLists.dispose()
+    canvas.remove()
+  }
+
+  private own<T extends { dispose(): void }>(thing: T): T {
+    this.disposables.push(thing)
+    return thing
+  }
+
+  private readonly touched = () => {
+    this.lastTouched = performance.now()
+    this.controls.autoRotate = false
+  }
+
+  private readonly frame = (time: number) => {
+    renderStats.frames += 1
+    if (!this.controls.autoRotate && time - this.lastTouched > TOUR_AFTER_MS) this.controls.autoRotate = true
+    if (this.pulsing.size > 0) {
+      // Between full colour and a third of it, once a second.
+      const strength = 0.67 + 0.33 * Math.sin((time / 1000) * Math.PI * 2)
+      for (const deviceId of this.pulsing) {
+        const index = this.deviceIndex.get(deviceId)
+        const base = this.colours.get(deviceId)
+        if (index === undefined || !base) continue
+        this.deviceMesh.setColorAt(index, this.scratch.copy(base).multiplyScalar(strength))
+      }
+      if (this.deviceMesh.instanceColor) this.deviceMesh.instanceColor.needsUpdate = true
+    }
+    this.controls.update()
+    this.renderer.render(this.scene, this.camera)
+  }
+
+  private readonly onPointerDown = (event: PointerEvent) => {
+    this.touched()
+    this.pointerDown = { x: event.clientX, y: event.clientY }
+  }
+
+  /** A click (not a drag) picks the rack under the pointer, or its device's rack. */
+  private readonly onPointerUp = (event: PointerEvent) => {
+    const down = this.pointerDown
+    this.pointerDown = null
+    if (!down || Math.hypot(event.clientX - down.x, event.clientY - down.y) > 5) return
+    const rect = this.renderer.domElement.getBoundingClientRect()
+    const pointer = new Vector2(((event.clientX - rect.left) / rect.width) * 2 - 1, -((event.clientY - rect.top) / rect.height) * 2 + 1)
+    const raycaster = new Raycaster()
+    raycaster.setFromCamera(pointer, this.camera)
+    const [hit] = raycaster.intersectObjects([this.deviceMesh, this.rackMesh], false)
+    let rackId: number | null = null
+    if (hit?.object === this.deviceMesh && hit.instanceId !== undefined) rackId = this.rackOfDevice.get(this.deviceIds[hit.instanceId]!) ?? null
+    else if (hit?.object === this.rackMesh && hit.instanceId !== undefined) rackId = this.rackIds[hit.instanceId] ?? null
+    this.select(rackId)
+    this.events.onSelect(rackId)
+  }
+}
+
+/** The twelve edges of a box as line-segment end points. */
+function boxEdges(x: number, y: number, z: number, width: number, height: number, depth: number): number[] {
+  const [w, h, d] = [width / 2, height / 2, depth / 2]
+  const corners = [
+    [-w, -h, -d], [w, -h, -d], [w, h, -d], [-w, h, -d],
+    [-w, -h, d], [w, -h, d], [w, h, d], [-w, h, d],
+  ] as const
+  const edges = [[0, 1], [1, 2], [2, 3], [3, 0], [4, 5], [5, 6], [6, 7], [7, 4], [0, 4], [1, 5], [2, 6], [3, 7]] as const
+  return edges.flatMap(([a, b]) => [...corners[a], ...corners[b]].map((value, i) => value + [x, y, z][i % 3]!))
+}
