@@ -14,7 +14,7 @@ pub const RACK_HEIGHT_U: i32 = 42;
 /// The demo's machine rooms, in every data center.
 pub const ROOMS: [&str; 2] = ["A", "B"];
 /// Devices fill a rack up to this unit; the units above are left for growth.
-pub const FILL_U: i32 = 20;
+pub const FILL_U: i32 = 12;
 /// Rows of racks in every demo room; their fronts face each other across a cold aisle.
 pub const ROOM_ROWS: i32 = 2;
 /// The fewest rack positions in a row.
@@ -347,7 +347,7 @@ mod tests {
             kind: kind.to_owned(),
         };
         let mut devices = vec![device("srv-1", "server"), device("st-1", "storage_array")];
-        devices.extend((0..18).map(|n| device(&format!("sw-{n:02}"), "switch")));
+        devices.extend((0..10).map(|n| device(&format!("sw-{n:02}"), "switch")));
         devices.push(device("core-1", "router"));
         let plan = plan(&devices);
         let place_of = |name: &str| {
@@ -360,7 +360,7 @@ mod tests {
         };
         assert_eq!(place_of("core-1"), ("A01", 1, 2));
         assert_eq!(place_of("sw-00"), ("A01", 3, 1));
-        assert_eq!(place_of("sw-17"), ("A01", FILL_U, 1));
+        assert_eq!(place_of("sw-09"), ("A01", FILL_U, 1));
         assert_eq!(place_of("st-1"), ("B01", 1, 4));
         assert_eq!(place_of("srv-1"), ("B01", 5, 2));
         let rack_names: Vec<&str> = plan

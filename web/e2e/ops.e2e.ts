@@ -153,6 +153,37 @@ describe('the ops portal', () => {
     await context.close()
   })
 
+  it('lets a bureau admin give a wall its key once, and revoke it', async () => {
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'admin')
+    await page.goto('/ops/display-keys')
+    await page.getByRole('heading', { name: '大屏显示密钥', exact: true }).first().waitFor()
+    await page.getByRole('textbox', { name: '大屏名称' }).fill('测试大屏')
+    await page.getByRole('button', { name: '新建密钥' }).click()
+    const dialog = page.getByRole('dialog', { name: '显示密钥“测试大屏”已创建' })
+    await dialog.getByText('密钥只显示这一次', { exact: false }).waitFor()
+    const address = await dialog.getByTestId('wall-address').inputValue()
+    expect(address).toMatch(/\/screen\/\?key=[\w%-]+$/)
+    await screenshot(page, 'display-key-created')
+    await dialog.getByRole('button', { name: '我已复制，关闭' }).click()
+    // The address logs a wall in.
+    const key = decodeURIComponent(new URL(address).searchParams.get('key')!)
+    const login = (await fetch(`${demo.server.url}/api/v1/display-keys/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key }) })).status
+    expect(login).toBe(200)
+    // A second key of the same name is refused on its field.
+    await page.getByRole('textbox', { name: '大屏名称' }).fill('测试大屏')
+    await page.getByRole('button', { name: '新建密钥' }).click()
+    await page.getByText('已有同名的显示密钥').waitFor()
+    const row = page.getByTestId('display-keys-table').getByRole('row').filter({ hasText: '测试大屏' })
+    await row.getByRole('button', { name: '撤销' }).click()
+    await page.getByRole('dialog').getByRole('button', { name: '撤销' }).click()
+    await row.getByText(/已于 .* 撤销/).waitFor()
+    await expect.poll(async () => (await row.getByRole('button', { name: '撤销' }).count())).toBe(0)
+    const after = (await fetch(`${demo.server.url}/api/v1/display-keys/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key }) })).status
+    expect(after).toBe(401)
+    await screenshot(page, 'display-key-revoked')
+    await context.close()
+  })
+
   it('checks an import without writing it, naming the rejected rows, then imports it', async () => {
     const { page, context } = await loggedIn(demo.browser, demo.server.url, 'ops')
     await page.goto('/ops/cmdb-import')
@@ -225,6 +256,7 @@ describe('every ops page', () => {
     ['catalog', '/ops/catalog', '服务目录'],
     ['tenants', '/ops/tenants', '租户与配额'],
     ['users', '/ops/users', '用户'],
+    ['display-keys', '/ops/display-keys', '大屏显示密钥'],
     ['announcements', '/ops/announcements', '公告'],
     ['audit', '/ops/audit', '审计校验'],
   ]

@@ -8,13 +8,14 @@ import { PASSWORD } from './server'
 
 export const OUTPUT = new URL('../output/', import.meta.url).pathname
 
-export async function launch(): Promise<Browser> {
+/** Chromium, headless; with `webgl`, WebGL drawn on the CPU by SwiftShader (no GPU here). */
+export async function launch(options: { webgl?: boolean } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: [
       '--no-sandbox',
-      '--disable-gpu',
+      ...(options.webgl ? ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'] : ['--disable-gpu']),
       '--disable-quic',
       '--no-first-run',
       '--disable-background-networking',

@@ -147,14 +147,14 @@ export class DemoServer {
 }
 
 /** A demo server and a browser for one test file: started before its tests, stopped after. */
-export function withDemo(options: { embedded?: boolean } = {}): { server: DemoServer; browser: import('playwright-core').Browser } {
+export function withDemo(options: { embedded?: boolean; webgl?: boolean } = {}): { server: DemoServer; browser: import('playwright-core').Browser } {
   const state = {} as { backend: Backend; server: DemoServer; browser: import('playwright-core').Browser }
   beforeAll(async () => {
     state.backend = freshBackend(options)
     state.server = new DemoServer(state.backend)
     await state.server.start()
     const { launch } = await import('./browser')
-    state.browser = await launch()
+    state.browser = await launch({ webgl: options.webgl })
   })
   afterAll(async () => {
     await state.browser?.close()

@@ -28,6 +28,9 @@ export class ApiFailure extends Error {
   }
 }
 
+/** Where a 401 means wrong credentials (a password, a display key), not an expired login. */
+const LOGINS = ['/api/v1/auth/login', '/api/v1/display-keys/login']
+
 const auth: Middleware = {
   onRequest({ request }) {
     const token = session.token()
@@ -35,7 +38,7 @@ const auth: Middleware = {
     return request
   },
   onResponse({ response, request }) {
-    if (response.status === 401 && !new URL(request.url).pathname.endsWith('/auth/login')) session.expired()
+    if (response.status === 401 && !LOGINS.includes(new URL(request.url).pathname)) session.expired()
     return response
   },
 }

@@ -26,7 +26,7 @@ export type Input =
   | { type: 'integer'; min?: number; max?: number; required?: boolean }
   | { type: 'decimal'; min?: number; required?: boolean }
   | { type: 'boolean' }
-  | { type: 'choice'; options: readonly string[]; enumOf?: string; required?: boolean }
+  | { type: 'choice'; options: readonly string[]; enumOf?: string; required?: boolean; default?: string }
   | { type: 'reference'; kind: Kind; required?: boolean }
   | { type: 'list' }
   | { type: 'secret-json'; placeholder?: string }
@@ -41,6 +41,8 @@ export interface Field<F> {
   input: Input
   /** Only when creating (a natural key the server will not change). */
   createOnly?: boolean
+  /** The i18n key of a line under the input, for what the label cannot say. */
+  hint?: string
 }
 
 export interface Filter {
@@ -66,6 +68,8 @@ export interface KindSpec<F = Record<string, unknown>> {
 
 const DEVICE_KINDS = ['server', 'switch', 'router', 'firewall', 'load_balancer', 'storage_array'] as const
 const TIERS = ['core', 'aggregation', 'access', 'host'] as const
+/** Which way a rack's front faces on its room's grid (row 1 is north, the last column east). */
+const FACINGS = ['north', 'south', 'east', 'west'] as const
 const name = (row: Record<string, unknown>) => String(row.name ?? row.code ?? `#${row.id}`)
 
 function spec<F>(value: KindSpec<F>): KindSpec {
@@ -98,11 +102,20 @@ export const KINDS: readonly KindSpec[] = [
     objectKind: 'machine_room',
     group: 'sites',
     label: name,
-    columns: [{ key: 'name' }, { key: 'data_center_id', display: { ref: 'data-centers' } }, { key: 'floor', display: 'number' }],
+    columns: [
+      { key: 'name' },
+      { key: 'data_center_id', display: { ref: 'data-centers' } },
+      { key: 'floor', display: 'number' },
+      { key: 'grid_rows', display: 'number' },
+      { key: 'grid_columns', display: 'number' },
+    ],
     fields: [
       { key: 'data_center_id', input: { type: 'reference', kind: 'data-centers', required: true } },
       { key: 'name', input: { type: 'text', required: true } },
       { key: 'floor', input: { type: 'integer' } },
+      // The floor as a grid of rack positions (the 3D room); both or neither, `null` clears.
+      { key: 'grid_rows', input: { type: 'integer', min: 1, max: 100 } },
+      { key: 'grid_columns', input: { type: 'integer', min: 1, max: 100 }, hint: 'cmdb.hints.roomGrid' },
     ],
     filters: [{ key: 'data_center_id', input: { type: 'reference', kind: 'data-centers' } }],
     children: [{ kind: 'racks', filter: 'room_id' }],
@@ -112,11 +125,22 @@ export const KINDS: readonly KindSpec[] = [
     objectKind: 'rack',
     group: 'sites',
     label: name,
-    columns: [{ key: 'name' }, { key: 'room_id', display: { ref: 'machine-rooms' } }, { key: 'height_u', display: 'number' }],
+    columns: [
+      { key: 'name' },
+      { key: 'room_id', display: { ref: 'machine-rooms' } },
+      { key: 'height_u', display: 'number' },
+      { key: 'grid_row', display: 'number' },
+      { key: 'grid_column', display: 'number' },
+      { key: 'facing', display: { enumOf: 'cmdb.facings' } },
+    ],
     fields: [
       { key: 'room_id', input: { type: 'reference', kind: 'machine-rooms', required: true } },
       { key: 'name', input: { type: 'text', required: true } },
       { key: 'height_u', input: { type: 'integer', min: 1, max: 60 } },
+      // Its position on the room's grid: both or neither (`null` takes it off the grid).
+      { key: 'grid_row', input: { type: 'integer', min: 1 } },
+      { key: 'grid_column', input: { type: 'integer', min: 1 }, hint: 'cmdb.hints.rackPlace' },
+      { key: 'facing', input: { type: 'choice', options: FACINGS, enumOf: 'cmdb.facings', default: 'south' }, hint: 'cmdb.hints.facing' },
     ],
     filters: [{ key: 'room_id', input: { type: 'reference', kind: 'machine-rooms' } }],
     children: [{ kind: 'devices', filter: 'rack_id' }],
@@ -348,6 +372,14 @@ export const KINDS: readonly KindSpec[] = [
 
 export function specOf(kind: string): KindSpec | undefined {
   return KINDS.find((spec) => spec.kind === kind)
+}
+
+/** What a new record's form starts with: its choices' defaults, then what is known already
+ * (the list's filters: the parent it is created under). */
+export function newRecordValues(spec: KindSpec, known: Record<string, unknown>): Record<string, unknown> {
+  const values: Record<string, unknown> = {}
+  for (const field of spec.fields) if (field.input.type === 'choice' && field.input.default !== undefined) values[field.key] = field.input.default
+  return { ...values, ...known }
 }
 
 /**

@@ -38,6 +38,8 @@ const TOUR_AFTER_MS = 15_000
 const BACKGROUND = 0x061226
 
 let shared: WebGLRenderer | null = null
+/** The room on screen, if any. */
+let current: RoomRenderer | null = null
 
 /** The wall's one renderer, made on first use. */
 function wallRenderer(): WebGLRenderer {
@@ -45,11 +47,14 @@ function wallRenderer(): WebGLRenderer {
   return shared
 }
 
-/** What the benchmarks read: the GPU objects alive and the frames drawn. */
+/** What the browser tests and benchmarks read: the GPU objects alive, the frames drawn, the
+ * colour a device is drawn in. */
 export const renderStats = { frames: 0 }
 ;(globalThis as { __yunguanWall?: unknown }).__yunguanWall = {
   gpu: () => (shared ? { ...shared.info.memory, programs: shared.info.programs?.length ?? 0 } : null),
   frames: () => renderStats.frames,
+  colour: (deviceId: number) => current?.colourOf(deviceId) ?? null,
+  canvas: () => (current ? { width: shared!.domElement.width, height: shared!.domElement.height } : null),
 }
 
 export interface RoomRendererEvents {
@@ -153,7 +158,8 @@ export class RoomRenderer {
     this.scene.add(this.selection)
 
     const reach = Math.max(layout.width, layout.depth, 4)
-    this.camera.position.set(reach * 0.75, reach * 0.7, reach * 1.05)
+    // From above one end of the rows, looking along the aisle between them.
+    this.camera.position.set(reach * 0.95, reach * 0.6, reach * 0.45)
     this.controls = new OrbitControls(this.camera, canvas)
     this.controls.target.set(0, 0.8, 0)
     this.controls.enableDamping = true
@@ -165,6 +171,7 @@ export class RoomRenderer {
     canvas.addEventListener('pointerdown', this.onPointerDown)
     canvas.addEventListener('pointerup', this.onPointerUp)
     this.renderer.setAnimationLoop(this.frame)
+    current = this
   }
 
   /** Sizes the drawing to its host, in the screen's own pixels. */
@@ -188,6 +195,11 @@ export class RoomRenderer {
     if (this.deviceMesh.instanceColor) this.deviceMesh.instanceColor.needsUpdate = true
   }
 
+  /** The colour a device is drawn in (before any pulse), if it is in this room. */
+  colourOf(deviceId: number): number | null {
+    return this.colours.get(deviceId)?.getHex() ?? null
+  }
+
   /** Outlines a rack (or none). */
   select(rackId: number | null): void {
     const index = rackId === null ? -1 : this.rackIds.indexOf(rackId)
@@ -200,6 +212,7 @@ export class RoomRenderer {
   }
 
   dispose(): void {
+    if (current === this) current = null
     this.renderer.setAnimationLoop(null)
     const canvas = this.renderer.domElement
     canvas.removeEventListener('pointerdown', this.onPointerDown)

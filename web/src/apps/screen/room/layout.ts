@@ -15,9 +15,10 @@ export const AISLE = 1.2
 export const UNIT = 0.04445
 /** The plinth under the first unit. */
 export const PLINTH = 0.1
-/** A device is a little narrower and shallower than its rack, and a millimetre short. */
+/** A device is a little narrower and shallower than its rack, and a little short of its
+ * units, so that stacked devices read as separate boxes. */
 const DEVICE_INSET = 0.05
-const DEVICE_GAP = 0.002
+const DEVICE_GAP = 0.008
 /** Racks per extra row for those without a position. */
 const LOOSE_ROW_LENGTH = 10
 
@@ -95,7 +96,7 @@ export function worstSeverity(severities: Iterable<string>): Severity | null {
 }
 
 export const COLOURS = {
-  up: 0x27c08a,
+  up: 0x1f9a70,
   down: 0x7a2a2a,
   unknown: 0x56606e,
   critical: 0xff3b3b,
