@@ -116,7 +116,8 @@ describe('the command-center wall', () => {
       { width: 1200, height: 900, scale: 1, name: 'screen-4x3' },
     ]
     for (const { width, height, scale, name } of cases) {
-      const page = await wall(demo.browser, key, 'views=room,overview', { width, height, scale })
+      // At the screen's pixels whatever the frame rate (no dynamic resolution).
+      const page = await wall(demo.browser, key, 'views=room,overview&resolution=native', { width, height, scale })
       const factor = Math.min(width / 1920, height / 1080)
       const box = await stageBox(page)
       // Within a pixel: the offsets are whole pixels.

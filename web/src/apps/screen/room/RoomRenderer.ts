@@ -6,11 +6,9 @@
 // a critical alarm pulse. Orbit with the mouse; after a while untouched the camera tours the
 // room slowly. The view decides colours; this draws them.
 import {
-  AmbientLight,
   BoxGeometry,
   BufferGeometry,
   Color,
-  DirectionalLight,
   Float32BufferAttribute,
   GridHelper,
   InstancedMesh,
@@ -19,7 +17,6 @@ import {
   Matrix4,
   Mesh,
   MeshBasicMaterial,
-  MeshLambertMaterial,
   PerspectiveCamera,
   PlaneGeometry,
   Quaternion,
@@ -31,6 +28,7 @@ import {
   type Material,
 } from 'three'
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js'
+import { Resolution } from './resolution'
 import { deviceBox, layOut, RACK_DEPTH, RACK_WIDTH, type Scene as RoomScene } from './layout'
 
 /** How long the room stays untouched before the tour starts. */
@@ -41,9 +39,19 @@ let shared: WebGLRenderer | null = null
 /** The room on screen, if any. */
 let current: RoomRenderer | null = null
 
+/** Whether WebGL is drawn on the CPU here (SwiftShader, llvmpipe): then every pixel counts,
+ * and multisampling would cost four times each. */
+function softwareRendered(): boolean {
+  const gl = document.createElement('canvas').getContext('webgl2')
+  const info = gl?.getExtension('WEBGL_debug_renderer_info')
+  const name = info ? String(gl!.getParameter(info.UNMASKED_RENDERER_WEBGL)) : ''
+  gl?.getExtension('WEBGL_lose_context')?.loseContext()
+  return /swiftshader|llvmpipe|software/i.test(name)
+}
+
 /** The wall's one renderer, made on first use. */
 function wallRenderer(): WebGLRenderer {
-  shared ??= new WebGLRenderer({ antialias: true, powerPreference: 'high-performance' })
+  shared ??= new WebGLRenderer({ antialias: !softwareRendered(), powerPreference: 'high-performance' })
   return shared
 }
 
@@ -55,6 +63,7 @@ export const renderStats = { frames: 0 }
   frames: () => renderStats.frames,
   colour: (deviceId: number) => current?.colourOf(deviceId) ?? null,
   canvas: () => (current ? { width: shared!.domElement.width, height: shared!.domElement.height } : null),
+  resolution: () => current?.resolutionScale() ?? null,
 }
 
 export interface RoomRendererEvents {
@@ -79,21 +88,21 @@ export class RoomRenderer {
   private readonly pulsing = new Set<number>()
   private readonly scratch = new Color()
   private lastTouched = performance.now()
+  private nativeRatio = 1
+  private readonly resolution: Resolution
   private pointerDown: { x: number; y: number } | null = null
 
   constructor(
     host: HTMLElement,
     room: RoomScene,
     private readonly events: RoomRendererEvents,
+    native = false,
   ) {
+    this.resolution = new Resolution(native)
     const canvas = this.renderer.domElement
     host.appendChild(canvas)
     this.scene.background = new Color(BACKGROUND)
     const layout = layOut(room)
-    this.scene.add(new AmbientLight(0xb8cce6, 1.4))
-    const sun = new DirectionalLight(0xffffff, 1.8)
-    sun.position.set(layout.width, 12, layout.depth)
-    this.scene.add(sun)
 
     const floor = this.own(new PlaneGeometry(layout.width + 6, layout.depth + 6))
     const floorMaterial = this.own(new MeshBasicMaterial({ color: 0x0a1a30 }))
@@ -107,11 +116,13 @@ export class RoomRenderer {
     grid.position.y = 0.002
     this.scene.add(grid)
 
-    // Racks: dark glass cabinets, their frames drawn as one set of lines.
+    // Racks: drawn as their frames (one set of lines) over a dark plinth; their volumes are
+    // not drawn (glass over thousands of devices would cost every pixel twice) but picked.
     const rackGeometry = this.own(new BoxGeometry(1, 1, 1))
-    const rackMaterial = this.own(new MeshBasicMaterial({ color: 0x1a3a5c, transparent: true, opacity: 0.22, depthWrite: false }))
+    const rackMaterial = this.own(new MeshBasicMaterial())
     this.rackMesh = new InstancedMesh(rackGeometry, rackMaterial, Math.max(1, room.racks.length))
     this.rackMesh.count = room.racks.length
+    this.rackMesh.visible = false
     const frames: number[] = []
     const matrix = new Matrix4()
     const rotation = new Quaternion()
@@ -132,10 +143,10 @@ export class RoomRenderer {
     frameGeometry.setAttribute('position', new Float32BufferAttribute(frames, 3))
     this.scene.add(new LineSegments(frameGeometry, this.own(new LineBasicMaterial({ color: 0x2f7fc1 }))))
 
-    // Devices: one box each, at its units.
-    const deviceGeometry = this.own(new BoxGeometry(1, 1, 1))
-    // Lambert: lit enough to show the boxes' sides, cheap enough for thousands of them.
-    const deviceMaterial = this.own(new MeshLambertMaterial())
+    // Devices: one box each, at its units. Unlit, with the light baked into the box's faces
+    // (top brightest, front and back next, sides darkest): thousands of them stay cheap.
+    const deviceGeometry = this.own(shadedBox())
+    const deviceMaterial = this.own(new MeshBasicMaterial({ vertexColors: true }))
     const placedDevices = room.devices.filter((device) => device.rack_unit != null && layout.racks.has(device.rack_id))
     this.deviceMesh = new InstancedMesh(deviceGeometry, deviceMaterial, Math.max(1, placedDevices.length))
     this.deviceMesh.count = placedDevices.length
@@ -174,9 +185,11 @@ export class RoomRenderer {
     current = this
   }
 
-  /** Sizes the drawing to its host, in the screen's own pixels. */
+  /** Sizes the drawing to its host, in the screen's own pixels (times the resolution the
+   * frame rate allows, unless `native` holds it at 1). */
   resize(width: number, height: number, pixelRatio: number): void {
-    this.renderer.setPixelRatio(pixelRatio)
+    this.nativeRatio = pixelRatio
+    this.renderer.setPixelRatio(pixelRatio * this.resolution.scale)
     this.renderer.setSize(width, height, true)
     this.camera.aspect = width / Math.max(1, height)
     this.camera.updateProjectionMatrix()
@@ -193,6 +206,11 @@ export class RoomRenderer {
     else this.pulsing.delete(deviceId)
     this.deviceMesh.setColorAt(index, base)
     if (this.deviceMesh.instanceColor) this.deviceMesh.instanceColor.needsUpdate = true
+  }
+
+  /** The share of the screen's pixels the room is drawn at. */
+  resolutionScale(): number {
+    return this.resolution.scale
   }
 
   /** The colour a device is drawn in (before any pulse), if it is in this room. */
@@ -239,6 +257,7 @@ export class RoomRenderer {
 
   private readonly frame = (time: number) => {
     renderStats.frames += 1
+    if (this.resolution.frame(time)) this.renderer.setPixelRatio(this.nativeRatio * this.resolution.scale)
     if (!this.controls.autoRotate && time - this.lastTouched > TOUR_AFTER_MS) this.controls.autoRotate = true
     if (this.pulsing.size > 0) {
       // Between full colour and a third of it, once a second.
@@ -276,6 +295,16 @@ export class RoomRenderer {
     this.select(rackId)
     this.events.onSelect(rackId)
   }
+}
+
+/** A unit box whose faces carry a brightness as vertex colours. */
+function shadedBox(): BoxGeometry {
+  const box = new BoxGeometry(1, 1, 1)
+  // BoxGeometry's faces, four vertices each: +x, -x, +y, -y, +z, -z.
+  const faces = [0.62, 0.62, 1, 0.35, 0.85, 0.85]
+  const colours = faces.flatMap((shade) => Array.from({ length: 4 }, () => [shade, shade, shade]).flat())
+  box.setAttribute('color', new Float32BufferAttribute(colours, 3))
+  return box
 }
 
 /** The twelve edges of a box as line-segment end points. */
