@@ -61,10 +61,22 @@ describe('the command-center wall', () => {
     expect(new URL(page.url()).searchParams.has('key')).toBe(false)
     await page.getByTestId('stage').getByText('300').first().waitFor()
     await page.getByTestId('latest-alarms').locator('[data-alarm-id]').first().waitFor({ timeout: 30_000 })
+    // Every device polled once (the demo polls every 10 s), and the newest row slid in.
+    const admin = await ApiUser.login(demo.server.url, 'admin')
+    await expect
+      .poll(async () => {
+        const overview = await admin.get<{ devices: number; devices_up: number; devices_down: number }>('/overview')
+        return overview.devices_up + overview.devices_down === overview.devices
+      }, { timeout: 30_000 })
+      .toBe(true)
+    await page.waitForTimeout(2000)
     await screenshot(page, 'screen-overview')
 
     await page.getByRole('button', { name: '数据中心' }).click()
     await page.getByTestId('dc-name').getByText('政务云数据中心 1').waitFor()
+    await page.getByTestId('dc-devices').getByText('100').waitFor()
+    await page.getByRole('region', { name: '资源池与云平台' }).getByText('openstack-sim').waitFor()
+    await page.waitForTimeout(1000)
     await screenshot(page, 'screen-dc')
 
     await page.getByRole('button', { name: '云资源' }).click()
@@ -73,7 +85,7 @@ describe('the command-center wall', () => {
 
     await page.getByRole('button', { name: '网络资源' }).click()
     await page.getByTestId('links-down').waitFor()
-    await expect.poll(async () => (await page.getByRole('region', { name: '带宽利用率 TOP 10' }).locator('canvas').count()) > 0).toBe(true)
+    await expect.poll(async () => (await page.getByRole('region', { name: '带宽利用率 TOP 10' }).locator('canvas').count()) > 0, { timeout: 20_000 }).toBe(true)
     await screenshot(page, 'screen-network')
 
     await page.getByRole('button', { name: '业务' }).click()
@@ -86,6 +98,23 @@ describe('the command-center wall', () => {
     await expect.poll(() => frames(page), { timeout: 20_000 }).toBeGreaterThan(before + 5)
     await page.waitForTimeout(1000)
     await screenshot(page, 'screen-room')
+
+    // A click on the rack nearest the camera (where it shows now) opens its devices.
+    const site = (await admin.get<Site[]>('/screen/sites'))[0]!
+    const scene = await admin.get<{ racks: { id: number; name: string }[]; devices: { rack_id: number; name: string }[] }>(`/screen/rooms/${site.rooms[0]!.id}`)
+    const points = await page.evaluate(
+      (ids) => ids.map((id) => (globalThis as unknown as { __yunguanWall: { rackOnScreen(id: number): { x: number; y: number; depth: number } } }).__yunguanWall.rackOnScreen(id)),
+      scene.racks.map((candidate) => candidate.id),
+    )
+    const nearest = points.indexOf(points.reduce((best, point) => (point.depth < best.depth ? point : best)))
+    const rack = scene.racks[nearest]!
+    await page.mouse.click(points[nearest]!.x, points[nearest]!.y)
+    const panel = page.getByTestId('rack-panel')
+    await panel.getByRole('heading', { name: `机柜 ${rack.name}` }).waitFor()
+    const inRack = scene.devices.filter((device) => device.rack_id === rack.id)
+    await panel.getByText(inRack[0]?.name ?? '空机柜').waitFor()
+    await screenshot(page, 'screen-room-rack')
+    await panel.getByRole('button', { name: '关闭' }).click()
 
     // The rotation moves on by itself when not paused: the next view comes after its dwell.
     await page.getByRole('button', { name: '继续轮播' }).click()

@@ -63,7 +63,7 @@ export default {
     links: 'Links',
     linksUp: 'Up',
     linksDown: 'Down',
-    pools: 'Resource pools',
+    pools: 'Pools and clouds',
     noPools: 'No resource pools',
     busiestDevices: 'Busiest devices by CPU',
     alarms: 'Alarms here',

@@ -63,7 +63,7 @@ export default {
     links: '链路',
     linksUp: '正常',
     linksDown: '中断',
-    pools: '资源池',
+    pools: '资源池与云平台',
     noPools: '暂无资源池',
     busiestDevices: 'CPU 最忙设备 TOP 5',
     alarms: '本中心告警',

@@ -64,6 +64,7 @@ export const renderStats = { frames: 0 }
   colour: (deviceId: number) => current?.colourOf(deviceId) ?? null,
   canvas: () => (current ? { width: shared!.domElement.width, height: shared!.domElement.height } : null),
   resolution: () => current?.resolutionScale() ?? null,
+  rackOnScreen: (rackId: number) => current?.rackOnScreen(rackId) ?? null,
 }
 
 export interface RoomRendererEvents {
@@ -206,6 +207,18 @@ export class RoomRenderer {
     else this.pulsing.delete(deviceId)
     this.deviceMesh.setColorAt(index, base)
     if (this.deviceMesh.instanceColor) this.deviceMesh.instanceColor.needsUpdate = true
+  }
+
+  /** Where a rack's middle is in the window (CSS pixels) and how deep (-1 nearest, 1
+   * farthest), if it is in this room. */
+  rackOnScreen(rackId: number): { x: number; y: number; depth: number } | null {
+    const index = this.rackIds.indexOf(rackId)
+    if (index < 0) return null
+    const matrix = new Matrix4()
+    this.rackMesh.getMatrixAt(index, matrix)
+    const point = new Vector3().setFromMatrixPosition(matrix).project(this.camera)
+    const rect = this.renderer.domElement.getBoundingClientRect()
+    return { x: rect.left + ((point.x + 1) / 2) * rect.width, y: rect.top + ((1 - point.y) / 2) * rect.height, depth: point.z }
   }
 
   /** The share of the screen's pixels the room is drawn at. */
