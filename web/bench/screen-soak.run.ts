@@ -2,7 +2,8 @@
 // and machine room included) with a 5 s dwell for SOAK_MINUTES (default 60), while the
 // demo's faults come at ten times their normal rate (a link down every 2 s instead of every
 // 20 s, each back up 40 s later), besides the summaries pushed every second. At the start
-// (after a minute's warm-up) and at the end the rotation is paused on the first 3D room and
+// (after a minute's warm-up) and at the end (a minute after the last interface came back)
+// the rotation is paused on the first 3D room and
 // then on the overview, and the JS heap after a forced garbage collection, the DOM node
 // count (Chrome DevTools Protocol) and the GPU objects alive (three.js `renderer.info`) are
 // read. Target: heap growth <= 5 MB, no growth in DOM nodes or GPU objects, and no GPU
@@ -64,6 +65,9 @@ it('keeps the wall flat over a long rotation', async () => {
   await page.waitForTimeout(60_000)
   const start = await measure(page)
   const flapped = await flap(demo.server, list, 0.5, MINUTES * 60_000, 40_000)
+  // Every interface is back up: a minute for their alarms to clear, so that the lists hold
+  // what they held at the start.
+  await page.waitForTimeout(60_000)
   const end = await measure(page)
   for (const view of ['room', 'overview'] as const)
     report(`screen-soak-${view}`, {
