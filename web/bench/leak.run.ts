@@ -5,27 +5,14 @@
 // read after a minute's warm-up and at the end. Target: heap growth <= 5 MB, no growth in
 // DOM nodes.
 import { it } from 'vitest'
-import type { Page } from 'playwright-core'
 import { withDemo } from '../e2e/support/server'
 import { loggedIn } from '../e2e/support/browser'
 import { report } from './report'
-import { flap, ports } from './support'
+import { flap, heapAndNodes, ports } from './support'
 
 const MINUTES = Number(process.env.LEAK_MINUTES ?? 30)
 
 const demo = withDemo()
-
-async function measure(page: Page): Promise<{ heapMb: number; nodes: number; listeners: number }> {
-  const cdp = await page.context().newCDPSession(page)
-  await cdp.send('Performance.enable')
-  await cdp.send('HeapProfiler.collectGarbage')
-  await cdp.send('HeapProfiler.collectGarbage')
-  const { usedSize } = await cdp.send('Runtime.getHeapUsage')
-  const { metrics } = await cdp.send('Performance.getMetrics')
-  const metric = (name: string) => metrics.find((entry) => entry.name === name)?.value ?? Number.NaN
-  await cdp.detach()
-  return { heapMb: usedSize / 1024 / 1024, nodes: metric('Nodes'), listeners: metric('JSEventListeners') }
-}
 
 it('keeps the overview and the topology flat over a long run', async () => {
   const list = await ports(demo.server.url)
@@ -35,9 +22,9 @@ it('keeps the overview and the topology flat over a long run', async () => {
   await topology.page.getByTestId('links-down').waitFor()
   await overview.page.getByTestId('kpi-devices').waitFor()
   await overview.page.waitForTimeout(60_000)
-  const start = { overview: await measure(overview.page), topology: await measure(topology.page) }
+  const start = { overview: await heapAndNodes(overview.page), topology: await heapAndNodes(topology.page) }
   const flapped = await flap(demo.server, list, 0.5, MINUTES * 60_000, 40_000)
-  const end = { overview: await measure(overview.page), topology: await measure(topology.page) }
+  const end = { overview: await heapAndNodes(overview.page), topology: await heapAndNodes(topology.page) }
   for (const name of ['overview', 'topology'] as const)
     report(`leak-${name}`, {
       minutes: MINUTES,

@@ -13,7 +13,7 @@ import type { Page } from 'playwright-core'
 import { withDemo } from '../e2e/support/server'
 import { ApiUser } from '../e2e/support/api'
 import { report } from './report'
-import { flap, ports } from './support'
+import { flap, heapAndNodes, ports } from './support'
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 60)
 
@@ -23,18 +23,6 @@ interface Gpu {
   geometries: number
   textures: number
   programs: number
-}
-
-async function heapAndNodes(page: Page): Promise<{ heapMb: number; nodes: number; listeners: number }> {
-  const cdp = await page.context().newCDPSession(page)
-  await cdp.send('Performance.enable')
-  await cdp.send('HeapProfiler.collectGarbage')
-  await cdp.send('HeapProfiler.collectGarbage')
-  const { usedSize } = await cdp.send('Runtime.getHeapUsage')
-  const { metrics } = await cdp.send('Performance.getMetrics')
-  const metric = (name: string) => metrics.find((entry) => entry.name === name)?.value ?? Number.NaN
-  await cdp.detach()
-  return { heapMb: usedSize / 1024 / 1024, nodes: metric('Nodes'), listeners: metric('JSEventListeners') }
 }
 
 const gpu = (page: Page) => page.evaluate(() => (globalThis as unknown as { __yunguanWall: { gpu(): Gpu | null } }).__yunguanWall.gpu())

@@ -3,6 +3,7 @@
 // through the demo's standard input, each interface once, so that no flapping rule holds
 // an event back.
 import { ApiUser } from '../e2e/support/api'
+import type { Page } from 'playwright-core'
 import type { DemoServer } from '../e2e/support/server'
 
 export interface Port {
@@ -86,4 +87,18 @@ export async function flap(server: DemoServer, list: Port[], perSecond: number, 
   }
   await Promise.all(pending)
   return sent
+}
+
+/** The page's JS heap after a forced garbage collection, its DOM nodes and event listeners
+ * (Chrome DevTools Protocol). */
+export async function heapAndNodes(page: Page): Promise<{ heapMb: number; nodes: number; listeners: number }> {
+  const cdp = await page.context().newCDPSession(page)
+  await cdp.send('Performance.enable')
+  await cdp.send('HeapProfiler.collectGarbage')
+  await cdp.send('HeapProfiler.collectGarbage')
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage')
+  const { metrics } = await cdp.send('Performance.getMetrics')
+  const metric = (name: string) => metrics.find((entry) => entry.name === name)?.value ?? Number.NaN
+  await cdp.detach()
+  return { heapMb: usedSize / 1024 / 1024, nodes: metric('Nodes'), listeners: metric('JSEventListeners') }
 }

@@ -127,6 +127,8 @@ describe('the command-center wall', () => {
     const page = await wall(demo.browser, key, 'views=overview,room', { locale: 'en' })
     await page.getByRole('heading', { name: 'yunguan · Big Data Bureau Command Center' }).waitFor()
     await page.getByText('Latest alarms').waitFor()
+    // Charts and rows finish drawing in before the picture.
+    await page.waitForTimeout(2000)
     await screenshot(page, 'screen-overview-en')
     await page.getByRole('button', { name: 'Room 3D' }).click()
     await page.getByTestId('room-title').getByText('room A').waitFor()
@@ -171,6 +173,7 @@ describe('the command-center wall', () => {
       await screenshot(page, name)
       await page.getByRole('button', { name: '总览' }).click()
       await page.getByTestId('kpi-alarms').waitFor()
+      await page.waitForTimeout(2000)
       await screenshot(page, `${name}-overview`)
       await page.close()
     }

@@ -48,7 +48,7 @@ export default {
   tickets: {
     submitted: 'Submitted today',
     completed: 'Completed today',
-    endedOtherwise: 'Rejected/withdrawn/failed',
+    endedOtherwise: 'Ended otherwise',
     open: 'In progress',
     approving: 'Approving',
     approved: 'Approved',
