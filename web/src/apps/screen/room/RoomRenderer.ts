@@ -1,16 +1,18 @@
 // The 3D machine room (three.js). One WebGL renderer serves the wall for its whole life (a
 // canvas moved into each room view as it shows), so that rotating through rooms for weeks
 // opens no new GL context; each room's geometries and materials are made when it shows and
-// disposed when it leaves. Racks and devices are two instanced meshes (a room of 200 racks
-// and 4,000 devices is two draw calls plus the frames), coloured per instance; devices with
-// a critical alarm pulse. Orbit with the mouse; after a while untouched the camera tours the
-// room slowly. The view decides colours; this draws them.
+// disposed when it leaves. The racks are one instanced mesh whose faces show their devices
+// from the room's unit map (a texture), so a room of 200 racks and 4,000 devices is one draw
+// call plus the frames, and a device's change is a few texels; devices with a critical
+// alarm pulse. Orbit with the mouse; after a while untouched the camera tours the room
+// slowly. The view decides colours; this draws them.
 import {
-  BoxGeometry,
   BufferGeometry,
   Color,
+  DataTexture,
   Float32BufferAttribute,
   GridHelper,
+  InstancedBufferAttribute,
   InstancedMesh,
   LineBasicMaterial,
   LineSegments,
@@ -22,6 +24,7 @@ import {
   Quaternion,
   Raycaster,
   Scene,
+  ShaderMaterial,
   Vector2,
   Vector3,
   WebGLRenderer,
@@ -29,7 +32,9 @@ import {
 } from 'three'
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js'
 import { Resolution } from './resolution'
-import { deviceBox, layOut, RACK_DEPTH, RACK_WIDTH, type Scene as RoomScene } from './layout'
+import { layOut, RACK_DEPTH, RACK_WIDTH, type Scene as RoomScene } from './layout'
+import { pulseAt, rackBox, rackMaterial, unitTexture } from './rackMaterial'
+import { UnitMap } from './unitMap'
 
 /** How long the room stays untouched before the tour starts. */
 const TOUR_AFTER_MS = 15_000
@@ -79,15 +84,11 @@ export class RoomRenderer {
   private readonly controls: OrbitControls
   private readonly disposables: { dispose(): void }[] = []
   private readonly rackIds: number[] = []
-  private readonly deviceIds: number[] = []
-  private readonly deviceIndex = new Map<number, number>()
-  private readonly rackOfDevice = new Map<number, number>()
+  private readonly units: UnitMap
+  private readonly unitTexture: DataTexture
+  private readonly rackMaterial: ShaderMaterial
   private readonly rackMesh: InstancedMesh
-  private readonly deviceMesh: InstancedMesh
   private readonly selection: LineSegments
-  private readonly colours = new Map<number, Color>()
-  private readonly pulsing = new Set<number>()
-  private readonly scratch = new Color()
   private lastTouched = performance.now()
   private nativeRatio = 1
   private readonly resolution: Resolution
@@ -117,13 +118,16 @@ export class RoomRenderer {
     grid.position.y = 0.002
     this.scene.add(grid)
 
-    // Racks: drawn as their frames (one set of lines) over a dark plinth; their volumes are
-    // not drawn (glass over thousands of devices would cost every pixel twice) but picked.
-    const rackGeometry = this.own(new BoxGeometry(1, 1, 1))
-    const rackMaterial = this.own(new MeshBasicMaterial())
-    this.rackMesh = new InstancedMesh(rackGeometry, rackMaterial, Math.max(1, room.racks.length))
+    // Racks: one instanced box each, showing its units from the room's unit map, and their
+    // frames as one set of lines. The devices are texels of the map, not boxes of their own.
+    this.units = new UnitMap(room.racks, room.devices)
+    this.unitTexture = this.own(unitTexture(this.units))
+    const rackGeometry = this.own(rackBox())
+    this.rackMaterial = this.own(rackMaterial(this.units, this.unitTexture))
+    this.rackMesh = new InstancedMesh(rackGeometry, this.rackMaterial, Math.max(1, room.racks.length))
     this.rackMesh.count = room.racks.length
-    this.rackMesh.visible = false
+    const columns = new Float32Array(Math.max(1, room.racks.length))
+    const heights = new Float32Array(Math.max(1, room.racks.length))
     const frames: number[] = []
     const matrix = new Matrix4()
     const rotation = new Quaternion()
@@ -131,37 +135,22 @@ export class RoomRenderer {
     room.racks.forEach((rack, index) => {
       const placed = layout.racks.get(rack.id)!
       this.rackIds.push(rack.id)
+      columns[index] = (this.units.column(rack.id)! + 0.5) / this.units.width
+      heights[index] = placed.height
       rotation.setFromAxisAngle(up, placed.angle)
       matrix.compose(new Vector3(placed.x, placed.height / 2, placed.z), rotation, new Vector3(RACK_WIDTH * 0.98, placed.height, RACK_DEPTH))
       this.rackMesh.setMatrixAt(index, matrix)
       // A rack turned east or west lies across the row: its frame's width and depth swap.
       const across = Math.abs(Math.sin(placed.angle)) > 0.5
-      const [frameWidth, frameDepth] = across ? [RACK_DEPTH, RACK_WIDTH * 0.98] : [RACK_WIDTH * 0.98, RACK_DEPTH]
+      const [frameWidth, frameDepth] = across ? [RACK_DEPTH, RACK_WIDTH] : [RACK_WIDTH, RACK_DEPTH]
       frames.push(...boxEdges(placed.x, placed.height / 2, placed.z, frameWidth, placed.height, frameDepth))
     })
+    rackGeometry.setAttribute('rackColumn', new InstancedBufferAttribute(columns, 1))
+    rackGeometry.setAttribute('rackHeight', new InstancedBufferAttribute(heights, 1))
     this.scene.add(this.rackMesh)
     const frameGeometry = this.own(new BufferGeometry())
     frameGeometry.setAttribute('position', new Float32BufferAttribute(frames, 3))
     this.scene.add(new LineSegments(frameGeometry, this.own(new LineBasicMaterial({ color: 0x2f7fc1 }))))
-
-    // Devices: one box each, at its units. Unlit, with the light baked into the box's faces
-    // (top brightest, front and back next, sides darkest): thousands of them stay cheap.
-    const deviceGeometry = this.own(shadedBox())
-    const deviceMaterial = this.own(new MeshBasicMaterial({ vertexColors: true }))
-    const placedDevices = room.devices.filter((device) => device.rack_unit != null && layout.racks.has(device.rack_id))
-    this.deviceMesh = new InstancedMesh(deviceGeometry, deviceMaterial, Math.max(1, placedDevices.length))
-    this.deviceMesh.count = placedDevices.length
-    placedDevices.forEach((device, index) => {
-      const box = deviceBox(layout.racks.get(device.rack_id)!, device)!
-      rotation.setFromAxisAngle(up, box.angle)
-      matrix.compose(new Vector3(box.x, box.y, box.z), rotation, new Vector3(box.width, box.height, box.depth))
-      this.deviceMesh.setMatrixAt(index, matrix)
-      this.deviceMesh.setColorAt(index, this.scratch.set(0x56606e))
-      this.deviceIds.push(device.id)
-      this.deviceIndex.set(device.id, index)
-      this.rackOfDevice.set(device.id, device.rack_id)
-    })
-    this.scene.add(this.deviceMesh)
 
     const selectionGeometry = this.own(new BufferGeometry())
     selectionGeometry.setAttribute('position', new Float32BufferAttribute(boxEdges(0, 0, 0, 1, 1, 1), 3))
@@ -198,15 +187,7 @@ export class RoomRenderer {
 
   /** Colours a device; `pulse` makes it throb (a critical alarm). */
   colour(deviceId: number, colour: number, pulse: boolean): void {
-    const index = this.deviceIndex.get(deviceId)
-    if (index === undefined) return
-    const base = this.colours.get(deviceId) ?? new Color()
-    base.set(colour)
-    this.colours.set(deviceId, base)
-    if (pulse) this.pulsing.add(deviceId)
-    else this.pulsing.delete(deviceId)
-    this.deviceMesh.setColorAt(index, base)
-    if (this.deviceMesh.instanceColor) this.deviceMesh.instanceColor.needsUpdate = true
+    if (this.units.set(deviceId, colour, pulse)) this.unitTexture.needsUpdate = true
   }
 
   /** Where a rack's middle is in the window (CSS pixels) and how deep (-1 nearest, 1
@@ -228,7 +209,7 @@ export class RoomRenderer {
 
   /** The colour a device is drawn in (before any pulse), if it is in this room. */
   colourOf(deviceId: number): number | null {
-    return this.colours.get(deviceId)?.getHex() ?? null
+    return this.units.colourOf(deviceId)
   }
 
   /** Outlines a rack (or none). */
@@ -251,7 +232,6 @@ export class RoomRenderer {
     this.controls.removeEventListener('start', this.touched)
     this.controls.dispose()
     this.rackMesh.dispose()
-    this.deviceMesh.dispose()
     for (const disposable of this.disposables) disposable.dispose()
     this.scene.clear()
     this.renderer.renderLists.dispose()
@@ -272,17 +252,7 @@ export class RoomRenderer {
     renderStats.frames += 1
     if (this.resolution.frame(time)) this.renderer.setPixelRatio(this.nativeRatio * this.resolution.scale)
     if (!this.controls.autoRotate && time - this.lastTouched > TOUR_AFTER_MS) this.controls.autoRotate = true
-    if (this.pulsing.size > 0) {
-      // Between full colour and a third of it, once a second.
-      const strength = 0.67 + 0.33 * Math.sin((time / 1000) * Math.PI * 2)
-      for (const deviceId of this.pulsing) {
-        const index = this.deviceIndex.get(deviceId)
-        const base = this.colours.get(deviceId)
-        if (index === undefined || !base) continue
-        this.deviceMesh.setColorAt(index, this.scratch.copy(base).multiplyScalar(strength))
-      }
-      if (this.deviceMesh.instanceColor) this.deviceMesh.instanceColor.needsUpdate = true
-    }
+    this.rackMaterial.uniforms.pulse!.value = pulseAt(time)
     this.controls.update()
     this.renderer.render(this.scene, this.camera)
   }
@@ -301,23 +271,11 @@ export class RoomRenderer {
     const pointer = new Vector2(((event.clientX - rect.left) / rect.width) * 2 - 1, -((event.clientY - rect.top) / rect.height) * 2 + 1)
     const raycaster = new Raycaster()
     raycaster.setFromCamera(pointer, this.camera)
-    const [hit] = raycaster.intersectObjects([this.deviceMesh, this.rackMesh], false)
-    let rackId: number | null = null
-    if (hit?.object === this.deviceMesh && hit.instanceId !== undefined) rackId = this.rackOfDevice.get(this.deviceIds[hit.instanceId]!) ?? null
-    else if (hit?.object === this.rackMesh && hit.instanceId !== undefined) rackId = this.rackIds[hit.instanceId] ?? null
+    const [hit] = raycaster.intersectObject(this.rackMesh, false)
+    const rackId = hit?.instanceId !== undefined ? (this.rackIds[hit.instanceId] ?? null) : null
     this.select(rackId)
     this.events.onSelect(rackId)
   }
-}
-
-/** A unit box whose faces carry a brightness as vertex colours. */
-function shadedBox(): BoxGeometry {
-  const box = new BoxGeometry(1, 1, 1)
-  // BoxGeometry's faces, four vertices each: +x, -x, +y, -y, +z, -z.
-  const faces = [0.62, 0.62, 1, 0.35, 0.85, 0.85]
-  const colours = faces.flatMap((shade) => Array.from({ length: 4 }, () => [shade, shade, shade]).flat())
-  box.setAttribute('color', new Float32BufferAttribute(colours, 3))
-  return box
 }
 
 /** The twelve edges of a box as line-segment end points. */

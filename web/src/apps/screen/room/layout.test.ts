@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { COLOURS, deviceBox, deviceColour, layOut, PLINTH, RACK_WIDTH, UNIT, worstSeverity, type SceneRack } from './layout'
+import { COLOURS, deviceColour, layOut, PLINTH, RACK_WIDTH, UNIT, worstSeverity, type SceneRack } from './layout'
 
 const rack = (id: number, row: number | null, column: number | null, facing = 'south'): SceneRack => ({
   id,
@@ -37,15 +37,6 @@ describe('the room layout', () => {
     const undrawn = layOut({ grid_rows: null, grid_columns: null, racks: [rack(1, 1, 1), rack(2, 1, 2)] })
     const [p, q] = [undrawn.racks.get(1)!, undrawn.racks.get(2)!]
     expect(p.x === q.x && p.z === q.z).toBe(false)
-  })
-
-  it('stacks devices from the plinth up at their units', () => {
-    const placed = layOut({ grid_rows: 1, grid_columns: 1, racks: [rack(1, 1, 1)] }).racks.get(1)!
-    const first = deviceBox(placed, { rack_unit: 1, height_u: 2 })!
-    const third = deviceBox(placed, { rack_unit: 3, height_u: 1 })!
-    expect(first.y - first.height / 2).toBeCloseTo(PLINTH)
-    expect(third.y - third.height / 2).toBeGreaterThan(first.y + first.height / 2)
-    expect(deviceBox(placed, { rack_unit: null, height_u: 1 })).toBeNull()
   })
 
   it('colours a device by its worst active alarm, else by its status', () => {

@@ -15,10 +15,6 @@ export const AISLE = 1.2
 export const UNIT = 0.04445
 /** The plinth under the first unit. */
 export const PLINTH = 0.1
-/** A device is a little narrower and shallower than its rack, and a little short of its
- * units, so that stacked devices read as separate boxes. */
-const DEVICE_INSET = 0.05
-const DEVICE_GAP = 0.008
 /** Racks per extra row for those without a position. */
 const LOOSE_ROW_LENGTH = 10
 
@@ -57,31 +53,6 @@ export function layOut(scene: Pick<Scene, 'grid_rows' | 'grid_columns' | 'racks'
   for (const rack of gridded) racks.set(rack.id, at(rack.grid_row!, rack.grid_column!, rack))
   loose.forEach((rack, n) => racks.set(rack.id, at(gridRows + Math.floor(n / LOOSE_ROW_LENGTH) + 1, (n % LOOSE_ROW_LENGTH) + 1, rack)))
   return { racks, width, depth }
-}
-
-export interface DeviceBox {
-  x: number
-  y: number
-  z: number
-  angle: number
-  width: number
-  height: number
-  depth: number
-}
-
-/** A device's box in its rack, or null when it has no unit (it is in the rack, not placed). */
-export function deviceBox(rack: Placed, device: Pick<SceneDevice, 'rack_unit' | 'height_u'>): DeviceBox | null {
-  if (device.rack_unit == null) return null
-  const height = device.height_u * UNIT - DEVICE_GAP
-  return {
-    x: rack.x,
-    z: rack.z,
-    y: PLINTH + (device.rack_unit - 1) * UNIT + height / 2,
-    angle: rack.angle,
-    width: RACK_WIDTH - DEVICE_INSET * 2,
-    height,
-    depth: RACK_DEPTH - DEVICE_INSET * 2,
-  }
 }
 
 /** Severity order, worst last. */
