@@ -7,7 +7,8 @@
 // API into the demo as its own data center. Frames are counted with requestAnimationFrame
 // over three WINDOW_SECONDS windows (default 10) after a warm-up; the median is reported,
 // beside the same count with no changes, once as the wall runs (dynamic resolution: fewer
-// pixels while frames are slow) and once held at the screen's pixels (`resolution=native`).
+// pixels while frames are slow) and once held at the screen's pixels (`resolution=native`);
+// a screenshot of each ends up in bench/output/.
 import { it } from 'vitest'
 import type { Page, WebSocketRoute } from 'playwright-core'
 import { withDemo } from '../e2e/support/server'
@@ -119,6 +120,8 @@ it('draws a room of 200 racks and 4,000 devices fluidly while 50 devices a secon
     const changing: number[] = []
     for (let window = 0; window < 3; window++) changing.push(await fps(page, WINDOW_SECONDS))
     clearInterval(timer)
+    // What was measured, to look at: the room as it stood at the end.
+    await page.screenshot({ path: new URL(`./output/screen-3d-${resolution}.png`, import.meta.url).pathname })
     const down = Number((await page.getByTestId('room-down').locator('.value').innerText()).replace(/\D/g, ''))
     const scale = await page.evaluate(() => (globalThis as unknown as { __yunguanWall: { resolution(): number | null } }).__yunguanWall.resolution())
 

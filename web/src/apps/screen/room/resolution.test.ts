@@ -13,6 +13,10 @@ describe('the dynamic resolution', () => {
     expect(adaptive.scale).toBe(0.5)
     time = run(adaptive, 30, 10, time)
     expect(adaptive.scale).toBe(0.5)
+    // 22 frames a second: too slow for full pixels.
+    const slowish = new Resolution(false)
+    run(slowish, 45, 10, 0)
+    expect(slowish.scale).toBe(0.5)
     run(adaptive, 10, 10, time)
     expect(adaptive.scale).toBe(1)
     const native = new Resolution(true)
