@@ -14,6 +14,8 @@ use utoipa::ToSchema;
 pub enum ErrorCode {
     BadRequest,
     MalformedJson,
+    /// Text the databases cannot store (a NUL character), anywhere in a request.
+    InvalidText,
     ValidationFailed,
     InvalidCredentials,
     MissingToken,
@@ -55,6 +57,7 @@ impl ErrorCode {
         match self {
             ErrorCode::BadRequest => "bad_request",
             ErrorCode::MalformedJson => "malformed_json",
+            ErrorCode::InvalidText => "invalid_text",
             ErrorCode::ValidationFailed => "validation_failed",
             ErrorCode::InvalidCredentials => "invalid_credentials",
             ErrorCode::MissingToken => "missing_token",
@@ -84,6 +87,7 @@ impl ErrorCode {
         match self {
             ErrorCode::BadRequest
             | ErrorCode::MalformedJson
+            | ErrorCode::InvalidText
             | ErrorCode::BadMessage
             | ErrorCode::InvalidTopic => StatusCode::BAD_REQUEST,
             ErrorCode::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
@@ -134,7 +138,7 @@ pub struct ErrorBody {
     pub message: String,
     #[serde(rename = "type")]
     pub error_type: ErrorType,
-    /// With `validation_failed`: one entry per problem, naming its field.
+    /// With `validation_failed` and `invalid_text`: one entry per problem, naming its field.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
 }
@@ -322,6 +326,7 @@ mod tests {
             (ErrorCode::InvalidCredentials, 401, ErrorType::Auth),
             (ErrorCode::ForbiddenTopic, 403, ErrorType::Auth),
             (ErrorCode::MalformedJson, 400, ErrorType::InvalidRequest),
+            (ErrorCode::InvalidText, 400, ErrorType::InvalidRequest),
             (ErrorCode::ValidationFailed, 422, ErrorType::InvalidRequest),
             (ErrorCode::TooManyLoginAttempts, 429, ErrorType::Auth),
             (ErrorCode::Internal, 500, ErrorType::Internal),

@@ -232,6 +232,7 @@ impl Application {
         let server_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(routes::refuse_nul))
                 .wrap(from_fn(metrics::record_latency))
                 .wrap(routes::error_pages())
                 .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))

@@ -27,7 +27,7 @@ use crate::routes::PageQuery;
 use crate::startup::AppState;
 
 /// Largest import body.
-const MAX_IMPORT_BYTES: usize = 8 * 1024 * 1024;
+pub(super) const MAX_IMPORT_BYTES: usize = 8 * 1024 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/inventory", web::get().to(list))

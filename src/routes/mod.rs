@@ -13,6 +13,7 @@ pub mod inventory;
 pub mod monitoring;
 pub mod ops;
 pub mod screen;
+mod storable_text;
 pub mod tickets;
 pub mod web_assets;
 pub mod ws;
@@ -25,6 +26,8 @@ use actix_web::{web, HttpRequest, ResponseError};
 use serde::Deserialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi};
+
+pub use storable_text::refuse_nul;
 
 use crate::announcements::AnnouncementView;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
@@ -184,7 +187,7 @@ use crate::tickets::views::{
         PlatformSyncedEvent,
         PlatformSyncFailedEvent,
     )),
-    modifiers(&BearerAuth, &EventCatalogue),
+    modifiers(&BearerAuth, &EventCatalogue, &InvalidText),
 )]
 pub struct ApiDoc;
 
@@ -207,6 +210,45 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Documents `400 invalid_text` on every operation: `storable_text` refuses a NUL anywhere
+/// in any request before its handler runs.
+struct InvalidText;
+
+impl Modify for InvalidText {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        const TEXT: &str = "`invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where";
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                match responses.get_mut("400") {
+                    Some(RefOr::T(response)) => {
+                        response.description = format!("{}; {TEXT}", response.description);
+                    }
+                    Some(RefOr::Ref(_)) => {}
+                    None => {
+                        let content = ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build();
+                        let response = ResponseBuilder::new()
+                            .description(TEXT)
+                            .content("application/json", content)
+                            .build();
+                        responses.insert("400".to_owned(), response.into());
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -1,7 +1,8 @@
-//! Malformed HTTP input gets catalogue errors; the operational endpoints and the OpenAPI
-//! document are there.
+//! Malformed HTTP input gets catalogue errors (text with a NUL included: PostgreSQL refuses
+//! what SQLite stores, so both must refuse it first); the operational endpoints and the
+//! OpenAPI document are there.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use yunguan::identity::Role;
 
 use crate::helpers::{spawn_app, Backend};
@@ -9,9 +10,98 @@ use crate::on_every_backend;
 
 on_every_backend!(
     malformed_requests_get_stable_error_codes,
+    text_with_a_nul_is_refused_alike_on_every_backend,
     the_openapi_document_lists_every_endpoint,
     health_readiness_and_metrics_answer,
 );
+
+async fn text_with_a_nul_is_refused_alike_on_every_backend(backend: Backend) {
+    let (app, _storage) = spawn_app(backend).await;
+    app.create_user("admin", Role::BureauAdmin, None).await;
+    let admin = app.login("admin").await;
+    let url = |path: &str| format!("{}{path}", app.address);
+    /// The status, the code and the field named of an answer.
+    async fn refusal(response: reqwest::Response) -> (u16, String, String) {
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        (
+            status,
+            body["code"].as_str().unwrap_or_default().to_owned(),
+            body["fields"][0]["field"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    }
+    let invalid = |field: &str| (400, "invalid_text".to_owned(), field.to_owned());
+
+    // A JSON string, nested or not, and a key.
+    let answer = app
+        .post_json(
+            "/api/v1/announcements",
+            Some(&admin),
+            &json!({ "title": "nul\u{0}here", "body": "b" }),
+        )
+        .await;
+    assert_eq!(refusal(answer).await, invalid("title"));
+    let answer = app
+        .post_json(
+            "/api/v1/inventory/import",
+            Some(&admin),
+            &json!({ "data_centers": [{ "code": "dc-1", "name": "一区", "region": "r" }, { "code": "dc-2", "name": "二\u{0}区", "region": "r" }] }),
+        )
+        .await;
+    assert_eq!(refusal(answer).await, invalid("data_centers[1].name"));
+    // Logging in needs no token: refused the same, not a 500 from PostgreSQL.
+    let answer = app.post_login("admin\u{0}", "whatever").await;
+    assert_eq!(refusal(answer).await, invalid("username"));
+    // A CSV line, a query parameter, a path segment.
+    let answer = app
+        .post_text(
+            "/api/v1/inventory/import?kind=data_centers",
+            &admin,
+            "text/csv",
+            "code,name,region\ndc-1,一区,r\ndc-2,二\u{0}区,r\n",
+        )
+        .await;
+    assert_eq!(refusal(answer).await, invalid("body (line 3)"));
+    let answer = app
+        .http
+        .get(url("/api/v1/devices?kind=switch&name=a%00b"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refusal(answer).await, invalid("name"));
+    let answer = app
+        .http
+        .get(url("/api/v1/data-centers/%00"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refusal(answer).await, invalid("path"));
+
+    // Nothing of it was written; the escape written out as text is text like any other.
+    assert_eq!(app.get_ok("/api/v1/data-centers", &admin).await, json!([]));
+    let kept = app
+        .created(
+            "/api/v1/announcements",
+            &admin,
+            &json!({ "title": "\\u0000 is how JSON writes a NUL", "body": "b" }),
+        )
+        .await;
+    assert_eq!(kept["title"], "\\u0000 is how JSON writes a NUL");
+    let titles: Vec<String> = app
+        .get_ok("/api/v1/announcements", &admin)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|announcement| announcement["title"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(titles, ["\\u0000 is how JSON writes a NUL"]);
+}
 
 async fn malformed_requests_get_stable_error_codes(backend: Backend) {
     let (app, _storage) = spawn_app(backend).await;

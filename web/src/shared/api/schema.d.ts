@@ -1971,7 +1971,7 @@ export interface components {
         ErrorBody: {
             /** @description Stable, machine-readable code, e.g. `invalid_credentials`. */
             code: string;
-            /** @description With `validation_failed`: one entry per problem, naming its field. */
+            /** @description With `validation_failed` and `invalid_text`: one entry per problem, naming its field. */
             fields?: components["schemas"]["FieldError"][];
             /** @description Human-readable explanation; may change between versions. */
             message: string;
@@ -3132,6 +3132,15 @@ export interface operations {
                     "application/json": components["schemas"]["ControlPlane"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3157,6 +3166,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AlarmRuleView"][];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             403: {
@@ -3199,6 +3217,7 @@ export interface operations {
                     "application/json": components["schemas"]["AlarmView"][];
                 };
             };
+            /** @description ; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3234,6 +3253,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AlarmView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau staff and suppliers only */
@@ -3273,6 +3301,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AlarmView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             403: {
@@ -3318,6 +3355,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AlarmView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             403: {
@@ -3368,6 +3414,15 @@ export interface operations {
                     "application/json": components["schemas"]["AnnouncementView"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3397,6 +3452,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PostedAnnouncement"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: only bureau admins and managers post */
@@ -3440,7 +3504,7 @@ export interface operations {
                     "application/json": components["schemas"]["InboxItem"][];
                 };
             };
-            /** @description `bad_request`: a limit or offset out of range */
+            /** @description `bad_request`: a limit or offset out of range; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3476,6 +3540,15 @@ export interface operations {
                     "application/json": components["schemas"]["InboxItem"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3501,6 +3574,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditVerification"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             403: {
@@ -3532,6 +3614,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LoginResponse"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `invalid_credentials` */
@@ -3569,6 +3660,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3596,6 +3696,15 @@ export interface operations {
                     "application/json": components["schemas"]["CurrentUser"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3621,6 +3730,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BusinessSystemView"][];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             401: {
@@ -3653,6 +3771,15 @@ export interface operations {
                     "application/json": components["schemas"]["ItemView"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3682,6 +3809,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ItemView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             403: {
@@ -3731,6 +3867,15 @@ export interface operations {
                     "application/json": components["schemas"]["ItemView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3762,6 +3907,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ItemView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             403: {
@@ -3813,6 +3967,15 @@ export interface operations {
                     "application/json": components["schemas"]["RequestPreview"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden`: only tenant users submit */
             403: {
                 headers: {
@@ -3860,6 +4023,15 @@ export interface operations {
                     "application/json": components["schemas"]["ItemView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3901,6 +4073,15 @@ export interface operations {
                     "application/json": components["schemas"]["CloudPlatformView"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -3931,6 +4112,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CloudPlatformView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -3981,6 +4171,15 @@ export interface operations {
                     "application/json": components["schemas"]["CloudPlatformView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -4018,6 +4217,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description `forbidden`: bureau admins and operators only */
             403: {
@@ -4069,6 +4277,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CloudPlatformView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -4132,6 +4349,15 @@ export interface operations {
                     "application/json": components["schemas"]["ClusterView"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -4162,6 +4388,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ClusterView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -4212,6 +4447,15 @@ export interface operations {
                     "application/json": components["schemas"]["ClusterView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -4249,6 +4493,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description `forbidden`: bureau admins and operators only */
             403: {
@@ -4300,6 +4553,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ClusterView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -4363,6 +4625,15 @@ export interface operations {
                     "application/json": components["schemas"]["DataCenterView"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -4393,6 +4664,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DataCenterView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -4443,6 +4723,15 @@ export interface operations {
                     "application/json": components["schemas"]["DataCenterView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -4480,6 +4769,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description `forbidden`: bureau admins and operators only */
             403: {
@@ -4531,6 +4829,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DataCenterView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -4590,6 +4897,15 @@ export interface operations {
                     "application/json": components["schemas"]["DataCenterSummary"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4627,6 +4943,15 @@ export interface operations {
                     "application/json": components["schemas"]["TopologyView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4662,6 +4987,15 @@ export interface operations {
                     "application/json": components["schemas"]["DelegationView"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     delegate: {
@@ -4683,6 +5017,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DelegationView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             422: {
@@ -4712,6 +5055,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DelegationView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             404: {
@@ -4750,6 +5102,15 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceView"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -4780,6 +5141,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeviceView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -4830,6 +5200,15 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -4867,6 +5246,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description `forbidden`: bureau admins and operators only */
             403: {
@@ -4918,6 +5306,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DeviceView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -4991,6 +5388,7 @@ export interface operations {
                     "application/json": components["schemas"]["RollupView"][];
                 };
             };
+            /** @description ; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5028,6 +5426,15 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceStateView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5061,6 +5468,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DisplayKeyView"][];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             401: {
@@ -5100,6 +5516,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CreatedDisplayKey"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             401: {
@@ -5157,6 +5582,15 @@ export interface operations {
                     "application/json": components["schemas"]["DisplayKeyView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5205,6 +5639,15 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `invalid_credentials`: unknown or revoked key */
             401: {
                 headers: {
@@ -5240,6 +5683,15 @@ export interface operations {
                     "application/json": components["schemas"]["HostView"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -5270,6 +5722,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HostView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -5320,6 +5781,15 @@ export interface operations {
                     "application/json": components["schemas"]["HostView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -5357,6 +5827,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description `forbidden`: bureau admins and operators only */
             403: {
@@ -5408,6 +5887,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HostView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -5470,6 +5958,15 @@ export interface operations {
                     "application/json": components["schemas"]["InterfaceView"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -5500,6 +5997,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InterfaceView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -5550,6 +6056,15 @@ export interface operations {
                     "application/json": components["schemas"]["InterfaceView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -5587,6 +6102,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description `forbidden`: bureau admins and operators only */
             403: {
@@ -5638,6 +6162,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InterfaceView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -5704,6 +6237,15 @@ export interface operations {
                     "application/json": components["schemas"]["InventoryRecordView"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5739,6 +6281,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ChangeView"][];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau staff only */
@@ -5781,6 +6332,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportSummary"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -5826,6 +6386,15 @@ export interface operations {
                     "application/json": components["schemas"]["LinkView"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -5856,6 +6425,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LinkView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -5906,6 +6484,15 @@ export interface operations {
                     "application/json": components["schemas"]["LinkView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -5943,6 +6530,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description `forbidden`: bureau admins and operators only */
             403: {
@@ -5994,6 +6590,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LinkView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -6056,6 +6661,15 @@ export interface operations {
                     "application/json": components["schemas"]["MachineRoomView"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -6086,6 +6700,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MachineRoomView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -6136,6 +6759,15 @@ export interface operations {
                     "application/json": components["schemas"]["MachineRoomView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -6173,6 +6805,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description `forbidden`: bureau admins and operators only */
             403: {
@@ -6224,6 +6865,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MachineRoomView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -6281,6 +6931,15 @@ export interface operations {
                     "application/json": components["schemas"]["OverviewSummary"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6316,7 +6975,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonView"][];
                 };
             };
-            /** @description `bad_request`: neither or both of `ids` and `role`, an id that is not a number, more than 200 ids */
+            /** @description `bad_request`: neither or both of `ids` and `role`, an id that is not a number, more than 200 ids; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6357,6 +7016,15 @@ export interface operations {
                     "application/json": components["schemas"]["RackView"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -6387,6 +7055,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RackView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -6437,6 +7114,15 @@ export interface operations {
                     "application/json": components["schemas"]["RackView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -6474,6 +7160,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description `forbidden`: bureau admins and operators only */
             403: {
@@ -6525,6 +7220,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RackView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -6588,6 +7292,15 @@ export interface operations {
                     "application/json": components["schemas"]["ResourcePoolView"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -6618,6 +7331,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ResourcePoolView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -6668,6 +7390,15 @@ export interface operations {
                     "application/json": components["schemas"]["ResourcePoolView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -6705,6 +7436,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description `forbidden`: bureau admins and operators only */
             403: {
@@ -6756,6 +7496,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ResourcePoolView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -6819,6 +7568,7 @@ export interface operations {
                     "application/json": components["schemas"]["BusinessScreen"];
                 };
             };
+            /** @description ; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6862,6 +7612,15 @@ export interface operations {
                     "application/json": components["schemas"]["CloudScreen"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6897,6 +7656,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RoomScene"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             401: {
@@ -6943,6 +7711,15 @@ export interface operations {
                     "application/json": components["schemas"]["ScreenSite"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6984,6 +7761,7 @@ export interface operations {
                     "application/json": components["schemas"]["TicketCounts"];
                 };
             };
+            /** @description ; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7033,6 +7811,15 @@ export interface operations {
                     "application/json": components["schemas"]["TaskView"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7064,6 +7851,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TicketView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `not_found`, also for another role's task */
@@ -7102,6 +7898,15 @@ export interface operations {
                     "application/json": components["schemas"]["TenantView"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7131,6 +7936,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TenantView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             403: {
@@ -7179,6 +7993,15 @@ export interface operations {
                     "application/json": components["schemas"]["QuotaView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`, also for another tenant */
             404: {
                 headers: {
@@ -7211,6 +8034,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["QuotaView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             403: {
@@ -7266,6 +8098,15 @@ export interface operations {
                     "application/json": components["schemas"]["TicketPage"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7306,6 +8147,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TicketView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: only tenant users submit */
@@ -7356,6 +8206,15 @@ export interface operations {
                     "application/json": components["schemas"]["TicketDetail"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`, also for another tenant's ticket */
             404: {
                 headers: {
@@ -7393,6 +8252,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TicketView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: not an approver of the open level */
@@ -7443,6 +8311,15 @@ export interface operations {
                     "application/json": components["schemas"]["TicketView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7484,6 +8361,15 @@ export interface operations {
                     "application/json": components["schemas"]["TicketView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7523,6 +8409,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TicketView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             403: {
@@ -7574,6 +8469,15 @@ export interface operations {
                     "application/json": components["schemas"]["TicketView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7623,6 +8527,15 @@ export interface operations {
                     "application/json": components["schemas"]["TicketView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7668,6 +8581,15 @@ export interface operations {
                     "application/json": components["schemas"]["TicketView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7703,6 +8625,15 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7732,6 +8663,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             403: {
@@ -7786,6 +8726,15 @@ export interface operations {
                     "application/json": components["schemas"]["VmView"][];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -7816,6 +8765,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VmView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -7866,6 +8824,15 @@ export interface operations {
                     "application/json": components["schemas"]["VmView"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -7903,6 +8870,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
             /** @description `forbidden`: bureau admins and operators only */
             403: {
@@ -7954,6 +8930,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VmView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description `forbidden`: bureau admins and operators only */
@@ -8013,6 +8998,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `missing_token`, `invalid_token` or `invalid_ws_ticket` */
             401: {
                 headers: {
@@ -8039,6 +9033,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TicketResponse"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             401: {
@@ -8068,6 +9071,15 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     metrics: {
@@ -8087,6 +9099,15 @@ export interface operations {
                     "text/plain": unknown;
                 };
             };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     readyz: {
@@ -8104,6 +9125,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             503: {
