@@ -131,14 +131,17 @@ impl Cli {
     pub async fn run(self) -> anyhow::Result<()> {
         // Read only by the commands that need them: `openapi` runs anywhere.
         let global = self.global;
+        // Logging starts with the settings, which say how to log.
         let settings = move || {
-            Settings::load(&Overrides {
+            let settings = Settings::load(&Overrides {
                 config_file_opt: global.config,
                 listen_opt: global.listen,
                 data_dir_opt: global.data_dir,
                 database_url_opt: global.database_url,
                 redis_url_opt: global.redis_url,
-            })
+            })?;
+            crate::telemetry::init(&settings.log);
+            Ok::<_, anyhow::Error>(settings)
         };
         match self.command {
             Command::Serve => {

@@ -11,7 +11,6 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[actix_web::main]
 async fn main() -> std::process::ExitCode {
     let cli = yunguan::cli::Cli::parse();
-    yunguan::telemetry::init("info");
     match cli.run().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

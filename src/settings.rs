@@ -29,6 +29,22 @@ pub struct Settings {
     pub cloud: CloudSettings,
     #[serde(default)]
     pub secrets: SecretsSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    /// `text` (for people; coloured only on a terminal) or `json` (one object a line).
+    pub format: LogFormat,
+    /// What is logged when `RUST_LOG` is not set, in its syntax (`info`, `yunguan=debug,info`).
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -223,6 +239,10 @@ pub struct Overrides {
 }
 
 const DEFAULTS: &str = r#"
+[log]
+format = "text"
+filter = "info"
+
 [server]
 listen = "127.0.0.1:8080"
 data_dir = "./data"

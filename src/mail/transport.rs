@@ -16,7 +16,8 @@ use crate::settings::{MailSettings, MailTransportKind, SmtpTls};
 pub enum MailTransport {
     /// Boxed: the SMTP configuration (TLS, credentials) is large, the log variant empty.
     Smtp(Box<AsyncSmtpTransport<Tokio1Executor>>),
-    /// Writes each mail to the log at info level and counts it as sent.
+    /// Writes each mail to the log as one line (id, recipient, subject; the body at debug
+    /// level) and counts it as sent.
     Log,
 }
 
@@ -58,13 +59,15 @@ impl MailTransport {
                     .await
                     .map_err(|error| anyhow::anyhow!("smtp: {error}"))?;
             }
-            MailTransport::Log => tracing::info!(
-                mail_id = mail.id,
-                recipient = %mail.recipient,
-                subject = %mail.subject,
-                body = %mail.body,
-                "mail (no smtp relay configured)"
-            ),
+            MailTransport::Log => {
+                tracing::info!(
+                    mail_id = mail.id,
+                    recipient = %mail.recipient,
+                    subject = %mail.subject,
+                    "mail (no smtp relay configured)"
+                );
+                tracing::debug!(mail_id = mail.id, body = %mail.body, "mail body");
+            }
         }
         Ok(())
     }

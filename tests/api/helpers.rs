@@ -15,7 +15,7 @@ use yunguan::clock::Clock;
 use yunguan::identity::directory::{self, NewUser};
 use yunguan::identity::names::{TenantCode, Username};
 use yunguan::identity::Role;
-use yunguan::settings::{Overrides, Settings};
+use yunguan::settings::{LogFormat, LogSettings, Overrides, Settings};
 use yunguan::startup::{AppState, Application, StopHandle};
 
 pub const PASSWORD: &str = "correct-horse-9";
@@ -240,7 +240,10 @@ pub async fn spawn_node(settings: Settings) -> TestApp {
 pub async fn spawn_node_with_clock(settings: Settings, clock: Clock) -> TestApp {
     // Tests log to a sink unless TEST_LOG is set.
     if std::env::var("TEST_LOG").is_ok() {
-        yunguan::telemetry::init("info,yunguan=debug");
+        yunguan::telemetry::init(&LogSettings {
+            format: LogFormat::Text,
+            filter: "info,yunguan=debug".to_owned(),
+        });
     }
     let db = yunguan::db::connect_and_migrate(
         &settings.database_url(),

@@ -17,6 +17,7 @@ mod inventory_crud;
 mod inventory_import;
 mod inventory_rack_units;
 mod inventory_tenancy;
+mod logging;
 mod mail;
 mod monitoring_actors;
 mod monitoring_api;
