@@ -56,9 +56,10 @@ impl Policy for AnnouncementPublishers {
     }
 }
 
-/// Those who manage accounts: bureau admins for everyone, tenant admins for their tenant.
-pub struct AccountAdmins;
-impl Policy for AccountAdmins {
+/// Administrators: bureau admins for everyone, tenant admins for their tenant (accounts, the
+/// audit trail).
+pub struct Administrators;
+impl Policy for Administrators {
     fn allows(role: Role) -> bool {
         matches!(role, Role::BureauAdmin | Role::TenantAdmin)
     }
@@ -185,7 +186,7 @@ mod tests {
         use Role::*;
         #[rustfmt::skip]
         let table: [(Role, [bool; 7]); 6] = [
-            // publisher, account admin, bureau admin, infrastructure reader, bureau staff,
+            // publisher, administrator, bureau admin, infrastructure reader, bureau staff,
             // VM reader, inventory writer
             (BureauAdmin,    [true,  true,  true,  true,  true,  true,  true]),
             (BureauManager,  [true,  false, false, true,  true,  true,  false]),
@@ -197,7 +198,7 @@ mod tests {
         for (role, expected) in table {
             let actual = [
                 AnnouncementPublishers::allows(role),
-                AccountAdmins::allows(role),
+                Administrators::allows(role),
                 BureauAdmins::allows(role),
                 InfrastructureReaders::allows(role),
                 BureauStaff::allows(role),

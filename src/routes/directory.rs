@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::db::entities::{tenant, user};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::identity::directory::{self, NewUser};
-use crate::identity::extract::{AccountAdmins, Authorized, BureauAdmins};
+use crate::identity::extract::{Administrators, Authorized, BureauAdmins};
 use crate::identity::names::{TenantCode, Username};
 use crate::identity::{Principal, Role};
 use crate::startup::AppState;
@@ -127,7 +127,7 @@ pub async fn create_tenant(
     responses((status = 200, body = [UserView]), (status = 403, body = ErrorBody))
 )]
 pub async fn list_users(
-    caller: Authorized<AccountAdmins>,
+    caller: Authorized<Administrators>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Vec<UserView>>, ApiError> {
     let users = directory::list_users(&state.db, caller.principal.scope()).await?;
@@ -162,7 +162,7 @@ pub struct NewUserRequest {
     )
 )]
 pub async fn create_user(
-    caller: Authorized<AccountAdmins>,
+    caller: Authorized<Administrators>,
     state: web::Data<AppState>,
     body: web::Json<NewUserRequest>,
 ) -> Result<HttpResponse, ApiError> {

@@ -84,6 +84,8 @@ use crate::tickets::views::{
         governance::quota,
         governance::set_quota,
         governance::verify_audit,
+        governance::audit_records,
+        governance::export_audit,
         inventory::list,
         inventory::changes,
         inventory::import_inventory,

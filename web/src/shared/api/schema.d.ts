@@ -154,6 +154,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the audit trail, newest first: bureau admins every record, tenant admins the records
+         *     of their tenant's objects.
+         */
+        get: operations["audit_records"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The selected records as CSV (UTF-8 with a byte-order mark), oldest first, for an auditor's
+         *     tools; the same filters and scope as `/audit`, without paging.
+         */
+        get: operations["export_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit/verify": {
         parameters: {
             query?: never;
@@ -1516,6 +1556,34 @@ export interface components {
         } | {
             /** @enum {string} */
             by: "requester_tenant_admin";
+        };
+        /** @description One record as people read it. */
+        AuditRecordView: {
+            /** @description What was done, e.g. `ticket.approve`, `catalog.create`. */
+            action: string;
+            /** @description Where the request came from. */
+            actor_address?: string | null;
+            /**
+             * Format: int64
+             * @description Who acted; absent for the system itself (timers, fulfilment).
+             */
+            actor_id?: number | null;
+            /** @description The actor's username, as it is now. */
+            actor_username?: string | null;
+            after?: Record<string, never> | null;
+            /** Format: date-time */
+            at: string;
+            /** @description The object before and after, where the action changed it. */
+            before?: Record<string, never> | null;
+            /** @description The record's link in the hash chain (`/audit/verify` checks them). */
+            hash: string;
+            /** Format: int64 */
+            id: number;
+            /** Format: int64 */
+            object_id: number;
+            object_type: string;
+            /** Format: int64 */
+            tenant_id?: number | null;
         };
         AuditVerification: {
             /**
@@ -3550,6 +3618,126 @@ export interface operations {
                 };
             };
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    audit_records: {
+        parameters: {
+            query?: {
+                /** @description What was done, e.g. `ticket.approve`. */
+                action?: string | null;
+                /** @description Who acted (a user id). */
+                actor_id?: number | null;
+                /** @description Only records older than this id (paging back). Not for the export. */
+                before_id?: number | null;
+                /** @description From this instant on (inclusive). */
+                from?: string | null;
+                /** @description 1 to 200, default 50. Not for the export. */
+                limit?: number | null;
+                object_id?: number | null;
+                /** @description The kind of object, e.g. `ticket`, `catalog_item`. */
+                object_type?: string | null;
+                /** @description Records of one tenant's objects (bureau admins; a tenant admin reads only their own). */
+                tenant_id?: number | null;
+                /** @description Before this instant (exclusive). */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditRecordView"][];
+                };
+            };
+            /** @description `bad_request`: a limit out of range, an empty period, an unknown parameter; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: bureau and tenant admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_audit: {
+        parameters: {
+            query?: {
+                /** @description What was done, e.g. `ticket.approve`. */
+                action?: string | null;
+                /** @description Who acted (a user id). */
+                actor_id?: number | null;
+                /** @description Only records older than this id (paging back). Not for the export. */
+                before_id?: number | null;
+                /** @description From this instant on (inclusive). */
+                from?: string | null;
+                /** @description 1 to 200, default 50. Not for the export. */
+                limit?: number | null;
+                object_id?: number | null;
+                /** @description The kind of object, e.g. `ticket`, `catalog_item`. */
+                object_type?: string | null;
+                /** @description Records of one tenant's objects (bureau admins; a tenant admin reads only their own). */
+                tenant_id?: number | null;
+                /** @description Before this instant (exclusive). */
+                to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `audit.csv`: id, at, actor_id, actor_username, actor_address, action, object_type, object_id, tenant_id, before, after, hash */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description `bad_request`: an empty period, an unknown parameter; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: bureau and tenant admins only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: more than 100,000 records selected; narrow the period */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

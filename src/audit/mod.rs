@@ -5,7 +5,9 @@
 //! reordering any record breaks the chain at that point, and [`verify`] names the first
 //! record that no longer fits. Appends are serialized (an advisory lock on PostgreSQL; on
 //! SQLite the transaction holds the write lock from its start), so the chain order is the
-//! commit order.
+//! commit order. `reading` is how people read the trail: filtered, paged, as CSV.
+
+pub mod reading;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
