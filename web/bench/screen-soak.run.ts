@@ -27,17 +27,20 @@ interface Gpu {
 
 const gpu = (page: Page) => page.evaluate(() => (globalThis as unknown as { __yunguanWall: { gpu(): Gpu | null } }).__yunguanWall.gpu())
 
+/** The alarm rows the view shows (its lists are bounded: 12 on the overview). */
+const alarmRows = (page: Page) => page.locator('[data-alarm-id]').count()
+
 /** Pauses on the first room, then on the overview, measuring each; resumes the rotation. */
 async function measure(page: Page) {
   await page.getByRole('button', { name: '暂停轮播' }).click()
   await page.getByRole('button', { name: '机房 3D' }).click()
   await page.getByTestId('room-title').waitFor()
   await page.waitForTimeout(3000)
-  const room = { ...(await heapAndNodes(page)), gpu: await gpu(page) }
+  const room = { ...(await heapAndNodes(page)), alarmRows: await alarmRows(page), gpu: await gpu(page) }
   await page.getByRole('button', { name: '总览' }).click()
   await page.getByTestId('kpi-alarms').waitFor()
   await page.waitForTimeout(3000)
-  const overview = { ...(await heapAndNodes(page)), gpu: await gpu(page) }
+  const overview = { ...(await heapAndNodes(page)), alarmRows: await alarmRows(page), gpu: await gpu(page) }
   await page.getByRole('button', { name: '继续轮播' }).click()
   return { room, overview }
 }
@@ -66,6 +69,10 @@ it('keeps the wall flat over a long rotation', async () => {
       heap_growth_mb: end[view].heapMb - start[view].heapMb,
       dom_nodes_start: start[view].nodes,
       dom_nodes_end: end[view].nodes,
+      dom_attached_start: start[view].attached,
+      dom_attached_end: end[view].attached,
+      alarm_rows_start: start[view].alarmRows,
+      alarm_rows_end: end[view].alarmRows,
       listeners_start: start[view].listeners,
       listeners_end: end[view].listeners,
       gpu_geometries_start: start[view].gpu?.geometries ?? 0,

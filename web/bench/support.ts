@@ -89,9 +89,11 @@ export async function flap(server: DemoServer, list: Port[], perSecond: number, 
   return sent
 }
 
-/** The page's JS heap after a forced garbage collection, its DOM nodes and event listeners
- * (Chrome DevTools Protocol). */
-export async function heapAndNodes(page: Page): Promise<{ heapMb: number; nodes: number; listeners: number }> {
+/** The page's JS heap after a forced garbage collection, its DOM nodes alive (Chrome
+ * DevTools Protocol: in the document or not, so detached nodes that leak count too), the
+ * nodes in the document, and its event listeners. Nodes alive beyond those in the document
+ * are the detached ones. */
+export async function heapAndNodes(page: Page): Promise<{ heapMb: number; nodes: number; attached: number; listeners: number }> {
   const cdp = await page.context().newCDPSession(page)
   await cdp.send('Performance.enable')
   await cdp.send('HeapProfiler.collectGarbage')
@@ -100,5 +102,11 @@ export async function heapAndNodes(page: Page): Promise<{ heapMb: number; nodes:
   const { metrics } = await cdp.send('Performance.getMetrics')
   const metric = (name: string) => metrics.find((entry) => entry.name === name)?.value ?? Number.NaN
   await cdp.detach()
-  return { heapMb: usedSize / 1024 / 1024, nodes: metric('Nodes'), listeners: metric('JSEventListeners') }
+  const attached = await page.evaluate(() => {
+    const walker = document.createTreeWalker(document, NodeFilter.SHOW_ALL)
+    let count = 1
+    while (walker.nextNode()) count += 1
+    return count
+  })
+  return { heapMb: usedSize / 1024 / 1024, nodes: metric('Nodes'), attached, listeners: metric('JSEventListeners') }
 }
