@@ -121,21 +121,36 @@ pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result
         ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
         ip => ip.to_string(),
     };
-    println!("yunguan demo on http://{host}:{}/", app.port());
-    println!("accounts: {}", account_names().join(", "));
-    if generated {
-        println!(
-            "password (generated; set YUNGUAN_DEMO_PASSWORD to choose one): {}",
-            password.expose_secret()
-        );
-    } else {
-        println!(
-            "password (from YUNGUAN_DEMO_PASSWORD): {}",
-            password.expose_secret()
-        );
-    }
-    println!("demo ready");
+    let port = app.port();
+    // Printed once the server runs, after its start-up logs, so the password line ends
+    // the start-up and a reader can paste it.
+    let banner = banner(&format!("http://{host}:{port}"), &password, generated)?;
+    actix_web::rt::spawn(async move {
+        tokio::task::yield_now().await;
+        print!("{banner}");
+    });
     app.run_until_stopped().await
+}
+
+/// What the demo tells its reader: where it is, the accounts, and last a line to paste into
+/// a shell (the README's examples read `YUNGUAN_DEMO_PASSWORD`), followed by `demo ready`.
+fn banner(base_url: &str, password: &SecretString, generated: bool) -> anyhow::Result<String> {
+    let quoted = shlex::try_quote(password.expose_secret())
+        .map_err(|_| anyhow::anyhow!("YUNGUAN_DEMO_PASSWORD cannot hold a NUL character"))?;
+    let origin = if generated {
+        "generated; set YUNGUAN_DEMO_PASSWORD to choose one"
+    } else {
+        "from YUNGUAN_DEMO_PASSWORD"
+    };
+    Ok(format!(
+        "yunguan demo on {base_url}/\n\
+         API reference: {base_url}/docs/ (OpenAPI document: {base_url}/api/v1/openapi.json)\n\
+         accounts: {accounts}\n\
+         password ({origin}); for the README's examples, paste:\n\
+         export YUNGUAN_DEMO_PASSWORD={quoted}\n\
+         demo ready\n",
+        accounts = account_names().join(", "),
+    ))
 }
 
 fn account_names() -> Vec<String> {

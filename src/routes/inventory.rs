@@ -218,6 +218,7 @@ pub async fn business_systems(
 macro_rules! inventory_resource {
     (
         $module:ident, $domain:ident::$object:ident, $fields:ident, $view:ident, $filter:ident,
+        names: ($one:literal, $many:literal),
         read: $read:ident,
         relative: ($collection:literal, $item:literal),
         api: ($api_collection:literal, $api_item:literal) $(,)?
@@ -250,6 +251,7 @@ macro_rules! inventory_resource {
             #[utoipa::path(
                 get, path = $api_collection, tag = "inventory", security(("bearer" = [])),
                 operation_id = concat!("list_", stringify!($module)),
+                summary = concat!("List ", $many),
                 params(PageQuery, $filter),
                 responses(
                     (status = 200, body = [$view]),
@@ -279,6 +281,7 @@ macro_rules! inventory_resource {
             #[utoipa::path(
                 get, path = $api_item, tag = "inventory", security(("bearer" = [])),
                 operation_id = concat!("get_", stringify!($module)),
+                summary = concat!("Read ", $one),
                 params(("id" = i64, Path)),
                 responses(
                     (status = 200, body = $view),
@@ -304,6 +307,7 @@ macro_rules! inventory_resource {
             #[utoipa::path(
                 post, path = $api_collection, tag = "inventory", security(("bearer" = [])),
                 operation_id = concat!("create_", stringify!($module)),
+                summary = concat!("Create ", $one),
                 request_body = $fields,
                 responses(
                     (status = 201, body = $view),
@@ -330,6 +334,7 @@ macro_rules! inventory_resource {
             #[utoipa::path(
                 patch, path = $api_item, tag = "inventory", security(("bearer" = [])),
                 operation_id = concat!("update_", stringify!($module)),
+                summary = concat!("Change ", $one, " (only the fields sent)"),
                 params(("id" = i64, Path)),
                 request_body = $fields,
                 responses(
@@ -365,6 +370,7 @@ macro_rules! inventory_resource {
             #[utoipa::path(
                 delete, path = $api_item, tag = "inventory", security(("bearer" = [])),
                 operation_id = concat!("delete_", stringify!($module)),
+                summary = concat!("Delete ", $one, " nothing refers to"),
                 params(("id" = i64, Path)),
                 responses(
                     (status = 204, description = "deleted"),
@@ -393,66 +399,77 @@ macro_rules! inventory_resource {
 
 inventory_resource!(
     data_centers, sites::DataCenters, DataCenterFields, DataCenterView, DataCenterFilter,
+    names: ("a data center", "data centers"),
     read: InfrastructureReaders,
     relative: ("/data-centers", "/data-centers/{id}"),
     api: ("/api/v1/data-centers", "/api/v1/data-centers/{id}"),
 );
 inventory_resource!(
     machine_rooms, sites::MachineRooms, MachineRoomFields, MachineRoomView, MachineRoomFilter,
+    names: ("a machine room", "machine rooms"),
     read: InfrastructureReaders,
     relative: ("/machine-rooms", "/machine-rooms/{id}"),
     api: ("/api/v1/machine-rooms", "/api/v1/machine-rooms/{id}"),
 );
 inventory_resource!(
     racks, sites::Racks, RackFields, RackView, RackFilter,
+    names: ("a rack", "racks"),
     read: InfrastructureReaders,
     relative: ("/racks", "/racks/{id}"),
     api: ("/api/v1/racks", "/api/v1/racks/{id}"),
 );
 inventory_resource!(
     devices, devices::Devices, DeviceFields, DeviceView, DeviceFilter,
+    names: ("a device", "devices"),
     read: InfrastructureReaders,
     relative: ("/devices", "/devices/{id}"),
     api: ("/api/v1/devices", "/api/v1/devices/{id}"),
 );
 inventory_resource!(
     interfaces, devices::Interfaces, InterfaceFields, InterfaceView, InterfaceFilter,
+    names: ("an interface", "interfaces"),
     read: InfrastructureReaders,
     relative: ("/interfaces", "/interfaces/{id}"),
     api: ("/api/v1/interfaces", "/api/v1/interfaces/{id}"),
 );
 inventory_resource!(
     links, devices::Links, LinkFields, LinkView, LinkFilter,
+    names: ("a link", "links"),
     read: InfrastructureReaders,
     relative: ("/links", "/links/{id}"),
     api: ("/api/v1/links", "/api/v1/links/{id}"),
 );
 inventory_resource!(
     cloud_platforms, clouds::CloudPlatforms, CloudPlatformFields, CloudPlatformView, CloudPlatformFilter,
+    names: ("a cloud platform", "cloud platforms"),
     read: BureauStaff,
     relative: ("/cloud-platforms", "/cloud-platforms/{id}"),
     api: ("/api/v1/cloud-platforms", "/api/v1/cloud-platforms/{id}"),
 );
 inventory_resource!(
     clusters, clouds::Clusters, ClusterFields, ClusterView, ClusterFilter,
+    names: ("a cluster", "clusters"),
     read: BureauStaff,
     relative: ("/clusters", "/clusters/{id}"),
     api: ("/api/v1/clusters", "/api/v1/clusters/{id}"),
 );
 inventory_resource!(
     hosts, clouds::Hosts, HostFields, HostView, HostFilter,
+    names: ("a host", "hosts"),
     read: BureauStaff,
     relative: ("/hosts", "/hosts/{id}"),
     api: ("/api/v1/hosts", "/api/v1/hosts/{id}"),
 );
 inventory_resource!(
     vms, clouds::Vms, VmFields, VmView, VmFilter,
+    names: ("a VM", "VMs"),
     read: VmReaders,
     relative: ("/vms", "/vms/{id}"),
     api: ("/api/v1/vms", "/api/v1/vms/{id}"),
 );
 inventory_resource!(
     resource_pools, pools::ResourcePools, ResourcePoolFields, ResourcePoolView, ResourcePoolFilter,
+    names: ("a resource pool", "resource pools"),
     read: BureauStaff,
     relative: ("/resource-pools", "/resource-pools/{id}"),
     api: ("/api/v1/resource-pools", "/api/v1/resource-pools/{id}"),

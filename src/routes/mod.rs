@@ -45,6 +45,22 @@ use crate::tickets::views::{
 #[derive(OpenApi)]
 #[openapi(
     info(title = "yunguan API", description = "Unified cloud management platform: identity, tenants, announcements, the service catalog, tickets with multi-level approvals, quotas, the audit trail, the CMDB (data centers, devices, links, clouds, hosts, VMs, pools, history, import), live monitoring (devices, alarms, topology), the command-center screen with its display keys, and the live event hub."),
+    servers((url = "/", description = "the server that serves this document")),
+    tags(
+        (name = "auth", description = "Logging in and out; who the caller is. Every other operation but the operational ones takes the login's bearer token."),
+        (name = "directory", description = "Tenants (the departments), accounts and the names behind user ids."),
+        (name = "announcements", description = "Notices (公告) to everyone or to one tenant."),
+        (name = "catalog", description = "The versioned service catalog (服务目录): items, their request forms and approval chains."),
+        (name = "tickets", description = "Requests and their multi-level approvals (审批流), delegation, the approval inbox."),
+        (name = "tasks", description = "Manual fulfilment tasks assigned to operators."),
+        (name = "quotas", description = "Each tenant's resource quota and what it has in use."),
+        (name = "audit", description = "The hash-chained audit trail: read, export, verify."),
+        (name = "inventory", description = "The CMDB: data centers, machine rooms, racks, devices, interfaces, links, clouds, hosts, VMs, pools; their history and bulk import."),
+        (name = "monitoring", description = "Live device state and metrics, topology, alarms and their rules."),
+        (name = "screen", description = "The command-center wall's aggregates and its display keys."),
+        (name = "events", description = "The WebSocket: a ticket, then the upgrade. Event kinds and their data are under `x-yunguan-events`."),
+        (name = "ops", description = "Health, readiness, Prometheus metrics and the actors' state."),
+    ),
     paths(
         auth::login,
         auth::logout,
@@ -189,7 +205,7 @@ use crate::tickets::views::{
         PlatformSyncedEvent,
         PlatformSyncFailedEvent,
     )),
-    modifiers(&BearerAuth, &EventCatalogue, &InvalidText),
+    modifiers(&BearerAuth, &EventCatalogue, &CommonResponses),
 )]
 pub struct ApiDoc;
 
@@ -215,14 +231,26 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Documents `400 invalid_text` on every operation: `storable_text` refuses a NUL anywhere
-/// in any request before its handler runs.
-struct InvalidText;
+/// The answers every operation may give whatever its handler does, added where its own
+/// annotation does not list them: `400 invalid_text` (`storable_text` refuses a NUL anywhere
+/// in any request before its handler runs) and, on operations that take a bearer token,
+/// `401` (the `Principal` extractor refuses a missing, expired or revoked one).
+struct CommonResponses;
 
-impl Modify for InvalidText {
+impl Modify for CommonResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-        const TEXT: &str = "`invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where";
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+        const INVALID_TEXT: &str = "`invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where";
+        const UNAUTHENTICATED: &str = "`missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account";
+        let error = |description: &str| -> Response {
+            let content = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build();
+            ResponseBuilder::new()
+                .description(description)
+                .content("application/json", content)
+                .build()
+        };
         for item in openapi.paths.paths.values_mut() {
             let operations = [
                 &mut item.get,
@@ -232,21 +260,29 @@ impl Modify for InvalidText {
                 &mut item.patch,
             ];
             for operation in operations.into_iter().flatten() {
+                let bearer = operation
+                    .security
+                    .as_ref()
+                    .is_some_and(|requirements| !requirements.is_empty());
                 let responses = &mut operation.responses.responses;
                 match responses.get_mut("400") {
                     Some(RefOr::T(response)) => {
-                        response.description = format!("{}; {TEXT}", response.description);
+                        response.description = format!("{}; {INVALID_TEXT}", response.description);
                     }
                     Some(RefOr::Ref(_)) => {}
                     None => {
-                        let content = ContentBuilder::new()
-                            .schema(Some(Ref::from_schema_name("ErrorBody")))
-                            .build();
-                        let response = ResponseBuilder::new()
-                            .description(TEXT)
-                            .content("application/json", content)
-                            .build();
-                        responses.insert("400".to_owned(), response.into());
+                        responses.insert("400".to_owned(), error(INVALID_TEXT).into());
+                    }
+                }
+                if bearer {
+                    match responses.get_mut("401") {
+                        Some(RefOr::T(response)) if response.description.is_empty() => {
+                            response.description = UNAUTHENTICATED.to_owned();
+                        }
+                        Some(_) => {}
+                        None => {
+                            responses.insert("401".to_owned(), error(UNAUTHENTICATED).into());
+                        }
                     }
                 }
             }

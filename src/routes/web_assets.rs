@@ -24,8 +24,9 @@ use crate::error::{ApiError, ErrorCode};
 #[allow_missing = true]
 struct BuiltFrontEnd;
 
-/// Apps with a page of their own: any path under one that names no file gets its page.
-const APPS: [&str; 4] = ["ops", "portal", "mobile", "screen"];
+/// Apps with a page of their own: any path under one that names no file gets its page
+/// (`docs` is the API reference).
+const APPS: [&str; 5] = ["ops", "portal", "mobile", "screen", "docs"];
 
 /// Paths the root page routes itself.
 const ROOT_PAGES: [&str; 2] = ["", "login"];

@@ -376,8 +376,30 @@ async fn the_openapi_document_lists_every_endpoint(backend: Backend) {
                 operation_ids.insert(id.to_owned()),
                 "operation id {id} is used twice ({method} {path})"
             );
+            // What a reader of the reference and a generated client need of each.
+            let summary = operation["summary"].as_str().unwrap_or_default();
+            assert!(!summary.is_empty(), "{method} {path} has no summary");
+            assert!(
+                operation["tags"]
+                    .as_array()
+                    .is_some_and(|tags| !tags.is_empty()),
+                "{method} {path} has no tag"
+            );
+            let bearer = operation["security"]
+                .as_array()
+                .is_some_and(|requirements| !requirements.is_empty());
+            if bearer {
+                let unauthenticated = &operation["responses"]["401"];
+                assert!(
+                    unauthenticated["description"]
+                        .as_str()
+                        .is_some_and(|text| !text.is_empty()),
+                    "{method} {path} takes a token but documents no 401"
+                );
+            }
         }
     }
+    assert_eq!(document["servers"][0]["url"], "/");
     assert!(document["components"]["securitySchemes"]["bearer"].is_object());
     // Every schema the document refers to is in it.
     let mut refs = Vec::new();

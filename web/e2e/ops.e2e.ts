@@ -2,7 +2,8 @@
 // a fresh database; PostgreSQL and Redis in CI): login and logout, tenants kept out, an alarm
 // from a link taken down in the simulator reaching the alarm list and the topology without a
 // reload, an acknowledgement in one browser moving the row in another, an approval reaching
-// the requester's open ticket page, accessibility and screenshots of every page.
+// the requester's open ticket page, the API reference, accessibility and screenshots of
+// every page.
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { PASSWORD, withDemo } from './support/server'
@@ -31,6 +32,29 @@ describe('the ops portal', () => {
     // The token is gone: the portal sends us back to the login page.
     await page.goto('/ops/alarms')
     await reached(page, /\/login\?return=/)
+    await context.close()
+  })
+
+  it('links the API reference, which renders the OpenAPI document with nothing from outside', async () => {
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'ops')
+    const link = page.getByTestId('api-reference-link')
+    await expect.poll(() => link.getAttribute('href')).toBe('/docs/')
+    const docs = await context.newPage()
+    const problems: string[] = []
+    docs.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text())
+    })
+    docs.on('request', (request) => {
+      if (new URL(request.url()).origin !== new URL(demo.server.url).origin && !request.url().startsWith('blob:') && !request.url().startsWith('data:')) {
+        problems.push(`request to ${request.url()}`)
+      }
+    })
+    await docs.goto('/docs/')
+    await docs.getByRole('heading', { name: 'yunguan API', exact: false }).first().waitFor({ timeout: 30_000 })
+    // An operation of the inventory, with its summary and its documented 401.
+    await docs.getByRole('heading', { name: 'Create a device' }).waitFor({ state: 'attached' })
+    await screenshot(docs, 'api-reference')
+    expect(problems).toEqual([])
     await context.close()
   })
 

@@ -362,8 +362,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List cloud platforms */
         get: operations["list_cloud_platforms"];
         put?: never;
+        /** Create a cloud platform */
         post: operations["create_cloud_platforms"];
         delete?: never;
         options?: never;
@@ -378,12 +380,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read a cloud platform */
         get: operations["get_cloud_platforms"];
         put?: never;
         post?: never;
+        /** Delete a cloud platform nothing refers to */
         delete: operations["delete_cloud_platforms"];
         options?: never;
         head?: never;
+        /** Change a cloud platform (only the fields sent) */
         patch: operations["update_cloud_platforms"];
         trace?: never;
     };
@@ -394,8 +399,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List clusters */
         get: operations["list_clusters"];
         put?: never;
+        /** Create a cluster */
         post: operations["create_clusters"];
         delete?: never;
         options?: never;
@@ -410,12 +417,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read a cluster */
         get: operations["get_clusters"];
         put?: never;
         post?: never;
+        /** Delete a cluster nothing refers to */
         delete: operations["delete_clusters"];
         options?: never;
         head?: never;
+        /** Change a cluster (only the fields sent) */
         patch: operations["update_clusters"];
         trace?: never;
     };
@@ -426,8 +436,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List data centers */
         get: operations["list_data_centers"];
         put?: never;
+        /** Create a data center */
         post: operations["create_data_centers"];
         delete?: never;
         options?: never;
@@ -442,12 +454,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read a data center */
         get: operations["get_data_centers"];
         put?: never;
         post?: never;
+        /** Delete a data center nothing refers to */
         delete: operations["delete_data_centers"];
         options?: never;
         head?: never;
+        /** Change a data center (only the fields sent) */
         patch: operations["update_data_centers"];
         trace?: never;
     };
@@ -527,8 +542,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List devices */
         get: operations["list_devices"];
         put?: never;
+        /** Create a device */
         post: operations["create_devices"];
         delete?: never;
         options?: never;
@@ -543,12 +560,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read a device */
         get: operations["get_devices"];
         put?: never;
         post?: never;
+        /** Delete a device nothing refers to */
         delete: operations["delete_devices"];
         options?: never;
         head?: never;
+        /** Change a device (only the fields sent) */
         patch: operations["update_devices"];
         trace?: never;
     };
@@ -645,8 +665,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List hosts */
         get: operations["list_hosts"];
         put?: never;
+        /** Create a host */
         post: operations["create_hosts"];
         delete?: never;
         options?: never;
@@ -661,12 +683,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read a host */
         get: operations["get_hosts"];
         put?: never;
         post?: never;
+        /** Delete a host nothing refers to */
         delete: operations["delete_hosts"];
         options?: never;
         head?: never;
+        /** Change a host (only the fields sent) */
         patch: operations["update_hosts"];
         trace?: never;
     };
@@ -677,8 +702,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List interfaces */
         get: operations["list_interfaces"];
         put?: never;
+        /** Create an interface */
         post: operations["create_interfaces"];
         delete?: never;
         options?: never;
@@ -693,12 +720,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read an interface */
         get: operations["get_interfaces"];
         put?: never;
         post?: never;
+        /** Delete an interface nothing refers to */
         delete: operations["delete_interfaces"];
         options?: never;
         head?: never;
+        /** Change an interface (only the fields sent) */
         patch: operations["update_interfaces"];
         trace?: never;
     };
@@ -767,8 +797,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List links */
         get: operations["list_links"];
         put?: never;
+        /** Create a link */
         post: operations["create_links"];
         delete?: never;
         options?: never;
@@ -783,12 +815,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read a link */
         get: operations["get_links"];
         put?: never;
         post?: never;
+        /** Delete a link nothing refers to */
         delete: operations["delete_links"];
         options?: never;
         head?: never;
+        /** Change a link (only the fields sent) */
         patch: operations["update_links"];
         trace?: never;
     };
@@ -799,8 +834,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List machine rooms */
         get: operations["list_machine_rooms"];
         put?: never;
+        /** Create a machine room */
         post: operations["create_machine_rooms"];
         delete?: never;
         options?: never;
@@ -815,12 +852,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read a machine room */
         get: operations["get_machine_rooms"];
         put?: never;
         post?: never;
+        /** Delete a machine room nothing refers to */
         delete: operations["delete_machine_rooms"];
         options?: never;
         head?: never;
+        /** Change a machine room (only the fields sent) */
         patch: operations["update_machine_rooms"];
         trace?: never;
     };
@@ -872,8 +912,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List racks */
         get: operations["list_racks"];
         put?: never;
+        /** Create a rack */
         post: operations["create_racks"];
         delete?: never;
         options?: never;
@@ -888,12 +930,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read a rack */
         get: operations["get_racks"];
         put?: never;
         post?: never;
+        /** Delete a rack nothing refers to */
         delete: operations["delete_racks"];
         options?: never;
         head?: never;
+        /** Change a rack (only the fields sent) */
         patch: operations["update_racks"];
         trace?: never;
     };
@@ -904,8 +949,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List resource pools */
         get: operations["list_resource_pools"];
         put?: never;
+        /** Create a resource pool */
         post: operations["create_resource_pools"];
         delete?: never;
         options?: never;
@@ -920,12 +967,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read a resource pool */
         get: operations["get_resource_pools"];
         put?: never;
         post?: never;
+        /** Delete a resource pool nothing refers to */
         delete: operations["delete_resource_pools"];
         options?: never;
         head?: never;
+        /** Change a resource pool (only the fields sent) */
         patch: operations["update_resource_pools"];
         trace?: never;
     };
@@ -1278,8 +1328,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** List VMs */
         get: operations["list_vms"];
         put?: never;
+        /** Create a VM */
         post: operations["create_vms"];
         delete?: never;
         options?: never;
@@ -1294,12 +1346,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Read a VM */
         get: operations["get_vms"];
         put?: never;
         post?: never;
+        /** Delete a VM nothing refers to */
         delete: operations["delete_vms"];
         options?: never;
         head?: never;
+        /** Change a VM (only the fields sent) */
         patch: operations["update_vms"];
         trace?: never;
     };
@@ -3209,6 +3264,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3238,6 +3302,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3294,6 +3367,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3325,6 +3407,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3380,6 +3471,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3427,6 +3527,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3491,6 +3600,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3524,6 +3634,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3581,6 +3700,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3617,6 +3737,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3664,6 +3785,15 @@ export interface operations {
             };
             /** @description `bad_request`: a limit out of range, an empty period, an unknown parameter; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3727,6 +3857,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden`: bureau and tenant admins only */
             403: {
                 headers: {
@@ -3766,6 +3905,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3857,6 +4005,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3893,6 +4042,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3929,6 +4079,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3968,6 +4119,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4001,6 +4153,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4064,6 +4225,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4099,6 +4269,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4164,6 +4343,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden`: only tenant users submit */
             403: {
                 headers: {
@@ -4213,6 +4401,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4270,6 +4467,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -4304,6 +4510,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4368,6 +4583,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -4408,6 +4632,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4469,6 +4702,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4546,6 +4788,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -4580,6 +4831,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4644,6 +4904,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -4684,6 +4953,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4745,6 +5023,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4822,6 +5109,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -4856,6 +5152,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4920,6 +5225,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -4960,6 +5274,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5021,6 +5344,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5094,6 +5426,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5133,6 +5474,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5184,6 +5534,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     delegate: {
@@ -5209,6 +5568,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5247,6 +5615,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5299,6 +5676,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -5333,6 +5719,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5397,6 +5792,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -5437,6 +5841,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5498,6 +5911,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5585,6 +6007,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5616,6 +6047,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5667,6 +6107,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5715,6 +6156,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5779,6 +6221,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5880,6 +6323,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -5914,6 +6366,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5978,6 +6439,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -6018,6 +6488,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6079,6 +6558,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6155,6 +6643,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -6189,6 +6686,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6253,6 +6759,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -6293,6 +6808,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6354,6 +6878,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6434,6 +6967,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6473,6 +7007,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6524,6 +7067,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6583,6 +7135,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -6617,6 +7178,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6681,6 +7251,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -6721,6 +7300,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6782,6 +7370,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6858,6 +7455,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -6892,6 +7498,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6956,6 +7571,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -6996,6 +7620,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7057,6 +7690,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7128,6 +7770,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7172,6 +7823,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7213,6 +7865,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -7247,6 +7908,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7311,6 +7981,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -7351,6 +8030,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7412,6 +8100,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7489,6 +8186,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -7523,6 +8229,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7587,6 +8302,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -7627,6 +8351,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7688,6 +8421,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7765,6 +8507,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7809,6 +8552,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7855,6 +8599,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7908,6 +8653,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -7958,6 +8704,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8008,6 +8755,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8043,6 +8791,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8095,6 +8852,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8128,6 +8886,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8190,6 +8957,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`, also for another tenant */
             404: {
                 headers: {
@@ -8226,6 +9002,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8295,6 +9080,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -8339,6 +9125,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8403,6 +9198,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `not_found`, also for another tenant's ticket */
             404: {
                 headers: {
@@ -8444,6 +9248,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8508,6 +9321,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8558,6 +9380,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8601,6 +9432,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8666,6 +9506,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8717,6 +9566,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8778,6 +9636,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8822,6 +9689,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8855,6 +9731,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8923,6 +9808,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -8957,6 +9851,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9021,6 +9924,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `forbidden` */
             403: {
                 headers: {
@@ -9061,6 +9973,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9122,6 +10043,15 @@ export interface operations {
             };
             /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9232,6 +10162,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
                 headers: {
                     [name: string]: unknown;

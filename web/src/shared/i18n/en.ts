@@ -43,6 +43,7 @@ export default {
     unavailable: 'Service unavailable: {message}',
   },
   nav: {
+    apiReference: 'API reference',
     overview: 'Overview',
     alarms: 'Alarms',
     topology: 'Topology',

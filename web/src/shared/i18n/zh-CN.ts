@@ -43,6 +43,7 @@ export default {
     unavailable: '服务暂不可用：{message}',
   },
   nav: {
+    apiReference: 'API 参考文档',
     overview: '运行总览',
     alarms: '告警中心',
     topology: '网络拓扑',
