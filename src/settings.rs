@@ -80,10 +80,14 @@ pub struct RedisSettings {
 pub struct AuthSettings {
     pub token_ttl_secs: u64,
     pub ws_ticket_ttl_secs: u64,
-    /// Failed logins allowed per username within the window before it is throttled.
-    pub max_failed_logins_per_user: u32,
-    /// Failed logins allowed per client address within the window.
-    pub max_failed_logins_per_address: u32,
+    /// Failed logins in a row of one username at one client address before each further
+    /// attempt there waits a delay (1 s, doubling with every failure).
+    pub free_failed_logins: u32,
+    /// The same for one client address, whatever the usernames (guessing across accounts).
+    pub free_failed_logins_per_address: u32,
+    /// The ceiling of that delay.
+    pub max_login_delay_secs: u64,
+    /// Failures are forgotten this long after the last one.
     pub failed_login_window_secs: u64,
 }
 
@@ -258,9 +262,10 @@ key_prefix = "yunguan"
 [auth]
 token_ttl_secs = 43200
 ws_ticket_ttl_secs = 30
-max_failed_logins_per_user = 5
-max_failed_logins_per_address = 20
-failed_login_window_secs = 900
+free_failed_logins = 5
+free_failed_logins_per_address = 20
+max_login_delay_secs = 900
+failed_login_window_secs = 3600
 
 [hub]
 replay_capacity = 512
@@ -380,10 +385,6 @@ impl AuthSettings {
 
     pub fn ws_ticket_ttl(&self) -> Duration {
         Duration::from_secs(self.ws_ticket_ttl_secs)
-    }
-
-    pub fn failed_login_window(&self) -> Duration {
-        Duration::from_secs(self.failed_login_window_secs)
     }
 }
 

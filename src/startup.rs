@@ -223,7 +223,7 @@ impl Application {
             monitoring,
             secrets,
         });
-        let sessions = web::Data::new(SessionStore::new(db, &settings.auth));
+        let sessions = web::Data::new(SessionStore::new(db, &settings.auth, state.clock.clone()));
         let metrics_data = web::Data::from(metrics);
 
         let listener = TcpListener::bind(settings.server.listen)

@@ -3,7 +3,8 @@
 //! # Layout
 //! - [`role`] and [`names`]: the parsed domain types (roles, usernames, tenant codes).
 //! - [`password`] and [`token`]: argon2 hashing, random bearer tokens stored as SHA-256.
-//! - [`throttle`]: the failed-login limiter, pure and clock-injected.
+//! - [`throttle`]: the failed-login delays per name at an address and per address, shared
+//!   by every node through the database.
 //! - [`sessions`]: login, logout, token and WebSocket-ticket checks against the database.
 //! - [`principal`]: the authenticated caller, the tenant scope every query applies, and
 //!   whose names it may learn.

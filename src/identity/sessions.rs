@@ -2,7 +2,7 @@
 //! WebSocket tickets. Every check of a credential goes through [`SessionStore`].
 
 use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use chrono::Utc;
@@ -13,8 +13,9 @@ use sea_orm::{
 };
 use secrecy::SecretString;
 
-use super::throttle::{FailureWindow, LoginThrottle};
+use super::throttle::{Keys, LoginThrottle};
 use super::{password, token, Principal, Role};
+use crate::clock::Clock;
 use crate::db::entities::{session, user, ws_ticket};
 use crate::error::{ApiError, ErrorCode};
 use crate::settings::AuthSettings;
@@ -30,6 +31,7 @@ pub struct SessionStore {
     token_ttl: Duration,
     ws_ticket_ttl: Duration,
     throttle: LoginThrottle,
+    clock: Clock,
     /// Bounds concurrent password checks (memory and CPU), whatever the request rate.
     hashing: tokio::sync::Semaphore,
     /// Sessions ended on this node (logout, a revoked display key): their sockets close at
@@ -48,21 +50,14 @@ pub struct Login {
 }
 
 impl SessionStore {
-    pub fn new(db: DatabaseConnection, settings: &AuthSettings) -> Self {
+    /// `clock` times the login delays (tests advance a manual one).
+    pub fn new(db: DatabaseConnection, settings: &AuthSettings, clock: Clock) -> Self {
         SessionStore {
-            db,
+            db: db.clone(),
+            clock,
             token_ttl: settings.token_ttl(),
             ws_ticket_ttl: settings.ws_ticket_ttl(),
-            throttle: LoginThrottle {
-                per_user: FailureWindow::new(
-                    settings.max_failed_logins_per_user,
-                    settings.failed_login_window(),
-                ),
-                per_address: FailureWindow::new(
-                    settings.max_failed_logins_per_address,
-                    settings.failed_login_window(),
-                ),
-            },
+            throttle: LoginThrottle::new(db.clone(), settings),
             hashing: tokio::sync::Semaphore::new(MAX_CONCURRENT_HASHES),
             ended: tokio::sync::broadcast::channel(ENDED_BACKLOG).0,
         }
@@ -86,18 +81,21 @@ impl SessionStore {
             ));
         }
         let address = client_addr_opt.map(|a| a.to_string()).unwrap_or_default();
-        if let Err(wait) = self.throttle.check(username, &address, Instant::now()) {
-            tracing::warn!(%address, "login throttled");
+        let keys = Keys::new(username, &address);
+        if let Some(wait) = self.throttle.check(&keys, self.clock.now()).await? {
+            tracing::warn!(%address, wait_secs = wait.as_secs_f64(), "login throttled");
             let mut error = ApiError::new(
                 ErrorCode::TooManyLoginAttempts,
                 "too many failed logins; try again later",
             );
-            error.retry_after_secs_opt = Some(wait.as_secs().max(1));
+            error.retry_after_secs_opt =
+                Some((wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1));
             return Err(error);
         }
 
         self.throttle
-            .record_attempt(username, &address, Instant::now());
+            .record_attempt(&keys, self.clock.now())
+            .await?;
         let user_opt = user::Entity::find()
             .filter(user::Column::Username.eq(username))
             .one(&self.db)
@@ -126,7 +124,7 @@ impl SessionStore {
                 ));
             }
         };
-        self.throttle.record_success(username, &address);
+        self.throttle.record_success(&keys).await?;
         self.open(&user, client_addr_opt).await
     }
 

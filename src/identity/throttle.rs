@@ -1,121 +1,187 @@
-//! Failed-login throttling, per username and per client address: after `max_failures` within
-//! `window`, further attempts for that key are refused until the oldest failure ages out.
+//! Failed-login throttling that cannot be turned against a user: failures are counted per
+//! username *at a client address*, and per address whatever the names. Past a few free
+//! failures each further attempt of that key must wait a delay that doubles with every
+//! failure (1 s, 2 s, 4 s … up to a ceiling), counted from the last failure. Someone guessing
+//! from one place slows only themselves there: the right password from anywhere else is let in
+//! at once, and no number of failures locks an account.
 //!
-//! Pure and clock-injected: callers pass `now`. Kept in memory per node; a cluster behind a
-//! load balancer therefore allows up to `max_failures` per node (noted in ARCHITECTURE.md).
+//! The counts live in the database (`login_failures`), so every node behind a load balancer
+//! sees the same ones. [`Policy`] is the pure part, clock-injected; [`LoginThrottle`] reads and
+//! writes the counts. A key's count is forgotten once `window` has passed since its last
+//! failure; forgotten rows are swept now and then.
 
-use std::collections::{HashMap, VecDeque};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
-use parking_lot::Mutex;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, OnConflict, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
-/// Keys tracked before expired ones are swept, so a flood of random names stays bounded.
-const SWEEP_ABOVE_KEYS: usize = 10_000;
+use crate::db::entities::login_failure::{self, Column};
+use crate::settings::AuthSettings;
 
-#[derive(Debug)]
-pub struct FailureWindow {
-    max_failures: u32,
-    window: Duration,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+/// The first delay past the free failures; each further failure doubles it.
+const FIRST_DELAY: Duration = Duration::from_secs(1);
+
+/// Expired rows are swept on one attempt in this many.
+const SWEEP_EVERY: u32 = 256;
+
+/// How long a key must wait, given its failures in a row.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Failures in a row allowed without any delay.
+    pub free_failures: u32,
+    /// A key's failures are forgotten this long after its last one.
+    pub window: Duration,
+    /// The ceiling of the growing delay.
+    pub max_delay: Duration,
 }
 
-impl FailureWindow {
-    pub fn new(max_failures: u32, window: Duration) -> Self {
-        FailureWindow {
-            max_failures,
-            window,
-            failures: Mutex::new(HashMap::new()),
+impl Policy {
+    /// The delay owed after `failures` in a row: none while they are free, then 1 s, 2 s, 4 s
+    /// … capped at `max_delay`.
+    pub fn delay(&self, failures: u32) -> Duration {
+        if failures < self.free_failures {
+            return Duration::ZERO;
         }
+        let doublings = (failures - self.free_failures).min(30);
+        FIRST_DELAY
+            .saturating_mul(1 << doublings)
+            .min(self.max_delay)
     }
 
-    /// `Err(wait)` when `key` has used up its failures; `wait` is how long until it may retry.
-    pub fn check(&self, key: &str, now: Instant) -> Result<(), Duration> {
-        let mut failures = self.failures.lock();
-        let Some(times) = failures.get_mut(key) else {
-            return Ok(());
-        };
-        prune(times, now, self.window);
-        if times.len() < self.max_failures as usize {
-            return Ok(());
+    /// `Some(wait)` while a key whose last failure (of `failures` in a row) was at
+    /// `last_failure_at` must still wait at `now`.
+    pub fn wait(
+        &self,
+        failures: u32,
+        last_failure_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Option<Duration> {
+        let since = (now - last_failure_at).to_std().unwrap_or(Duration::ZERO);
+        if since >= self.window {
+            return None;
         }
-        let oldest = times.front().copied().unwrap_or(now);
-        Err(self
-            .window
-            .saturating_sub(now.saturating_duration_since(oldest)))
-    }
-
-    pub fn record_failure(&self, key: &str, now: Instant) {
-        let mut failures = self.failures.lock();
-        if failures.len() > SWEEP_ABOVE_KEYS {
-            failures.retain(|_, times| {
-                prune(times, now, self.window);
-                !times.is_empty()
-            });
-        }
-        let times = failures.entry(key.to_owned()).or_default();
-        prune(times, now, self.window);
-        times.push_back(now);
-        while times.len() > self.max_failures as usize {
-            times.pop_front();
-        }
-    }
-
-    pub fn clear(&self, key: &str) {
-        self.failures.lock().remove(key);
-    }
-
-    /// Takes back the newest failure recorded for `key` (an attempt that turned out right).
-    pub fn forgive_last(&self, key: &str) {
-        let mut failures = self.failures.lock();
-        if let Some(times) = failures.get_mut(key) {
-            times.pop_back();
-            if times.is_empty() {
-                failures.remove(key);
-            }
-        }
+        self.delay(failures)
+            .checked_sub(since)
+            .filter(|wait| !wait.is_zero())
     }
 }
 
-fn prune(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
-    while times
-        .front()
-        .is_some_and(|first| now.saturating_duration_since(*first) >= window)
-    {
-        times.pop_front();
+/// The two keys a login is counted under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keys {
+    /// The username at the client address.
+    pub user: String,
+    /// The client address, whatever the name.
+    pub address: String,
+}
+
+impl Keys {
+    pub fn new(username: &str, address: &str) -> Self {
+        Keys {
+            user: format!("user:{address} {username}"),
+            address: format!("address:{address}"),
+        }
     }
 }
 
-/// The two windows a login passes through.
-#[derive(Debug)]
 pub struct LoginThrottle {
-    pub per_user: FailureWindow,
-    pub per_address: FailureWindow,
+    db: DatabaseConnection,
+    per_user: Policy,
+    per_address: Policy,
+    attempts: AtomicU32,
 }
 
 impl LoginThrottle {
-    /// `Err(wait)` when either the username or the address is throttled.
-    pub fn check(&self, username: &str, address: &str, now: Instant) -> Result<(), Duration> {
-        let user = self.per_user.check(username, now);
-        let address = self.per_address.check(address, now);
-        match (user, address) {
-            (Ok(()), Ok(())) => Ok(()),
-            (Err(a), Err(b)) => Err(a.max(b)),
-            (Err(wait), _) | (_, Err(wait)) => Err(wait),
+    pub fn new(db: DatabaseConnection, settings: &AuthSettings) -> Self {
+        let window = Duration::from_secs(settings.failed_login_window_secs);
+        let max_delay = Duration::from_secs(settings.max_login_delay_secs);
+        LoginThrottle {
+            db,
+            per_user: Policy {
+                free_failures: settings.free_failed_logins,
+                window,
+                max_delay,
+            },
+            per_address: Policy {
+                free_failures: settings.free_failed_logins_per_address,
+                window,
+                max_delay,
+            },
+            attempts: AtomicU32::new(0),
         }
     }
 
-    /// Counts an attempt as a failure before its password is checked, so that concurrent
-    /// guesses cannot all pass `check` while the slow hash runs.
-    pub fn record_attempt(&self, username: &str, address: &str, now: Instant) {
-        self.per_user.record_failure(username, now);
-        self.per_address.record_failure(address, now);
+    /// `Some(wait)` when either key must still wait.
+    pub async fn check(&self, keys: &Keys, now: DateTime<Utc>) -> Result<Option<Duration>, DbErr> {
+        let rows = login_failure::Entity::find()
+            .filter(Column::Key.is_in([keys.user.as_str(), keys.address.as_str()]))
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|row| {
+                let policy = if row.key == keys.user {
+                    &self.per_user
+                } else {
+                    &self.per_address
+                };
+                let failures = u32::try_from(row.failures).unwrap_or(0);
+                policy.wait(failures, row.last_failure_at, now)
+            })
+            .max())
     }
 
-    /// The attempt was right: the user's failures are forgiven, and the address's count loses
-    /// this attempt (not its earlier failures).
-    pub fn record_success(&self, username: &str, address: &str) {
-        self.per_user.clear(username);
-        self.per_address.forgive_last(address);
+    /// Counts an attempt as a failure of both keys before its password is checked, so that
+    /// concurrent guesses cannot all pass `check` while the slow hash runs. A count whose
+    /// window has passed starts again from one.
+    pub async fn record_attempt(&self, keys: &Keys, now: DateTime<Utc>) -> Result<(), DbErr> {
+        let forgotten_before = now - self.per_user.window;
+        let table = login_failure::Entity;
+        let mut insert = Query::insert();
+        insert
+            .into_table(table)
+            .columns([Column::Key, Column::Failures, Column::LastFailureAt])
+            .on_conflict(
+                OnConflict::column(Column::Key)
+                    .value(
+                        Column::Failures,
+                        Expr::case(
+                            Expr::col((table, Column::LastFailureAt)).lt(forgotten_before),
+                            1,
+                        )
+                        .finally(Expr::col((table, Column::Failures)).add(1)),
+                    )
+                    .value(Column::LastFailureAt, now)
+                    .to_owned(),
+            );
+        for key in [&keys.user, &keys.address] {
+            insert.values_panic([key.clone().into(), 1.into(), now.into()]);
+        }
+        let backend = self.db.get_database_backend();
+        self.db.execute(backend.build(&insert)).await?;
+        if self.attempts.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == 0 {
+            login_failure::Entity::delete_many()
+                .filter(Column::LastFailureAt.lt(forgotten_before))
+                .exec(&self.db)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The attempt was right: the name at this address starts afresh, and the address's
+    /// count loses this attempt (not its earlier failures).
+    pub async fn record_success(&self, keys: &Keys) -> Result<(), DbErr> {
+        login_failure::Entity::delete_by_id(keys.user.clone())
+            .exec(&self.db)
+            .await?;
+        login_failure::Entity::update_many()
+            .col_expr(Column::Failures, Expr::col(Column::Failures).sub(1))
+            .filter(Column::Key.eq(keys.address.as_str()))
+            .exec(&self.db)
+            .await?;
+        Ok(())
     }
 }
 
@@ -123,47 +189,55 @@ impl LoginThrottle {
 mod tests {
     use super::*;
 
-    const MINUTE: Duration = Duration::from_secs(60);
+    const POLICY: Policy = Policy {
+        free_failures: 5,
+        window: Duration::from_secs(900),
+        max_delay: Duration::from_secs(300),
+    };
 
-    #[test]
-    fn a_key_is_refused_after_max_failures_until_the_oldest_ages_out() {
-        let window = FailureWindow::new(3, 10 * MINUTE);
-        let t0 = Instant::now();
-        for i in 0..3 {
-            assert!(window.check("li", t0 + i * MINUTE).is_ok());
-            window.record_failure("li", t0 + i * MINUTE);
-        }
-        assert_eq!(window.check("li", t0 + 3 * MINUTE), Err(7 * MINUTE));
-        assert!(window.check("wang", t0 + 3 * MINUTE).is_ok());
-        assert!(window.check("li", t0 + 10 * MINUTE).is_ok());
-        window.clear("li");
-        assert!(window.check("li", t0 + 3 * MINUTE).is_ok());
+    fn at(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap()
     }
 
     #[test]
-    fn the_address_window_catches_attempts_spread_over_many_names() {
-        let throttle = LoginThrottle {
-            per_user: FailureWindow::new(5, 10 * MINUTE),
-            per_address: FailureWindow::new(4, 10 * MINUTE),
+    fn the_delay_is_free_then_doubles_up_to_its_ceiling() {
+        let delays: Vec<u64> = (0..16).map(|n| POLICY.delay(n).as_secs()).collect();
+        assert_eq!(
+            delays,
+            [0, 0, 0, 0, 0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300]
+        );
+        assert_eq!(POLICY.delay(u32::MAX), POLICY.max_delay);
+    }
+
+    #[test]
+    fn a_key_waits_out_its_delay_from_the_last_failure() {
+        assert_eq!(POLICY.wait(4, at(0), at(0)), None);
+        assert_eq!(POLICY.wait(7, at(0), at(1)), Some(Duration::from_secs(3)));
+        assert_eq!(POLICY.wait(7, at(0), at(4)), None);
+        assert_eq!(
+            POLICY.wait(40, at(0), at(299)),
+            Some(Duration::from_secs(1))
+        );
+        // A clock behind the last failure (another node's) waits the whole delay.
+        assert_eq!(POLICY.wait(6, at(10), at(0)), Some(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn failures_are_forgotten_once_the_window_has_passed() {
+        let long = Policy {
+            max_delay: Duration::from_secs(3600),
+            ..POLICY
         };
-        let now = Instant::now();
-        throttle.record_attempt("a0", "10.0.0.9", now);
-        throttle.record_success("a0", "10.0.0.9");
-        for name in ["a1", "a2", "a3", "a4"] {
-            assert!(throttle.check(name, "10.0.0.9", now).is_ok());
-            throttle.record_attempt(name, "10.0.0.9", now);
-        }
-        assert!(throttle.check("a5", "10.0.0.9", now).is_err());
-        assert!(throttle.check("a5", "10.0.0.10", now).is_ok());
-        throttle.record_success("a1", "10.0.0.9");
-        assert!(
-            throttle.check("a1", "10.0.0.9", now).is_ok(),
-            "one success forgives itself"
-        );
-        throttle.record_attempt("a1", "10.0.0.9", now);
-        assert!(
-            throttle.check("a1", "10.0.0.9", now).is_err(),
-            "the address stays throttled for its failures"
-        );
+        assert!(long.wait(30, at(0), at(899)).is_some());
+        assert_eq!(long.wait(30, at(0), at(900)), None);
+    }
+
+    #[test]
+    fn a_name_is_counted_apart_at_each_address() {
+        let here = Keys::new("li", "10.0.0.9");
+        let there = Keys::new("li", "10.0.0.10");
+        assert_ne!(here.user, there.user);
+        assert_eq!(here.address, Keys::new("wang", "10.0.0.9").address);
+        assert_ne!(here.user, here.address);
     }
 }

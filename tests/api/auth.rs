@@ -2,16 +2,21 @@
 
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, Statement};
-use serde_json::Value;
+use serde_json::{json, Value};
+use yunguan::clock::Clock;
 use yunguan::identity::Role;
 
-use crate::helpers::{spawn_app, spawn_app_with, Backend, WsClient, PASSWORD};
+use crate::helpers::{
+    settings_for, spawn_app, spawn_app_with, spawn_node_with_clock, Backend, Storage, TestApp,
+    WsClient, PASSWORD,
+};
 use crate::on_every_backend;
 
 on_every_backend!(
     login_returns_a_token_that_identifies_the_user,
     wrong_credentials_are_refused_alike,
     repeated_failures_are_throttled,
+    one_address_guessing_many_names_is_slowed,
     an_expired_token_is_refused,
     logout_revokes_the_token_and_its_tickets,
     logout_closes_the_sessions_open_sockets,
@@ -56,19 +61,108 @@ async fn wrong_credentials_are_refused_alike(backend: Backend) {
 }
 
 async fn repeated_failures_are_throttled(backend: Backend) {
-    let (app, _storage) = spawn_app(backend).await;
-    app.create_user("manager", Role::BureauManager, None).await;
-    // The default allows 5 failures per user within 15 minutes.
-    for _ in 0..5 {
-        assert_eq!(app.post_login("manager", "guess").await.status(), 401);
+    // Two nodes on one database, behind a proxy that names the client address.
+    let storage = Storage::new(&backend).await;
+    let mut settings = settings_for(&storage);
+    settings.server.trust_forwarded_for = true;
+    let clock = Clock::manual(Utc::now());
+    let node1 = spawn_node_with_clock(settings.clone(), clock.clone()).await;
+    let node2 = spawn_node_with_clock(settings, clock.clone()).await;
+    node1
+        .create_user("manager", Role::BureauManager, None)
+        .await;
+    let login = |node: &TestApp, address: &str, password: &str| {
+        node.http
+            .post(format!("{}/api/v1/auth/login", node.address))
+            .header("x-forwarded-for", address)
+            .json(&json!({"username": "manager", "password": password}))
+            .send()
+    };
+    // The default lets 5 failures in a row of a name at an address through, whichever node
+    // answers them.
+    for attempt in 0..5 {
+        let node = if attempt % 2 == 0 { &node1 } else { &node2 };
+        let response = login(node, "198.51.100.7", "guess").await.unwrap();
+        assert_eq!(response.status(), 401, "attempt {attempt}");
     }
-    let throttled = app.post_login("manager", "guess").await;
-    assert_eq!(throttled.status(), 429);
-    assert!(throttled.headers().get("retry-after").is_some());
-    let body: Value = throttled.json().await.unwrap();
-    assert_eq!(body["code"], "too_many_login_attempts");
-    // Even the right password waits out the window.
-    assert_eq!(app.post_login("manager", PASSWORD).await.status(), 429);
+    for node in [&node1, &node2] {
+        let throttled = login(node, "198.51.100.7", "guess").await.unwrap();
+        assert_eq!(throttled.status(), 429);
+        assert_eq!(throttled.headers()["retry-after"], "1");
+        let body: Value = throttled.json().await.unwrap();
+        assert_eq!(body["code"], "too_many_login_attempts");
+    }
+    // The guesser's address waits, even with the right password, ...
+    let waiting = login(&node1, "198.51.100.7", PASSWORD).await.unwrap();
+    assert_eq!(waiting.status(), 429);
+    // ... but the account is not locked: from anywhere else the right password gets in.
+    let elsewhere = login(&node2, "203.0.113.20", PASSWORD).await.unwrap();
+    assert_eq!(elsewhere.status(), 200);
+    // Each further failure doubles the wait: 1 s, then 2 s.
+    clock.advance(chrono::Duration::seconds(1));
+    assert_eq!(
+        login(&node1, "198.51.100.7", "guess")
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let doubled = login(&node1, "198.51.100.7", PASSWORD).await.unwrap();
+    assert_eq!(doubled.status(), 429);
+    assert_eq!(doubled.headers()["retry-after"], "2");
+    clock.advance(chrono::Duration::seconds(2));
+    // The wait is over: the right password is let in, and the name starts afresh there.
+    assert_eq!(
+        login(&node2, "198.51.100.7", PASSWORD)
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        login(&node1, "198.51.100.7", "guess")
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}
+
+async fn one_address_guessing_many_names_is_slowed(backend: Backend) {
+    let (app, _storage) = spawn_app_with(backend, |settings| {
+        settings.server.trust_forwarded_for = true;
+    })
+    .await;
+    app.create_user("ops", Role::BureauOperator, None).await;
+    let login = |username: String, address: &str| {
+        app.http
+            .post(format!("{}/api/v1/auth/login", app.address))
+            .header("x-forwarded-for", address)
+            .json(&json!({"username": username, "password": "guess"}))
+            .send()
+    };
+    // 20 failures from one address, each under another name (4 each), are free; the 21st
+    // waits, whatever its name; another address does not.
+    for n in 0..20 {
+        let response = login(format!("user{}", n % 5), "198.51.100.8")
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 401, "attempt {n}");
+    }
+    assert_eq!(
+        login("user9".to_owned(), "198.51.100.8")
+            .await
+            .unwrap()
+            .status(),
+        429
+    );
+    assert_eq!(
+        login("user9".to_owned(), "198.51.100.9")
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
 }
 
 async fn an_expired_token_is_refused(backend: Backend) {
