@@ -9,9 +9,14 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 
+use chrono::Utc;
+
+use crate::audit::AuditActor;
+use crate::identity::accounts::{self, AccountChange, Administrator, ResetMail};
 use crate::identity::directory::{self, NewUser};
 use crate::identity::names::{TenantCode, Username};
 use crate::identity::{Role, TenantScope};
+use crate::mail::actor::MailNudge;
 use crate::settings::{Overrides, Settings};
 use crate::startup::Application;
 
@@ -118,6 +123,24 @@ pub enum UserCommand {
     List,
     /// Set a user's password, read from standard input.
     Passwd { username: String },
+    /// Disable an account: it cannot log in, and its sessions end.
+    Disable { username: String },
+    /// Enable a disabled account again.
+    Enable { username: String },
+    /// Delete an account: disabled and listed nowhere; what it did stays under its name.
+    Delete { username: String },
+    /// Give an account another role (and tenant, for the tenant roles); its sessions end.
+    SetRole {
+        username: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// End every session of an account at once.
+    Revoke { username: String },
+    /// Mail the account a one-time link that sets a new password (the server sends it).
+    ResetPassword { username: String },
 }
 
 fn parse_role(raw: &str) -> Result<Role, String> {
@@ -131,15 +154,21 @@ impl Cli {
     pub async fn run(self) -> anyhow::Result<()> {
         // Read only by the commands that need them: `openapi` runs anywhere.
         let global = self.global;
+        // The servers log as the settings say; the one-shot commands print their results and
+        // log only warnings (not every migration check), unless RUST_LOG says otherwise.
+        let one_shot = !matches!(self.command, Command::Serve | Command::Demo { .. });
         // Logging starts with the settings, which say how to log.
         let settings = move || {
-            let settings = Settings::load(&Overrides {
+            let mut settings = Settings::load(&Overrides {
                 config_file_opt: global.config,
                 listen_opt: global.listen,
                 data_dir_opt: global.data_dir,
                 database_url_opt: global.database_url,
                 redis_url_opt: global.redis_url,
             })?;
+            if one_shot {
+                settings.log.filter = "warn".to_owned();
+            }
             crate::telemetry::init(&settings.log);
             Ok::<_, anyhow::Error>(settings)
         };
@@ -266,8 +295,93 @@ async fn run_user(settings: Settings, command: UserCommand) -> anyhow::Result<()
             directory::set_password(&db, user, read_password()?).await?;
             println!("password changed for {username}");
         }
+        UserCommand::Disable { username } => {
+            let id = account_id(&db, &username).await?;
+            let change = AccountChange {
+                disabled_opt: Some(true),
+                ..AccountChange::default()
+            };
+            let changed =
+                accounts::change(&db, &cli_actor(), CLI_ADMIN, id, change, Utc::now()).await?;
+            let ended = changed.ended_sessions.len();
+            println!("{username} disabled; {ended} sessions ended");
+        }
+        UserCommand::Enable { username } => {
+            let id = account_id(&db, &username).await?;
+            let change = AccountChange {
+                disabled_opt: Some(false),
+                ..AccountChange::default()
+            };
+            accounts::change(&db, &cli_actor(), CLI_ADMIN, id, change, Utc::now()).await?;
+            println!("{username} enabled");
+        }
+        UserCommand::Delete { username } => {
+            let id = account_id(&db, &username).await?;
+            let ended = accounts::delete(&db, &cli_actor(), CLI_ADMIN, id, Utc::now()).await?;
+            println!("{username} deleted; {} sessions ended", ended.len());
+        }
+        UserCommand::SetRole {
+            username,
+            role,
+            tenant,
+        } => {
+            let id = account_id(&db, &username).await?;
+            let tenant_id_opt = match tenant {
+                None => None,
+                Some(code) => Some(
+                    directory::find_tenant_by_code(&db, &code)
+                        .await?
+                        .with_context(|| format!("no tenant with code {code:?}"))?
+                        .id,
+                ),
+            };
+            let change = AccountChange {
+                role_opt: Some(role),
+                tenant_id_opt: Some(tenant_id_opt),
+                ..AccountChange::default()
+            };
+            let changed =
+                accounts::change(&db, &cli_actor(), CLI_ADMIN, id, change, Utc::now()).await?;
+            println!(
+                "{username} is now {}; {} sessions ended",
+                changed.account.role,
+                changed.ended_sessions.len()
+            );
+        }
+        UserCommand::Revoke { username } => {
+            let id = account_id(&db, &username).await?;
+            let ended =
+                accounts::revoke_sessions(&db, &cli_actor(), CLI_ADMIN, id, Utc::now()).await?;
+            println!("{} sessions of {username} ended", ended.len());
+        }
+        UserCommand::ResetPassword { username } => {
+            let id = account_id(&db, &username).await?;
+            let mail = ResetMail::from_settings(&settings, MailNudge::default());
+            let sent =
+                accounts::send_password_reset(&db, &cli_actor(), CLI_ADMIN, &mail, id, Utc::now())
+                    .await?;
+            // The running server's mail sender picks it up at its next poll.
+            println!(
+                "a reset link for {username} is queued for {} (valid until {})",
+                sent.email, sent.expires_at
+            );
+        }
     }
     Ok(())
+}
+
+/// The command line administers every account, as a bureau admin would.
+const CLI_ADMIN: Administrator = Administrator::Bureau { user_id_opt: None };
+
+/// The command line in the audit trail: no user, no address.
+fn cli_actor() -> AuditActor {
+    AuditActor::system()
+}
+
+async fn account_id(db: &sea_orm::DatabaseConnection, username: &str) -> anyhow::Result<i64> {
+    Ok(accounts::find_by_username(db, CLI_ADMIN, username)
+        .await?
+        .id)
 }
 
 fn read_password() -> anyhow::Result<SecretString> {

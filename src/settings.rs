@@ -89,6 +89,8 @@ pub struct AuthSettings {
     pub max_login_delay_secs: u64,
     /// Failures are forgotten this long after the last one.
     pub failed_login_window_secs: u64,
+    /// How long a password-reset link works.
+    pub password_reset_ttl_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -266,6 +268,7 @@ free_failed_logins = 5
 free_failed_logins_per_address = 20
 max_login_delay_secs = 900
 failed_login_window_secs = 3600
+password_reset_ttl_secs = 86400
 
 [hub]
 replay_capacity = 512

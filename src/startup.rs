@@ -24,6 +24,7 @@ use crate::fulfilment::Retry;
 use crate::hub::redis_bridge::{BridgeSnapshot, RedisBridge};
 use crate::hub::redis_bus::RedisBus;
 use crate::hub::Hub;
+use crate::identity::accounts::ResetMail;
 use crate::identity::sessions::SessionStore;
 use crate::mail::actor::{MailSenderActor, MailSenderSnapshot};
 use crate::metrics::{self, Metrics};
@@ -56,6 +57,8 @@ pub struct AppState {
     pub tickets: TicketActors,
     /// Drains the mail outbox; its snapshot counts mail sent and failed attempts.
     pub mail_sender: Supervised<MailSenderActor, MailSenderSnapshot>,
+    /// How password-reset links are made and mailed.
+    pub password_resets: ResetMail,
     /// The data-center and device actors, and the trap listener.
     pub monitoring: Monitoring,
     /// Seals and opens device and cloud credentials stored in the inventory.
@@ -200,7 +203,7 @@ impl Application {
                 metrics: metrics.clone(),
                 notifier: alarms::Notifier {
                     mail: settings.mail.clone(),
-                    nudge: mail_nudge,
+                    nudge: mail_nudge.clone(),
                 },
             },
             &secrets,
@@ -220,6 +223,7 @@ impl Application {
             clock,
             tickets,
             mail_sender,
+            password_resets: ResetMail::from_settings(&settings, mail_nudge),
             monitoring,
             secrets,
         });

@@ -15,6 +15,7 @@ mod m20261126_000006_rack_units;
 mod m20261206_000007_decided_approvals;
 mod m20261206_000008_screen;
 mod m20261206_000009_login_failures;
+mod m20261206_000010_account_administration;
 mod shapes;
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000007_decided_approvals::Migration),
             Box::new(m20261206_000008_screen::Migration),
             Box::new(m20261206_000009_login_failures::Migration),
+            Box::new(m20261206_000010_account_administration::Migration),
         ]
     }
 }

@@ -103,16 +103,9 @@ pub async fn create_user(db: &impl ConnectionTrait, new: NewUser) -> Result<user
             return Err(invalid(format!("tenant {tenant_id} does not exist")));
         }
     }
-    let display_name = new.display_name.trim().to_owned();
-    if display_name.is_empty() || display_name.chars().count() > 200 {
-        return Err(invalid(
-            "display_name must be 1 to 200 characters".to_owned(),
-        ));
-    }
+    let display_name = display_name(&new.display_name)?;
     if let Some(email) = &new.email_opt {
-        if email.len() > 320 || !email.contains('@') {
-            return Err(invalid(format!("invalid email {email:?}")));
-        }
+        validate_email(email)?;
     }
     password::validate_new(&new.password).map_err(invalid)?;
     let secret = new.password;
@@ -141,13 +134,36 @@ pub async fn create_user(db: &impl ConnectionTrait, new: NewUser) -> Result<user
     })
 }
 
+/// A display name as stored: trimmed, 1 to 200 characters.
+pub fn display_name(raw: &str) -> Result<String, ApiError> {
+    let display_name = raw.trim();
+    if display_name.is_empty() || display_name.chars().count() > 200 {
+        return Err(ApiError::new(
+            ErrorCode::ValidationFailed,
+            "display_name must be 1 to 200 characters",
+        ));
+    }
+    Ok(display_name.to_owned())
+}
+
+pub fn validate_email(email: &str) -> Result<(), ApiError> {
+    if email.len() > 320 || !email.contains('@') {
+        return Err(ApiError::new(
+            ErrorCode::ValidationFailed,
+            format!("invalid email {email:?}"),
+        ));
+    }
+    Ok(())
+}
+
 pub async fn list_users(
     db: &impl ConnectionTrait,
     scope: TenantScope,
 ) -> Result<Vec<user::Model>, ApiError> {
-    // Display accounts are listed as their display keys.
+    // Display accounts are listed as their display keys; deleted accounts nowhere.
     let query = user::Entity::find()
         .filter(user::Column::Role.ne(Role::Display.as_str()))
+        .filter(user::Column::DeletedAt.is_null())
         .order_by_asc(user::Column::Id);
     let query = match scope {
         TenantScope::AllTenants => query,

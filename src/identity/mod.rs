@@ -12,7 +12,10 @@
 //! - [`display_keys`]: the command-center wall's login, a named revocable key.
 //! - [`directory`]: tenants and users (create, list, people's names by id or role), shared
 //!   by the API and the CLI.
+//! - [`accounts`]: user administration (change, disable, delete, end sessions, password
+//!   reset links), audited, for the API and the CLI.
 
+pub mod accounts;
 pub mod directory;
 pub mod display_keys;
 pub mod extract;

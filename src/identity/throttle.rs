@@ -161,7 +161,11 @@ impl LoginThrottle {
         }
         let backend = self.db.get_database_backend();
         self.db.execute(backend.build(&insert)).await?;
-        if self.attempts.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == 0 {
+        if self
+            .attempts
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(SWEEP_EVERY)
+        {
             login_failure::Entity::delete_many()
                 .filter(Column::LastFailureAt.lt(forgotten_before))
                 .exec(&self.db)

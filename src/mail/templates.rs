@@ -266,6 +266,38 @@ pub fn render_alarm(locale: Locale, params: &AlarmMailParams) -> RenderedMail {
     }
 }
 
+/// What a password-reset mail says.
+#[derive(Debug, Clone)]
+pub struct PasswordResetParams {
+    pub display_name: String,
+    pub username: String,
+    /// The one-time link that sets the new password.
+    pub link: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub fn render_password_reset(locale: Locale, params: &PasswordResetParams) -> RenderedMail {
+    let name = one_line(&params.display_name);
+    let username = one_line(&params.username);
+    let link = &params.link;
+    let until = params.expires_at.format("%Y-%m-%d %H:%M UTC");
+    let (subject, body) = match locale {
+        Locale::ZhCn => (
+            "【云管平台】重置登录密码".to_owned(),
+            format!(
+                "{name}，您好：\n\n管理员为您的账号 {username} 发起了密码重置。请在 {until} 之前打开下面的链接设置新密码（链接只能使用一次）：\n\n{link}\n\n设置新密码后，您在各处的登录都将退出。如非本人知情，请联系平台管理员。\n\n——\n云管平台（系统自动发送，请勿直接回复）\n"
+            ),
+        ),
+        Locale::En => (
+            "[yunguan] Reset your password".to_owned(),
+            format!(
+                "Hello {name},\n\nAn administrator started a password reset for your account {username}. Open this link before {until} to choose a new password (it works once):\n\n{link}\n\nSetting it signs you out everywhere. If you did not expect this, tell your administrator.\n\n--\nyunguan (sent automatically; please do not reply)\n"
+            ),
+        ),
+    };
+    RenderedMail { subject, body }
+}
+
 /// `text` with every control character (line breaks, tabs) turned into a space.
 fn one_line(text: &str) -> String {
     text.chars()

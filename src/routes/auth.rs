@@ -1,4 +1,4 @@
-//! `/auth`: login, logout and who am I.
+//! `/auth`: login, logout, who am I, and setting a new password with a reset link.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody};
+use crate::identity::accounts;
 use crate::identity::sessions::SessionStore;
 use crate::identity::{Principal, Role};
 use crate::startup::AppState;
@@ -16,7 +17,8 @@ use crate::startup::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/auth/login", web::post().to(login))
         .route("/auth/logout", web::post().to(logout))
-        .route("/auth/me", web::get().to(me));
+        .route("/auth/me", web::get().to(me))
+        .route("/auth/password-reset", web::post().to(reset_password));
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -54,6 +56,41 @@ impl From<&Principal> for CurrentUser {
             tenant_id: principal.tenant_id_opt,
         }
     }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordReset {
+    /// The `token` of the link the mail brought.
+    pub token: String,
+    #[schema(value_type = String, format = Password)]
+    pub password: SecretString,
+}
+
+/// Set a new password with a reset link's token (no bearer token: the link is the
+/// credential). It works once, before it expires; every session of the account ends.
+#[utoipa::path(
+    post, path = "/api/v1/auth/password-reset", tag = "auth",
+    request_body = PasswordReset,
+    responses(
+        (status = 204, description = "the new password is set; log in with it"),
+        (status = 401, description = "`invalid_token`: the link is unknown, used or expired", body = ErrorBody),
+        (status = 422, description = "`validation_failed`: the password is too short", body = ErrorBody),
+    )
+)]
+pub async fn reset_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    sessions: web::Data<SessionStore>,
+    body: web::Json<PasswordReset>,
+) -> Result<HttpResponse, ApiError> {
+    let PasswordReset { token, password } = body.into_inner();
+    let address_opt = client_address(&req, state.trust_forwarded_for).map(|ip| ip.to_string());
+    let ended =
+        accounts::reset_password(&state.db, &token, password, address_opt, state.clock.now())
+            .await?;
+    sessions.announce_ended(ended);
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Log in with a username and password.

@@ -1,18 +1,22 @@
 //! `/tenants` and `/users`: the directory, scoped by the caller's tenant; `/people`: the
 //! names of the people records mention, scoped by whose names the caller may learn.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::tickets::caller_of;
 use crate::db::entities::{tenant, user};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::identity::accounts::{self, AccountChange, Administrator, ResetSent};
 use crate::identity::directory::{self, NewUser};
 use crate::identity::extract::{Administrators, Authorized, BureauAdmins};
 use crate::identity::names::{TenantCode, Username};
+use crate::identity::sessions::SessionStore;
 use crate::identity::{Principal, Role};
+use crate::inventory::crud::present;
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -25,6 +29,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::resource("/users")
             .route(web::get().to(list_users))
             .route(web::post().to(create_user)),
+    )
+    .service(
+        web::resource("/users/{user_id}")
+            .route(web::get().to(get_user))
+            .route(web::patch().to(update_user))
+            .route(web::delete().to(delete_user)),
+    )
+    .route(
+        "/users/{user_id}/revoke-sessions",
+        web::post().to(revoke_sessions),
+    )
+    .route(
+        "/users/{user_id}/password-reset",
+        web::post().to(send_password_reset),
     )
     .route("/people", web::get().to(list_people));
 }
@@ -191,6 +209,203 @@ pub async fn create_user(
     )
     .await?;
     Ok(HttpResponse::Created().json(UserView::from(created)))
+}
+
+/// The administrator behind an `Administrators` caller.
+fn administrator(principal: &Principal) -> Result<Administrator, ApiError> {
+    Administrator::of(principal)
+        .ok_or_else(|| ApiError::new(ErrorCode::Forbidden, "administrators only"))
+}
+
+/// One account the caller administers.
+#[utoipa::path(
+    get, path = "/api/v1/users/{user_id}", tag = "directory", security(("bearer" = [])),
+    params(("user_id" = i64, Path)),
+    responses(
+        (status = 200, body = UserView),
+        (status = 403, description = "`forbidden`: administrators only", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such account, or not one the caller administers", body = ErrorBody),
+    )
+)]
+pub async fn get_user(
+    caller: Authorized<Administrators>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<web::Json<UserView>, ApiError> {
+    let admin = administrator(&caller.principal)?;
+    let account = accounts::find(&state.db, admin, path.into_inner()).await?;
+    Ok(web::Json(UserView::from(account)))
+}
+
+/// The fields of an account to change; those left out stay as they are.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    pub display_name: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    pub role: Option<Role>,
+    /// The tenant of a tenant role; `null` (or left out) with a bureau role or supplier.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub tenant_id: Option<Option<i64>>,
+    /// A disabled account cannot log in; disabling it ends its sessions.
+    pub disabled: Option<bool>,
+}
+
+/// Change an account: name, e-mail, role and tenant, disabled or enabled. Bureau admins change
+/// any account; tenant admins their tenant's, within the tenant roles. Whatever takes access
+/// away (disabling, another role or tenant) ends the account's sessions and closes its
+/// sockets. Audited.
+#[utoipa::path(
+    patch, path = "/api/v1/users/{user_id}", tag = "directory", security(("bearer" = [])),
+    params(("user_id" = i64, Path)),
+    request_body = UserPatch,
+    responses(
+        (status = 200, body = UserView),
+        (status = 403, description = "`forbidden`: administrators only; tenant admins give tenant roles in their own tenant only", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`conflict`: it would take away the last enabled bureau admin, or the caller's own access", body = ErrorBody),
+        (status = 422, description = "`validation_failed`: a role without its tenant, an unknown tenant, a bad name or e-mail", body = ErrorBody),
+    )
+)]
+pub async fn update_user(
+    caller: Authorized<Administrators>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    sessions: web::Data<SessionStore>,
+    path: web::Path<i64>,
+    body: web::Json<UserPatch>,
+) -> Result<web::Json<UserView>, ApiError> {
+    let admin = administrator(&caller.principal)?;
+    let patch = body.into_inner();
+    if let Some(Some(email)) = &patch.email {
+        directory::validate_email(email)?;
+    }
+    let caller = caller_of(&req, caller.principal, &state);
+    let changed = accounts::change(
+        &state.db,
+        &caller.audit_actor(),
+        admin,
+        path.into_inner(),
+        AccountChange {
+            display_name_opt: patch.display_name,
+            email_opt: patch.email,
+            role_opt: patch.role,
+            tenant_id_opt: patch.tenant_id,
+            disabled_opt: patch.disabled,
+        },
+        state.clock.now(),
+    )
+    .await?;
+    sessions.announce_ended(changed.ended_sessions);
+    Ok(web::Json(UserView::from(changed.account)))
+}
+
+/// Delete an account: it can no longer log in, its sessions end, and it is listed nowhere;
+/// what it did stays, under its name. Audited.
+#[utoipa::path(
+    delete, path = "/api/v1/users/{user_id}", tag = "directory", security(("bearer" = [])),
+    params(("user_id" = i64, Path)),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 403, description = "`forbidden`: administrators only", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`conflict`: the last enabled bureau admin, or the caller's own account", body = ErrorBody),
+    )
+)]
+pub async fn delete_user(
+    caller: Authorized<Administrators>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    sessions: web::Data<SessionStore>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let admin = administrator(&caller.principal)?;
+    let caller = caller_of(&req, caller.principal, &state);
+    let ended = accounts::delete(
+        &state.db,
+        &caller.audit_actor(),
+        admin,
+        path.into_inner(),
+        state.clock.now(),
+    )
+    .await?;
+    sessions.announce_ended(ended);
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionsRevoked {
+    /// How many sessions ended.
+    pub ended: usize,
+}
+
+/// End every session of an account at once, closing its sockets; it may log in again.
+/// Audited.
+#[utoipa::path(
+    post, path = "/api/v1/users/{user_id}/revoke-sessions", tag = "directory", security(("bearer" = [])),
+    params(("user_id" = i64, Path)),
+    responses(
+        (status = 200, body = SessionsRevoked),
+        (status = 403, description = "`forbidden`: administrators only", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+    )
+)]
+pub async fn revoke_sessions(
+    caller: Authorized<Administrators>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    sessions: web::Data<SessionStore>,
+    path: web::Path<i64>,
+) -> Result<web::Json<SessionsRevoked>, ApiError> {
+    let admin = administrator(&caller.principal)?;
+    let caller = caller_of(&req, caller.principal, &state);
+    let ended = accounts::revoke_sessions(
+        &state.db,
+        &caller.audit_actor(),
+        admin,
+        path.into_inner(),
+        state.clock.now(),
+    )
+    .await?;
+    let count = ended.len();
+    sessions.announce_ended(ended);
+    Ok(web::Json(SessionsRevoked { ended: count }))
+}
+
+/// Mail the account a one-time link that sets a new password (`auth.password_reset_ttl_secs`;
+/// earlier links stop working). Audited.
+#[utoipa::path(
+    post, path = "/api/v1/users/{user_id}/password-reset", tag = "directory", security(("bearer" = [])),
+    params(("user_id" = i64, Path)),
+    responses(
+        (status = 202, description = "the link is queued for mail", body = ResetSent),
+        (status = 403, description = "`forbidden`: administrators only", body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 409, description = "`conflict`: the account has no e-mail address", body = ErrorBody),
+    )
+)]
+pub async fn send_password_reset(
+    caller: Authorized<Administrators>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let admin = administrator(&caller.principal)?;
+    let caller = caller_of(&req, caller.principal, &state);
+    let sent = accounts::send_password_reset(
+        &state.db,
+        &caller.audit_actor(),
+        admin,
+        &state.password_resets,
+        path.into_inner(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(HttpResponse::Accepted().json(sent))
 }
 
 /// The most people one `GET /people` answers.

@@ -29,7 +29,7 @@ struct BuiltFrontEnd;
 const APPS: [&str; 5] = ["ops", "portal", "mobile", "screen", "docs"];
 
 /// Paths the root page routes itself.
-const ROOT_PAGES: [&str; 2] = ["", "login"];
+const ROOT_PAGES: [&str; 3] = ["", "login", "reset-password"];
 
 /// Hashed file names never change content: cached for a year, never revalidated.
 const CACHE_IMMUTABLE: &str = "public, max-age=31536000, immutable";

@@ -7,6 +7,7 @@ mod helpers;
 mod smtp;
 mod snmpd;
 
+mod accounts;
 mod audit;
 mod auth;
 mod cloud_adapter;

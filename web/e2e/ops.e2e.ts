@@ -58,6 +58,19 @@ describe('the ops portal', () => {
     await context.close()
   })
 
+  it('opens a password-reset link on its page and says when the link no longer works', async () => {
+    const context = await demo.browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: demo.server.url })
+    const page = await context.newPage()
+    await page.goto('/reset-password?token=used-or-unknown')
+    await page.getByRole('heading', { name: '设置新密码' }).waitFor()
+    await page.getByLabel('新密码', { exact: true }).fill('a-new-long-password')
+    await page.getByLabel('再次输入新密码').fill('a-new-long-password')
+    await page.getByRole('button', { name: '设置新密码' }).click()
+    await page.getByRole('alert').getByText('链接无效、已使用或已过期').waitFor()
+    await screenshot(page, 'reset-password-invalid')
+    await context.close()
+  })
+
   it('opens a mail link on its page after the login it asks for', async () => {
     const context = await demo.browser.newContext({ baseURL: demo.server.url })
     const page = await context.newPage()

@@ -19,6 +19,9 @@ pub struct Model {
     /// A disabled user cannot log in and its sessions stop working.
     pub disabled: bool,
     pub created_at: ChronoDateTimeUtc,
+    /// Set when the account was deleted: it stays for the records that name it, disabled,
+    /// listed nowhere, its name not given again.
+    pub deleted_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,8 +28,9 @@ export class ApiFailure extends Error {
   }
 }
 
-/** Where a 401 means wrong credentials (a password, a display key), not an expired login. */
-const LOGINS = ['/api/v1/auth/login', '/api/v1/display-keys/login']
+/** Where a 401 means wrong credentials (a password, a display key, a reset link), not an
+ * expired login. */
+const LOGINS = ['/api/v1/auth/login', '/api/v1/display-keys/login', '/api/v1/auth/password-reset']
 
 const auth: Middleware = {
   onRequest({ request }) {
