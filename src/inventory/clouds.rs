@@ -27,6 +27,25 @@ pub const CLOUD_CREDENTIALS_PURPOSE: &str = "cloud_platform.credentials";
 pub struct CloudPlatforms;
 
 /// No `Debug`: `credentials` is a secret in clear until it is sealed.
+/// The largest amount a host or VM may state, far above any machine built: bounds that keep
+/// every sum over a whole inventory (millions of rows) inside an `i64`.
+const MAX_VCPU: i64 = 100_000;
+/// 64 TiB.
+const MAX_MEMORY_MB: i64 = 64 * 1024 * 1024;
+/// 100 PB.
+const MAX_DISK_GB: i64 = 100_000_000;
+
+/// The bound of an amount field (`vcpu_total`, `memory_mb_used`, `disk_gb`, ...).
+fn largest(field: &str) -> i64 {
+    if field.starts_with("vcpu") {
+        MAX_VCPU
+    } else if field.starts_with("memory_mb") {
+        MAX_MEMORY_MB
+    } else {
+        MAX_DISK_GB
+    }
+}
+
 #[derive(Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CloudPlatformFields {
@@ -481,7 +500,7 @@ impl InventoryObject for Hosts {
         check.text("name", &name, 255);
         let mut amount = |field: &str, given: Option<i64>, existing: Option<i64>| {
             let value = given.or(existing).unwrap_or(0);
-            check.at_least(field, value, 0);
+            check.between(field, value, 0, largest(field));
             value
         };
         let vcpu_total = amount(
@@ -716,7 +735,7 @@ impl InventoryObject for Vms {
         }
         let mut amount = |field: &str, given: Option<i64>, existing: Option<i64>| {
             let value = given.or(existing).unwrap_or(0);
-            check.at_least(field, value, 0);
+            check.between(field, value, 0, largest(field));
             value
         };
         let vcpu = amount("vcpu", fields.vcpu, existing_opt.map(|m| m.vcpu));

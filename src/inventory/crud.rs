@@ -134,6 +134,18 @@ impl Checker {
         }
     }
 
+    pub fn between<T: PartialOrd + std::fmt::Display>(
+        &mut self,
+        field: &str,
+        value: T,
+        min: T,
+        max: T,
+    ) {
+        if value < min || value > max {
+            self.problem(field, format!("must be from {min} to {max}"));
+        }
+    }
+
     pub fn finish(self) -> Result<(), ApiError> {
         if self.problems.is_empty() {
             Ok(())

@@ -20,6 +20,10 @@ pub const POOL_KINDS: &[&str] = &["compute", "network", "storage"];
 
 pub struct ResourcePools;
 
+/// The largest overcommit ratio a pool may have: far beyond any real one (CPU is rarely
+/// overcommitted past 16), and small enough that capacities times it stay finite sums.
+const MAX_OVERCOMMIT: f64 = 100.0;
+
 #[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourcePoolFields {
@@ -136,6 +140,15 @@ impl InventoryObject for ResourcePools {
                 &format!("{}_overcommit", invalid.resource),
                 "must be a number above zero",
             );
+        }
+        for (field, ratio) in [
+            ("cpu_overcommit", cpu),
+            ("memory_overcommit", memory),
+            ("disk_overcommit", disk),
+        ] {
+            if ratio > MAX_OVERCOMMIT {
+                check.problem(field, format!("must be at most {MAX_OVERCOMMIT}"));
+            }
         }
         check.finish()?;
         let mut active = match existing_opt {

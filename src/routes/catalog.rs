@@ -7,7 +7,11 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use super::tickets::caller_of;
-use crate::catalog::kinds::ItemKind;
+use yunguan_actors::ticket::chain::ApprovalChain;
+
+use crate::catalog::chain_schema::ApprovalChainSchema;
+use crate::catalog::form::FormSchema;
+use crate::catalog::kinds::{Fulfilment, ItemKind};
 use crate::catalog::{self, ItemContent, ItemView};
 use crate::error::{ApiError, ErrorBody};
 use crate::identity::extract::{Authorized, BureauAdmins};
@@ -67,13 +71,22 @@ pub async fn get(
     Ok(web::Json(catalog::get(&state.db, path.into_inner()).await?))
 }
 
+/// A new item: its code and kind, then the content a revision also has. The fields are
+/// spelled out rather than `ItemContent` flattened in, so that the document states one
+/// closed object (a flattened closed object is an `allOf` no body can satisfy).
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewItem {
     /// Stable code, e.g. `vm.request.gpu`.
     pub code: String,
     pub kind: ItemKind,
-    #[serde(flatten)]
-    pub content: ItemContent,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub form: FormSchema,
+    #[schema(value_type = ApprovalChainSchema)]
+    pub chain: ApprovalChain,
+    pub fulfilment: Fulfilment,
 }
 
 /// Create a catalog item (version 1).
@@ -97,8 +110,19 @@ pub async fn create(
     let NewItem {
         code,
         kind,
-        content,
+        name,
+        description,
+        form,
+        chain,
+        fulfilment,
     } = body.into_inner();
+    let content = ItemContent {
+        name,
+        description,
+        form,
+        chain,
+        fulfilment,
+    };
     let caller = caller_of(&req, caller.principal, &state);
     let created = catalog::create(
         &state.db,
@@ -121,6 +145,7 @@ pub async fn create(
         (status = 200, body = ItemView),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
+        (status = 409, description = "`conflict`: a retired item cannot be revised", body = ErrorBody),
         (status = 422, body = ErrorBody),
     )
 )]

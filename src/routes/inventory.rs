@@ -13,7 +13,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest};
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::identity::extract::{Authorized, BureauStaff, InventoryWriters};
@@ -51,13 +51,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(resource_pools::configure);
 }
 
+/// What an inventory record is.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKindName {
+    CloudHost,
+    FirewallRule,
+}
+
+/// Whether an inventory record is in use.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordStateName {
+    Active,
+    Retired,
+}
+
 #[derive(Deserialize, IntoParams)]
 pub struct ListQuery {
-    /// `cloud_host` or `firewall_rule`.
-    pub kind: Option<String>,
+    #[param(inline)]
+    pub kind: Option<RecordKindName>,
     pub business_system: Option<String>,
-    /// `active` or `retired`.
-    pub state: Option<String>,
+    #[param(inline)]
+    pub state: Option<RecordStateName>,
     pub offset: Option<u64>,
     /// 1 to 200, default 50.
     pub limit: Option<u64>,
@@ -77,9 +93,21 @@ pub async fn list(
 ) -> Result<web::Json<Vec<InventoryRecordView>>, ApiError> {
     let query = query.into_inner();
     let filter = InventoryFilter {
-        kind_opt: query.kind,
+        kind_opt: query.kind.map(|kind| {
+            match kind {
+                RecordKindName::CloudHost => "cloud_host",
+                RecordKindName::FirewallRule => "firewall_rule",
+            }
+            .to_owned()
+        }),
         business_system_opt: query.business_system,
-        state_opt: query.state,
+        state_opt: query.state.map(|state| {
+            match state {
+                RecordStateName::Active => "active",
+                RecordStateName::Retired => "retired",
+            }
+            .to_owned()
+        }),
         offset: super::page_offset(query.offset)?,
         limit: super::page_limit(query.limit)?,
     };

@@ -237,17 +237,26 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The answers every operation may give whatever its handler does, added where its own
-/// annotation does not list them: `400 invalid_text` (`storable_text` refuses a NUL anywhere
-/// in any request before its handler runs) and, on operations that take a bearer token,
-/// `401` (the `Principal` extractor refuses a missing, expired or revoked one).
+/// The answers operations give whatever their handlers do, added where an operation's own
+/// annotation does not list them (its own description, if any, is kept):
+/// - every operation: `400 invalid_text` (`storable_text` refuses a NUL anywhere before any
+///   handler runs), `bad_request` or `malformed_json` (a parameter or body that cannot be read);
+/// - with a bearer token: `401` (the `Principal` extractor);
+/// - with a path parameter: `404` (nothing has that id, or nothing the caller may see);
+/// - with query parameters or a body: `422 validation_failed` (a missing, unknown or
+///   out-of-bounds value); with a body: `413` (larger than the server takes).
 struct CommonResponses;
 
 impl Modify for CommonResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
         use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
-        const INVALID_TEXT: &str = "`invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where";
+        const UNREADABLE: &str = "`invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read";
         const UNAUTHENTICATED: &str = "`missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account";
+        const NOT_FOUND: &str = "`not_found`: nothing with that id, or nothing the caller may see";
+        const INVALID: &str =
+            "`validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it";
+        const TOO_LARGE: &str = "`payload_too_large`: the body is larger than the server takes";
         let error = |description: &str| -> Response {
             let content = ContentBuilder::new()
                 .schema(Some(Ref::from_schema_name("ErrorBody")))
@@ -270,26 +279,42 @@ impl Modify for CommonResponses {
                     .security
                     .as_ref()
                     .is_some_and(|requirements| !requirements.is_empty());
+                let parameters = operation.parameters.as_deref().unwrap_or_default();
+                let in_path = parameters
+                    .iter()
+                    .any(|parameter| matches!(parameter.parameter_in, ParameterIn::Path));
+                let in_query = parameters
+                    .iter()
+                    .any(|parameter| matches!(parameter.parameter_in, ParameterIn::Query));
+                let body = operation.request_body.is_some();
                 let responses = &mut operation.responses.responses;
-                match responses.get_mut("400") {
-                    Some(RefOr::T(response)) => {
-                        response.description = format!("{}; {INVALID_TEXT}", response.description);
-                    }
-                    Some(RefOr::Ref(_)) => {}
-                    None => {
-                        responses.insert("400".to_owned(), error(INVALID_TEXT).into());
+                // An operation's own 400 keeps its words and gains these.
+                if let Some(RefOr::T(response)) = responses.get_mut("400") {
+                    if !response.description.is_empty() {
+                        response.description = format!("{}; {UNREADABLE}", response.description);
                     }
                 }
-                if bearer {
-                    match responses.get_mut("401") {
-                        Some(RefOr::T(response)) if response.description.is_empty() => {
-                            response.description = UNAUTHENTICATED.to_owned();
-                        }
-                        Some(_) => {}
-                        None => {
-                            responses.insert("401".to_owned(), error(UNAUTHENTICATED).into());
-                        }
+                let mut add = |status: &str, description: &str| match responses.get_mut(status) {
+                    Some(RefOr::T(response)) if response.description.is_empty() => {
+                        response.description = description.to_owned();
                     }
+                    Some(_) => {}
+                    None => {
+                        responses.insert(status.to_owned(), error(description).into());
+                    }
+                };
+                add("400", UNREADABLE);
+                if bearer {
+                    add("401", UNAUTHENTICATED);
+                }
+                if in_path {
+                    add("404", NOT_FOUND);
+                }
+                if in_query || body {
+                    add("422", INVALID);
+                }
+                if body {
+                    add("413", TOO_LARGE);
                 }
             }
         }

@@ -6,6 +6,7 @@ use actix_web::web;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use yunguan_actors::alarm::rule::Severity;
 use yunguan_actors::alarm::AlarmKey;
 
 use crate::db::entities::alarm;
@@ -180,13 +181,47 @@ pub async fn overview(
     Ok(web::Json(state.monitoring.overview()))
 }
 
+/// Which alarms a list holds: `active` (raised or acknowledged, the default), one state, or
+/// `all`.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AlarmStateFilter {
+    #[default]
+    Active,
+    Raised,
+    Acknowledged,
+    Cleared,
+    All,
+}
+
+/// An alarm's severity, as a filter names it.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SeverityName {
+    Critical,
+    Major,
+    Minor,
+    Info,
+}
+
+impl From<SeverityName> for Severity {
+    fn from(name: SeverityName) -> Severity {
+        match name {
+            SeverityName::Critical => Severity::Critical,
+            SeverityName::Major => Severity::Major,
+            SeverityName::Minor => Severity::Minor,
+            SeverityName::Info => Severity::Info,
+        }
+    }
+}
+
 #[derive(Deserialize, IntoParams)]
 pub struct AlarmQuery {
-    /// `active` (raised or acknowledged, the default), `raised`, `acknowledged`, `cleared` or
-    /// `all`.
-    pub state: Option<String>,
-    /// `critical`, `major`, `minor` or `info`.
-    pub severity: Option<String>,
+    /// Default `active`.
+    #[param(inline)]
+    pub state: Option<AlarmStateFilter>,
+    #[param(inline)]
+    pub severity: Option<SeverityName>,
     pub data_center_id: Option<i64>,
     pub device_id: Option<i64>,
     pub offset: Option<u64>,
@@ -207,21 +242,18 @@ pub async fn list_alarms(
 ) -> Result<web::Json<Vec<AlarmView>>, ApiError> {
     let query = query.into_inner();
     let mut select = alarm::Entity::find();
-    select = match query.state.as_deref().unwrap_or("active") {
-        "active" => select.filter(alarm::Column::State.ne(CLEARED)),
-        "all" => select,
-        one @ (alarms::RAISED | alarms::ACKNOWLEDGED | alarms::CLEARED) => {
-            select.filter(alarm::Column::State.eq(one))
+    select = match query.state.unwrap_or_default() {
+        AlarmStateFilter::Active => select.filter(alarm::Column::State.ne(CLEARED)),
+        AlarmStateFilter::All => select,
+        AlarmStateFilter::Raised => select.filter(alarm::Column::State.eq(alarms::RAISED)),
+        AlarmStateFilter::Acknowledged => {
+            select.filter(alarm::Column::State.eq(alarms::ACKNOWLEDGED))
         }
-        other => {
-            return Err(ApiError::new(
-                ErrorCode::BadRequest,
-                format!("unknown alarm state {other:?}"),
-            ))
-        }
+        AlarmStateFilter::Cleared => select.filter(alarm::Column::State.eq(CLEARED)),
     };
     if let Some(severity) = query.severity {
-        select = select.filter(alarm::Column::Severity.eq(severity));
+        select = select
+            .filter(alarm::Column::Severity.eq(alarms::severity_name(Severity::from(severity))));
     }
     if let Some(data_center_id) = query.data_center_id {
         select = select.filter(alarm::Column::DataCenterId.eq(data_center_id));

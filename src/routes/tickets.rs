@@ -20,6 +20,7 @@ use crate::tickets::messages::{Act, CompleteTask};
 use crate::tickets::queries::{self, DelegationView, TaskView, TicketFilter, TicketPage};
 use crate::tickets::views::{InboxItem, TicketDetail, TicketView};
 use crate::tickets::{Action, Caller, Draft, Idempotency};
+use yunguan_actors::ticket::workflow::TicketState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -151,14 +152,69 @@ pub async fn submit(
     Ok(answered(executed, actix_web::http::StatusCode::CREATED))
 }
 
+/// A ticket's state, as a list filter names it; an unknown one is `400 bad_request`.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStateName {
+    Approving,
+    Approved,
+    Fulfilling,
+    Fulfilled,
+    Closed,
+    Rejected,
+    Withdrawn,
+    Failed,
+}
+
+impl From<TicketStateName> for TicketState {
+    fn from(name: TicketStateName) -> TicketState {
+        match name {
+            TicketStateName::Approving => TicketState::Approving,
+            TicketStateName::Approved => TicketState::Approved,
+            TicketStateName::Fulfilling => TicketState::Fulfilling,
+            TicketStateName::Fulfilled => TicketState::Fulfilled,
+            TicketStateName::Closed => TicketState::Closed,
+            TicketStateName::Rejected => TicketState::Rejected,
+            TicketStateName::Withdrawn => TicketState::Withdrawn,
+            TicketStateName::Failed => TicketState::Failed,
+        }
+    }
+}
+
+/// How a ticket list is sorted: by creation (`-` newest first) or last change.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+pub enum TicketSort {
+    #[serde(rename = "created_at")]
+    Created,
+    #[serde(rename = "-created_at")]
+    CreatedNewestFirst,
+    #[serde(rename = "updated_at")]
+    Updated,
+    #[serde(rename = "-updated_at")]
+    UpdatedNewestFirst,
+}
+
+impl TicketSort {
+    fn as_str(self) -> &'static str {
+        match self {
+            TicketSort::Created => "created_at",
+            TicketSort::CreatedNewestFirst => "-created_at",
+            TicketSort::Updated => "updated_at",
+            TicketSort::UpdatedNewestFirst => "-updated_at",
+        }
+    }
+}
+
 #[derive(Deserialize, IntoParams)]
 pub struct ListQuery {
-    pub state: Option<String>,
+    #[param(inline)]
+    pub state: Option<TicketStateName>,
     pub item_id: Option<i64>,
     pub requester_id: Option<i64>,
     pub business_system: Option<String>,
-    /// `created_at`, `-created_at` (default), `updated_at` or `-updated_at`.
-    pub sort: Option<String>,
+    /// Default `-created_at`.
+    #[param(inline)]
+    pub sort: Option<TicketSort>,
     pub offset: Option<u64>,
     /// 1 to 200, default 50.
     pub limit: Option<u64>,
@@ -178,11 +234,13 @@ pub async fn list(
 ) -> Result<web::Json<TicketPage>, ApiError> {
     let query = query.into_inner();
     let filter = TicketFilter {
-        state_opt: query.state,
+        state_opt: query
+            .state
+            .map(|name| TicketState::from(name).as_str().to_owned()),
         item_id_opt: query.item_id,
         requester_id_opt: query.requester_id,
         business_system_opt: query.business_system,
-        sort_opt: query.sort,
+        sort_opt: query.sort.map(|sort| sort.as_str().to_owned()),
         offset: super::page_offset(query.offset)?,
         limit: super::page_limit(query.limit)?,
     };
@@ -417,10 +475,20 @@ pub async fn rate(
     act(principal, req, state, path.into_inner(), action, &*body).await
 }
 
+/// Which manual tasks a list holds.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStateName {
+    #[default]
+    Open,
+    Done,
+}
+
 #[derive(Deserialize, IntoParams)]
 pub struct TaskQuery {
-    /// `open` (default) or `done`.
-    pub state: Option<String>,
+    /// Default `open`.
+    #[param(inline)]
+    pub state: Option<TaskStateName>,
     pub offset: Option<u64>,
     /// 1 to 200, default 50.
     pub limit: Option<u64>,
@@ -439,7 +507,10 @@ pub async fn tasks(
     query: web::Query<TaskQuery>,
 ) -> Result<web::Json<Vec<TaskView>>, ApiError> {
     let limit = super::page_limit(query.limit)?;
-    let task_state = query.state.as_deref().unwrap_or("open");
+    let task_state = match query.state.unwrap_or_default() {
+        TaskStateName::Open => "open",
+        TaskStateName::Done => "done",
+    };
     Ok(web::Json(
         queries::tasks(
             &state.db,

@@ -181,9 +181,10 @@ pub async fn business(
             {
                 screen.vms += 1;
                 screen.vms_in_error += u32::from(state == "error");
-                screen.vcpu += vcpu;
-                screen.memory_mb += memory_mb;
-                screen.disk_gb += disk_gb;
+                // Saturating: rows entered before amounts had bounds may be anything.
+                screen.vcpu = screen.vcpu.saturating_add(*vcpu);
+                screen.memory_mb = screen.memory_mb.saturating_add(*memory_mb);
+                screen.disk_gb = screen.disk_gb.saturating_add(*disk_gb);
             }
             let (own, others): (Vec<_>, Vec<_>) = std::mem::take(&mut systems)
                 .into_iter()

@@ -53,15 +53,17 @@ pub struct CloudTotals {
 }
 
 impl CloudTotals {
+    /// Sums saturate: rows entered before amounts had bounds (or synced from a platform that
+    /// reports nonsense) may be anything.
     fn add_host(&mut self, host: &host::Model) {
         self.hosts += 1;
         self.hosts_up += u32::from(host.state == "up");
-        self.vcpu_total += host.vcpu_total;
-        self.vcpu_used += host.vcpu_used;
-        self.memory_mb_total += host.memory_mb_total;
-        self.memory_mb_used += host.memory_mb_used;
-        self.disk_gb_total += host.disk_gb_total;
-        self.disk_gb_used += host.disk_gb_used;
+        self.vcpu_total = self.vcpu_total.saturating_add(host.vcpu_total);
+        self.vcpu_used = self.vcpu_used.saturating_add(host.vcpu_used);
+        self.memory_mb_total = self.memory_mb_total.saturating_add(host.memory_mb_total);
+        self.memory_mb_used = self.memory_mb_used.saturating_add(host.memory_mb_used);
+        self.disk_gb_total = self.disk_gb_total.saturating_add(host.disk_gb_total);
+        self.disk_gb_used = self.disk_gb_used.saturating_add(host.disk_gb_used);
     }
 
     fn add_vm(&mut self, state: &str) {
@@ -76,12 +78,12 @@ impl CloudTotals {
         for (state, count) in &other.vm_states {
             *self.vm_states.entry(state.clone()).or_default() += count;
         }
-        self.vcpu_total += other.vcpu_total;
-        self.vcpu_used += other.vcpu_used;
-        self.memory_mb_total += other.memory_mb_total;
-        self.memory_mb_used += other.memory_mb_used;
-        self.disk_gb_total += other.disk_gb_total;
-        self.disk_gb_used += other.disk_gb_used;
+        self.vcpu_total = self.vcpu_total.saturating_add(other.vcpu_total);
+        self.vcpu_used = self.vcpu_used.saturating_add(other.vcpu_used);
+        self.memory_mb_total = self.memory_mb_total.saturating_add(other.memory_mb_total);
+        self.memory_mb_used = self.memory_mb_used.saturating_add(other.memory_mb_used);
+        self.disk_gb_total = self.disk_gb_total.saturating_add(other.disk_gb_total);
+        self.disk_gb_used = self.disk_gb_used.saturating_add(other.disk_gb_used);
     }
 }
 

@@ -13,7 +13,44 @@ on_every_backend!(
     text_with_a_nul_is_refused_alike_on_every_backend,
     the_openapi_document_lists_every_endpoint,
     health_readiness_and_metrics_answer,
+    unknown_filter_values_are_refused,
 );
+
+async fn unknown_filter_values_are_refused(backend: Backend) {
+    let (app, _storage) = spawn_app(backend).await;
+    app.create_user("admin", Role::BureauAdmin, None).await;
+    let admin = app.login("admin").await;
+    for path in [
+        "/api/v1/tickets?state=bogus",
+        "/api/v1/tickets?sort=price",
+        "/api/v1/tasks?state=someday",
+        "/api/v1/alarms?state=asleep",
+        "/api/v1/alarms?severity=apocalyptic",
+        "/api/v1/inventory?kind=spaceship",
+        "/api/v1/inventory?state=gone",
+    ] {
+        let response = app.get(path, Some(&admin)).await;
+        assert_eq!(response.status(), 400, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "bad_request", "{path}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("unknown variant"),
+            "{path}: {body}"
+        );
+    }
+    // The known values still filter.
+    for path in [
+        "/api/v1/tickets?state=approving&sort=-updated_at",
+        "/api/v1/tasks?state=done",
+        "/api/v1/alarms?state=cleared&severity=critical",
+        "/api/v1/inventory?kind=cloud_host&state=retired",
+    ] {
+        assert_eq!(app.get(path, Some(&admin)).await.status(), 200, "{path}");
+    }
+}
 
 async fn text_with_a_nul_is_refused_alike_on_every_backend(backend: Backend) {
     let (app, _storage) = spawn_app(backend).await;

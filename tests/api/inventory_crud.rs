@@ -19,6 +19,7 @@ on_every_backend!(
     inventory_credentials_are_sealed_and_never_returned,
     inventory_delete_is_refused_while_children_exist_and_fields_are_validated,
     inventory_monitoring_reads_devices_and_links_and_records_discovered_interfaces,
+    amounts_and_ratios_have_the_bounds_their_meaning_allows,
 );
 
 /// A data center `dc-1` with a room and a rack, as the bureau admin; returns the admin's token
@@ -469,4 +470,70 @@ async fn inventory_monitoring_reads_devices_and_links_and_records_discovered_int
     assert_eq!(core_monitored.poll_interval.as_secs(), 30);
     assert_eq!(core_monitored.tier, "core");
     assert_eq!(core_monitored.kind, "router");
+}
+
+async fn amounts_and_ratios_have_the_bounds_their_meaning_allows(backend: Backend) {
+    let (app, _storage) = spawn_app(backend).await;
+    let site = site(&app).await;
+    let admin = &site.admin;
+    let id = |value: Value| value["id"].as_i64().unwrap();
+    // An overcommit of 1e300 would make every capacity infinite.
+    for ratio in [json!(1e300), json!(0), json!(-1.5)] {
+        let response = app
+            .post_json(
+                "/api/v1/resource-pools",
+                Some(admin),
+                &json!({"name": "p", "kind": "compute", "data_center_id": site.data_center_id,
+                    "cpu_overcommit": ratio}),
+            )
+            .await;
+        assert_eq!(response.status(), 422, "{ratio}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["fields"][0]["field"], "cpu_overcommit");
+    }
+    let pool_id = id(app
+        .created(
+            "/api/v1/resource-pools",
+            admin,
+            &json!({"name": "compute-1", "kind": "compute", "data_center_id": site.data_center_id,
+                "cpu_overcommit": 4.0}),
+        )
+        .await);
+    let platform_id = id(app
+        .created(
+            "/api/v1/cloud-platforms",
+            admin,
+            &json!({"data_center_id": site.data_center_id, "name": "os-1", "kind": "openstack",
+                "endpoint": "http://keystone:5000/v3"}),
+        )
+        .await);
+    let cluster_id = id(app
+        .created(
+            "/api/v1/clusters",
+            admin,
+            &json!({"platform_id": platform_id, "name": "az-1", "pool_id": pool_id}),
+        )
+        .await);
+    // Two hosts at i64::MAX would wrap the wall's sums around; no host has 2^63 vCPUs.
+    for (field, value) in [
+        ("vcpu_total", i64::MAX),
+        ("memory_mb_total", 1_i64 << 40),
+        ("disk_gb_used", -1),
+    ] {
+        let mut host = json!({"cluster_id": cluster_id, "external_id": "cmp-x"});
+        host[field] = json!(value);
+        let response = app.post_json("/api/v1/hosts", Some(admin), &host).await;
+        assert_eq!(response.status(), 422, "{field} = {value}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["fields"][0]["field"], field);
+    }
+    let host = app
+        .created(
+            "/api/v1/hosts",
+            admin,
+            &json!({"cluster_id": cluster_id, "external_id": "cmp-1", "vcpu_total": 100_000,
+                "memory_mb_total": 64 * 1024 * 1024, "disk_gb_total": 100_000_000}),
+        )
+        .await;
+    assert_eq!(host["vcpu_total"], 100_000);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { applyAlarm, matches, type Alarm } from './alarmList'
+import { applyAlarm, matches, type Alarm, type AlarmFilter } from './alarmList'
 
 function alarm(id: number, change: Partial<Alarm> = {}): Alarm {
   return {
@@ -26,10 +26,10 @@ function alarm(id: number, change: Partial<Alarm> = {}): Alarm {
   } as Alarm
 }
 
-const active = { state: 'active' }
+const active: AlarmFilter = { state: 'active' }
 
 describe('alarm pages follow events', () => {
-  it.each([
+  it.each<[AlarmFilter, Alarm, boolean]>([
     [{ state: 'active' }, alarm(1), true],
     [{ state: 'active' }, alarm(1, { state: 'acknowledged' }), true],
     [{ state: 'active' }, alarm(1, { state: 'cleared' }), false],

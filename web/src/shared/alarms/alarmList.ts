@@ -2,13 +2,16 @@
 // adds a new alarm that matches the page's filter (on the first page), and takes out one that
 // no longer matches (cleared under "active"). Pure, so it is tested with tables.
 import type { Schemas } from '@shared/api/client'
+import type { paths } from '@shared/api/schema'
 
 export type Alarm = Schemas['AlarmView']
 
+type AlarmQuery = NonNullable<paths['/api/v1/alarms']['get']['parameters']['query']>
+
 export interface AlarmFilter {
   /** `active`, `raised`, `acknowledged`, `cleared` or `all`. */
-  state: string
-  severity?: string
+  state: NonNullable<AlarmQuery['state']>
+  severity?: NonNullable<AlarmQuery['severity']>
   dataCenterId?: number
   deviceId?: number
 }

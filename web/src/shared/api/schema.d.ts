@@ -1812,7 +1812,6 @@ export interface components {
             object_id: number;
             object_kind: string;
         };
-        /** @description No `Debug`: `credentials` is a secret in clear until it is sealed. */
         CloudPlatformFields: {
             /**
              * @description Any JSON object the platform's adapter reads (user, password, project); `null`
@@ -2618,10 +2617,20 @@ export interface components {
             /** @description What the wall is (`指挥中心主屏`); unique. */
             name: string;
         };
-        NewItem: components["schemas"]["ItemContent"] & {
+        /**
+         * @description A new item: its code and kind, then the content a revision also has. The fields are
+         *     spelled out rather than `ItemContent` flattened in, so that the document states one
+         *     closed object (a flattened closed object is an `allOf` no body can satisfy).
+         */
+        NewItem: {
+            chain: components["schemas"]["ApprovalChain"];
             /** @description Stable code, e.g. `vm.request.gpu`. */
             code: string;
+            description?: string;
+            form: components["schemas"]["FormSchema"];
+            fulfilment: components["schemas"]["Fulfilment"];
             kind: components["schemas"]["ItemKind"];
+            name: string;
         };
         NewTenant: {
             /** @description Short stable name, e.g. `edu`. */
@@ -3373,7 +3382,7 @@ export interface operations {
                     "application/json": components["schemas"]["ControlPlane"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3418,7 +3427,7 @@ export interface operations {
                     "application/json": components["schemas"]["AlarmRuleView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3454,13 +3463,9 @@ export interface operations {
                 /** @description 1 to 200, default 50. */
                 limit?: number | null;
                 offset?: number | null;
-                /** @description `critical`, `major`, `minor` or `info`. */
-                severity?: string | null;
-                /**
-                 * @description `active` (raised or acknowledged, the default), `raised`, `acknowledged`, `cleared` or
-                 *     `all`.
-                 */
-                state?: string | null;
+                severity?: null | ("critical" | "major" | "minor" | "info");
+                /** @description Default `active`. */
+                state?: null | ("active" | "raised" | "acknowledged" | "cleared" | "all");
             };
             header?: never;
             path?: never;
@@ -3476,7 +3481,7 @@ export interface operations {
                     "application/json": components["schemas"]["AlarmView"][];
                 };
             };
-            /** @description ; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3495,6 +3500,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3523,7 +3537,7 @@ export interface operations {
                     "application/json": components["schemas"]["AlarmView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3580,7 +3594,7 @@ export interface operations {
                     "application/json": components["schemas"]["AlarmView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3606,6 +3620,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `not_found`: nothing with that id, or nothing the caller may see */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3643,7 +3658,7 @@ export interface operations {
                     "application/json": components["schemas"]["AlarmView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3669,6 +3684,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `not_found`: nothing with that id, or nothing the caller may see */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3709,7 +3725,7 @@ export interface operations {
                     "application/json": components["schemas"]["AnnouncementView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3720,6 +3736,15 @@ export interface operations {
             };
             /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3750,7 +3775,7 @@ export interface operations {
                     "application/json": components["schemas"]["PostedAnnouncement"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3770,6 +3795,15 @@ export interface operations {
             };
             /** @description `forbidden`: only bureau admins and managers post */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3809,7 +3843,7 @@ export interface operations {
                     "application/json": components["schemas"]["InboxItem"][];
                 };
             };
-            /** @description `bad_request`: a limit or offset out of range; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `bad_request`: a limit or offset out of range; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3820,6 +3854,15 @@ export interface operations {
             };
             /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3846,7 +3889,7 @@ export interface operations {
                     "application/json": components["schemas"]["InboxItem"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3901,7 +3944,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditRecordView"][];
                 };
             };
-            /** @description `bad_request`: a limit out of range, an empty period, an unknown parameter; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `bad_request`: a limit out of range, an empty period, an unknown parameter; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3921,6 +3964,15 @@ export interface operations {
             };
             /** @description `forbidden`: bureau and tenant admins only */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3966,7 +4018,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description `bad_request`: an empty period, an unknown parameter; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `bad_request`: an empty period, an unknown parameter; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4021,7 +4073,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditVerification"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4070,7 +4122,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4081,6 +4133,24 @@ export interface operations {
             };
             /** @description `invalid_credentials` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4114,7 +4184,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4151,7 +4221,7 @@ export interface operations {
                     "application/json": components["schemas"]["CurrentUser"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4191,7 +4261,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4202,6 +4272,15 @@ export interface operations {
             };
             /** @description `invalid_token`: the link is unknown, used or expired */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4237,7 +4316,7 @@ export interface operations {
                     "application/json": components["schemas"]["BusinessSystemView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4277,7 +4356,7 @@ export interface operations {
                     "application/json": components["schemas"]["ItemView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4288,6 +4367,15 @@ export interface operations {
             };
             /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4318,7 +4406,7 @@ export interface operations {
                     "application/json": components["schemas"]["ItemView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4346,6 +4434,15 @@ export interface operations {
             };
             /** @description `conflict`: the code is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4383,7 +4480,7 @@ export interface operations {
                     "application/json": components["schemas"]["ItemView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4401,6 +4498,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `not_found`: nothing with that id, or nothing the caller may see */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4434,7 +4532,7 @@ export interface operations {
                     "application/json": components["schemas"]["ItemView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4460,6 +4558,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `not_found`: nothing with that id, or nothing the caller may see */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4468,6 +4567,25 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `conflict`: a retired item cannot be revised */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4501,7 +4619,7 @@ export interface operations {
                     "application/json": components["schemas"]["RequestPreview"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4537,6 +4655,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4566,7 +4694,7 @@ export interface operations {
                     "application/json": components["schemas"]["ItemView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4592,6 +4720,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `not_found`: nothing with that id, or nothing the caller may see */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4625,7 +4754,7 @@ export interface operations {
                     "application/json": components["schemas"]["CloudPlatformView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4645,6 +4774,15 @@ export interface operations {
             };
             /** @description `forbidden` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4675,7 +4813,7 @@ export interface operations {
                     "application/json": components["schemas"]["CloudPlatformView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4704,6 +4842,15 @@ export interface operations {
             };
             /** @description `conflict`: the natural key is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4741,7 +4888,7 @@ export interface operations {
                     "application/json": components["schemas"]["CloudPlatformView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4797,7 +4944,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4867,7 +5014,7 @@ export interface operations {
                     "application/json": components["schemas"]["CloudPlatformView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4912,6 +5059,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `validation_failed`, with `fields` */
             422: {
                 headers: {
@@ -4946,7 +5102,7 @@ export interface operations {
                     "application/json": components["schemas"]["ClusterView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4966,6 +5122,15 @@ export interface operations {
             };
             /** @description `forbidden` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4996,7 +5161,7 @@ export interface operations {
                     "application/json": components["schemas"]["ClusterView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5025,6 +5190,15 @@ export interface operations {
             };
             /** @description `conflict`: the natural key is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5062,7 +5236,7 @@ export interface operations {
                     "application/json": components["schemas"]["ClusterView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5118,7 +5292,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5188,7 +5362,7 @@ export interface operations {
                     "application/json": components["schemas"]["ClusterView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5233,6 +5407,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `validation_failed`, with `fields` */
             422: {
                 headers: {
@@ -5267,7 +5450,7 @@ export interface operations {
                     "application/json": components["schemas"]["DataCenterView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5287,6 +5470,15 @@ export interface operations {
             };
             /** @description `forbidden` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5317,7 +5509,7 @@ export interface operations {
                     "application/json": components["schemas"]["DataCenterView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5346,6 +5538,15 @@ export interface operations {
             };
             /** @description `conflict`: the natural key is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5383,7 +5584,7 @@ export interface operations {
                     "application/json": components["schemas"]["DataCenterView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5439,7 +5640,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5509,7 +5710,7 @@ export interface operations {
                     "application/json": components["schemas"]["DataCenterView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5554,6 +5755,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `validation_failed`, with `fields` */
             422: {
                 headers: {
@@ -5584,7 +5794,7 @@ export interface operations {
                     "application/json": components["schemas"]["DataCenterSummary"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5610,6 +5820,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `not_found`: nothing with that id, or nothing the caller may see */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5639,7 +5850,7 @@ export interface operations {
                     "application/json": components["schemas"]["TopologyView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5665,6 +5876,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `not_found`: nothing with that id, or nothing the caller may see */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5692,7 +5904,7 @@ export interface operations {
                     "application/json": components["schemas"]["DelegationView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5733,7 +5945,7 @@ export interface operations {
                     "application/json": components["schemas"]["DelegationView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5751,6 +5963,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -5780,7 +6002,7 @@ export interface operations {
                     "application/json": components["schemas"]["DelegationView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5798,6 +6020,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `not_found`: nothing with that id, or nothing the caller may see */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5834,7 +6057,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5854,6 +6077,15 @@ export interface operations {
             };
             /** @description `forbidden` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5884,7 +6116,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5913,6 +6145,15 @@ export interface operations {
             };
             /** @description `conflict`: the natural key is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5950,7 +6191,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6006,7 +6247,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6076,7 +6317,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6114,6 +6355,15 @@ export interface operations {
             };
             /** @description `conflict`: the natural key is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6165,7 +6415,7 @@ export interface operations {
                     "application/json": components["schemas"]["RollupView"][];
                 };
             };
-            /** @description ; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6184,6 +6434,24 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: nothing with that id, or nothing the caller may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6212,7 +6480,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeviceStateView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6238,6 +6506,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `not_found`: nothing with that id, or nothing the caller may see */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -6265,7 +6534,7 @@ export interface operations {
                     "application/json": components["schemas"]["DisplayKeyView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6314,7 +6583,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedDisplayKey"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6342,6 +6611,15 @@ export interface operations {
             };
             /** @description `conflict`: the name is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6379,7 +6657,7 @@ export interface operations {
                     "application/json": components["schemas"]["DisplayKeyView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6437,7 +6715,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6448,6 +6726,24 @@ export interface operations {
             };
             /** @description `invalid_credentials`: unknown or revoked key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6481,7 +6777,7 @@ export interface operations {
                     "application/json": components["schemas"]["HostView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6501,6 +6797,15 @@ export interface operations {
             };
             /** @description `forbidden` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6531,7 +6836,7 @@ export interface operations {
                     "application/json": components["schemas"]["HostView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6560,6 +6865,15 @@ export interface operations {
             };
             /** @description `conflict`: the natural key is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6597,7 +6911,7 @@ export interface operations {
                     "application/json": components["schemas"]["HostView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6653,7 +6967,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6723,7 +7037,7 @@ export interface operations {
                     "application/json": components["schemas"]["HostView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6768,6 +7082,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `validation_failed`, with `fields` */
             422: {
                 headers: {
@@ -6801,7 +7124,7 @@ export interface operations {
                     "application/json": components["schemas"]["InterfaceView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6821,6 +7144,15 @@ export interface operations {
             };
             /** @description `forbidden` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6851,7 +7183,7 @@ export interface operations {
                     "application/json": components["schemas"]["InterfaceView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6880,6 +7212,15 @@ export interface operations {
             };
             /** @description `conflict`: the natural key is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6917,7 +7258,7 @@ export interface operations {
                     "application/json": components["schemas"]["InterfaceView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6973,7 +7314,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7043,7 +7384,7 @@ export interface operations {
                     "application/json": components["schemas"]["InterfaceView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7088,6 +7429,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `validation_failed`, with `fields` */
             422: {
                 headers: {
@@ -7103,13 +7453,11 @@ export interface operations {
         parameters: {
             query?: {
                 business_system?: string | null;
-                /** @description `cloud_host` or `firewall_rule`. */
-                kind?: string | null;
+                kind?: null | ("cloud_host" | "firewall_rule");
                 /** @description 1 to 200, default 50. */
                 limit?: number | null;
                 offset?: number | null;
-                /** @description `active` or `retired`. */
-                state?: string | null;
+                state?: null | ("active" | "retired");
             };
             header?: never;
             path?: never;
@@ -7125,7 +7473,7 @@ export interface operations {
                     "application/json": components["schemas"]["InventoryRecordView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7136,6 +7484,15 @@ export interface operations {
             };
             /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7172,7 +7529,7 @@ export interface operations {
                     "application/json": components["schemas"]["ChangeView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7192,6 +7549,15 @@ export interface operations {
             };
             /** @description `forbidden`: bureau staff only */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7232,7 +7598,7 @@ export interface operations {
                     "application/json": components["schemas"]["ImportSummary"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7252,6 +7618,15 @@ export interface operations {
             };
             /** @description `forbidden`: bureau admins and operators only */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7293,7 +7668,7 @@ export interface operations {
                     "application/json": components["schemas"]["LinkView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7313,6 +7688,15 @@ export interface operations {
             };
             /** @description `forbidden` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7343,7 +7727,7 @@ export interface operations {
                     "application/json": components["schemas"]["LinkView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7372,6 +7756,15 @@ export interface operations {
             };
             /** @description `conflict`: the natural key is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7409,7 +7802,7 @@ export interface operations {
                     "application/json": components["schemas"]["LinkView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7465,7 +7858,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7535,7 +7928,7 @@ export interface operations {
                     "application/json": components["schemas"]["LinkView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7580,6 +7973,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `validation_failed`, with `fields` */
             422: {
                 headers: {
@@ -7613,7 +8015,7 @@ export interface operations {
                     "application/json": components["schemas"]["MachineRoomView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7633,6 +8035,15 @@ export interface operations {
             };
             /** @description `forbidden` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7663,7 +8074,7 @@ export interface operations {
                     "application/json": components["schemas"]["MachineRoomView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7692,6 +8103,15 @@ export interface operations {
             };
             /** @description `conflict`: the natural key is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7729,7 +8149,7 @@ export interface operations {
                     "application/json": components["schemas"]["MachineRoomView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7785,7 +8205,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7855,7 +8275,7 @@ export interface operations {
                     "application/json": components["schemas"]["MachineRoomView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7900,6 +8320,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `validation_failed`, with `fields` */
             422: {
                 headers: {
@@ -7928,7 +8357,7 @@ export interface operations {
                     "application/json": components["schemas"]["OverviewSummary"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7981,7 +8410,7 @@ export interface operations {
                     "application/json": components["schemas"]["PersonView"][];
                 };
             };
-            /** @description `bad_request`: neither or both of `ids` and `role`, an id that is not a number, more than 200 ids; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `bad_request`: neither or both of `ids` and `role`, an id that is not a number, more than 200 ids; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7992,6 +8421,15 @@ export interface operations {
             };
             /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8023,7 +8461,7 @@ export interface operations {
                     "application/json": components["schemas"]["RackView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8043,6 +8481,15 @@ export interface operations {
             };
             /** @description `forbidden` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8073,7 +8520,7 @@ export interface operations {
                     "application/json": components["schemas"]["RackView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8102,6 +8549,15 @@ export interface operations {
             };
             /** @description `conflict`: the natural key is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8139,7 +8595,7 @@ export interface operations {
                     "application/json": components["schemas"]["RackView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8195,7 +8651,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8265,7 +8721,7 @@ export interface operations {
                     "application/json": components["schemas"]["RackView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8310,6 +8766,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `validation_failed`, with `fields` */
             422: {
                 headers: {
@@ -8344,7 +8809,7 @@ export interface operations {
                     "application/json": components["schemas"]["ResourcePoolView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8364,6 +8829,15 @@ export interface operations {
             };
             /** @description `forbidden` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8394,7 +8868,7 @@ export interface operations {
                     "application/json": components["schemas"]["ResourcePoolView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8423,6 +8897,15 @@ export interface operations {
             };
             /** @description `conflict`: the natural key is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8460,7 +8943,7 @@ export interface operations {
                     "application/json": components["schemas"]["ResourcePoolView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8516,7 +8999,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8586,7 +9069,7 @@ export interface operations {
                     "application/json": components["schemas"]["ResourcePoolView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8631,6 +9114,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `validation_failed`, with `fields` */
             422: {
                 headers: {
@@ -8665,7 +9157,7 @@ export interface operations {
                     "application/json": components["schemas"]["BusinessScreen"];
                 };
             };
-            /** @description ; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8684,6 +9176,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8710,7 +9211,7 @@ export interface operations {
                     "application/json": components["schemas"]["CloudScreen"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8757,7 +9258,7 @@ export interface operations {
                     "application/json": components["schemas"]["RoomScene"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8811,7 +9312,7 @@ export interface operations {
                     "application/json": components["schemas"]["ScreenSite"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8862,7 +9363,7 @@ export interface operations {
                     "application/json": components["schemas"]["TicketCounts"];
                 };
             };
-            /** @description ; `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8888,6 +9389,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     tasks: {
@@ -8896,8 +9406,8 @@ export interface operations {
                 /** @description 1 to 200, default 50. */
                 limit?: number | null;
                 offset?: number | null;
-                /** @description `open` (default) or `done`. */
-                state?: string | null;
+                /** @description Default `open`. */
+                state?: null | ("open" | "done");
             };
             header?: never;
             path?: never;
@@ -8913,7 +9423,7 @@ export interface operations {
                     "application/json": components["schemas"]["TaskView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8924,6 +9434,15 @@ export interface operations {
             };
             /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8956,7 +9475,7 @@ export interface operations {
                     "application/json": components["schemas"]["TicketView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8991,6 +9510,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     list_tenants: {
@@ -9010,7 +9547,7 @@ export interface operations {
                     "application/json": components["schemas"]["TenantView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9051,7 +9588,7 @@ export interface operations {
                     "application/json": components["schemas"]["TenantView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9086,6 +9623,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9115,7 +9662,7 @@ export interface operations {
                     "application/json": components["schemas"]["QuotaView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9167,7 +9714,7 @@ export interface operations {
                     "application/json": components["schemas"]["QuotaView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9193,6 +9740,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `not_found`: nothing with that id, or nothing the caller may see */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9201,6 +9749,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9220,9 +9778,9 @@ export interface operations {
                 limit?: number | null;
                 offset?: number | null;
                 requester_id?: number | null;
-                /** @description `created_at`, `-created_at` (default), `updated_at` or `-updated_at`. */
-                sort?: string | null;
-                state?: string | null;
+                /** @description Default `-created_at`. */
+                sort?: null | ("created_at" | "-created_at" | "updated_at" | "-updated_at");
+                state?: null | ("approving" | "approved" | "fulfilling" | "fulfilled" | "closed" | "rejected" | "withdrawn" | "failed");
             };
             header?: never;
             path?: never;
@@ -9238,7 +9796,7 @@ export interface operations {
                     "application/json": components["schemas"]["TicketPage"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9256,6 +9814,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9290,7 +9849,7 @@ export interface operations {
                     "application/json": components["schemas"]["TicketView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9319,6 +9878,15 @@ export interface operations {
             };
             /** @description `quota_exceeded` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9356,7 +9924,7 @@ export interface operations {
                     "application/json": components["schemas"]["TicketDetail"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9413,7 +9981,7 @@ export interface operations {
                     "application/json": components["schemas"]["TicketView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9440,6 +10008,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `not_found`: nothing with that id, or nothing the caller may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `invalid_transition`, `conflict` or `quota_exceeded` */
             409: {
                 headers: {
@@ -9451,6 +10028,24 @@ export interface operations {
             };
             /** @description `version_mismatch` */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9479,7 +10074,7 @@ export interface operations {
                     "application/json": components["schemas"]["TicketView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9498,6 +10093,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: nothing with that id, or nothing the caller may see */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9538,7 +10142,7 @@ export interface operations {
                     "application/json": components["schemas"]["TicketView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9556,6 +10160,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `not_found`: nothing with that id, or nothing the caller may see */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9564,6 +10169,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9597,7 +10212,7 @@ export interface operations {
                     "application/json": components["schemas"]["TicketView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9623,6 +10238,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `not_found`: nothing with that id, or nothing the caller may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9631,6 +10255,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9664,7 +10298,7 @@ export interface operations {
                     "application/json": components["schemas"]["TicketView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9690,6 +10324,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `not_found`: nothing with that id, or nothing the caller may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9698,6 +10341,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9731,7 +10384,7 @@ export interface operations {
                     "application/json": components["schemas"]["TicketView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9757,6 +10410,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `not_found`: nothing with that id, or nothing the caller may see */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9765,6 +10427,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9794,7 +10466,7 @@ export interface operations {
                     "application/json": components["schemas"]["TicketView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9813,6 +10485,15 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: nothing with that id, or nothing the caller may see */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9847,7 +10528,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9896,7 +10577,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9930,6 +10611,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -9959,7 +10650,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10015,7 +10706,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10085,7 +10776,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10130,6 +10821,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `validation_failed`: a role without its tenant, an unknown tenant, a bad name or e-mail */
             422: {
                 headers: {
@@ -10161,7 +10861,7 @@ export interface operations {
                     "application/json": components["schemas"]["ResetSent"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10227,7 +10927,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionsRevoked"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10291,7 +10991,7 @@ export interface operations {
                     "application/json": components["schemas"]["VmView"][];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10311,6 +11011,15 @@ export interface operations {
             };
             /** @description `forbidden` */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10341,7 +11050,7 @@ export interface operations {
                     "application/json": components["schemas"]["VmView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10370,6 +11079,15 @@ export interface operations {
             };
             /** @description `conflict`: the natural key is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10407,7 +11125,7 @@ export interface operations {
                     "application/json": components["schemas"]["VmView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10463,7 +11181,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10533,7 +11251,7 @@ export interface operations {
                     "application/json": components["schemas"]["VmView"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10578,6 +11296,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description `validation_failed`, with `fields` */
             422: {
                 headers: {
@@ -10608,7 +11335,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10619,6 +11346,15 @@ export interface operations {
             };
             /** @description `missing_token`, `invalid_token` or `invalid_ws_ticket` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10645,7 +11381,7 @@ export interface operations {
                     "application/json": components["schemas"]["TicketResponse"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10682,7 +11418,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10710,7 +11446,7 @@ export interface operations {
                     "text/plain": unknown;
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10738,7 +11474,7 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body; `fields` names where */
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
             400: {
                 headers: {
                     [name: string]: unknown;
