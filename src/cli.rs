@@ -154,9 +154,13 @@ impl Cli {
     pub async fn run(self) -> anyhow::Result<()> {
         // Read only by the commands that need them: `openapi` runs anywhere.
         let global = self.global;
-        // The servers log as the settings say; the one-shot commands print their results and
-        // log only warnings (not every migration check), unless RUST_LOG says otherwise.
-        let one_shot = !matches!(self.command, Command::Serve | Command::Demo { .. });
+        // The servers (and `migrate`, whose log is its report) log as the settings say; the
+        // other one-shot commands print their results and log only warnings (not every
+        // migration check), unless RUST_LOG says otherwise.
+        let one_shot = !matches!(
+            self.command,
+            Command::Serve | Command::Demo { .. } | Command::Migrate
+        );
         // Logging starts with the settings, which say how to log.
         let settings = move || {
             let mut settings = Settings::load(&Overrides {

@@ -17,7 +17,9 @@ use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::identity::Principal;
 use crate::startup::AppState;
 use crate::tickets::messages::{Act, CompleteTask};
-use crate::tickets::queries::{self, DelegationView, TaskView, TicketFilter, TicketPage};
+use crate::tickets::queries::{
+    self, DelegationView, TaskView, TicketFilter, TicketPage, TicketSort,
+};
 use crate::tickets::views::{InboxItem, TicketDetail, TicketView};
 use crate::tickets::{Action, Caller, Draft, Idempotency};
 use yunguan_actors::ticket::workflow::TicketState;
@@ -181,30 +183,6 @@ impl From<TicketStateName> for TicketState {
     }
 }
 
-/// How a ticket list is sorted: by creation (`-` newest first) or last change.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-pub enum TicketSort {
-    #[serde(rename = "created_at")]
-    Created,
-    #[serde(rename = "-created_at")]
-    CreatedNewestFirst,
-    #[serde(rename = "updated_at")]
-    Updated,
-    #[serde(rename = "-updated_at")]
-    UpdatedNewestFirst,
-}
-
-impl TicketSort {
-    fn as_str(self) -> &'static str {
-        match self {
-            TicketSort::Created => "created_at",
-            TicketSort::CreatedNewestFirst => "-created_at",
-            TicketSort::Updated => "updated_at",
-            TicketSort::UpdatedNewestFirst => "-updated_at",
-        }
-    }
-}
-
 #[derive(Deserialize, IntoParams)]
 pub struct ListQuery {
     #[param(inline)]
@@ -240,7 +218,7 @@ pub async fn list(
         item_id_opt: query.item_id,
         requester_id_opt: query.requester_id,
         business_system_opt: query.business_system,
-        sort_opt: query.sort.map(|sort| sort.as_str().to_owned()),
+        sort_opt: query.sort,
         offset: super::page_offset(query.offset)?,
         limit: super::page_limit(query.limit)?,
     };

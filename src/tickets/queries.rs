@@ -6,7 +6,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use yunguan_actors::ticket::chain::Level;
 use yunguan_actors::ticket::workflow::Decision;
@@ -25,10 +25,24 @@ pub struct TicketFilter {
     pub item_id_opt: Option<i64>,
     pub requester_id_opt: Option<i64>,
     pub business_system_opt: Option<String>,
-    /// `created_at`, `-created_at` (default), `updated_at`, `-updated_at`.
-    pub sort_opt: Option<String>,
+    /// Default: newest first.
+    pub sort_opt: Option<TicketSort>,
     pub offset: u64,
     pub limit: u64,
+}
+
+/// How a ticket list is sorted: by creation (`-`: newest first) or by last change.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+pub enum TicketSort {
+    #[serde(rename = "created_at")]
+    Created,
+    #[default]
+    #[serde(rename = "-created_at")]
+    CreatedNewestFirst,
+    #[serde(rename = "updated_at")]
+    Updated,
+    #[serde(rename = "-updated_at")]
+    UpdatedNewestFirst,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -76,25 +90,15 @@ pub async fn list(
         query = query.filter(ticket::Column::BusinessSystem.eq(business_system));
     }
     let total = query.clone().count(db).await?;
-    query = match filter.sort_opt.as_deref().unwrap_or("-created_at") {
-        "created_at" => query.order_by_asc(ticket::Column::Id),
-        "-created_at" => query.order_by_desc(ticket::Column::Id),
-        "updated_at" => query
+    query = match filter.sort_opt.unwrap_or_default() {
+        TicketSort::Created => query.order_by_asc(ticket::Column::Id),
+        TicketSort::CreatedNewestFirst => query.order_by_desc(ticket::Column::Id),
+        TicketSort::Updated => query
             .order_by_asc(ticket::Column::UpdatedAt)
             .order_by_asc(ticket::Column::Id),
-        "-updated_at" => query
+        TicketSort::UpdatedNewestFirst => query
             .order_by_desc(ticket::Column::UpdatedAt)
             .order_by_desc(ticket::Column::Id),
-        other => {
-            return Err(ApiError::with_fields(
-                ErrorCode::ValidationFailed,
-                format!("cannot sort by {other:?}"),
-                vec![FieldError::new(
-                    "sort",
-                    "must be created_at, -created_at, updated_at or -updated_at",
-                )],
-            ))
-        }
     };
     let rows = query
         .offset(filter.offset)

@@ -135,6 +135,13 @@ impl Storage {
     }
 }
 
+impl Storage {
+    /// The node's `server.data_dir`, where it keeps its credential key file.
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.data_dir.path()
+    }
+}
+
 /// Drops the test's PostgreSQL database and Redis keys, so that repeated runs on one machine
 /// leave nothing behind. Runs on its own thread and runtime: `Drop` cannot await.
 impl Drop for Storage {

@@ -10,6 +10,7 @@ mod snmpd;
 mod accounts;
 mod audit;
 mod auth;
+mod backup;
 mod cloud_adapter;
 mod cluster;
 mod database;

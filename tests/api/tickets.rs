@@ -1114,7 +1114,7 @@ async fn a_tenant_cannot_read_approve_or_subscribe_to_another_tenants_tickets(ba
         app.get("/api/v1/tickets?sort=colour", Some(&manager))
             .await
             .status(),
-        422
+        400
     );
 }
 
