@@ -190,6 +190,25 @@ describe('the ops portal', () => {
     await context.close()
   })
 
+  it('lets a bureau admin disable an account, which signs it out at once, and enable it again', async () => {
+    const member = await ApiUser.login(demo.server.url, 'transport-dev')
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'admin')
+    await page.goto('/ops/users')
+    const actions = page.getByTestId('user-actions-transport-dev')
+    await actions.getByRole('button', { name: '停用' }).click()
+    const confirm = page.locator('.el-message-box')
+    await confirm.getByText('其所有登录将立即退出').waitFor()
+    await confirm.getByRole('button', { name: '停用' }).click()
+    await page.getByText('已停用 交通局开发运维').waitFor()
+    await page.getByRole('row').filter({ has: actions }).getByText('已停用').waitFor()
+    expect((await member.request('GET', '/auth/me')).status).toBe(401)
+    await screenshot(page, 'users-disabled')
+    await actions.getByRole('button', { name: '启用' }).click()
+    await page.getByText('已启用 交通局开发运维').waitFor()
+    expect((await ApiUser.login(demo.server.url, 'transport-dev')).user.username).toBe('transport-dev')
+    await context.close()
+  })
+
   it('lets a bureau admin give a wall its key once, and revoke it', async () => {
     const { page, context } = await loggedIn(demo.browser, demo.server.url, 'admin')
     await page.goto('/ops/display-keys')
