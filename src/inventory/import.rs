@@ -142,12 +142,7 @@ pub fn rows_of_csv(kind: &str, text: &str) -> Result<BTreeMap<String, Rows>, Api
             )],
         ));
     }
-    let records = super::csv::parse(text).map_err(|error| {
-        import_refused(vec![FieldError::new(
-            &format!("line {}", error.line),
-            error.message,
-        )])
-    })?;
+    let records = read_csv(text)?;
     let mut records = records.into_iter();
     let Some(header) = records.next() else {
         return Err(import_refused(vec![FieldError::new(
@@ -192,6 +187,41 @@ pub fn rows_of_csv(kind: &str, text: &str) -> Result<BTreeMap<String, Rows>, Api
         return Err(import_refused(problems));
     }
     Ok(BTreeMap::from([(kind.to_owned(), numbered)]))
+}
+
+/// One CSV record and the line it starts on.
+#[derive(Debug)]
+struct CsvRecord {
+    line: u64,
+    fields: Vec<String>,
+}
+
+/// The records of a CSV text (RFC 4180 through the `csv` crate: fields optionally quoted,
+/// `""` a quote inside one, quoted fields spanning lines, CRLF or LF), a leading byte-order
+/// mark (Excel writes one) ignored and blank lines skipped. Rows of any width are read: the
+/// caller names a row whose width differs from the header's.
+fn read_csv(text: &str) -> Result<Vec<CsvRecord>, ApiError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|result| {
+            let record = result.map_err(|error| {
+                let line = error.position().map_or(1, csv::Position::line);
+                import_refused(vec![FieldError::new(
+                    &format!("line {line}"),
+                    error.to_string(),
+                )])
+            })?;
+            Ok(CsvRecord {
+                line: record.position().map_or(1, csv::Position::line),
+                fields: record.iter().map(str::to_owned).collect(),
+            })
+        })
+        .collect()
 }
 
 /// A CSV cell as the JSON value its column takes; one that does not parse stays text, and
@@ -340,6 +370,40 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fields_of(text: &str) -> Vec<Vec<String>> {
+        read_csv(text)
+            .unwrap()
+            .into_iter()
+            .map(|record| record.fields)
+            .collect()
+    }
+
+    #[test]
+    fn csv_reads_quotes_empty_fields_line_ends_and_a_byte_order_mark() {
+        let table: [(&str, Vec<Vec<&str>>); 8] = [
+            ("a,b\n1,2\n", vec![vec!["a", "b"], vec!["1", "2"]]),
+            ("a,b\r\n1,2", vec![vec!["a", "b"], vec!["1", "2"]]),
+            ("\u{feff}a\n\n\nb\n", vec![vec!["a"], vec!["b"]]),
+            ("a,,c\n", vec![vec!["a", "", "c"]]),
+            (
+                "\"x, y\",\"say \"\"hi\"\"\"\n",
+                vec![vec!["x, y", "say \"hi\""]],
+            ),
+            ("\"two\nlines\",z", vec![vec!["two\nlines", "z"]]),
+            ("\"\",b", vec![vec!["", "b"]]),
+            ("a,\"b, c\",\"\"\n", vec![vec!["a", "b, c", ""]]),
+        ];
+        for (text, expected) in table {
+            assert_eq!(fields_of(text), expected, "{text:?}");
+        }
+        let lines: Vec<u64> = read_csv("h\n\"a\nb\"\nc\n")
+            .unwrap()
+            .iter()
+            .map(|record| record.line)
+            .collect();
+        assert_eq!(lines, [1, 2, 4]);
+    }
     use serde_json::json;
 
     #[test]

@@ -9,7 +9,7 @@
 //! - [`references`]: parents named by id or by natural key.
 //! - [`sites`], [`devices`], [`clouds`], [`pools`]: the objects, their fields, validation,
 //!   views and filters.
-//! - [`import`] and [`csv`]: bulk import of JSON or CSV, all rows or none.
+//! - [`import`]: bulk import of JSON or CSV (read by the `csv` crate), all rows or none.
 //! - [`sync`]: a cloud platform's changes into hosts and VMs; hosts as placement candidates.
 //! - [`monitoring`]: what the poller and the topology read (devices with opened credentials,
 //!   links between devices) and write (discovered interfaces).
@@ -21,7 +21,6 @@
 
 pub mod clouds;
 pub mod crud;
-pub mod csv;
 pub mod devices;
 pub mod history;
 pub mod import;
