@@ -89,7 +89,12 @@ pub struct Checker {
 }
 
 impl Checker {
+    /// Records what is wrong with `field`; the first problem of a field is the one told (a
+    /// missing value is not also "not one of" the allowed ones).
     pub fn problem(&mut self, field: &str, message: impl Into<String>) {
+        if self.problems.iter().any(|problem| problem.field == field) {
+            return;
+        }
         self.problems.push(FieldError::new(field, message));
     }
 

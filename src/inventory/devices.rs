@@ -127,9 +127,36 @@ pub struct DeviceView {
 pub struct DeviceFilter {
     pub data_center_id: Option<i64>,
     pub rack_id: Option<i64>,
+    /// One of the kinds (`server`, `switch`, `router`, `firewall`, `load_balancer`,
+    /// `storage_array`); another is `400 bad_request`.
+    #[serde(default, deserialize_with = "known_kind")]
     pub kind: Option<String>,
+    /// One of the tiers (`core`, `aggregation`, `access`, `host`); another is `400`.
+    #[serde(default, deserialize_with = "known_tier")]
     pub tier: Option<String>,
     pub pool_id: Option<i64>,
+}
+
+fn known_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    one_of(d, DEVICE_KINDS)
+}
+
+fn known_tier<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    one_of(d, DEVICE_TIERS)
+}
+
+/// A filter value that must be one of `allowed`: an unknown one is refused, not answered
+/// with an empty list.
+fn one_of<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+    allowed: &'static [&'static str],
+) -> Result<Option<String>, D::Error> {
+    let value = String::deserialize(deserializer)?;
+    if allowed.contains(&value.as_str()) {
+        Ok(Some(value))
+    } else {
+        Err(serde::de::Error::unknown_variant(&value, allowed))
+    }
 }
 
 /// The rack and its data center, for checking that a device and its rack agree and that the

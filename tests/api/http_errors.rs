@@ -28,6 +28,8 @@ async fn unknown_filter_values_are_refused(backend: Backend) {
         "/api/v1/alarms?severity=apocalyptic",
         "/api/v1/inventory?kind=spaceship",
         "/api/v1/inventory?state=gone",
+        "/api/v1/devices?kind=toaster",
+        "/api/v1/devices?tier=penthouse",
     ] {
         let response = app.get(path, Some(&admin)).await;
         assert_eq!(response.status(), 400, "{path}");
@@ -47,6 +49,7 @@ async fn unknown_filter_values_are_refused(backend: Backend) {
         "/api/v1/tasks?state=done",
         "/api/v1/alarms?state=cleared&severity=critical",
         "/api/v1/inventory?kind=cloud_host&state=retired",
+        "/api/v1/devices?kind=router&tier=core",
     ] {
         assert_eq!(app.get(path, Some(&admin)).await.status(), 200, "{path}");
     }

@@ -6035,12 +6035,17 @@ export interface operations {
         parameters: {
             query?: {
                 data_center_id?: number | null;
+                /**
+                 * @description One of the kinds (`server`, `switch`, `router`, `firewall`, `load_balancer`,
+                 *     `storage_array`); another is `400 bad_request`.
+                 */
                 kind?: string | null;
                 /** @description 1 to 200, default 50. */
                 limit?: number | null;
                 offset?: number | null;
                 pool_id?: number | null;
                 rack_id?: number | null;
+                /** @description One of the tiers (`core`, `aggregation`, `access`, `host`); another is `400`. */
                 tier?: string | null;
             };
             header?: never;
