@@ -84,12 +84,13 @@ impl SessionStore {
         let keys = Keys::new(username, &address);
         if let Some(wait) = self.throttle.check(&keys, self.clock.now()).await? {
             tracing::warn!(%address, wait_secs = wait.as_secs_f64(), "login throttled");
+            let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+            // The login pages show the wait from this message (and `Retry-After`).
             let mut error = ApiError::new(
                 ErrorCode::TooManyLoginAttempts,
-                "too many failed logins; try again later",
+                format!("too many failed logins; try again in {seconds} s"),
             );
-            error.retry_after_secs_opt =
-                Some((wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1));
+            error.retry_after_secs_opt = Some(seconds);
             return Err(error);
         }
 

@@ -91,6 +91,7 @@ async fn repeated_failures_are_throttled(backend: Backend) {
         assert_eq!(throttled.headers()["retry-after"], "1");
         let body: Value = throttled.json().await.unwrap();
         assert_eq!(body["code"], "too_many_login_attempts");
+        assert_eq!(body["message"], "too many failed logins; try again in 1 s");
     }
     // The guesser's address waits, even with the right password, ...
     let waiting = login(&node1, "198.51.100.7", PASSWORD).await.unwrap();
