@@ -20,6 +20,9 @@
 //! - [`fulfilment`]: carrying out approved tickets (provider steps, manual tasks).
 //! - [`cloud`]: cloud platform adapters (OpenStack): inventory sync, utilization, and the
 //!   provider fulfilment uses when configured.
+//! - [`outbox`]: the drain actors of the transactional outboxes, their nudge and backoff.
+//! - [`mail`]: mail texts, the mail outbox and SMTP delivery.
+//! - [`notify`]: notification channels: webhooks, DingTalk and WeCom robots.
 //! - [`clock`]: the time source of deadlines (system, or tokio's in tests).
 //! - [`secrets`]: sealing device and cloud credentials at rest.
 //! - [`screen`]: what the command-center wall reads: rooms in 3D, clouds, business.
@@ -42,6 +45,8 @@ pub mod inventory;
 pub mod mail;
 pub mod metrics;
 pub mod monitoring;
+pub mod notify;
+pub mod outbox;
 pub mod quotas;
 pub mod routes;
 pub mod screen;

@@ -26,15 +26,18 @@ use crate::hub::redis_bus::RedisBus;
 use crate::hub::Hub;
 use crate::identity::accounts::ResetMail;
 use crate::identity::sessions::SessionStore;
-use crate::mail::actor::{MailSenderActor, MailSenderSnapshot};
+use crate::mail::sender::MailSender;
 use crate::metrics::{self, Metrics};
 use crate::monitoring::alarms;
 use crate::monitoring::directory::DiscoveredInterfaces;
 use crate::monitoring::{Monitoring, Plan, Services};
+use crate::notify::sender::ChannelSender;
+use crate::outbox::actor::Drainer;
+use crate::outbox::Nudge;
 use crate::quotas::actor::TenantActors;
 use crate::routes;
 use crate::secrets::Sealer;
-use crate::settings::{CloudProviderKind, Settings, WebSocketSettings};
+use crate::settings::{CloudProviderKind, MailSettings, Settings, WebSocketSettings};
 use crate::tickets::{Engine, TicketActors, TicketServices};
 
 /// Shared by every handler.
@@ -56,7 +59,13 @@ pub struct AppState {
     /// The ticket actors, and through them the ticket engine.
     pub tickets: TicketActors,
     /// Drains the mail outbox; its snapshot counts mail sent and failed attempts.
-    pub mail_sender: Supervised<MailSenderActor, MailSenderSnapshot>,
+    pub mail_sender: Drainer<MailSender>,
+    /// Posts to notification channels; its snapshot counts posts and failed attempts.
+    pub channel_sender: Drainer<ChannelSender>,
+    /// Wakes both senders after a commit that queued mail or posts.
+    pub nudge: Nudge,
+    /// The links and default language of mail and notices.
+    pub mail: MailSettings,
     /// How password-reset links are made and mailed.
     pub password_resets: ResetMail,
     /// The data-center and device actors, and the trap listener.
@@ -138,9 +147,13 @@ impl Application {
         let metrics = Arc::new(Metrics::new());
         let actors = ActorRegistry::default();
         let supervisor = Supervisor::new(actors.clone(), Backoff::default());
-        let (mail_sender, mail_nudge) =
-            crate::mail::actor::start(&supervisor, db.clone(), &settings.mail)
+        let nudge = Nudge::default();
+        let mail_sender =
+            crate::mail::sender::start(&supervisor, db.clone(), &settings.mail, &nudge)
                 .context("starting the mail sender")?;
+        let channel_sender =
+            crate::notify::sender::start(&supervisor, db.clone(), secrets.clone(), &nudge)
+                .context("starting the channel sender")?;
         let (hub, redis_bridge_opt) = match settings.redis_url() {
             None => (
                 Hub::in_process(
@@ -180,7 +193,7 @@ impl Application {
                 hub: hub.clone(),
                 clock: clock.clone(),
                 mail: settings.mail.clone(),
-                mail_nudge: mail_nudge.clone(),
+                nudge: nudge.clone(),
                 tenants: TenantActors::default(),
                 versions: VersionCache::default(),
             },
@@ -203,7 +216,7 @@ impl Application {
                 metrics: metrics.clone(),
                 notifier: alarms::Notifier {
                     mail: settings.mail.clone(),
-                    nudge: mail_nudge.clone(),
+                    nudge: nudge.clone(),
                 },
             },
             &secrets,
@@ -223,7 +236,10 @@ impl Application {
             clock,
             tickets,
             mail_sender,
-            password_resets: ResetMail::from_settings(&settings, mail_nudge),
+            channel_sender,
+            nudge: nudge.clone(),
+            mail: settings.mail.clone(),
+            password_resets: ResetMail::from_settings(&settings, nudge),
             monitoring,
             secrets,
         });

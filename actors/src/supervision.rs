@@ -24,13 +24,40 @@ use std::time::Duration;
 use actix::{Actor, Addr, Context};
 use tokio::sync::{oneshot, watch};
 
-/// How long to wait before each restart: doubling from `initial` up to `max`, and back to
-/// `initial` once an incarnation has stayed up for `reset_after`.
-#[derive(Debug, Clone, Copy)]
+/// The one retry policy of the platform: wait `initial` after the first failure, doubling
+/// after each failure in a row, at most `max`; a run of failures ends once things have gone
+/// well for `reset_after`. Restarting actors, delivering mail and notifications, syncing
+/// clouds and fulfilling tickets all wait by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Backoff {
     pub initial: Duration,
     pub max: Duration,
     pub reset_after: Duration,
+}
+
+impl Backoff {
+    /// A policy for counted failures (a row's attempts, a sync's failures in a row), where
+    /// `reset_after` does not apply: whoever counts resets the count.
+    pub const fn doubling(initial: Duration, max: Duration) -> Backoff {
+        Backoff {
+            initial,
+            max,
+            reset_after: Duration::MAX,
+        }
+    }
+
+    /// The wait after `failures` failures in a row: none before the first, `initial` after
+    /// it, then doubling up to `max`. Never overflows, however long the run.
+    pub fn delay_after(&self, failures: u32) -> Duration {
+        if failures == 0 {
+            return Duration::ZERO;
+        }
+        let factor = 1u32.checked_shl(failures - 1).unwrap_or(u32::MAX);
+        self.initial
+            .checked_mul(factor)
+            .unwrap_or(Duration::MAX)
+            .min(self.max)
+    }
 }
 
 impl Default for Backoff {
@@ -229,7 +256,7 @@ impl Supervisor {
         let backoff = self.backoff;
         let name = name.to_owned();
         actix::spawn(async move {
-            let mut delay = backoff.initial;
+            let mut failures = 0;
             let mut started_at = tokio::time::Instant::now();
             loop {
                 let exit = tokio::select! {
@@ -253,13 +280,13 @@ impl Supervisor {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner()) = Some(failure);
                 if started_at.elapsed() >= backoff.reset_after {
-                    delay = backoff.initial;
+                    failures = 0;
                 }
+                failures += 1;
                 tokio::select! {
-                    _ = tokio::time::sleep(delay) => {}
+                    _ = tokio::time::sleep(backoff.delay_after(failures)) => {}
                     _ = stop_requested(&mut stop_rx) => return,
                 }
-                delay = (delay * 2).min(backoff.max);
 
                 let (exit_tx, next_exit_rx) = oneshot::channel();
                 exit_rx = next_exit_rx;
@@ -348,6 +375,31 @@ mod tests {
             self.total += msg.0;
             self.link.publish(self.total);
             self.total
+        }
+    }
+
+    #[test]
+    fn the_delay_doubles_from_initial_up_to_max_and_never_overflows() {
+        let backoff = Backoff {
+            initial: Duration::from_secs(1),
+            max: Duration::from_secs(300),
+            reset_after: Duration::from_secs(60),
+        };
+        for (failures, expected_secs) in [
+            (0, 0),
+            (1, 1),
+            (2, 2),
+            (3, 4),
+            (9, 256),
+            (10, 300),
+            (33, 300),
+            (u32::MAX, 300),
+        ] {
+            assert_eq!(
+                backoff.delay_after(failures),
+                Duration::from_secs(expected_secs),
+                "after {failures} failures"
+            );
         }
     }
 

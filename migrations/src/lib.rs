@@ -16,6 +16,7 @@ mod m20261206_000007_decided_approvals;
 mod m20261206_000008_screen;
 mod m20261206_000009_login_failures;
 mod m20261206_000010_account_administration;
+mod m20261206_000011_notification_channels;
 mod shapes;
 
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000008_screen::Migration),
             Box::new(m20261206_000009_login_failures::Migration),
             Box::new(m20261206_000010_account_administration::Migration),
+            Box::new(m20261206_000011_notification_channels::Migration),
         ]
     }
 }

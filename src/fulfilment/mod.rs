@@ -12,6 +12,7 @@ pub mod simulated;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
+use yunguan_actors::supervision::Backoff;
 
 use crate::catalog::kinds::{self, ItemKind};
 use provider::{CloudProvider, HostRequest, HostSize, ProviderError};
@@ -117,7 +118,18 @@ pub fn plan(
 #[derive(Debug, Clone, Copy)]
 pub struct Retry {
     pub max_attempts: u32,
+    /// The wait after the first failed attempt; it doubles after each one after, at most
+    /// [`MAX_RETRY_WAIT`].
     pub initial: Duration,
+}
+
+/// The longest wait between two attempts at one step.
+pub const MAX_RETRY_WAIT: Duration = Duration::from_secs(5 * 60);
+
+impl Retry {
+    fn wait_after(&self, failed_attempts: u32) -> Duration {
+        Backoff::doubling(self.initial, MAX_RETRY_WAIT).delay_after(failed_attempts)
+    }
 }
 
 /// What a step reports as it goes.
@@ -140,7 +152,6 @@ pub async fn run(
     let mut changes = Vec::with_capacity(of);
     for (index, step) in steps.into_iter().enumerate() {
         let mut attempt = 1;
-        let mut delay = retry.initial;
         let change = loop {
             let outcome = match &step {
                 Step::Create(request) => provider.create_host(request.clone()).await.map(|host| {
@@ -181,8 +192,7 @@ pub async fn run(
                         of,
                         message: format!("attempt {attempt} failed ({why}); retrying"),
                     });
-                    tokio::time::sleep(delay).await;
-                    delay *= 2;
+                    tokio::time::sleep(retry.wait_after(attempt)).await;
                     attempt += 1;
                 }
                 Err(error) => {
@@ -232,7 +242,6 @@ async fn undo(
         .collect();
     let mut left_behind = Vec::new();
     for (index, (name, cloud_id)) in created.iter().enumerate() {
-        let mut delay = retry.initial;
         let mut deleted = false;
         for attempt in 1..=retry.max_attempts {
             if provider.delete_host(cloud_id).await.is_ok() {
@@ -240,8 +249,7 @@ async fn undo(
                 break;
             }
             if attempt < retry.max_attempts {
-                tokio::time::sleep(delay).await;
-                delay *= 2;
+                tokio::time::sleep(retry.wait_after(attempt)).await;
             }
         }
         let message = if deleted {

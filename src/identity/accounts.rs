@@ -27,9 +27,9 @@ use super::{directory, token, Principal, Role};
 use crate::audit::{self, AuditActor, AuditEntry};
 use crate::db::entities::{password_reset, tenant, user};
 use crate::error::{ApiError, ErrorCode};
-use crate::mail::actor::MailNudge;
 use crate::mail::outbox;
 use crate::mail::templates::{self, Locale};
+use crate::outbox::Nudge;
 use crate::settings::Settings;
 
 /// Who is administering: what they may do follows from it.
@@ -267,11 +267,11 @@ pub struct ResetMail {
     pub locale: Locale,
     /// How long a link works.
     pub ttl: Duration,
-    pub nudge: MailNudge,
+    pub nudge: Nudge,
 }
 
 impl ResetMail {
-    pub fn from_settings(settings: &Settings, nudge: MailNudge) -> Self {
+    pub fn from_settings(settings: &Settings, nudge: Nudge) -> Self {
         ResetMail {
             base_url: settings.mail.base_url.clone(),
             locale: settings.mail.locale,

@@ -1,16 +1,11 @@
 //! The outbox: a mail is a row written in the caller's transaction, so it is sent if and only
 //! if the change it announces commits. Sending, and retrying with backoff, is `sender`'s.
 
-use std::time::Duration;
-
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 
 use super::templates::{self, Locale, Template, TicketMailParams};
 use crate::db::entities::mail_outbox;
-
-/// The longest wait between two attempts at one mail.
-pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(5 * 60);
 
 /// Characters `mail_outbox.subject` holds.
 const SUBJECT_MAX_CHARS: usize = 400;
@@ -28,7 +23,7 @@ pub struct OutgoingMail {
 
 /// Renders `mail` and stores it, due at once; returns the outbox row's id. Pass the open
 /// transaction of the change the mail announces: a rollback then takes the mail with it.
-/// Call `MailNudge::nudge` after the commit to have it sent without waiting for the next poll.
+/// Call `outbox::Nudge::nudge` after the commit to have it sent without waiting for the next poll.
 pub async fn enqueue(db: &impl ConnectionTrait, mail: OutgoingMail) -> Result<i64, DbErr> {
     let rendered = templates::render(mail.template, mail.locale, &mail.params);
     enqueue_rendered(
@@ -65,45 +60,4 @@ pub async fn enqueue_rendered(
     };
     let inserted = mail_outbox::Entity::insert(row).exec(db).await?;
     Ok(inserted.last_insert_id)
-}
-
-/// How long to wait after the `attempts`-th failed attempt: 1 s after the first, doubling,
-/// at most [`MAX_RETRY_DELAY`]. A relay that is down for hours is retried every five minutes,
-/// and mail is never given up on.
-pub fn retry_delay(attempts: u32) -> Duration {
-    if attempts == 0 {
-        return Duration::ZERO;
-    }
-    let seconds = 1u64.checked_shl(attempts - 1).unwrap_or(u64::MAX);
-    Duration::from_secs(seconds).min(MAX_RETRY_DELAY)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_retry_delay_doubles_from_one_second_up_to_five_minutes() {
-        for (attempts, expected_secs) in [
-            (0, 0),
-            (1, 1),
-            (2, 2),
-            (3, 4),
-            (4, 8),
-            (8, 128),
-            (9, 256),
-            (10, 300),
-            (11, 300),
-            (63, 300),
-            (64, 300),
-            (65, 300),
-            (u32::MAX, 300),
-        ] {
-            assert_eq!(
-                retry_delay(attempts),
-                Duration::from_secs(expected_secs),
-                "after {attempts} failed attempts"
-            );
-        }
-    }
 }

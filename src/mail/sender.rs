@@ -12,11 +12,13 @@
 //! the lease and the mail sent again. The resend carries the same Message-ID, which lets the
 //! receiving side recognise it as the same message.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use chrono::{DateTime, TimeDelta, Utc};
-use futures_util::StreamExt;
+use chrono::Utc;
+use futures_util::future::BoxFuture;
+use futures_util::{FutureExt, StreamExt};
 use lettre::message::Mailbox;
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
@@ -24,10 +26,12 @@ use sea_orm::{
     QueryOrder, QuerySelect,
 };
 
-use super::outbox::retry_delay;
 use super::transport::MailTransport;
 use crate::db::entities::mail_outbox;
+use crate::outbox::actor::{self, Drainer};
+use crate::outbox::{later, next_attempt_after, Drain, Nudge, Pass};
 use crate::settings::MailSettings;
+use yunguan_actors::supervision::Supervisor;
 
 /// The shortest claim: long enough for a batch of quick sends.
 const MIN_CLAIM_LEASE: Duration = Duration::from_secs(60);
@@ -48,13 +52,31 @@ pub struct MailSender {
     lease: Duration,
 }
 
-/// What one pass did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SendOutcome {
-    pub sent: usize,
-    /// Attempts that failed; each of those mails is due again after its backoff.
-    pub failed: usize,
-    pub last_error_opt: Option<String>,
+/// Starts the supervised `mail-sender` actor, woken by `nudge`.
+pub fn start(
+    supervisor: &Supervisor,
+    db: DatabaseConnection,
+    settings: &MailSettings,
+    nudge: &Nudge,
+) -> anyhow::Result<Drainer<MailSender>> {
+    let sender = MailSender::new(db, settings)?;
+    actor::start(
+        supervisor,
+        "mail-sender",
+        sender,
+        settings.poll_interval(),
+        nudge,
+    )
+}
+
+impl Drain for MailSender {
+    fn drain_once(self: Arc<Self>) -> BoxFuture<'static, anyhow::Result<Pass>> {
+        async move { self.send_due_once().await }.boxed()
+    }
+
+    fn batch_size(&self) -> u64 {
+        self.batch_size
+    }
 }
 
 impl MailSender {
@@ -93,10 +115,12 @@ impl MailSender {
     /// delivered mail is marked sent as soon as the relay accepts it; a failed one gets its
     /// attempt counted, its error recorded, and its next attempt put off by the backoff. Errs
     /// only when the database does.
-    pub async fn send_due_once(&self) -> anyhow::Result<SendOutcome> {
+    pub async fn send_due_once(&self) -> anyhow::Result<Pass> {
         let lease_started = Instant::now();
         let claimed = self.claim_due().await?;
-        let mut deliveries = futures_util::stream::iter(claimed.iter())
+        // Owned rows: a stream over borrowed ones makes a future that is not `Send` for
+        // every lifetime, which the drain actor's boxed future must be.
+        let mut deliveries = futures_util::stream::iter(claimed)
             .map(|mail| async move {
                 // A send that could end after the lease might overlap another sender's claim
                 // of the same row: leave it to be claimed again when the lease ends.
@@ -105,7 +129,7 @@ impl MailSender {
                 }
                 let delivery = tokio::time::timeout(
                     self.send_timeout,
-                    self.transport.deliver(mail, &self.from),
+                    self.transport.deliver(&mail, &self.from),
                 )
                 .await
                 .unwrap_or_else(|_| {
@@ -117,7 +141,7 @@ impl MailSender {
                 (mail, Some(delivery))
             })
             .buffer_unordered(self.concurrency);
-        let mut outcome = SendOutcome::default();
+        let mut outcome = Pass::default();
         let mut left_for_later = 0;
         while let Some((mail, delivery_opt)) = deliveries.next().await {
             match delivery_opt {
@@ -129,7 +153,7 @@ impl MailSender {
                 }
                 Some(Err(error)) => {
                     let error_text = format!("{error:#}");
-                    self.mark_failed(mail, &error_text).await?;
+                    self.mark_failed(&mail, &error_text).await?;
                     outcome.failed += 1;
                     outcome.last_error_opt = Some(error_text);
                 }
@@ -191,11 +215,11 @@ impl MailSender {
 
     async fn mark_failed(&self, mail: &mail_outbox::Model, error_text: &str) -> anyhow::Result<()> {
         let attempts = mail.attempts.saturating_add(1);
-        let delay = retry_delay(attempts.unsigned_abs());
+        let next_attempt_at = next_attempt_after(Utc::now(), attempts.unsigned_abs());
         tracing::warn!(
             mail_id = mail.id,
             attempts,
-            retry_in_secs = delay.as_secs(),
+            %next_attempt_at,
             error = %error_text,
             "mail not sent"
         );
@@ -203,7 +227,7 @@ impl MailSender {
             .col_expr(mail_outbox::Column::Attempts, Expr::value(attempts))
             .col_expr(
                 mail_outbox::Column::NextAttemptAt,
-                Expr::value(later(Utc::now(), delay)),
+                Expr::value(next_attempt_at),
             )
             .col_expr(mail_outbox::Column::LastError, Expr::value(error_text))
             .filter(mail_outbox::Column::Id.eq(mail.id))
@@ -212,13 +236,4 @@ impl MailSender {
             .with_context(|| format!("recording the failure of mail {}", mail.id))?;
         Ok(())
     }
-}
-
-/// `now + delay`. The delays here (a backoff of minutes, a lease bounded by the timeout
-/// check in `new`) are far inside chrono's range; the fallback only keeps this total.
-fn later(now: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
-    TimeDelta::from_std(delay)
-        .ok()
-        .and_then(|delta| now.checked_add_signed(delta))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }

@@ -5,7 +5,9 @@
 //!
 //! A raised root-cause alarm (not a symptom of an upstream failure) of major or critical
 //! severity also mails the bureau's admins and operators, in the transaction that records it;
-//! one left unacknowledged too long is escalated to the bureau's managers and admins.
+//! one left unacknowledged too long is escalated to the bureau's managers and admins. Root
+//! causes and escalations are also posted to the notification channels that carry them
+//! (`notify::dispatch`).
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -25,9 +27,10 @@ use super::datetime_of_ms;
 use crate::db::entities::{alarm, alarm_rule, user};
 use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::identity::Role;
-use crate::mail::actor::MailNudge;
 use crate::mail::outbox;
 use crate::mail::templates::{alarm_template_name, render_alarm, AlarmMailParams};
+use crate::notify::dispatch::{self, AlarmNotice};
+use crate::outbox::Nudge;
 use crate::settings::MailSettings;
 
 /// The states an alarm row goes through.
@@ -166,11 +169,11 @@ impl From<alarm::Model> for AlarmView {
     }
 }
 
-/// Who is told of alarms by mail, and how.
+/// Who is told of alarms by mail, and how; `nudge` wakes the mail and channel senders.
 #[derive(Debug, Clone)]
 pub struct Notifier {
     pub mail: MailSettings,
-    pub nudge: MailNudge,
+    pub nudge: Nudge,
 }
 
 /// What the writer is asked to do, in order.
@@ -230,7 +233,8 @@ pub fn start_writer(
     write_tx
 }
 
-/// Mails `roles` of the bureau about `row`, in `txn`.
+/// Tells of `row`, in `txn`: mails `roles` of the bureau, and posts to the channels that
+/// carry alarms of its severity and rule. Answers how many mails and posts were queued.
 async fn page(
     txn: &impl ConnectionTrait,
     notifier: &Notifier,
@@ -239,12 +243,16 @@ async fn page(
     escalated: bool,
 ) -> Result<usize, sea_orm::DbErr> {
     let role_names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
-    let recipients = user::Entity::find()
-        .filter(user::Column::Role.is_in(role_names))
-        .filter(user::Column::Disabled.eq(false))
-        .filter(user::Column::Email.is_not_null())
-        .all(txn)
-        .await?;
+    let recipients = if roles.is_empty() {
+        Vec::new()
+    } else {
+        user::Entity::find()
+            .filter(user::Column::Role.is_in(role_names))
+            .filter(user::Column::Disabled.eq(false))
+            .filter(user::Column::Email.is_not_null())
+            .all(txn)
+            .await?
+    };
     let params = AlarmMailParams {
         alarm_id: row.id,
         severity: row.severity.clone(),
@@ -268,6 +276,19 @@ async fn page(
         .await?;
         queued += 1;
     }
+    let alarm = serde_json::to_value(AlarmView::from(row.clone()))
+        .map_err(|error| sea_orm::DbErr::Custom(error.to_string()))?;
+    queued += dispatch::alarm(
+        txn,
+        AlarmNotice {
+            params: &params,
+            rule_id: row.rule_id,
+            severity: parse_name(&row.severity).unwrap_or(Severity::Critical),
+            alarm,
+        },
+        Utc::now(),
+    )
+    .await?;
     Ok(queued)
 }
 
@@ -377,16 +398,15 @@ async fn apply(
             };
             let txn = crate::db::begin(db).await?;
             let row = row.insert(&txn).await?;
-            let pages = caused_by_opt.is_none() && *severity >= Severity::Major;
-            let queued = if pages {
-                page(
-                    &txn,
-                    notifier,
-                    &row,
-                    &[Role::BureauAdmin, Role::BureauOperator],
-                    false,
-                )
-                .await?
+            // A symptom of an upstream failure tells nobody; a root cause is posted to the
+            // channels that carry its severity, and mailed when it is major or worse.
+            let queued = if caused_by_opt.is_none() {
+                let mailed: &[Role] = if *severity >= Severity::Major {
+                    &[Role::BureauAdmin, Role::BureauOperator]
+                } else {
+                    &[]
+                };
+                page(&txn, notifier, &row, mailed, false).await?
             } else {
                 0
             };

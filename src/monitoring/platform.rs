@@ -11,7 +11,7 @@ use actix::{Actor, ActorFutureExt, AsyncContext, Context, Handler, WrapFuture};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
-use yunguan_actors::supervision::Link;
+use yunguan_actors::supervision::{Backoff, Link};
 
 use super::messages::Stop;
 use crate::cloud::openstack::OpenStackClient;
@@ -240,8 +240,8 @@ impl PlatformActor {
                     })
                 });
                 self.summary.last_error = Some(error);
-                let backoff = FIRST_RETRY * (1u32 << (self.failures - 1).min(8));
-                (notice_opt, backoff.min(self.config.sync_interval))
+                let backoff = Backoff::doubling(FIRST_RETRY, self.config.sync_interval);
+                (notice_opt, backoff.delay_after(self.failures))
             }
         };
         self.link.publish(self.summary.clone());

@@ -11,6 +11,7 @@ pub mod directory;
 pub mod governance;
 pub mod inventory;
 pub mod monitoring;
+pub mod notifications;
 pub mod ops;
 pub mod screen;
 mod storable_text;
@@ -57,6 +58,7 @@ use crate::tickets::views::{
         (name = "audit", description = "The hash-chained audit trail: read, export, verify."),
         (name = "inventory", description = "The CMDB: data centers, machine rooms, racks, devices, interfaces, links, clouds, hosts, VMs, pools; their history and bulk import."),
         (name = "monitoring", description = "Live device state and metrics, topology, alarms and their rules."),
+        (name = "notifications", description = "Notification channels: webhooks (HMAC-signed JSON) and DingTalk and WeCom group robots that alarms and approval notices are posted to."),
         (name = "screen", description = "The command-center wall's aggregates and its display keys."),
         (name = "events", description = "The WebSocket: a ticket, then the upgrade. Event kinds and their data are under `x-yunguan-events`."),
         (name = "ops", description = "Health, readiness, Prometheus metrics and the actors' state."),
@@ -186,6 +188,13 @@ use crate::tickets::views::{
         screen::create_key,
         screen::revoke_key,
         screen::log_in,
+        notifications::list,
+        notifications::create,
+        notifications::get,
+        notifications::update,
+        notifications::delete,
+        notifications::test,
+        notifications::deliveries,
         ops::healthz,
         ops::readyz,
         ops::metrics,
@@ -359,6 +368,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(inventory::configure)
             .configure(monitoring::configure)
             .configure(screen::configure)
+            .configure(notifications::configure)
             .configure(ops::configure_api)
             .route("/openapi.json", web::get().to(openapi_json))
             .default_service(web::to(api_not_found)),

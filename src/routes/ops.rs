@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::identity::extract::{Authorized, BureauAdmins};
+use crate::outbox::actor::DrainSnapshot;
 use crate::startup::AppState;
 
 pub fn configure_root(cfg: &mut web::ServiceConfig) {
@@ -94,12 +95,22 @@ pub struct ObjectActorsView {
     pub restarts: u64,
 }
 
-/// What the mail sender has done since it (last) started.
+/// What an outbox's sender (mail, channel posts) has done since it (last) started.
 #[derive(Serialize, ToSchema)]
-pub struct MailSenderView {
+pub struct SenderView {
     pub sent_total: u64,
     pub failed_attempts_total: u64,
     pub last_error: Option<String>,
+}
+
+impl From<DrainSnapshot> for SenderView {
+    fn from(snapshot: DrainSnapshot) -> SenderView {
+        SenderView {
+            sent_total: snapshot.sent_total,
+            failed_attempts_total: snapshot.failed_attempts_total,
+            last_error: snapshot.last_error_opt,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -107,7 +118,9 @@ pub struct ControlPlane {
     pub actors: Vec<ActorView>,
     /// Absent when no Redis is configured.
     pub redis_bridge: Option<BridgeView>,
-    pub mail_sender: MailSenderView,
+    pub mail_sender: SenderView,
+    /// Posts to notification channels.
+    pub channel_sender: SenderView,
     pub ticket_actors: ObjectActorsView,
     pub tenant_actors: ObjectActorsView,
     pub topics: usize,
@@ -145,14 +158,8 @@ pub async fn actors(
                 malformed_messages: snapshot.malformed_messages,
             }
         }),
-        mail_sender: {
-            let snapshot = state.mail_sender.snapshot();
-            MailSenderView {
-                sent_total: snapshot.sent_total,
-                failed_attempts_total: snapshot.failed_attempts_total,
-                last_error: snapshot.last_error_opt,
-            }
-        },
+        mail_sender: state.mail_sender.snapshot().into(),
+        channel_sender: state.channel_sender.snapshot().into(),
         ticket_actors: {
             let snapshot = state.tickets.snapshot();
             ObjectActorsView {

@@ -10,8 +10,9 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, TransactionTrait};
 use yunguan::db::entities::mail_outbox;
 use yunguan::mail::outbox::{self, OutgoingMail};
-use yunguan::mail::sender::{MailSender, SendOutcome};
+use yunguan::mail::sender::MailSender;
 use yunguan::mail::templates::{Locale, Template, TicketMailParams};
+use yunguan::outbox::{Nudge, Pass};
 use yunguan::settings::{MailSettings, MailTransportKind, SmtpTls};
 use yunguan_actors::supervision::{ActorRegistry, Backoff, Supervisor};
 
@@ -105,7 +106,7 @@ impl Fixture {
     }
 }
 
-fn sent_and_failed(outcome: &SendOutcome) -> (usize, usize) {
+fn sent_and_failed(outcome: &Pass) -> (usize, usize) {
     (outcome.sent, outcome.failed)
 }
 
@@ -285,9 +286,14 @@ async fn a_nudge_wakes_the_sender_without_waiting_for_the_poll(backend: Backend)
     // No poll comes round within the test: only the pass at start and nudges send mail.
     fixture.mail_settings.poll_interval_ms = 3_600_000;
     let supervisor = Supervisor::new(ActorRegistry::default(), Backoff::default());
-    let (mail_sender, nudge) =
-        yunguan::mail::actor::start(&supervisor, fixture.db.clone(), &fixture.mail_settings)
-            .expect("mail sender starts");
+    let nudge = Nudge::default();
+    let mail_sender = yunguan::mail::sender::start(
+        &supervisor,
+        fixture.db.clone(),
+        &fixture.mail_settings,
+        &nudge,
+    )
+    .expect("mail sender starts");
 
     // The first mail may go out with the pass at start; once it is counted, that pass is
     // over, and the second mail can only go out because of a nudge.

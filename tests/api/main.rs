@@ -4,6 +4,7 @@
 //! under `CI=true`).
 
 mod helpers;
+mod receiver;
 mod smtp;
 mod snmpd;
 
@@ -25,6 +26,7 @@ mod mail;
 mod monitoring_actors;
 mod monitoring_api;
 mod monitoring_cloud;
+mod notifications;
 mod openapi;
 mod people;
 mod portal;

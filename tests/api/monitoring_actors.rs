@@ -9,13 +9,13 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use yunguan::hub::EventKind;
 use yunguan::identity::Role;
-use yunguan::mail::actor::MailNudge;
 use yunguan::monitoring::alarms::Notifier;
 use yunguan::monitoring::device::{DeviceChange, DeviceSampleEvent, DeviceStateEvent};
 use yunguan::monitoring::messages::DeviceConfig;
 use yunguan::monitoring::snmp::credentials::Credentials;
 use yunguan::monitoring::topology::DeviceLink;
 use yunguan::monitoring::{Monitoring, Plan, Services};
+use yunguan::outbox::Nudge;
 use yunguan_actors::alarm::default_rules;
 use yunguan_actors::supervision::{ActorRegistry, Backoff, Supervisor};
 use yunguan_simulators::snmp::{Fleet, FleetConfig};
@@ -87,7 +87,7 @@ async fn monitor_fleet(
         metrics: app.state.metrics.clone(),
         notifier: Notifier {
             mail: settings.mail.clone(),
-            nudge: MailNudge::default(),
+            nudge: Nudge::default(),
         },
     };
     let monitoring = Monitoring::start(

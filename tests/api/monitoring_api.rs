@@ -13,6 +13,7 @@ use yunguan_simulators::snmp::{Fleet, FleetConfig};
 use crate::helpers::{settings_for, spawn_app, spawn_node, Backend, TestApp};
 use crate::on_every_backend;
 use crate::openapi::assert_answer_is_documented;
+use crate::receiver::Receiver;
 
 on_every_backend!(
     imported_devices_are_polled_and_their_alarms_handled_over_http,
@@ -58,6 +59,15 @@ async fn imported_devices_are_polled_and_their_alarms_handled_over_http(backend:
         .post_json("/api/v1/inventory/import", Some(&admin), &import)
         .await;
     assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    // The duty group's webhook hears of every root-cause alarm.
+    let receiver = Receiver::start(None, None, &[]).await;
+    app.created(
+        "/api/v1/notification-channels",
+        &admin,
+        &json!({"name": "值班", "kind": "webhook", "url": receiver.url("/webhook/duty"),
+                "alarms": true, "min_severity": "info"}),
+    )
+    .await;
 
     // A node started on this inventory polls it.
     let node = spawn_node(settings_for(&storage)).await;
@@ -118,6 +128,24 @@ async fn imported_devices_are_polled_and_their_alarms_handled_over_http(backend:
     };
     assert_eq!(alarm["instance"], "1");
     let id = alarm["id"].as_i64().unwrap();
+    let mut posted = Vec::new();
+    for _ in 0..100 {
+        posted = receiver.posts();
+        if posted.iter().any(|p| p.body["data"]["id"] == id) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let post = posted
+        .iter()
+        .find(|p| p.body["data"]["id"] == id)
+        .unwrap_or_else(|| panic!("alarm {id} was not posted: {posted:?}"));
+    assert_eq!(post.event.as_deref(), Some("alarm.raised"));
+    assert_eq!(post.body["data"]["rule_name"], "interface down");
+    assert!(post.body["title"]
+        .as_str()
+        .unwrap()
+        .contains("interface down"));
     let acknowledged: Value = node
         .post_json(
             &format!("/api/v1/alarms/{id}/acknowledge"),

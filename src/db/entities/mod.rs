@@ -24,6 +24,8 @@ pub mod machine_room;
 pub mod mail_outbox;
 pub mod manual_task;
 pub mod metric_rollup;
+pub mod notification_channel;
+pub mod notification_delivery;
 pub mod password_reset;
 pub mod quota_reservation;
 pub mod rack;

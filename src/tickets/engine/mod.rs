@@ -33,10 +33,11 @@ use crate::db::entities::{
 };
 use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::hub::{EventData, EventKind, Hub, Topic};
-use crate::identity::Principal;
-use crate::mail::actor::MailNudge;
+use crate::identity::{Principal, Role};
 use crate::mail::outbox::{self, OutgoingMail};
 use crate::mail::templates::{Template, TicketMailParams};
+use crate::notify::dispatch::{self, ApprovalNotice};
+use crate::outbox::Nudge;
 use crate::quotas;
 use crate::quotas::actor::{Admission, TenantActors};
 use crate::settings::MailSettings;
@@ -150,8 +151,8 @@ pub struct Engine {
     pub clock: Clock,
     /// Links and locale of ticket mail.
     pub mail: MailSettings,
-    /// Wakes the mail sender after a commit that queued mail.
-    pub mail_nudge: MailNudge,
+    /// Wakes the mail and channel senders after a commit that queued mail or posts.
+    pub nudge: Nudge,
     /// The tenants' quota gates.
     pub tenants: TenantActors,
     /// Catalog item versions already read.
@@ -1077,8 +1078,9 @@ impl Engine {
                 });
             }
         }
-        let queued_mail = !notices.mails.is_empty();
-        self.queue_mail(&txn, loaded, &notices.mails).await?;
+        let queued = self
+            .queue_notices(&txn, loaded, &notices.mails, now)
+            .await?;
         let to_value = |view: &TicketView| {
             serde_json::to_value(view).map_err(|e| ApiError::internal(e.into()))
         };
@@ -1101,8 +1103,8 @@ impl Engine {
         let mut notices = notices;
         notices.admissions.clear();
         txn.commit().await?;
-        if queued_mail {
-            self.mail_nudge.nudge();
+        if queued {
+            self.nudge.nudge();
         }
         self.publish(&view, notices).await;
         Ok(Executed {
@@ -1111,15 +1113,18 @@ impl Engine {
         })
     }
 
-    /// Queues the transaction's mail to those of its recipients who have an address.
-    async fn queue_mail(
+    /// Queues the transaction's mail to those of its recipients who have an address, and
+    /// its approval notices to the channels that carry them; answers whether anything was
+    /// queued.
+    async fn queue_notices(
         &self,
         txn: &DatabaseTransaction,
         loaded: &Loaded,
         mails: &[(i64, Template, Option<String>)],
-    ) -> Result<(), ApiError> {
+        now: DateTime<Utc>,
+    ) -> Result<bool, ApiError> {
         if mails.is_empty() {
-            return Ok(());
+            return Ok(false);
         }
         let mut user_ids: Vec<i64> = mails.iter().map(|(user_id, ..)| *user_id).collect();
         user_ids.push(loaded.row.requester_id);
@@ -1131,6 +1136,15 @@ impl Engine {
             .iter()
             .find(|u| u.id == loaded.row.requester_id)
             .map_or_else(String::new, |u| u.display_name.clone());
+        let params_for = |level_name_opt: &Option<String>| TicketMailParams {
+            ticket_id: loaded.row.id,
+            title: loaded.row.title.clone(),
+            requester: requester.clone(),
+            level_name_opt: level_name_opt.clone(),
+            reason_opt: loaded.row.reason.clone(),
+            link: self.mail.ticket_link(loaded.row.id),
+        };
+        let mut queued = false;
         for (user_id, template, level_name_opt) in mails {
             let Some(email) = users
                 .iter()
@@ -1146,19 +1160,47 @@ impl Engine {
                     template: *template,
                     locale: self.mail.locale,
                     ticket_id_opt: Some(loaded.row.id),
-                    params: TicketMailParams {
-                        ticket_id: loaded.row.id,
-                        title: loaded.row.title.clone(),
-                        requester: requester.clone(),
-                        level_name_opt: level_name_opt.clone(),
-                        reason_opt: loaded.row.reason.clone(),
-                        link: self.mail.ticket_link(loaded.row.id),
-                    },
+                    params: params_for(level_name_opt),
                 },
             )
             .await?;
+            queued = true;
         }
-        Ok(())
+        // One notice per template and level, naming the roles of everyone it told.
+        let mut notices: Vec<(Template, &Option<String>, Vec<Role>)> = Vec::new();
+        for (user_id, template, level_name_opt) in mails {
+            let Some(role) = users
+                .iter()
+                .find(|u| u.id == *user_id)
+                .and_then(|u| Role::parse(&u.role))
+            else {
+                continue;
+            };
+            match notices
+                .iter_mut()
+                .find(|(t, level, _)| t == template && *level == level_name_opt)
+            {
+                Some((_, _, roles)) if !roles.contains(&role) => roles.push(role),
+                Some(_) => {}
+                None => notices.push((*template, level_name_opt, vec![role])),
+            }
+        }
+        for (template, level_name_opt, approver_roles) in notices {
+            let params = params_for(level_name_opt);
+            let posted = dispatch::approval(
+                txn,
+                ApprovalNotice {
+                    template,
+                    tenant_id: loaded.row.tenant_id,
+                    params: &params,
+                    approver_roles,
+                },
+                now,
+            )
+            .await?;
+            queued |= posted > 0;
+        }
+        Ok(queued)
     }
 
     /// Pushes a committed change: to the tenant's tickets, the ticket's own topic, the

@@ -884,6 +884,83 @@ export interface paths {
         patch: operations["update_machine_rooms"];
         trace?: never;
     };
+    "/api/v1/notification-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The channels the caller keeps. */
+        get: operations["list"];
+        put?: never;
+        /** Add a channel: a webhook, or a DingTalk or WeCom group robot. Audited. */
+        post: operations["create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notification-channels/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One channel. */
+        get: operations["get"];
+        put?: never;
+        post?: never;
+        /** Delete a channel and its posts not yet sent. Audited. */
+        delete: operations["delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a channel: absent fields keep their values; `url` and `secret` replace the stored
+         *     ones. Audited.
+         */
+        patch: operations["update"];
+        trace?: never;
+    };
+    "/api/v1/notification-channels/{channel_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A channel's latest posts, newest first: what was sent, what waits, and why. */
+        get: operations["deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notification-channels/{channel_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post a test message to a channel now (whatever it carries); its progress shows in the
+         *     channel's deliveries.
+         */
+        post: operations["test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/overview": {
         parameters: {
             query?: never;
@@ -1812,6 +1889,77 @@ export interface components {
             object_id: number;
             object_kind: string;
         };
+        /** @description A new channel, or a change to one: on a change, an absent field keeps its value. */
+        ChannelInput: {
+            /** @description Post root-cause alarms and their escalations (the bureau's channels only). */
+            alarms?: boolean | null;
+            /** @description Post approval notices: a level opened, a reminder, an escalation. */
+            approvals?: boolean | null;
+            approver_role?: null | components["schemas"]["Role"];
+            /** @description Default true. Posts to a disabled channel wait until it is enabled again. */
+            enabled?: boolean | null;
+            kind?: null | components["schemas"]["ChannelKind"];
+            /** @description `zh-CN` (default) or `en`. */
+            locale?: string | null;
+            /** @description Default `major`. */
+            min_severity?: null | ("critical" | "major" | "minor" | "info");
+            /** @description 1 to 100 characters. Required on create. */
+            name?: string | null;
+            /** @description Only these alarm rules; `null` for every rule. */
+            rule_ids?: number[] | null;
+            /**
+             * @description Signs every post (webhook: HMAC-SHA256; DingTalk: 加签). WeCom robots take none.
+             *     Never answered; `null` removes it.
+             */
+            secret?: string | null;
+            /**
+             * Format: int64
+             * @description A tenant's channel (bureau admins only name one; a tenant admin's is always their
+             *     own). Set on create only.
+             */
+            tenant_id?: number | null;
+            /**
+             * @description The `http` or `https` address posted to, e.g. a DingTalk robot's
+             *     `https://oapi.dingtalk.com/robot/send?access_token=…`. Required on create; never
+             *     answered.
+             */
+            url?: string | null;
+        };
+        /**
+         * @description The kinds of receiver a channel posts to.
+         * @enum {string}
+         */
+        ChannelKind: "webhook" | "dingtalk" | "wecom";
+        /** @description A channel as the API shows it. */
+        ChannelView: {
+            alarms: boolean;
+            approvals: boolean;
+            approver_role?: null | components["schemas"]["Role"];
+            /** Format: date-time */
+            created_at: string;
+            enabled: boolean;
+            /** @description The address without its query or credentials. */
+            endpoint: string;
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["ChannelKind"];
+            /** @description `zh-CN` or `en`. */
+            locale: string;
+            /** @description The least severity of alarm posted: `info`, `minor`, `major` or `critical`. */
+            min_severity: string;
+            name: string;
+            /** @description Only alarms of these rules; `null` for every rule. */
+            rule_ids?: number[] | null;
+            /** @description Posts are signed (the channel has a secret). */
+            signed: boolean;
+            /**
+             * Format: int64
+             * @description A tenant's channel; `null` for the bureau's.
+             */
+            tenant_id?: number | null;
+            /** Format: date-time */
+            updated_at: string;
+        };
         CloudPlatformFields: {
             /**
              * @description Any JSON object the platform's adapter reads (user, password, project); `null`
@@ -1924,7 +2072,9 @@ export interface components {
         };
         ControlPlane: {
             actors: components["schemas"]["ActorView"][];
-            mail_sender: components["schemas"]["MailSenderView"];
+            /** @description Posts to notification channels. */
+            channel_sender: components["schemas"]["SenderView"];
+            mail_sender: components["schemas"]["SenderView"];
             redis_bridge?: null | components["schemas"]["BridgeView"];
             subscriptions: number;
             tenant_actors: components["schemas"]["ObjectActorsView"];
@@ -2010,6 +2160,24 @@ export interface components {
             revoked: boolean;
             /** Format: date-time */
             starts_at: string;
+        };
+        /** @description One post to a channel, and how it went. */
+        DeliveryView: {
+            /** Format: int32 */
+            attempts: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            delivered_at?: string | null;
+            event: string;
+            /** Format: int64 */
+            id: number;
+            last_error?: string | null;
+            /**
+             * Format: date-time
+             * @description When it is (or was) next tried; `null` once delivered.
+             */
+            next_attempt_at?: string | null;
         };
         /**
          * @description What changed on a device.
@@ -2582,14 +2750,6 @@ export interface components {
             id: number;
             name: string;
         };
-        /** @description What the mail sender has done since it (last) started. */
-        MailSenderView: {
-            /** Format: int64 */
-            failed_attempts_total: number;
-            last_error?: string | null;
-            /** Format: int64 */
-            sent_total: number;
-        };
         NewAnnouncement: {
             body: string;
             /**
@@ -3033,6 +3193,14 @@ export interface components {
             name: string;
             region: string;
             rooms: components["schemas"]["ScreenRoomSummary"][];
+        };
+        /** @description What an outbox's sender (mail, channel posts) has done since it (last) started. */
+        SenderView: {
+            /** Format: int64 */
+            failed_attempts_total: number;
+            last_error?: string | null;
+            /** Format: int64 */
+            sent_total: number;
         };
         SessionsRevoked: {
             /** @description How many sessions ended. */
@@ -8336,6 +8504,432 @@ export interface operations {
             };
             /** @description `validation_failed`, with `fields` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelView"][];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelInput"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`, also for another tenant's channel */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`, with the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`, also for a channel the caller does not keep */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`, with the fields */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deliveries: {
+        parameters: {
+            query?: {
+                /** @description 1 to 200, default 50. */
+                limit?: number | null;
+            };
+            header?: never;
+            path: {
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryView"][];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                channel_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,208 @@
+//! Notification channels: `/notification-channels` (bureau admins every channel, tenant
+//! admins their tenant's), a test post, and each channel's recent posts.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::page_limit;
+use super::tickets::caller_of;
+use crate::error::{ApiError, ErrorBody};
+use crate::identity::extract::{Administrators, Authorized};
+use crate::notify::channels::{self, Change, ChannelInput, ChannelView, DeliveryView, Keeper};
+use crate::notify::dispatch;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/notification-channels")
+            .route(web::get().to(list))
+            .route(web::post().to(create)),
+    )
+    .service(
+        web::resource("/notification-channels/{channel_id}")
+            .route(web::get().to(get))
+            .route(web::patch().to(update))
+            .route(web::delete().to(delete)),
+    )
+    .route(
+        "/notification-channels/{channel_id}/test",
+        web::post().to(test),
+    )
+    .route(
+        "/notification-channels/{channel_id}/deliveries",
+        web::get().to(deliveries),
+    );
+}
+
+fn change<'a>(keeper: Keeper, actor: &'a crate::audit::AuditActor, state: &AppState) -> Change<'a> {
+    Change {
+        keeper,
+        actor,
+        default_locale: state.mail.locale,
+        now: state.clock.now(),
+    }
+}
+
+/// The channels the caller keeps.
+#[utoipa::path(
+    get, path = "/api/v1/notification-channels", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ChannelView>), (status = 403, body = ErrorBody))
+)]
+pub async fn list(
+    caller: Authorized<Administrators>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<ChannelView>>, ApiError> {
+    let keeper = Keeper::of(&caller.principal)?;
+    Ok(web::Json(
+        channels::list(&state.db, &state.secrets, keeper).await?,
+    ))
+}
+
+/// Add a channel: a webhook, or a DingTalk or WeCom group robot. Audited.
+#[utoipa::path(
+    post, path = "/api/v1/notification-channels", tag = "notifications", security(("bearer" = [])),
+    request_body = ChannelInput,
+    responses(
+        (status = 201, body = ChannelView),
+        (status = 403, description = "`forbidden`, also for another tenant's channel", body = ErrorBody),
+        (status = 422, description = "`validation_failed`, with the fields", body = ErrorBody),
+    )
+)]
+pub async fn create(
+    caller: Authorized<Administrators>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<ChannelInput>,
+) -> Result<HttpResponse, ApiError> {
+    let keeper = Keeper::of(&caller.principal)?;
+    let actor = caller_of(&req, caller.principal, &state).audit_actor();
+    let created = channels::create(
+        &state.db,
+        &state.secrets,
+        change(keeper, &actor, &state),
+        body.into_inner(),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// One channel.
+#[utoipa::path(
+    get, path = "/api/v1/notification-channels/{channel_id}", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, body = ChannelView), (status = 403, body = ErrorBody), (status = 404, description = "`not_found`, also for a channel the caller does not keep", body = ErrorBody))
+)]
+pub async fn get(
+    caller: Authorized<Administrators>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<web::Json<ChannelView>, ApiError> {
+    let keeper = Keeper::of(&caller.principal)?;
+    let row = channels::find(&state.db, keeper, path.into_inner()).await?;
+    Ok(web::Json(channels::view(&state.secrets, row)))
+}
+
+/// Change a channel: absent fields keep their values; `url` and `secret` replace the stored
+/// ones. Audited.
+#[utoipa::path(
+    patch, path = "/api/v1/notification-channels/{channel_id}", tag = "notifications", security(("bearer" = [])),
+    request_body = ChannelInput,
+    responses(
+        (status = 200, body = ChannelView),
+        (status = 403, body = ErrorBody),
+        (status = 404, description = "`not_found`", body = ErrorBody),
+        (status = 422, description = "`validation_failed`, with the fields", body = ErrorBody),
+    )
+)]
+pub async fn update(
+    caller: Authorized<Administrators>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    body: web::Json<ChannelInput>,
+) -> Result<web::Json<ChannelView>, ApiError> {
+    let keeper = Keeper::of(&caller.principal)?;
+    let actor = caller_of(&req, caller.principal, &state).audit_actor();
+    let changed = channels::update(
+        &state.db,
+        &state.secrets,
+        change(keeper, &actor, &state),
+        path.into_inner(),
+        body.into_inner(),
+    )
+    .await?;
+    state.nudge.nudge();
+    Ok(web::Json(changed))
+}
+
+/// Delete a channel and its posts not yet sent. Audited.
+#[utoipa::path(
+    delete, path = "/api/v1/notification-channels/{channel_id}", tag = "notifications", security(("bearer" = [])),
+    responses((status = 204, description = "deleted"), (status = 403, body = ErrorBody), (status = 404, description = "`not_found`", body = ErrorBody))
+)]
+pub async fn delete(
+    caller: Authorized<Administrators>,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let keeper = Keeper::of(&caller.principal)?;
+    let actor = caller_of(&req, caller.principal, &state).audit_actor();
+    channels::delete(
+        &state.db,
+        &state.secrets,
+        change(keeper, &actor, &state),
+        path.into_inner(),
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Post a test message to a channel now (whatever it carries); its progress shows in the
+/// channel's deliveries.
+#[utoipa::path(
+    post, path = "/api/v1/notification-channels/{channel_id}/test", tag = "notifications", security(("bearer" = [])),
+    responses((status = 202, body = DeliveryView), (status = 403, body = ErrorBody), (status = 404, description = "`not_found`", body = ErrorBody))
+)]
+pub async fn test(
+    caller: Authorized<Administrators>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let keeper = Keeper::of(&caller.principal)?;
+    let now = state.clock.now();
+    let txn = crate::db::begin(&state.db).await?;
+    let channel = channels::find(&txn, keeper, path.into_inner()).await?;
+    let link = state.mail.base_url.clone();
+    let id = dispatch::test(&txn, &channel, link, now).await?;
+    txn.commit().await?;
+    state.nudge.nudge();
+    let delivery = channels::delivery(&state.db, id).await?;
+    Ok(HttpResponse::Accepted().json(delivery))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveriesQuery {
+    /// 1 to 200, default 50.
+    pub limit: Option<u64>,
+}
+
+/// A channel's latest posts, newest first: what was sent, what waits, and why.
+#[utoipa::path(
+    get, path = "/api/v1/notification-channels/{channel_id}/deliveries", tag = "notifications", security(("bearer" = [])),
+    params(DeliveriesQuery),
+    responses((status = 200, body = Vec<DeliveryView>), (status = 403, body = ErrorBody), (status = 404, description = "`not_found`", body = ErrorBody))
+)]
+pub async fn deliveries(
+    caller: Authorized<Administrators>,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    query: web::Query<DeliveriesQuery>,
+) -> Result<web::Json<Vec<DeliveryView>>, ApiError> {
+    let keeper = Keeper::of(&caller.principal)?;
+    let limit = page_limit(query.limit)?;
+    Ok(web::Json(
+        channels::deliveries(&state.db, keeper, path.into_inner(), limit).await?,
+    ))
+}
