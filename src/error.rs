@@ -18,6 +18,8 @@ pub enum ErrorCode {
     InvalidText,
     ValidationFailed,
     InvalidCredentials,
+    /// Signed in by single sign-on, but the user's groups give no role here.
+    NoRole,
     MissingToken,
     InvalidToken,
     InvalidWsTicket,
@@ -60,6 +62,7 @@ impl ErrorCode {
             ErrorCode::InvalidText => "invalid_text",
             ErrorCode::ValidationFailed => "validation_failed",
             ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::NoRole => "no_role",
             ErrorCode::MissingToken => "missing_token",
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::InvalidWsTicket => "invalid_ws_ticket",
@@ -95,7 +98,9 @@ impl ErrorCode {
             | ErrorCode::MissingToken
             | ErrorCode::InvalidToken
             | ErrorCode::InvalidWsTicket => StatusCode::UNAUTHORIZED,
-            ErrorCode::Forbidden | ErrorCode::ForbiddenTopic => StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden | ErrorCode::ForbiddenTopic | ErrorCode::NoRole => {
+                StatusCode::FORBIDDEN
+            }
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::Conflict
@@ -121,6 +126,7 @@ impl ErrorCode {
             | ErrorCode::InvalidWsTicket
             | ErrorCode::Forbidden
             | ErrorCode::ForbiddenTopic
+            | ErrorCode::NoRole
             | ErrorCode::TooManyLoginAttempts => ErrorType::Auth,
             ErrorCode::Internal => ErrorType::Internal,
             ErrorCode::ServiceUnavailable => ErrorType::System,

@@ -26,6 +26,7 @@ use crate::hub::redis_bus::RedisBus;
 use crate::hub::Hub;
 use crate::identity::accounts::ResetMail;
 use crate::identity::sessions::SessionStore;
+use crate::identity::sso::oidc::OidcLogin;
 use crate::mail::sender::MailSender;
 use crate::metrics::{self, Metrics};
 use crate::monitoring::alarms;
@@ -66,6 +67,10 @@ pub struct AppState {
     pub nudge: Nudge,
     /// The links and default language of mail and notices.
     pub mail: MailSettings,
+    /// Sign-in through the OpenID provider, when one is configured.
+    pub oidc_opt: Option<Arc<OidcLogin>>,
+    /// Passwords are also checked against an LDAP directory.
+    pub ldap_enabled: bool,
     /// How password-reset links are made and mailed.
     pub password_resets: ResetMail,
     /// The data-center and device actors, and the trap listener.
@@ -147,6 +152,13 @@ impl Application {
         let metrics = Arc::new(Metrics::new());
         let actors = ActorRegistry::default();
         let supervisor = Supervisor::new(actors.clone(), Backoff::default());
+        let oidc_opt = match settings.auth.oidc.clone() {
+            Some(oidc) => Some(Arc::new(
+                OidcLogin::new(oidc, &settings.mail.base_url, secrets.clone())
+                    .context("setting up sign-in through the OpenID provider")?,
+            )),
+            None => None,
+        };
         let nudge = Nudge::default();
         let mail_sender =
             crate::mail::sender::start(&supervisor, db.clone(), &settings.mail, &nudge)
@@ -239,6 +251,8 @@ impl Application {
             channel_sender,
             nudge: nudge.clone(),
             mail: settings.mail.clone(),
+            oidc_opt,
+            ldap_enabled: settings.auth.ldap.is_some(),
             password_resets: ResetMail::from_settings(&settings, nudge),
             monitoring,
             secrets,

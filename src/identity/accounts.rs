@@ -473,19 +473,34 @@ async fn append(
     after_opt: Option<&user::Model>,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
+    record(txn, actor, action, Some(before), after_opt, now).await
+}
+
+/// Audits `action` on an account: what it was (none for a new one) and what it became.
+pub(crate) async fn record(
+    txn: &impl ConnectionTrait,
+    actor: &AuditActor,
+    action: &str,
+    before_opt: Option<&user::Model>,
+    after_opt: Option<&user::Model>,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
     let to_value = |account: &user::Model| {
         serde_json::to_value(view(account))
             .map_err(|error| ApiError::internal(anyhow::anyhow!(error)))
     };
+    let subject = after_opt
+        .or(before_opt)
+        .expect("an account change has a before or an after");
     audit::append(
         txn,
         AuditEntry {
             actor,
             action,
             object_type: "user",
-            object_id: before.id,
-            tenant_id_opt: after_opt.unwrap_or(before).tenant_id.or(before.tenant_id),
-            before_opt: Some(to_value(before)?),
+            object_id: subject.id,
+            tenant_id_opt: subject.tenant_id.or(before_opt.and_then(|b| b.tenant_id)),
+            before_opt: before_opt.map(to_value).transpose()?,
             after_opt: after_opt.map(to_value).transpose()?,
         },
         now,

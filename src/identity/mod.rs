@@ -24,6 +24,7 @@ pub mod password;
 pub mod principal;
 pub mod role;
 pub mod sessions;
+pub mod sso;
 pub mod throttle;
 pub mod token;
 

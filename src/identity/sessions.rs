@@ -13,12 +13,14 @@ use sea_orm::{
 };
 use secrecy::SecretString;
 
+use super::sso::ldap::{Directory, Verdict};
+use super::sso::{provision, Source};
 use super::throttle::{Keys, LoginThrottle};
 use super::{password, token, Principal, Role};
 use crate::clock::Clock;
 use crate::db::entities::{session, user, ws_ticket};
 use crate::error::{ApiError, ErrorCode};
-use crate::settings::AuthSettings;
+use crate::settings::{AuthSettings, RoleRule};
 
 /// The longest username that can exist.
 const MAX_USERNAME_BYTES: usize = 64;
@@ -37,6 +39,10 @@ pub struct SessionStore {
     /// Sessions ended on this node (logout, a revoked display key): their sockets close at
     /// once. Other nodes' sockets notice at their next periodic check.
     ended: tokio::sync::broadcast::Sender<i64>,
+    /// Checks the passwords of accounts that are not local, when a directory is configured.
+    directory_opt: Option<Directory>,
+    /// What signed-in users' groups give (`auth.role_mapping`).
+    role_mapping: Vec<RoleRule>,
 }
 
 /// How many ended sessions a socket may fall behind on before it checks its own instead.
@@ -60,11 +66,15 @@ impl SessionStore {
             throttle: LoginThrottle::new(db.clone(), settings),
             hashing: tokio::sync::Semaphore::new(MAX_CONCURRENT_HASHES),
             ended: tokio::sync::broadcast::channel(ENDED_BACKLOG).0,
+            directory_opt: settings.ldap.clone().map(Directory::new),
+            role_mapping: settings.role_mapping.clone(),
         }
     }
 
     /// Checks the password and opens a session. Wrong username, wrong password and a
     /// disabled account all answer `invalid_credentials`, after the same amount of work.
+    /// With a directory configured, a name with no local account (or an account that came
+    /// from the directory) is checked there instead, and signed in by its groups.
     #[tracing::instrument(skip(self, password), fields(username = %username))]
     pub async fn login(
         &self,
@@ -101,6 +111,16 @@ impl SessionStore {
             .filter(user::Column::Username.eq(username))
             .one(&self.db)
             .await?;
+        if let Some(directory) = &self.directory_opt {
+            let local = user_opt
+                .as_ref()
+                .is_some_and(|user| user.auth_source != Source::Ldap.as_str());
+            if !local {
+                return self
+                    .login_by_directory(directory, username, &password, &keys, client_addr_opt)
+                    .await;
+            }
+        }
         let stored_hash = user_opt
             .as_ref()
             .map(|u| u.password_hash.clone())
@@ -127,6 +147,43 @@ impl SessionStore {
         };
         self.throttle.record_success(&keys).await?;
         self.open(&user, client_addr_opt).await
+    }
+
+    async fn login_by_directory(
+        &self,
+        directory: &Directory,
+        username: &str,
+        password: &SecretString,
+        keys: &Keys,
+        client_addr_opt: Option<IpAddr>,
+    ) -> Result<Login, ApiError> {
+        let Verdict::Valid(identity) = directory.check(username, password).await? else {
+            return Err(ApiError::new(
+                ErrorCode::InvalidCredentials,
+                "wrong username or password",
+            ));
+        };
+        self.throttle.record_success(keys).await?;
+        self.sign_in(&identity, client_addr_opt).await
+    }
+
+    /// Opens a session for a user the identity provider vouched for, with the role their
+    /// groups give now; ends their other sessions if that changed (see `sso::provision`).
+    pub async fn sign_in(
+        &self,
+        identity: &super::sso::ExternalIdentity,
+        client_addr_opt: Option<IpAddr>,
+    ) -> Result<Login, ApiError> {
+        match provision::sign_in(&self.db, &self.role_mapping, identity, self.clock.now()).await {
+            Ok(signed_in) => {
+                self.announce_ended(signed_in.ended_sessions);
+                self.open(&signed_in.account, client_addr_opt).await
+            }
+            Err(refused) => {
+                self.announce_ended(refused.ended_sessions);
+                Err(refused.error)
+            }
+        }
     }
 
     /// Opens a session for `user`, whose credential the caller has checked.

@@ -14,6 +14,7 @@ pub mod monitoring;
 pub mod notifications;
 pub mod ops;
 pub mod screen;
+pub mod sso;
 mod storable_text;
 pub mod tickets;
 pub mod web_assets;
@@ -188,6 +189,9 @@ use crate::tickets::views::{
         screen::create_key,
         screen::revoke_key,
         screen::log_in,
+        sso::methods,
+        sso::oidc_login,
+        sso::oidc_callback,
         notifications::list,
         notifications::create,
         notifications::get,
@@ -359,6 +363,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .configure(auth::configure)
+            .configure(sso::configure)
             .configure(ws::configure)
             .configure(announcements::configure)
             .configure(directory::configure)

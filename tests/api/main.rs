@@ -4,7 +4,9 @@
 //! under `CI=true`).
 
 mod helpers;
+mod oidc_provider;
 mod receiver;
+mod slapd;
 mod smtp;
 mod snmpd;
 
@@ -33,6 +35,7 @@ mod portal;
 mod screen;
 mod sla;
 mod snmp_poll;
+mod sso;
 mod tenancy;
 mod tickets;
 mod web_assets;

@@ -22,6 +22,10 @@ pub struct Model {
     /// Set when the account was deleted: it stays for the records that name it, disabled,
     /// listed nowhere, its name not given again.
     pub deleted_at: Option<ChronoDateTimeUtc>,
+    /// Where the account signs in: `local` (its password here), `oidc` or `ldap`.
+    pub auth_source: String,
+    /// Who the account is at its source: the OIDC issuer and subject, or the LDAP DN.
+    pub external_subject: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
