@@ -309,6 +309,15 @@ pub async fn send_password_reset(
 ) -> Result<ResetSent, ApiError> {
     let txn = crate::db::begin(db).await?;
     let account = find(&txn, admin, id).await?;
+    if account.auth_source != "local" {
+        return Err(ApiError::new(
+            ErrorCode::Conflict,
+            format!(
+                "the account signs in through {}; its password is kept there",
+                account.auth_source
+            ),
+        ));
+    }
     let Some(email) = account.email.clone() else {
         return Err(ApiError::new(
             ErrorCode::Conflict,

@@ -76,6 +76,9 @@ pub struct UserView {
     pub tenant_id: Option<i64>,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
+    /// Where the account signs in: `local` (its password here), `oidc` or `ldap` (its role
+    /// follows its groups there at every sign-in).
+    pub auth_source: String,
 }
 
 impl From<user::Model> for UserView {
@@ -89,6 +92,7 @@ impl From<user::Model> for UserView {
             tenant_id: model.tenant_id,
             disabled: model.disabled,
             created_at: model.created_at,
+            auth_source: model.auth_source,
         }
     }
 }

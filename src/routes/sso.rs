@@ -1,7 +1,7 @@
 //! Single sign-on in the browser: `/auth/methods` (what the login page offers), and the OIDC
 //! round trip, `/auth/oidc/login` to the provider and `/auth/oidc/callback` back. The
-//! callback hands the session to the login page in the URL's fragment (`/login#sso=<token>`,
-//! which browsers never send to a server), or the reason it failed in its query
+//! callback hands the session to the login page in the URL's fragment
+//! (`/login#sso=<token>&expires_at=<time>`, which browsers never send to a server), or the reason it failed in its query
 //! (`/login?sso_error=<code>`). LDAP needs no route: `/auth/login` asks the directory.
 
 use actix_web::cookie::{time, Cookie, SameSite};
@@ -104,7 +104,7 @@ pub struct CallbackQuery {
     get, path = "/api/v1/auth/oidc/callback", tag = "auth",
     params(CallbackQuery),
     responses(
-        (status = 303, description = "to `/login#sso=<token>`, or `/login?sso_error=<code>` (`invalid_credentials`, `no_role`, `service_unavailable`, `conflict`, or the provider's error)"),
+        (status = 303, description = "to `/login#sso=<token>&expires_at=<RFC 3339>`, or `/login?sso_error=<code>` (`invalid_credentials`, `no_role`, `service_unavailable`, `conflict`, or the provider's error)"),
         (status = 404, description = "`not_found`: no provider is configured", body = ErrorBody),
     )
 )]
@@ -134,7 +134,13 @@ pub async fn oidc_callback(
         _ => Err(ErrorCode::BadRequest.as_str().to_owned()),
     };
     let location = match outcome {
-        Ok(login) => format!("/login#sso={}", login.token),
+        Ok(login) => format!(
+            "/login#sso={}&expires_at={}",
+            login.token,
+            login
+                .expires_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ),
         Err(code) => format!("/login?sso_error={code}"),
     };
     let mut spent = Cookie::build(oidc::COOKIE, "")

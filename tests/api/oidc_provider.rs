@@ -129,7 +129,9 @@ impl OidcProvider {
                 assert_eq!(callback.status(), 303);
                 let landing = location(&callback, &app.address);
                 let path = landing.strip_prefix(&app.address).unwrap_or(&landing);
-                if let Some(token) = path.strip_prefix("/login#sso=") {
+                if let Some(fragment) = path.strip_prefix("/login#sso=") {
+                    let (token, expires_at) = fragment.split_once("&expires_at=").unwrap();
+                    assert!(expires_at.ends_with('Z'), "{expires_at}");
                     return Landing::Token(token.to_owned());
                 }
                 if let Some(code) = path.strip_prefix("/login?sso_error=") {

@@ -285,8 +285,26 @@ async fn ldap_passwords_and_groups_sign_in_and_local_accounts_stay(backend: Back
     assert_eq!(me(&app, &first).await.0, 401);
     assert_eq!(socket.closed_with().await, 1008);
 
-    // The local admin signs in with their own password, directory or not.
+    // The local admin signs in with their own password, directory or not, and sees where
+    // each account signs in; a directory account's password is not reset here.
     assert_eq!(login("admin", PASSWORD).await.0, 200);
+    let admin = app.login("admin").await;
+    let accounts = app.get_ok("/api/v1/users", &admin).await;
+    let alice = accounts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|account| account["username"] == "alice")
+        .unwrap();
+    assert_eq!(alice["auth_source"], "ldap");
+    let reset = app
+        .post_json(
+            &format!("/api/v1/users/{}/password-reset", alice["id"]),
+            Some(&admin),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(reset.status(), 409);
     // The directory goes down: its users are told at once, local accounts still sign in.
     drop(slapd);
     let started = Instant::now();

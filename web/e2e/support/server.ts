@@ -12,7 +12,7 @@ import { afterAll, beforeAll } from 'vitest'
 
 export const PASSWORD = 'e2e-password-1'
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.listen(0, '127.0.0.1', () => {
@@ -67,7 +67,11 @@ export class DemoServer {
   private answers: ((line: string) => void)[] = []
   port = 0
 
-  constructor(readonly backend: Backend) {}
+  /** `extraArgs` go after the demo's own (`--config FILE`, say). */
+  constructor(
+    readonly backend: Backend,
+    readonly extraArgs: string[] = [],
+  ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`
@@ -79,6 +83,7 @@ export class DemoServer {
     const args = ['demo', '--no-chaos', '--listen', `127.0.0.1:${this.port}`, '--data-dir', this.backend.dataDir]
     if (this.backend.databaseUrl) args.push('--database-url', this.backend.databaseUrl)
     if (this.backend.redisUrl) args.push('--redis-url', this.backend.redisUrl)
+    args.push(...this.extraArgs)
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       YUNGUAN_DEMO_PASSWORD: PASSWORD,

@@ -3539,6 +3539,11 @@ export interface components {
             tenant_id?: number | null;
         };
         UserView: {
+            /**
+             * @description Where the account signs in: `local` (its password here), `oidc` or `ldap` (its role
+             *     follows its groups there at every sign-in).
+             */
+            auth_source: string;
             /** Format: date-time */
             created_at: string;
             disabled: boolean;
@@ -4523,7 +4528,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description to `/login#sso=<token>`, or `/login?sso_error=<code>` (`invalid_credentials`, `no_role`, `service_unavailable`, `conflict`, or the provider's error) */
+            /** @description to `/login#sso=<token>&expires_at=<RFC 3339>`, or `/login?sso_error=<code>` (`invalid_credentials`, `no_role`, `service_unavailable`, `conflict`, or the provider's error) */
             303: {
                 headers: {
                     [name: string]: unknown;

@@ -89,6 +89,8 @@ export default {
   password: 'Initial password',
   role: 'Role',
   disabled: 'Disabled',
+  /** Where an account signs in, when not here. */
+  authSource: { oidc: 'SSO', ldap: 'LDAP' },
   userCreated: 'User {name} created',
   userSaved: 'Account of {name} saved',
   userActions: {

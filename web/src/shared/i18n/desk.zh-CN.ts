@@ -89,6 +89,8 @@ export default {
   password: '初始密码',
   role: '角色',
   disabled: '已停用',
+  /** Where an account signs in, when not here. */
+  authSource: { oidc: '统一身份认证', ldap: 'LDAP 目录' },
   userCreated: '已创建用户 {name}',
   userSaved: '已保存 {name} 的账号',
   userActions: {

@@ -41,6 +41,17 @@ export default {
     expired: 'Your session has expired: sign in again',
     loggedOut: 'Signed out',
     unavailable: 'Service unavailable: {message}',
+    or: 'or',
+    directory: 'Your directory (LDAP) account and password work here too',
+    signOn: {
+      button: 'Sign in with {provider}',
+      no_role: 'Your groups give you no role here: ask your administrator.',
+      conflict: 'A local account of the same name exists here: ask your administrator.',
+      invalid_credentials: 'The single sign-on did not finish: sign in again.',
+      service_unavailable: 'The identity provider is unavailable: try again shortly.',
+      access_denied: 'You cancelled the single sign-on.',
+      failed: 'The single sign-on failed ({code}).',
+    },
   },
   reset: {
     title: 'Choose a new password',

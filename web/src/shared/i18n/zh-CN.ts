@@ -41,6 +41,17 @@ export default {
     expired: '登录已过期，请重新登录',
     loggedOut: '已退出登录',
     unavailable: '服务暂不可用：{message}',
+    or: '或',
+    directory: '可使用单位目录（LDAP）账号和密码登录',
+    signOn: {
+      button: '使用{provider}登录',
+      no_role: '您所在的组在本平台没有对应的角色，请联系管理员。',
+      conflict: '本平台已有同名的本地账号，请联系管理员处理。',
+      invalid_credentials: '统一身份认证登录未完成，请重新登录。',
+      service_unavailable: '统一身份认证服务暂不可用，请稍后再试。',
+      access_denied: '您取消了统一身份认证登录。',
+      failed: '统一身份认证登录失败（{code}）。',
+    },
   },
   reset: {
     title: '设置新密码',
