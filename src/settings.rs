@@ -13,7 +13,7 @@ use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::mail::templates::Locale;
+use crate::mail::templates::{Locale, Texts};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
@@ -264,6 +264,13 @@ pub struct MailSettings {
     pub poll_interval_ms: u64,
     /// Bounds each SMTP command, and each mail's whole delivery.
     pub timeout_ms: u64,
+    /// A folder of mail templates that replace the built-in ones file by file
+    /// (`zh-CN/done.txt`, `en/alarm_raised.txt`, …; see `mail::templates`).
+    #[serde(default)]
+    pub templates_dir: Option<PathBuf>,
+    /// The templates, loaded (and checked) with the settings.
+    #[serde(skip)]
+    pub texts: Texts,
 }
 
 /// How approved tickets are carried out. Until a real cloud adapter is configured, hosts are
@@ -481,11 +488,16 @@ impl Settings {
         if let Some(url) = &overrides.redis_url_opt {
             builder = builder.set_override("redis.url", url.as_str())?;
         }
-        builder
+        let mut settings: Settings = builder
             .build()
             .context("reading settings")?
             .try_deserialize()
-            .context("invalid settings")
+            .context("invalid settings")?;
+        if let Some(dir) = &settings.mail.templates_dir {
+            settings.mail.texts = Texts::load(Some(dir))
+                .with_context(|| format!("mail.templates_dir {}", dir.display()))?;
+        }
+        Ok(settings)
     }
 
     /// The database to use: the configured URL, or the embedded SQLite file.

@@ -28,7 +28,7 @@ use crate::audit::{self, AuditActor, AuditEntry};
 use crate::db::entities::{password_reset, tenant, user};
 use crate::error::{ApiError, ErrorCode};
 use crate::mail::outbox;
-use crate::mail::templates::{self, Locale};
+use crate::mail::templates::{self, Locale, Texts};
 use crate::outbox::Nudge;
 use crate::settings::Settings;
 
@@ -265,6 +265,7 @@ pub struct ResetMail {
     /// Where the link points: `{base_url}/reset-password?token=…`.
     pub base_url: String,
     pub locale: Locale,
+    pub texts: Texts,
     /// How long a link works.
     pub ttl: Duration,
     pub nudge: Nudge,
@@ -275,6 +276,7 @@ impl ResetMail {
         ResetMail {
             base_url: settings.mail.base_url.clone(),
             locale: settings.mail.locale,
+            texts: settings.mail.texts.clone(),
             ttl: Duration::seconds(
                 i64::try_from(
                     settings
@@ -344,7 +346,7 @@ pub async fn send_password_reset(
         "{}/reset-password?token={secret}",
         mail.base_url.trim_end_matches('/')
     );
-    let rendered = templates::render_password_reset(
+    let rendered = mail.texts.password_reset(
         mail.locale,
         &templates::PasswordResetParams {
             display_name: account.display_name.clone(),

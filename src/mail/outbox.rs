@@ -4,7 +4,7 @@
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, DbErr, EntityTrait, Set};
 
-use super::templates::{self, Locale, Template, TicketMailParams};
+use super::templates::{self, Locale, Template, Texts, TicketMailParams};
 use crate::db::entities::mail_outbox;
 
 /// Characters `mail_outbox.subject` holds.
@@ -24,8 +24,12 @@ pub struct OutgoingMail {
 /// Renders `mail` and stores it, due at once; returns the outbox row's id. Pass the open
 /// transaction of the change the mail announces: a rollback then takes the mail with it.
 /// Call `outbox::Nudge::nudge` after the commit to have it sent without waiting for the next poll.
-pub async fn enqueue(db: &impl ConnectionTrait, mail: OutgoingMail) -> Result<i64, DbErr> {
-    let rendered = templates::render(mail.template, mail.locale, &mail.params);
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    texts: &Texts,
+    mail: OutgoingMail,
+) -> Result<i64, DbErr> {
+    let rendered = texts.ticket(mail.template, mail.locale, &mail.params);
     enqueue_rendered(
         db,
         mail.recipient,

@@ -1,7 +1,18 @@
-//! The texts of mail about tickets, in Chinese and English: plain text, each with the link to
-//! the ticket. Rendering is pure; what to send to whom, and when, is the caller's.
+//! The texts of mail, in Chinese and English: plain-text templates (minijinja) under
+//! `src/mail/texts/{zh-CN,en}/`, built in, which the bureau may replace file by file from
+//! `mail.templates_dir` (the same layout). A template's first line is `Subject: …`; after a
+//! blank line comes the body. Every template, built in or replaced, is rendered once with
+//! sample values when the settings load, so a broken edit stops the start with its file and
+//! line rather than a mail later. Rendering is pure; what to send to whom, and when, is the
+//! caller's.
 
-use serde::Deserialize;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use minijinja::{Environment, UndefinedBehavior};
+use rust_embed::RustEmbed;
+use serde::{Deserialize, Serialize};
 
 /// Which mail, by the ticket event it announces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,102 +95,6 @@ pub struct RenderedMail {
     pub body: String,
 }
 
-pub fn render(template: Template, locale: Locale, params: &TicketMailParams) -> RenderedMail {
-    // The title is user input and goes into a header: no line breaks may reach it.
-    let title = one_line(&params.title);
-    let id = params.ticket_id;
-    let requester = &params.requester;
-    let link = &params.link;
-    let (subject, lead) = match locale {
-        Locale::ZhCn => {
-            let level = match &params.level_name_opt {
-                Some(level) => format!("（{level}）"),
-                None => String::new(),
-            };
-            match template {
-                Template::NewApproval => (
-                    format!("【待审批】工单 #{id}：{title}"),
-                    format!("{requester}提交的工单 #{id}「{title}」等待您审批{level}。"),
-                ),
-                Template::Reminder => (
-                    format!("【审批提醒】工单 #{id}：{title}"),
-                    format!(
-                        "{requester}提交的工单 #{id}「{title}」仍在等待您审批{level}，请尽快处理。"
-                    ),
-                ),
-                Template::Escalation => (
-                    format!("【审批升级】工单 #{id}：{title}"),
-                    format!(
-                        "{requester}提交的工单 #{id}「{title}」审批超时{level}，现升级由您处理。"
-                    ),
-                ),
-                Template::Rejection => {
-                    let reason = params.reason_opt.as_deref().unwrap_or("未填写");
-                    (
-                        format!("【已驳回】工单 #{id}：{title}"),
-                        format!("您的工单 #{id}「{title}」已被驳回{level}。\n驳回原因：{reason}"),
-                    )
-                }
-                Template::Done => (
-                    format!("【已完成】工单 #{id}：{title}"),
-                    format!("您的工单 #{id}「{title}」已处理完成，请查看结果并评价。"),
-                ),
-                Template::TaskAssigned => (
-                    format!("【新任务】工单 #{id}：{title}"),
-                    format!(
-                        "{requester}提交的工单 #{id}「{title}」有一项人工任务{level}分配给您。"
-                    ),
-                ),
-            }
-        }
-        Locale::En => {
-            let level = match &params.level_name_opt {
-                Some(level) => format!(" ({level})"),
-                None => String::new(),
-            };
-            match template {
-                Template::NewApproval => (
-                    format!("[Approval needed] Ticket #{id}: {title}"),
-                    format!("Ticket #{id} \"{title}\" from {requester} is waiting for your approval{level}."),
-                ),
-                Template::Reminder => (
-                    format!("[Reminder] Ticket #{id}: {title}"),
-                    format!("Ticket #{id} \"{title}\" from {requester} is still waiting for your approval{level}."),
-                ),
-                Template::Escalation => (
-                    format!("[Escalated] Ticket #{id}: {title}"),
-                    format!("The approval of ticket #{id} \"{title}\" from {requester} is overdue{level} and now rests with you."),
-                ),
-                Template::Rejection => {
-                    let reason = params.reason_opt.as_deref().unwrap_or("none given");
-                    (
-                        format!("[Rejected] Ticket #{id}: {title}"),
-                        format!("Your ticket #{id} \"{title}\" was rejected{level}.\nReason: {reason}"),
-                    )
-                }
-                Template::Done => (
-                    format!("[Done] Ticket #{id}: {title}"),
-                    format!("Your ticket #{id} \"{title}\" has been fulfilled. Please check the result and rate it."),
-                ),
-                Template::TaskAssigned => (
-                    format!("[New task] Ticket #{id}: {title}"),
-                    format!("A manual task{level} of ticket #{id} \"{title}\" from {requester} was assigned to you."),
-                ),
-            }
-        }
-    };
-    let footer = match locale {
-        Locale::ZhCn => format!("查看工单：{link}\n\n——\n云管平台（系统自动发送，请勿直接回复）"),
-        Locale::En => format!(
-            "Open the ticket: {link}\n\n--\nyunguan (sent automatically; please do not reply)"
-        ),
-    };
-    RenderedMail {
-        subject,
-        body: format!("{lead}\n\n{footer}\n"),
-    }
-}
-
 /// What an alarm mail says: a root-cause alarm raised, or one left unacknowledged too long.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlarmMailParams {
@@ -206,66 +121,6 @@ pub fn alarm_template_name(params: &AlarmMailParams) -> &'static str {
     }
 }
 
-pub fn render_alarm(locale: Locale, params: &AlarmMailParams) -> RenderedMail {
-    let device = one_line(&params.device_name);
-    let rule = one_line(&params.rule_name);
-    let id = params.alarm_id;
-    let value = params.value;
-    let link = &params.link;
-    let (subject, lead, footer) = match locale {
-        Locale::ZhCn => {
-            let severity = match params.severity.as_str() {
-                "critical" => "严重",
-                "major" => "重要",
-                "minor" => "次要",
-                _ => "提示",
-            };
-            let instance = params
-                .instance_opt
-                .as_ref()
-                .map(|i| format!("（实例 {}）", one_line(i)))
-                .unwrap_or_default();
-            let (tag, lead) = if params.escalated {
-                ("告警升级", format!("告警 #{id} 长时间未确认，现升级通知您：{device}{instance}「{rule}」，当前值 {value:.1}。"))
-            } else {
-                (
-                    "告警",
-                    format!("设备 {device}{instance} 触发告警「{rule}」，当前值 {value:.1}。"),
-                )
-            };
-            (
-                format!("【{tag}·{severity}】{device}：{rule}"),
-                lead,
-                format!("查看告警：{link}\n\n——\n云管平台（系统自动发送，请勿直接回复）"),
-            )
-        }
-        Locale::En => {
-            let instance = params
-                .instance_opt
-                .as_ref()
-                .map(|i| format!(" (instance {})", one_line(i)))
-                .unwrap_or_default();
-            let (tag, lead) = if params.escalated {
-                ("Escalated alarm", format!("Alarm #{id} has not been acknowledged in time: {device}{instance} \"{rule}\", value {value:.1}."))
-            } else {
-                (
-                    "Alarm",
-                    format!("{device}{instance} raised \"{rule}\", value {value:.1}."),
-                )
-            };
-            (
-                format!("[{tag} {}] {device}: {rule}", params.severity),
-                lead,
-                format!("Open the alarms: {link}\n\n--\nyunguan (sent automatically; please do not reply)"),
-            )
-        }
-    };
-    RenderedMail {
-        subject,
-        body: format!("{lead}\n\n{footer}\n"),
-    }
-}
-
 /// What a password-reset mail says.
 #[derive(Debug, Clone)]
 pub struct PasswordResetParams {
@@ -276,26 +131,280 @@ pub struct PasswordResetParams {
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
-pub fn render_password_reset(locale: Locale, params: &PasswordResetParams) -> RenderedMail {
-    let name = one_line(&params.display_name);
-    let username = one_line(&params.username);
-    let link = &params.link;
-    let until = params.expires_at.format("%Y-%m-%d %H:%M UTC");
-    let (subject, body) = match locale {
-        Locale::ZhCn => (
-            "【云管平台】重置登录密码".to_owned(),
-            format!(
-                "{name}，您好：\n\n管理员为您的账号 {username} 发起了密码重置。请在 {until} 之前打开下面的链接设置新密码（链接只能使用一次）：\n\n{link}\n\n设置新密码后，您在各处的登录都将退出。如非本人知情，请联系平台管理员。\n\n——\n云管平台（系统自动发送，请勿直接回复）\n"
-            ),
-        ),
-        Locale::En => (
-            "[yunguan] Reset your password".to_owned(),
-            format!(
-                "Hello {name},\n\nAn administrator started a password reset for your account {username}. Open this link before {until} to choose a new password (it works once):\n\n{link}\n\nSetting it signs you out everywhere. If you did not expect this, tell your administrator.\n\n--\nyunguan (sent automatically; please do not reply)\n"
-            ),
-        ),
-    };
-    RenderedMail { subject, body }
+/// The built-in templates.
+#[derive(RustEmbed)]
+#[folder = "src/mail/texts/"]
+struct BuiltIn;
+
+/// Every mail template, by file name without the locale folder and extension; files whose
+/// names start with `_` are parts the templates include.
+const MAILS: [&str; 9] = [
+    "new_approval",
+    "reminder",
+    "escalation",
+    "rejection",
+    "done",
+    "task_assigned",
+    "alarm_raised",
+    "alarm_escalated",
+    "password_reset",
+];
+
+/// The loaded templates. Cheap to clone; its default is the built-in set.
+#[derive(Clone)]
+pub struct Texts {
+    environment: Arc<Environment<'static>>,
+}
+
+impl std::fmt::Debug for Texts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Texts")
+    }
+}
+
+impl Default for Texts {
+    fn default() -> Texts {
+        Texts::load(None).expect("the built-in mail templates render")
+    }
+}
+
+impl Texts {
+    /// The built-in templates, with those under `dir_opt` in their place; each one rendered
+    /// once with sample values.
+    pub fn load(dir_opt: Option<&Path>) -> anyhow::Result<Texts> {
+        let mut environment = Environment::new();
+        // A misspelt variable is an error at load, not an empty gap in a mail.
+        environment.set_undefined_behavior(UndefinedBehavior::Strict);
+        environment.set_keep_trailing_newline(true);
+        for name in BuiltIn::iter() {
+            let file = BuiltIn::get(&name).expect("an embedded file is there");
+            let source = String::from_utf8(file.data.into_owned())
+                .with_context(|| format!("built-in mail template {name} is not UTF-8"))?;
+            environment
+                .add_template_owned(name.replace('\\', "/"), source)
+                .with_context(|| format!("built-in mail template {name}"))?;
+        }
+        if let Some(dir) = dir_opt {
+            for locale in ["zh-CN", "en"] {
+                let folder = dir.join(locale);
+                let Ok(entries) = std::fs::read_dir(&folder) else {
+                    continue;
+                };
+                for entry in entries {
+                    let path = entry?.path();
+                    let file_name = path
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or_default();
+                    let name = format!("{locale}/{file_name}");
+                    anyhow::ensure!(
+                        BuiltIn::get(&name).is_some(),
+                        "{}: not a mail template (they are {})",
+                        path.display(),
+                        MAILS.join(", ")
+                    );
+                    let source = std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    environment
+                        .add_template_owned(name, source)
+                        .with_context(|| format!("mail template {}", path.display()))?;
+                }
+            }
+        }
+        let texts = Texts {
+            environment: Arc::new(environment),
+        };
+        texts.check()?;
+        Ok(texts)
+    }
+
+    /// Renders every template in both languages with sample values.
+    fn check(&self) -> anyhow::Result<()> {
+        let ticket = TicketMailParams {
+            ticket_id: 1,
+            title: "title".to_owned(),
+            requester: "requester".to_owned(),
+            level_name_opt: Some("level".to_owned()),
+            reason_opt: Some("reason".to_owned()),
+            link: "https://example.com/#/tickets/1".to_owned(),
+        };
+        let alarm = AlarmMailParams {
+            alarm_id: 1,
+            severity: "critical".to_owned(),
+            rule_name: "rule".to_owned(),
+            device_name: "device".to_owned(),
+            instance_opt: Some("1".to_owned()),
+            value: 1.0,
+            escalated: false,
+            link: "https://example.com/#/alarms/1".to_owned(),
+        };
+        let reset = PasswordResetParams {
+            display_name: "name".to_owned(),
+            username: "username".to_owned(),
+            link: "https://example.com/reset-password?token=t".to_owned(),
+            expires_at: chrono::DateTime::UNIX_EPOCH,
+        };
+        for locale in [Locale::ZhCn, Locale::En] {
+            for template in [
+                Template::NewApproval,
+                Template::Reminder,
+                Template::Escalation,
+                Template::Rejection,
+                Template::Done,
+                Template::TaskAssigned,
+            ] {
+                self.try_ticket(template, locale, &ticket)?;
+            }
+            for escalated in [false, true] {
+                self.try_alarm(
+                    locale,
+                    &AlarmMailParams {
+                        escalated,
+                        ..alarm.clone()
+                    },
+                )?;
+            }
+            self.try_password_reset(locale, &reset)?;
+        }
+        Ok(())
+    }
+
+    pub fn ticket(
+        &self,
+        template: Template,
+        locale: Locale,
+        params: &TicketMailParams,
+    ) -> RenderedMail {
+        self.try_ticket(template, locale, params)
+            .unwrap_or_else(|error| self.failed(template.name(), error))
+    }
+
+    pub fn alarm(&self, locale: Locale, params: &AlarmMailParams) -> RenderedMail {
+        self.try_alarm(locale, params)
+            .unwrap_or_else(|error| self.failed(alarm_template_name(params), error))
+    }
+
+    pub fn password_reset(&self, locale: Locale, params: &PasswordResetParams) -> RenderedMail {
+        self.try_password_reset(locale, params)
+            .unwrap_or_else(|error| self.failed("password_reset", error))
+    }
+
+    fn try_ticket(
+        &self,
+        template: Template,
+        locale: Locale,
+        params: &TicketMailParams,
+    ) -> anyhow::Result<RenderedMail> {
+        #[derive(Serialize)]
+        struct Context<'a> {
+            ticket_id: i64,
+            title: String,
+            requester: String,
+            level: Option<&'a str>,
+            reason: Option<&'a str>,
+            link: &'a str,
+        }
+        self.render(
+            template.name(),
+            locale,
+            Context {
+                ticket_id: params.ticket_id,
+                // User input that goes into a header: no line breaks may reach it.
+                title: one_line(&params.title),
+                requester: one_line(&params.requester),
+                level: params.level_name_opt.as_deref(),
+                reason: params.reason_opt.as_deref(),
+                link: &params.link,
+            },
+        )
+    }
+
+    fn try_alarm(&self, locale: Locale, params: &AlarmMailParams) -> anyhow::Result<RenderedMail> {
+        #[derive(Serialize)]
+        struct Context<'a> {
+            alarm_id: i64,
+            severity: &'a str,
+            rule: String,
+            device: String,
+            instance: Option<String>,
+            value: String,
+            link: &'a str,
+        }
+        self.render(
+            alarm_template_name(params),
+            locale,
+            Context {
+                alarm_id: params.alarm_id,
+                severity: &params.severity,
+                rule: one_line(&params.rule_name),
+                device: one_line(&params.device_name),
+                instance: params.instance_opt.as_deref().map(one_line),
+                value: format!("{:.1}", params.value),
+                link: &params.link,
+            },
+        )
+    }
+
+    fn try_password_reset(
+        &self,
+        locale: Locale,
+        params: &PasswordResetParams,
+    ) -> anyhow::Result<RenderedMail> {
+        #[derive(Serialize)]
+        struct Context<'a> {
+            name: String,
+            username: String,
+            link: &'a str,
+            until: String,
+        }
+        self.render(
+            "password_reset",
+            locale,
+            Context {
+                name: one_line(&params.display_name),
+                username: one_line(&params.username),
+                link: &params.link,
+                until: params.expires_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            },
+        )
+    }
+
+    fn render(
+        &self,
+        name: &str,
+        locale: Locale,
+        context: impl Serialize,
+    ) -> anyhow::Result<RenderedMail> {
+        let folder = match locale {
+            Locale::ZhCn => "zh-CN",
+            Locale::En => "en",
+        };
+        let path = format!("{folder}/{name}.txt");
+        let text = self
+            .environment
+            .get_template(&path)
+            .and_then(|template| template.render(context))
+            .map_err(|error| anyhow::anyhow!("mail template {path}: {error:#}"))?;
+        let (first_line, rest) = text.split_once('\n').unwrap_or((&text, ""));
+        let subject = first_line.strip_prefix("Subject:").ok_or_else(|| {
+            anyhow::anyhow!("mail template {path}: the first line must be `Subject: …`")
+        })?;
+        Ok(RenderedMail {
+            // One line whatever the template did: it becomes a header.
+            subject: one_line(subject.trim()),
+            body: format!("{}\n", rest.trim_matches('\n').trim_end()),
+        })
+    }
+
+    /// A template that fails at send time (it rendered at load, so only on values it did not
+    /// expect): the mail still goes, saying so, rather than being lost.
+    fn failed(&self, name: &str, error: anyhow::Error) -> RenderedMail {
+        tracing::error!(template = name, error = %format!("{error:#}"), "a mail template failed");
+        RenderedMail {
+            subject: format!("yunguan: {name}"),
+            body: format!("The mail template {name} could not be rendered: {error:#}\n"),
+        }
+    }
 }
 
 /// `text` with every control character (line breaks, tabs) turned into a space.
@@ -309,6 +418,47 @@ fn one_line(text: &str) -> String {
 mod tests {
     use super::*;
 
+    fn texts() -> Texts {
+        Texts::default()
+    }
+
+    #[test]
+    fn a_template_in_the_templates_dir_replaces_the_built_in_one() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("zh-CN")).unwrap();
+        std::fs::write(
+            dir.path().join("zh-CN/done.txt"),
+            "Subject: 【办结】{{ title }}\n\n{{ requester }}，您的工单已办结：{{ link }}\n",
+        )
+        .unwrap();
+        let texts = Texts::load(Some(dir.path())).unwrap();
+        let mail = texts.ticket(Template::Done, Locale::ZhCn, &params());
+        assert_eq!(mail.subject, "【办结】扩容 OA 系统");
+        assert_eq!(
+            mail.body,
+            "张三，您的工单已办结：https://yunguan.example.gov.cn/#/tickets/42\n"
+        );
+        // The other language, and the other templates, stay built in.
+        let english = texts.ticket(Template::Done, Locale::En, &params());
+        assert!(english.subject.starts_with("[Done]"));
+    }
+
+    #[test]
+    fn a_broken_or_unknown_template_stops_the_load_naming_its_file() {
+        for (file, source, expected) in [
+            ("zh-CN/done.txt", "Subject: {{ title }\n", "zh-CN/done.txt"),
+            ("zh-CN/done.txt", "Subject: {{ titel }}\n", "zh-CN/done.txt"),
+            ("zh-CN/done.txt", "no subject line\n", "Subject"),
+            ("en/welcome.txt", "Subject: hi\n", "not a mail template"),
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::create_dir_all(dir.path().join(file).parent().unwrap()).unwrap();
+            std::fs::write(dir.path().join(file), source).unwrap();
+            let error = format!("{:#}", Texts::load(Some(dir.path())).unwrap_err());
+            assert!(error.contains(expected), "{file} {source:?}: {error}");
+        }
+    }
+
     #[test]
     fn alarm_mails_in_both_languages_keep_headers_on_one_line() {
         let params = AlarmMailParams {
@@ -321,13 +471,13 @@ mod tests {
             escalated: false,
             link: "http://127.0.0.1:8080/#/alarms".into(),
         };
-        let chinese = render_alarm(Locale::ZhCn, &params);
+        let chinese = texts().alarm(Locale::ZhCn, &params);
         assert_eq!(
             chinese.subject,
             "【告警·严重】core-01  Bcc: x@evil：device unreachable"
         );
         assert!(chinese.body.contains("http://127.0.0.1:8080/#/alarms"));
-        let english = render_alarm(
+        let english = texts().alarm(
             Locale::En,
             &AlarmMailParams {
                 escalated: true,
@@ -366,7 +516,7 @@ mod tests {
     fn every_template_in_both_locales_names_the_ticket_and_links_to_it() {
         for template in EVERY_TEMPLATE {
             for locale in [Locale::ZhCn, Locale::En] {
-                let mail = render(template, locale, &params());
+                let mail = texts().ticket(template, locale, &params());
                 assert!(
                     mail.subject.contains("#42"),
                     "{template:?} {locale:?}: {mail:?}"
@@ -388,8 +538,8 @@ mod tests {
     fn the_two_locales_differ_and_chinese_is_the_default() {
         assert_eq!(Locale::default(), Locale::ZhCn);
         for template in EVERY_TEMPLATE {
-            let chinese = render(template, Locale::ZhCn, &params());
-            let english = render(template, Locale::En, &params());
+            let chinese = texts().ticket(template, Locale::ZhCn, &params());
+            let english = texts().ticket(template, Locale::En, &params());
             assert_ne!(chinese.subject, english.subject, "{template:?}");
             assert!(
                 chinese.body.contains("查看工单"),
@@ -404,29 +554,29 @@ mod tests {
 
     #[test]
     fn a_rejection_gives_its_reason_or_says_there_was_none() {
-        let chinese = render(Template::Rejection, Locale::ZhCn, &params());
+        let chinese = texts().ticket(Template::Rejection, Locale::ZhCn, &params());
         assert!(chinese.body.contains("驳回原因：预算不足"), "{chinese:?}");
-        let english = render(Template::Rejection, Locale::En, &params());
+        let english = texts().ticket(Template::Rejection, Locale::En, &params());
         assert!(english.body.contains("Reason: 预算不足"), "{english:?}");
 
         let without_reason = TicketMailParams {
             reason_opt: None,
             ..params()
         };
-        let chinese = render(Template::Rejection, Locale::ZhCn, &without_reason);
+        let chinese = texts().ticket(Template::Rejection, Locale::ZhCn, &without_reason);
         assert!(chinese.body.contains("驳回原因：未填写"), "{chinese:?}");
-        let english = render(Template::Rejection, Locale::En, &without_reason);
+        let english = texts().ticket(Template::Rejection, Locale::En, &without_reason);
         assert!(english.body.contains("Reason: none given"), "{english:?}");
     }
 
     #[test]
     fn an_approval_names_its_level_when_there_is_one() {
-        let chinese = render(Template::NewApproval, Locale::ZhCn, &params());
+        let chinese = texts().ticket(Template::NewApproval, Locale::ZhCn, &params());
         assert_eq!(chinese.subject, "【待审批】工单 #42：扩容 OA 系统");
         assert!(chinese
             .body
             .starts_with("张三提交的工单 #42「扩容 OA 系统」等待您审批（局领导）。"));
-        let english = render(
+        let english = texts().ticket(
             Template::NewApproval,
             Locale::En,
             &TicketMailParams {
@@ -441,7 +591,7 @@ mod tests {
 
     #[test]
     fn a_title_with_line_breaks_cannot_break_the_subject_header() {
-        let mail = render(
+        let mail = texts().ticket(
             Template::Done,
             Locale::En,
             &TicketMailParams {

@@ -28,7 +28,7 @@ use crate::db::entities::{alarm, alarm_rule, user};
 use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::identity::Role;
 use crate::mail::outbox;
-use crate::mail::templates::{alarm_template_name, render_alarm, AlarmMailParams};
+use crate::mail::templates::{alarm_template_name, AlarmMailParams};
 use crate::notify::dispatch::{self, AlarmNotice};
 use crate::outbox::Nudge;
 use crate::settings::MailSettings;
@@ -263,7 +263,7 @@ async fn page(
         escalated,
         link: notifier.mail.alarm_link(row.id),
     };
-    let rendered = render_alarm(notifier.mail.locale, &params);
+    let rendered = notifier.mail.texts.alarm(notifier.mail.locale, &params);
     let mut queued = 0;
     for recipient in recipients.into_iter().filter_map(|user| user.email) {
         outbox::enqueue_rendered(
@@ -281,6 +281,7 @@ async fn page(
     queued += dispatch::alarm(
         txn,
         AlarmNotice {
+            texts: &notifier.mail.texts,
             params: &params,
             rule_id: row.rule_id,
             severity: parse_name(&row.severity).unwrap_or(Severity::Critical),

@@ -17,10 +17,11 @@ use yunguan_actors::alarm::Severity;
 use super::messages::{ChannelKind, Event, Notice};
 use crate::db::entities::{notification_channel, notification_delivery};
 use crate::identity::Role;
-use crate::mail::templates::{self, AlarmMailParams, Locale, Template, TicketMailParams};
+use crate::mail::templates::{AlarmMailParams, Locale, Template, Texts, TicketMailParams};
 
 /// An alarm to post: what its mail says, and the alarm itself for webhooks.
 pub struct AlarmNotice<'a> {
+    pub texts: &'a Texts,
     pub params: &'a AlarmMailParams,
     pub rule_id: i64,
     pub severity: Severity,
@@ -56,7 +57,7 @@ pub async fn alarm(
         {
             continue;
         }
-        let mail = templates::render_alarm(locale_of(&channel), notice.params);
+        let mail = notice.texts.alarm(locale_of(&channel), notice.params);
         let posted = Notice::from_mail(
             event,
             mail,
@@ -72,6 +73,7 @@ pub async fn alarm(
 
 /// An approval notice to post: the ticket, the level, and the roles of the approvers told.
 pub struct ApprovalNotice<'a> {
+    pub texts: &'a Texts,
     pub template: Template,
     pub tenant_id: i64,
     pub params: &'a TicketMailParams,
@@ -119,7 +121,9 @@ pub async fn approval(
         if !wanted {
             continue;
         }
-        let mail = templates::render(notice.template, locale_of(&channel), params);
+        let mail = notice
+            .texts
+            .ticket(notice.template, locale_of(&channel), params);
         let posted = Notice::from_mail(event, mail, params.link.clone(), data.clone(), now);
         enqueue(txn, &channel, &posted, now).await?;
         queued += 1;

@@ -11,7 +11,7 @@ use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, TransactionTrait};
 use yunguan::db::entities::mail_outbox;
 use yunguan::mail::outbox::{self, OutgoingMail};
 use yunguan::mail::sender::MailSender;
-use yunguan::mail::templates::{Locale, Template, TicketMailParams};
+use yunguan::mail::templates::{Locale, Template, Texts, TicketMailParams};
 use yunguan::outbox::{Nudge, Pass};
 use yunguan::settings::{MailSettings, MailTransportKind, SmtpTls};
 use yunguan_actors::supervision::{ActorRegistry, Backoff, Supervisor};
@@ -80,7 +80,9 @@ impl Fixture {
     /// Enqueues `mail` in a transaction of its own and commits it.
     async fn enqueue_committed(&self, mail: OutgoingMail) -> i64 {
         let transaction = self.db.begin().await.unwrap();
-        let mail_id = outbox::enqueue(&transaction, mail).await.unwrap();
+        let mail_id = outbox::enqueue(&transaction, &Texts::default(), mail)
+            .await
+            .unwrap();
         transaction.commit().await.unwrap();
         mail_id
     }
@@ -118,6 +120,7 @@ async fn a_committed_mail_is_delivered_once_with_a_stable_message_id(backend: Ba
     let transaction = fixture.db.begin().await.unwrap();
     let mail_id = outbox::enqueue(
         &transaction,
+        &Texts::default(),
         fixture.approval_mail("approver@example.com", 42),
     )
     .await
@@ -175,7 +178,11 @@ async fn mail_waits_out_a_relay_that_is_down_and_is_then_delivered_once(backend:
     let transaction = fixture.db.begin().await.unwrap();
     for (ticket_id, recipient) in (100..).zip(recipients) {
         let mail = fixture.approval_mail(recipient, ticket_id);
-        mail_ids.push(outbox::enqueue(&transaction, mail).await.unwrap());
+        mail_ids.push(
+            outbox::enqueue(&transaction, &Texts::default(), mail)
+                .await
+                .unwrap(),
+        );
     }
     transaction.commit().await.unwrap();
 
@@ -240,6 +247,7 @@ async fn a_mail_enqueued_in_a_rolled_back_transaction_is_never_sent(backend: Bac
     let rolled_back = fixture.db.begin().await.unwrap();
     outbox::enqueue(
         &rolled_back,
+        &Texts::default(),
         fixture.approval_mail("rolled-back@example.com", 7),
     )
     .await

@@ -1155,6 +1155,7 @@ impl Engine {
             };
             outbox::enqueue(
                 txn,
+                &self.mail.texts,
                 OutgoingMail {
                     recipient: email,
                     template: *template,
@@ -1190,6 +1191,7 @@ impl Engine {
             let posted = dispatch::approval(
                 txn,
                 ApprovalNotice {
+                    texts: &self.mail.texts,
                     template,
                     tenant_id: loaded.row.tenant_id,
                     params: &params,
