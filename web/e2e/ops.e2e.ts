@@ -2,8 +2,11 @@
 // a fresh database; PostgreSQL and Redis in CI): login and logout, tenants kept out, an alarm
 // from a link taken down in the simulator reaching the alarm list and the topology without a
 // reload, an acknowledgement in one browser moving the row in another, an approval reaching
-// the requester's open ticket page, the API reference, accessibility and screenshots of
-// every page.
+// the requester's open ticket page, a signed webhook channel tried, the API reference,
+// accessibility and screenshots of every page.
+import { createHmac } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { PASSWORD, withDemo } from './support/server'
@@ -240,6 +243,52 @@ describe('the ops portal', () => {
     await context.close()
   })
 
+  it('lets a bureau admin add a signed webhook channel and try it, the receiver checking the signature', async () => {
+    // A receiver of our own: it checks each post's HMAC with Node's crypto, apart from ours.
+    const posts: { event: string | undefined; verified: boolean; body: { event: string } }[] = []
+    const receiver = createServer((request, response) => {
+      let raw = ''
+      request.on('data', (chunk) => (raw += chunk))
+      request.on('end', () => {
+        const stamp = String(request.headers['x-yunguan-timestamp'] ?? '')
+        const expected = `sha256=${createHmac('sha256', 'e2e-webhook-secret').update(`${stamp}.${raw}`).digest('hex')}`
+        posts.push({ event: request.headers['x-yunguan-event'] as string | undefined, verified: request.headers['x-yunguan-signature'] === expected, body: JSON.parse(raw) })
+        response.writeHead(200).end('{}')
+      })
+    })
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+    const port = (receiver.address() as AddressInfo).port
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'admin')
+    await page.goto('/ops/notification-channels')
+    await page.getByRole('heading', { name: '通知渠道', exact: true }).first().waitFor()
+    await page.getByTestId('new-channel').click()
+    const form = page.getByTestId('channel-form')
+    await form.getByLabel('名称').fill('值班 Webhook')
+    await form.getByText('Webhook', { exact: true }).click()
+    // Every problem on its field: no address yet.
+    await page.getByTestId('save-channel').click()
+    await form.getByText('请输入地址').waitFor()
+    await form.getByLabel('地址').fill(`http://127.0.0.1:${port}/hook?token=not-shown`)
+    await form.getByLabel('签名密钥').fill('e2e-webhook-secret')
+    await screenshot(page, 'channel-form')
+    await page.getByTestId('save-channel').click()
+    const actions = page.getByTestId('channel-actions-值班 Webhook')
+    await actions.waitFor()
+    const row = page.getByTestId('channels-table').getByRole('row').filter({ has: actions })
+    await row.getByText(`http://127.0.0.1:${port}/hook`).waitFor()
+    expect(await row.textContent()).not.toContain('not-shown')
+    await row.getByText('已加签').waitFor()
+    await actions.getByRole('button', { name: '发送测试' }).click()
+    await expect.poll(() => posts.length, { timeout: 15_000 }).toBeGreaterThan(0)
+    expect(posts[0]).toMatchObject({ event: 'test', verified: true, body: { event: 'test' } })
+    const drawer = page.getByRole('dialog', { name: '「值班 Webhook」的推送记录' })
+    await drawer.getByRole('button', { name: '刷新' }).click()
+    await drawer.getByText(/已送达/).waitFor()
+    await screenshot(page, 'channel-deliveries')
+    await context.close()
+    receiver.close()
+  })
+
   it('checks an import without writing it, naming the rejected rows, then imports it', async () => {
     const { page, context } = await loggedIn(demo.browser, demo.server.url, 'ops')
     await page.goto('/ops/cmdb-import')
@@ -313,6 +362,7 @@ describe('every ops page', () => {
     ['tenants', '/ops/tenants', '租户与配额'],
     ['users', '/ops/users', '用户'],
     ['display-keys', '/ops/display-keys', '大屏显示密钥'],
+    ['notification-channels', '/ops/notification-channels', '通知渠道'],
     ['announcements', '/ops/announcements', '公告'],
     ['audit', '/ops/audit', '审计校验'],
   ]

@@ -1,9 +1,11 @@
 // 中文 (the first language). Keys mirror en.ts exactly (i18n.test.ts checks).
 import cmdb from './cmdb.zh-CN'
+import channels from './channels.zh-CN'
 import desk from './desk.zh-CN'
 
 export default {
   cmdb,
+  channels,
   desk,
   app: { name: '云管', fullName: '统一云管理平台', ops: '统一运维运营门户' },
   common: {
