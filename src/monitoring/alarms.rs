@@ -53,6 +53,11 @@ pub fn severity_name(severity: Severity) -> String {
     name_of(&severity)
 }
 
+/// The severity a stored name means (`severity_name`'s inverse).
+pub fn severity_of(name: &str) -> Option<Severity> {
+    parse_name(name)
+}
+
 /// Stores the default rules when there are none yet.
 pub async fn seed_default_rules(db: &DatabaseConnection) -> anyhow::Result<()> {
     if alarm_rule::Entity::find().count(db).await? > 0 {
@@ -284,7 +289,7 @@ async fn page(
             texts: &notifier.mail.texts,
             params: &params,
             rule_id: row.rule_id,
-            severity: parse_name(&row.severity).unwrap_or(Severity::Critical),
+            severity: severity_of(&row.severity).unwrap_or(Severity::Critical),
             alarm,
         },
         Utc::now(),

@@ -19,7 +19,8 @@ use super::messages::ChannelKind;
 use crate::audit::{self, AuditActor, AuditEntry};
 use crate::db::entities::{alarm_rule, notification_channel, notification_delivery};
 use crate::error::ApiError;
-use crate::identity::{Principal, Role};
+use crate::identity::accounts::Administrator;
+use crate::identity::Role;
 use crate::inventory::crud::{nullable, present, Checker};
 use crate::mail::templates::Locale;
 use crate::monitoring::alarms::severity_name;
@@ -137,28 +138,12 @@ impl From<notification_delivery::Model> for DeliveryView {
     }
 }
 
-/// Whose channels a caller keeps.
-#[derive(Debug, Clone, Copy)]
-pub enum Keeper {
-    Bureau,
-    Tenant(i64),
-}
-
-impl Keeper {
-    /// Bureau admins and tenant admins with a tenant; anyone else is refused.
-    pub fn of(principal: &Principal) -> Result<Keeper, ApiError> {
-        match (principal.role, principal.tenant_id_opt) {
-            (Role::BureauAdmin, _) => Ok(Keeper::Bureau),
-            (Role::TenantAdmin, Some(tenant_id)) => Ok(Keeper::Tenant(tenant_id)),
-            _ => Err(ApiError::forbidden()),
-        }
-    }
-
-    fn keeps(self, row: &notification_channel::Model) -> bool {
-        match self {
-            Keeper::Bureau => true,
-            Keeper::Tenant(tenant_id) => row.tenant_id == Some(tenant_id),
-        }
+/// Whether `admin` keeps `row`: bureau admins every channel, a tenant admin their tenant's
+/// (the rule of `Administrator`, as for accounts).
+fn keeps(admin: Administrator, row: &notification_channel::Model) -> bool {
+    match admin {
+        Administrator::Bureau { .. } => true,
+        Administrator::Tenant { tenant_id, .. } => row.tenant_id == Some(tenant_id),
     }
 }
 
@@ -192,11 +177,11 @@ pub fn view(sealer: &Sealer, row: notification_channel::Model) -> ChannelView {
 pub async fn list(
     db: &DatabaseConnection,
     sealer: &Sealer,
-    keeper: Keeper,
+    admin: Administrator,
 ) -> Result<Vec<ChannelView>, ApiError> {
     let mut query =
         notification_channel::Entity::find().order_by_asc(notification_channel::Column::Id);
-    if let Keeper::Tenant(tenant_id) = keeper {
+    if let Administrator::Tenant { tenant_id, .. } = admin {
         query = query.filter(notification_channel::Column::TenantId.eq(tenant_id));
     }
     Ok(query
@@ -207,27 +192,27 @@ pub async fn list(
         .collect())
 }
 
-/// The channel, if the keeper keeps it; another's is not found.
+/// The channel, if the admin keeps it; another's is not found.
 pub async fn find(
     db: &impl ConnectionTrait,
-    keeper: Keeper,
+    admin: Administrator,
     channel_id: i64,
 ) -> Result<notification_channel::Model, ApiError> {
     notification_channel::Entity::find_by_id(channel_id)
         .one(db)
         .await?
-        .filter(|row| keeper.keeps(row))
+        .filter(|row| keeps(admin, row))
         .ok_or_else(|| ApiError::not_found("notification channel"))
 }
 
 /// The latest posts to a channel, newest first.
 pub async fn deliveries(
     db: &DatabaseConnection,
-    keeper: Keeper,
+    admin: Administrator,
     channel_id: i64,
     limit: u64,
 ) -> Result<Vec<DeliveryView>, ApiError> {
-    find(db, keeper, channel_id).await?;
+    find(db, admin, channel_id).await?;
     Ok(notification_delivery::Entity::find()
         .filter(notification_delivery::Column::ChannelId.eq(channel_id))
         .order_by_desc(notification_delivery::Column::Id)
@@ -250,7 +235,7 @@ pub async fn delivery(db: &DatabaseConnection, delivery_id: i64) -> Result<Deliv
 
 /// Who changes a channel, and when.
 pub struct Change<'a> {
-    pub keeper: Keeper,
+    pub admin: Administrator,
     pub actor: &'a AuditActor,
     pub default_locale: Locale,
     pub now: DateTime<Utc>,
@@ -262,11 +247,11 @@ pub async fn create(
     change: Change<'_>,
     input: ChannelInput,
 ) -> Result<ChannelView, ApiError> {
-    let tenant_id_opt = match (change.keeper, input.tenant_id) {
-        (Keeper::Bureau, tenant_id_opt) => tenant_id_opt,
-        (Keeper::Tenant(own), None) => Some(own),
-        (Keeper::Tenant(own), Some(named)) if named == own => Some(own),
-        (Keeper::Tenant(_), Some(_)) => return Err(ApiError::forbidden()),
+    let tenant_id_opt = match (change.admin, input.tenant_id) {
+        (Administrator::Bureau { .. }, tenant_id_opt) => tenant_id_opt,
+        (Administrator::Tenant { tenant_id: own, .. }, None) => Some(own),
+        (Administrator::Tenant { tenant_id: own, .. }, Some(named)) if named == own => Some(own),
+        (Administrator::Tenant { .. }, Some(_)) => return Err(ApiError::forbidden()),
     };
     let fields = check(db, &input, None, tenant_id_opt, change.default_locale).await?;
     let target = Target {
@@ -314,7 +299,7 @@ pub async fn update(
     input: ChannelInput,
 ) -> Result<ChannelView, ApiError> {
     let txn = crate::db::begin(db).await?;
-    let existing = find(&txn, change.keeper, channel_id).await?;
+    let existing = find(&txn, change.admin, channel_id).await?;
     if input
         .tenant_id
         .is_some_and(|tenant_id| Some(tenant_id) != existing.tenant_id)
@@ -385,7 +370,7 @@ pub async fn delete(
     channel_id: i64,
 ) -> Result<(), ApiError> {
     let txn = crate::db::begin(db).await?;
-    let existing = find(&txn, change.keeper, channel_id).await?;
+    let existing = find(&txn, change.admin, channel_id).await?;
     // SQLite enforces the cascade only with its foreign keys on; say it outright.
     notification_delivery::Entity::delete_many()
         .filter(notification_delivery::Column::ChannelId.eq(channel_id))

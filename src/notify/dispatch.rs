@@ -18,6 +18,7 @@ use super::messages::{ChannelKind, Event, Notice};
 use crate::db::entities::{notification_channel, notification_delivery};
 use crate::identity::Role;
 use crate::mail::templates::{AlarmMailParams, Locale, Template, Texts, TicketMailParams};
+use crate::monitoring::alarms::severity_of;
 
 /// An alarm to post: what its mail says, and the alarm itself for webhooks.
 pub struct AlarmNotice<'a> {
@@ -47,7 +48,7 @@ pub async fn alarm(
         .await?;
     let mut queued = 0;
     for channel in channels {
-        let min_severity = parse_severity(&channel.min_severity).unwrap_or(Severity::Major);
+        let min_severity = severity_of(&channel.min_severity).unwrap_or(Severity::Major);
         let rule_ids: Option<Vec<i64>> = channel
             .rule_ids
             .as_deref()
@@ -185,8 +186,4 @@ async fn enqueue(
 
 fn locale_of(channel: &notification_channel::Model) -> Locale {
     Locale::parse(&channel.locale).unwrap_or_default()
-}
-
-fn parse_severity(name: &str) -> Option<Severity> {
-    serde_json::from_value(Value::String(name.to_owned())).ok()
 }

@@ -216,7 +216,8 @@ pub async fn create_user(
 }
 
 /// The administrator behind an `Administrators` caller.
-fn administrator(principal: &Principal) -> Result<Administrator, ApiError> {
+/// The administrator the caller is (bureau admins, tenant admins), or 403.
+pub(crate) fn administrator(principal: &Principal) -> Result<Administrator, ApiError> {
     Administrator::of(principal)
         .ok_or_else(|| ApiError::new(ErrorCode::Forbidden, "administrators only"))
 }

@@ -5,11 +5,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::directory::administrator;
 use super::page_limit;
 use super::tickets::caller_of;
 use crate::error::{ApiError, ErrorBody};
+use crate::identity::accounts::Administrator;
 use crate::identity::extract::{Administrators, Authorized};
-use crate::notify::channels::{self, Change, ChannelInput, ChannelView, DeliveryView, Keeper};
+use crate::notify::channels::{self, Change, ChannelInput, ChannelView, DeliveryView};
 use crate::notify::dispatch;
 use crate::startup::AppState;
 
@@ -35,9 +37,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-fn change<'a>(keeper: Keeper, actor: &'a crate::audit::AuditActor, state: &AppState) -> Change<'a> {
+fn change<'a>(
+    admin: Administrator,
+    actor: &'a crate::audit::AuditActor,
+    state: &AppState,
+) -> Change<'a> {
     Change {
-        keeper,
+        admin,
         actor,
         default_locale: state.mail.locale,
         now: state.clock.now(),
@@ -53,9 +59,9 @@ pub async fn list(
     caller: Authorized<Administrators>,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Vec<ChannelView>>, ApiError> {
-    let keeper = Keeper::of(&caller.principal)?;
+    let admin = administrator(&caller.principal)?;
     Ok(web::Json(
-        channels::list(&state.db, &state.secrets, keeper).await?,
+        channels::list(&state.db, &state.secrets, admin).await?,
     ))
 }
 
@@ -75,12 +81,12 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<ChannelInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let keeper = Keeper::of(&caller.principal)?;
+    let admin = administrator(&caller.principal)?;
     let actor = caller_of(&req, caller.principal, &state).audit_actor();
     let created = channels::create(
         &state.db,
         &state.secrets,
-        change(keeper, &actor, &state),
+        change(admin, &actor, &state),
         body.into_inner(),
     )
     .await?;
@@ -97,8 +103,8 @@ pub async fn get(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<web::Json<ChannelView>, ApiError> {
-    let keeper = Keeper::of(&caller.principal)?;
-    let row = channels::find(&state.db, keeper, path.into_inner()).await?;
+    let admin = administrator(&caller.principal)?;
+    let row = channels::find(&state.db, admin, path.into_inner()).await?;
     Ok(web::Json(channels::view(&state.secrets, row)))
 }
 
@@ -121,12 +127,12 @@ pub async fn update(
     path: web::Path<i64>,
     body: web::Json<ChannelInput>,
 ) -> Result<web::Json<ChannelView>, ApiError> {
-    let keeper = Keeper::of(&caller.principal)?;
+    let admin = administrator(&caller.principal)?;
     let actor = caller_of(&req, caller.principal, &state).audit_actor();
     let changed = channels::update(
         &state.db,
         &state.secrets,
-        change(keeper, &actor, &state),
+        change(admin, &actor, &state),
         path.into_inner(),
         body.into_inner(),
     )
@@ -146,12 +152,12 @@ pub async fn delete(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let keeper = Keeper::of(&caller.principal)?;
+    let admin = administrator(&caller.principal)?;
     let actor = caller_of(&req, caller.principal, &state).audit_actor();
     channels::delete(
         &state.db,
         &state.secrets,
-        change(keeper, &actor, &state),
+        change(admin, &actor, &state),
         path.into_inner(),
     )
     .await?;
@@ -169,10 +175,10 @@ pub async fn test(
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let keeper = Keeper::of(&caller.principal)?;
+    let admin = administrator(&caller.principal)?;
     let now = state.clock.now();
     let txn = crate::db::begin(&state.db).await?;
-    let channel = channels::find(&txn, keeper, path.into_inner()).await?;
+    let channel = channels::find(&txn, admin, path.into_inner()).await?;
     let link = state.mail.base_url.clone();
     let id = dispatch::test(&txn, &channel, link, now).await?;
     txn.commit().await?;
@@ -200,9 +206,9 @@ pub async fn deliveries(
     path: web::Path<i64>,
     query: web::Query<DeliveriesQuery>,
 ) -> Result<web::Json<Vec<DeliveryView>>, ApiError> {
-    let keeper = Keeper::of(&caller.principal)?;
+    let admin = administrator(&caller.principal)?;
     let limit = page_limit(query.limit)?;
     Ok(web::Json(
-        channels::deliveries(&state.db, keeper, path.into_inner(), limit).await?,
+        channels::deliveries(&state.db, admin, path.into_inner(), limit).await?,
     ))
 }
