@@ -5,6 +5,7 @@
 //!
 //! # Layout
 //! - [`startup`]: builds the [`startup::Application`] (database, Redis, actors, HTTP server).
+//! - [`state`]: the [`state::AppState`] every handler shares.
 //! - [`settings`]: the typed settings tree. [`telemetry`]: logging. [`metrics`]: Prometheus.
 //! - [`error`]: the catalogue of API error codes.
 //! - [`db`]: connection, migrations and sea-orm entities.
@@ -53,6 +54,7 @@ pub mod screen;
 pub mod secrets;
 pub mod settings;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod tickets;
 pub mod ws;

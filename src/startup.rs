@@ -12,7 +12,8 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
-use yunguan_actors::supervision::{ActorRegistry, Backoff, Supervised, Supervisor};
+use utoipa_actix_web::AppExt;
+use yunguan_actors::supervision::{ActorRegistry, Backoff, Supervisor};
 
 use crate::catalog::{self, VersionCache};
 use crate::clock::Clock;
@@ -27,57 +28,17 @@ use crate::hub::Hub;
 use crate::identity::accounts::ResetMail;
 use crate::identity::sessions::SessionStore;
 use crate::identity::sso::oidc::OidcLogin;
-use crate::mail::sender::MailSender;
 use crate::metrics::{self, Metrics};
 use crate::monitoring::alarms;
 use crate::monitoring::directory::DiscoveredInterfaces;
 use crate::monitoring::{Monitoring, Plan, Services};
-use crate::notify::sender::ChannelSender;
-use crate::outbox::actor::Drainer;
 use crate::outbox::Nudge;
 use crate::quotas::actor::TenantActors;
 use crate::routes;
 use crate::secrets::Sealer;
-use crate::settings::{CloudProviderKind, MailSettings, Settings, WebSocketSettings};
+use crate::settings::{CloudProviderKind, Settings};
+use crate::state::AppState;
 use crate::tickets::{Engine, TicketActors, TicketServices};
-
-/// Shared by every handler.
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub hub: Hub,
-    pub metrics: Arc<Metrics>,
-    pub actors: ActorRegistry,
-    /// The Redis listener, when events travel through Redis.
-    pub redis_bridge_opt: Option<Supervised<RedisBridge, BridgeSnapshot>>,
-    pub websocket: WebSocketSettings,
-    pub ws_ticket_ttl_secs: u64,
-    /// Read the client address from forwarding headers (see `ServerSettings`).
-    pub trust_forwarded_for: bool,
-    /// Turns true when the server begins to shut down; open sockets close on it.
-    pub shutdown: watch::Receiver<bool>,
-    /// The time source of deadlines and timestamps of tickets and the catalog.
-    pub clock: Clock,
-    /// The ticket actors, and through them the ticket engine.
-    pub tickets: TicketActors,
-    /// Drains the mail outbox; its snapshot counts mail sent and failed attempts.
-    pub mail_sender: Drainer<MailSender>,
-    /// Posts to notification channels; its snapshot counts posts and failed attempts.
-    pub channel_sender: Drainer<ChannelSender>,
-    /// Wakes both senders after a commit that queued mail or posts.
-    pub nudge: Nudge,
-    /// The links and default language of mail and notices.
-    pub mail: MailSettings,
-    /// Sign-in through the OpenID provider, when one is configured.
-    pub oidc_opt: Option<Arc<OidcLogin>>,
-    /// Passwords are also checked against an LDAP directory.
-    pub ldap_enabled: bool,
-    /// How password-reset links are made and mailed.
-    pub password_resets: ResetMail,
-    /// The data-center and device actors, and the trap listener.
-    pub monitoring: Monitoring,
-    /// Seals and opens device and cloud credentials stored in the inventory.
-    pub secrets: Sealer,
-}
 
 pub struct Application {
     port: u16,
@@ -264,6 +225,7 @@ impl Application {
             .with_context(|| format!("binding {}", settings.server.listen))?;
         let port = listener.local_addr()?.port();
         let server_state = state.clone();
+        let published = web::Data::new(routes::Published::new());
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(routes::refuse_nul))
@@ -280,7 +242,10 @@ impl Application {
                 )
                 .app_data(web::QueryConfig::default().error_handler(query_error_handler))
                 .app_data(web::PathConfig::default().error_handler(path_error_handler))
-                .configure(routes::configure)
+                .app_data(published.clone())
+                .into_utoipa_app()
+                .configure(routes::mount)
+                .into_app()
         })
         .disable_signals()
         .shutdown_timeout(settings.server.shutdown_grace_secs)

@@ -261,11 +261,9 @@ mod tests {
     use std::collections::HashSet;
 
     use utoipa::openapi::{RefOr, Schema};
-    use utoipa::OpenApi;
 
     use super::*;
     use crate::hub::Topic;
-    use crate::routes::ApiDoc;
 
     const BEGIN: &str = "<!-- event-kinds:begin -->\n";
     const END: &str = "<!-- event-kinds:end -->";
@@ -287,7 +285,7 @@ mod tests {
 
     #[test]
     fn every_data_schema_is_a_component_of_the_openapi_document() {
-        let document = ApiDoc::openapi();
+        let document = crate::routes::document();
         let schemas = &document.components.expect("components").schemas;
         for kind in EventKind::ALL {
             assert!(
@@ -303,7 +301,7 @@ mod tests {
     /// `UPDATE_DOCS=1` it rewrites that part of the file instead.
     #[test]
     fn the_websocket_document_lists_every_kind() {
-        let document = ApiDoc::openapi();
+        let document = crate::routes::document();
         let schemas = document.components.expect("components").schemas;
         let table = EventKind::markdown_table(|name| match schemas.get(name) {
             Some(RefOr::T(Schema::Object(object))) => object.properties.keys().cloned().collect(),

@@ -1,21 +1,18 @@
 //! `/announcements`: post (bureau admins and managers) and list (scoped by tenant).
 
-use actix_web::{web, HttpResponse};
+use actix_web::{get, post, web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::announcements::{self, AnnouncementView, Draft};
 use crate::error::{ApiError, ErrorBody};
 use crate::identity::extract::{AnnouncementPublishers, Authorized};
 use crate::identity::Principal;
-use crate::startup::AppState;
+use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/announcements")
-            .route(web::post().to(create))
-            .route(web::get().to(list)),
-    );
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create).service(list);
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -38,7 +35,7 @@ pub struct PostedAnnouncement {
 
 /// Post an announcement; it is pushed at once to the topic of its audience.
 #[utoipa::path(
-    post, path = "/api/v1/announcements", operation_id = "create_announcement",
+    operation_id = "create_announcement",
     tag = "announcements", security(("bearer" = [])),
     request_body = NewAnnouncement,
     responses(
@@ -47,6 +44,7 @@ pub struct PostedAnnouncement {
         (status = 422, description = "`validation_failed`", body = ErrorBody),
     )
 )]
+#[post("/announcements")]
 pub async fn create(
     caller: Authorized<AnnouncementPublishers>,
     state: web::Data<AppState>,
@@ -84,11 +82,12 @@ pub struct ListQuery {
 
 /// Announcements the caller may read, newest first: everyone's, plus their tenant's.
 #[utoipa::path(
-    get, path = "/api/v1/announcements", operation_id = "list_announcements",
+    operation_id = "list_announcements",
     tag = "announcements", security(("bearer" = [])),
     params(ListQuery),
     responses((status = 200, body = [AnnouncementView]), (status = 401, body = ErrorBody))
 )]
+#[get("/announcements")]
 pub async fn list(
     principal: Principal,
     state: web::Data<AppState>,

@@ -2,23 +2,24 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::identity::accounts;
 use crate::identity::sessions::SessionStore;
 use crate::identity::{Principal, Role};
-use crate::startup::AppState;
+use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/login", web::post().to(login))
-        .route("/auth/logout", web::post().to(logout))
-        .route("/auth/me", web::get().to(me))
-        .route("/auth/password-reset", web::post().to(reset_password));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(login)
+        .service(logout)
+        .service(me)
+        .service(reset_password);
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -70,7 +71,7 @@ pub struct PasswordReset {
 /// Set a new password with a reset link's token (no bearer token: the link is the
 /// credential). It works once, before it expires; every session of the account ends.
 #[utoipa::path(
-    post, path = "/api/v1/auth/password-reset", tag = "auth",
+    tag = "auth",
     request_body = PasswordReset,
     responses(
         (status = 204, description = "the new password is set; log in with it"),
@@ -78,6 +79,7 @@ pub struct PasswordReset {
         (status = 422, description = "`validation_failed`: the password is too short", body = ErrorBody),
     )
 )]
+#[post("/auth/password-reset")]
 pub async fn reset_password(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -95,7 +97,7 @@ pub async fn reset_password(
 
 /// Log in with a username and password.
 #[utoipa::path(
-    post, path = "/api/v1/auth/login", tag = "auth",
+    tag = "auth",
     request_body = LoginRequest,
     responses(
         (status = 200, body = LoginResponse),
@@ -103,6 +105,7 @@ pub async fn reset_password(
         (status = 429, description = "`too_many_login_attempts`; see Retry-After", body = ErrorBody),
     )
 )]
+#[post("/auth/login")]
 pub async fn login(
     req: HttpRequest,
     sessions: web::Data<SessionStore>,
@@ -121,9 +124,10 @@ pub async fn login(
 
 /// Revoke the current token.
 #[utoipa::path(
-    post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    tag = "auth", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ErrorBody))
 )]
+#[post("/auth/logout")]
 pub async fn logout(
     principal: Principal,
     sessions: web::Data<SessionStore>,
@@ -134,9 +138,10 @@ pub async fn logout(
 
 /// The authenticated caller.
 #[utoipa::path(
-    get, path = "/api/v1/auth/me", tag = "auth", security(("bearer" = [])),
+    tag = "auth", security(("bearer" = [])),
     responses((status = 200, body = CurrentUser), (status = 401, body = ErrorBody))
 )]
+#[get("/auth/me")]
 pub async fn me(principal: Principal) -> web::Json<CurrentUser> {
     web::Json(CurrentUser::from(&principal))
 }

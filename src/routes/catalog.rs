@@ -1,10 +1,11 @@
 //! `/catalog`: the service catalog. Everyone logged in reads it; bureau admins create,
 //! revise and retire items.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::tickets::caller_of;
 use yunguan_actors::ticket::chain::ApprovalChain;
@@ -16,22 +17,16 @@ use crate::catalog::{self, ItemContent, ItemView};
 use crate::error::{ApiError, ErrorBody};
 use crate::identity::extract::{Authorized, BureauAdmins};
 use crate::identity::Principal;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::tickets::engine::preview::RequestPreview;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/catalog")
-            .route(web::get().to(list))
-            .route(web::post().to(create)),
-    )
-    .service(
-        web::resource("/catalog/{item_id}")
-            .route(web::get().to(get))
-            .route(web::put().to(revise)),
-    )
-    .route("/catalog/{item_id}/retire", web::post().to(retire))
-    .route("/catalog/{item_id}/preview", web::post().to(preview));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list)
+        .service(create)
+        .service(get)
+        .service(revise)
+        .service(retire)
+        .service(preview);
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -42,11 +37,12 @@ pub struct ListQuery {
 
 /// The catalog items in service, at their current versions.
 #[utoipa::path(
-    get, path = "/api/v1/catalog", operation_id = "list_catalog_items",
+    operation_id = "list_catalog_items",
     tag = "catalog", security(("bearer" = [])),
     params(ListQuery),
     responses((status = 200, body = [ItemView]), (status = 401, body = ErrorBody))
 )]
+#[get("/catalog")]
 pub async fn list(
     _principal: Principal,
     state: web::Data<AppState>,
@@ -59,10 +55,11 @@ pub async fn list(
 
 /// One catalog item at its current version.
 #[utoipa::path(
-    get, path = "/api/v1/catalog/{item_id}", operation_id = "get_catalog_item",
+    operation_id = "get_catalog_item",
     tag = "catalog", security(("bearer" = [])),
     responses((status = 200, body = ItemView), (status = 404, body = ErrorBody))
 )]
+#[get("/catalog/{item_id}")]
 pub async fn get(
     _principal: Principal,
     state: web::Data<AppState>,
@@ -91,7 +88,7 @@ pub struct NewItem {
 
 /// Create a catalog item (version 1).
 #[utoipa::path(
-    post, path = "/api/v1/catalog", operation_id = "create_catalog_item",
+    operation_id = "create_catalog_item",
     tag = "catalog", security(("bearer" = [])),
     request_body = NewItem,
     responses(
@@ -101,6 +98,7 @@ pub struct NewItem {
         (status = 422, description = "`validation_failed`, with `fields`", body = ErrorBody),
     )
 )]
+#[post("/catalog")]
 pub async fn create(
     caller: Authorized<BureauAdmins>,
     req: HttpRequest,
@@ -138,7 +136,7 @@ pub async fn create(
 
 /// Revise a catalog item: a new version; open tickets keep theirs.
 #[utoipa::path(
-    put, path = "/api/v1/catalog/{item_id}", operation_id = "revise_catalog_item",
+    operation_id = "revise_catalog_item",
     tag = "catalog", security(("bearer" = [])),
     request_body = ItemContent,
     responses(
@@ -149,6 +147,7 @@ pub async fn create(
         (status = 422, body = ErrorBody),
     )
 )]
+#[put("/catalog/{item_id}")]
 pub async fn revise(
     caller: Authorized<BureauAdmins>,
     req: HttpRequest,
@@ -170,10 +169,11 @@ pub async fn revise(
 
 /// Retire a catalog item: it takes no new requests.
 #[utoipa::path(
-    post, path = "/api/v1/catalog/{item_id}/retire", operation_id = "retire_catalog_item",
+    operation_id = "retire_catalog_item",
     tag = "catalog", security(("bearer" = [])),
     responses((status = 200, body = ItemView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
+#[post("/catalog/{item_id}/retire")]
 pub async fn retire(
     caller: Authorized<BureauAdmins>,
     req: HttpRequest,
@@ -202,7 +202,7 @@ pub struct DraftForm {
 /// Check a request form as submitting it would (fields, cross-field rules, quota) and plan
 /// its approval chain, without submitting: the levels it goes through and why.
 #[utoipa::path(
-    post, path = "/api/v1/catalog/{item_id}/preview", operation_id = "preview_request",
+    operation_id = "preview_request",
     tag = "catalog", security(("bearer" = [])),
     request_body = DraftForm,
     responses(
@@ -212,6 +212,7 @@ pub struct DraftForm {
         (status = 422, body = ErrorBody),
     )
 )]
+#[post("/catalog/{item_id}/preview")]
 pub async fn preview(
     principal: Principal,
     state: web::Data<AppState>,

@@ -1,11 +1,12 @@
 //! `/tenants` and `/users`: the directory, scoped by the caller's tenant; `/people`: the
 //! names of the people records mention, scoped by whose names the caller may learn.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::tickets::caller_of;
 use crate::db::entities::{tenant, user};
@@ -17,34 +18,19 @@ use crate::identity::names::{TenantCode, Username};
 use crate::identity::sessions::SessionStore;
 use crate::identity::{Principal, Role};
 use crate::inventory::crud::present;
-use crate::startup::AppState;
+use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/tenants")
-            .route(web::get().to(list_tenants))
-            .route(web::post().to(create_tenant)),
-    )
-    .service(
-        web::resource("/users")
-            .route(web::get().to(list_users))
-            .route(web::post().to(create_user)),
-    )
-    .service(
-        web::resource("/users/{user_id}")
-            .route(web::get().to(get_user))
-            .route(web::patch().to(update_user))
-            .route(web::delete().to(delete_user)),
-    )
-    .route(
-        "/users/{user_id}/revoke-sessions",
-        web::post().to(revoke_sessions),
-    )
-    .route(
-        "/users/{user_id}/password-reset",
-        web::post().to(send_password_reset),
-    )
-    .route("/people", web::get().to(list_people));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_tenants)
+        .service(create_tenant)
+        .service(list_users)
+        .service(create_user)
+        .service(get_user)
+        .service(update_user)
+        .service(delete_user)
+        .service(revoke_sessions)
+        .service(send_password_reset)
+        .service(list_people);
 }
 
 #[derive(Serialize, ToSchema)]
@@ -99,9 +85,10 @@ impl From<user::Model> for UserView {
 
 /// Tenants the caller may see: all for bureau staff, their own for tenant users.
 #[utoipa::path(
-    get, path = "/api/v1/tenants", tag = "directory", security(("bearer" = [])),
+    tag = "directory", security(("bearer" = [])),
     responses((status = 200, body = [TenantView]), (status = 401, body = ErrorBody))
 )]
+#[get("/tenants")]
 pub async fn list_tenants(
     principal: Principal,
     state: web::Data<AppState>,
@@ -123,7 +110,7 @@ pub struct NewTenant {
 
 /// Create a tenant (bureau admins).
 #[utoipa::path(
-    post, path = "/api/v1/tenants", tag = "directory", security(("bearer" = [])),
+    tag = "directory", security(("bearer" = [])),
     request_body = NewTenant,
     responses(
         (status = 201, body = TenantView),
@@ -132,6 +119,7 @@ pub struct NewTenant {
         (status = 422, body = ErrorBody),
     )
 )]
+#[post("/tenants")]
 pub async fn create_tenant(
     _caller: Authorized<BureauAdmins>,
     state: web::Data<AppState>,
@@ -145,9 +133,10 @@ pub async fn create_tenant(
 
 /// Users the caller administers: all for bureau admins, their tenant's for tenant admins.
 #[utoipa::path(
-    get, path = "/api/v1/users", tag = "directory", security(("bearer" = [])),
+    tag = "directory", security(("bearer" = [])),
     responses((status = 200, body = [UserView]), (status = 403, body = ErrorBody))
 )]
+#[get("/users")]
 pub async fn list_users(
     caller: Authorized<Administrators>,
     state: web::Data<AppState>,
@@ -174,7 +163,7 @@ pub struct NewUserRequest {
 /// Create a user. Bureau admins create any role; tenant admins create tenant users in their
 /// own tenant.
 #[utoipa::path(
-    post, path = "/api/v1/users", tag = "directory", security(("bearer" = [])),
+    tag = "directory", security(("bearer" = [])),
     request_body = NewUserRequest,
     responses(
         (status = 201, body = UserView),
@@ -183,6 +172,7 @@ pub struct NewUserRequest {
         (status = 422, body = ErrorBody),
     )
 )]
+#[post("/users")]
 pub async fn create_user(
     caller: Authorized<Administrators>,
     state: web::Data<AppState>,
@@ -224,7 +214,7 @@ pub(crate) fn administrator(principal: &Principal) -> Result<Administrator, ApiE
 
 /// One account the caller administers.
 #[utoipa::path(
-    get, path = "/api/v1/users/{user_id}", tag = "directory", security(("bearer" = [])),
+    tag = "directory", security(("bearer" = [])),
     params(("user_id" = i64, Path)),
     responses(
         (status = 200, body = UserView),
@@ -232,6 +222,7 @@ pub(crate) fn administrator(principal: &Principal) -> Result<Administrator, ApiE
         (status = 404, description = "`not_found`: no such account, or not one the caller administers", body = ErrorBody),
     )
 )]
+#[get("/users/{user_id}")]
 pub async fn get_user(
     caller: Authorized<Administrators>,
     state: web::Data<AppState>,
@@ -265,7 +256,7 @@ pub struct UserPatch {
 /// away (disabling, another role or tenant) ends the account's sessions and closes its
 /// sockets. Audited.
 #[utoipa::path(
-    patch, path = "/api/v1/users/{user_id}", tag = "directory", security(("bearer" = [])),
+    tag = "directory", security(("bearer" = [])),
     params(("user_id" = i64, Path)),
     request_body = UserPatch,
     responses(
@@ -276,6 +267,7 @@ pub struct UserPatch {
         (status = 422, description = "`validation_failed`: a role without its tenant, an unknown tenant, a bad name or e-mail", body = ErrorBody),
     )
 )]
+#[patch("/users/{user_id}")]
 pub async fn update_user(
     caller: Authorized<Administrators>,
     req: HttpRequest,
@@ -312,7 +304,7 @@ pub async fn update_user(
 /// Delete an account: it can no longer log in, its sessions end, and it is listed nowhere;
 /// what it did stays, under its name. Audited.
 #[utoipa::path(
-    delete, path = "/api/v1/users/{user_id}", tag = "directory", security(("bearer" = [])),
+    tag = "directory", security(("bearer" = [])),
     params(("user_id" = i64, Path)),
     responses(
         (status = 204, description = "deleted"),
@@ -321,6 +313,7 @@ pub async fn update_user(
         (status = 409, description = "`conflict`: the last enabled bureau admin, or the caller's own account", body = ErrorBody),
     )
 )]
+#[delete("/users/{user_id}")]
 pub async fn delete_user(
     caller: Authorized<Administrators>,
     req: HttpRequest,
@@ -351,7 +344,7 @@ pub struct SessionsRevoked {
 /// End every session of an account at once, closing its sockets; it may log in again.
 /// Audited.
 #[utoipa::path(
-    post, path = "/api/v1/users/{user_id}/revoke-sessions", tag = "directory", security(("bearer" = [])),
+    tag = "directory", security(("bearer" = [])),
     params(("user_id" = i64, Path)),
     responses(
         (status = 200, body = SessionsRevoked),
@@ -359,6 +352,7 @@ pub struct SessionsRevoked {
         (status = 404, description = "`not_found`", body = ErrorBody),
     )
 )]
+#[post("/users/{user_id}/revoke-sessions")]
 pub async fn revoke_sessions(
     caller: Authorized<Administrators>,
     req: HttpRequest,
@@ -384,7 +378,7 @@ pub async fn revoke_sessions(
 /// Mail the account a one-time link that sets a new password (`auth.password_reset_ttl_secs`;
 /// earlier links stop working). Audited.
 #[utoipa::path(
-    post, path = "/api/v1/users/{user_id}/password-reset", tag = "directory", security(("bearer" = [])),
+    tag = "directory", security(("bearer" = [])),
     params(("user_id" = i64, Path)),
     responses(
         (status = 202, description = "the link is queued for mail", body = ResetSent),
@@ -393,6 +387,7 @@ pub async fn revoke_sessions(
         (status = 409, description = "`conflict`: the account has no e-mail address", body = ErrorBody),
     )
 )]
+#[post("/users/{user_id}/password-reset")]
 pub async fn send_password_reset(
     caller: Authorized<Administrators>,
     req: HttpRequest,
@@ -439,7 +434,7 @@ pub struct PeopleQuery {
 /// know everyone; a tenant user knows bureau staff, suppliers and their own tenant's users.
 /// Ids the caller may not know, or that do not exist, are left out.
 #[utoipa::path(
-    get, path = "/api/v1/people", tag = "directory", security(("bearer" = [])),
+    tag = "directory", security(("bearer" = [])),
     params(PeopleQuery),
     responses(
         (status = 200, body = [PersonView]),
@@ -447,6 +442,7 @@ pub struct PeopleQuery {
         (status = 401, body = ErrorBody),
     )
 )]
+#[get("/people")]
 pub async fn list_people(
     principal: Principal,
     state: web::Data<AppState>,

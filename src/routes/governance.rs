@@ -3,11 +3,12 @@
 //! tenant admins their tenant's) and `/audit/verify` (bureau admins).
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{get, put, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use sea_orm::EntityTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use yunguan_actors::quota::{Ledger, Resources};
 
 use crate::audit;
@@ -16,17 +17,14 @@ use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
 use crate::identity::extract::{Administrators, Authorized, BureauAdmins};
 use crate::identity::Principal;
 use crate::quotas::{self, Amounts, QuotaView};
-use crate::startup::AppState;
+use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/tenants/{tenant_id}/quota")
-            .route(web::get().to(quota))
-            .route(web::put().to(set_quota)),
-    )
-    .route("/audit", web::get().to(audit_records))
-    .route("/audit/export", web::get().to(export_audit))
-    .route("/audit/verify", web::get().to(verify_audit));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(quota)
+        .service(set_quota)
+        .service(audit_records)
+        .service(export_audit)
+        .service(verify_audit);
 }
 
 fn quota_view(tenant_id: i64, ledger: Ledger) -> QuotaView {
@@ -40,9 +38,10 @@ fn quota_view(tenant_id: i64, ledger: Ledger) -> QuotaView {
 
 /// A tenant's quota: limits, held, available.
 #[utoipa::path(
-    get, path = "/api/v1/tenants/{tenant_id}/quota", tag = "quotas", security(("bearer" = [])),
+    tag = "quotas", security(("bearer" = [])),
     responses((status = 200, body = QuotaView), (status = 404, description = "`not_found`, also for another tenant", body = ErrorBody))
 )]
+#[get("/tenants/{tenant_id}/quota")]
 pub async fn quota(
     principal: Principal,
     state: web::Data<AppState>,
@@ -60,10 +59,11 @@ pub async fn quota(
 
 /// Set a tenant's limits (bureau admins).
 #[utoipa::path(
-    put, path = "/api/v1/tenants/{tenant_id}/quota", tag = "quotas", security(("bearer" = [])),
+    tag = "quotas", security(("bearer" = [])),
     request_body = Amounts,
     responses((status = 200, body = QuotaView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[put("/tenants/{tenant_id}/quota")]
 pub async fn set_quota(
     _caller: Authorized<BureauAdmins>,
     state: web::Data<AppState>,
@@ -100,9 +100,10 @@ pub struct AuditVerification {
 
 /// Check the audit trail's hash chain from the first record to the last.
 #[utoipa::path(
-    get, path = "/api/v1/audit/verify", tag = "audit", security(("bearer" = [])),
+    tag = "audit", security(("bearer" = [])),
     responses((status = 200, body = AuditVerification), (status = 403, body = ErrorBody))
 )]
+#[get("/audit/verify")]
 pub async fn verify_audit(
     _caller: Authorized<BureauAdmins>,
     state: web::Data<AppState>,
@@ -167,7 +168,7 @@ impl AuditQuery {
 /// Read the audit trail, newest first: bureau admins every record, tenant admins the records
 /// of their tenant's objects.
 #[utoipa::path(
-    get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])),
+    tag = "audit", security(("bearer" = [])),
     params(AuditQuery),
     responses(
         (status = 200, body = Vec<AuditRecordView>),
@@ -175,6 +176,7 @@ impl AuditQuery {
         (status = 403, description = "`forbidden`: bureau and tenant admins only", body = ErrorBody),
     )
 )]
+#[get("/audit")]
 pub async fn audit_records(
     caller: Authorized<Administrators>,
     state: web::Data<AppState>,
@@ -197,7 +199,7 @@ pub async fn audit_records(
 /// The selected records as CSV (UTF-8 with a byte-order mark), oldest first, for an auditor's
 /// tools; the same filters and scope as `/audit`, without paging.
 #[utoipa::path(
-    get, path = "/api/v1/audit/export", tag = "audit", security(("bearer" = [])),
+    tag = "audit", security(("bearer" = [])),
     params(AuditQuery),
     responses(
         (status = 200, description = "`audit.csv`: id, at, actor_id, actor_username, actor_address, action, object_type, object_id, tenant_id, before, after, hash", content_type = "text/csv", body = String),
@@ -206,6 +208,7 @@ pub async fn audit_records(
         (status = 422, description = "`validation_failed`: more than 100,000 records selected; narrow the period", body = ErrorBody),
     )
 )]
+#[get("/audit/export")]
 pub async fn export_audit(
     caller: Authorized<Administrators>,
     state: web::Data<AppState>,

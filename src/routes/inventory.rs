@@ -11,9 +11,11 @@
 //! write. Credentials are accepted on writes and never answered.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest};
+use actix_web::{get, post, web, HttpRequest};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::identity::extract::{Authorized, BureauStaff, InventoryWriters};
@@ -24,20 +26,21 @@ use crate::inventory::import::{self, ImportMode, ImportSummary};
 use crate::inventory::records::{self, BusinessSystemView};
 use crate::inventory::{self, InventoryFilter, InventoryRecordView};
 use crate::routes::PageQuery;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Largest import body.
 pub(super) const MAX_IMPORT_BYTES: usize = 8 * 1024 * 1024;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/inventory", web::get().to(list))
-        .route("/inventory/changes", web::get().to(changes))
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list)
+        .service(changes)
         .service(
-            web::resource("/inventory/import")
+            // The only route that takes large bodies.
+            scope("/inventory/import")
                 .app_data(web::PayloadConfig::new(MAX_IMPORT_BYTES))
-                .route(web::post().to(import_inventory)),
+                .service(import_inventory),
         )
-        .route("/business-systems", web::get().to(business_systems))
+        .service(business_systems)
         .configure(data_centers::configure)
         .configure(machine_rooms::configure)
         .configure(racks::configure)
@@ -81,11 +84,12 @@ pub struct ListQuery {
 
 /// Inventory records the caller may see: their tenant's, or all for bureau staff.
 #[utoipa::path(
-    get, path = "/api/v1/inventory", operation_id = "list_inventory",
+    operation_id = "list_inventory",
     tag = "inventory", security(("bearer" = [])),
     params(ListQuery),
     responses((status = 200, body = [InventoryRecordView]), (status = 401, body = ErrorBody))
 )]
+#[get("/inventory")]
 pub async fn list(
     principal: Principal,
     state: web::Data<AppState>,
@@ -126,10 +130,11 @@ pub struct ChangeQuery {
 
 /// The history of the CMDB, newest first: who changed what, when, before and after.
 #[utoipa::path(
-    get, path = "/api/v1/inventory/changes", tag = "inventory", security(("bearer" = [])),
+    tag = "inventory", security(("bearer" = [])),
     params(ChangeQuery, PageQuery),
     responses((status = 200, body = [ChangeView]), (status = 403, description = "`forbidden`: bureau staff only", body = ErrorBody))
 )]
+#[get("/inventory/changes")]
 pub async fn changes(
     _caller: Authorized<BureauStaff>,
     state: web::Data<AppState>,
@@ -163,7 +168,7 @@ pub struct ImportQuery {
 /// are matched by natural key, so repeating an import changes nothing. With `?dry_run=true`
 /// the answer is the same, and nothing is written.
 #[utoipa::path(
-    post, path = "/api/v1/inventory/import", tag = "inventory", security(("bearer" = [])),
+    tag = "inventory", security(("bearer" = [])),
     params(ImportQuery),
     request_body(content(
         (Object = "application/json"),
@@ -175,6 +180,7 @@ pub struct ImportQuery {
         (status = 422, description = "`validation_failed`: `fields` names each row (`devices[3].name`); nothing was written", body = ErrorBody),
     )
 )]
+#[post("")]
 pub async fn import_inventory(
     caller: Authorized<InventoryWriters>,
     req: HttpRequest,
@@ -229,9 +235,10 @@ pub async fn import_inventory(
 /// The business systems the caller may see (their tenant's; all for bureau staff), with
 /// their VMs and ticket-made records.
 #[utoipa::path(
-    get, path = "/api/v1/business-systems", tag = "inventory", security(("bearer" = [])),
+    tag = "inventory", security(("bearer" = [])),
     responses((status = 200, body = [BusinessSystemView]), (status = 401, body = ErrorBody))
 )]
+#[get("/business-systems")]
 pub async fn business_systems(
     principal: Principal,
     state: web::Data<AppState>,
@@ -248,11 +255,11 @@ macro_rules! inventory_resource {
         $module:ident, $domain:ident::$object:ident, $fields:ident, $view:ident, $filter:ident,
         names: ($one:literal, $many:literal),
         read: $read:ident,
-        relative: ($collection:literal, $item:literal),
-        api: ($api_collection:literal, $api_item:literal) $(,)?
+        paths: ($collection:literal, $item:literal) $(,)?
     ) => {
         pub mod $module {
-            use actix_web::{web, HttpResponse};
+            use actix_web::{delete, get, patch, post, web, HttpResponse};
+            use utoipa_actix_web::service_config::ServiceConfig;
 
             use crate::routes::PageQuery;
             use crate::error::{ApiError, ErrorBody};
@@ -260,24 +267,18 @@ macro_rules! inventory_resource {
             use crate::inventory::crud::{self, Writer};
             use crate::inventory::history::ChangeActor;
             use crate::inventory::$domain::{$fields, $filter, $object, $view};
-            use crate::startup::AppState;
+            use crate::state::AppState;
 
-            pub fn configure(cfg: &mut web::ServiceConfig) {
-                cfg.service(
-                    web::resource($collection)
-                        .route(web::get().to(list))
-                        .route(web::post().to(create)),
-                )
-                .service(
-                    web::resource($item)
-                        .route(web::get().to(get))
-                        .route(web::patch().to(update))
-                        .route(web::delete().to(delete)),
-                );
+            pub fn configure(cfg: &mut ServiceConfig) {
+                cfg.service(list)
+                    .service(create)
+                    .service(get)
+                    .service(update)
+                    .service(delete);
             }
 
             #[utoipa::path(
-                get, path = $api_collection, tag = "inventory", security(("bearer" = [])),
+                tag = "inventory", security(("bearer" = [])),
                 operation_id = concat!("list_", stringify!($module)),
                 summary = concat!("List ", $many),
                 params(PageQuery, $filter),
@@ -286,6 +287,7 @@ macro_rules! inventory_resource {
                     (status = 403, description = "`forbidden`", body = ErrorBody),
                 )
             )]
+            #[get($collection)]
             pub async fn list(
                 caller: Authorized<$read>,
                 state: web::Data<AppState>,
@@ -307,7 +309,7 @@ macro_rules! inventory_resource {
             }
 
             #[utoipa::path(
-                get, path = $api_item, tag = "inventory", security(("bearer" = [])),
+                tag = "inventory", security(("bearer" = [])),
                 operation_id = concat!("get_", stringify!($module)),
                 summary = concat!("Read ", $one),
                 params(("id" = i64, Path)),
@@ -317,6 +319,7 @@ macro_rules! inventory_resource {
                     (status = 404, description = "`not_found`", body = ErrorBody),
                 )
             )]
+            #[get($item)]
             pub async fn get(
                 caller: Authorized<$read>,
                 state: web::Data<AppState>,
@@ -333,7 +336,7 @@ macro_rules! inventory_resource {
             }
 
             #[utoipa::path(
-                post, path = $api_collection, tag = "inventory", security(("bearer" = [])),
+                tag = "inventory", security(("bearer" = [])),
                 operation_id = concat!("create_", stringify!($module)),
                 summary = concat!("Create ", $one),
                 request_body = $fields,
@@ -344,6 +347,7 @@ macro_rules! inventory_resource {
                     (status = 422, description = "`validation_failed`, with `fields`", body = ErrorBody),
                 )
             )]
+            #[post($collection)]
             pub async fn create(
                 caller: Authorized<InventoryWriters>,
                 state: web::Data<AppState>,
@@ -360,7 +364,7 @@ macro_rules! inventory_resource {
             }
 
             #[utoipa::path(
-                patch, path = $api_item, tag = "inventory", security(("bearer" = [])),
+                tag = "inventory", security(("bearer" = [])),
                 operation_id = concat!("update_", stringify!($module)),
                 summary = concat!("Change ", $one, " (only the fields sent)"),
                 params(("id" = i64, Path)),
@@ -373,6 +377,7 @@ macro_rules! inventory_resource {
                     (status = 422, description = "`validation_failed`, with `fields`", body = ErrorBody),
                 )
             )]
+            #[patch($item)]
             pub async fn update(
                 caller: Authorized<InventoryWriters>,
                 state: web::Data<AppState>,
@@ -396,7 +401,7 @@ macro_rules! inventory_resource {
             }
 
             #[utoipa::path(
-                delete, path = $api_item, tag = "inventory", security(("bearer" = [])),
+                tag = "inventory", security(("bearer" = [])),
                 operation_id = concat!("delete_", stringify!($module)),
                 summary = concat!("Delete ", $one, " nothing refers to"),
                 params(("id" = i64, Path)),
@@ -407,6 +412,7 @@ macro_rules! inventory_resource {
                     (status = 409, description = "`has_dependents`: other objects still refer to it", body = ErrorBody),
                 )
             )]
+            #[delete($item)]
             pub async fn delete(
                 caller: Authorized<InventoryWriters>,
                 state: web::Data<AppState>,
@@ -429,76 +435,65 @@ inventory_resource!(
     data_centers, sites::DataCenters, DataCenterFields, DataCenterView, DataCenterFilter,
     names: ("a data center", "data centers"),
     read: InfrastructureReaders,
-    relative: ("/data-centers", "/data-centers/{id}"),
-    api: ("/api/v1/data-centers", "/api/v1/data-centers/{id}"),
+    paths: ("/data-centers", "/data-centers/{id}"),
 );
 inventory_resource!(
     machine_rooms, sites::MachineRooms, MachineRoomFields, MachineRoomView, MachineRoomFilter,
     names: ("a machine room", "machine rooms"),
     read: InfrastructureReaders,
-    relative: ("/machine-rooms", "/machine-rooms/{id}"),
-    api: ("/api/v1/machine-rooms", "/api/v1/machine-rooms/{id}"),
+    paths: ("/machine-rooms", "/machine-rooms/{id}"),
 );
 inventory_resource!(
     racks, sites::Racks, RackFields, RackView, RackFilter,
     names: ("a rack", "racks"),
     read: InfrastructureReaders,
-    relative: ("/racks", "/racks/{id}"),
-    api: ("/api/v1/racks", "/api/v1/racks/{id}"),
+    paths: ("/racks", "/racks/{id}"),
 );
 inventory_resource!(
     devices, devices::Devices, DeviceFields, DeviceView, DeviceFilter,
     names: ("a device", "devices"),
     read: InfrastructureReaders,
-    relative: ("/devices", "/devices/{id}"),
-    api: ("/api/v1/devices", "/api/v1/devices/{id}"),
+    paths: ("/devices", "/devices/{id}"),
 );
 inventory_resource!(
     interfaces, devices::Interfaces, InterfaceFields, InterfaceView, InterfaceFilter,
     names: ("an interface", "interfaces"),
     read: InfrastructureReaders,
-    relative: ("/interfaces", "/interfaces/{id}"),
-    api: ("/api/v1/interfaces", "/api/v1/interfaces/{id}"),
+    paths: ("/interfaces", "/interfaces/{id}"),
 );
 inventory_resource!(
     links, devices::Links, LinkFields, LinkView, LinkFilter,
     names: ("a link", "links"),
     read: InfrastructureReaders,
-    relative: ("/links", "/links/{id}"),
-    api: ("/api/v1/links", "/api/v1/links/{id}"),
+    paths: ("/links", "/links/{id}"),
 );
 inventory_resource!(
     cloud_platforms, clouds::CloudPlatforms, CloudPlatformFields, CloudPlatformView, CloudPlatformFilter,
     names: ("a cloud platform", "cloud platforms"),
     read: BureauStaff,
-    relative: ("/cloud-platforms", "/cloud-platforms/{id}"),
-    api: ("/api/v1/cloud-platforms", "/api/v1/cloud-platforms/{id}"),
+    paths: ("/cloud-platforms", "/cloud-platforms/{id}"),
 );
 inventory_resource!(
     clusters, clouds::Clusters, ClusterFields, ClusterView, ClusterFilter,
     names: ("a cluster", "clusters"),
     read: BureauStaff,
-    relative: ("/clusters", "/clusters/{id}"),
-    api: ("/api/v1/clusters", "/api/v1/clusters/{id}"),
+    paths: ("/clusters", "/clusters/{id}"),
 );
 inventory_resource!(
     hosts, clouds::Hosts, HostFields, HostView, HostFilter,
     names: ("a host", "hosts"),
     read: BureauStaff,
-    relative: ("/hosts", "/hosts/{id}"),
-    api: ("/api/v1/hosts", "/api/v1/hosts/{id}"),
+    paths: ("/hosts", "/hosts/{id}"),
 );
 inventory_resource!(
     vms, clouds::Vms, VmFields, VmView, VmFilter,
     names: ("a VM", "VMs"),
     read: VmReaders,
-    relative: ("/vms", "/vms/{id}"),
-    api: ("/api/v1/vms", "/api/v1/vms/{id}"),
+    paths: ("/vms", "/vms/{id}"),
 );
 inventory_resource!(
     resource_pools, pools::ResourcePools, ResourcePoolFields, ResourcePoolView, ResourcePoolFilter,
     names: ("a resource pool", "resource pools"),
     read: BureauStaff,
-    relative: ("/resource-pools", "/resource-pools/{id}"),
-    api: ("/api/v1/resource-pools", "/api/v1/resource-pools/{id}"),
+    paths: ("/resource-pools", "/resource-pools/{id}"),
 );

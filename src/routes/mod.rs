@@ -1,7 +1,7 @@
 //! The HTTP API under `/api/v1`, the operational endpoints and the web assets.
 //!
-//! Each file owns one resource: it exports `configure` and lists its OpenAPI paths in
-//! [`ApiDoc`]. Wire types live here, converted from the domain types. Authentication and
+//! Each file owns one resource: it exports `configure`, which registers its handlers; each
+//! handler's route attribute (`#[get("/…")]`) is also its OpenAPI path ([`document`]). Wire types live here, converted from the domain types. Authentication and
 //! role policy are extractor arguments (`Principal`, `Authorized<P>`), never handler code.
 
 pub mod announcements;
@@ -21,13 +21,17 @@ pub mod web_assets;
 pub mod ws;
 
 use actix_web::body::MessageBody;
+use actix_web::dev::ResourceDef;
 use actix_web::dev::ServiceResponse;
+use actix_web::http::Method;
 use actix_web::http::{header, StatusCode};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
-use actix_web::{web, HttpRequest, ResponseError};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi};
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{scope, AppExt};
 
 pub use storable_text::refuse_nul;
 
@@ -64,146 +68,6 @@ use crate::tickets::views::{
         (name = "events", description = "The WebSocket: a ticket, then the upgrade. Event kinds and their data are under `x-yunguan-events`."),
         (name = "ops", description = "Health, readiness, Prometheus metrics and the actors' state."),
     ),
-    paths(
-        auth::login,
-        auth::logout,
-        auth::me,
-        ws::issue_ticket,
-        ws::upgrade,
-        announcements::create,
-        announcements::list,
-        directory::list_tenants,
-        directory::create_tenant,
-        directory::list_users,
-        directory::create_user,
-        directory::get_user,
-        directory::update_user,
-        directory::delete_user,
-        directory::revoke_sessions,
-        directory::send_password_reset,
-        auth::reset_password,
-        directory::list_people,
-        catalog::list,
-        catalog::get,
-        catalog::create,
-        catalog::revise,
-        catalog::retire,
-        catalog::preview,
-        tickets::submit,
-        tickets::list,
-        tickets::detail,
-        tickets::approve,
-        tickets::reject,
-        tickets::withdraw,
-        tickets::resubmit,
-        tickets::comment,
-        tickets::close,
-        tickets::rate,
-        tickets::tasks,
-        tickets::complete_task,
-        tickets::inbox,
-        tickets::decided,
-        tickets::delegate,
-        tickets::delegations,
-        tickets::revoke_delegation,
-        governance::quota,
-        governance::set_quota,
-        governance::verify_audit,
-        governance::audit_records,
-        governance::export_audit,
-        inventory::list,
-        inventory::changes,
-        inventory::import_inventory,
-        inventory::business_systems,
-        inventory::data_centers::list,
-        inventory::data_centers::get,
-        inventory::data_centers::create,
-        inventory::data_centers::update,
-        inventory::data_centers::delete,
-        inventory::machine_rooms::list,
-        inventory::machine_rooms::get,
-        inventory::machine_rooms::create,
-        inventory::machine_rooms::update,
-        inventory::machine_rooms::delete,
-        inventory::racks::list,
-        inventory::racks::get,
-        inventory::racks::create,
-        inventory::racks::update,
-        inventory::racks::delete,
-        inventory::devices::list,
-        inventory::devices::get,
-        inventory::devices::create,
-        inventory::devices::update,
-        inventory::devices::delete,
-        inventory::interfaces::list,
-        inventory::interfaces::get,
-        inventory::interfaces::create,
-        inventory::interfaces::update,
-        inventory::interfaces::delete,
-        inventory::links::list,
-        inventory::links::get,
-        inventory::links::create,
-        inventory::links::update,
-        inventory::links::delete,
-        inventory::cloud_platforms::list,
-        inventory::cloud_platforms::get,
-        inventory::cloud_platforms::create,
-        inventory::cloud_platforms::update,
-        inventory::cloud_platforms::delete,
-        inventory::clusters::list,
-        inventory::clusters::get,
-        inventory::clusters::create,
-        inventory::clusters::update,
-        inventory::clusters::delete,
-        inventory::hosts::list,
-        inventory::hosts::get,
-        inventory::hosts::create,
-        inventory::hosts::update,
-        inventory::hosts::delete,
-        inventory::vms::list,
-        inventory::vms::get,
-        inventory::vms::create,
-        inventory::vms::update,
-        inventory::vms::delete,
-        inventory::resource_pools::list,
-        inventory::resource_pools::get,
-        inventory::resource_pools::create,
-        inventory::resource_pools::update,
-        inventory::resource_pools::delete,
-        monitoring::device_state,
-        monitoring::device_metrics,
-        monitoring::data_center_summary,
-        monitoring::topology,
-        monitoring::overview,
-        monitoring::list_alarms,
-        monitoring::get_alarm,
-        monitoring::acknowledge,
-        monitoring::clear,
-        monitoring::alarm_rules,
-        screen::sites,
-        screen::room,
-        screen::cloud_screen,
-        screen::business_screen,
-        screen::ticket_counts,
-        screen::list_keys,
-        screen::create_key,
-        screen::revoke_key,
-        screen::log_in,
-        sso::methods,
-        sso::oidc_login,
-        sso::oidc_callback,
-        notifications::list,
-        notifications::create,
-        notifications::get,
-        notifications::update,
-        notifications::delete,
-        notifications::test,
-        notifications::deliveries,
-        ops::healthz,
-        ops::readyz,
-        ops::metrics,
-        ops::actors,
-    ),
     components(schemas(
         ErrorBody,
         AnnouncementView,
@@ -224,14 +88,28 @@ use crate::tickets::views::{
         PlatformSyncedEvent,
         PlatformSyncFailedEvent,
     )),
-    modifiers(&BearerAuth, &EventCatalogue, &CommonResponses),
+    modifiers(&BearerAuth, &EventCatalogue),
 )]
-pub struct ApiDoc;
+struct ApiDoc;
+
+/// The OpenAPI document: what [`ApiDoc`] says of the whole API, the paths of every handler
+/// [`mount`] registers (each handler's `#[get("/…")]` is its route and its entry at once, so
+/// no route can miss the document), and the answers every operation gives.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, paths) = actix_web::App::new()
+        .into_utoipa_app()
+        .configure(mount)
+        .split_for_parts();
+    let mut document = ApiDoc::openapi();
+    document.merge(paths);
+    CommonResponses.modify(&mut document);
+    document
+}
 
 /// The OpenAPI document as `yunguan openapi` prints it and `web/src/shared/api/openapi.json`
 /// holds it: pretty JSON with a final newline.
 pub fn openapi_document_pretty_json() -> String {
-    let mut text = ApiDoc::openapi()
+    let mut text = document()
         .to_pretty_json()
         .expect("the OpenAPI document serializes");
     text.push('\n');
@@ -359,9 +237,10 @@ impl Modify for EventCatalogue {
     }
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Every route: the API under `/api/v1`, the operational endpoints and the web assets.
+pub fn mount(cfg: &mut ServiceConfig) {
     cfg.service(
-        web::scope("/api/v1")
+        scope("/api/v1")
             .configure(auth::configure)
             .configure(sso::configure)
             .configure(ws::configure)
@@ -382,15 +261,84 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(web_assets::configure);
 }
 
-async fn openapi_json() -> web::Json<utoipa::openapi::OpenApi> {
-    web::Json(ApiDoc::openapi())
+/// The document the server publishes, and its routes to tell an unknown path (404) from a
+/// known one asked with another method (405).
+pub struct Published {
+    document: utoipa::openapi::OpenApi,
+    routes: Vec<(ResourceDef, Vec<Method>)>,
 }
 
-async fn api_not_found(req: HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::new(
-        ErrorCode::NotFound,
-        format!("no API endpoint {} {}", req.method(), req.path()),
-    ))
+impl Published {
+    pub fn new() -> Self {
+        let document = document();
+        let routes = document
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let operations = [
+                    (Method::GET, &item.get),
+                    (Method::PUT, &item.put),
+                    (Method::POST, &item.post),
+                    (Method::DELETE, &item.delete),
+                    (Method::PATCH, &item.patch),
+                ];
+                let methods = operations
+                    .into_iter()
+                    .filter(|(_, operation)| operation.is_some())
+                    .map(|(method, _)| method)
+                    .collect();
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        Published { document, routes }
+    }
+
+    /// The methods a documented path takes, when `path` is one.
+    fn methods_of(&self, path: &str) -> Option<&[Method]> {
+        self.routes
+            .iter()
+            .find(|(resource, _)| resource.is_match(path))
+            .map(|(_, methods)| methods.as_slice())
+    }
+}
+
+impl Default for Published {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+async fn openapi_json(published: web::Data<Published>) -> web::Json<utoipa::openapi::OpenApi> {
+    web::Json(published.document.clone())
+}
+
+async fn api_not_found(req: HttpRequest, published: web::Data<Published>) -> HttpResponse {
+    let Some(methods) = published.methods_of(req.path()) else {
+        return ApiError::new(
+            ErrorCode::NotFound,
+            format!("no API endpoint {} {}", req.method(), req.path()),
+        )
+        .error_response();
+    };
+    let allowed = methods
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut response = ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!(
+            "{} is not allowed on {}; {allowed} is",
+            req.method(),
+            req.path()
+        ),
+    )
+    .error_response();
+    if let Ok(value) = header::HeaderValue::from_str(&allowed) {
+        response.headers_mut().insert(header::ALLOW, value);
+    }
+    response
 }
 
 /// Paging of every list.

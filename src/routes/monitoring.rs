@@ -2,10 +2,11 @@
 //! alarm rules. Bureau staff and suppliers watch; bureau admins and operators handle alarms.
 //! Tenants see none of it (their VMs are in the inventory).
 
-use actix_web::web;
+use actix_web::{get, post, web};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 use yunguan_actors::alarm::rule::Severity;
 use yunguan_actors::alarm::AlarmKey;
 
@@ -21,30 +22,28 @@ use crate::monitoring::messages::{AlarmAction, AlarmCommand};
 use crate::monitoring::overview::OverviewSummary;
 use crate::monitoring::rollups::{self, RollupView};
 use crate::monitoring::TopologyView;
-use crate::startup::AppState;
+use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/devices/{id}/state", web::get().to(device_state))
-        .route("/devices/{id}/metrics", web::get().to(device_metrics))
-        .route(
-            "/datacenters/{id}/summary",
-            web::get().to(data_center_summary),
-        )
-        .route("/datacenters/{id}/topology", web::get().to(topology))
-        .route("/overview", web::get().to(overview))
-        .route("/alarms", web::get().to(list_alarms))
-        .route("/alarms/{id}", web::get().to(get_alarm))
-        .route("/alarms/{id}/acknowledge", web::post().to(acknowledge))
-        .route("/alarms/{id}/clear", web::post().to(clear))
-        .route("/alarm-rules", web::get().to(alarm_rules));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(device_state)
+        .service(device_metrics)
+        .service(data_center_summary)
+        .service(topology)
+        .service(overview)
+        .service(list_alarms)
+        .service(get_alarm)
+        .service(acknowledge)
+        .service(clear)
+        .service(alarm_rules);
 }
 
 /// A device's live state: reachability, interfaces with rates, load, storage, recent history.
 #[utoipa::path(
-    get, path = "/api/v1/devices/{id}/state", tag = "monitoring", security(("bearer" = [])),
+    tag = "monitoring", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = DeviceStateView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
+#[get("/devices/{id}/state")]
 pub async fn device_state(
     _caller: Authorized<MonitoringViewers>,
     state: web::Data<AppState>,
@@ -84,10 +83,11 @@ pub struct MetricsQuery {
 
 /// A device's metric as one-minute rollups (min, max, average), oldest first.
 #[utoipa::path(
-    get, path = "/api/v1/devices/{id}/metrics", tag = "monitoring", security(("bearer" = [])),
+    tag = "monitoring", security(("bearer" = [])),
     params(("id" = i64, Path), MetricsQuery),
     responses((status = 200, body = [RollupView]), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
+#[get("/devices/{id}/metrics")]
 pub async fn device_metrics(
     _caller: Authorized<MonitoringViewers>,
     state: web::Data<AppState>,
@@ -133,10 +133,11 @@ pub async fn device_metrics(
 
 /// A data center's aggregates, as last published to `dc/{id}`.
 #[utoipa::path(
-    get, path = "/api/v1/datacenters/{id}/summary", tag = "monitoring", security(("bearer" = [])),
+    tag = "monitoring", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = DataCenterSummary), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
+#[get("/datacenters/{id}/summary")]
 pub async fn data_center_summary(
     _caller: Authorized<MonitoringViewers>,
     state: web::Data<AppState>,
@@ -151,10 +152,11 @@ pub async fn data_center_summary(
 
 /// A data center's devices and links with their live status.
 #[utoipa::path(
-    get, path = "/api/v1/datacenters/{id}/topology", tag = "monitoring", security(("bearer" = [])),
+    tag = "monitoring", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = TopologyView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
+#[get("/datacenters/{id}/topology")]
 pub async fn topology(
     _caller: Authorized<MonitoringViewers>,
     state: web::Data<AppState>,
@@ -171,9 +173,10 @@ pub async fn topology(
 /// Every data center's aggregates and the totals, as last published to `overview` (bureau
 /// staff and the wall).
 #[utoipa::path(
-    get, path = "/api/v1/overview", tag = "monitoring", security(("bearer" = [])),
+    tag = "monitoring", security(("bearer" = [])),
     responses((status = 200, body = OverviewSummary), (status = 403, body = ErrorBody))
 )]
+#[get("/overview")]
 pub async fn overview(
     _caller: Authorized<ScreenViewers>,
     state: web::Data<AppState>,
@@ -231,10 +234,11 @@ pub struct AlarmQuery {
 
 /// Alarms, newest first.
 #[utoipa::path(
-    get, path = "/api/v1/alarms", tag = "monitoring", security(("bearer" = [])),
+    tag = "monitoring", security(("bearer" = [])),
     params(AlarmQuery),
     responses((status = 200, body = [AlarmView]), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
+#[get("/alarms")]
 pub async fn list_alarms(
     _caller: Authorized<MonitoringViewers>,
     state: web::Data<AppState>,
@@ -272,7 +276,7 @@ pub async fn list_alarms(
 
 /// One alarm, in any state.
 #[utoipa::path(
-    get, path = "/api/v1/alarms/{id}", tag = "monitoring", security(("bearer" = [])),
+    tag = "monitoring", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses(
         (status = 200, body = AlarmView),
@@ -280,6 +284,7 @@ pub async fn list_alarms(
         (status = 404, description = "`not_found`", body = ErrorBody),
     )
 )]
+#[get("/alarms/{id}")]
 pub async fn get_alarm(
     _caller: Authorized<MonitoringViewers>,
     state: web::Data<AppState>,
@@ -294,10 +299,11 @@ pub async fn get_alarm(
 
 /// Acknowledges an alarm: someone is on it. It stays active until its condition ends.
 #[utoipa::path(
-    post, path = "/api/v1/alarms/{id}/acknowledge", tag = "monitoring", security(("bearer" = [])),
+    tag = "monitoring", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = AlarmView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody))
 )]
+#[post("/alarms/{id}/acknowledge")]
 pub async fn acknowledge(
     caller: Authorized<AlarmOperators>,
     state: web::Data<AppState>,
@@ -308,10 +314,11 @@ pub async fn acknowledge(
 
 /// Clears an alarm by hand; it is raised again only after its condition has ended once.
 #[utoipa::path(
-    post, path = "/api/v1/alarms/{id}/clear", tag = "monitoring", security(("bearer" = [])),
+    tag = "monitoring", security(("bearer" = [])),
     params(("id" = i64, Path)),
     responses((status = 200, body = AlarmView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody))
 )]
+#[post("/alarms/{id}/clear")]
 pub async fn clear(
     caller: Authorized<AlarmOperators>,
     state: web::Data<AppState>,
@@ -375,9 +382,10 @@ pub struct AlarmRuleView {
 
 /// The alarm rules.
 #[utoipa::path(
-    get, path = "/api/v1/alarm-rules", tag = "monitoring", security(("bearer" = [])),
+    tag = "monitoring", security(("bearer" = [])),
     responses((status = 200, body = [AlarmRuleView]), (status = 403, body = ErrorBody))
 )]
+#[get("/alarm-rules")]
 pub async fn alarm_rules(
     _caller: Authorized<MonitoringViewers>,
     state: web::Data<AppState>,

@@ -1,9 +1,10 @@
 //! Notification channels: `/notification-channels` (bureau admins every channel, tenant
 //! admins their tenant's), a test post, and each channel's recent posts.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::directory::administrator;
 use super::page_limit;
@@ -13,28 +14,16 @@ use crate::identity::accounts::Administrator;
 use crate::identity::extract::{Administrators, Authorized};
 use crate::notify::channels::{self, Change, ChannelInput, ChannelView, DeliveryView};
 use crate::notify::dispatch;
-use crate::startup::AppState;
+use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/notification-channels")
-            .route(web::get().to(list))
-            .route(web::post().to(create)),
-    )
-    .service(
-        web::resource("/notification-channels/{channel_id}")
-            .route(web::get().to(get))
-            .route(web::patch().to(update))
-            .route(web::delete().to(delete)),
-    )
-    .route(
-        "/notification-channels/{channel_id}/test",
-        web::post().to(test),
-    )
-    .route(
-        "/notification-channels/{channel_id}/deliveries",
-        web::get().to(deliveries),
-    );
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list)
+        .service(create)
+        .service(get)
+        .service(update)
+        .service(delete)
+        .service(test)
+        .service(deliveries);
 }
 
 fn change<'a>(
@@ -52,9 +41,10 @@ fn change<'a>(
 
 /// The channels the caller keeps.
 #[utoipa::path(
-    get, path = "/api/v1/notification-channels", tag = "notifications", security(("bearer" = [])),
+    tag = "notifications", security(("bearer" = [])),
     responses((status = 200, body = Vec<ChannelView>), (status = 403, body = ErrorBody))
 )]
+#[get("/notification-channels")]
 pub async fn list(
     caller: Authorized<Administrators>,
     state: web::Data<AppState>,
@@ -67,7 +57,7 @@ pub async fn list(
 
 /// Add a channel: a webhook, or a DingTalk or WeCom group robot. Audited.
 #[utoipa::path(
-    post, path = "/api/v1/notification-channels", tag = "notifications", security(("bearer" = [])),
+    tag = "notifications", security(("bearer" = [])),
     request_body = ChannelInput,
     responses(
         (status = 201, body = ChannelView),
@@ -75,6 +65,7 @@ pub async fn list(
         (status = 422, description = "`validation_failed`, with the fields", body = ErrorBody),
     )
 )]
+#[post("/notification-channels")]
 pub async fn create(
     caller: Authorized<Administrators>,
     req: HttpRequest,
@@ -95,9 +86,10 @@ pub async fn create(
 
 /// One channel.
 #[utoipa::path(
-    get, path = "/api/v1/notification-channels/{channel_id}", tag = "notifications", security(("bearer" = [])),
+    tag = "notifications", security(("bearer" = [])),
     responses((status = 200, body = ChannelView), (status = 403, body = ErrorBody), (status = 404, description = "`not_found`, also for a channel the caller does not keep", body = ErrorBody))
 )]
+#[get("/notification-channels/{channel_id}")]
 pub async fn get(
     caller: Authorized<Administrators>,
     state: web::Data<AppState>,
@@ -111,7 +103,7 @@ pub async fn get(
 /// Change a channel: absent fields keep their values; `url` and `secret` replace the stored
 /// ones. Audited.
 #[utoipa::path(
-    patch, path = "/api/v1/notification-channels/{channel_id}", tag = "notifications", security(("bearer" = [])),
+    tag = "notifications", security(("bearer" = [])),
     request_body = ChannelInput,
     responses(
         (status = 200, body = ChannelView),
@@ -120,6 +112,7 @@ pub async fn get(
         (status = 422, description = "`validation_failed`, with the fields", body = ErrorBody),
     )
 )]
+#[patch("/notification-channels/{channel_id}")]
 pub async fn update(
     caller: Authorized<Administrators>,
     req: HttpRequest,
@@ -143,9 +136,10 @@ pub async fn update(
 
 /// Delete a channel and its posts not yet sent. Audited.
 #[utoipa::path(
-    delete, path = "/api/v1/notification-channels/{channel_id}", tag = "notifications", security(("bearer" = [])),
+    tag = "notifications", security(("bearer" = [])),
     responses((status = 204, description = "deleted"), (status = 403, body = ErrorBody), (status = 404, description = "`not_found`", body = ErrorBody))
 )]
+#[delete("/notification-channels/{channel_id}")]
 pub async fn delete(
     caller: Authorized<Administrators>,
     req: HttpRequest,
@@ -167,9 +161,10 @@ pub async fn delete(
 /// Post a test message to a channel now (whatever it carries); its progress shows in the
 /// channel's deliveries.
 #[utoipa::path(
-    post, path = "/api/v1/notification-channels/{channel_id}/test", tag = "notifications", security(("bearer" = [])),
+    tag = "notifications", security(("bearer" = [])),
     responses((status = 202, body = DeliveryView), (status = 403, body = ErrorBody), (status = 404, description = "`not_found`", body = ErrorBody))
 )]
+#[post("/notification-channels/{channel_id}/test")]
 pub async fn test(
     caller: Authorized<Administrators>,
     state: web::Data<AppState>,
@@ -196,10 +191,11 @@ pub struct DeliveriesQuery {
 
 /// A channel's latest posts, newest first: what was sent, what waits, and why.
 #[utoipa::path(
-    get, path = "/api/v1/notification-channels/{channel_id}/deliveries", tag = "notifications", security(("bearer" = [])),
+    tag = "notifications", security(("bearer" = [])),
     params(DeliveriesQuery),
     responses((status = 200, body = Vec<DeliveryView>), (status = 403, body = ErrorBody), (status = 404, description = "`not_found`", body = ErrorBody))
 )]
+#[get("/notification-channels/{channel_id}/deliveries")]
 pub async fn deliveries(
     caller: Authorized<Administrators>,
     state: web::Data<AppState>,

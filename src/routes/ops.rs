@@ -1,22 +1,21 @@
 //! Operational endpoints: liveness, readiness, Prometheus metrics, and the supervised actors.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorBody};
 use crate::identity::extract::{Authorized, BureauAdmins};
 use crate::outbox::actor::DrainSnapshot;
-use crate::startup::AppState;
+use crate::state::AppState;
 
-pub fn configure_root(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics));
+pub fn configure_root(cfg: &mut ServiceConfig) {
+    cfg.service(healthz).service(readyz).service(metrics);
 }
 
-pub fn configure_api(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/actors", web::get().to(actors));
+pub fn configure_api(cfg: &mut ServiceConfig) {
+    cfg.service(actors);
 }
 
 #[derive(Serialize, ToSchema)]
@@ -25,7 +24,8 @@ pub struct Health {
 }
 
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200, body = Health)))]
+#[utoipa::path(tag = "ops", responses((status = 200, body = Health)))]
+#[get("/healthz")]
 pub async fn healthz() -> web::Json<Health> {
     web::Json(Health { status: "ok" })
 }
@@ -40,9 +40,10 @@ pub struct Readiness {
 
 /// The database (and Redis, when configured) answer.
 #[utoipa::path(
-    get, path = "/readyz", tag = "ops",
+    tag = "ops",
     responses((status = 200, body = Readiness), (status = 503, body = Readiness))
 )]
+#[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let database = crate::db::ping(&state.db).await;
     let redis = match state.hub.redis_bus() {
@@ -63,7 +64,8 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Prometheus text exposition.
-#[utoipa::path(get, path = "/metrics", tag = "ops", responses((status = 200, content_type = "text/plain")))]
+#[utoipa::path(tag = "ops", responses((status = 200, content_type = "text/plain")))]
+#[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
@@ -129,9 +131,10 @@ pub struct ControlPlane {
 
 /// Supervised actors and hub counts (bureau admins).
 #[utoipa::path(
-    get, path = "/api/v1/admin/actors", tag = "ops", security(("bearer" = [])),
+    tag = "ops", security(("bearer" = [])),
     responses((status = 200, body = ControlPlane), (status = 403, body = ErrorBody))
 )]
+#[get("/admin/actors")]
 pub async fn actors(
     _caller: Authorized<BureauAdmins>,
     state: web::Data<AppState>,

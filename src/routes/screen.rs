@@ -2,10 +2,11 @@
 //! `/display-keys`: the walls' keys (bureau admins create, list and revoke them; a wall logs
 //! in with its key).
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::auth::{client_address, CurrentUser, LoginResponse};
 use super::tickets::caller_of;
@@ -17,28 +18,26 @@ use crate::screen::business::{BusinessScreen, TicketCounts};
 use crate::screen::cloud::CloudScreen;
 use crate::screen::rooms::{RoomScene, ScreenSite};
 use crate::screen::{business, cloud, rooms};
-use crate::startup::AppState;
+use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/screen/sites", web::get().to(sites))
-        .route("/screen/rooms/{room_id}", web::get().to(room))
-        .route("/screen/cloud", web::get().to(cloud_screen))
-        .route("/screen/business", web::get().to(business_screen))
-        .route("/screen/tickets", web::get().to(ticket_counts))
-        .service(
-            web::resource("/display-keys")
-                .route(web::get().to(list_keys))
-                .route(web::post().to(create_key)),
-        )
-        .route("/display-keys/login", web::post().to(log_in))
-        .route("/display-keys/{key_id}/revoke", web::post().to(revoke_key));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(sites)
+        .service(room)
+        .service(cloud_screen)
+        .service(business_screen)
+        .service(ticket_counts)
+        .service(list_keys)
+        .service(create_key)
+        .service(log_in)
+        .service(revoke_key);
 }
 
 /// Data centers and their machine rooms, with racks and devices counted.
 #[utoipa::path(
-    get, path = "/api/v1/screen/sites", tag = "screen", security(("bearer" = [])),
+    tag = "screen", security(("bearer" = [])),
     responses((status = 200, body = Vec<ScreenSite>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
+#[get("/screen/sites")]
 pub async fn sites(
     _caller: Authorized<ScreenViewers>,
     state: web::Data<AppState>,
@@ -49,7 +48,7 @@ pub async fn sites(
 /// One machine room to draw: its grid, racks where they stand, devices at their rack units
 /// with their live status, and their active alarms.
 #[utoipa::path(
-    get, path = "/api/v1/screen/rooms/{room_id}", tag = "screen", security(("bearer" = [])),
+    tag = "screen", security(("bearer" = [])),
     responses(
         (status = 200, body = RoomScene),
         (status = 401, body = ErrorBody),
@@ -57,6 +56,7 @@ pub async fn sites(
         (status = 404, description = "`not_found`", body = ErrorBody),
     )
 )]
+#[get("/screen/rooms/{room_id}")]
 pub async fn room(
     _caller: Authorized<ScreenViewers>,
     state: web::Data<AppState>,
@@ -69,9 +69,10 @@ pub async fn room(
 
 /// The cloud platforms: hosts and VMs counted, allocation against capacity, hypervisor load.
 #[utoipa::path(
-    get, path = "/api/v1/screen/cloud", tag = "screen", security(("bearer" = [])),
+    tag = "screen", security(("bearer" = [])),
     responses((status = 200, body = CloudScreen), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
+#[get("/screen/cloud")]
 pub async fn cloud_screen(
     _caller: Authorized<ScreenViewers>,
     state: web::Data<AppState>,
@@ -101,10 +102,11 @@ impl SinceQuery {
 /// Per tenant and business system: VMs, allocation and quota held, open tickets; and the
 /// ticket counts.
 #[utoipa::path(
-    get, path = "/api/v1/screen/business", tag = "screen", security(("bearer" = [])),
+    tag = "screen", security(("bearer" = [])),
     params(SinceQuery),
     responses((status = 200, body = BusinessScreen), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
+#[get("/screen/business")]
 pub async fn business_screen(
     _caller: Authorized<ScreenViewers>,
     state: web::Data<AppState>,
@@ -117,10 +119,11 @@ pub async fn business_screen(
 
 /// Tickets counted: open ones by state, and submitted, completed and otherwise ended since.
 #[utoipa::path(
-    get, path = "/api/v1/screen/tickets", tag = "screen", security(("bearer" = [])),
+    tag = "screen", security(("bearer" = [])),
     params(SinceQuery),
     responses((status = 200, body = TicketCounts), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
+#[get("/screen/tickets")]
 pub async fn ticket_counts(
     _caller: Authorized<ScreenViewers>,
     state: web::Data<AppState>,
@@ -133,9 +136,10 @@ pub async fn ticket_counts(
 
 /// Every display key, newest first (never the keys themselves).
 #[utoipa::path(
-    get, path = "/api/v1/display-keys", tag = "screen", security(("bearer" = [])),
+    tag = "screen", security(("bearer" = [])),
     responses((status = 200, body = Vec<DisplayKeyView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
+#[get("/display-keys")]
 pub async fn list_keys(
     _caller: Authorized<BureauAdmins>,
     state: web::Data<AppState>,
@@ -152,7 +156,7 @@ pub struct NewDisplayKey {
 
 /// Create a display key for a wall; the answer holds the key, shown this once. Audited.
 #[utoipa::path(
-    post, path = "/api/v1/display-keys", tag = "screen", security(("bearer" = [])),
+    tag = "screen", security(("bearer" = [])),
     request_body = NewDisplayKey,
     responses(
         (status = 201, body = CreatedDisplayKey),
@@ -162,6 +166,7 @@ pub struct NewDisplayKey {
         (status = 422, description = "`validation_failed`", body = ErrorBody),
     )
 )]
+#[post("/display-keys")]
 pub async fn create_key(
     caller: Authorized<BureauAdmins>,
     req: HttpRequest,
@@ -182,7 +187,7 @@ pub async fn create_key(
 
 /// Revoke a display key: the wall's sessions end and its socket closes. Audited.
 #[utoipa::path(
-    post, path = "/api/v1/display-keys/{key_id}/revoke", tag = "screen", security(("bearer" = [])),
+    tag = "screen", security(("bearer" = [])),
     responses(
         (status = 200, body = DisplayKeyView),
         (status = 401, body = ErrorBody),
@@ -190,6 +195,7 @@ pub async fn create_key(
         (status = 404, description = "`not_found`", body = ErrorBody),
     )
 )]
+#[post("/display-keys/{key_id}/revoke")]
 pub async fn revoke_key(
     caller: Authorized<BureauAdmins>,
     req: HttpRequest,
@@ -218,13 +224,14 @@ pub struct DisplayKeyLogin {
 
 /// A wall logs in with its display key: a session of the key's read-only account.
 #[utoipa::path(
-    post, path = "/api/v1/display-keys/login", tag = "screen",
+    tag = "screen",
     request_body = DisplayKeyLogin,
     responses(
         (status = 200, body = LoginResponse),
         (status = 401, description = "`invalid_credentials`: unknown or revoked key", body = ErrorBody),
     )
 )]
+#[post("/display-keys/login")]
 pub async fn log_in(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -6,20 +6,21 @@
 
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::auth::client_address;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::identity::sessions::SessionStore;
 use crate::identity::sso::oidc::{self, OidcLogin};
-use crate::startup::AppState;
+use crate::state::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/methods", web::get().to(methods))
-        .route("/auth/oidc/login", web::get().to(oidc_login))
-        .route("/auth/oidc/callback", web::get().to(oidc_callback));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(methods)
+        .service(oidc_login)
+        .service(oidc_callback);
 }
 
 /// How users may sign in here.
@@ -42,9 +43,10 @@ pub struct OidcMethod {
 /// What the login page offers: local passwords always, and a directory and an identity
 /// provider when configured.
 #[utoipa::path(
-    get, path = "/api/v1/auth/methods", tag = "auth",
+    tag = "auth",
     responses((status = 200, body = SignInMethods))
 )]
+#[get("/auth/methods")]
 pub async fn methods(state: web::Data<AppState>) -> web::Json<SignInMethods> {
     web::Json(SignInMethods {
         oidc: state.oidc_opt.as_ref().map(|login| OidcMethod {
@@ -64,13 +66,14 @@ fn oidc_of(state: &AppState) -> Result<&OidcLogin, ApiError> {
 
 /// Go to the identity provider to sign in (a browser navigation, not an API call).
 #[utoipa::path(
-    get, path = "/api/v1/auth/oidc/login", tag = "auth",
+    tag = "auth",
     responses(
         (status = 303, description = "to the provider's authorization page, with the sign-in's cookie"),
         (status = 404, description = "`not_found`: no provider is configured", body = ErrorBody),
         (status = 503, description = "`service_unavailable`: the provider does not answer", body = ErrorBody),
     )
 )]
+#[get("/auth/oidc/login")]
 pub async fn oidc_login(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let started = oidc_of(&state)?.start().await?;
     let cookie = Cookie::build(oidc::COOKIE, started.cookie)
@@ -101,13 +104,14 @@ pub struct CallbackQuery {
 /// Where the provider sends the browser back: signs the user in and goes on to the login
 /// page with the session (or the reason it failed).
 #[utoipa::path(
-    get, path = "/api/v1/auth/oidc/callback", tag = "auth",
+    tag = "auth",
     params(CallbackQuery),
     responses(
         (status = 303, description = "to `/login#sso=<token>&expires_at=<RFC 3339>`, or `/login?sso_error=<code>` (`invalid_credentials`, `no_role`, `service_unavailable`, `conflict`, or the provider's error)"),
         (status = 404, description = "`not_found`: no provider is configured", body = ErrorBody),
     )
 )]
+#[get("/auth/oidc/callback")]
 pub async fn oidc_callback(
     req: HttpRequest,
     state: web::Data<AppState>,

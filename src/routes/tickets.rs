@@ -5,17 +5,18 @@
 //! Actions take two optional headers: `Idempotency-Key` (a retry gets the first answer and
 //! never acts twice) and `If-Match: <version>` (act only on the version you saw).
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::auth::client_address;
 use super::PageQuery;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::identity::Principal;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::tickets::messages::{Act, CompleteTask};
 use crate::tickets::queries::{
     self, DelegationView, TaskView, TicketFilter, TicketPage, TicketSort,
@@ -24,33 +25,24 @@ use crate::tickets::views::{InboxItem, TicketDetail, TicketView};
 use crate::tickets::{Action, Caller, Draft, Idempotency};
 use yunguan_actors::ticket::workflow::TicketState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/tickets")
-            .route(web::post().to(submit))
-            .route(web::get().to(list)),
-    )
-    .route("/tickets/{ticket_id}", web::get().to(detail))
-    .route("/tickets/{ticket_id}/approve", web::post().to(approve))
-    .route("/tickets/{ticket_id}/reject", web::post().to(reject))
-    .route("/tickets/{ticket_id}/withdraw", web::post().to(withdraw))
-    .route("/tickets/{ticket_id}/resubmit", web::post().to(resubmit))
-    .route("/tickets/{ticket_id}/comments", web::post().to(comment))
-    .route("/tickets/{ticket_id}/close", web::post().to(close))
-    .route("/tickets/{ticket_id}/rating", web::post().to(rate))
-    .route("/tasks", web::get().to(tasks))
-    .route("/tasks/{task_id}/complete", web::post().to(complete_task))
-    .route("/approvals/inbox", web::get().to(inbox))
-    .route("/approvals/decided", web::get().to(decided))
-    .service(
-        web::resource("/delegations")
-            .route(web::get().to(delegations))
-            .route(web::post().to(delegate)),
-    )
-    .route(
-        "/delegations/{delegation_id}/revoke",
-        web::post().to(revoke_delegation),
-    );
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(submit)
+        .service(list)
+        .service(detail)
+        .service(approve)
+        .service(reject)
+        .service(withdraw)
+        .service(resubmit)
+        .service(comment)
+        .service(close)
+        .service(rate)
+        .service(tasks)
+        .service(complete_task)
+        .service(inbox)
+        .service(decided)
+        .service(delegations)
+        .service(delegate)
+        .service(revoke_delegation);
 }
 
 /// The caller of a request, with their address for the audit trail.
@@ -116,7 +108,7 @@ pub struct NewTicket {
 /// Submit a request from the catalog. Its first approval level opens at once and its
 /// approvers are told over their inbox topic.
 #[utoipa::path(
-    post, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])),
+    tag = "tickets", security(("bearer" = [])),
     request_body = NewTicket,
     params(("Idempotency-Key" = Option<String>, Header, description = "retries get the first answer")),
     responses(
@@ -126,6 +118,7 @@ pub struct NewTicket {
         (status = 422, description = "`validation_failed`, with `fields`, or `idempotency_key_reused`", body = ErrorBody),
     )
 )]
+#[post("/tickets")]
 pub async fn submit(
     principal: Principal,
     req: HttpRequest,
@@ -200,11 +193,12 @@ pub struct ListQuery {
 
 /// Tickets the caller may see, filtered, sorted and paged.
 #[utoipa::path(
-    get, path = "/api/v1/tickets", operation_id = "list_tickets",
+    operation_id = "list_tickets",
     tag = "tickets", security(("bearer" = [])),
     params(ListQuery),
     responses((status = 200, body = TicketPage), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[get("/tickets")]
 pub async fn list(
     principal: Principal,
     state: web::Data<AppState>,
@@ -229,9 +223,10 @@ pub async fn list(
 
 /// One ticket with its form, approvals and timeline.
 #[utoipa::path(
-    get, path = "/api/v1/tickets/{ticket_id}", tag = "tickets", security(("bearer" = [])),
+    tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = TicketDetail), (status = 404, description = "`not_found`, also for another tenant's ticket", body = ErrorBody))
 )]
+#[get("/tickets/{ticket_id}")]
 pub async fn detail(
     principal: Principal,
     state: web::Data<AppState>,
@@ -272,7 +267,7 @@ pub struct Approval {
 
 /// Approve the open level (for yourself, or for an approver who delegated to you).
 #[utoipa::path(
-    post, path = "/api/v1/tickets/{ticket_id}/approve", tag = "tickets", security(("bearer" = [])),
+    tag = "tickets", security(("bearer" = [])),
     request_body = Approval,
     params(
         ("Idempotency-Key" = Option<String>, Header, description = "retries get the first answer"),
@@ -285,6 +280,7 @@ pub struct Approval {
         (status = 412, description = "`version_mismatch`", body = ErrorBody),
     )
 )]
+#[post("/tickets/{ticket_id}/approve")]
 pub async fn approve(
     principal: Principal,
     req: HttpRequest,
@@ -308,10 +304,11 @@ pub struct Rejection {
 
 /// Reject the ticket at the open level; it goes back to the requester.
 #[utoipa::path(
-    post, path = "/api/v1/tickets/{ticket_id}/reject", tag = "tickets", security(("bearer" = [])),
+    tag = "tickets", security(("bearer" = [])),
     request_body = Rejection,
     responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[post("/tickets/{ticket_id}/reject")]
 pub async fn reject(
     principal: Principal,
     req: HttpRequest,
@@ -327,9 +324,10 @@ pub async fn reject(
 
 /// Withdraw your own request (before fulfilment starts).
 #[utoipa::path(
-    post, path = "/api/v1/tickets/{ticket_id}/withdraw", tag = "tickets", security(("bearer" = [])),
+    tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody))
 )]
+#[post("/tickets/{ticket_id}/withdraw")]
 pub async fn withdraw(
     principal: Principal,
     req: HttpRequest,
@@ -359,10 +357,11 @@ pub struct Resubmission {
 
 /// Resubmit a rejected request with an amended form: a new round from the first level.
 #[utoipa::path(
-    post, path = "/api/v1/tickets/{ticket_id}/resubmit", tag = "tickets", security(("bearer" = [])),
+    tag = "tickets", security(("bearer" = [])),
     request_body = Resubmission,
     responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[post("/tickets/{ticket_id}/resubmit")]
 pub async fn resubmit(
     principal: Principal,
     req: HttpRequest,
@@ -385,10 +384,11 @@ pub struct NewComment {
 
 /// Comment on a ticket you may see.
 #[utoipa::path(
-    post, path = "/api/v1/tickets/{ticket_id}/comments", tag = "tickets", security(("bearer" = [])),
+    tag = "tickets", security(("bearer" = [])),
     request_body = NewComment,
     responses((status = 200, body = TicketView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[post("/tickets/{ticket_id}/comments")]
 pub async fn comment(
     principal: Principal,
     req: HttpRequest,
@@ -404,9 +404,10 @@ pub async fn comment(
 
 /// Confirm your fulfilled request: it is closed and can be rated.
 #[utoipa::path(
-    post, path = "/api/v1/tickets/{ticket_id}/close", tag = "tickets", security(("bearer" = [])),
+    tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody))
 )]
+#[post("/tickets/{ticket_id}/close")]
 pub async fn close(
     principal: Principal,
     req: HttpRequest,
@@ -435,10 +436,11 @@ pub struct Rating {
 
 /// Rate the service of your closed request, once (the monthly assessment reads it).
 #[utoipa::path(
-    post, path = "/api/v1/tickets/{ticket_id}/rating", tag = "tickets", security(("bearer" = [])),
+    tag = "tickets", security(("bearer" = [])),
     request_body = Rating,
     responses((status = 200, body = TicketView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
+#[post("/tickets/{ticket_id}/rating")]
 pub async fn rate(
     principal: Principal,
     req: HttpRequest,
@@ -475,10 +477,11 @@ pub struct TaskQuery {
 /// Manual fulfilment tasks for your role: operators see theirs, suppliers theirs, bureau
 /// admins and managers all.
 #[utoipa::path(
-    get, path = "/api/v1/tasks", tag = "tasks", security(("bearer" = [])),
+    tag = "tasks", security(("bearer" = [])),
     params(TaskQuery),
     responses((status = 200, body = [TaskView]), (status = 401, body = ErrorBody))
 )]
+#[get("/tasks")]
 pub async fn tasks(
     principal: Principal,
     state: web::Data<AppState>,
@@ -511,10 +514,11 @@ pub struct TaskCompletion {
 
 /// Complete a manual task: its ticket is fulfilled.
 #[utoipa::path(
-    post, path = "/api/v1/tasks/{task_id}/complete", tag = "tasks", security(("bearer" = [])),
+    tag = "tasks", security(("bearer" = [])),
     request_body = TaskCompletion,
     responses((status = 200, body = TicketView), (status = 404, description = "`not_found`, also for another role's task", body = ErrorBody), (status = 409, body = ErrorBody))
 )]
+#[post("/tasks/{task_id}/complete")]
 pub async fn complete_task(
     principal: Principal,
     req: HttpRequest,
@@ -535,9 +539,10 @@ pub async fn complete_task(
 
 /// Your pending approvals, including those delegated to you.
 #[utoipa::path(
-    get, path = "/api/v1/approvals/inbox", tag = "tickets", security(("bearer" = [])),
+    tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = [InboxItem]), (status = 401, body = ErrorBody))
 )]
+#[get("/approvals/inbox")]
 pub async fn inbox(
     principal: Principal,
     state: web::Data<AppState>,
@@ -549,10 +554,11 @@ pub async fn inbox(
 
 /// The approvals you decided (我已处理), the latest first, with their tickets as they stand.
 #[utoipa::path(
-    get, path = "/api/v1/approvals/decided", tag = "tickets", security(("bearer" = [])),
+    tag = "tickets", security(("bearer" = [])),
     params(PageQuery),
     responses((status = 200, body = [InboxItem]), (status = 400, description = "`bad_request`: a limit or offset out of range", body = ErrorBody), (status = 401, body = ErrorBody))
 )]
+#[get("/approvals/decided")]
 pub async fn decided(
     principal: Principal,
     state: web::Data<AppState>,
@@ -581,10 +587,11 @@ pub struct NewDelegation {
 
 /// Hand your approvals to another user for a period.
 #[utoipa::path(
-    post, path = "/api/v1/delegations", tag = "tickets", security(("bearer" = [])),
+    tag = "tickets", security(("bearer" = [])),
     request_body = NewDelegation,
     responses((status = 201, body = DelegationView), (status = 422, body = ErrorBody))
 )]
+#[post("/delegations")]
 pub async fn delegate(
     principal: Principal,
     state: web::Data<AppState>,
@@ -605,9 +612,10 @@ pub async fn delegate(
 
 /// Delegations you gave or received.
 #[utoipa::path(
-    get, path = "/api/v1/delegations", tag = "tickets", security(("bearer" = [])),
+    tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = [DelegationView]))
 )]
+#[get("/delegations")]
 pub async fn delegations(
     principal: Principal,
     state: web::Data<AppState>,
@@ -619,9 +627,10 @@ pub async fn delegations(
 
 /// End one of your delegations now.
 #[utoipa::path(
-    post, path = "/api/v1/delegations/{delegation_id}/revoke", tag = "tickets", security(("bearer" = [])),
+    tag = "tickets", security(("bearer" = [])),
     responses((status = 200, body = DelegationView), (status = 404, body = ErrorBody))
 )]
+#[post("/delegations/{delegation_id}/revoke")]
 pub async fn revoke_delegation(
     principal: Principal,
     state: web::Data<AppState>,

@@ -282,7 +282,7 @@ fn is_plain_host(host: &str) -> bool {
     name_is_plain && port_is_plain
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.default_service(web::to(serve));
 }
 

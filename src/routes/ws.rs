@@ -1,19 +1,19 @@
 //! `/ws/ticket` and the WebSocket upgrade `/ws`.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::identity::extract::bearer_token;
 use crate::identity::sessions::SessionStore;
 use crate::identity::Principal;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::ws::session::{self, SessionContext};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/ws/ticket", web::post().to(issue_ticket))
-        .route("/ws", web::get().to(upgrade));
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(issue_ticket).service(upgrade);
 }
 
 #[derive(Serialize, ToSchema)]
@@ -25,9 +25,10 @@ pub struct TicketResponse {
 
 /// A single-use ticket for opening a WebSocket from a browser.
 #[utoipa::path(
-    post, path = "/api/v1/ws/ticket", tag = "events", security(("bearer" = [])),
+    tag = "events", security(("bearer" = [])),
     responses((status = 200, body = TicketResponse), (status = 401, body = ErrorBody))
 )]
+#[post("/ws/ticket")]
 pub async fn issue_ticket(
     principal: Principal,
     sessions: web::Data<SessionStore>,
@@ -48,12 +49,13 @@ pub struct UpgradeQuery {
 
 /// Open the event WebSocket (protocol in docs/websocket.md).
 #[utoipa::path(
-    get, path = "/api/v1/ws", tag = "events", params(UpgradeQuery),
+    tag = "events", params(UpgradeQuery),
     responses(
         (status = 101, description = "switching protocols"),
         (status = 401, description = "`missing_token`, `invalid_token` or `invalid_ws_ticket`", body = ErrorBody),
     )
 )]
+#[get("/ws")]
 pub async fn upgrade(
     req: HttpRequest,
     body: web::Payload,

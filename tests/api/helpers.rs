@@ -16,7 +16,8 @@ use yunguan::identity::directory::{self, NewUser};
 use yunguan::identity::names::{TenantCode, Username};
 use yunguan::identity::Role;
 use yunguan::settings::{LogFormat, LogSettings, Overrides, Settings};
-use yunguan::startup::{AppState, Application, StopHandle};
+use yunguan::startup::{Application, StopHandle};
+use yunguan::state::AppState;
 
 pub const PASSWORD: &str = "correct-horse-9";
 
