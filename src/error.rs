@@ -9,6 +9,8 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::requests::RequestId;
+
 /// Every error code yunguan answers with. Codes are part of the API: never rename one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
@@ -147,6 +149,9 @@ pub struct ErrorBody {
     /// With `validation_failed` and `invalid_text`: one entry per problem, naming its field.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
+    /// The request's id (`X-Request-Id`), to find its log lines.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// One problem with one field of a request.
@@ -227,6 +232,7 @@ impl ApiError {
             message: self.message.clone(),
             error_type: self.code.error_type(),
             fields: self.fields.clone(),
+            request_id: RequestId::current().map(|id| id.as_str().to_owned()),
         }
     }
 }

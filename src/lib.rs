@@ -7,7 +7,7 @@
 //! - [`startup`]: builds the [`startup::Application`] (database, Redis, actors, HTTP server).
 //! - [`state`]: the [`state::AppState`] every handler shares.
 //! - [`settings`]: the typed settings tree. [`telemetry`]: logging. [`metrics`]: Prometheus.
-//! - [`error`]: the catalogue of API error codes.
+//! - [`error`]: the catalogue of API error codes. [`requests`]: request ids and spans.
 //! - [`db`]: connection, migrations and sea-orm entities.
 //! - [`identity`]: users, tenants, roles, sessions, and the extractors that enforce them.
 //! - [`hub`]: topics, sequence numbers, replay, fan-out, and the Redis bus between nodes.
@@ -49,6 +49,7 @@ pub mod monitoring;
 pub mod notify;
 pub mod outbox;
 pub mod quotas;
+pub mod requests;
 pub mod routes;
 pub mod screen;
 pub mod secrets;

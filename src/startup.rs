@@ -26,6 +26,7 @@ use crate::hub::redis_bridge::{BridgeSnapshot, RedisBridge};
 use crate::hub::redis_bus::RedisBus;
 use crate::hub::Hub;
 use crate::identity::accounts::ResetMail;
+use crate::identity::extract::authenticate;
 use crate::identity::sessions::SessionStore;
 use crate::identity::sso::oidc::OidcLogin;
 use crate::metrics::{self, Metrics};
@@ -34,6 +35,7 @@ use crate::monitoring::directory::DiscoveredInterfaces;
 use crate::monitoring::{Monitoring, Plan, Services};
 use crate::outbox::Nudge;
 use crate::quotas::actor::TenantActors;
+use crate::requests::{self, RequestIds};
 use crate::routes;
 use crate::secrets::Sealer;
 use crate::settings::{CloudProviderKind, Settings};
@@ -226,12 +228,19 @@ impl Application {
         let port = listener.local_addr()?.port();
         let server_state = state.clone();
         let published = web::Data::new(routes::Published::new());
+        let request_ids = RequestIds {
+            accept_forwarded: settings.server.trust_forwarded_for,
+        };
         let server = HttpServer::new(move || {
+            // The last `wrap` is the outermost: the request span holds everything else.
             App::new()
+                .wrap(from_fn(authenticate))
                 .wrap(from_fn(routes::refuse_nul))
                 .wrap(from_fn(metrics::record_latency))
                 .wrap(routes::error_pages())
                 .wrap(DefaultHeaders::new().add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
+                .wrap(from_fn(requests::request_span))
+                .app_data(request_ids)
                 .app_data(server_state.clone())
                 .app_data(sessions.clone())
                 .app_data(metrics_data.clone())

@@ -56,6 +56,22 @@ impl Administrator {
         }
     }
 
+    /// Whether they may give `role` in `tenant_id_opt` (to a new account or by a change):
+    /// bureau admins any; tenant admins tenant roles in their own tenant only.
+    pub fn may_give(self, role: Role, tenant_id_opt: Option<i64>) -> Result<(), ApiError> {
+        match self {
+            Administrator::Tenant { tenant_id, .. }
+                if !role.is_tenant_role() || tenant_id_opt != Some(tenant_id) =>
+            {
+                Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    "tenant admins give tenant roles in their own tenant only",
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn user_id_opt(self) -> Option<i64> {
         match self {
             Administrator::Bureau { user_id_opt } => user_id_opt,
@@ -150,14 +166,7 @@ pub async fn change(
         (false, Some(_)) => return Err(invalid(format!("role {role} cannot belong to a tenant"))),
         _ => {}
     }
-    if let Administrator::Tenant { tenant_id, .. } = admin {
-        if !role.is_tenant_role() || tenant_id_opt != Some(tenant_id) {
-            return Err(ApiError::new(
-                ErrorCode::Forbidden,
-                "tenant admins give tenant roles in their own tenant only",
-            ));
-        }
-    }
+    admin.may_give(role, tenant_id_opt)?;
     if let Some(tenant_id) = tenant_id_opt.filter(|id| Some(*id) != before.tenant_id) {
         if tenant::Entity::find_by_id(tenant_id)
             .one(&txn)

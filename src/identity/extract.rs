@@ -2,14 +2,16 @@
 //! policy and a handler without one cannot be reached anonymously by mistake:
 //! `Principal` for any logged-in user, `Authorized<P>` for a role policy `P`.
 
-use std::future::Future;
+use std::future::{ready, Ready};
 use std::marker::PhantomData;
-use std::pin::Pin;
 
-use actix_web::dev::Payload;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
+use super::accounts::Administrator;
 use super::sessions::SessionStore;
 use super::{Principal, Role};
 use crate::error::{ApiError, ErrorCode};
@@ -21,25 +23,47 @@ pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim())
 }
 
+/// What [`authenticate`] found for the request's bearer token.
+struct Authentication(Result<Principal, ApiError>);
+
+/// Middleware: looks a request's bearer token up before any handler's extractors run, and
+/// adds the user and tenant to the request span. Actix polls a handler's extractors together,
+/// and an async session lookup let a body or query parameter fail first: a caller with the
+/// wrong role could get `422` where `403` is the answer, and the answer depended on timing.
+/// With the lookup done here, `Principal` and `Authorized<P>` are ready at once and, being
+/// first in every signature, decide first. A request without a token costs nothing; a public
+/// route sent a stale token still answers (only the extractors refuse it).
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let sessions = req.app_data::<web::Data<SessionStore>>().cloned();
+    if let (Some(token), Some(sessions)) = (bearer_token(req.request()), sessions) {
+        let found = sessions.authenticate(token).await;
+        if let Ok(principal) = &found {
+            principal.record_in_span();
+        }
+        req.extensions_mut().insert(Authentication(found));
+    }
+    next.call(req).await
+}
+
 impl FromRequest for Principal {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Principal, ApiError>>>>;
+    type Future = Ready<Result<Principal, ApiError>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let sessions = req.app_data::<web::Data<SessionStore>>().cloned();
-        let token_opt = bearer_token(req).map(str::to_owned);
-        Box::pin(async move {
-            let sessions = sessions.ok_or_else(|| {
-                ApiError::internal(anyhow::anyhow!("session store not configured"))
-            })?;
-            let token = token_opt.ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::MissingToken,
-                    "send Authorization: Bearer <token>",
-                )
-            })?;
-            sessions.authenticate(&token).await
-        })
+        let found = match req.extensions_mut().remove::<Authentication>() {
+            Some(Authentication(found)) => found,
+            None if bearer_token(req).is_some() => Err(ApiError::internal(anyhow::anyhow!(
+                "a bearer token was not looked up: the authenticate middleware is missing, or a handler asks for the principal twice"
+            ))),
+            None => Err(ApiError::new(
+                ErrorCode::MissingToken,
+                "send Authorization: Bearer <token>",
+            )),
+        };
+        ready(found)
     }
 }
 
@@ -53,15 +77,6 @@ pub struct AnnouncementPublishers;
 impl Policy for AnnouncementPublishers {
     fn allows(role: Role) -> bool {
         matches!(role, Role::BureauAdmin | Role::BureauManager)
-    }
-}
-
-/// Administrators: bureau admins for everyone, tenant admins for their tenant (accounts, the
-/// audit trail).
-pub struct Administrators;
-impl Policy for Administrators {
-    fn allows(role: Role) -> bool {
-        matches!(role, Role::BureauAdmin | Role::TenantAdmin)
     }
 }
 
@@ -98,9 +113,10 @@ impl Policy for VmReaders {
     }
 }
 
-/// Those who change the CMDB: bureau admins, and the operators who configure devices.
-pub struct InventoryWriters;
-impl Policy for InventoryWriters {
+/// Bureau admins and operators: those who change the CMDB (the operators configure the
+/// devices) and who acknowledge and clear alarms.
+pub struct Operators;
+impl Policy for Operators {
     fn allows(role: Role) -> bool {
         matches!(role, Role::BureauAdmin | Role::BureauOperator)
     }
@@ -123,14 +139,6 @@ impl Policy for ScreenViewers {
     }
 }
 
-/// Those who acknowledge and clear alarms: bureau admins and operators.
-pub struct AlarmOperators;
-impl Policy for AlarmOperators {
-    fn allows(role: Role) -> bool {
-        matches!(role, Role::BureauAdmin | Role::BureauOperator)
-    }
-}
-
 /// A caller whose role passes policy `P`; otherwise the request fails with `forbidden`.
 pub struct Authorized<P: Policy> {
     pub principal: Principal,
@@ -139,20 +147,44 @@ pub struct Authorized<P: Policy> {
 
 impl<P: Policy + 'static> FromRequest for Authorized<P> {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Authorized<P>, ApiError>>>>;
+    type Future = Ready<Result<Authorized<P>, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let principal = Principal::from_request(req, payload);
-        Box::pin(async move {
-            let principal = principal.await?;
-            if !P::allows(principal.role) {
-                return Err(ApiError::forbidden());
-            }
-            Ok(Authorized {
-                principal,
-                policy: PhantomData,
-            })
-        })
+        let authorized = Principal::from_request(req, payload)
+            .into_inner()
+            .and_then(|principal| {
+                if !P::allows(principal.role) {
+                    return Err(ApiError::forbidden());
+                }
+                Ok(Authorized {
+                    principal,
+                    policy: PhantomData,
+                })
+            });
+        ready(authorized)
+    }
+}
+
+/// An administrator: a bureau admin (every account, every tenant's audit trail and channels)
+/// or a tenant admin (their tenant's); anyone else is refused with `forbidden`.
+pub struct Administering {
+    pub principal: Principal,
+    pub admin: Administrator,
+}
+
+impl FromRequest for Administering {
+    type Error = ApiError;
+    type Future = Ready<Result<Administering, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let administering =
+            Principal::from_request(req, payload)
+                .into_inner()
+                .and_then(|principal| {
+                    let admin = Administrator::of(&principal).ok_or_else(ApiError::forbidden)?;
+                    Ok(Administering { principal, admin })
+                });
+        ready(administering)
     }
 }
 
@@ -185,25 +217,36 @@ mod tests {
     fn policies() {
         use Role::*;
         #[rustfmt::skip]
-        let table: [(Role, [bool; 7]); 6] = [
-            // publisher, administrator, bureau admin, infrastructure reader, bureau staff,
-            // VM reader, inventory writer
-            (BureauAdmin,    [true,  true,  true,  true,  true,  true,  true]),
-            (BureauManager,  [true,  false, false, true,  true,  true,  false]),
-            (BureauOperator, [false, false, false, true,  true,  true,  true]),
-            (TenantAdmin,    [false, true,  false, false, false, true,  false]),
-            (TenantMember,   [false, false, false, false, false, true,  false]),
-            (Supplier,       [false, false, false, true,  false, false, false]),
+        let table: [(Role, [bool; 9]); 7] = [
+            // publisher, bureau admin, infrastructure reader, bureau staff, VM reader,
+            // operator, monitoring viewer, screen viewer, administrator
+            (BureauAdmin,    [true,  true,  true,  true,  true,  true,  true,  true,  true]),
+            (BureauManager,  [true,  false, true,  true,  true,  false, true,  true,  false]),
+            (BureauOperator, [false, false, true,  true,  true,  true,  true,  true,  false]),
+            (TenantAdmin,    [false, false, false, false, true,  false, false, false, true]),
+            (TenantMember,   [false, false, false, false, true,  false, false, false, false]),
+            (Supplier,       [false, false, true,  false, false, false, true,  false, false]),
+            (Display,        [false, false, false, false, false, false, true,  true,  false]),
         ];
         for (role, expected) in table {
+            let principal = Principal {
+                user_id: 1,
+                username: "someone".to_owned(),
+                display_name: "Someone".to_owned(),
+                role,
+                tenant_id_opt: role.is_tenant_role().then_some(1),
+                session_id: 1,
+            };
             let actual = [
                 AnnouncementPublishers::allows(role),
-                Administrators::allows(role),
                 BureauAdmins::allows(role),
                 InfrastructureReaders::allows(role),
                 BureauStaff::allows(role),
                 VmReaders::allows(role),
-                InventoryWriters::allows(role),
+                Operators::allows(role),
+                MonitoringViewers::allows(role),
+                ScreenViewers::allows(role),
+                Administrator::of(&principal).is_some(),
             ];
             assert_eq!(actual, expected, "{role}");
         }

@@ -50,6 +50,16 @@ pub enum PeopleScope {
 }
 
 impl Principal {
+    /// Names the caller in the current `request` span (`requests`), so that every log line
+    /// of the request says who made it.
+    pub fn record_in_span(&self) {
+        let span = tracing::Span::current();
+        span.record("user_id", self.user_id);
+        if let Some(tenant_id) = self.tenant_id_opt {
+            span.record("tenant_id", tenant_id);
+        }
+    }
+
     pub fn people_scope(&self) -> PeopleScope {
         match (self.role.is_tenant_role(), self.tenant_id_opt) {
             // A wall names no tenant's people.

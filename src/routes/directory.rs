@@ -11,9 +11,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::tickets::caller_of;
 use crate::db::entities::{tenant, user};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::identity::accounts::{self, AccountChange, Administrator, ResetSent};
+use crate::identity::accounts::{self, AccountChange, ResetSent};
 use crate::identity::directory::{self, NewUser};
-use crate::identity::extract::{Administrators, Authorized, BureauAdmins};
+use crate::identity::extract::{Administering, Authorized, BureauAdmins};
 use crate::identity::names::{TenantCode, Username};
 use crate::identity::sessions::SessionStore;
 use crate::identity::{Principal, Role};
@@ -138,7 +138,7 @@ pub async fn create_tenant(
 )]
 #[get("/users")]
 pub async fn list_users(
-    caller: Authorized<Administrators>,
+    caller: Administering,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Vec<UserView>>, ApiError> {
     let users = directory::list_users(&state.db, caller.principal.scope()).await?;
@@ -174,20 +174,12 @@ pub struct NewUserRequest {
 )]
 #[post("/users")]
 pub async fn create_user(
-    caller: Authorized<Administrators>,
+    caller: Administering,
     state: web::Data<AppState>,
     body: web::Json<NewUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
-    let principal = &caller.principal;
-    if principal.role == Role::TenantAdmin
-        && (!request.role.is_tenant_role() || request.tenant_id != principal.tenant_id_opt)
-    {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "tenant admins create tenant users in their own tenant only",
-        ));
-    }
+    caller.admin.may_give(request.role, request.tenant_id)?;
     let username = Username::parse(&request.username)
         .map_err(|m| ApiError::new(ErrorCode::ValidationFailed, m))?;
     let created = directory::create_user(
@@ -205,13 +197,6 @@ pub async fn create_user(
     Ok(HttpResponse::Created().json(UserView::from(created)))
 }
 
-/// The administrator behind an `Administrators` caller.
-/// The administrator the caller is (bureau admins, tenant admins), or 403.
-pub(crate) fn administrator(principal: &Principal) -> Result<Administrator, ApiError> {
-    Administrator::of(principal)
-        .ok_or_else(|| ApiError::new(ErrorCode::Forbidden, "administrators only"))
-}
-
 /// One account the caller administers.
 #[utoipa::path(
     tag = "directory", security(("bearer" = [])),
@@ -224,11 +209,11 @@ pub(crate) fn administrator(principal: &Principal) -> Result<Administrator, ApiE
 )]
 #[get("/users/{user_id}")]
 pub async fn get_user(
-    caller: Authorized<Administrators>,
+    caller: Administering,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<web::Json<UserView>, ApiError> {
-    let admin = administrator(&caller.principal)?;
+    let admin = caller.admin;
     let account = accounts::find(&state.db, admin, path.into_inner()).await?;
     Ok(web::Json(UserView::from(account)))
 }
@@ -269,14 +254,14 @@ pub struct UserPatch {
 )]
 #[patch("/users/{user_id}")]
 pub async fn update_user(
-    caller: Authorized<Administrators>,
+    caller: Administering,
     req: HttpRequest,
     state: web::Data<AppState>,
     sessions: web::Data<SessionStore>,
     path: web::Path<i64>,
     body: web::Json<UserPatch>,
 ) -> Result<web::Json<UserView>, ApiError> {
-    let admin = administrator(&caller.principal)?;
+    let admin = caller.admin;
     let patch = body.into_inner();
     if let Some(Some(email)) = &patch.email {
         directory::validate_email(email)?;
@@ -315,13 +300,13 @@ pub async fn update_user(
 )]
 #[delete("/users/{user_id}")]
 pub async fn delete_user(
-    caller: Authorized<Administrators>,
+    caller: Administering,
     req: HttpRequest,
     state: web::Data<AppState>,
     sessions: web::Data<SessionStore>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let admin = administrator(&caller.principal)?;
+    let admin = caller.admin;
     let caller = caller_of(&req, caller.principal, &state);
     let ended = accounts::delete(
         &state.db,
@@ -354,13 +339,13 @@ pub struct SessionsRevoked {
 )]
 #[post("/users/{user_id}/revoke-sessions")]
 pub async fn revoke_sessions(
-    caller: Authorized<Administrators>,
+    caller: Administering,
     req: HttpRequest,
     state: web::Data<AppState>,
     sessions: web::Data<SessionStore>,
     path: web::Path<i64>,
 ) -> Result<web::Json<SessionsRevoked>, ApiError> {
-    let admin = administrator(&caller.principal)?;
+    let admin = caller.admin;
     let caller = caller_of(&req, caller.principal, &state);
     let ended = accounts::revoke_sessions(
         &state.db,
@@ -389,12 +374,12 @@ pub async fn revoke_sessions(
 )]
 #[post("/users/{user_id}/password-reset")]
 pub async fn send_password_reset(
-    caller: Authorized<Administrators>,
+    caller: Administering,
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let admin = administrator(&caller.principal)?;
+    let admin = caller.admin;
     let caller = caller_of(&req, caller.principal, &state);
     let sent = accounts::send_password_reset(
         &state.db,

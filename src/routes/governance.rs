@@ -14,7 +14,7 @@ use yunguan_actors::quota::{Ledger, Resources};
 use crate::audit;
 use crate::audit::reading::{AuditFilter, AuditRecordView};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
-use crate::identity::extract::{Administrators, Authorized, BureauAdmins};
+use crate::identity::extract::{Administering, Authorized, BureauAdmins};
 use crate::identity::Principal;
 use crate::quotas::{self, Amounts, QuotaView};
 use crate::state::AppState;
@@ -178,7 +178,7 @@ impl AuditQuery {
 )]
 #[get("/audit")]
 pub async fn audit_records(
-    caller: Authorized<Administrators>,
+    caller: Administering,
     state: web::Data<AppState>,
     query: web::Query<AuditQuery>,
 ) -> Result<web::Json<Vec<AuditRecordView>>, ApiError> {
@@ -210,7 +210,7 @@ pub async fn audit_records(
 )]
 #[get("/audit/export")]
 pub async fn export_audit(
-    caller: Authorized<Administrators>,
+    caller: Administering,
     state: web::Data<AppState>,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {

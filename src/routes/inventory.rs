@@ -18,7 +18,7 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::identity::extract::{Authorized, BureauStaff, InventoryWriters};
+use crate::identity::extract::{Authorized, BureauStaff, Operators};
 use crate::identity::Principal;
 use crate::inventory::crud::Writer;
 use crate::inventory::history::{self, ChangeActor, ChangeFilter, ChangeView};
@@ -182,7 +182,7 @@ pub struct ImportQuery {
 )]
 #[post("")]
 pub async fn import_inventory(
-    caller: Authorized<InventoryWriters>,
+    caller: Authorized<Operators>,
     req: HttpRequest,
     state: web::Data<AppState>,
     query: web::Query<ImportQuery>,
@@ -263,7 +263,7 @@ macro_rules! inventory_resource {
 
             use crate::routes::PageQuery;
             use crate::error::{ApiError, ErrorBody};
-            use crate::identity::extract::{Authorized, InventoryWriters, $read};
+            use crate::identity::extract::{Authorized, Operators, $read};
             use crate::inventory::crud::{self, Writer};
             use crate::inventory::history::ChangeActor;
             use crate::inventory::$domain::{$fields, $filter, $object, $view};
@@ -349,7 +349,7 @@ macro_rules! inventory_resource {
             )]
             #[post($collection)]
             pub async fn create(
-                caller: Authorized<InventoryWriters>,
+                caller: Authorized<Operators>,
                 state: web::Data<AppState>,
                 body: web::Json<$fields>,
             ) -> Result<HttpResponse, ApiError> {
@@ -379,7 +379,7 @@ macro_rules! inventory_resource {
             )]
             #[patch($item)]
             pub async fn update(
-                caller: Authorized<InventoryWriters>,
+                caller: Authorized<Operators>,
                 state: web::Data<AppState>,
                 path: web::Path<i64>,
                 body: web::Json<$fields>,
@@ -414,7 +414,7 @@ macro_rules! inventory_resource {
             )]
             #[delete($item)]
             pub async fn delete(
-                caller: Authorized<InventoryWriters>,
+                caller: Authorized<Operators>,
                 state: web::Data<AppState>,
                 path: web::Path<i64>,
             ) -> Result<HttpResponse, ApiError> {

@@ -14,7 +14,7 @@ use crate::db::entities::alarm;
 use chrono::{DateTime, Utc};
 
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
-use crate::identity::extract::{AlarmOperators, Authorized, MonitoringViewers, ScreenViewers};
+use crate::identity::extract::{Authorized, MonitoringViewers, Operators, ScreenViewers};
 use crate::monitoring::alarms::{self, AlarmView, CLEARED};
 use crate::monitoring::data_center::DataCenterSummary;
 use crate::monitoring::device::DeviceStateView;
@@ -305,7 +305,7 @@ pub async fn get_alarm(
 )]
 #[post("/alarms/{id}/acknowledge")]
 pub async fn acknowledge(
-    caller: Authorized<AlarmOperators>,
+    caller: Authorized<Operators>,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<web::Json<AlarmView>, ApiError> {
@@ -320,7 +320,7 @@ pub async fn acknowledge(
 )]
 #[post("/alarms/{id}/clear")]
 pub async fn clear(
-    caller: Authorized<AlarmOperators>,
+    caller: Authorized<Operators>,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<web::Json<AlarmView>, ApiError> {
@@ -328,7 +328,7 @@ pub async fn clear(
 }
 
 async fn command(
-    caller: Authorized<AlarmOperators>,
+    caller: Authorized<Operators>,
     state: web::Data<AppState>,
     alarm_id: i64,
     action: AlarmAction,

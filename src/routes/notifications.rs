@@ -6,12 +6,11 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::directory::administrator;
 use super::page_limit;
 use super::tickets::caller_of;
 use crate::error::{ApiError, ErrorBody};
 use crate::identity::accounts::Administrator;
-use crate::identity::extract::{Administrators, Authorized};
+use crate::identity::extract::Administering;
 use crate::notify::channels::{self, Change, ChannelInput, ChannelView, DeliveryView};
 use crate::notify::dispatch;
 use crate::state::AppState;
@@ -46,10 +45,10 @@ fn change<'a>(
 )]
 #[get("/notification-channels")]
 pub async fn list(
-    caller: Authorized<Administrators>,
+    caller: Administering,
     state: web::Data<AppState>,
 ) -> Result<web::Json<Vec<ChannelView>>, ApiError> {
-    let admin = administrator(&caller.principal)?;
+    let admin = caller.admin;
     Ok(web::Json(
         channels::list(&state.db, &state.secrets, admin).await?,
     ))
@@ -67,12 +66,12 @@ pub async fn list(
 )]
 #[post("/notification-channels")]
 pub async fn create(
-    caller: Authorized<Administrators>,
+    caller: Administering,
     req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<ChannelInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let admin = administrator(&caller.principal)?;
+    let admin = caller.admin;
     let actor = caller_of(&req, caller.principal, &state).audit_actor();
     let created = channels::create(
         &state.db,
@@ -91,11 +90,11 @@ pub async fn create(
 )]
 #[get("/notification-channels/{channel_id}")]
 pub async fn get(
-    caller: Authorized<Administrators>,
+    caller: Administering,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<web::Json<ChannelView>, ApiError> {
-    let admin = administrator(&caller.principal)?;
+    let admin = caller.admin;
     let row = channels::find(&state.db, admin, path.into_inner()).await?;
     Ok(web::Json(channels::view(&state.secrets, row)))
 }
@@ -114,13 +113,13 @@ pub async fn get(
 )]
 #[patch("/notification-channels/{channel_id}")]
 pub async fn update(
-    caller: Authorized<Administrators>,
+    caller: Administering,
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     body: web::Json<ChannelInput>,
 ) -> Result<web::Json<ChannelView>, ApiError> {
-    let admin = administrator(&caller.principal)?;
+    let admin = caller.admin;
     let actor = caller_of(&req, caller.principal, &state).audit_actor();
     let changed = channels::update(
         &state.db,
@@ -141,12 +140,12 @@ pub async fn update(
 )]
 #[delete("/notification-channels/{channel_id}")]
 pub async fn delete(
-    caller: Authorized<Administrators>,
+    caller: Administering,
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let admin = administrator(&caller.principal)?;
+    let admin = caller.admin;
     let actor = caller_of(&req, caller.principal, &state).audit_actor();
     channels::delete(
         &state.db,
@@ -166,11 +165,11 @@ pub async fn delete(
 )]
 #[post("/notification-channels/{channel_id}/test")]
 pub async fn test(
-    caller: Authorized<Administrators>,
+    caller: Administering,
     state: web::Data<AppState>,
     path: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let admin = administrator(&caller.principal)?;
+    let admin = caller.admin;
     let now = state.clock.now();
     let txn = crate::db::begin(&state.db).await?;
     let channel = channels::find(&txn, admin, path.into_inner()).await?;
@@ -197,12 +196,12 @@ pub struct DeliveriesQuery {
 )]
 #[get("/notification-channels/{channel_id}/deliveries")]
 pub async fn deliveries(
-    caller: Authorized<Administrators>,
+    caller: Administering,
     state: web::Data<AppState>,
     path: web::Path<i64>,
     query: web::Query<DeliveriesQuery>,
 ) -> Result<web::Json<Vec<DeliveryView>>, ApiError> {
-    let admin = administrator(&caller.principal)?;
+    let admin = caller.admin;
     let limit = page_limit(query.limit)?;
     Ok(web::Json(
         channels::deliveries(&state.db, admin, path.into_inner(), limit).await?,

@@ -2,6 +2,7 @@
 
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
+use tracing::Instrument;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -83,6 +84,7 @@ pub async fn upgrade(
             ))
         }
     };
+    principal.record_in_span();
     let messages = messages
         .max_frame_size(state.websocket.max_message_bytes)
         .aggregate_continuations()
@@ -100,6 +102,9 @@ pub async fn upgrade(
         max_subscriptions: state.websocket.max_subscriptions,
         shutdown: state.shutdown.clone(),
     };
-    actix_web::rt::spawn(session::run(context, socket, messages));
+    // The connection lives on in the upgrade request's span: its id, user and tenant.
+    actix_web::rt::spawn(
+        session::run(context, socket, messages).instrument(tracing::Span::current()),
+    );
     Ok(response)
 }

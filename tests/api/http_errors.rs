@@ -276,11 +276,21 @@ async fn malformed_requests_get_stable_error_codes(backend: Backend) {
         let shown = format!("{} {}", request.method(), request.url());
         let response = app.http.execute(request).await.unwrap();
         assert_eq!(response.status().as_u16(), status, "{shown}");
+        let request_id = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let allow_opt = response.headers().get("allow").cloned();
         let body: Value = response
             .json()
             .await
             .unwrap_or_else(|_| panic!("{shown}: not JSON"));
         assert_eq!(body["code"], code, "{shown}: {body}");
+        // The id that finds the request's log lines.
+        assert_eq!(body["request_id"], request_id.as_str(), "{shown}: {body}");
+        if status == 405 {
+            assert_eq!(allow_opt.unwrap(), "GET, POST", "{shown}");
+        }
         assert!(
             body["message"].as_str().is_some_and(|m| !m.is_empty()),
             "{shown}"

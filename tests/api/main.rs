@@ -5,6 +5,7 @@
 
 mod helpers;
 mod oidc_provider;
+mod probe;
 mod receiver;
 mod slapd;
 mod smtp;
@@ -32,6 +33,7 @@ mod notifications;
 mod openapi;
 mod people;
 mod portal;
+mod route_policies;
 mod screen;
 mod sla;
 mod snmp_poll;

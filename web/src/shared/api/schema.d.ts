@@ -2409,6 +2409,8 @@ export interface components {
             fields?: components["schemas"]["FieldError"][];
             /** @description Human-readable explanation; may change between versions. */
             message: string;
+            /** @description The request's id (`X-Request-Id`), to find its log lines. */
+            request_id?: string | null;
             type: components["schemas"]["ErrorType"];
         };
         /**
