@@ -12,7 +12,8 @@ use utoipa::ToSchema;
 use crate::db::entities::{announcement, tenant};
 use crate::error::{ApiError, ErrorCode};
 use crate::hub::{EventData, EventKind, Hub, Topic};
-use crate::identity::{Principal, TenantScope};
+use crate::identity::Principal;
+use crate::tenancy::TenantScope;
 
 /// An announcement as clients see it, over HTTP and in events.
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -15,10 +15,11 @@ use crate::audit::AuditActor;
 use crate::identity::accounts::{self, AccountChange, Administrator, ResetMail};
 use crate::identity::directory::{self, NewUser};
 use crate::identity::names::{TenantCode, Username};
-use crate::identity::{Role, TenantScope};
+use crate::identity::Role;
 use crate::outbox::Nudge;
 use crate::settings::{Overrides, Settings};
 use crate::startup::Application;
+use crate::tenancy::TenantScope;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -360,7 +361,7 @@ async fn run_user(settings: Settings, command: UserCommand) -> anyhow::Result<()
         }
         UserCommand::ResetPassword { username } => {
             let id = account_id(&db, &username).await?;
-            let mail = ResetMail::from_settings(&settings, Nudge::default());
+            let mail = ResetMail::from_settings(&settings.auth, &settings.mail, Nudge::default());
             let sent =
                 accounts::send_password_reset(&db, &cli_actor(), CLI_ADMIN, &mail, id, Utc::now())
                     .await?;

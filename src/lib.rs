@@ -10,6 +10,7 @@
 //! - [`error`]: the catalogue of API error codes. [`requests`]: request ids and spans.
 //! - [`db`]: connection, migrations and sea-orm entities.
 //! - [`identity`]: users, tenants, roles, sessions, and the extractors that enforce them.
+//! - [`tenancy`]: the tenant scope every tenant-owned query applies.
 //! - [`hub`]: topics, sequence numbers, replay, fan-out, and the Redis bus between nodes.
 //! - [`ws`]: the WebSocket protocol and one task per connection.
 //! - [`announcements`]: the first event source: stored notices pushed live.
@@ -26,6 +27,7 @@
 //! - [`notify`]: notification channels: webhooks, DingTalk and WeCom robots.
 //! - [`clock`]: the time source of deadlines (system, or tokio's in tests).
 //! - [`secrets`]: sealing device and cloud credentials at rest.
+//! - [`severity`]: alarm severities by name, for monitoring and notify alike.
 //! - [`screen`]: what the command-center wall reads: rooms in 3D, clouds, business.
 //! - [`routes`]: HTTP handlers, wire types and the OpenAPI document.
 //! - [`cli`] and [`demo`]: the command line and the demo seed.
@@ -54,8 +56,10 @@ pub mod routes;
 pub mod screen;
 pub mod secrets;
 pub mod settings;
+pub mod severity;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod tenancy;
 pub mod tickets;
 pub mod ws;

@@ -22,11 +22,17 @@ use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
-use secrecy::{ExposeSecret, SecretBox};
+use secrecy::{ExposeSecret, SecretBox, SecretString};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::settings::SecretsSettings;
+/// The key that seals device and cloud credentials at rest (the `secrets` section of the settings).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SecretsSettings {
+    /// Base64 of 32 random bytes (`openssl rand -base64 32`). Unset: `credential.key` under
+    /// `server.data_dir`, created on first start. Nodes sharing a database need the same key.
+    pub credential_key: Option<SecretString>,
+}
 
 /// The prefix of the current format; a new format gets a new prefix.
 const VERSION_PREFIX: &str = "v1:";

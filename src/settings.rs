@@ -13,7 +13,10 @@ use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::mail::templates::{Locale, Texts};
+use crate::identity::settings::AuthSettings;
+use crate::mail::settings::MailSettings;
+use crate::mail::templates::Texts;
+use crate::secrets::SecretsSettings;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
@@ -77,149 +80,6 @@ pub struct RedisSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-pub struct AuthSettings {
-    pub token_ttl_secs: u64,
-    pub ws_ticket_ttl_secs: u64,
-    /// Failed logins in a row of one username at one client address before each further
-    /// attempt there waits a delay (1 s, doubling with every failure).
-    pub free_failed_logins: u32,
-    /// The same for one client address, whatever the usernames (guessing across accounts).
-    pub free_failed_logins_per_address: u32,
-    /// The ceiling of that delay.
-    pub max_login_delay_secs: u64,
-    /// Failures are forgotten this long after the last one.
-    pub failed_login_window_secs: u64,
-    /// How long a password-reset link works.
-    pub password_reset_ttl_secs: u64,
-    /// Single sign-on through an OpenID provider (统一身份认证); absent: none.
-    #[serde(default)]
-    pub oidc: Option<OidcSettings>,
-    /// Password logins checked against an LDAP directory (or Active Directory) for accounts
-    /// that are not local; absent: none.
-    #[serde(default)]
-    pub ldap: Option<LdapSettings>,
-    /// The role (and tenant) a signed-in user's groups give: the first rule whose group
-    /// the user is in. A user in none of them is refused.
-    #[serde(default)]
-    pub role_mapping: Vec<RoleRule>,
-}
-
-/// The OpenID provider yunguan signs users in with (authorization code with PKCE).
-#[derive(Debug, Clone, Deserialize)]
-pub struct OidcSettings {
-    /// The issuer, exactly as the provider names itself; its discovery document is read
-    /// from `{issuer_url}/.well-known/openid-configuration`.
-    pub issuer_url: String,
-    pub client_id: String,
-    pub client_secret: Option<SecretString>,
-    /// Where the provider sends the browser back; default
-    /// `{mail.base_url}/api/v1/auth/oidc/callback`. Register it with the provider.
-    #[serde(default)]
-    pub redirect_url: Option<String>,
-    /// What the login page's button says, e.g. `统一身份认证`.
-    #[serde(default = "defaults::oidc_label")]
-    pub label: String,
-    #[serde(default = "defaults::oidc_scopes")]
-    pub scopes: Vec<String>,
-    /// The claim that is the user name here.
-    #[serde(default = "defaults::username_claim")]
-    pub username_claim: String,
-    /// The claim listing the user's groups (an array of strings).
-    #[serde(default = "defaults::groups_claim")]
-    pub groups_claim: String,
-    /// The claim naming the user's tenant by code, for rules that give a tenant role
-    /// without naming the tenant.
-    #[serde(default = "defaults::tenant_claim")]
-    pub tenant_claim: String,
-}
-
-/// The directory password logins are checked against.
-#[derive(Debug, Clone, Deserialize)]
-pub struct LdapSettings {
-    /// `ldap://host:389` or `ldaps://host:636`.
-    pub url: String,
-    /// Upgrade an `ldap://` connection with StartTLS.
-    #[serde(default)]
-    pub starttls: bool,
-    /// The service account that looks users and groups up.
-    pub bind_dn: String,
-    pub bind_password: SecretString,
-    /// Where users are, e.g. `ou=people,dc=example,dc=gov,dc=cn`.
-    pub user_base: String,
-    /// `{username}` is replaced by the name typed, escaped; for AD `(sAMAccountName={username})`.
-    #[serde(default = "defaults::ldap_user_filter")]
-    pub user_filter: String,
-    /// Where groups are.
-    pub group_base: String,
-    /// `{dn}` is replaced by the user's DN, escaped.
-    #[serde(default = "defaults::ldap_group_filter")]
-    pub group_filter: String,
-    /// The attribute that names a group in `role_mapping`.
-    #[serde(default = "defaults::ldap_group_attribute")]
-    pub group_attribute: String,
-    #[serde(default = "defaults::ldap_display_name_attribute")]
-    pub display_name_attribute: String,
-    #[serde(default = "defaults::ldap_email_attribute")]
-    pub email_attribute: String,
-    /// An attribute of the user naming their tenant by code, if the directory keeps one.
-    #[serde(default)]
-    pub tenant_attribute: Option<String>,
-    /// Bounds connecting and each operation; a directory that does not answer in time
-    /// fails the login with `service_unavailable`.
-    #[serde(default = "defaults::ldap_timeout_ms")]
-    pub timeout_ms: u64,
-}
-
-/// One rule of `auth.role_mapping`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct RoleRule {
-    /// A group name (OIDC: a value of the groups claim; LDAP: the group's `group_attribute`).
-    pub group: String,
-    pub role: crate::identity::Role,
-    /// The tenant of a tenant role, by code; absent: from the tenant claim or attribute.
-    #[serde(default)]
-    pub tenant: Option<String>,
-}
-
-mod defaults {
-    pub fn oidc_label() -> String {
-        "统一身份认证".to_owned()
-    }
-    pub fn oidc_scopes() -> Vec<String> {
-        ["openid", "profile", "email", "groups"]
-            .map(str::to_owned)
-            .to_vec()
-    }
-    pub fn username_claim() -> String {
-        "preferred_username".to_owned()
-    }
-    pub fn groups_claim() -> String {
-        "groups".to_owned()
-    }
-    pub fn tenant_claim() -> String {
-        "tenant".to_owned()
-    }
-    pub fn ldap_user_filter() -> String {
-        "(uid={username})".to_owned()
-    }
-    pub fn ldap_group_filter() -> String {
-        "(member={dn})".to_owned()
-    }
-    pub fn ldap_group_attribute() -> String {
-        "cn".to_owned()
-    }
-    pub fn ldap_display_name_attribute() -> String {
-        "displayName".to_owned()
-    }
-    pub fn ldap_email_attribute() -> String {
-        "mail".to_owned()
-    }
-    pub fn ldap_timeout_ms() -> u64 {
-        5000
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
 pub struct HubSettings {
     /// Events kept per topic for clients resuming with `since`.
     pub replay_capacity: usize,
@@ -240,41 +100,6 @@ pub struct WebSocketSettings {
     pub max_message_bytes: usize,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct MailSettings {
-    /// `log` (the embedded default: mail is written to the log and counts as sent) or `smtp`.
-    pub transport: MailTransportKind,
-    pub smtp_host: String,
-    pub smtp_port: u16,
-    pub smtp_tls: SmtpTls,
-    /// Both set: the relay requires a login.
-    pub smtp_username: Option<String>,
-    pub smtp_password: Option<SecretString>,
-    /// The `From` mailbox; its domain also ends every Message-ID.
-    pub from: String,
-    /// Where the portal is reached from a mail reader, for the links in mail.
-    pub base_url: String,
-    /// The language of mail to users who have not chosen one.
-    pub locale: Locale,
-    /// Mails claimed and sent per pass of the sender.
-    pub batch_size: u64,
-    /// Mails of a batch in delivery at once (SMTP round trips, not CPU, bound a sender).
-    pub concurrency: usize,
-    /// How often the sender looks for due mail when nothing nudges it.
-    pub poll_interval_ms: u64,
-    /// Bounds each SMTP command, and each mail's whole delivery.
-    pub timeout_ms: u64,
-    /// A folder of mail templates that replace the built-in ones file by file
-    /// (`zh-CN/done.txt`, `en/alarm_raised.txt`, …; see `mail::templates`).
-    #[serde(default)]
-    pub templates_dir: Option<PathBuf>,
-    /// The templates, loaded (and checked) with the settings.
-    #[serde(skip)]
-    pub texts: Texts,
-}
-
-/// How approved tickets are carried out. Until a real cloud adapter is configured, hosts are
-/// created on the built-in simulated cloud, whose behaviour these settings shape.
 #[derive(Debug, Clone, Deserialize)]
 pub struct FulfilmentSettings {
     /// Each simulated cloud call takes between these many milliseconds.
@@ -333,38 +158,11 @@ pub struct MonitoringSettings {
     pub escalate_after_mins: u64,
 }
 
-/// The key that seals device and cloud credentials at rest (`crate::secrets`).
-#[derive(Debug, Clone, Default, Deserialize)]
-pub struct SecretsSettings {
-    /// Base64 of 32 random bytes (`openssl rand -base64 32`). Unset: `credential.key` under
-    /// `server.data_dir`, created on first start. Nodes sharing a database need the same key.
-    pub credential_key: Option<SecretString>,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CloudProviderKind {
     Simulated,
     Openstack,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MailTransportKind {
-    Log,
-    Smtp,
-}
-
-/// How the SMTP connection is protected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SmtpTls {
-    /// Plain text: a relay on the same host or network only.
-    None,
-    /// Plain connect, then STARTTLS, which must succeed (usually port 587).
-    Starttls,
-    /// TLS from the first byte (usually port 465).
-    Tls,
 }
 
 /// Values given on the command line; they override everything else.
@@ -519,16 +317,6 @@ impl Settings {
     }
 }
 
-impl AuthSettings {
-    pub fn token_ttl(&self) -> Duration {
-        Duration::from_secs(self.token_ttl_secs)
-    }
-
-    pub fn ws_ticket_ttl(&self) -> Duration {
-        Duration::from_secs(self.ws_ticket_ttl_secs)
-    }
-}
-
 impl WebSocketSettings {
     pub fn heartbeat_interval(&self) -> Duration {
         Duration::from_millis(self.heartbeat_interval_ms)
@@ -547,45 +335,11 @@ impl WebSocketSettings {
     }
 }
 
-impl MailSettings {
-    pub fn poll_interval(&self) -> Duration {
-        Duration::from_millis(self.poll_interval_ms)
-    }
-
-    pub fn timeout(&self) -> Duration {
-        Duration::from_millis(self.timeout_ms)
-    }
-
-    /// The login for the relay, when both halves are configured and not empty.
-    pub fn smtp_credentials_opt(&self) -> Option<(&str, &SecretString)> {
-        let username = self.smtp_username.as_deref().filter(|u| !u.is_empty())?;
-        let password = self
-            .smtp_password
-            .as_ref()
-            .filter(|p| !p.expose_secret().is_empty())?;
-        Some((username, password))
-    }
-
-    /// Where a mail about an alarm points: the alarm in the portal.
-    pub fn alarm_link(&self, alarm_id: i64) -> String {
-        format!(
-            "{}/#/alarms/{alarm_id}",
-            self.base_url.trim_end_matches('/')
-        )
-    }
-
-    /// Where a mail about a ticket points: the ticket's page in the portal.
-    pub fn ticket_link(&self, ticket_id: i64) -> String {
-        format!(
-            "{}/#/tickets/{ticket_id}",
-            self.base_url.trim_end_matches('/')
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mail::settings::{MailTransportKind, SmtpTls};
+    use crate::mail::templates::Locale;
 
     #[test]
     fn flags_override_defaults_and_the_embedded_database_lives_in_the_data_dir() {

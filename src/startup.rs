@@ -31,7 +31,6 @@ use crate::identity::sessions::SessionStore;
 use crate::identity::sso::oidc::OidcLogin;
 use crate::metrics::{self, Metrics};
 use crate::monitoring::alarms;
-use crate::monitoring::directory::DiscoveredInterfaces;
 use crate::monitoring::{Monitoring, Plan, Services};
 use crate::outbox::Nudge;
 use crate::quotas::actor::TenantActors;
@@ -216,7 +215,7 @@ impl Application {
             mail: settings.mail.clone(),
             oidc_opt,
             ldap_enabled: settings.auth.ldap.is_some(),
-            password_resets: ResetMail::from_settings(&settings, nudge),
+            password_resets: ResetMail::from_settings(&settings.auth, &settings.mail, nudge),
             monitoring,
             secrets,
         });
@@ -340,63 +339,11 @@ async fn start_monitoring(
         .await
         .context("loading alarm rules")?;
     let plan = if settings.monitoring.enabled {
-        inventory_plan(&db, secrets, &settings.cloud, rules)
+        Plan::read(&db, secrets, &settings.cloud, rules)
             .await
             .context("reading what to monitor from the inventory")?
     } else {
-        Plan {
-            data_center_ids: Vec::new(),
-            devices: Vec::new(),
-            platforms: Vec::new(),
-            links: Vec::new(),
-            rules,
-        }
+        Plan::nothing(rules)
     };
-    let (interfaces_tx, mut interfaces_rx) =
-        tokio::sync::mpsc::unbounded_channel::<DiscoveredInterfaces>();
-    tokio::spawn(async move {
-        while let Some((device_id, interfaces)) = interfaces_rx.recv().await {
-            let rows: Vec<(i32, String, i64, String)> = interfaces
-                .into_iter()
-                .map(|(if_index, name, speed_bps, alias)| {
-                    let if_index = i32::try_from(if_index).unwrap_or(i32::MAX);
-                    let speed_bps = i64::try_from(speed_bps).unwrap_or(i64::MAX);
-                    (if_index, name, speed_bps, alias)
-                })
-                .collect();
-            if let Err(error) =
-                crate::inventory::monitoring::upsert_interfaces(&db, device_id, &rows).await
-            {
-                tracing::warn!(device_id, %error, "cannot record discovered interfaces");
-            }
-        }
-    });
-    Monitoring::start(
-        supervisor,
-        services,
-        &settings.monitoring,
-        plan,
-        interfaces_tx,
-    )
-    .await
-}
-
-/// The inventory's data centers, polled devices (those with credentials), links and synced
-/// cloud platforms.
-async fn inventory_plan(
-    db: &DatabaseConnection,
-    secrets: &Sealer,
-    cloud: &crate::settings::CloudSettings,
-    rules: Vec<yunguan_actors::alarm::AlarmRule>,
-) -> anyhow::Result<Plan> {
-    use crate::inventory::monitoring as inventory;
-    let devices = inventory::monitored_devices(db, secrets).await?;
-    let links = inventory::links_between_devices(db).await?;
-    Ok(Plan {
-        data_center_ids: inventory::data_center_ids(db).await?,
-        devices,
-        platforms: crate::monitoring::platform::openstack_platforms(db, secrets, cloud).await?,
-        links,
-        rules,
-    })
+    Monitoring::start(supervisor, services, &settings.monitoring, plan).await
 }

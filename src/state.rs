@@ -13,13 +13,14 @@ use crate::hub::Hub;
 use crate::identity::accounts::ResetMail;
 use crate::identity::sso::oidc::OidcLogin;
 use crate::mail::sender::MailSender;
+use crate::mail::settings::MailSettings;
 use crate::metrics::Metrics;
 use crate::monitoring::Monitoring;
 use crate::notify::sender::ChannelSender;
 use crate::outbox::actor::Drainer;
 use crate::outbox::Nudge;
 use crate::secrets::Sealer;
-use crate::settings::{MailSettings, WebSocketSettings};
+use crate::settings::WebSocketSettings;
 use crate::tickets::TicketActors;
 
 /// Shared by every handler.

@@ -14,7 +14,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::db::entities::{audit_record, user};
-use crate::identity::TenantScope;
+use crate::tenancy::TenantScope;
 
 /// One record as people read it.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

@@ -24,7 +24,7 @@ use crate::inventory::crud::{self, Writer};
 use crate::inventory::devices::{LinkFields, Links};
 use crate::inventory::history::ChangeActor;
 use crate::inventory::import;
-use crate::inventory::monitoring::upsert_interfaces;
+use crate::monitoring::plan::{upsert_interfaces, DiscoveredInterface};
 use crate::secrets::Sealer;
 
 /// How many devices the demo simulates, and across how many data centers.
@@ -102,11 +102,14 @@ pub async fn seed_inventory(
         let Some((device_id, _)) = ids.get(&fleet_device.name) else {
             continue;
         };
-        let interfaces: Vec<(i32, String, i64, String)> = fleet_device
+        let interfaces: Vec<DiscoveredInterface> = fleet_device
             .interfaces
             .iter()
-            .map(|(if_index, name, speed)| {
-                (*if_index as i32, name.clone(), *speed as i64, String::new())
+            .map(|(if_index, name, speed_bps)| DiscoveredInterface {
+                if_index: *if_index,
+                name: name.clone(),
+                speed_bps: *speed_bps,
+                description: String::new(),
             })
             .collect();
         upsert_interfaces(db, *device_id, &interfaces).await?;

@@ -2,7 +2,8 @@
 
 use std::fmt;
 
-use crate::identity::{Principal, Role, TenantScope};
+use crate::identity::{Principal, Role};
+use crate::tenancy::TenantScope;
 
 /// A stream of events. Ids are positive database ids.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -23,14 +23,15 @@ use secrecy::SecretString;
 use serde::Serialize;
 
 use super::sessions::SessionStore;
+use super::settings::AuthSettings;
 use super::{directory, token, Principal, Role};
 use crate::audit::{self, AuditActor, AuditEntry};
 use crate::db::entities::{password_reset, tenant, user};
 use crate::error::{ApiError, ErrorCode};
 use crate::mail::outbox;
+use crate::mail::settings::MailSettings;
 use crate::mail::templates::{self, Locale, Texts};
 use crate::outbox::Nudge;
-use crate::settings::Settings;
 
 /// Who is administering: what they may do follows from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -281,19 +282,13 @@ pub struct ResetMail {
 }
 
 impl ResetMail {
-    pub fn from_settings(settings: &Settings, nudge: Nudge) -> Self {
+    pub fn from_settings(auth: &AuthSettings, mail: &MailSettings, nudge: Nudge) -> Self {
         ResetMail {
-            base_url: settings.mail.base_url.clone(),
-            locale: settings.mail.locale,
-            texts: settings.mail.texts.clone(),
+            base_url: mail.base_url.clone(),
+            locale: mail.locale,
+            texts: mail.texts.clone(),
             ttl: Duration::seconds(
-                i64::try_from(
-                    settings
-                        .auth
-                        .password_reset_ttl_secs
-                        .min(MAX_RESET_TTL_SECS),
-                )
-                .unwrap_or(0),
+                i64::try_from(auth.password_reset_ttl_secs.min(MAX_RESET_TTL_SECS)).unwrap_or(0),
             ),
             nudge,
         }

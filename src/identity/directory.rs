@@ -11,9 +11,10 @@ use sea_orm::{
 use secrecy::SecretString;
 
 use super::names::{TenantCode, Username};
-use super::{password, PeopleScope, Role, TenantScope};
+use super::{password, PeopleScope, Role};
 use crate::db::entities::{tenant, user};
 use crate::error::{ApiError, ErrorCode};
+use crate::tenancy::TenantScope;
 
 pub struct NewUser {
     pub username: Username,

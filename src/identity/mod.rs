@@ -14,6 +14,7 @@
 //!   by the API and the CLI.
 //! - [`accounts`]: user administration (change, disable, delete, end sessions, password
 //!   reset links), audited, for the API and the CLI.
+//! - [`settings`]: the `auth` section of the settings (sessions, throttling, sign-on).
 
 pub mod accounts;
 pub mod directory;
@@ -24,9 +25,10 @@ pub mod password;
 pub mod principal;
 pub mod role;
 pub mod sessions;
+pub mod settings;
 pub mod sso;
 pub mod throttle;
 pub mod token;
 
-pub use principal::{PeopleScope, Principal, TenantScope};
+pub use principal::{PeopleScope, Principal};
 pub use role::Role;

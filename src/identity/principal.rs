@@ -1,7 +1,8 @@
 //! The authenticated caller, and the scopes derived from it: which tenants' data it may
-//! read, and whose names it may learn.
+//! read (a `crate::tenancy::TenantScope`), and whose names it may learn.
 
 use super::Role;
+use crate::tenancy::TenantScope;
 
 /// Who is calling: resolved from a bearer token or a WebSocket ticket, never from input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,27 +15,6 @@ pub struct Principal {
     pub tenant_id_opt: Option<i64>,
     /// The login this request belongs to (logout revokes it).
     pub session_id: i64,
-}
-
-/// Which tenants' data a caller may read. Every tenant-owned query takes one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TenantScope {
-    /// Bureau staff: every tenant.
-    AllTenants,
-    /// A tenant user: that tenant only.
-    OneTenant(i64),
-    /// Suppliers: no tenant's data, only what is addressed to everyone or to them.
-    NoTenant,
-}
-
-impl TenantScope {
-    pub fn includes(self, tenant_id: i64) -> bool {
-        match self {
-            TenantScope::AllTenants => true,
-            TenantScope::OneTenant(own) => own == tenant_id,
-            TenantScope::NoTenant => false,
-        }
-    }
 }
 
 /// Whose names a caller may learn (`GET /people`): the people who approve, delegate,

@@ -13,6 +13,7 @@ use sea_orm::{
 };
 use secrecy::SecretString;
 
+use super::settings::{AuthSettings, RoleRule};
 use super::sso::ldap::{Directory, Verdict};
 use super::sso::{provision, Source};
 use super::throttle::{Keys, LoginThrottle};
@@ -20,7 +21,6 @@ use super::{password, token, Principal, Role};
 use crate::clock::Clock;
 use crate::db::entities::{session, user, ws_ticket};
 use crate::error::{ApiError, ErrorCode};
-use crate::settings::{AuthSettings, RoleRule};
 
 /// The longest username that can exist.
 const MAX_USERNAME_BYTES: usize = 64;

@@ -17,8 +17,8 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
 
+use super::settings::AuthSettings;
 use crate::db::entities::login_failure::{self, Column};
-use crate::settings::AuthSettings;
 
 /// The first delay past the free failures; each further failure doubles it.
 const FIRST_DELAY: Duration = Duration::from_secs(1);

@@ -17,8 +17,8 @@ use super::crud::{nullable, present, present_kinds, Checker, InventoryObject, Mo
 use super::references;
 use crate::db::entities::{cloud_platform, cluster, host, vm};
 use crate::error::ApiError;
-use crate::identity::TenantScope;
 use crate::secrets::Sealer;
+use crate::tenancy::TenantScope;
 
 pub const PLATFORM_KINDS: &[&str] = &["openstack", "vmware", "kubernetes", "simulated"];
 /// The purpose cloud credentials are sealed for.

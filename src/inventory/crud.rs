@@ -15,8 +15,8 @@ use serde::Serialize;
 
 use super::history::{self, Change, ChangeAction, ChangeActor};
 use crate::error::{ApiError, ErrorCode, FieldError};
-use crate::identity::TenantScope;
 use crate::secrets::Sealer;
+use crate::tenancy::TenantScope;
 
 pub type ModelOf<O> = <<O as InventoryObject>::Entity as EntityTrait>::Model;
 pub type ActiveModelOf<O> = <<O as InventoryObject>::Entity as EntityTrait>::ActiveModel;

@@ -17,13 +17,13 @@ use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::credentials::Credentials;
 use super::crud::{nullable, present, present_kinds, Checker, InventoryObject, ModelOf, Writer};
 use super::references;
 use crate::db::entities::{device, interface, link, machine_room, rack};
 use crate::error::ApiError;
-use crate::identity::TenantScope;
-use crate::monitoring::snmp::credentials::Credentials;
 use crate::secrets::Sealer;
+use crate::tenancy::TenantScope;
 
 pub const DEVICE_KINDS: &[&str] = &[
     "server",

@@ -1,7 +1,8 @@
 //! The CMDB (配置管理): one inventory of data centers, their rooms and racks, devices with
 //! their interfaces and links, cloud platforms with clusters, hosts and VMs, and resource
-//! pools; the history of every change; bulk import; cloud sync ingestion; and what the
-//! monitoring side and placement read from it.
+//! pools; the history of every change; bulk import; cloud sync ingestion; and what placement
+//! reads from it. Monitoring reads its plan from here (`monitoring::plan`); the inventory
+//! knows nothing of monitoring.
 //!
 //! # Layout
 //! - [`crud`]: what every object shares: get, list, create, update, delete, each write in one
@@ -11,8 +12,7 @@
 //!   views and filters.
 //! - [`import`]: bulk import of JSON or CSV (read by the `csv` crate), all rows or none.
 //! - [`sync`]: a cloud platform's changes into hosts and VMs; hosts as placement candidates.
-//! - [`monitoring`]: what the poller and the topology read (devices with opened credentials,
-//!   links between devices) and write (discovered interfaces).
+//! - [`credentials`]: a device's SNMP credentials, stored sealed and never printed.
 //! - [`records`]: what fulfilled tickets created, by tenant and business system, and the
 //!   business systems a caller may see.
 //!
@@ -20,11 +20,11 @@
 //! (`yunguan_actors::placement`), talking to clouds (`crate::cloud`) and devices.
 
 pub mod clouds;
+pub mod credentials;
 pub mod crud;
 pub mod devices;
 pub mod history;
 pub mod import;
-pub mod monitoring;
 pub mod pools;
 pub mod records;
 pub mod references;

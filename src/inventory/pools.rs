@@ -13,8 +13,8 @@ use super::crud::{present, present_kinds, Checker, InventoryObject, ModelOf, Wri
 use super::references;
 use crate::db::entities::{cluster, data_center, device, resource_pool};
 use crate::error::ApiError;
-use crate::identity::TenantScope;
 use crate::secrets::Sealer;
+use crate::tenancy::TenantScope;
 
 pub const POOL_KINDS: &[&str] = &["compute", "network", "storage"];
 

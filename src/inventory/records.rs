@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::db::entities::{inventory_record, vm};
 use crate::error::ApiError;
-use crate::identity::TenantScope;
+use crate::tenancy::TenantScope;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InventoryRecordView {

@@ -13,8 +13,8 @@ use super::devices::RackSpan;
 use super::references;
 use crate::db::entities::{cloud_platform, data_center, device, machine_room, rack, resource_pool};
 use crate::error::ApiError;
-use crate::identity::TenantScope;
 use crate::secrets::Sealer;
+use crate::tenancy::TenantScope;
 
 pub struct DataCenters;
 

@@ -11,8 +11,10 @@
 //! - [`outbox`]: writing a mail in the caller's transaction (`enqueue`).
 //! - [`transport`]: SMTP or log, and the deterministic Message-ID.
 //! - [`sender`]: one pass: claim due rows, deliver, record (`send_due_once`).
+//! - [`settings`]: the `mail` section of the settings.
 
 pub mod outbox;
 pub mod sender;
+pub mod settings;
 pub mod templates;
 pub mod transport;

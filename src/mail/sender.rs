@@ -28,9 +28,9 @@ use sea_orm::{
 
 use super::transport::MailTransport;
 use crate::db::entities::mail_outbox;
+use crate::mail::settings::MailSettings;
 use crate::outbox::actor::{self, Drainer};
 use crate::outbox::{later, next_attempt_after, Drain, Nudge, Pass};
-use crate::settings::MailSettings;
 use yunguan_actors::supervision::Supervisor;
 
 /// The shortest claim: long enough for a batch of quick sends.

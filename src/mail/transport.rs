@@ -10,8 +10,8 @@ use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 
+use super::settings::{MailSettings, MailTransportKind, SmtpTls};
 use crate::db::entities::mail_outbox;
-use crate::settings::{MailSettings, MailTransportKind, SmtpTls};
 
 pub enum MailTransport {
     /// Boxed: the SMTP configuration (TLS, credentials) is large, the log variant empty.

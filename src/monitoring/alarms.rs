@@ -28,10 +28,11 @@ use crate::db::entities::{alarm, alarm_rule, user};
 use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::identity::Role;
 use crate::mail::outbox;
+use crate::mail::settings::MailSettings;
 use crate::mail::templates::{alarm_template_name, AlarmMailParams};
 use crate::notify::dispatch::{self, AlarmNotice};
 use crate::outbox::Nudge;
-use crate::settings::MailSettings;
+use crate::severity;
 
 /// The states an alarm row goes through.
 pub const RAISED: &str = "raised";
@@ -47,15 +48,6 @@ fn name_of<T: Serialize>(value: &T) -> String {
 
 fn parse_name<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
     serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
-}
-
-pub fn severity_name(severity: Severity) -> String {
-    name_of(&severity)
-}
-
-/// The severity a stored name means (`severity_name`'s inverse).
-pub fn severity_of(name: &str) -> Option<Severity> {
-    parse_name(name)
 }
 
 /// Stores the default rules when there are none yet.
@@ -289,7 +281,7 @@ async fn page(
             texts: &notifier.mail.texts,
             params: &params,
             rule_id: row.rule_id,
-            severity: severity_of(&row.severity).unwrap_or(Severity::Critical),
+            severity: severity::parse(&row.severity).unwrap_or(Severity::Critical),
             alarm,
         },
         Utc::now(),
@@ -388,7 +380,7 @@ async fn apply(
                 data_center_id: Set(data_center_id),
                 instance: Set(key.instance_opt.clone()),
                 occurrence: Set(*occurrence as i64),
-                severity: Set(severity_name(*severity)),
+                severity: Set(severity::name(*severity).to_owned()),
                 state: Set(RAISED.to_owned()),
                 flapping: Set(false),
                 caused_by_device_id: Set(*caused_by_opt),

@@ -20,7 +20,7 @@ use yunguan_actors::alarm::{
 };
 use yunguan_actors::supervision::{ActorRegistry, Backoff, Link, Supervised, Supervisor};
 
-use super::alarms::{self, AlarmRecord, AlarmWrite};
+use super::alarms::{AlarmRecord, AlarmWrite};
 use super::device::state::Change;
 use super::device::{DeviceActor, DeviceSummary};
 use super::directory::Directory;
@@ -38,6 +38,7 @@ use super::snmp::session::Patience;
 use super::topology::{upstream_links, DeviceLink};
 use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::metrics::Metrics;
+use crate::severity;
 
 /// How often aggregates may go out.
 pub const PUBLISH_INTERVAL: Duration = Duration::from_secs(1);
@@ -294,12 +295,14 @@ impl DataCenterActor {
             Severity::Minor,
             Severity::Info,
         ] {
-            summary.alarms.insert(alarms::severity_name(severity), 0);
+            summary
+                .alarms
+                .insert(severity::name(severity).to_owned(), 0);
         }
         for (_, active) in self.engine.active_alarms() {
             *summary
                 .alarms
-                .entry(alarms::severity_name(active.severity))
+                .entry(severity::name(active.severity).to_owned())
                 .or_default() += 1;
         }
         summary

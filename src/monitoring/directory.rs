@@ -14,14 +14,12 @@ use yunguan_actors::supervision::Supervised;
 
 use super::device::{DeviceActor, DeviceSummary};
 use super::messages::{DeviceConfig, TrapReceived};
+use super::plan::DiscoveredInterface;
 use super::platform::{PlatformActor, PlatformSummary};
-use super::snmp::credentials::Credentials;
 use super::snmp::traps::Trap;
+use crate::inventory::credentials::Credentials;
 
 pub type DeviceHandle = Supervised<DeviceActor, DeviceSummary>;
-
-/// Interfaces a poll found: (device, [(ifIndex, name, speed, alias)]).
-pub type DiscoveredInterfaces = (i64, Vec<(u32, String, u64, String)>);
 
 struct Entry {
     data_center_id: i64,
@@ -43,12 +41,12 @@ pub type PlatformHandle = Supervised<PlatformActor, PlatformSummary>;
 #[derive(Clone)]
 pub struct Directory {
     inner: Arc<RwLock<Inner>>,
-    interfaces_tx: mpsc::UnboundedSender<DiscoveredInterfaces>,
+    interfaces_tx: mpsc::UnboundedSender<(i64, Vec<DiscoveredInterface>)>,
 }
 
 impl Directory {
-    /// A directory; interfaces found by polls go to `interfaces_tx`.
-    pub fn new(interfaces_tx: mpsc::UnboundedSender<DiscoveredInterfaces>) -> Directory {
+    /// A directory; interfaces found by polls go to `interfaces_tx`, as (device, interfaces).
+    pub fn new(interfaces_tx: mpsc::UnboundedSender<(i64, Vec<DiscoveredInterface>)>) -> Directory {
         Directory {
             inner: Arc::default(),
             interfaces_tx,
@@ -123,11 +121,7 @@ impl Directory {
         Some(device_id)
     }
 
-    pub fn interfaces_discovered(
-        &self,
-        device_id: i64,
-        interfaces: Vec<(u32, String, u64, String)>,
-    ) {
+    pub fn interfaces_discovered(&self, device_id: i64, interfaces: Vec<DiscoveredInterface>) {
         let _ = self.interfaces_tx.send((device_id, interfaces));
     }
 }

@@ -9,8 +9,9 @@ use yunguan_actors::alarm::{AlarmKey, Observation};
 
 use super::device::state::Change;
 use super::device::DeviceStateView;
-use super::snmp::credentials::Credentials;
+use super::plan::DiscoveredInterface;
 use super::snmp::traps::TrapKind;
+use crate::inventory::credentials::Credentials;
 
 /// What a device actor needs to know of its device.
 #[derive(Debug, Clone)]
@@ -60,8 +61,8 @@ pub struct DeviceReport {
     /// Values for the one-minute rollups, taken at `at_ms`.
     pub points: Vec<super::rollups::MetricPoint>,
     pub at_ms: u64,
-    /// The interfaces as polled, when they changed: (ifIndex, name, speed, alias).
-    pub interfaces_discovered_opt: Option<Vec<(u32, String, u64, String)>>,
+    /// The interfaces as polled, when they changed.
+    pub interfaces_discovered_opt: Option<Vec<DiscoveredInterface>>,
 }
 
 /// An operator acknowledges or clears an alarm occurrence. The engine decides at once (or

@@ -22,6 +22,8 @@
 //! - [`rollups`]: one-minute metric rollups, stored in batches, with retention.
 //! - [`topology`]: upstream links from the tiers, for alarm root causes.
 //! - [`directory`]: device actors by id and by address, for traps and the API.
+//! - [`plan`]: what to monitor, read from the inventory, and the interfaces polls find,
+//!   written back to it.
 //! - [`messages`]: what the actors say to each other.
 
 pub mod alarms;
@@ -31,6 +33,7 @@ pub mod directory;
 pub mod load;
 pub mod messages;
 pub mod overview;
+pub mod plan;
 pub mod platform;
 pub mod rollups;
 pub mod snmp;
@@ -43,8 +46,6 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
-use tokio::sync::mpsc;
-use yunguan_actors::alarm::AlarmRule;
 use yunguan_actors::supervision::{Supervised, Supervisor};
 
 use crate::hub::Hub;
@@ -52,13 +53,13 @@ use crate::metrics::Metrics;
 use crate::settings::MonitoringSettings;
 use data_center::{DataCenterActor, DataCenterSetup, DataCenterSummary};
 use device::DeviceStateView;
-use directory::{Directory, DiscoveredInterfaces};
+use directory::Directory;
 use messages::{AlarmCommand, DeviceConfig, GetDeviceStateView, Panic};
 use overview::{OverviewActor, OverviewSummary};
+pub use plan::Plan;
 use snmp::mux::Multiplexer;
 use snmp::session::Patience;
 use snmp::traps::TrapListener;
-use topology::DeviceLink;
 
 /// Milliseconds since the Unix epoch: the time of samples, observations and alarms.
 pub fn now_ms() -> u64 {
@@ -72,15 +73,6 @@ pub fn datetime_of_ms(ms: u64) -> chrono::DateTime<chrono::Utc> {
         .ok()
         .and_then(|ms| chrono::Utc.timestamp_millis_opt(ms).single())
         .unwrap_or_else(chrono::Utc::now)
-}
-
-/// What to monitor: the inventory's devices and links, and the alarm rules.
-pub struct Plan {
-    pub data_center_ids: Vec<i64>,
-    pub devices: Vec<DeviceConfig>,
-    pub platforms: Vec<platform::PlatformConfig>,
-    pub links: Vec<DeviceLink>,
-    pub rules: Vec<AlarmRule>,
 }
 
 /// What monitoring uses of the rest of the application.
@@ -105,14 +97,13 @@ pub struct Monitoring {
 
 impl Monitoring {
     /// Starts the overview, one data-center actor per data center (each starting its
-    /// devices), and the trap listener. Must run inside an actix system. Interfaces that
-    /// polls discover are handed to `interfaces_tx`.
+    /// devices), the trap listener, and the writers of what polls find (interfaces into the
+    /// CMDB, metrics into the rollups). Must run inside an actix system.
     pub async fn start(
         supervisor: &Supervisor,
         services: Services,
         settings: &MonitoringSettings,
         plan: Plan,
-        interfaces_tx: mpsc::UnboundedSender<DiscoveredInterfaces>,
     ) -> anyhow::Result<Monitoring> {
         let Services {
             db,
@@ -127,7 +118,7 @@ impl Monitoring {
             Duration::from_millis(settings.request_timeout_ms),
             settings.retries,
         );
-        let directory = Directory::new(interfaces_tx);
+        let directory = Directory::new(plan::start_interface_writer(db.clone()));
         let overview_hub = hub.clone();
         let overview = supervisor.spawn("overview", OverviewSummary::default(), move |link| {
             OverviewActor::new(overview_hub.clone(), link)

@@ -23,9 +23,8 @@ use crate::identity::accounts::Administrator;
 use crate::identity::Role;
 use crate::inventory::crud::{nullable, present, Checker};
 use crate::mail::templates::Locale;
-use crate::monitoring::alarms::severity_name;
-use crate::routes::monitoring::SeverityName;
 use crate::secrets::Sealer;
+use crate::severity::{self, SeverityName};
 
 /// What the address and secret are sealed for.
 pub const TARGET_PURPOSE: &str = "notification_channel.target";
@@ -505,9 +504,9 @@ async fn check(
         checker.problem("approvals", "a channel carries alarms, approvals or both");
     }
     let min_severity = match input.min_severity {
-        Some(name) => severity_name(Severity::from(name)),
+        Some(name) => severity::name(Severity::from(name)).to_owned(),
         None => row_opt.map_or_else(
-            || severity_name(Severity::Major),
+            || severity::name(Severity::Major).to_owned(),
             |r| r.min_severity.clone(),
         ),
     };

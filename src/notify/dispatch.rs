@@ -18,7 +18,7 @@ use super::messages::{ChannelKind, Event, Notice};
 use crate::db::entities::{notification_channel, notification_delivery};
 use crate::identity::Role;
 use crate::mail::templates::{AlarmMailParams, Locale, Template, Texts, TicketMailParams};
-use crate::monitoring::alarms::severity_of;
+use crate::severity;
 
 /// An alarm to post: what its mail says, and the alarm itself for webhooks.
 pub struct AlarmNotice<'a> {
@@ -48,7 +48,7 @@ pub async fn alarm(
         .await?;
     let mut queued = 0;
     for channel in channels {
-        let min_severity = severity_of(&channel.min_severity).unwrap_or(Severity::Major);
+        let min_severity = severity::parse(&channel.min_severity).unwrap_or(Severity::Major);
         let rule_ids: Option<Vec<i64>> = channel
             .rule_ids
             .as_deref()

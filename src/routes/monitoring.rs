@@ -22,6 +22,7 @@ use crate::monitoring::messages::{AlarmAction, AlarmCommand};
 use crate::monitoring::overview::OverviewSummary;
 use crate::monitoring::rollups::{self, RollupView};
 use crate::monitoring::TopologyView;
+use crate::severity::{self, SeverityName};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -197,27 +198,6 @@ pub enum AlarmStateFilter {
     All,
 }
 
-/// An alarm's severity, as a filter names it.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SeverityName {
-    Critical,
-    Major,
-    Minor,
-    Info,
-}
-
-impl From<SeverityName> for Severity {
-    fn from(name: SeverityName) -> Severity {
-        match name {
-            SeverityName::Critical => Severity::Critical,
-            SeverityName::Major => Severity::Major,
-            SeverityName::Minor => Severity::Minor,
-            SeverityName::Info => Severity::Info,
-        }
-    }
-}
-
 #[derive(Deserialize, IntoParams)]
 pub struct AlarmQuery {
     /// Default `active`.
@@ -256,8 +236,8 @@ pub async fn list_alarms(
         AlarmStateFilter::Cleared => select.filter(alarm::Column::State.eq(CLEARED)),
     };
     if let Some(severity) = query.severity {
-        select = select
-            .filter(alarm::Column::Severity.eq(alarms::severity_name(Severity::from(severity))));
+        select =
+            select.filter(alarm::Column::Severity.eq(severity::name(Severity::from(severity))));
     }
     if let Some(data_center_id) = query.data_center_id {
         select = select.filter(alarm::Column::DataCenterId.eq(data_center_id));

@@ -11,8 +11,8 @@ use yunguan_actors::ticket::workflow::TicketState;
 
 use crate::db::entities::{tenant, tenant_quota, ticket, vm};
 use crate::error::ApiError;
-use crate::identity::TenantScope;
 use crate::inventory::records::{self, BusinessSystemView};
+use crate::tenancy::TenantScope;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BusinessScreen {

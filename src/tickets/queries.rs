@@ -16,7 +16,8 @@ use super::engine::{find_visible, Lock};
 use super::views::{ApprovalView, InboxItem, TicketDetail, TicketView, TimelineEntry};
 use crate::db::entities::{delegation, manual_task, ticket, ticket_approval, ticket_event, user};
 use crate::error::{ApiError, ErrorCode, FieldError};
-use crate::identity::{Principal, Role, TenantScope};
+use crate::identity::{Principal, Role};
+use crate::tenancy::TenantScope;
 
 /// Filters and order of a ticket listing.
 #[derive(Debug, Clone, Default)]

@@ -10,8 +10,8 @@ use sea_orm::{ConnectionTrait, Database, EntityTrait};
 use secrecy::ExposeSecret;
 use serde_json::json;
 use yunguan::db::entities::device;
+use yunguan::inventory::credentials::Credentials;
 use yunguan::inventory::devices::SNMP_CREDENTIALS_PURPOSE;
-use yunguan::monitoring::snmp::credentials::Credentials;
 use yunguan::secrets::Sealer;
 
 use crate::helpers::{settings_for, spawn_app, spawn_node, Backend, Storage};

@@ -6,8 +6,9 @@ use sea_orm::EntityTrait;
 use serde_json::{json, Value};
 use yunguan::db::entities::device;
 use yunguan::identity::Role;
-use yunguan::inventory::monitoring::{
-    data_center_ids, links_between_devices, monitored_devices, upsert_interfaces, InterfaceUpsert,
+use yunguan::monitoring::plan::{
+    data_center_ids, links_between_devices, monitored_devices, upsert_interfaces,
+    DiscoveredInterface, InterfaceUpsert,
 };
 use yunguan::monitoring::topology::DeviceLink;
 
@@ -378,9 +379,15 @@ async fn inventory_monitoring_reads_devices_and_links_and_records_discovered_int
     let core_id = core["id"].as_i64().unwrap();
     let access_id = access["id"].as_i64().unwrap();
 
+    let interface = |if_index: u32, name: &str, description: &str| DiscoveredInterface {
+        if_index,
+        name: name.to_owned(),
+        speed_bps: 1_000_000_000,
+        description: description.to_owned(),
+    };
     let discovered = vec![
-        (1, "GE0/0/1".to_owned(), 1_000_000_000, "uplink".to_owned()),
-        (2, "GE0/0/2".to_owned(), 1_000_000_000, String::new()),
+        interface(1, "GE0/0/1", "uplink"),
+        interface(2, "GE0/0/2", ""),
     ];
     let outcome = upsert_interfaces(&app.db, core_id, &discovered)
         .await
@@ -404,7 +411,7 @@ async fn inventory_monitoring_reads_devices_and_links_and_records_discovered_int
         .unwrap();
     assert_eq!(outcome, InterfaceUpsert::default());
     let mut faster = discovered.clone();
-    faster[1].2 = 10_000_000_000;
+    faster[1].speed_bps = 10_000_000_000;
     let outcome = upsert_interfaces(&app.db, core_id, &faster).await.unwrap();
     assert_eq!(
         outcome,

@@ -11,9 +11,9 @@ use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, TransactionTrait};
 use yunguan::db::entities::mail_outbox;
 use yunguan::mail::outbox::{self, OutgoingMail};
 use yunguan::mail::sender::MailSender;
+use yunguan::mail::settings::{MailSettings, MailTransportKind, SmtpTls};
 use yunguan::mail::templates::{Locale, Template, Texts, TicketMailParams};
 use yunguan::outbox::{Nudge, Pass};
-use yunguan::settings::{MailSettings, MailTransportKind, SmtpTls};
 use yunguan_actors::supervision::{ActorRegistry, Backoff, Supervisor};
 
 use crate::helpers::{settings_for, Backend, Storage};

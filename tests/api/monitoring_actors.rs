@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use yunguan::hub::EventKind;
 use yunguan::identity::Role;
+use yunguan::inventory::credentials::Credentials;
 use yunguan::monitoring::alarms::Notifier;
 use yunguan::monitoring::device::{DeviceChange, DeviceSampleEvent, DeviceStateEvent};
 use yunguan::monitoring::messages::DeviceConfig;
-use yunguan::monitoring::snmp::credentials::Credentials;
 use yunguan::monitoring::topology::DeviceLink;
 use yunguan::monitoring::{Monitoring, Plan, Services};
 use yunguan::outbox::Nudge;
@@ -80,7 +80,6 @@ async fn monitor_fleet(
     settings.monitoring.request_timeout_ms = 150;
     settings.monitoring.retries = 0;
     let supervisor = Supervisor::new(ActorRegistry::default(), Backoff::default());
-    let (interfaces_tx, _interfaces_rx) = tokio::sync::mpsc::unbounded_channel();
     let services = Services {
         db: app.db.clone(),
         hub: app.state.hub.clone(),
@@ -90,15 +89,9 @@ async fn monitor_fleet(
             nudge: Nudge::default(),
         },
     };
-    let monitoring = Monitoring::start(
-        &supervisor,
-        services,
-        &settings.monitoring,
-        plan,
-        interfaces_tx,
-    )
-    .await
-    .unwrap();
+    let monitoring = Monitoring::start(&supervisor, services, &settings.monitoring, plan)
+        .await
+        .unwrap();
     fleet.send_traps_to(monitoring.trap_addr());
     monitoring
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use yunguan::monitoring::snmp::credentials::Credentials;
+use yunguan::inventory::credentials::Credentials;
 use yunguan::monitoring::snmp::mux::Multiplexer;
 use yunguan::monitoring::snmp::poll::poll_device;
 use yunguan::monitoring::snmp::session::{Patience, Session};

@@ -7,7 +7,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use yunguan::monitoring::snmp::credentials::{AuthProtocol, Credentials, PrivProtocol};
+use yunguan::inventory::credentials::{AuthProtocol, Credentials, PrivProtocol};
 use yunguan::monitoring::snmp::mux::Multiplexer;
 use yunguan::monitoring::snmp::session::{Patience, Session};
 

@@ -7,8 +7,9 @@
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use yunguan::identity::settings::{LdapSettings, OidcSettings, RoleRule};
 use yunguan::identity::Role;
-use yunguan::settings::{LdapSettings, OidcSettings, RoleRule, Settings};
+use yunguan::settings::Settings;
 
 use crate::helpers::{spawn_app_with, Backend, TestApp, PASSWORD};
 use crate::oidc_provider::{Landing, OidcProvider, CLIENT_ID, CLIENT_SECRET, REDIRECT_URL};

@@ -865,7 +865,7 @@ async fn approval_mail_reaches_a_real_smtp_server(backend: Backend) {
     let smtp = SmtpServer::start().await;
     let smtp_port = smtp.port();
     let (app, _storage) = spawn_app_with(backend, |settings| {
-        settings.mail.transport = yunguan::settings::MailTransportKind::Smtp;
+        settings.mail.transport = yunguan::mail::settings::MailTransportKind::Smtp;
         settings.mail.smtp_host = "127.0.0.1".to_owned();
         settings.mail.smtp_port = smtp_port;
         settings.mail.base_url = "https://yunguan.example.gov.cn".to_owned();

@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{ExternalIdentity, Source};
 use crate::error::{ApiError, ErrorCode};
-use crate::settings::LdapSettings;
+use crate::identity::settings::LdapSettings;
 
 /// LDAP's result code for wrong credentials.
 const INVALID_CREDENTIALS: u32 = 49;

@@ -3,8 +3,8 @@
 //! else the one the identity provider names (the tenant claim or attribute); a rule giving a
 //! tenant role with neither does not apply. Bureau roles and suppliers take no tenant.
 
+use crate::identity::settings::RoleRule;
 use crate::identity::Role;
-use crate::settings::RoleRule;
 
 /// What the rules give: a role and, for a tenant role, the tenant's code.
 #[derive(Debug, Clone, PartialEq, Eq)]

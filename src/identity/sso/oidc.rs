@@ -30,8 +30,8 @@ use tokio::sync::Mutex;
 
 use super::{ExternalIdentity, Source};
 use crate::error::{ApiError, ErrorCode};
+use crate::identity::settings::OidcSettings;
 use crate::secrets::Sealer;
-use crate::settings::OidcSettings;
 
 /// The cookie that carries a sign-in from start to callback.
 pub const COOKIE: &str = "yunguan_oidc";

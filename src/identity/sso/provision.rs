@@ -17,7 +17,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::identity::accounts;
 use crate::identity::names::Username;
 use crate::identity::sessions::SessionStore;
-use crate::settings::RoleRule;
+use crate::identity::settings::RoleRule;
 
 /// A signed-in account, and the sessions its sign-in ended.
 pub struct SignedIn {

@@ -20,6 +20,7 @@ use crate::monitoring::messages::{
     DeviceConfig, DeviceReport, GetDeviceStateView, Panic, PollNow, Stop, TrapReceived,
 };
 use crate::monitoring::now_ms;
+use crate::monitoring::plan::DiscoveredInterface;
 use crate::monitoring::snmp::mux::Multiplexer;
 use crate::monitoring::snmp::poll::{poll_device, DeviceSample};
 use crate::monitoring::snmp::session::{Patience, Session};
@@ -123,7 +124,12 @@ impl DeviceActor {
                     sample
                         .interfaces
                         .iter()
-                        .map(|i| (i.if_index, i.name.clone(), i.speed_bps, i.alias.clone()))
+                        .map(|i| DiscoveredInterface {
+                            if_index: i.if_index,
+                            name: i.name.clone(),
+                            speed_bps: i.speed_bps,
+                            description: i.alias.clone(),
+                        })
                         .collect()
                 });
                 (changes, discovered)
@@ -188,7 +194,7 @@ impl DeviceActor {
     fn report(
         &mut self,
         changes: Vec<Change>,
-        interfaces_discovered_opt: Option<Vec<(u32, String, u64, String)>>,
+        interfaces_discovered_opt: Option<Vec<DiscoveredInterface>>,
         points: Vec<crate::monitoring::rollups::MetricPoint>,
         at_ms: u64,
     ) {

@@ -4,12 +4,10 @@
 //! # Layout
 //! - [`mux`]: the v2c multiplexer (one socket, request ids, timeouts of our own).
 //! - [`session`]: a device's session, v2c or v3 authPriv.
-//! - [`credentials`]: SNMP credentials, never printed.
 //! - [`walk`]: column walks with GETBULK.
 //! - [`poll`]: one device's poll, into a `DeviceSample`.
 //! - [`traps`]: the SNMPv2c trap listener.
 
-pub mod credentials;
 pub mod mux;
 pub mod poll;
 pub mod session;

@@ -15,9 +15,9 @@ use secrecy::ExposeSecret;
 use yunguan_snmp::ber::{self, Header, PduType, Value, Writer};
 use yunguan_snmp::snmp2::{self, v3, AsyncSession, MessageType, Pdu};
 
-use super::credentials::{AuthProtocol, Credentials, PrivProtocol};
 use super::mux::Multiplexer;
 use super::SnmpError;
+use crate::inventory::credentials::{AuthProtocol, Credentials, PrivProtocol};
 
 /// How long to wait for an answer, and how many times to ask again after silence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

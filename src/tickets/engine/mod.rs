@@ -35,12 +35,12 @@ use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::identity::{Principal, Role};
 use crate::mail::outbox::{self, OutgoingMail};
+use crate::mail::settings::MailSettings;
 use crate::mail::templates::{Template, TicketMailParams};
 use crate::notify::dispatch::{self, ApprovalNotice};
 use crate::outbox::Nudge;
 use crate::quotas;
 use crate::quotas::actor::{Admission, TenantActors};
-use crate::settings::MailSettings;
 
 pub mod preview;
 pub mod system;

@@ -1,0 +1,361 @@
+//! What monitoring reads from the CMDB, its [`Plan`]: the devices to poll with their opened
+//! credentials, the data centers, the links between devices (for the topology and root-cause
+//! analysis) and the cloud platforms; and what it writes back: the interfaces polls find.
+//!
+//! Opened credentials stay in `Credentials`' secret wrappers; a device whose credentials do
+//! not open (another key) or whose address does not parse is left out with a warning, never
+//! failing the others.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use yunguan_actors::alarm::AlarmRule;
+
+use super::messages::DeviceConfig;
+use super::platform::PlatformConfig;
+use super::topology::DeviceLink;
+use crate::cloud::openstack::OpenStackClient;
+use crate::db::entities::{data_center, device, interface, link};
+use crate::inventory::credentials::Credentials;
+use crate::inventory::devices::{parse_management_address, SNMP_CREDENTIALS_PURPOSE};
+use crate::inventory::history::{self, Change, ChangeAction, ChangeActor};
+use crate::secrets::Sealer;
+use crate::settings::CloudSettings;
+
+/// What to monitor: the inventory's devices and links, and the alarm rules.
+pub struct Plan {
+    pub data_center_ids: Vec<i64>,
+    pub devices: Vec<DeviceConfig>,
+    pub platforms: Vec<PlatformConfig>,
+    pub links: Vec<DeviceLink>,
+    pub rules: Vec<AlarmRule>,
+}
+
+impl Plan {
+    /// The inventory's data centers, polled devices (those with credentials), links and
+    /// synced cloud platforms.
+    pub async fn read(
+        db: &DatabaseConnection,
+        sealer: &Sealer,
+        cloud: &CloudSettings,
+        rules: Vec<AlarmRule>,
+    ) -> Result<Plan, DbErr> {
+        Ok(Plan {
+            data_center_ids: data_center_ids(db).await?,
+            devices: monitored_devices(db, sealer).await?,
+            platforms: openstack_platforms(db, sealer, cloud).await?,
+            links: links_between_devices(db).await?,
+            rules,
+        })
+    }
+
+    /// Nothing to monitor (a node that does not poll), with the rules.
+    pub fn nothing(rules: Vec<AlarmRule>) -> Plan {
+        Plan {
+            data_center_ids: Vec::new(),
+            devices: Vec::new(),
+            platforms: Vec::new(),
+            links: Vec::new(),
+            rules,
+        }
+    }
+}
+
+/// The inventory's OpenStack platforms with credentials, each with its client. A platform
+/// whose credentials do not open or parse is skipped with a warning.
+pub async fn openstack_platforms(
+    db: &DatabaseConnection,
+    sealer: &crate::secrets::Sealer,
+    cloud: &crate::settings::CloudSettings,
+) -> Result<Vec<PlatformConfig>, sea_orm::DbErr> {
+    use crate::cloud::openstack::OpenStackConfig;
+    use crate::db::entities::cloud_platform;
+    use crate::inventory::clouds::CLOUD_CREDENTIALS_PURPOSE;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+    let rows = cloud_platform::Entity::find()
+        .filter(cloud_platform::Column::Kind.eq("openstack"))
+        .filter(cloud_platform::Column::CredentialsSealed.is_not_null())
+        .order_by_asc(cloud_platform::Column::Id)
+        .all(db)
+        .await?;
+    let mut platforms = Vec::new();
+    for row in rows {
+        let Some(sealed) = &row.credentials_sealed else {
+            continue;
+        };
+        let credentials: OpenStackCredentials = match sealer
+            .open_json(CLOUD_CREDENTIALS_PURPOSE, sealed)
+        {
+            Ok(credentials) => credentials,
+            Err(error) => {
+                tracing::warn!(platform_id = row.id, %error, "platform credentials unusable; not synced");
+                continue;
+            }
+        };
+        let config = OpenStackConfig {
+            auth_url: row.endpoint.trim_end_matches('/').to_owned(),
+            username: credentials.username,
+            password: credentials.password,
+            project: credentials.project,
+            domain: credentials.domain,
+            request_timeout: Duration::from_millis(cloud.timeout_ms.max(1)),
+            operation_timeout: Duration::from_millis(cloud.operation_timeout_ms),
+            poll_interval: Duration::from_millis(cloud.poll_interval_ms.max(1)),
+        };
+        match OpenStackClient::new(config) {
+            Ok(client) => platforms.push(PlatformConfig {
+                id: row.id,
+                data_center_id: row.data_center_id,
+                name: row.name,
+                sync_interval: Duration::from_secs(
+                    u64::try_from(row.sync_interval_secs).unwrap_or(300),
+                ),
+                client: Arc::new(client),
+            }),
+            Err(error) => {
+                tracing::warn!(platform_id = row.id, %error, "platform client not built; not synced");
+            }
+        }
+    }
+    Ok(platforms)
+}
+
+/// What an OpenStack platform's `credentials` in the inventory hold.
+#[derive(serde::Deserialize)]
+struct OpenStackCredentials {
+    username: String,
+    password: secrecy::SecretString,
+    project: String,
+    #[serde(default = "default_domain")]
+    domain: String,
+}
+
+fn default_domain() -> String {
+    "Default".to_owned()
+}
+
+/// Who the poller is in the history.
+pub const POLLER: ChangeActor = ChangeActor::System {
+    component: "snmp-poller",
+};
+
+/// Every device with SNMP credentials, by id, as its device actor is configured.
+pub async fn monitored_devices(
+    db: &DatabaseConnection,
+    sealer: &Sealer,
+) -> Result<Vec<DeviceConfig>, DbErr> {
+    let devices = device::Entity::find()
+        .filter(device::Column::SnmpCredentialsSealed.is_not_null())
+        .order_by_asc(device::Column::Id)
+        .all(db)
+        .await?;
+    let mut monitored = Vec::with_capacity(devices.len());
+    for found in devices {
+        let Some(sealed) = &found.snmp_credentials_sealed else {
+            continue;
+        };
+        let credentials = match sealer.open_json::<Credentials>(SNMP_CREDENTIALS_PURPOSE, sealed) {
+            Ok(credentials) => credentials,
+            Err(error) => {
+                tracing::warn!(device_id = found.id, error = %error, "device credentials do not open; not polled");
+                continue;
+            }
+        };
+        let management_address = match parse_management_address(&found.management_address) {
+            Ok(address) => address,
+            Err(problem) => {
+                tracing::warn!(device_id = found.id, %problem, "device management address unreadable; not polled");
+                continue;
+            }
+        };
+        monitored.push(DeviceConfig {
+            id: found.id,
+            data_center_id: found.data_center_id,
+            name: found.name,
+            kind: found.kind,
+            tier: found.tier,
+            address: management_address,
+            credentials,
+            poll_interval: Duration::from_secs(
+                u64::try_from(found.poll_interval_secs.max(1)).unwrap_or(60),
+            ),
+        });
+    }
+    Ok(monitored)
+}
+
+/// Every data center's id, ascending.
+pub async fn data_center_ids(db: &DatabaseConnection) -> Result<Vec<i64>, DbErr> {
+    data_center::Entity::find()
+        .select_only()
+        .column(data_center::Column::Id)
+        .order_by_asc(data_center::Column::Id)
+        .into_tuple::<i64>()
+        .all(db)
+        .await
+}
+
+/// Every link, with the devices and `ifIndex`es at its ends, by id.
+pub async fn links_between_devices(db: &DatabaseConnection) -> Result<Vec<DeviceLink>, DbErr> {
+    let links = link::Entity::find()
+        .order_by_asc(link::Column::Id)
+        .all(db)
+        .await?;
+    let interface_ids: Vec<i64> = links
+        .iter()
+        .flat_map(|found| [found.a_interface_id, found.b_interface_id])
+        .collect();
+    let interfaces: BTreeMap<i64, interface::Model> = interface::Entity::find()
+        .filter(interface::Column::Id.is_in(interface_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|found| (found.id, found))
+        .collect();
+    Ok(links
+        .into_iter()
+        .filter_map(|found| {
+            let a = interfaces.get(&found.a_interface_id)?;
+            let b = interfaces.get(&found.b_interface_id)?;
+            Some(DeviceLink {
+                link_id: found.id,
+                a_device_id: a.device_id,
+                a_if_index: u32::try_from(a.if_index).ok()?,
+                b_device_id: b.device_id,
+                b_if_index: u32::try_from(b.if_index).ok()?,
+                bandwidth_bps: found.bandwidth_bps,
+            })
+        })
+        .collect())
+}
+
+/// What [`upsert_interfaces`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InterfaceUpsert {
+    pub created: u64,
+    pub updated: u64,
+}
+
+/// An interface a poll found on a device (IF-MIB).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveredInterface {
+    pub if_index: u32,
+    pub name: String,
+    pub speed_bps: u64,
+    /// `ifAlias`: what the operators called it on the device.
+    pub description: String,
+}
+
+/// Records what polls discover, in order, as long as monitoring runs: the writer that keeps
+/// the CMDB's interfaces current, as `rollups` keeps the metrics.
+pub fn start_interface_writer(
+    db: DatabaseConnection,
+) -> mpsc::UnboundedSender<(i64, Vec<DiscoveredInterface>)> {
+    let (interfaces_tx, mut interfaces_rx) =
+        mpsc::unbounded_channel::<(i64, Vec<DiscoveredInterface>)>();
+    tokio::spawn(async move {
+        while let Some((device_id, interfaces)) = interfaces_rx.recv().await {
+            if let Err(error) = upsert_interfaces(&db, device_id, &interfaces).await {
+                tracing::warn!(device_id, %error, "cannot record discovered interfaces");
+            }
+        }
+    });
+    interfaces_tx
+}
+
+/// Records the interfaces a poll discovered on a device: new ones are inserted, changed
+/// names, speeds and descriptions updated, in one transaction, with a system change in the
+/// history for each (none when nothing changed). Interfaces the poll did not report are kept
+/// (links may refer to them).
+pub async fn upsert_interfaces(
+    db: &DatabaseConnection,
+    device_id: i64,
+    discovered: &[DiscoveredInterface],
+) -> Result<InterfaceUpsert, DbErr> {
+    let txn = crate::db::begin(db).await?;
+    let existing: BTreeMap<i32, interface::Model> = interface::Entity::find()
+        .filter(interface::Column::DeviceId.eq(device_id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|found| (found.if_index, found))
+        .collect();
+    let now = chrono::Utc::now();
+    let view = |found: &interface::Model| {
+        json!({
+            "id": found.id, "device_id": found.device_id, "if_index": found.if_index,
+            "name": found.name, "speed_bps": found.speed_bps, "description": found.description,
+        })
+    };
+    let mut outcome = InterfaceUpsert::default();
+    for discovered in discovered {
+        // The columns are signed; no real agent reports more.
+        let if_index = i32::try_from(discovered.if_index).unwrap_or(i32::MAX);
+        let speed_bps = i64::try_from(discovered.speed_bps).unwrap_or(i64::MAX);
+        let (name, description) = (&discovered.name, &discovered.description);
+        match existing.get(&if_index) {
+            Some(found)
+                if found.name == *name
+                    && found.speed_bps == speed_bps
+                    && found.description == *description => {}
+            Some(found) => {
+                let mut active: interface::ActiveModel = found.clone().into();
+                active.name = Set(name.clone());
+                active.speed_bps = Set(speed_bps);
+                active.description = Set(description.clone());
+                let updated = active.update(&txn).await?;
+                history::record(
+                    &txn,
+                    &POLLER,
+                    Change {
+                        object_kind: "interface",
+                        object_id: updated.id,
+                        action: ChangeAction::Update,
+                        before_opt: Some(view(found)),
+                        after_opt: Some(view(&updated)),
+                    },
+                    now,
+                )
+                .await?;
+                outcome.updated += 1;
+            }
+            None => {
+                let created = interface::ActiveModel {
+                    device_id: Set(device_id),
+                    if_index: Set(if_index),
+                    name: Set(name.clone()),
+                    speed_bps: Set(speed_bps),
+                    description: Set(description.clone()),
+                    ..Default::default()
+                }
+                .insert(&txn)
+                .await?;
+                history::record(
+                    &txn,
+                    &POLLER,
+                    Change {
+                        object_kind: "interface",
+                        object_id: created.id,
+                        action: ChangeAction::Create,
+                        before_opt: None,
+                        after_opt: Some(view(&created)),
+                    },
+                    now,
+                )
+                .await?;
+                outcome.created += 1;
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(outcome)
+}
