@@ -1,6 +1,8 @@
 //! Actix extractors that authenticate and authorize, so that a handler's signature states its
 //! policy and a handler without one cannot be reached anonymously by mistake:
-//! `Principal` for any logged-in user, `Authorized<P>` for a role policy `P`.
+//! `Principal` for any logged-in user, `Authorized<P>` for a role policy `P`, `Administering`
+//! for a bureau or tenant admin; and the [`authenticate`] middleware that looks the bearer
+//! token up first, so that they decide before any other extractor.
 
 use std::future::{ready, Ready};
 use std::marker::PhantomData;
