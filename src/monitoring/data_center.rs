@@ -29,7 +29,8 @@ use super::load::{
     BusyLink, LinkUtilization,
 };
 use super::messages::{
-    AlarmAction, AlarmCommand, DataCenterUpdate, DeviceConfig, DeviceReport, Stop,
+    AlarmAction, AlarmCommand, AlarmCommandFailed, DataCenterUpdate, DeviceConfig, DeviceReport,
+    Stop,
 };
 use super::platform::{PlatformActor, PlatformConfig, PlatformSummary};
 use super::rollups::{Rollup, RollupBuffer};
@@ -658,7 +659,7 @@ impl Handler<DeviceReport> for DataCenterActor {
 }
 
 impl Handler<AlarmCommand> for DataCenterActor {
-    type Result = Result<(), String>;
+    type Result = Result<(), AlarmCommandFailed>;
 
     fn handle(&mut self, command: AlarmCommand, _ctx: &mut Context<Self>) -> Self::Result {
         let at_ms = super::now_ms();
@@ -672,7 +673,7 @@ impl Handler<AlarmCommand> for DataCenterActor {
                     .clear(&command.key, command.occurrence, command.user_id, at_ms)
             }
         };
-        let event = result.map_err(|error| format!("{error:?}"))?;
+        let event = result?;
         self.dirty = true;
         self.record_one(event, Some(command.written_tx));
         Ok(())

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use actix::Message;
-use yunguan_actors::alarm::{AlarmKey, Observation};
+use yunguan_actors::alarm::{AlarmCommandError, AlarmKey, Observation};
 
 use super::device::state::Change;
 use super::device::DeviceStateView;
@@ -68,7 +68,7 @@ pub struct DeviceReport {
 /// An operator acknowledges or clears an alarm occurrence. The engine decides at once (or
 /// refuses, saying why); `written_tx` hears when the alarm's row reflects it.
 #[derive(Debug, Message)]
-#[rtype(result = "Result<(), String>")]
+#[rtype(result = "Result<(), AlarmCommandFailed>")]
 pub struct AlarmCommand {
     pub key: AlarmKey,
     pub occurrence: u64,
@@ -81,6 +81,30 @@ pub struct AlarmCommand {
 pub enum AlarmAction {
     Acknowledge,
     Clear,
+}
+
+/// Why an operator's alarm command was not carried out.
+#[derive(Debug, thiserror::Error)]
+pub enum AlarmCommandFailed {
+    /// Another node monitors the alarm's data center.
+    #[error("its data center is not monitored here")]
+    NotMonitoredHere,
+    /// The data center's actor did not take the command (it is restarting).
+    #[error("its data center's actor did not answer: {0}")]
+    Unanswered(#[from] actix::MailboxError),
+    #[error("that occurrence is no longer active")]
+    NotActive,
+    #[error("it is already acknowledged")]
+    AlreadyAcknowledged,
+}
+
+impl From<AlarmCommandError> for AlarmCommandFailed {
+    fn from(refusal: AlarmCommandError) -> AlarmCommandFailed {
+        match refusal {
+            AlarmCommandError::NotActive { .. } => AlarmCommandFailed::NotActive,
+            AlarmCommandError::AlreadyAcknowledged(_) => AlarmCommandFailed::AlreadyAcknowledged,
+        }
+    }
 }
 
 /// Stop for good (the data center is going away or restarting).

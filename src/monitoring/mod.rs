@@ -54,7 +54,7 @@ use crate::settings::MonitoringSettings;
 use data_center::{DataCenterActor, DataCenterSetup, DataCenterSummary};
 use device::DeviceStateView;
 use directory::Directory;
-use messages::{AlarmCommand, DeviceConfig, GetDeviceStateView, Panic};
+use messages::{AlarmCommand, AlarmCommandFailed, DeviceConfig, GetDeviceStateView, Panic};
 use overview::{OverviewActor, OverviewSummary};
 pub use plan::Plan;
 use snmp::mux::Multiplexer;
@@ -326,16 +326,12 @@ impl Monitoring {
         &self,
         data_center_id: i64,
         command: AlarmCommand,
-    ) -> Result<(), String> {
+    ) -> Result<(), AlarmCommandFailed> {
         let handle = self
             .data_centers
             .get(&data_center_id)
-            .ok_or_else(|| "the data center is not monitored here".to_owned())?;
-        handle
-            .addr()
-            .send(command)
-            .await
-            .map_err(|error| error.to_string())?
+            .ok_or(AlarmCommandFailed::NotMonitoredHere)?;
+        handle.addr().send(command).await?
     }
 
     /// Asks a device actor to poll now rather than at its next turn.

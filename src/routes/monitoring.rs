@@ -18,7 +18,7 @@ use crate::identity::extract::{Authorized, MonitoringViewers, Operators, ScreenV
 use crate::monitoring::alarms::{self, AlarmView, CLEARED};
 use crate::monitoring::data_center::DataCenterSummary;
 use crate::monitoring::device::DeviceStateView;
-use crate::monitoring::messages::{AlarmAction, AlarmCommand};
+use crate::monitoring::messages::{AlarmAction, AlarmCommand, AlarmCommandFailed};
 use crate::monitoring::overview::OverviewSummary;
 use crate::monitoring::rollups::{self, RollupView};
 use crate::monitoring::TopologyView;
@@ -281,7 +281,13 @@ pub async fn get_alarm(
 #[utoipa::path(
     tag = "monitoring", security(("bearer" = [])),
     params(("id" = i64, Path)),
-    responses((status = 200, body = AlarmView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody))
+    responses(
+        (status = 200, body = AlarmView),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`conflict`: that occurrence is no longer active, is already acknowledged, or its data center is monitored by another node", body = ErrorBody),
+        (status = 503, description = "`service_unavailable`: the data center's actor did not answer, or the alarm was not recorded", body = ErrorBody),
+    )
 )]
 #[post("/alarms/{id}/acknowledge")]
 pub async fn acknowledge(
@@ -296,7 +302,13 @@ pub async fn acknowledge(
 #[utoipa::path(
     tag = "monitoring", security(("bearer" = [])),
     params(("id" = i64, Path)),
-    responses((status = 200, body = AlarmView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody))
+    responses(
+        (status = 200, body = AlarmView),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`conflict`: that occurrence is no longer active, is already acknowledged, or its data center is monitored by another node", body = ErrorBody),
+        (status = 503, description = "`service_unavailable`: the data center's actor did not answer, or the alarm was not recorded", body = ErrorBody),
+    )
 )]
 #[post("/alarms/{id}/clear")]
 pub async fn clear(
@@ -333,10 +345,16 @@ async fn command(
         .monitoring
         .alarm_command(row.data_center_id, command)
         .await
-        .map_err(|why| {
+        .map_err(|failed| {
+            let code = match failed {
+                AlarmCommandFailed::Unanswered(_) => ErrorCode::ServiceUnavailable,
+                AlarmCommandFailed::NotMonitoredHere
+                | AlarmCommandFailed::NotActive
+                | AlarmCommandFailed::AlreadyAcknowledged => ErrorCode::Conflict,
+            };
             ApiError::new(
-                ErrorCode::Conflict,
-                format!("alarm {alarm_id} cannot be changed now: {why}"),
+                code,
+                format!("alarm {alarm_id} cannot be changed now: {failed}"),
             )
         })?;
     let written = written_rx

@@ -11,6 +11,7 @@
 //! [`TicketActors`] finds or starts the actor of a ticket, and restarts one that died.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -194,7 +195,7 @@ impl Handler<Act> for TicketActor {
     fn handle(&mut self, act: Act, _ctx: &mut Context<Self>) -> Self::Result {
         let engine = self.services.engine.clone();
         let ticket_id = self.ticket_id;
-        let work = async move {
+        self.change_then_refresh(async move {
             engine
                 .act(
                     ticket_id,
@@ -204,15 +205,7 @@ impl Handler<Act> for TicketActor {
                     act.idempotency_opt,
                 )
                 .await
-        };
-        AtomicResponse::new(Box::pin(work.into_actor(self).map(
-            |outcome, actor, ctx| {
-                if outcome.is_ok() {
-                    actor.refresh(ctx);
-                }
-                outcome
-            },
-        )))
+        })
     }
 }
 
@@ -221,12 +214,22 @@ impl Handler<CompleteTask> for TicketActor {
 
     fn handle(&mut self, complete: CompleteTask, _ctx: &mut Context<Self>) -> Self::Result {
         let engine = self.services.engine.clone();
-        let work = async move {
+        self.change_then_refresh(async move {
             engine
                 .complete_task(complete.task_id, &complete.caller, complete.note_opt)
                 .await
-        };
-        AtomicResponse::new(Box::pin(work.into_actor(self).map(
+        })
+    }
+}
+
+impl TicketActor {
+    /// Runs a change to the ticket with the actor's mailbox held (one change at a time),
+    /// then re-reads the ticket when it committed: the one path of every user's change.
+    fn change_then_refresh(
+        &mut self,
+        change: impl Future<Output = Result<Executed, ApiError>> + 'static,
+    ) -> AtomicResponse<Self, Result<Executed, ApiError>> {
+        AtomicResponse::new(Box::pin(change.into_actor(self).map(
             |outcome, actor, ctx| {
                 if outcome.is_ok() {
                     actor.refresh(ctx);

@@ -3873,7 +3873,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `conflict`: that occurrence is no longer active, is already acknowledged, or its data center is monitored by another node */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`: the data center's actor did not answer, or the alarm was not recorded */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3937,7 +3947,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `conflict`: that occurrence is no longer active, is already acknowledged, or its data center is monitored by another node */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `service_unavailable`: the data center's actor did not answer, or the alarm was not recorded */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
