@@ -17,6 +17,7 @@ use sea_orm::{
 };
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument;
 use utoipa::ToSchema;
 use yunguan_actors::alarm::{
     default_rules, AlarmEvent, AlarmKey, AlarmRule, ClearReason, Comparison, Metric, RuleScope,
@@ -204,27 +205,42 @@ pub fn start_writer(
     let (write_tx, mut write_rx) = mpsc::unbounded_channel::<AlarmWrite>();
     tokio::spawn(async move {
         while let Some(write) = write_rx.recv().await {
-            let outcome = match write {
-                AlarmWrite::Event(mut record) => {
-                    let outcome = apply(&db, &notifier, data_center_id, &record).await;
-                    if let (Ok(Some((_, row))), Some(written_tx)) =
-                        (&outcome, record.written_tx_opt.take())
-                    {
-                        let _ = written_tx.send(row.clone());
+            let key = match &write {
+                AlarmWrite::Event(record) => record.event.key(),
+                AlarmWrite::Escalate { key, .. } => key,
+            };
+            // Every line the write logs names its alarm.
+            let span = tracing::info_span!(
+                "alarm_write",
+                data_center_id,
+                rule_id = key.rule_id,
+                device_id = key.device_id,
+                instance = key.instance_opt.as_deref(),
+            );
+            let work = async {
+                let outcome = match write {
+                    AlarmWrite::Event(mut record) => {
+                        let outcome = apply(&db, &notifier, data_center_id, &record).await;
+                        if let (Ok(Some((_, row))), Some(written_tx)) =
+                            (&outcome, record.written_tx_opt.take())
+                        {
+                            let _ = written_tx.send(row.clone());
+                        }
+                        outcome
                     }
-                    outcome
-                }
-                AlarmWrite::Escalate { key, occurrence } => {
-                    escalate(&db, &notifier, &key, occurrence).await
+                    AlarmWrite::Escalate { key, occurrence } => {
+                        escalate(&db, &notifier, &key, occurrence).await
+                    }
+                };
+                match outcome {
+                    Ok(Some((kind, row))) => announce(&hub, kind, row).await,
+                    Ok(None) => {}
+                    Err(error) => {
+                        tracing::error!(%error, "cannot record an alarm event");
+                    }
                 }
             };
-            match outcome {
-                Ok(Some((kind, row))) => announce(&hub, kind, row).await,
-                Ok(None) => {}
-                Err(error) => {
-                    tracing::error!(data_center_id, %error, "cannot record an alarm event");
-                }
-            }
+            work.instrument(span).await;
         }
     });
     write_tx

@@ -253,6 +253,7 @@ async fn act(
         action,
         expected_version_opt,
         idempotency_opt,
+        request_span: tracing::Span::current(),
     };
     let executed = state.tickets.act(ticket_id, act).await?;
     Ok(answered(executed, actix_web::http::StatusCode::OK))
@@ -532,6 +533,7 @@ pub async fn complete_task(
         task_id: path.into_inner(),
         caller,
         note_opt: body.note,
+        request_span: tracing::Span::current(),
     };
     let executed = state.tickets.complete_task(complete).await?;
     Ok(answered(executed, actix_web::http::StatusCode::OK))

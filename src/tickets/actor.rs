@@ -22,6 +22,7 @@ use actix::{
 };
 use parking_lot::Mutex;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use tracing::Instrument;
 use yunguan_actors::ticket::workflow::TicketState;
 
 use super::engine::{Engine, Executed, Status, SystemStep, Work};
@@ -66,13 +67,18 @@ impl Actor for TicketActor {
 }
 
 impl TicketActor {
+    /// The span of the actor's own work (SLA steps, fulfilment), naming its ticket.
+    fn span(&self) -> tracing::Span {
+        tracing::info_span!("ticket", ticket_id = self.ticket_id)
+    }
+
     fn refresh(&mut self, ctx: &mut Context<Self>) {
         let engine = self.services.engine.clone();
         let ticket_id = self.ticket_id;
         self.refresh_generation += 1;
         let generation = self.refresh_generation;
         ctx.spawn(
-            detached(async move { engine.status(ticket_id).await })
+            detached(self.span(), async move { engine.status(ticket_id).await })
                 .into_actor(self)
                 .map(move |status, actor, ctx| {
                     if generation == actor.refresh_generation {
@@ -122,14 +128,17 @@ impl TicketActor {
         let engine = self.services.engine.clone();
         let ticket_id = self.ticket_id;
         ctx.spawn(
-            detached(async move { engine.advance(ticket_id, step).await })
-                .into_actor(self)
-                .map(move |outcome, actor, ctx| {
-                    if let Err(error) = outcome {
-                        tracing::warn!(ticket_id, %error, "ticket step failed");
-                    }
-                    actor.refresh(ctx);
-                }),
+            detached(
+                self.span(),
+                async move { engine.advance(ticket_id, step).await },
+            )
+            .into_actor(self)
+            .map(move |outcome, actor, ctx| {
+                if let Err(error) = outcome {
+                    tracing::warn!(ticket_id, %error, "ticket step failed");
+                }
+                actor.refresh(ctx);
+            }),
         );
     }
 
@@ -164,7 +173,7 @@ impl TicketActor {
             };
             services.engine.advance(ticket_id, step).await
         };
-        ctx.spawn(detached(work).into_actor(self).map(move |outcome, actor, ctx| {
+        ctx.spawn(detached(self.span(), work).into_actor(self).map(move |outcome, actor, ctx| {
             actor.fulfilling = false;
             if let Err(error) = outcome {
                 tracing::warn!(ticket_id, %error, "fulfilment outcome not recorded; retrying");
@@ -176,17 +185,20 @@ impl TicketActor {
     }
 }
 
-/// Runs `work` as its own task and waits for it. The actor pauses its other futures while it
-/// answers an action; work that holds a database connection must not pause with them, or the
-/// action could wait forever for that connection.
+/// Runs `work` as its own task, in `span`, and waits for it. The actor pauses its other
+/// futures while it answers an action; work that holds a database connection must not pause
+/// with them, or the action could wait forever for that connection.
 async fn detached<T: 'static>(
-    work: impl std::future::Future<Output = Result<T, ApiError>> + 'static,
+    span: tracing::Span,
+    work: impl Future<Output = Result<T, ApiError>> + 'static,
 ) -> Result<T, ApiError> {
-    actix::spawn(work).await.unwrap_or_else(|error| {
-        Err(ApiError::internal(anyhow::anyhow!(
-            "ticket work ended abnormally: {error}"
-        )))
-    })
+    actix::spawn(work.instrument(span))
+        .await
+        .unwrap_or_else(|error| {
+            Err(ApiError::internal(anyhow::anyhow!(
+                "ticket work ended abnormally: {error}"
+            )))
+        })
 }
 
 impl Handler<Act> for TicketActor {
@@ -195,7 +207,8 @@ impl Handler<Act> for TicketActor {
     fn handle(&mut self, act: Act, _ctx: &mut Context<Self>) -> Self::Result {
         let engine = self.services.engine.clone();
         let ticket_id = self.ticket_id;
-        self.change_then_refresh(async move {
+        let request_span = act.request_span.clone();
+        self.change_then_refresh(request_span, async move {
             engine
                 .act(
                     ticket_id,
@@ -214,7 +227,8 @@ impl Handler<CompleteTask> for TicketActor {
 
     fn handle(&mut self, complete: CompleteTask, _ctx: &mut Context<Self>) -> Self::Result {
         let engine = self.services.engine.clone();
-        self.change_then_refresh(async move {
+        let request_span = complete.request_span.clone();
+        self.change_then_refresh(request_span, async move {
             engine
                 .complete_task(complete.task_id, &complete.caller, complete.note_opt)
                 .await
@@ -223,13 +237,16 @@ impl Handler<CompleteTask> for TicketActor {
 }
 
 impl TicketActor {
-    /// Runs a change to the ticket with the actor's mailbox held (one change at a time),
-    /// then re-reads the ticket when it committed: the one path of every user's change.
+    /// Runs a change to the ticket with the actor's mailbox held (one change at a time), in
+    /// the asking request's span, then re-reads the ticket when it committed: the one path of
+    /// every user's change.
     fn change_then_refresh(
         &mut self,
+        request_span: tracing::Span,
         change: impl Future<Output = Result<Executed, ApiError>> + 'static,
     ) -> AtomicResponse<Self, Result<Executed, ApiError>> {
-        AtomicResponse::new(Box::pin(change.into_actor(self).map(
+        let span = tracing::info_span!(parent: &request_span, "ticket", ticket_id = self.ticket_id);
+        AtomicResponse::new(Box::pin(change.instrument(span).into_actor(self).map(
             |outcome, actor, ctx| {
                 if outcome.is_ok() {
                     actor.refresh(ctx);

@@ -13,6 +13,9 @@ pub struct Act {
     pub action: Action,
     pub expected_version_opt: Option<i64>,
     pub idempotency_opt: Option<Idempotency>,
+    /// The span of the request that asked (its id, user and tenant), so that the change's log
+    /// lines name the request.
+    pub request_span: tracing::Span,
 }
 
 /// Completing one of the ticket's manual tasks.
@@ -22,6 +25,8 @@ pub struct CompleteTask {
     pub task_id: i64,
     pub caller: Caller,
     pub note_opt: Option<String>,
+    /// As [`Act::request_span`].
+    pub request_span: tracing::Span,
 }
 
 /// Look at the ticket again: arm its SLA timer, drive its fulfilment, or stop.

@@ -120,6 +120,21 @@ pub enum AlarmEvent {
     },
 }
 
+impl AlarmEvent {
+    /// The alarm the event is about.
+    pub fn key(&self) -> &AlarmKey {
+        match self {
+            AlarmEvent::Raised { key, .. }
+            | AlarmEvent::Acknowledged { key, .. }
+            | AlarmEvent::Cleared { key, .. }
+            | AlarmEvent::CauseChanged { key, .. }
+            | AlarmEvent::CauseRecovered { key, .. }
+            | AlarmEvent::FlappingStarted { key, .. }
+            | AlarmEvent::FlappingEnded { key, .. } => key,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AlarmCommandError {
     /// That occurrence is not active on that key: it cleared, or a newer one replaced it.
