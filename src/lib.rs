@@ -20,6 +20,8 @@
 //! - [`inventory`]: the CMDB: sites, devices, links, clouds, hosts, VMs, pools, their history,
 //!   bulk import, cloud sync ingestion, and what monitoring and placement read from it.
 //! - [`fulfilment`]: carrying out approved tickets (provider steps, manual tasks).
+//! - [`placement`]: where a ticket's VMs go (the pools open to its tenant, their policies),
+//!   and the ledger of placements.
 //! - [`cloud`]: cloud platform adapters (OpenStack): inventory sync, utilization, and the
 //!   provider fulfilment uses when configured.
 //! - [`outbox`]: the drain actors of the transactional outboxes, their nudge and backoff.
@@ -50,6 +52,7 @@ pub mod metrics;
 pub mod monitoring;
 pub mod notify;
 pub mod outbox;
+pub mod placement;
 pub mod quotas;
 pub mod requests;
 pub mod routes;

@@ -18,6 +18,7 @@ mod m20261206_000009_login_failures;
 mod m20261206_000010_account_administration;
 mod m20261206_000011_notification_channels;
 mod m20261206_000012_external_accounts;
+mod m20261206_000013_placements;
 mod shapes;
 
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000010_account_administration::Migration),
             Box::new(m20261206_000011_notification_channels::Migration),
             Box::new(m20261206_000012_external_accounts::Migration),
+            Box::new(m20261206_000013_placements::Migration),
         ]
     }
 }

@@ -516,7 +516,7 @@ enum CatalogItemVersions {
 }
 
 #[derive(DeriveIden, Clone)]
-enum Tickets {
+pub(crate) enum Tickets {
     Table,
     Id,
     TenantId,

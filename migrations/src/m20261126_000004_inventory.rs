@@ -593,7 +593,7 @@ enum Clusters {
 }
 
 #[derive(DeriveIden, Clone)]
-enum Hosts {
+pub(crate) enum Hosts {
     Table,
     Id,
     ClusterId,
@@ -627,7 +627,7 @@ enum Vms {
 }
 
 #[derive(DeriveIden, Clone)]
-enum ResourcePools {
+pub(crate) enum ResourcePools {
     Table,
     Id,
     Name,

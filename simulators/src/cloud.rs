@@ -25,6 +25,9 @@ pub struct HostSpec {
     pub disk_gb: i64,
     pub image: String,
     pub network: String,
+    /// The hypervisor to build on. The simulated cloud keeps no hypervisors of its own: it
+    /// builds wherever it is told and remembers where.
+    pub hypervisor_opt: Option<String>,
 }
 
 /// A host the simulated cloud runs.
@@ -201,6 +204,7 @@ mod tests {
             disk_gb: 40,
             image: "kylin-v10".to_owned(),
             network: "gov-intranet".to_owned(),
+            hypervisor_opt: None,
         }
     }
 

@@ -42,6 +42,10 @@ pub const REQUEST_KEY_METADATA: &str = "yunguan_request_key";
 /// Servers asked for per page (Nova's usual maximum).
 const PAGE_SIZE: usize = 1000;
 
+/// The compute API version asked for: servers embed their flavor (2.47) and a new server can
+/// name its hypervisor (2.74), which placement needs.
+const NOVA_MICROVERSION: &str = "2.74";
+
 /// How to reach and log in to one OpenStack project.
 #[derive(Debug, Clone)]
 pub struct OpenStackConfig {
@@ -303,7 +307,7 @@ impl OpenStackClient {
             .http
             .request(method, url)
             .header("X-Auth-Token", session.token.expose_secret())
-            .header("X-OpenStack-Nova-API-Version", "2.47");
+            .header("X-OpenStack-Nova-API-Version", NOVA_MICROVERSION);
         if !query.is_empty() {
             request = request.query(query);
         }
@@ -597,13 +601,17 @@ impl OpenStackClient {
         }
         let flavor_id = self.flavor_for(request.size).await?;
         let network_id = self.network_id(&request.network).await?;
-        let body = json!({"server": {
+        let mut body = json!({"server": {
             "name": request.name,
             "flavorRef": flavor_id,
             "imageRef": request.image,
             "networks": [{"uuid": network_id}],
             "metadata": {REQUEST_KEY_METADATA: request.key},
         }});
+        if let Some(hypervisor) = &request.placed_on_opt {
+            // Nova 2.74: the scheduler still checks the host, but considers no other.
+            body["server"]["hypervisor_hostname"] = json!(hypervisor);
+        }
         let response = self
             .call(
                 Method::POST,
@@ -697,6 +705,7 @@ fn provided(server: Server) -> ProvidedHost {
         cloud_id: server.cloud_id,
         name: server.name,
         size: server.size,
+        runs_on_opt: server.hypervisor_hostname_opt,
     }
 }
 

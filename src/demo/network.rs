@@ -150,8 +150,11 @@ fn demo_devices(document: &Value) -> Vec<racks::DemoDevice> {
         .unwrap_or_default()
 }
 
+/// The demo's shared compute pool.
+const DEMO_POOL: &str = "政务云计算资源池";
+
 /// Enters a simulated OpenStack in the first data center, so that its platform actor syncs
-/// hypervisors and VMs into the inventory.
+/// hypervisors and VMs into the inventory, with its cluster in a shared compute pool.
 pub async fn register_openstack(
     db: &DatabaseConnection,
     sealer: &Sealer,
@@ -164,19 +167,37 @@ pub async fn register_openstack(
         actor: &actor,
         now: Utc::now(),
     };
-    let document = serde_json::json!({"cloud_platforms": [{
-        "data_center_code": fleet_inventory::data_center_code(0),
-        "name": "openstack-sim",
-        "kind": "openstack",
-        "endpoint": auth_url,
-        "credentials": {
-            "username": credentials.username,
-            "password": credentials.password,
-            "project": credentials.project,
-            "domain": credentials.project_domain,
-        },
-        "sync_interval_secs": 30,
-    }]});
+    let data_center_code = fleet_inventory::data_center_code(0);
+    // Its hypervisors join the one cluster, in a shared compute pool, so that VM requests
+    // are placed on them.
+    let document = serde_json::json!({
+        "resource_pools": [{
+            "name": DEMO_POOL,
+            "kind": "compute",
+            "data_center_code": data_center_code,
+            "cpu_overcommit": 4.0,
+            "placement_policy": "spread",
+        }],
+        "cloud_platforms": [{
+            "data_center_code": data_center_code,
+            "name": "openstack-sim",
+            "kind": "openstack",
+            "endpoint": auth_url,
+            "credentials": {
+                "username": credentials.username,
+                "password": credentials.password,
+                "project": credentials.project,
+                "domain": credentials.project_domain,
+            },
+            "sync_interval_secs": 30,
+        }],
+        "clusters": [{
+            "data_center_code": data_center_code,
+            "platform": "openstack-sim",
+            "name": "region-one",
+            "pool": DEMO_POOL,
+        }],
+    });
     import_document(db, document, &writer, "registering the simulated openstack").await
 }
 

@@ -20,7 +20,11 @@ use provider::{CloudProvider, HostRequest, HostSize, ProviderError};
 /// One thing to ask the provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
-    Create(HostRequest),
+    Create {
+        /// Which of the ticket's hosts (from 0).
+        host_index: i32,
+        request: HostRequest,
+    },
     Resize {
         record_id: i64,
         cloud_id: String,
@@ -37,10 +41,12 @@ pub enum Step {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InventoryChange {
     AddHost {
+        host_index: i32,
         name: String,
         cloud_id: String,
         address: String,
         size: HostSize,
+        runs_on_opt: Option<String>,
     },
     ResizeHost {
         record_id: i64,
@@ -60,12 +66,25 @@ pub struct ExistingHost {
     pub size: HostSize,
 }
 
-/// The provider steps of a cloud-host ticket: one per host to create, or the one change.
+/// The hosts a cloud-host ticket's steps work on.
+#[derive(Debug, Clone, Copy)]
+pub enum Hosts<'a> {
+    /// Hosts to create, each on the host placement chose for it (by its platform name), in
+    /// the order of the ticket's hosts.
+    Placed(&'a [String]),
+    /// The host a change or decommission names.
+    Existing(&'a ExistingHost),
+    /// None: the ticket makes no host.
+    None,
+}
+
+/// The provider steps of a cloud-host ticket: one per placed host to create, or the one
+/// change.
 pub fn plan(
     ticket_id: i64,
     kind: ItemKind,
     form: &Map<String, Value>,
-    host_opt: Option<&ExistingHost>,
+    hosts: Hosts<'_>,
 ) -> Vec<Step> {
     let text = |name: &str| {
         form.get(name)
@@ -73,13 +92,14 @@ pub fn plan(
             .unwrap_or_default()
             .to_owned()
     };
-    match (kind, host_opt) {
-        (ItemKind::VmRequest, _) => {
+    match (kind, hosts) {
+        (ItemKind::VmRequest, Hosts::Placed(placed_on)) => {
             let host = kinds::vm_request_host(form);
-            let count = form.get("count").and_then(Value::as_i64).unwrap_or(0);
-            (0..count)
-                .map(|index| {
-                    Step::Create(HostRequest {
+            (0..)
+                .zip(placed_on)
+                .map(|(index, placed_on)| Step::Create {
+                    host_index: index,
+                    request: HostRequest {
                         key: format!("ticket-{ticket_id}/host-{index}"),
                         name: format!("t{ticket_id}-{}", index + 1),
                         size: HostSize {
@@ -89,11 +109,12 @@ pub fn plan(
                         },
                         image: text("image"),
                         network: text("network"),
-                    })
+                        placed_on_opt: Some(placed_on.clone()),
+                    },
                 })
                 .collect()
         }
-        (ItemKind::VmChange, Some(host)) => {
+        (ItemKind::VmChange, Hosts::Existing(host)) => {
             let int = |name: &str| form.get(name).and_then(Value::as_i64);
             vec![Step::Resize {
                 record_id: host.record_id,
@@ -105,7 +126,7 @@ pub fn plan(
                 },
             }]
         }
-        (ItemKind::VmDecommission, Some(host)) => vec![Step::Delete {
+        (ItemKind::VmDecommission, Hosts::Existing(host)) => vec![Step::Delete {
             record_id: host.record_id,
             cloud_id: host.cloud_id.clone(),
             size: host.size,
@@ -154,12 +175,17 @@ pub async fn run(
         let mut attempt = 1;
         let change = loop {
             let outcome = match &step {
-                Step::Create(request) => provider.create_host(request.clone()).await.map(|host| {
+                Step::Create {
+                    host_index,
+                    request,
+                } => provider.create_host(request.clone()).await.map(|host| {
                     InventoryChange::AddHost {
+                        host_index: *host_index,
                         name: host.name,
                         cloud_id: host.cloud_id,
                         address: host.address,
                         size: host.size,
+                        runs_on_opt: host.runs_on_opt,
                     }
                 }),
                 Step::Resize {
@@ -296,14 +322,28 @@ mod tests {
     #[test]
     fn plans() {
         let request = json!({"flavour": "s1.large", "disk_gb": 50, "count": 2, "image": "uos-20", "network": "gov-extranet"});
-        let steps = plan(7, ItemKind::VmRequest, request.as_object().unwrap(), None);
+        let placed_on = ["hv-01".to_owned(), "hv-02".to_owned()];
+        let steps = plan(
+            7,
+            ItemKind::VmRequest,
+            request.as_object().unwrap(),
+            Hosts::Placed(&placed_on),
+        );
         assert_eq!(steps.len(), 2);
-        let Step::Create(second) = &steps[1] else {
+        let Step::Create {
+            host_index: 1,
+            request: second,
+        } = &steps[1]
+        else {
             panic!("{steps:?}")
         };
         assert_eq!(
-            (second.key.as_str(), second.name.as_str()),
-            ("ticket-7/host-1", "t7-2")
+            (
+                second.key.as_str(),
+                second.name.as_str(),
+                second.placed_on_opt.as_deref()
+            ),
+            ("ticket-7/host-1", "t7-2", Some("hv-02"))
         );
         assert_eq!(
             second.size,
@@ -328,7 +368,7 @@ mod tests {
                 8,
                 ItemKind::VmChange,
                 change.as_object().unwrap(),
-                Some(&host)
+                Hosts::Existing(&host)
             ),
             vec![Step::Resize {
                 record_id: 3,
@@ -340,7 +380,7 @@ mod tests {
                 }
             }]
         );
-        assert!(plan(9, ItemKind::Incident, &Map::new(), None).is_empty());
+        assert!(plan(9, ItemKind::Incident, &Map::new(), Hosts::None).is_empty());
     }
 
     #[tokio::test]
@@ -351,7 +391,12 @@ mod tests {
         let mut reports = Vec::new();
         let changes = run(
             &provider,
-            plan(1, ItemKind::VmRequest, request.as_object().unwrap(), None),
+            plan(
+                1,
+                ItemKind::VmRequest,
+                request.as_object().unwrap(),
+                Hosts::Placed(&["hv-01".to_owned()]),
+            ),
             RETRY,
             |p| reports.push(p.message),
         )
@@ -366,7 +411,13 @@ mod tests {
     async fn a_failed_run_removes_the_hosts_it_created() {
         let provider = provider();
         let request = json!({"flavour": "s1.small", "disk_gb": 40, "count": 2, "image": "uos-20", "network": "gov-extranet"});
-        let steps = plan(3, ItemKind::VmRequest, request.as_object().unwrap(), None);
+        let placed_on = ["hv-01".to_owned(), "hv-01".to_owned()];
+        let steps = plan(
+            3,
+            ItemKind::VmRequest,
+            request.as_object().unwrap(),
+            Hosts::Placed(&placed_on),
+        );
         // The first host is created, then every attempt at the second fails.
         let first = provider
             .cloud()
@@ -379,6 +430,7 @@ mod tests {
                     disk_gb: 40,
                     image: "uos-20".into(),
                     network: "gov-extranet".into(),
+                    hypervisor_opt: Some("hv-01".into()),
                 },
             )
             .await
@@ -409,7 +461,12 @@ mod tests {
         let request = json!({"flavour": "s1.small", "disk_gb": 40, "count": 1, "image": "uos-20", "network": "gov-extranet"});
         let failed = run(
             &provider,
-            plan(1, ItemKind::VmRequest, request.as_object().unwrap(), None),
+            plan(
+                1,
+                ItemKind::VmRequest,
+                request.as_object().unwrap(),
+                Hosts::Placed(&["hv-01".to_owned()]),
+            ),
             RETRY,
             |_| {},
         )

@@ -22,6 +22,9 @@ pub struct HostRequest {
     pub size: HostSize,
     pub image: String,
     pub network: String,
+    /// The host placement chose, as its platform names it (a hypervisor's hostname): the
+    /// provider must build there or fail, never choose another.
+    pub placed_on_opt: Option<String>,
 }
 
 /// A host as the provider reports it.
@@ -31,6 +34,8 @@ pub struct ProvidedHost {
     pub name: String,
     pub address: String,
     pub size: HostSize,
+    /// Where the provider says it runs, when it says.
+    pub runs_on_opt: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

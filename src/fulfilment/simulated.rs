@@ -38,6 +38,7 @@ fn provided(host: SimHost) -> ProvidedHost {
             memory_gb: host.spec.memory_gb,
             disk_gb: host.spec.disk_gb,
         },
+        runs_on_opt: host.spec.hypervisor_opt,
     }
 }
 
@@ -60,6 +61,7 @@ impl CloudProvider for SimulatedProvider {
             disk_gb: request.size.disk_gb,
             image: request.image,
             network: request.network,
+            hypervisor_opt: request.placed_on_opt,
         };
         async move {
             self.cloud

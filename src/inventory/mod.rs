@@ -11,7 +11,8 @@
 //! - [`sites`], [`devices`], [`clouds`], [`pools`]: the objects, their fields, validation,
 //!   views and filters.
 //! - [`import`]: bulk import of JSON or CSV (read by the `csv` crate), all rows or none.
-//! - [`sync`]: a cloud platform's changes into hosts and VMs; hosts as placement candidates.
+//! - [`sync`]: a cloud platform's changes into hosts and VMs.
+//! - [`capacity`]: hosts as placement candidates, with what their VMs and placements hold.
 //! - [`credentials`]: a device's SNMP credentials, stored sealed and never printed.
 //! - [`records`]: what fulfilled tickets created, by tenant and business system, and the
 //!   business systems a caller may see.
@@ -19,6 +20,7 @@
 //! Leaves to others: HTTP (`routes::inventory`), sealing (`crate::secrets`), placement itself
 //! (`yunguan_actors::placement`), talking to clouds (`crate::cloud`) and devices.
 
+pub mod capacity;
 pub mod clouds;
 pub mod credentials;
 pub mod crud;

@@ -7,16 +7,32 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use yunguan_actors::placement::Overcommit;
+use yunguan_actors::placement::{Overcommit, Policy};
 
 use super::crud::{present, present_kinds, Checker, InventoryObject, ModelOf, Writer};
 use super::references;
-use crate::db::entities::{cluster, data_center, device, resource_pool};
+use crate::db::entities::{cluster, data_center, device, resource_pool, tenant};
 use crate::error::ApiError;
 use crate::secrets::Sealer;
 use crate::tenancy::TenantScope;
 
 pub const POOL_KINDS: &[&str] = &["compute", "network", "storage"];
+
+/// How a pool's hosts take new VMs, by the name a pool stores.
+pub const PLACEMENT_POLICIES: &[(&str, Policy)] = &[
+    ("spread", Policy::Spread),
+    ("pack", Policy::Pack),
+    ("tenant_affinity", Policy::TenantAffinity),
+    ("tenant_anti_affinity", Policy::TenantAntiAffinity),
+];
+
+/// The policy a pool names; a name this version does not know spreads.
+pub fn placement_policy(name: &str) -> Policy {
+    PLACEMENT_POLICIES
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map_or(Policy::Spread, |(_, policy)| *policy)
+}
 
 pub struct ResourcePools;
 
@@ -41,6 +57,14 @@ pub struct ResourcePoolFields {
     pub cpu_overcommit: Option<f64>,
     pub memory_overcommit: Option<f64>,
     pub disk_overcommit: Option<f64>,
+    /// How its hosts take new VMs: `spread` (default: the least loaded host), `pack` (the
+    /// most loaded that fits), `tenant_affinity` (hosts already running the tenant's VMs
+    /// first) or `tenant_anti_affinity` (never two of a tenant's VMs on one host).
+    pub placement_policy: Option<String>,
+    /// The tenant a dedicated pool serves; empty for a pool every tenant shares.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub tenant_id: Option<Option<i64>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -52,12 +76,15 @@ pub struct ResourcePoolView {
     pub cpu_overcommit: f64,
     pub memory_overcommit: f64,
     pub disk_overcommit: f64,
+    pub placement_policy: String,
+    pub tenant_id: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
 pub struct ResourcePoolFilter {
     pub kind: Option<String>,
     pub data_center_id: Option<i64>,
+    pub tenant_id: Option<i64>,
 }
 
 impl InventoryObject for ResourcePools {
@@ -85,6 +112,8 @@ impl InventoryObject for ResourcePools {
             cpu_overcommit: model.cpu_overcommit,
             memory_overcommit: model.memory_overcommit,
             disk_overcommit: model.disk_overcommit,
+            placement_policy: model.placement_policy.clone(),
+            tenant_id: model.tenant_id,
         }
     }
 
@@ -150,6 +179,21 @@ impl InventoryObject for ResourcePools {
                 check.problem(field, format!("must be at most {MAX_OVERCOMMIT}"));
             }
         }
+        let placement_policy = fields
+            .placement_policy
+            .or_else(|| existing_opt.map(|m| m.placement_policy.clone()))
+            .unwrap_or_else(|| "spread".to_owned());
+        let policy_names: Vec<&str> = PLACEMENT_POLICIES.iter().map(|(name, _)| *name).collect();
+        check.one_of("placement_policy", &placement_policy, &policy_names);
+        let tenant_id = references::optional_id::<tenant::Entity>(
+            txn,
+            &mut check,
+            "tenant_id",
+            "tenant",
+            fields.tenant_id,
+            existing_opt.map(|m| m.tenant_id),
+        )
+        .await?;
         check.finish()?;
         let mut active = match existing_opt {
             Some(existing) => existing.clone().into_active_model(),
@@ -161,6 +205,8 @@ impl InventoryObject for ResourcePools {
         active.cpu_overcommit = Set(cpu);
         active.memory_overcommit = Set(memory);
         active.disk_overcommit = Set(disk);
+        active.placement_policy = Set(placement_policy);
+        active.tenant_id = Set(tenant_id);
         Ok(active)
     }
 
@@ -193,6 +239,9 @@ impl InventoryObject for ResourcePools {
         }
         if let Some(data_center_id) = filter.data_center_id {
             select = select.filter(resource_pool::Column::DataCenterId.eq(data_center_id));
+        }
+        if let Some(tenant_id) = filter.tenant_id {
+            select = select.filter(resource_pool::Column::TenantId.eq(tenant_id));
         }
         select
     }

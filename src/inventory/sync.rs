@@ -1,7 +1,6 @@
-//! Cloud sync ingestion and placement input. [`apply_cloud_changes`] writes what a platform
-//! reported (`crate::cloud::CloudChanges`) into hosts and VMs in one transaction, with a
-//! system change in the history for each object that changed; [`placement_candidates`] reads
-//! hosts, clusters, pools and VMs back as `yunguan_actors::placement::HostCandidate`s.
+//! Cloud sync ingestion. [`apply_cloud_changes`] writes what a platform reported
+//! (`crate::cloud::CloudChanges`) into hosts and VMs in one transaction, with a system change
+//! in the history for each object that changed.
 //!
 //! Usage figures (a host's used vCPU, memory, disk) move with every sync and are updated
 //! without a history entry; a host's capacity, state or schedulability changing is recorded.
@@ -15,12 +14,11 @@ use sea_orm::{
     ModelTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::Value;
-use yunguan_actors::placement::{HostCandidate, Overcommit};
 
 use super::clouds::{host_view, vm_view};
 use super::history::{self, Change, ChangeAction, ChangeActor};
 use crate::cloud::{CloudChanges, Hypervisor, Server, ServerStatus};
-use crate::db::entities::{cloud_platform, cluster, host, resource_pool, ticket, vm};
+use crate::db::entities::{cloud_platform, cluster, host, ticket, vm};
 use crate::error::ApiError;
 
 /// Who cloud sync is in the history.
@@ -386,111 +384,6 @@ pub async fn apply_cloud_changes(
     }
     txn.commit().await?;
     Ok(summary)
-}
-
-/// The hosts placement may consider, in `data_center_opt` or everywhere: every host of a
-/// cluster in a resource pool (a cluster outside any pool is not scheduled onto), with its
-/// pool's overcommit, what is allocated on it (the larger of the platform's figure and the
-/// sum of its VMs) and the tenants running VMs there. A host is schedulable when it is up
-/// and not cordoned.
-pub async fn placement_candidates(
-    db: &DatabaseConnection,
-    data_center_opt: Option<i64>,
-) -> Result<Vec<HostCandidate>, DbErr> {
-    let mut platforms_query = cloud_platform::Entity::find();
-    if let Some(data_center_id) = data_center_opt {
-        platforms_query =
-            platforms_query.filter(cloud_platform::Column::DataCenterId.eq(data_center_id));
-    }
-    let platforms: BTreeMap<i64, cloud_platform::Model> = platforms_query
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|found| (found.id, found))
-        .collect();
-    let clusters: BTreeMap<i64, cluster::Model> = cluster::Entity::find()
-        .filter(cluster::Column::PlatformId.is_in(platforms.keys().copied()))
-        .filter(cluster::Column::PoolId.is_not_null())
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|found| (found.id, found))
-        .collect();
-    let pools: BTreeMap<i64, resource_pool::Model> = resource_pool::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|found| (found.id, found))
-        .collect();
-    let hosts = host::Entity::find()
-        .filter(host::Column::ClusterId.is_in(clusters.keys().copied()))
-        .order_by_asc(host::Column::Id)
-        .all(db)
-        .await?;
-    let vms = vm::Entity::find()
-        .filter(vm::Column::HostId.is_in(hosts.iter().map(|found| found.id)))
-        .all(db)
-        .await?;
-    let mut on_host: BTreeMap<i64, Vec<&vm::Model>> = BTreeMap::new();
-    for found in &vms {
-        if let Some(host_id) = found.host_id {
-            on_host.entry(host_id).or_default().push(found);
-        }
-    }
-    let non_negative = |value: i64| u64::try_from(value).unwrap_or(0);
-    let mut candidates = Vec::with_capacity(hosts.len());
-    for found in hosts {
-        let Some(cluster) = clusters.get(&found.cluster_id) else {
-            continue;
-        };
-        let Some(platform) = platforms.get(&cluster.platform_id) else {
-            continue;
-        };
-        let Some(pool) = cluster.pool_id.and_then(|pool_id| pools.get(&pool_id)) else {
-            continue;
-        };
-        let Ok(pool_overcommit) = Overcommit::new(
-            pool.cpu_overcommit,
-            pool.memory_overcommit,
-            pool.disk_overcommit,
-        ) else {
-            tracing::warn!(
-                pool_id = pool.id,
-                "pool overcommit invalid; its hosts are not candidates"
-            );
-            continue;
-        };
-        let placed = on_host
-            .get(&found.id)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let sum = |amount: fn(&vm::Model) -> i64| {
-            placed
-                .iter()
-                .map(|vm| non_negative(amount(vm)))
-                .sum::<u64>()
-        };
-        candidates.push(HostCandidate {
-            host_id: found.id,
-            cluster_id: cluster.id,
-            pool_id: pool.id,
-            data_center_id: platform.data_center_id,
-            vcpu_total: u32::try_from(found.vcpu_total).unwrap_or(if found.vcpu_total < 0 {
-                0
-            } else {
-                u32::MAX
-            }),
-            memory_mb_total: non_negative(found.memory_mb_total),
-            disk_gb_total: non_negative(found.disk_gb_total),
-            vcpu_allocated: non_negative(found.vcpu_used).max(sum(|vm| vm.vcpu)),
-            memory_mb_allocated: non_negative(found.memory_mb_used).max(sum(|vm| vm.memory_mb)),
-            disk_gb_allocated: non_negative(found.disk_gb_used).max(sum(|vm| vm.disk_gb)),
-            tenant_ids_present: placed.iter().filter_map(|vm| vm.tenant_id).collect(),
-            schedulable: found.schedulable && found.state == "up",
-            pool_overcommit,
-        });
-    }
-    Ok(candidates)
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@ use super::snmp::mux::Multiplexer;
 use super::snmp::session::Patience;
 use super::topology::{upstream_links, DeviceLink};
 use crate::hub::{EventData, EventKind, Hub, Topic};
+use crate::inventory::capacity::{placement_candidates, Within};
 use crate::metrics::Metrics;
 use crate::severity;
 
@@ -463,9 +464,8 @@ impl DataCenterActor {
     fn refresh_pools(&mut self, ctx: &mut Context<Self>) {
         let db = self.setup.db.clone();
         let data_center_id = self.setup.data_center_id;
-        let read = async move {
-            crate::inventory::sync::placement_candidates(&db, Some(data_center_id)).await
-        };
+        let read =
+            async move { placement_candidates(&db, Within::DataCenter(data_center_id)).await };
         ctx.spawn(
             read.into_actor(self)
                 .map(|result, actor, _ctx| match result {

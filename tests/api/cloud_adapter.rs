@@ -15,6 +15,7 @@ use yunguan_simulators::openstack::{OpenStackSim, OpenStackSimConfig};
 use crate::fulfilment::{approve_both_levels, inventory_ids, wait_for_state};
 use crate::helpers::{spawn_app_with, Backend};
 use crate::on_every_backend;
+use crate::placement::compute_pool;
 use crate::tickets::{populate, submit_vm};
 
 /// A small, quick cloud: 2 hypervisors, 5 servers, builds of 50-100 ms.
@@ -59,6 +60,7 @@ fn request(key: &str, name: &str, vcpu: i64, memory_gb: i64, disk_gb: i64) -> Ho
         },
         image: "kylin-v10".to_owned(),
         network: "gov-intranet".to_owned(),
+        placed_on_opt: None,
     }
 }
 
@@ -313,6 +315,9 @@ async fn a_ticket_is_fulfilled_on_openstack(backend: Backend) {
     })
     .await;
     populate(&app).await;
+    let admin = app.login("admin").await;
+    let hypervisors = ["compute-01.cloud.local", "compute-02.cloud.local"];
+    compute_pool(&app, &admin, "shared", "spread", None, &hypervisors).await;
     let dev = app.login("edu-dev").await;
     let id = submit_vm(&app, &dev, 2).await["id"].as_i64().unwrap();
     approve_both_levels(&app, id).await;

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, spawn_app_with, Backend, TestApp};
 use crate::on_every_backend;
+use crate::placement::compute_pool;
 use crate::tickets::{act, approve_ok, item_id, populate, submit_vm, ticket};
 
 on_every_backend!(
@@ -37,6 +38,12 @@ pub(crate) async fn wait_for_state(
     );
 }
 
+/// A shared compute pool with one host (32 vCPU, 128 GB, 2 TB) to place VMs on.
+pub(crate) async fn room(app: &TestApp) {
+    let admin = app.login("admin").await;
+    compute_pool(app, &admin, "shared", "spread", None, &["hv-01"]).await;
+}
+
 pub(crate) async fn approve_both_levels(app: &TestApp, ticket_id: i64) {
     approve_ok(app, &app.login("edu-admin").await, ticket_id).await;
     approve_ok(app, &app.login("ops1").await, ticket_id).await;
@@ -62,6 +69,7 @@ pub(crate) fn inventory_ids(detail: &Value) -> Vec<i64> {
 async fn an_approved_request_creates_its_hosts_and_pushes_progress(backend: Backend) {
     let (app, _storage) = spawn_app(backend).await;
     let world = populate(&app).await;
+    room(&app).await;
     let dev = app.login("edu-dev").await;
     let id = submit_vm(&app, &dev, 2).await["id"].as_i64().unwrap();
     let mut ws = app.ws(&dev).await;
@@ -178,6 +186,7 @@ async fn a_step_that_keeps_failing_fails_the_ticket_and_releases_its_quota(backe
     })
     .await;
     let world = populate(&app).await;
+    room(&app).await;
     let dev = app.login("edu-dev").await;
     let id = submit_vm(&app, &dev, 1).await["id"].as_i64().unwrap();
     approve_both_levels(&app, id).await;
@@ -211,6 +220,7 @@ async fn a_step_that_keeps_failing_fails_the_ticket_and_releases_its_quota(backe
 async fn created_hosts_are_resized_and_decommissioned_through_tickets(backend: Backend) {
     let (app, _storage) = spawn_app(backend).await;
     let world = populate(&app).await;
+    room(&app).await;
     let dev = app.login("edu-dev").await;
     let id = submit_vm(&app, &dev, 1).await["id"].as_i64().unwrap(); // one c1.xlarge: 8 vCPU, 16 GB
     approve_both_levels(&app, id).await;

@@ -8,7 +8,8 @@ use yunguan::cloud::{
     CloudChanges, CloudInventory, Hypervisor, Server, ServerChanges, ServerStatus,
 };
 use yunguan::fulfilment::provider::HostSize;
-use yunguan::inventory::sync::{apply_cloud_changes, placement_candidates, SyncSummary};
+use yunguan::inventory::capacity::{placement_candidates, Within};
+use yunguan::inventory::sync::{apply_cloud_changes, SyncSummary};
 use yunguan_actors::placement::{place, Policy, VmRequest};
 
 use crate::helpers::{spawn_app, Backend, TestApp};
@@ -405,7 +406,7 @@ async fn inventory_placement_candidates_feed_placement(backend: Backend) {
     let admin = &cloud.admin;
 
     // Outside any pool, hosts are not scheduled onto.
-    assert!(placement_candidates(&app.db, None)
+    assert!(placement_candidates(&app.db, Within::Everywhere)
         .await
         .unwrap()
         .is_empty());
@@ -427,7 +428,7 @@ async fn inventory_placement_candidates_feed_placement(backend: Backend) {
         .await;
     assert_eq!(response.status(), 200);
 
-    let candidates = placement_candidates(&app.db, Some(cloud.data_center_id))
+    let candidates = placement_candidates(&app.db, Within::DataCenter(cloud.data_center_id))
         .await
         .unwrap();
     assert_eq!(candidates.len(), 2);
@@ -442,7 +443,7 @@ async fn inventory_placement_candidates_feed_placement(backend: Backend) {
     assert!(candidates[1].tenant_ids_present.is_empty());
     assert!(candidates.iter().all(|c| c.schedulable));
     assert!(
-        placement_candidates(&app.db, Some(cloud.data_center_id + 1000))
+        placement_candidates(&app.db, Within::DataCenter(cloud.data_center_id + 1000))
             .await
             .unwrap()
             .is_empty()

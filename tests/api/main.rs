@@ -32,6 +32,7 @@ mod monitoring_cloud;
 mod notifications;
 mod openapi;
 mod people;
+mod placement;
 mod portal;
 mod route_policies;
 mod screen;

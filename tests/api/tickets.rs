@@ -11,6 +11,7 @@ use yunguan::identity::directory::{self, NewUser};
 use yunguan::identity::names::Username;
 use yunguan::identity::Role;
 
+use crate::fulfilment::room;
 use crate::helpers::{spawn_app, spawn_app_with, Backend, TestApp, PASSWORD};
 use crate::on_every_backend;
 use crate::smtp::SmtpServer;
@@ -470,6 +471,7 @@ async fn the_requester_withdraws_and_others_cannot(backend: Backend) {
     })
     .await;
     let world = populate(&app).await;
+    room(&app).await;
     let (dev, edu_admin, ops1) = (
         app.login("edu-dev").await,
         app.login("edu-admin").await,
@@ -719,6 +721,7 @@ async fn two_approvers_at_once_advance_the_level_once_and_a_retry_never_approves
 async fn concurrent_approvals_never_exceed_the_quota(backend: Backend) {
     let (app, _storage) = spawn_app(backend).await;
     let world = populate(&app).await;
+    room(&app).await;
     let admin = app.login("admin").await;
     let quota_path = format!("/api/v1/tenants/{}/quota", world.edu);
     app.put_json(

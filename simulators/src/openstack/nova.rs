@@ -263,6 +263,9 @@ struct CreateServer {
     networks: Value,
     #[serde(default)]
     metadata: BTreeMap<String, String>,
+    /// Nova 2.74: build on this hypervisor.
+    #[serde(default)]
+    hypervisor_hostname: Option<String>,
 }
 
 async fn create_server(
@@ -317,6 +320,7 @@ async fn create_server(
             image_ref: server.image_ref,
             network_ids,
             metadata: server.metadata,
+            hypervisor_opt: server.hypervisor_hostname,
         },
         Utc::now(),
     );

@@ -145,6 +145,9 @@ pub struct NewServer {
     pub image_ref: String,
     pub network_ids: Vec<String>,
     pub metadata: BTreeMap<String, String>,
+    /// The hypervisor asked for (Nova 2.74's `hypervisor_hostname`): the server goes there
+    /// or, without room there, to ERROR; never elsewhere.
+    pub hypervisor_opt: Option<String>,
 }
 
 /// A refused request: the HTTP status and Nova's message.
@@ -251,6 +254,7 @@ impl CloudState {
                 image_ref: "kylin-v10".to_owned(),
                 network_ids: vec![network_id],
                 metadata: BTreeMap::new(),
+                hypervisor_opt: None,
             };
             if let Ok(id) = state.create_server(request, created) {
                 let server = state.servers.get_mut(&id).expect("just created");
@@ -470,9 +474,9 @@ impl CloudState {
             .map(|n| n.name.clone())
     }
 
-    /// Accepts a server: places it on the hypervisor with the most free memory that fits it
-    /// and starts its build. With no room it is accepted all the same and goes to ERROR,
-    /// as Nova's scheduler does.
+    /// Accepts a server: places it on the hypervisor asked for, or else on the one with the
+    /// most free memory that fits it, and starts its build. With no room it is accepted all
+    /// the same and goes to ERROR, as Nova's scheduler does; an unknown hypervisor is refused.
     pub fn create_server(
         &mut self,
         request: NewServer,
@@ -492,11 +496,24 @@ impl CloudState {
                 Refusal::BadRequest(format!("Network {network_id} could not be found."))
             })?);
         }
+        if let Some(asked) = &request.hypervisor_opt {
+            if !self.hypervisors.iter().any(|h| &h.hostname == asked) {
+                return Err(Refusal::BadRequest(format!(
+                    "Compute host {asked} could not be found."
+                )));
+            }
+        }
         let id = self.uuid();
         let hypervisor_idx_opt = self
             .hypervisors
             .iter()
             .enumerate()
+            .filter(|(_, h)| {
+                request
+                    .hypervisor_opt
+                    .as_ref()
+                    .is_none_or(|asked| &h.hostname == asked)
+            })
             .filter(|(_, h)| h.fits(flavor.vcpus, flavor.ram_mb, flavor.disk_gb))
             .max_by_key(|(_, h)| h.memory_mb - h.memory_mb_used)
             .map(|(idx, _)| idx);
@@ -687,6 +704,7 @@ mod tests {
             image_ref: "uos-20".to_owned(),
             network_ids: vec![network_id.clone()],
             metadata: BTreeMap::new(),
+            hypervisor_opt: None,
         };
         let id = state.create_server(request("a"), now).unwrap();
         let used: i64 = state.hypervisors.iter().map(|h| h.vcpus_used).sum();
@@ -714,5 +732,34 @@ mod tests {
         let used: i64 = state.hypervisors.iter().map(|h| h.vcpus_used).sum();
         assert_eq!(used, 0);
         assert!(matches!(state.live_server(&id), Err(Refusal::NotFound(_))));
+    }
+
+    #[test]
+    fn a_server_goes_to_the_hypervisor_asked_for_or_to_error() {
+        let now = Utc::now();
+        let mut state = CloudState::new(7, timings(), 2, 0, now);
+        let network_id = state.networks[0].id.clone();
+        let second = state.hypervisors[1].hostname.clone();
+        let request = |name: &str, hypervisor: &str| NewServer {
+            name: name.to_owned(),
+            flavor_ref: "3".to_owned(),
+            image_ref: "uos-20".to_owned(),
+            network_ids: vec![network_id.clone()],
+            metadata: BTreeMap::new(),
+            hypervisor_opt: Some(hypervisor.to_owned()),
+        };
+        let id = state.create_server(request("a", &second), now).unwrap();
+        assert_eq!(state.servers[&id].hypervisor_idx_opt, Some(1));
+        assert_eq!(
+            state.create_server(request("b", "nowhere"), now),
+            Err(Refusal::BadRequest(
+                "Compute host nowhere could not be found.".to_owned()
+            ))
+        );
+        let free_mb = state.hypervisors[1].memory_mb - state.hypervisors[1].memory_mb_used;
+        state.hypervisors[1].claim(0, free_mb, 0, 0);
+        let refused = state.create_server(request("c", &second), now).unwrap();
+        assert_eq!(state.servers[&refused].status, ServerStatus::Error);
+        assert_eq!(state.servers[&refused].hypervisor_idx_opt, None);
     }
 }

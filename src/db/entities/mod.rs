@@ -38,4 +38,5 @@ pub mod ticket_approval;
 pub mod ticket_event;
 pub mod user;
 pub mod vm;
+pub mod vm_placement;
 pub mod ws_ticket;

@@ -17,6 +17,11 @@ pub struct Model {
     pub cpu_overcommit: f64,
     pub memory_overcommit: f64,
     pub disk_overcommit: f64,
+    /// How its hosts take new VMs: `spread`, `pack`, `tenant_affinity` or
+    /// `tenant_anti_affinity`.
+    pub placement_policy: String,
+    /// The tenant a dedicated pool serves; empty for a pool every tenant shares.
+    pub tenant_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

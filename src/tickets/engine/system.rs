@@ -20,14 +20,16 @@ use super::{
     approvers, record_event, refusal_error, Caller, Closing, Engine, Executed, InboxNotice, Loaded,
     Notices,
 };
-use crate::catalog::kinds::{Fulfilment, ItemKind};
+use crate::catalog::kinds::{self, Fulfilment, ItemKind};
+use crate::catalog::ItemVersion;
 use crate::db::entities::{inventory_record, manual_task, ticket, ticket_approval};
 use crate::error::{ApiError, ErrorCode};
 use crate::fulfilment::provider::HostSize;
-use crate::fulfilment::{self, ExistingHost, InventoryChange, Progress, Step};
+use crate::fulfilment::{self, ExistingHost, Hosts, InventoryChange, Progress, Step};
 use crate::hub::{EventKind, Topic};
 use crate::identity::Role;
 use crate::mail::templates::Template;
+use crate::placement::{self, PlaceError};
 use crate::quotas;
 use crate::tickets::views::{
     ApprovalOverdueEvent, TaskAssignedEvent, TicketProgressEvent, TicketView,
@@ -94,10 +96,11 @@ impl Engine {
             return Ok(Work::Manual);
         }
         let form = form_of(loaded)?;
-        let host_opt = match item.kind {
+        let plan = |hosts| fulfilment::plan(loaded.row.id, item.kind, &form, hosts);
+        let steps = match item.kind {
             ItemKind::VmChange | ItemKind::VmDecommission => {
                 match existing_host(db, &form, loaded.row.tenant_id).await? {
-                    Some(host) => Some(host),
+                    Some(host) => plan(Hosts::Existing(&host)),
                     None => {
                         return Ok(Work::Impossible(
                             "the host is no longer an active cloud host of the tenant".to_owned(),
@@ -105,14 +108,23 @@ impl Engine {
                     }
                 }
             }
-            _ => None,
+            ItemKind::VmRequest => {
+                let placed_on: Vec<String> = placement::of_ticket(db, loaded.row.id)
+                    .await?
+                    .into_iter()
+                    .map(|placed| placed.host)
+                    .collect();
+                if placed_on.len() != host_count(&form) {
+                    return Ok(Work::Impossible(
+                        "its hosts were not placed (or a placed host left the inventory)"
+                            .to_owned(),
+                    ));
+                }
+                plan(Hosts::Placed(&placed_on))
+            }
+            _ => plan(Hosts::None),
         };
-        Ok(Work::Provider(fulfilment::plan(
-            loaded.row.id,
-            item.kind,
-            &form,
-            host_opt.as_ref(),
-        )))
+        Ok(Work::Provider(steps))
     }
 
     /// Takes `step` if it still applies; `None` when the ticket moved on (another node, a
@@ -153,9 +165,26 @@ impl Engine {
                 {
                     return Ok(None);
                 }
-                self.open_manual_task(&txn, &loaded, &mut notices, now)
-                    .await?;
-                "ticket.fulfilment_started"
+                match self
+                    .prepare_fulfilment(&txn, &loaded, &mut notices, now)
+                    .await?
+                {
+                    Prepared::Ready => "ticket.fulfilment_started",
+                    Prepared::NoRoom(reason) => {
+                        let detail = json!({ "reason": reason });
+                        loaded.row.reason = Some(reason);
+                        self.system_transition(
+                            &txn,
+                            &mut loaded,
+                            Command::FulfilmentFailed,
+                            &mut notices,
+                            now,
+                            detail,
+                        )
+                        .await?;
+                        "ticket.failed"
+                    }
+                }
             }
             SystemStep::Succeeded(changes) => {
                 if loaded.state != TicketState::Fulfilling {
@@ -181,6 +210,8 @@ impl Engine {
                 if loaded.state != TicketState::Fulfilling {
                     return Ok(None);
                 }
+                // What it made was removed (or named in the reason): its room is given up.
+                placement::released(&txn, ticket_id).await?;
                 let detail = json!({ "reason": reason });
                 loaded.row.reason = Some(reason);
                 self.system_transition(
@@ -318,17 +349,56 @@ impl Engine {
     }
 
     /// For tickets a person fulfils: the task, due within the item's SLA, told to the role.
-    async fn open_manual_task(
+    /// What starting fulfilment takes besides the transition: a manual task opened, or the
+    /// hosts a VM request makes placed.
+    async fn prepare_fulfilment(
         &self,
         txn: &DatabaseTransaction,
         loaded: &Loaded,
         notices: &mut Notices,
         now: DateTime<Utc>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<Prepared, ApiError> {
         let item = self
             .versions
             .get(txn, loaded.row.item_id, loaded.row.item_version)
             .await?;
+        match (&item.fulfilment, item.kind) {
+            (Fulfilment::Manual { .. }, _) => {
+                self.open_manual_task(txn, loaded, &item, notices, now)
+                    .await?;
+                Ok(Prepared::Ready)
+            }
+            (Fulfilment::Provider, ItemKind::VmRequest) => {
+                let form = form_of(loaded)?;
+                let host = kinds::vm_request_host(&form);
+                let ask = placement::Ask {
+                    ticket_id: loaded.row.id,
+                    tenant_id: loaded.row.tenant_id,
+                    size: HostSize {
+                        vcpu: host.vcpu,
+                        memory_gb: host.memory_gb,
+                        disk_gb: host.storage_gb,
+                    },
+                    count: host_count(&form),
+                };
+                match placement::place(txn, ask, now).await {
+                    Ok(()) => Ok(Prepared::Ready),
+                    Err(PlaceError::NoRoom(reason)) => Ok(Prepared::NoRoom(reason)),
+                    Err(PlaceError::Database(error)) => Err(error.into()),
+                }
+            }
+            (Fulfilment::Provider, _) => Ok(Prepared::Ready),
+        }
+    }
+
+    async fn open_manual_task(
+        &self,
+        txn: &DatabaseTransaction,
+        loaded: &Loaded,
+        item: &ItemVersion,
+        notices: &mut Notices,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
         let Fulfilment::Manual {
             assignee_role,
             sla_secs,
@@ -395,14 +465,36 @@ impl Engine {
                 .unwrap_or(false),
         );
         let mut record_ids = Vec::with_capacity(changes.len());
+        let adds_hosts = changes
+            .iter()
+            .any(|change| matches!(change, InventoryChange::AddHost { .. }));
+        let placed = if adds_hosts {
+            placement::of_ticket(txn, loaded.row.id).await?
+        } else {
+            Vec::new()
+        };
         for change in changes {
             match change {
                 InventoryChange::AddHost {
+                    host_index,
                     name,
                     cloud_id,
                     address,
                     size,
+                    runs_on_opt,
                 } => {
+                    let placement_opt = placed
+                        .iter()
+                        .find(|placed| placed.host_index == *host_index)
+                        .map(|placed| {
+                            json!({
+                                "data_center_id": placed.data_center_id,
+                                "pool_id": placed.pool_id,
+                                "cluster_id": placed.cluster_id,
+                                "host_id": placed.host_id,
+                                "host": runs_on_opt.as_ref().unwrap_or(&placed.host),
+                            })
+                        });
                     let attributes = json!({
                         "cloud_id": cloud_id,
                         "address": address,
@@ -410,6 +502,7 @@ impl Engine {
                         "image": form.get("image"),
                         "network": form.get("network"),
                         "lease_end": form.get("lease_end"),
+                        "placement": placement_opt,
                     });
                     let record = inventory_record::ActiveModel {
                         tenant_id: Set(loaded.row.tenant_id),
@@ -425,6 +518,7 @@ impl Engine {
                     }
                     .insert(txn)
                     .await?;
+                    placement::made(txn, loaded.row.id, *host_index, cloud_id, record.id).await?;
                     record_ids.push(record.id);
                 }
                 InventoryChange::ResizeHost { record_id, size }
@@ -463,6 +557,11 @@ impl Engine {
                         .rows_affected;
                     if changed == 0 {
                         continue;
+                    }
+                    if retire {
+                        placement::retired(txn, record.id).await?;
+                    } else {
+                        placement::resized(txn, record.id, *size).await?;
                     }
                     // Retiring gives back all the host held; shrinking, what it no longer holds.
                     let freed = if retire {
@@ -636,6 +735,21 @@ async fn lock(
 fn form_of(loaded: &Loaded) -> Result<Map<String, Value>, ApiError> {
     serde_json::from_str(&loaded.row.form)
         .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("stored form is unreadable")))
+}
+
+/// What starting fulfilment found.
+enum Prepared {
+    Ready,
+    /// The hosts do not fit anywhere the tenant may use: the ticket fails with this reason.
+    NoRoom(String),
+}
+
+/// How many hosts a VM request form asks for.
+fn host_count(form: &Map<String, Value>) -> usize {
+    form.get("count")
+        .and_then(Value::as_u64)
+        .and_then(|count| usize::try_from(count).ok())
+        .unwrap_or(0)
 }
 
 /// What a host of this size holds of its tenant's quota.

@@ -1,0 +1,198 @@
+//! What placement reads from the CMDB: the hosts of the clusters in resource pools, as
+//! `yunguan_actors::placement::HostCandidate`s, with their pool's overcommit, what is
+//! allocated on them and the tenants running VMs there.
+//!
+//! A host's allocation is the larger of the platform's own figure (which sees VMs the CMDB
+//! does not) and what the CMDB knows is there: its synced VMs plus the placements fulfilment
+//! made that no synced VM stands for yet (a VM being built, or one on a cloud that is not
+//! synced). A placement whose cloud id a synced VM carries is that VM, counted once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use yunguan_actors::placement::{HostCandidate, Overcommit};
+
+use crate::db::entities::{cloud_platform, cluster, host, resource_pool, vm, vm_placement};
+
+/// Which hosts to read.
+#[derive(Debug, Clone, Copy)]
+pub enum Within<'a> {
+    Everywhere,
+    /// The hosts of this data center's platforms.
+    DataCenter(i64),
+    /// The hosts of these pools' clusters.
+    Pools(&'a [i64]),
+}
+
+/// What one host holds, as far as the CMDB knows.
+#[derive(Default)]
+struct Held {
+    vcpu: u64,
+    memory_mb: u64,
+    disk_gb: u64,
+    tenant_ids: BTreeSet<i64>,
+}
+
+impl Held {
+    fn add(&mut self, vcpu: i64, memory_mb: i64, disk_gb: i64, tenant_id_opt: Option<i64>) {
+        self.vcpu += non_negative(vcpu);
+        self.memory_mb += non_negative(memory_mb);
+        self.disk_gb += non_negative(disk_gb);
+        self.tenant_ids.extend(tenant_id_opt);
+    }
+}
+
+fn non_negative(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
+/// The hosts placement may consider: every host of a cluster in a resource pool (a cluster
+/// outside any pool is not scheduled onto). A host is schedulable when it is up and not
+/// cordoned. Ordered by host id.
+pub async fn placement_candidates(
+    db: &impl ConnectionTrait,
+    within: Within<'_>,
+) -> Result<Vec<HostCandidate>, DbErr> {
+    let mut platforms_query = cloud_platform::Entity::find();
+    if let Within::DataCenter(data_center_id) = within {
+        platforms_query =
+            platforms_query.filter(cloud_platform::Column::DataCenterId.eq(data_center_id));
+    }
+    let platforms: BTreeMap<i64, i64> = platforms_query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|found| (found.id, found.data_center_id))
+        .collect();
+    let mut pools_query = resource_pool::Entity::find();
+    let mut clusters_query = cluster::Entity::find()
+        .filter(cluster::Column::PlatformId.is_in(platforms.keys().copied()))
+        .filter(cluster::Column::PoolId.is_not_null());
+    if let Within::Pools(pool_ids) = within {
+        pools_query = pools_query.filter(resource_pool::Column::Id.is_in(pool_ids.iter().copied()));
+        clusters_query =
+            clusters_query.filter(cluster::Column::PoolId.is_in(pool_ids.iter().copied()));
+    }
+    let pools: BTreeMap<i64, resource_pool::Model> = pools_query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|found| (found.id, found))
+        .collect();
+    let clusters: BTreeMap<i64, cluster::Model> = clusters_query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|found| (found.id, found))
+        .collect();
+    let hosts = host::Entity::find()
+        .filter(host::Column::ClusterId.is_in(clusters.keys().copied()))
+        .order_by_asc(host::Column::Id)
+        .all(db)
+        .await?;
+    let held = held_on(db, hosts.iter().map(|found| found.id)).await?;
+
+    let mut candidates = Vec::with_capacity(hosts.len());
+    for found in hosts {
+        let Some(cluster) = clusters.get(&found.cluster_id) else {
+            continue;
+        };
+        let Some(&data_center_id) = platforms.get(&cluster.platform_id) else {
+            continue;
+        };
+        let Some(pool) = cluster.pool_id.and_then(|pool_id| pools.get(&pool_id)) else {
+            continue;
+        };
+        let Ok(pool_overcommit) = Overcommit::new(
+            pool.cpu_overcommit,
+            pool.memory_overcommit,
+            pool.disk_overcommit,
+        ) else {
+            tracing::warn!(
+                pool_id = pool.id,
+                "pool overcommit invalid; its hosts are not candidates"
+            );
+            continue;
+        };
+        let on_host = held.get(&found.id);
+        let known = |amount: fn(&Held) -> u64| on_host.map_or(0, amount);
+        candidates.push(HostCandidate {
+            host_id: found.id,
+            cluster_id: cluster.id,
+            pool_id: pool.id,
+            data_center_id,
+            vcpu_total: u32::try_from(found.vcpu_total.max(0)).unwrap_or(u32::MAX),
+            memory_mb_total: non_negative(found.memory_mb_total),
+            disk_gb_total: non_negative(found.disk_gb_total),
+            vcpu_allocated: non_negative(found.vcpu_used).max(known(|held| held.vcpu)),
+            memory_mb_allocated: non_negative(found.memory_mb_used)
+                .max(known(|held| held.memory_mb)),
+            disk_gb_allocated: non_negative(found.disk_gb_used).max(known(|held| held.disk_gb)),
+            tenant_ids_present: on_host
+                .map(|held| held.tenant_ids.clone())
+                .unwrap_or_default(),
+            schedulable: found.schedulable && found.state == "up",
+            pool_overcommit,
+        });
+    }
+    Ok(candidates)
+}
+
+/// What the synced VMs and the placements not yet synced hold on each of the hosts.
+async fn held_on(
+    db: &impl ConnectionTrait,
+    host_ids: impl Iterator<Item = i64> + Clone,
+) -> Result<BTreeMap<i64, Held>, DbErr> {
+    let vms = vm::Entity::find()
+        .filter(vm::Column::HostId.is_in(host_ids.clone()))
+        .all(db)
+        .await?;
+    let placements = vm_placement::Entity::find()
+        .filter(vm_placement::Column::HostId.is_in(host_ids))
+        .all(db)
+        .await?;
+    let placed_cloud_ids: Vec<&str> = placements
+        .iter()
+        .filter_map(|placed| placed.cloud_id.as_deref())
+        .collect();
+    // Synced anywhere, even on a host outside these (the platform moved it): then it is
+    // counted where the platform says it runs, not where it was placed.
+    let synced: BTreeSet<String> = if placed_cloud_ids.is_empty() {
+        BTreeSet::new()
+    } else {
+        vm::Entity::find()
+            .filter(vm::Column::ExternalId.is_in(placed_cloud_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|found| found.external_id)
+            .collect()
+    };
+    let mut held: BTreeMap<i64, Held> = BTreeMap::new();
+    for found in &vms {
+        if let Some(host_id) = found.host_id {
+            held.entry(host_id).or_default().add(
+                found.vcpu,
+                found.memory_mb,
+                found.disk_gb,
+                found.tenant_id,
+            );
+        }
+    }
+    for placed in placements {
+        if placed
+            .cloud_id
+            .as_ref()
+            .is_some_and(|cloud_id| synced.contains(cloud_id))
+        {
+            continue;
+        }
+        held.entry(placed.host_id).or_default().add(
+            placed.vcpu,
+            placed.memory_mb,
+            placed.disk_gb,
+            Some(placed.tenant_id),
+        );
+    }
+    Ok(held)
+}
