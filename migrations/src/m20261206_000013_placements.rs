@@ -96,10 +96,22 @@ impl MigrationTrait for Migration {
                 VmPlacements::Table,
                 &[VmPlacements::RecordId],
             ))
+            .await?;
+        // Capacity asks whether a synced VM stands for a placement, by its cloud id.
+        manager
+            .create_index(index("idx_vms_external_id", Vms::Table, &[Vms::ExternalId]))
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_vms_external_id")
+                    .table(Vms::Table)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .drop_table(Table::drop().table(VmPlacements::Table).to_owned())
             .await?;
@@ -115,6 +127,12 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
+}
+
+#[derive(DeriveIden, Clone)]
+enum Vms {
+    Table,
+    ExternalId,
 }
 
 /// The new columns of `resource_pools`.

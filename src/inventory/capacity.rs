@@ -9,7 +9,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Alias, Expr, Func, Query, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use yunguan_actors::placement::{HostCandidate, Overcommit};
 
 use crate::db::entities::{cloud_platform, cluster, host, resource_pool, vm, vm_placement};
@@ -34,11 +37,10 @@ struct Held {
 }
 
 impl Held {
-    fn add(&mut self, vcpu: i64, memory_mb: i64, disk_gb: i64, tenant_id_opt: Option<i64>) {
-        self.vcpu += non_negative(vcpu);
-        self.memory_mb += non_negative(memory_mb);
-        self.disk_gb += non_negative(disk_gb);
-        self.tenant_ids.extend(tenant_id_opt);
+    fn add(&mut self, vcpu: i64, memory_mb: i64, disk_gb: i64) {
+        self.vcpu = self.vcpu.saturating_add(non_negative(vcpu));
+        self.memory_mb = self.memory_mb.saturating_add(non_negative(memory_mb));
+        self.disk_gb = self.disk_gb.saturating_add(non_negative(disk_gb));
     }
 }
 
@@ -138,61 +140,85 @@ pub async fn placement_candidates(
     Ok(candidates)
 }
 
-/// What the synced VMs and the placements not yet synced hold on each of the hosts.
+/// What the synced VMs and the placements not yet synced hold on each of the hosts, summed
+/// by the database (a busy cloud has tens of thousands of them).
 async fn held_on(
     db: &impl ConnectionTrait,
     host_ids: impl Iterator<Item = i64> + Clone,
 ) -> Result<BTreeMap<i64, Held>, DbErr> {
-    let vms = vm::Entity::find()
+    let total =
+        |column: SimpleExpr| SimpleExpr::from(Func::sum(column)).cast_as(Alias::new("bigint"));
+    let vms: Vec<(i64, i64, i64, i64)> = vm::Entity::find()
+        .select_only()
+        .column(vm::Column::HostId)
+        .column_as(total(Expr::col(vm::Column::Vcpu).into()), "vcpu")
+        .column_as(total(Expr::col(vm::Column::MemoryMb).into()), "memory_mb")
+        .column_as(total(Expr::col(vm::Column::DiskGb).into()), "disk_gb")
         .filter(vm::Column::HostId.is_in(host_ids.clone()))
+        .group_by(vm::Column::HostId)
+        .into_tuple()
         .all(db)
         .await?;
-    let placements = vm_placement::Entity::find()
+    let vm_tenants: Vec<(i64, i64)> = vm::Entity::find()
+        .select_only()
+        .column(vm::Column::HostId)
+        .column(vm::Column::TenantId)
+        .distinct()
+        .filter(vm::Column::HostId.is_in(host_ids.clone()))
+        .filter(vm::Column::TenantId.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    // A placement whose VM a sync reported (anywhere: the platform may have moved it) is
+    // counted where the platform says it runs, as that VM.
+    let synced = Expr::exists(
+        Query::select()
+            .expr(Expr::value(1))
+            .from(vm::Entity)
+            .and_where(
+                Expr::col((vm::Entity, vm::Column::ExternalId))
+                    .equals((vm_placement::Entity, vm_placement::Column::CloudId)),
+            )
+            .take(),
+    );
+    let placed: Vec<(i64, i64, i64, i64)> = vm_placement::Entity::find()
+        .select_only()
+        .column(vm_placement::Column::HostId)
+        .column_as(total(Expr::col(vm_placement::Column::Vcpu).into()), "vcpu")
+        .column_as(
+            total(Expr::col(vm_placement::Column::MemoryMb).into()),
+            "memory_mb",
+        )
+        .column_as(
+            total(Expr::col(vm_placement::Column::DiskGb).into()),
+            "disk_gb",
+        )
+        .filter(vm_placement::Column::HostId.is_in(host_ids.clone()))
+        .filter(synced.not())
+        .group_by(vm_placement::Column::HostId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let placed_tenants: Vec<(i64, i64)> = vm_placement::Entity::find()
+        .select_only()
+        .column(vm_placement::Column::HostId)
+        .column(vm_placement::Column::TenantId)
+        .distinct()
         .filter(vm_placement::Column::HostId.is_in(host_ids))
+        .into_tuple()
         .all(db)
         .await?;
-    let placed_cloud_ids: Vec<&str> = placements
-        .iter()
-        .filter_map(|placed| placed.cloud_id.as_deref())
-        .collect();
-    // Synced anywhere, even on a host outside these (the platform moved it): then it is
-    // counted where the platform says it runs, not where it was placed.
-    let synced: BTreeSet<String> = if placed_cloud_ids.is_empty() {
-        BTreeSet::new()
-    } else {
-        vm::Entity::find()
-            .filter(vm::Column::ExternalId.is_in(placed_cloud_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|found| found.external_id)
-            .collect()
-    };
     let mut held: BTreeMap<i64, Held> = BTreeMap::new();
-    for found in &vms {
-        if let Some(host_id) = found.host_id {
-            held.entry(host_id).or_default().add(
-                found.vcpu,
-                found.memory_mb,
-                found.disk_gb,
-                found.tenant_id,
-            );
-        }
+    for (host_id, vcpu, memory_mb, disk_gb) in vms.into_iter().chain(placed) {
+        held.entry(host_id)
+            .or_default()
+            .add(vcpu, memory_mb, disk_gb);
     }
-    for placed in placements {
-        if placed
-            .cloud_id
-            .as_ref()
-            .is_some_and(|cloud_id| synced.contains(cloud_id))
-        {
-            continue;
-        }
-        held.entry(placed.host_id).or_default().add(
-            placed.vcpu,
-            placed.memory_mb,
-            placed.disk_gb,
-            Some(placed.tenant_id),
-        );
+    for (host_id, tenant_id) in vm_tenants.into_iter().chain(placed_tenants) {
+        held.entry(host_id)
+            .or_default()
+            .tenant_ids
+            .insert(tenant_id);
     }
     Ok(held)
 }

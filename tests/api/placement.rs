@@ -13,6 +13,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use yunguan::cloud::openstack::REQUEST_KEY_METADATA;
+use yunguan::inventory::capacity::{placement_candidates, Within};
 use yunguan::settings::CloudProviderKind;
 use yunguan_simulators::openstack::{OpenStackSim, OpenStackSimConfig};
 
@@ -32,6 +33,7 @@ on_every_backend!(
     tenant_anti_affinity_on_openstack,
     a_full_pool_is_refused_with_its_reason_and_a_retired_host_gives_its_room_back,
     a_dedicated_pool_serves_its_tenant_first_and_no_other,
+    a_placed_vm_that_sync_reports_is_counted_once,
 );
 
 /// The OpenStack simulator's hypervisor names, which the hosts here take on both clouds.
@@ -440,4 +442,48 @@ async fn a_dedicated_pool_serves_its_tenant_first_and_no_other(backend: Backend)
             && reason.contains("pool shared (spread): VM 1 of 1 does not fit"),
         "{reason}"
     );
+}
+
+async fn a_placed_vm_that_sync_reports_is_counted_once(backend: Backend) {
+    let cloud = simulated(backend).await;
+    let pool_id = compute_pool(&cloud.app, &cloud.admin, "shared", "pack", None, &["hv-01"]).await;
+    let allocated = || async {
+        let hosts = placement_candidates(&cloud.app.db, Within::Pools(&[pool_id]))
+            .await
+            .unwrap();
+        (hosts[0].vcpu_allocated, hosts[0].tenant_ids_present.len())
+    };
+    assert_eq!(allocated().await, (0, 0));
+    assert_eq!(cloud.placed("edu-dev", 2).await, ["hv-01", "hv-01"]);
+    assert_eq!(allocated().await, (16, 1), "placed, not yet synced");
+
+    // Sync reports one of them on the host, and a VM of another tenant made elsewhere.
+    let dev = cloud.app.login("edu-dev").await;
+    let records = cloud
+        .app
+        .get_ok("/api/v1/inventory?kind=cloud_host", &dev)
+        .await;
+    let cloud_id = records[0]["attributes"]["cloud_id"].as_str().unwrap();
+    let host_id = records[0]["attributes"]["placement"]["host_id"]
+        .as_i64()
+        .unwrap();
+    let platform_id = cloud
+        .app
+        .get_ok("/api/v1/cloud-platforms", &cloud.admin)
+        .await[0]["id"]
+        .as_i64()
+        .unwrap();
+    for (external_id, tenant_id) in [(cloud_id, cloud.world.edu), ("other-1", cloud.world.health)] {
+        cloud
+            .app
+            .created(
+                "/api/v1/vms",
+                &cloud.admin,
+                &json!({"platform_id": platform_id, "host_id": host_id, "external_id": external_id,
+                    "name": external_id, "tenant_id": tenant_id, "vcpu": 8, "memory_mb": 16384,
+                    "disk_gb": 100}),
+            )
+            .await;
+    }
+    assert_eq!(allocated().await, (24, 2), "the synced one counts once");
 }

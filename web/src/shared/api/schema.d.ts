@@ -3147,6 +3147,17 @@ export interface components {
             memory_overcommit?: number | null;
             /** @description Unique; what imports match on. */
             name?: string | null;
+            /**
+             * @description How its hosts take new VMs: `spread` (default: the least loaded host), `pack` (the
+             *     most loaded that fits), `tenant_affinity` (hosts already running the tenant's VMs
+             *     first) or `tenant_anti_affinity` (never two of a tenant's VMs on one host).
+             */
+            placement_policy?: string | null;
+            /**
+             * Format: int64
+             * @description The tenant a dedicated pool serves; empty for a pool every tenant shares.
+             */
+            tenant_id?: number | null;
         };
         ResourcePoolView: {
             /** Format: double */
@@ -3161,6 +3172,9 @@ export interface components {
             /** Format: double */
             memory_overcommit: number;
             name: string;
+            placement_policy: string;
+            /** Format: int64 */
+            tenant_id?: number | null;
         };
         Resubmission: {
             /** @description The amended form. */
@@ -9615,6 +9629,7 @@ export interface operations {
                 /** @description 1 to 200, default 50. */
                 limit?: number | null;
                 offset?: number | null;
+                tenant_id?: number | null;
             };
             header?: never;
             path?: never;

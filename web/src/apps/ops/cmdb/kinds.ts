@@ -70,6 +70,7 @@ const DEVICE_KINDS = ['server', 'switch', 'router', 'firewall', 'load_balancer',
 const TIERS = ['core', 'aggregation', 'access', 'host'] as const
 /** Which way a rack's front faces on its room's grid (row 1 is north, the last column east). */
 const FACINGS = ['north', 'south', 'east', 'west'] as const
+const PLACEMENT_POLICIES = ['spread', 'pack', 'tenant_affinity', 'tenant_anti_affinity'] as const
 const name = (row: Record<string, unknown>) => String(row.name ?? row.code ?? `#${row.id}`)
 
 function spec<F>(value: KindSpec<F>): KindSpec {
@@ -350,6 +351,8 @@ export const KINDS: readonly KindSpec[] = [
       { key: 'cpu_overcommit', display: 'number' },
       { key: 'memory_overcommit', display: 'number' },
       { key: 'disk_overcommit', display: 'number' },
+      { key: 'placement_policy', display: { enumOf: 'cmdb.placementPolicies' } },
+      { key: 'tenant_id', display: 'number' },
     ],
     fields: [
       { key: 'name', input: { type: 'text', required: true } },
@@ -358,6 +361,12 @@ export const KINDS: readonly KindSpec[] = [
       { key: 'cpu_overcommit', input: { type: 'decimal', min: 0.1 } },
       { key: 'memory_overcommit', input: { type: 'decimal', min: 0.1 } },
       { key: 'disk_overcommit', input: { type: 'decimal', min: 0.1 } },
+      {
+        key: 'placement_policy',
+        input: { type: 'choice', options: PLACEMENT_POLICIES, enumOf: 'cmdb.placementPolicies', default: 'spread' },
+        hint: 'cmdb.hints.placementPolicy',
+      },
+      { key: 'tenant_id', input: { type: 'integer', min: 1 }, hint: 'cmdb.hints.poolTenant' },
     ],
     filters: [
       { key: 'data_center_id', input: { type: 'reference', kind: 'data-centers' } },
