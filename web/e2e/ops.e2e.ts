@@ -354,6 +354,8 @@ describe('every ops page', () => {
     ['device', '/ops/devices/1', '设备详情'],
     ['cmdb', '/ops/cmdb/devices', '配置管理'],
     ['cmdb-record', '/ops/cmdb/data-centers/1', '配置管理'],
+    ['cmdb-pools', '/ops/cmdb/resource-pools', '配置管理'],
+    ['cmdb-pool', '/ops/cmdb/resource-pools/1', '配置管理'],
     ['import', '/ops/cmdb-import', '批量导入'],
     ['approvals', '/ops/approvals', '待我审批'],
     ['tickets', '/ops/tickets', '工单管理'],

@@ -152,6 +152,86 @@ impl Api {
         Ok(())
     }
 
+    /// Gives the tenant a dedicated compute pool that no run fills: one simulated host of
+    /// 100,000 vCPU, 64 TB and 100 PB, overcommitted a hundredfold, placed on by packing (a
+    /// bureau admin's calls). Placement then never fails a run, as the lifted quota never
+    /// does, while each ticket still pays for being placed.
+    pub async fn make_room(&self, admin: &Login, tenant_id: i64) -> anyhow::Result<()> {
+        let name = format!("ticketbench-{tenant_id}");
+        let post = |what: &'static str, path: &'static str, body: Value| {
+            self.call(
+                what,
+                self.http
+                    .post(format!("{}/{path}", self.api_url))
+                    .bearer_auth(&admin.token)
+                    .json(&body),
+            )
+        };
+        let get = |what: &'static str, path: String| {
+            self.call(
+                what,
+                self.http
+                    .get(format!("{}/{path}", self.api_url))
+                    .bearer_auth(&admin.token),
+            )
+        };
+        let pools = get("list the pools", "resource-pools?kind=compute".to_owned()).await?;
+        let has_room = pools
+            .body
+            .as_array()
+            .is_some_and(|pools| pools.iter().any(|pool| pool["name"] == name.as_str()));
+        if has_room {
+            return Ok(());
+        }
+        let id = |answer: Answer, what: &str| {
+            answer.body["id"]
+                .as_i64()
+                .with_context(|| format!("no id in the new {what}"))
+        };
+        let data_centers = get("list the data centers", "data-centers".to_owned()).await?;
+        let data_center_id = data_centers.body[0]["id"]
+            .as_i64()
+            .context("the server has no data center to put the benchmark's pool in")?;
+        let pool_id = id(
+            post(
+                "create the benchmark's pool",
+                "resource-pools",
+                json!({"name": name, "kind": "compute", "data_center_id": data_center_id,
+                    "placement_policy": "pack", "tenant_id": tenant_id, "cpu_overcommit": 100.0,
+                    "memory_overcommit": 100.0, "disk_overcommit": 100.0}),
+            )
+            .await?,
+            "pool",
+        )?;
+        let platform_id = id(
+            post(
+                "create the benchmark's platform",
+                "cloud-platforms",
+                json!({"data_center_id": data_center_id, "name": name, "kind": "simulated"}),
+            )
+            .await?,
+            "platform",
+        )?;
+        let cluster_id = id(
+            post(
+                "create the benchmark's cluster",
+                "clusters",
+                json!({"platform_id": platform_id, "name": name, "pool_id": pool_id}),
+            )
+            .await?,
+            "cluster",
+        )?;
+        post(
+            "create the benchmark's host",
+            "hosts",
+            json!({"cluster_id": cluster_id, "external_id": format!("{name}-01"),
+                "vcpu_total": 100_000, "memory_mb_total": 64_i64 << 20,
+                "disk_gb_total": 100_000_000}),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// The id of the catalog item with `code`.
     pub async fn item_id(&self, login: &Login, code: &str) -> anyhow::Result<i64> {
         let answer = self

@@ -5,7 +5,7 @@
 //!
 //! Both drive a server seeded by `yunguan demo`: `edu-dev` requests one small host,
 //! `edu-admin` signs the first level, `ops` the second, and `admin` first lifts the tenant's
-//! quota out of the way. Each subcommand prints a summary, then its report as one JSON line.
+//! quota out of the way and gives it a compute pool no run fills. Each subcommand prints a summary, then its report as one JSON line.
 //!
 //! # Layout
 //! - [`api`]: the HTTP calls and inbox sockets of the workflow, and the frames looked for.
@@ -92,7 +92,8 @@ pub struct Participants {
 }
 
 impl Participants {
-    /// Logs everyone in, raises the requester's tenant quota and finds the cloud-host item.
+    /// Logs everyone in, raises the requester's tenant quota, gives it room to place its
+    /// hosts and finds the cloud-host item.
     pub async fn prepare(args: &ServerArgs) -> anyhow::Result<Participants> {
         let api = Api::new(&args.url)?;
         let requester = api.login(&args.requester, &args.password).await?;
@@ -103,6 +104,7 @@ impl Participants {
             .tenant_id_opt
             .with_context(|| format!("{} belongs to no tenant", requester.username))?;
         api.set_quota(&admin, tenant_id, UNREACHABLE_QUOTA).await?;
+        api.make_room(&admin, tenant_id).await?;
         let item_id = api.item_id(&requester, api::VM_REQUEST_CODE).await?;
         Ok(Participants {
             api,
