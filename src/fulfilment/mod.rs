@@ -40,22 +40,22 @@ pub enum Step {
 /// A change to the inventory that a successful fulfilment leaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InventoryChange {
-    AddHost {
-        host_index: i32,
-        name: String,
-        cloud_id: String,
-        address: String,
-        size: HostSize,
-        runs_on_opt: Option<String>,
-    },
-    ResizeHost {
-        record_id: i64,
-        size: HostSize,
-    },
-    RetireHost {
-        record_id: i64,
-        size: HostSize,
-    },
+    AddHost(MadeHost),
+    ResizeHost { record_id: i64, size: HostSize },
+    RetireHost { record_id: i64, size: HostSize },
+}
+
+/// A host the provider made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MadeHost {
+    /// Which of the ticket's hosts (from 0).
+    pub host_index: i32,
+    pub name: String,
+    pub cloud_id: String,
+    pub address: String,
+    pub size: HostSize,
+    /// Where the provider says it runs, when it says.
+    pub runs_on_opt: Option<String>,
 }
 
 /// The host a change or decommission names, as the inventory holds it.
@@ -179,14 +179,14 @@ pub async fn run(
                     host_index,
                     request,
                 } => provider.create_host(request.clone()).await.map(|host| {
-                    InventoryChange::AddHost {
+                    InventoryChange::AddHost(MadeHost {
                         host_index: *host_index,
                         name: host.name,
                         cloud_id: host.cloud_id,
                         address: host.address,
                         size: host.size,
                         runs_on_opt: host.runs_on_opt,
-                    }
+                    })
                 }),
                 Step::Resize {
                     record_id,
@@ -231,7 +231,7 @@ pub async fn run(
             }
         };
         let message = match &change {
-            InventoryChange::AddHost { name, address, .. } => format!("created {name} ({address})"),
+            InventoryChange::AddHost(made) => format!("created {} ({})", made.name, made.address),
             InventoryChange::ResizeHost { size, .. } => {
                 format!("resized to {} vCPU, {} GB", size.vcpu, size.memory_gb)
             }
@@ -260,9 +260,7 @@ async fn undo(
     let created: Vec<(&str, &str)> = changes
         .iter()
         .filter_map(|change| match change {
-            InventoryChange::AddHost { name, cloud_id, .. } => {
-                Some((name.as_str(), cloud_id.as_str()))
-            }
+            InventoryChange::AddHost(made) => Some((made.name.as_str(), made.cloud_id.as_str())),
             _ => None,
         })
         .collect();

@@ -38,10 +38,11 @@ pub(crate) async fn wait_for_state(
     );
 }
 
-/// A shared compute pool with one host (32 vCPU, 128 GB, 2 TB) to place VMs on.
+/// A shared compute pool with four hosts (32 vCPU, 128 GB, 2 TB each) to place VMs on.
 pub(crate) async fn room(app: &TestApp) {
     let admin = app.login("admin").await;
-    compute_pool(app, &admin, "shared", "spread", None, &["hv-01"]).await;
+    let hosts = ["hv-01", "hv-02", "hv-03", "hv-04"];
+    compute_pool(app, &admin, "shared", "spread", None, &hosts).await;
 }
 
 pub(crate) async fn approve_both_levels(app: &TestApp, ticket_id: i64) {

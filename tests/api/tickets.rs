@@ -289,6 +289,7 @@ async fn every_catalog_item_rejects_a_bad_form_field_by_field(backend: Backend) 
 async fn a_large_request_passes_three_levels_with_all_sign_and_any_sign(backend: Backend) {
     let (app, _storage) = spawn_app(backend).await;
     populate(&app).await;
+    room(&app).await;
     let dev = app.login("edu-dev").await;
     // 5 hosts x 8 vCPU = 40 > 32: the bureau managers' all-sign level applies.
     let submitted = submit_vm(&app, &dev, 5).await;

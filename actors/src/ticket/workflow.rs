@@ -142,6 +142,8 @@ pub struct Ticket {
     pub level_count: usize,
     /// The open level, while approving.
     pub level_index_opt: Option<usize>,
+    /// Its requester has rated it (once, after closing it).
+    pub rated: bool,
 }
 
 /// What the open level looks like, for signing and rejecting.
@@ -175,6 +177,13 @@ pub enum Command<'a> {
     Close {
         by: i64,
     },
+    /// The requester rates a closed ticket's service, 1 to 5, once.
+    Rate {
+        by: i64,
+        rating: i16,
+    },
+    /// A remark on the timeline, by anyone who may see the ticket, in any state.
+    Comment,
 }
 
 /// What the shell does, in the same transaction as the state change.
@@ -214,6 +223,10 @@ pub enum Refusal {
     AlreadyDecided,
     /// Only the requester may do this.
     NotTheRequester,
+    /// A ticket is rated once, after it is closed.
+    NotRateable,
+    /// A rating is 1 to 5.
+    RatingOutOfRange,
 }
 
 /// A new ticket's first transition.
@@ -233,6 +246,7 @@ fn enter_round(
         round,
         level_count,
         level_index_opt: Some(0),
+        rated: false,
     };
     let mut effects = vec![Effect::OpenLevel(0)];
     if level_count == 0 {
@@ -358,6 +372,36 @@ pub fn apply(ticket: &Ticket, command: Command<'_>) -> Result<Transition, Refusa
                 _ => wrong_state,
             }
         }
+        Command::Rate { by, rating } => {
+            requester_only(ticket, by)?;
+            if ticket.state != S::Closed || ticket.rated {
+                return Err(Refusal::NotRateable);
+            }
+            if !(1..=5).contains(&rating) {
+                return Err(Refusal::RatingOutOfRange);
+            }
+            let mut next = ticket.clone();
+            next.rated = true;
+            Ok(remark(next, "rated"))
+        }
+        Command::Comment => Ok(remark(ticket.clone(), "commented")),
+    }
+}
+
+/// A transition that leaves the ticket where it is and only adds to its timeline.
+fn remark(next: Ticket, kind: &'static str) -> Transition {
+    Transition {
+        next,
+        kind,
+        effects: Vec::new(),
+    }
+}
+
+impl Transition {
+    /// Whether it only adds to the timeline (a rating, a comment): its entry names no
+    /// states.
+    pub fn is_remark(&self) -> bool {
+        matches!(self.kind, "rated" | "commented")
     }
 }
 
@@ -402,6 +446,7 @@ mod tests {
             round: 1,
             level_count,
             level_index_opt,
+            rated: false,
         }
     }
 
@@ -744,6 +789,56 @@ mod tests {
             assert_eq!(outcome.next.level_index_opt, None, "{from:?}");
             assert_eq!(outcome.effects, effects, "{from:?} -> {to:?}");
         }
+    }
+
+    #[test]
+    fn the_requester_rates_a_closed_ticket_once_and_anyone_comments() {
+        let closed = ticket(S::Closed, None, 1);
+        let rated = apply(
+            &closed,
+            Command::Rate {
+                by: REQUESTER,
+                rating: 4,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (rated.kind, rated.next.state, rated.next.rated),
+            ("rated", S::Closed, true)
+        );
+        assert!(rated.is_remark() && rated.effects.is_empty());
+        let table = [
+            (&closed, 99, 4, Refusal::NotTheRequester),
+            (&closed, REQUESTER, 0, Refusal::RatingOutOfRange),
+            (&closed, REQUESTER, 6, Refusal::RatingOutOfRange),
+            (&rated.next, REQUESTER, 5, Refusal::NotRateable),
+        ];
+        for (before, by, rating, refusal) in table {
+            assert_eq!(
+                apply(before, Command::Rate { by, rating }),
+                Err(refusal),
+                "{by} {rating}"
+            );
+        }
+        let fulfilled = ticket(S::Fulfilled, None, 1);
+        assert_eq!(
+            apply(
+                &fulfilled,
+                Command::Rate {
+                    by: REQUESTER,
+                    rating: 5
+                }
+            ),
+            Err(Refusal::NotRateable)
+        );
+        for state in TicketState::ALL {
+            let commented = apply(&ticket(state, None, 1), Command::Comment).unwrap();
+            assert_eq!((commented.kind, commented.next.state), ("commented", state));
+            assert!(commented.is_remark());
+        }
+        assert!(!apply(&fulfilled, Command::Close { by: REQUESTER })
+            .unwrap()
+            .is_remark());
     }
 
     #[test]

@@ -6,23 +6,21 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QuerySelect, Set,
 };
 use serde_json::{json, Map, Value};
 use yunguan_actors::quota::Resources;
+use yunguan_actors::ticket::chain::Level;
 use yunguan_actors::ticket::sla::{self, SlaStep};
 use yunguan_actors::ticket::workflow::{self, Command, Decision, TicketState};
 
-use super::{
-    approvers, record_event, refusal_error, Caller, Closing, Engine, Executed, InboxNotice, Loaded,
-    Notices,
-};
+use super::unit::{Entry, InboxNotice, Loaded, Unit};
+use super::{approvers, refusal_error, Caller, Closing, Engine, Executed};
 use crate::catalog::kinds::{self, Fulfilment, ItemKind};
 use crate::catalog::ItemVersion;
-use crate::db::entities::{inventory_record, manual_task, ticket, ticket_approval};
+use crate::db::entities::{inventory_record, manual_task, ticket};
 use crate::error::{ApiError, ErrorCode};
 use crate::fulfilment::provider::HostSize;
 use crate::fulfilment::{self, ExistingHost, Hosts, InventoryChange, Progress, Step};
@@ -30,7 +28,6 @@ use crate::hub::{EventKind, Topic};
 use crate::identity::Role;
 use crate::mail::templates::Template;
 use crate::placement::{self, PlaceError};
-use crate::quotas;
 use crate::tickets::views::{
     ApprovalOverdueEvent, TaskAssignedEvent, TicketProgressEvent, TicketView,
 };
@@ -135,245 +132,191 @@ impl Engine {
         ticket_id: i64,
         step: SystemStep,
     ) -> Result<Option<TicketView>, ApiError> {
-        let now = self.clock.now();
         let txn = crate::db::begin(&self.db).await?;
         let Some(row) = lock(&txn, ticket_id).await? else {
             return Ok(None);
         };
-        let mut loaded = Loaded::parse(row)?;
+        let loaded = Loaded::parse(row)?;
         let before = loaded.view();
-        let mut notices = Notices::default();
-        let action = match step {
-            SystemStep::Sla => {
-                let Some(action) = self.sla_step(&txn, &mut loaded, &mut notices, now).await?
-                else {
-                    return Ok(None);
-                };
-                action
-            }
-            SystemStep::StartFulfilment => {
-                if !self
-                    .system_transition(
-                        &txn,
-                        &mut loaded,
-                        Command::StartFulfilment,
-                        &mut notices,
-                        now,
-                        json!({}),
-                    )
-                    .await?
-                {
-                    return Ok(None);
-                }
-                match self
-                    .prepare_fulfilment(&txn, &loaded, &mut notices, now)
-                    .await?
-                {
-                    Prepared::Ready => "ticket.fulfilment_started",
-                    Prepared::NoRoom(reason) => {
-                        let detail = json!({ "reason": reason });
-                        loaded.row.reason = Some(reason);
-                        self.system_transition(
-                            &txn,
-                            &mut loaded,
-                            Command::FulfilmentFailed,
-                            &mut notices,
-                            now,
-                            detail,
-                        )
-                        .await?;
-                        "ticket.failed"
-                    }
-                }
-            }
-            SystemStep::Succeeded(changes) => {
-                if loaded.state != TicketState::Fulfilling {
-                    return Ok(None);
-                }
-                let records = self.apply_inventory(&txn, &loaded, &changes, now).await?;
-                let detail = json!({ "inventory_records": records });
-                self.system_transition(
-                    &txn,
-                    &mut loaded,
-                    Command::FulfilmentSucceeded,
-                    &mut notices,
-                    now,
-                    detail,
-                )
-                .await?;
-                notices
-                    .mails
-                    .push((loaded.row.requester_id, Template::Done, None));
-                "ticket.fulfilled"
-            }
-            SystemStep::Failed(reason) => {
-                if loaded.state != TicketState::Fulfilling {
-                    return Ok(None);
-                }
-                // What it made was removed (or named in the reason): its room is given up.
-                placement::released(&txn, ticket_id).await?;
-                let detail = json!({ "reason": reason });
-                loaded.row.reason = Some(reason);
-                self.system_transition(
-                    &txn,
-                    &mut loaded,
-                    Command::FulfilmentFailed,
-                    &mut notices,
-                    now,
-                    detail,
-                )
-                .await?;
-                "ticket.failed"
-            }
+        let mut unit = Unit::new(txn, loaded, self.clock.now(), None);
+        let taken = match step {
+            SystemStep::Sla => self.sla_step(&mut unit).await?,
+            SystemStep::StartFulfilment => self.start_fulfilment(&mut unit).await?,
+            SystemStep::Succeeded(changes) => self.fulfilled(&mut unit, &changes).await?,
+            SystemStep::Failed(reason) => self.failed(&mut unit, reason).await?,
         };
-        let executed = self
-            .finish(txn, Closing::system(action, before), &loaded, notices, now)
-            .await?;
+        let Some(action) = taken else {
+            return Ok(None);
+        };
+        let executed = self.finish(unit, Closing::system(action, before)).await?;
         Ok(Some(executed.ticket))
     }
 
     /// Applies a system command if the ticket's state still takes it; answers whether it did.
     async fn system_transition(
         &self,
-        txn: &DatabaseTransaction,
-        loaded: &mut Loaded,
+        unit: &mut Unit,
         command: Command<'_>,
-        notices: &mut Notices,
-        now: DateTime<Utc>,
         detail: Value,
     ) -> Result<bool, ApiError> {
-        let Ok(transition) = workflow::apply(&loaded.pure(), command) else {
+        let Ok(transition) = workflow::apply(&unit.loaded.pure(), command) else {
             return Ok(false);
         };
-        self.carry_out(txn, loaded, &transition, None, notices, now, None, detail)
-            .await?;
+        self.carry_out(unit, &transition, None, detail).await?;
         Ok(true)
     }
 
-    /// Reminds or escalates the open level when its SLA says so.
-    async fn sla_step(
+    /// An approved ticket starts fulfilment: a manual task opened, or its hosts placed; hosts
+    /// that fit nowhere fail it at once.
+    async fn start_fulfilment(&self, unit: &mut Unit) -> Result<Option<&'static str>, ApiError> {
+        if !self
+            .system_transition(unit, Command::StartFulfilment, json!({}))
+            .await?
+        {
+            return Ok(None);
+        }
+        match self.prepare_fulfilment(unit).await? {
+            Prepared::Ready => Ok(Some("ticket.fulfilment_started")),
+            Prepared::NoRoom(reason) => {
+                let detail = json!({ "reason": reason });
+                unit.loaded.row.reason = Some(reason);
+                self.system_transition(unit, Command::FulfilmentFailed, detail)
+                    .await?;
+                Ok(Some("ticket.failed"))
+            }
+        }
+    }
+
+    /// What fulfilment made becomes inventory, and the ticket is fulfilled.
+    async fn fulfilled(
         &self,
-        txn: &DatabaseTransaction,
-        loaded: &mut Loaded,
-        notices: &mut Notices,
-        now: DateTime<Utc>,
+        unit: &mut Unit,
+        changes: &[InventoryChange],
     ) -> Result<Option<&'static str>, ApiError> {
-        let (Some(level), Some(opened_at)) = (
-            loaded
-                .row
-                .level_index
-                .and_then(|i| loaded.levels.get(i as usize))
-                .cloned(),
+        if unit.loaded.state != TicketState::Fulfilling {
+            return Ok(None);
+        }
+        let records = self.apply_inventory(unit, changes).await?;
+        let detail = json!({ "inventory_records": records });
+        self.system_transition(unit, Command::FulfilmentSucceeded, detail)
+            .await?;
+        let requester_id = unit.loaded.row.requester_id;
+        unit.notices
+            .mails
+            .push((requester_id, Template::Done, None));
+        Ok(Some("ticket.fulfilled"))
+    }
+
+    /// Fulfilment failed with `reason`; what it made was removed (or is named in the reason),
+    /// so its room is given up.
+    async fn failed(
+        &self,
+        unit: &mut Unit,
+        reason: String,
+    ) -> Result<Option<&'static str>, ApiError> {
+        if unit.loaded.state != TicketState::Fulfilling {
+            return Ok(None);
+        }
+        placement::released(&unit.txn, unit.loaded.row.id).await?;
+        let detail = json!({ "reason": reason });
+        unit.loaded.row.reason = Some(reason);
+        self.system_transition(unit, Command::FulfilmentFailed, detail)
+            .await?;
+        Ok(Some("ticket.failed"))
+    }
+
+    /// Reminds or escalates the open level when its SLA says so.
+    async fn sla_step(&self, unit: &mut Unit) -> Result<Option<&'static str>, ApiError> {
+        let loaded = &unit.loaded;
+        let (Ok(level), Some(opened_at), TicketState::Approving) = (
+            loaded.current_level(),
             loaded.row.level_opened_at,
+            loaded.state,
         ) else {
             return Ok(None);
         };
-        let (Some(sla_secs), TicketState::Approving) = (level.sla_secs, loaded.state) else {
+        let level = level.clone();
+        let Some(sla_secs) = level.sla_secs else {
             return Ok(None);
         };
-        let elapsed = (now - opened_at).to_std().unwrap_or_default();
+        let elapsed = (unit.now - opened_at).to_std().unwrap_or_default();
         let plan = sla::plan(
             Duration::from_secs(sla_secs),
             elapsed,
             loaded.row.reminded_at.is_some(),
             loaded.row.escalated_at.is_some(),
         );
-        let pending: Vec<i64> = ticket_approval::Entity::find()
-            .filter(ticket_approval::Column::TicketId.eq(loaded.row.id))
-            .filter(ticket_approval::Column::Round.eq(loaded.row.round))
-            .filter(ticket_approval::Column::LevelIndex.eq(loaded.row.level_index))
-            .filter(ticket_approval::Column::Decision.eq(Decision::Pending.as_str()))
-            .all(txn)
+        let Some(due) = plan.due_opt else {
+            return Ok(None);
+        };
+        let pending: Vec<i64> = unit
+            .slots_of_open_level()
             .await?
             .into_iter()
+            .filter(|slot| slot.decision == Decision::Pending.as_str())
             .map(|slot| slot.approver_id)
             .collect();
-        let (kind, push_kind, template, recipients, action) = match plan.due_opt {
-            None => return Ok(None),
-            Some(SlaStep::Remind) => {
-                loaded.row.reminded_at = Some(now);
+        let (kind, push_kind, template, recipients, action) = match due {
+            SlaStep::Remind => {
+                unit.loaded.row.reminded_at = Some(unit.now);
+                let (kind, push) = ("reminded", EventKind::ApprovalReminder);
                 (
-                    "reminded",
-                    EventKind::ApprovalReminder,
+                    kind,
+                    push,
                     Template::Reminder,
                     pending.clone(),
                     "ticket.reminded",
                 )
             }
-            Some(SlaStep::Escalate) => {
-                loaded.row.escalated_at = Some(now);
-                let mut escalated_to = match &level.escalate_to {
-                    Some(approvers) => {
-                        approvers::resolve(txn, approvers, loaded.row.tenant_id).await?
-                    }
-                    None => Vec::new(),
-                };
-                if escalated_to.is_empty() {
-                    escalated_to = approvers::fallback(txn).await?;
-                }
+            SlaStep::Escalate => {
+                unit.loaded.row.escalated_at = Some(unit.now);
+                let escalated_to = escalation_of(unit, &level).await?;
+                let (kind, push) = ("escalated", EventKind::ApprovalEscalated);
                 (
-                    "escalated",
-                    EventKind::ApprovalEscalated,
+                    kind,
+                    push,
                     Template::Escalation,
                     escalated_to,
                     "ticket.escalated",
                 )
             }
         };
-        record_event(
-            txn,
-            loaded.row.id,
-            now,
-            None,
-            kind,
-            None,
-            None,
-            json!({ "level": loaded.row.level_index, "name": level.name, "overdue_secs": elapsed.as_secs(), "pending": pending, "notified": recipients }),
-        )
-        .await?;
-        self.save(txn, loaded, now).await?;
+        let detail = json!({ "level": unit.loaded.row.level_index, "name": level.name, "overdue_secs": elapsed.as_secs(), "pending": pending, "notified": recipients });
+        unit.record(unit.system_entry(kind, detail)).await?;
+        unit.save().await?;
         let data = Box::new(ApprovalOverdueEvent {
-            ticket: loaded.view(),
+            ticket: unit.loaded.view(),
             level_name: level.name.clone(),
             pending_approvers: pending,
         });
         for user_id in recipients {
-            notices
-                .inbox
-                .push((user_id, InboxNotice::Overdue(push_kind, data.clone())));
-            notices
-                .mails
-                .push((user_id, template, Some(level.name.clone())));
+            let notice = InboxNotice::Overdue(push_kind, data.clone());
+            unit.notices.inbox.push((user_id, notice));
+            let mail = (user_id, template, Some(level.name.clone()));
+            unit.notices.mails.push(mail);
         }
         Ok(Some(action))
     }
 
-    /// For tickets a person fulfils: the task, due within the item's SLA, told to the role.
     /// What starting fulfilment takes besides the transition: a manual task opened, or the
     /// hosts a VM request makes placed.
-    async fn prepare_fulfilment(
-        &self,
-        txn: &DatabaseTransaction,
-        loaded: &Loaded,
-        notices: &mut Notices,
-        now: DateTime<Utc>,
-    ) -> Result<Prepared, ApiError> {
+    async fn prepare_fulfilment(&self, unit: &mut Unit) -> Result<Prepared, ApiError> {
+        let row = &unit.loaded.row;
         let item = self
             .versions
-            .get(txn, loaded.row.item_id, loaded.row.item_version)
+            .get(&unit.txn, row.item_id, row.item_version)
             .await?;
         match (&item.fulfilment, item.kind) {
             (Fulfilment::Manual { .. }, _) => {
-                self.open_manual_task(txn, loaded, &item, notices, now)
-                    .await?;
+                self.open_manual_task(unit, &item).await?;
                 Ok(Prepared::Ready)
             }
             (Fulfilment::Provider, ItemKind::VmRequest) => {
-                let form = form_of(loaded)?;
+                let form = form_of(&unit.loaded)?;
                 let host = kinds::vm_request_host(&form);
                 let ask = placement::Ask {
-                    ticket_id: loaded.row.id,
-                    tenant_id: loaded.row.tenant_id,
+                    ticket_id: row.id,
+                    tenant_id: row.tenant_id,
                     size: HostSize {
                         vcpu: host.vcpu,
                         memory_gb: host.memory_gb,
@@ -381,7 +324,7 @@ impl Engine {
                     },
                     count: host_count(&form),
                 };
-                match placement::place(txn, ask, now).await {
+                match placement::place(&unit.txn, ask, unit.now).await {
                     Ok(()) => Ok(Prepared::Ready),
                     Err(PlaceError::NoRoom(reason)) => Ok(Prepared::NoRoom(reason)),
                     Err(PlaceError::Database(error)) => Err(error.into()),
@@ -391,14 +334,8 @@ impl Engine {
         }
     }
 
-    async fn open_manual_task(
-        &self,
-        txn: &DatabaseTransaction,
-        loaded: &Loaded,
-        item: &ItemVersion,
-        notices: &mut Notices,
-        now: DateTime<Utc>,
-    ) -> Result<(), ApiError> {
+    /// For tickets a person fulfils: the task, due within the item's SLA, told to the role.
+    async fn open_manual_task(&self, unit: &mut Unit, item: &ItemVersion) -> Result<(), ApiError> {
         let Fulfilment::Manual {
             assignee_role,
             sla_secs,
@@ -406,9 +343,10 @@ impl Engine {
         else {
             return Ok(());
         };
+        let (row, now) = (&unit.loaded.row, unit.now);
         let task = manual_task::ActiveModel {
-            ticket_id: Set(loaded.row.id),
-            title: Set(format!("{}: {}", item.name, loaded.row.title)
+            ticket_id: Set(row.id),
+            title: Set(format!("{}: {}", item.name, row.title)
                 .chars()
                 .take(200)
                 .collect()),
@@ -422,183 +360,30 @@ impl Engine {
             completed_at: Set(None),
             ..Default::default()
         }
-        .insert(txn)
+        .insert(&unit.txn)
         .await?;
         let assignees = approvers::resolve(
-            txn,
+            &unit.txn,
             &yunguan_actors::ticket::chain::Approvers::Role {
                 role: assignee_role.clone(),
                 requester_tenant: false,
             },
-            loaded.row.tenant_id,
+            row.tenant_id,
         )
         .await?;
         let data = TaskAssignedEvent {
             task_id: task.id,
-            ticket_id: loaded.row.id,
+            ticket_id: row.id,
             title: task.title.clone(),
             due_at: task.due_at,
         };
         for user_id in assignees {
-            notices
-                .inbox
-                .push((user_id, InboxNotice::TaskAssigned(data.clone())));
-            notices
-                .mails
-                .push((user_id, Template::TaskAssigned, Some(task.title.clone())));
+            let notice = InboxNotice::TaskAssigned(data.clone());
+            unit.notices.inbox.push((user_id, notice));
+            let mail = (user_id, Template::TaskAssigned, Some(task.title.clone()));
+            unit.notices.mails.push(mail);
         }
         Ok(())
-    }
-
-    /// Records what fulfilment made or changed; answers the inventory record ids.
-    async fn apply_inventory(
-        &self,
-        txn: &DatabaseTransaction,
-        loaded: &Loaded,
-        changes: &[InventoryChange],
-        now: DateTime<Utc>,
-    ) -> Result<Vec<i64>, ApiError> {
-        let form = form_of(loaded)?;
-        let public_ips = i64::from(
-            form.get("public_ip")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-        );
-        let mut record_ids = Vec::with_capacity(changes.len());
-        let adds_hosts = changes
-            .iter()
-            .any(|change| matches!(change, InventoryChange::AddHost { .. }));
-        let placed = if adds_hosts {
-            placement::of_ticket(txn, loaded.row.id).await?
-        } else {
-            Vec::new()
-        };
-        for change in changes {
-            match change {
-                InventoryChange::AddHost {
-                    host_index,
-                    name,
-                    cloud_id,
-                    address,
-                    size,
-                    runs_on_opt,
-                } => {
-                    let placement_opt = placed
-                        .iter()
-                        .find(|placed| placed.host_index == *host_index)
-                        .map(|placed| {
-                            json!({
-                                "data_center_id": placed.data_center_id,
-                                "pool_id": placed.pool_id,
-                                "cluster_id": placed.cluster_id,
-                                "host_id": placed.host_id,
-                                "host": runs_on_opt.as_ref().unwrap_or(&placed.host),
-                            })
-                        });
-                    let attributes = json!({
-                        "cloud_id": cloud_id,
-                        "address": address,
-                        "size": held_by(*size, public_ips),
-                        "image": form.get("image"),
-                        "network": form.get("network"),
-                        "lease_end": form.get("lease_end"),
-                        "placement": placement_opt,
-                    });
-                    let record = inventory_record::ActiveModel {
-                        tenant_id: Set(loaded.row.tenant_id),
-                        ticket_id: Set(Some(loaded.row.id)),
-                        business_system: Set(loaded.row.business_system.clone()),
-                        kind: Set("cloud_host".to_owned()),
-                        name: Set(name.clone()),
-                        attributes: Set(attributes.to_string()),
-                        state: Set("active".to_owned()),
-                        created_at: Set(now),
-                        updated_at: Set(now),
-                        ..Default::default()
-                    }
-                    .insert(txn)
-                    .await?;
-                    placement::made(txn, loaded.row.id, *host_index, cloud_id, record.id).await?;
-                    record_ids.push(record.id);
-                }
-                InventoryChange::ResizeHost { record_id, size }
-                | InventoryChange::RetireHost { record_id, size } => {
-                    let Some(record) = inventory_record::Entity::find_by_id(*record_id)
-                        .filter(inventory_record::Column::TenantId.eq(loaded.row.tenant_id))
-                        .one(txn)
-                        .await?
-                    else {
-                        continue;
-                    };
-                    let mut attributes: Value =
-                        serde_json::from_str(&record.attributes).unwrap_or_else(|_| json!({}));
-                    let previous: Resources =
-                        serde_json::from_value(attributes["size"].clone()).unwrap_or_default();
-                    let retire = matches!(change, InventoryChange::RetireHost { .. });
-                    let now_held = held_by(*size, previous.public_ips);
-                    attributes["size"] = serde_json::to_value(now_held).unwrap_or_default();
-                    let mut update = inventory_record::Entity::update_many()
-                        .col_expr(
-                            inventory_record::Column::Attributes,
-                            Expr::value(attributes.to_string()),
-                        )
-                        .col_expr(inventory_record::Column::UpdatedAt, Expr::value(now));
-                    if retire {
-                        update = update
-                            .col_expr(inventory_record::Column::State, Expr::value("retired"));
-                    }
-                    // Only an active host changes: a second decommission (or a change racing
-                    // one) finds it retired and gives nothing back twice.
-                    let changed = update
-                        .filter(inventory_record::Column::Id.eq(record.id))
-                        .filter(inventory_record::Column::State.eq("active"))
-                        .exec(txn)
-                        .await?
-                        .rows_affected;
-                    if changed == 0 {
-                        continue;
-                    }
-                    if retire {
-                        placement::retired(txn, record.id).await?;
-                    } else {
-                        placement::resized(txn, record.id, *size).await?;
-                    }
-                    // Retiring gives back all the host held; shrinking, what it no longer holds.
-                    let freed = if retire {
-                        previous
-                    } else {
-                        previous.minus(now_held)
-                    };
-                    if !freed.is_zero() {
-                        quotas::give_back(txn, loaded.row.tenant_id, freed, now).await?;
-                    }
-                    record_ids.push(record.id);
-                }
-            }
-        }
-        // A firewall opening leaves a rule on record, tied to the business system.
-        let item = self
-            .versions
-            .get(txn, loaded.row.item_id, loaded.row.item_version)
-            .await?;
-        if item.kind == ItemKind::FirewallOpen {
-            let record = inventory_record::ActiveModel {
-                tenant_id: Set(loaded.row.tenant_id),
-                ticket_id: Set(Some(loaded.row.id)),
-                business_system: Set(loaded.row.business_system.clone()),
-                kind: Set("firewall_rule".to_owned()),
-                name: Set(format!("fw-t{}", loaded.row.id)),
-                attributes: Set(Value::Object(form).to_string()),
-                state: Set("active".to_owned()),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(txn)
-            .await?;
-            record_ids.push(record.id);
-        }
-        Ok(record_ids)
     }
 
     /// Pushes a fulfilment step's progress on the ticket's topic and records it.
@@ -608,19 +393,16 @@ impl Engine {
             of: progress.of,
             message: progress.message,
         };
-        let detail = serde_json::to_value(&data).unwrap_or_default();
-        if let Err(error) = record_event(
-            &self.db,
+        let entry = Entry {
             ticket_id,
-            self.clock.now(),
-            None,
-            "progress",
-            None,
-            None,
-            detail.clone(),
-        )
-        .await
-        {
+            at: self.clock.now(),
+            actor_id_opt: None,
+            kind: "progress",
+            from_state_opt: None,
+            to_state_opt: None,
+            detail: serde_json::to_value(&data).unwrap_or_default(),
+        };
+        if let Err(error) = entry.insert(&self.db).await {
             tracing::warn!(%error, ticket_id, "fulfilment progress not recorded");
         }
         let topic = Topic::Ticket {
@@ -679,7 +461,7 @@ impl Engine {
         let row = lock(&txn, task.ticket_id)
             .await?
             .ok_or_else(|| ApiError::not_found("ticket"))?;
-        let mut loaded = Loaded::parse(row)?;
+        let loaded = Loaded::parse(row)?;
         let before = loaded.view();
         let transition =
             workflow::apply(&loaded.pure(), Command::FulfilmentSucceeded).map_err(refusal_error)?;
@@ -689,25 +471,31 @@ impl Engine {
         active.completed_by = Set(Some(caller.principal.user_id));
         active.completed_at = Set(Some(now));
         active.update(&txn).await?;
-        let records = self.apply_inventory(&txn, &loaded, &[], now).await?;
-        let mut notices = Notices::default();
+        let mut unit = Unit::new(txn, loaded, now, Some(caller.principal.user_id));
+        let records = self.apply_inventory(&unit, &[]).await?;
         let detail = json!({ "task_id": task_id, "note": note_opt, "inventory_records": records });
-        self.carry_out(
-            &txn,
-            &mut loaded,
-            &transition,
-            None,
-            &mut notices,
-            now,
-            Some(caller.principal.user_id),
-            detail,
-        )
-        .await?;
-        notices
+        self.carry_out(&mut unit, &transition, None, detail).await?;
+        let requester_id = unit.loaded.row.requester_id;
+        unit.notices
             .mails
-            .push((loaded.row.requester_id, Template::Done, None));
+            .push((requester_id, Template::Done, None));
         let closing = Closing::by(caller, "task.completed", Some(before), None);
-        self.finish(txn, closing, &loaded, notices, now).await
+        self.finish(unit, closing).await
+    }
+}
+
+/// Whom an overdue level escalates to: its escalation approvers, else the bureau admins.
+async fn escalation_of(unit: &Unit, level: &Level) -> Result<Vec<i64>, ApiError> {
+    let escalated_to = match &level.escalate_to {
+        Some(approvers) => {
+            approvers::resolve(&unit.txn, approvers, unit.loaded.row.tenant_id).await?
+        }
+        None => Vec::new(),
+    };
+    if escalated_to.is_empty() {
+        Ok(approvers::fallback(&unit.txn).await?)
+    } else {
+        Ok(escalated_to)
     }
 }
 
@@ -732,7 +520,7 @@ async fn lock(
     Ok(query.one(txn).await?)
 }
 
-fn form_of(loaded: &Loaded) -> Result<Map<String, Value>, ApiError> {
+pub(super) fn form_of(loaded: &Loaded) -> Result<Map<String, Value>, ApiError> {
     serde_json::from_str(&loaded.row.form)
         .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("stored form is unreadable")))
 }
@@ -750,17 +538,6 @@ fn host_count(form: &Map<String, Value>) -> usize {
         .and_then(Value::as_u64)
         .and_then(|count| usize::try_from(count).ok())
         .unwrap_or(0)
-}
-
-/// What a host of this size holds of its tenant's quota.
-fn held_by(size: HostSize, public_ips: i64) -> Resources {
-    Resources {
-        vcpu: size.vcpu,
-        memory_gb: size.memory_gb,
-        storage_gb: size.disk_gb,
-        hosts: 1,
-        public_ips,
-    }
 }
 
 /// The host a change or decommission form names.
