@@ -22,7 +22,7 @@ use sea_orm::{
     QuerySelect, Set,
 };
 use yunguan_actors::placement::{
-    place_many, HostCandidate, HostResources, PlaceManyError, PlacementError, VmRequest,
+    place_many, HostCandidate, HostResources, PlaceManyError, Placement, PlacementError, VmRequest,
 };
 
 use crate::db::entities::{host, resource_pool, vm_placement};
@@ -88,24 +88,7 @@ pub async fn place(
             placement_policy(&pool.placement_policy),
         ) {
             Ok(placements) => {
-                let rows = placements.iter().enumerate().map(|(index, placement)| {
-                    vm_placement::ActiveModel {
-                        ticket_id: Set(ask.ticket_id),
-                        host_index: Set(index as i32),
-                        tenant_id: Set(ask.tenant_id),
-                        data_center_id: Set(placement.data_center_id),
-                        pool_id: Set(placement.pool_id),
-                        cluster_id: Set(placement.cluster_id),
-                        host_id: Set(placement.host_id),
-                        vcpu: Set(ask.size.vcpu),
-                        memory_mb: Set(ask.size.memory_gb * 1024),
-                        disk_gb: Set(ask.size.disk_gb),
-                        cloud_id: Set(None),
-                        record_id: Set(None),
-                        created_at: Set(now),
-                        ..Default::default()
-                    }
-                });
+                let rows = ledger_rows(&ask, &placements, now);
                 vm_placement::Entity::insert_many(rows).exec(txn).await?;
                 return Ok(());
             }
@@ -125,6 +108,32 @@ pub async fn place(
         ask.size.disk_gb,
         refusals.join("; ")
     )))
+}
+
+/// The ledger's rows of the ask's placements, in the order of the ticket's VMs.
+fn ledger_rows<'a>(
+    ask: &'a Ask,
+    placements: &'a [Placement],
+    now: DateTime<Utc>,
+) -> impl Iterator<Item = vm_placement::ActiveModel> + 'a {
+    (0..)
+        .zip(placements)
+        .map(move |(index, placement)| vm_placement::ActiveModel {
+            ticket_id: Set(ask.ticket_id),
+            host_index: Set(index),
+            tenant_id: Set(ask.tenant_id),
+            data_center_id: Set(placement.data_center_id),
+            pool_id: Set(placement.pool_id),
+            cluster_id: Set(placement.cluster_id),
+            host_id: Set(placement.host_id),
+            vcpu: Set(ask.size.vcpu),
+            memory_mb: Set(ask.size.memory_gb * 1024),
+            disk_gb: Set(ask.size.disk_gb),
+            cloud_id: Set(None),
+            record_id: Set(None),
+            created_at: Set(now),
+            ..Default::default()
+        })
 }
 
 /// The compute pools the tenant may use, locked until the transaction ends: its dedicated

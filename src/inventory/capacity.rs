@@ -48,13 +48,15 @@ fn non_negative(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
-/// The hosts placement may consider: every host of a cluster in a resource pool (a cluster
-/// outside any pool is not scheduled onto). A host is schedulable when it is up and not
-/// cordoned. Ordered by host id.
-pub async fn placement_candidates(
-    db: &impl ConnectionTrait,
-    within: Within<'_>,
-) -> Result<Vec<HostCandidate>, DbErr> {
+/// What the candidates hang from: the platforms in scope (with their data centers), the
+/// pools, and the clusters of those platforms that are in a pool.
+struct Layout {
+    platforms: BTreeMap<i64, i64>,
+    pools: BTreeMap<i64, resource_pool::Model>,
+    clusters: BTreeMap<i64, cluster::Model>,
+}
+
+async fn layout(db: &impl ConnectionTrait, within: Within<'_>) -> Result<Layout, DbErr> {
     let mut platforms_query = cloud_platform::Entity::find();
     if let Within::DataCenter(data_center_id) = within {
         platforms_query =
@@ -75,70 +77,82 @@ pub async fn placement_candidates(
         clusters_query =
             clusters_query.filter(cluster::Column::PoolId.is_in(pool_ids.iter().copied()));
     }
-    let pools: BTreeMap<i64, resource_pool::Model> = pools_query
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|found| (found.id, found))
-        .collect();
-    let clusters: BTreeMap<i64, cluster::Model> = clusters_query
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|found| (found.id, found))
-        .collect();
+    let pools = pools_query.all(db).await?;
+    let clusters = clusters_query.all(db).await?;
+    Ok(Layout {
+        platforms,
+        pools: pools.into_iter().map(|pool| (pool.id, pool)).collect(),
+        clusters: clusters
+            .into_iter()
+            .map(|cluster| (cluster.id, cluster))
+            .collect(),
+    })
+}
+
+/// The hosts placement may consider: every host of a cluster in a resource pool (a cluster
+/// outside any pool is not scheduled onto). A host is schedulable when it is up and not
+/// cordoned. Ordered by host id.
+pub async fn placement_candidates(
+    db: &impl ConnectionTrait,
+    within: Within<'_>,
+) -> Result<Vec<HostCandidate>, DbErr> {
+    let layout = layout(db, within).await?;
     let hosts = host::Entity::find()
-        .filter(host::Column::ClusterId.is_in(clusters.keys().copied()))
+        .filter(host::Column::ClusterId.is_in(layout.clusters.keys().copied()))
         .order_by_asc(host::Column::Id)
         .all(db)
         .await?;
     let held = held_on(db, hosts.iter().map(|found| found.id)).await?;
-
-    let mut candidates = Vec::with_capacity(hosts.len());
-    for found in hosts {
-        let Some(cluster) = clusters.get(&found.cluster_id) else {
-            continue;
-        };
-        let Some(&data_center_id) = platforms.get(&cluster.platform_id) else {
-            continue;
-        };
-        let Some(pool) = cluster.pool_id.and_then(|pool_id| pools.get(&pool_id)) else {
-            continue;
-        };
-        let Ok(pool_overcommit) = Overcommit::new(
-            pool.cpu_overcommit,
-            pool.memory_overcommit,
-            pool.disk_overcommit,
-        ) else {
-            tracing::warn!(
-                pool_id = pool.id,
-                "pool overcommit invalid; its hosts are not candidates"
-            );
-            continue;
-        };
-        let on_host = held.get(&found.id);
-        let known = |amount: fn(&Held) -> u64| on_host.map_or(0, amount);
-        candidates.push(HostCandidate {
-            host_id: found.id,
-            cluster_id: cluster.id,
-            pool_id: pool.id,
-            data_center_id,
-            vcpu_total: u32::try_from(found.vcpu_total.max(0)).unwrap_or(u32::MAX),
-            memory_mb_total: non_negative(found.memory_mb_total),
-            disk_gb_total: non_negative(found.disk_gb_total),
-            vcpu_allocated: non_negative(found.vcpu_used).max(known(|held| held.vcpu)),
-            memory_mb_allocated: non_negative(found.memory_mb_used)
-                .max(known(|held| held.memory_mb)),
-            disk_gb_allocated: non_negative(found.disk_gb_used).max(known(|held| held.disk_gb)),
-            tenant_ids_present: on_host
-                .map(|held| held.tenant_ids.clone())
-                .unwrap_or_default(),
-            schedulable: found.schedulable && found.state == "up",
-            pool_overcommit,
-        });
-    }
-    Ok(candidates)
+    Ok(hosts
+        .into_iter()
+        .filter_map(|found| {
+            let on_host = held.get(&found.id);
+            candidate(&layout, found, on_host)
+        })
+        .collect())
 }
+
+/// A host as a candidate, if its cluster, platform and pool are in the layout and the pool's
+/// ratios are valid.
+fn candidate(layout: &Layout, found: host::Model, on_host: Option<&Held>) -> Option<HostCandidate> {
+    let cluster = layout.clusters.get(&found.cluster_id)?;
+    let data_center_id = *layout.platforms.get(&cluster.platform_id)?;
+    let pool = layout.pools.get(&cluster.pool_id?)?;
+    let Ok(pool_overcommit) = Overcommit::new(
+        pool.cpu_overcommit,
+        pool.memory_overcommit,
+        pool.disk_overcommit,
+    ) else {
+        tracing::warn!(
+            pool_id = pool.id,
+            "pool overcommit invalid; its hosts are not candidates"
+        );
+        return None;
+    };
+    let known = |amount: fn(&Held) -> u64| on_host.map_or(0, amount);
+    Some(HostCandidate {
+        host_id: found.id,
+        cluster_id: cluster.id,
+        pool_id: pool.id,
+        data_center_id,
+        vcpu_total: u32::try_from(found.vcpu_total.max(0)).unwrap_or(u32::MAX),
+        memory_mb_total: non_negative(found.memory_mb_total),
+        disk_gb_total: non_negative(found.disk_gb_total),
+        vcpu_allocated: non_negative(found.vcpu_used).max(known(|held| held.vcpu)),
+        memory_mb_allocated: non_negative(found.memory_mb_used).max(known(|held| held.memory_mb)),
+        disk_gb_allocated: non_negative(found.disk_gb_used).max(known(|held| held.disk_gb)),
+        tenant_ids_present: on_host
+            .map(|held| held.tenant_ids.clone())
+            .unwrap_or_default(),
+        schedulable: found.schedulable && found.state == "up",
+        pool_overcommit,
+    })
+}
+
+/// Per host: vCPU, memory (MB) and disk (GB) summed.
+type Sums = Vec<(i64, i64, i64, i64)>;
+/// (host, tenant) pairs.
+type Tenants = Vec<(i64, i64)>;
 
 /// What the synced VMs and the placements not yet synced hold on each of the hosts, summed
 /// by the database (a busy cloud has tens of thousands of them).
@@ -146,29 +160,60 @@ async fn held_on(
     db: &impl ConnectionTrait,
     host_ids: impl Iterator<Item = i64> + Clone,
 ) -> Result<BTreeMap<i64, Held>, DbErr> {
-    let total =
-        |column: SimpleExpr| SimpleExpr::from(Func::sum(column)).cast_as(Alias::new("bigint"));
-    let vms: Vec<(i64, i64, i64, i64)> = vm::Entity::find()
+    let (vm_sums, vm_tenants) = held_by_vms(db, host_ids.clone()).await?;
+    let (placed_sums, placed_tenants) = held_by_placements(db, host_ids).await?;
+    let mut held: BTreeMap<i64, Held> = BTreeMap::new();
+    for (host_id, vcpu, memory_mb, disk_gb) in vm_sums.into_iter().chain(placed_sums) {
+        held.entry(host_id)
+            .or_default()
+            .add(vcpu, memory_mb, disk_gb);
+    }
+    for (host_id, tenant_id) in vm_tenants.into_iter().chain(placed_tenants) {
+        held.entry(host_id)
+            .or_default()
+            .tenant_ids
+            .insert(tenant_id);
+    }
+    Ok(held)
+}
+
+/// `SUM(column)` as a 64-bit integer on every backend (PostgreSQL sums bigints as numeric).
+fn total(column: impl Into<SimpleExpr>) -> SimpleExpr {
+    SimpleExpr::from(Func::sum(column.into())).cast_as(Alias::new("bigint"))
+}
+
+async fn held_by_vms(
+    db: &impl ConnectionTrait,
+    host_ids: impl Iterator<Item = i64> + Clone,
+) -> Result<(Sums, Tenants), DbErr> {
+    let sums = vm::Entity::find()
         .select_only()
         .column(vm::Column::HostId)
-        .column_as(total(Expr::col(vm::Column::Vcpu).into()), "vcpu")
-        .column_as(total(Expr::col(vm::Column::MemoryMb).into()), "memory_mb")
-        .column_as(total(Expr::col(vm::Column::DiskGb).into()), "disk_gb")
+        .column_as(total(Expr::col(vm::Column::Vcpu)), "vcpu")
+        .column_as(total(Expr::col(vm::Column::MemoryMb)), "memory_mb")
+        .column_as(total(Expr::col(vm::Column::DiskGb)), "disk_gb")
         .filter(vm::Column::HostId.is_in(host_ids.clone()))
         .group_by(vm::Column::HostId)
         .into_tuple()
         .all(db)
         .await?;
-    let vm_tenants: Vec<(i64, i64)> = vm::Entity::find()
+    let tenants = vm::Entity::find()
         .select_only()
         .column(vm::Column::HostId)
         .column(vm::Column::TenantId)
         .distinct()
-        .filter(vm::Column::HostId.is_in(host_ids.clone()))
+        .filter(vm::Column::HostId.is_in(host_ids))
         .filter(vm::Column::TenantId.is_not_null())
         .into_tuple()
         .all(db)
         .await?;
+    Ok((sums, tenants))
+}
+
+async fn held_by_placements(
+    db: &impl ConnectionTrait,
+    host_ids: impl Iterator<Item = i64> + Clone,
+) -> Result<(Sums, Tenants), DbErr> {
     // A placement whose VM a sync reported (anywhere: the platform may have moved it) is
     // counted where the platform says it runs, as that VM.
     let synced = Expr::exists(
@@ -181,25 +226,22 @@ async fn held_on(
             )
             .take(),
     );
-    let placed: Vec<(i64, i64, i64, i64)> = vm_placement::Entity::find()
+    let sums = vm_placement::Entity::find()
         .select_only()
         .column(vm_placement::Column::HostId)
-        .column_as(total(Expr::col(vm_placement::Column::Vcpu).into()), "vcpu")
+        .column_as(total(Expr::col(vm_placement::Column::Vcpu)), "vcpu")
         .column_as(
-            total(Expr::col(vm_placement::Column::MemoryMb).into()),
+            total(Expr::col(vm_placement::Column::MemoryMb)),
             "memory_mb",
         )
-        .column_as(
-            total(Expr::col(vm_placement::Column::DiskGb).into()),
-            "disk_gb",
-        )
+        .column_as(total(Expr::col(vm_placement::Column::DiskGb)), "disk_gb")
         .filter(vm_placement::Column::HostId.is_in(host_ids.clone()))
         .filter(synced.not())
         .group_by(vm_placement::Column::HostId)
         .into_tuple()
         .all(db)
         .await?;
-    let placed_tenants: Vec<(i64, i64)> = vm_placement::Entity::find()
+    let tenants = vm_placement::Entity::find()
         .select_only()
         .column(vm_placement::Column::HostId)
         .column(vm_placement::Column::TenantId)
@@ -208,17 +250,5 @@ async fn held_on(
         .into_tuple()
         .all(db)
         .await?;
-    let mut held: BTreeMap<i64, Held> = BTreeMap::new();
-    for (host_id, vcpu, memory_mb, disk_gb) in vms.into_iter().chain(placed) {
-        held.entry(host_id)
-            .or_default()
-            .add(vcpu, memory_mb, disk_gb);
-    }
-    for (host_id, tenant_id) in vm_tenants.into_iter().chain(placed_tenants) {
-        held.entry(host_id)
-            .or_default()
-            .tenant_ids
-            .insert(tenant_id);
-    }
-    Ok(held)
+    Ok((sums, tenants))
 }

@@ -227,26 +227,7 @@ impl Engine {
 
     /// Reminds or escalates the open level when its SLA says so.
     async fn sla_step(&self, unit: &mut Unit) -> Result<Option<&'static str>, ApiError> {
-        let loaded = &unit.loaded;
-        let (Ok(level), Some(opened_at), TicketState::Approving) = (
-            loaded.current_level(),
-            loaded.row.level_opened_at,
-            loaded.state,
-        ) else {
-            return Ok(None);
-        };
-        let level = level.clone();
-        let Some(sla_secs) = level.sla_secs else {
-            return Ok(None);
-        };
-        let elapsed = (unit.now - opened_at).to_std().unwrap_or_default();
-        let plan = sla::plan(
-            Duration::from_secs(sla_secs),
-            elapsed,
-            loaded.row.reminded_at.is_some(),
-            loaded.row.escalated_at.is_some(),
-        );
-        let Some(due) = plan.due_opt else {
+        let Some((level, elapsed, due)) = sla_due(unit) else {
             return Ok(None);
         };
         let pending: Vec<i64> = unit
@@ -482,6 +463,26 @@ impl Engine {
         let closing = Closing::by(caller, "task.completed", Some(before), None);
         self.finish(unit, closing).await
     }
+}
+
+/// The open level, how long it has been open and the SLA step now due, if one is.
+fn sla_due(unit: &Unit) -> Option<(Level, Duration, SlaStep)> {
+    let loaded = &unit.loaded;
+    if loaded.state != TicketState::Approving {
+        return None;
+    }
+    let level = loaded.current_level().ok()?;
+    let sla = Duration::from_secs(level.sla_secs?);
+    let elapsed = (unit.now - loaded.row.level_opened_at?)
+        .to_std()
+        .unwrap_or_default();
+    let plan = sla::plan(
+        sla,
+        elapsed,
+        loaded.row.reminded_at.is_some(),
+        loaded.row.escalated_at.is_some(),
+    );
+    Some((level.clone(), elapsed, plan.due_opt?))
 }
 
 /// Whom an overdue level escalates to: its escalation approvers, else the bureau admins.
