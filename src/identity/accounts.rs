@@ -22,7 +22,7 @@ use sea_orm::{
 use secrecy::SecretString;
 use serde::Serialize;
 
-use super::sessions::SessionStore;
+use super::revocation;
 use super::settings::AuthSettings;
 use super::{directory, token, Principal, Role};
 use crate::audit::{self, AuditActor, AuditEntry};
@@ -205,7 +205,7 @@ pub async fn change(
     active.disabled = Set(disabled);
     let account = active.update(&txn).await?;
     let ended_sessions = if narrows {
-        SessionStore::revoke_all_of(&txn, id, now).await?
+        revocation::end_sessions_of(&txn, id, now).await?
     } else {
         Vec::new()
     };
@@ -239,7 +239,7 @@ pub async fn delete(
     active.disabled = Set(true);
     active.deleted_at = Set(Some(now));
     let account = active.update(&txn).await?;
-    let ended = SessionStore::revoke_all_of(&txn, id, now).await?;
+    let ended = revocation::end_sessions_of(&txn, id, now).await?;
     password_reset::Entity::delete_many()
         .filter(password_reset::Column::UserId.eq(id))
         .exec(&txn)
@@ -260,7 +260,7 @@ pub async fn revoke_sessions(
 ) -> Result<Vec<i64>, ApiError> {
     let txn = crate::db::begin(db).await?;
     let account = find(&txn, admin, id).await?;
-    let ended = SessionStore::revoke_all_of(&txn, id, now).await?;
+    let ended = revocation::end_sessions_of(&txn, id, now).await?;
     append(&txn, actor, "user.sessions_revoked", &account, None, now).await?;
     txn.commit().await?;
     Ok(ended)
@@ -397,7 +397,7 @@ pub async fn reset_password(
     let mut active: password_reset::ActiveModel = reset.into();
     active.used_at = Set(Some(now));
     active.update(&txn).await?;
-    let ended = SessionStore::revoke_all_of(&txn, account.id, now).await?;
+    let ended = revocation::end_sessions_of(&txn, account.id, now).await?;
     let actor = AuditActor {
         user_id_opt: Some(account.id),
         address_opt,

@@ -15,6 +15,7 @@ use serde::Serialize;
 use std::net::IpAddr;
 use utoipa::ToSchema;
 
+use super::revocation;
 use super::sessions::{Login, SessionStore};
 use super::{token, Role};
 use crate::audit::{self, AuditActor, AuditEntry};
@@ -169,7 +170,7 @@ pub async fn revoke(
     }
     .update(&txn)
     .await?;
-    let ended = SessionStore::revoke_all_of(&txn, found.user_id, now).await?;
+    let ended = revocation::end_sessions_of(&txn, found.user_id, now).await?;
     audit::append(
         &txn,
         AuditEntry {

@@ -12,6 +12,7 @@
 //! - [`display_keys`]: the command-center wall's login, a named revocable key.
 //! - [`directory`]: tenants and users (create, list, people's names by id or role), shared
 //!   by the API and the CLI.
+//! - [`revocation`]: ending an account's sessions inside another change's transaction.
 //! - [`accounts`]: user administration (change, disable, delete, end sessions, password
 //!   reset links), audited, for the API and the CLI.
 //! - [`settings`]: the `auth` section of the settings (sessions, throttling, sign-on).
@@ -23,6 +24,7 @@ pub mod extract;
 pub mod names;
 pub mod password;
 pub mod principal;
+pub mod revocation;
 pub mod role;
 pub mod sessions;
 pub mod settings;

@@ -6,11 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use chrono::Utc;
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use secrecy::SecretString;
 
 use super::settings::{AuthSettings, RoleRule};
@@ -256,33 +252,6 @@ impl SessionStore {
         );
         self.announce_ended([principal.session_id]);
         Ok(())
-    }
-
-    /// Revokes every live session of `user_id` in the caller's transaction and answers
-    /// their ids, to pass to [`SessionStore::announce_ended`] once it commits.
-    pub async fn revoke_all_of(
-        txn: &impl ConnectionTrait,
-        user_id: i64,
-        at: chrono::DateTime<Utc>,
-    ) -> Result<Vec<i64>, DbErr> {
-        let live: Vec<i64> = session::Entity::find()
-            .select_only()
-            .column(session::Column::Id)
-            .filter(session::Column::UserId.eq(user_id))
-            .filter(session::Column::RevokedAt.is_null())
-            .into_tuple()
-            .all(txn)
-            .await?;
-        session::Entity::update_many()
-            .col_expr(session::Column::RevokedAt, Expr::value(at))
-            .filter(session::Column::Id.is_in(live.clone()))
-            .exec(txn)
-            .await?;
-        ws_ticket::Entity::delete_many()
-            .filter(ws_ticket::Column::SessionId.is_in(live.clone()))
-            .exec(txn)
-            .await?;
-        Ok(live)
     }
 
     /// Tells this node's sockets that these sessions ended, so that theirs close now.

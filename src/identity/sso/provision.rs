@@ -16,7 +16,7 @@ use crate::db::entities::{tenant, user};
 use crate::error::{ApiError, ErrorCode};
 use crate::identity::accounts;
 use crate::identity::names::Username;
-use crate::identity::sessions::SessionStore;
+use crate::identity::revocation;
 use crate::identity::settings::RoleRule;
 
 /// A signed-in account, and the sessions its sign-in ended.
@@ -84,7 +84,7 @@ pub async fn sign_in(
         );
     }
     let Some((role, tenant_id_opt)) = grant_opt else {
-        let ended_sessions = SessionStore::revoke_all_of(&txn, before.id, now).await?;
+        let ended_sessions = revocation::end_sessions_of(&txn, before.id, now).await?;
         txn.commit().await?;
         return Err(Refused {
             error: no_role(identity),
@@ -99,7 +99,7 @@ pub async fn sign_in(
     active.email = Set(email_of(identity));
     let account = active.update(&txn).await?;
     let ended_sessions = if regranted {
-        SessionStore::revoke_all_of(&txn, account.id, now).await?
+        revocation::end_sessions_of(&txn, account.id, now).await?
     } else {
         Vec::new()
     };
