@@ -22,16 +22,13 @@ use yunguan_actors::supervision::{ActorRegistry, Backoff, Link, Supervised, Supe
 
 use super::alarms::{AlarmRecord, AlarmWrite};
 use super::device::state::Change;
-use super::device::{DeviceActor, DeviceSummary};
+use super::device::{DeviceActor, DeviceReport, DeviceSummary};
 use super::directory::Directory;
 use super::load::{
     busiest_devices, busiest_links, link_utilization_percent, utilization_changes, BusyDevice,
     BusyLink, LinkUtilization,
 };
-use super::messages::{
-    AlarmAction, AlarmCommand, AlarmCommandFailed, DataCenterUpdate, DeviceConfig, DeviceReport,
-    Stop,
-};
+use super::messages::{AlarmAction, AlarmCommand, AlarmCommandFailed, DeviceConfig, Stop};
 use super::platform::{PlatformActor, PlatformConfig, PlatformSummary};
 use super::rollups::{Rollup, RollupBuffer};
 use super::snmp::mux::Multiplexer;
@@ -69,6 +66,11 @@ pub struct DataCenterSummary {
     /// The five reachable devices with the highest CPU, busiest first.
     pub busiest_devices: Vec<BusyDevice>,
 }
+
+/// A data center's aggregates, for the overview.
+#[derive(Debug, Clone, actix::Message)]
+#[rtype(result = "()")]
+pub struct DataCenterUpdate(pub DataCenterSummary);
 
 impl EventData for DataCenterSummary {}
 

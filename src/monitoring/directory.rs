@@ -13,8 +13,7 @@ use tokio::sync::mpsc;
 use yunguan_actors::supervision::Supervised;
 
 use super::device::{DeviceActor, DeviceSummary};
-use super::messages::{DeviceConfig, TrapReceived};
-use super::plan::DiscoveredInterface;
+use super::messages::{DeviceConfig, DiscoveredInterface, TrapReceived};
 use super::platform::{PlatformActor, PlatformSummary};
 use super::snmp::traps::Trap;
 use crate::inventory::credentials::Credentials;

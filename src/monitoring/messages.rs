@@ -1,15 +1,15 @@
-//! Messages of the monitoring actors: to a device actor, and from device actors to their
-//! data-center actor.
+//! The messages and payloads the monitoring actors share: a device actor's configuration
+//! and commands, alarm commands, stopping, and the interfaces a poll discovers. Messages
+//! that carry one actor's own types live with that actor (`device::DeviceReport`,
+//! `device::GetDeviceStateView`, `data_center::DataCenterUpdate`), so that this module
+//! depends on none of the actors that read it.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use actix::Message;
-use yunguan_actors::alarm::{AlarmCommandError, AlarmKey, Observation};
+use yunguan_actors::alarm::{AlarmCommandError, AlarmKey};
 
-use super::device::state::Change;
-use super::device::DeviceStateView;
-use super::plan::DiscoveredInterface;
 use super::snmp::traps::TrapKind;
 use crate::inventory::credentials::Credentials;
 
@@ -39,31 +39,10 @@ pub struct TrapReceived(pub TrapKind);
 #[rtype(result = "()")]
 pub struct PollNow;
 
-/// The device's full live state, for the API.
-#[derive(Debug, Message)]
-#[rtype(result = "DeviceStateView")]
-pub struct GetDeviceStateView;
-
 /// Makes the actor panic: for supervision tests and chaos drills, never sent by the product.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
 pub struct Panic;
-
-/// A device actor's news for its data center: what changed and what the alarm engine should
-/// look at.
-#[derive(Debug, Message)]
-#[rtype(result = "()")]
-pub struct DeviceReport {
-    pub device_id: i64,
-    pub summary: super::device::DeviceSummary,
-    pub changes: Vec<Change>,
-    pub observations: Vec<Observation>,
-    /// Values for the one-minute rollups, taken at `at_ms`.
-    pub points: Vec<super::rollups::MetricPoint>,
-    pub at_ms: u64,
-    /// The interfaces as polled, when they changed.
-    pub interfaces_discovered_opt: Option<Vec<DiscoveredInterface>>,
-}
 
 /// An operator acknowledges or clears an alarm occurrence. The engine decides at once (or
 /// refuses, saying why); `written_tx` hears when the alarm's row reflects it.
@@ -112,7 +91,12 @@ impl From<AlarmCommandError> for AlarmCommandFailed {
 #[rtype(result = "()")]
 pub struct Stop;
 
-/// A data center's aggregates, for the overview.
-#[derive(Debug, Clone, Message)]
-#[rtype(result = "()")]
-pub struct DataCenterUpdate(pub super::data_center::DataCenterSummary);
+/// An interface a poll found on a device (IF-MIB).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveredInterface {
+    pub if_index: u32,
+    pub name: String,
+    pub speed_bps: u64,
+    /// `ifAlias`: what the operators called it on the device.
+    pub description: String,
+}

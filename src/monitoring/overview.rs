@@ -9,8 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use yunguan_actors::supervision::Link;
 
-use super::data_center::DataCenterSummary;
-use super::messages::DataCenterUpdate;
+use super::data_center::{DataCenterSummary, DataCenterUpdate};
 use crate::hub::{EventData, EventKind, Hub, Topic};
 
 const PUBLISH_INTERVAL: Duration = Duration::from_secs(1);

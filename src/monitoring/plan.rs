@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 
 use yunguan_actors::alarm::AlarmRule;
 
-use super::messages::DeviceConfig;
+use super::messages::{DeviceConfig, DiscoveredInterface};
 use super::platform::PlatformConfig;
 use super::topology::DeviceLink;
 use crate::cloud::openstack::OpenStackClient;
@@ -243,16 +243,6 @@ pub async fn links_between_devices(db: &DatabaseConnection) -> Result<Vec<Device
 pub struct InterfaceUpsert {
     pub created: u64,
     pub updated: u64,
-}
-
-/// An interface a poll found on a device (IF-MIB).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DiscoveredInterface {
-    pub if_index: u32,
-    pub name: String,
-    pub speed_bps: u64,
-    /// `ifAlias`: what the operators called it on the device.
-    pub description: String,
 }
 
 /// Records what polls discover, in order, as long as monitoring runs: the writer that keeps

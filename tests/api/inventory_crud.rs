@@ -6,9 +6,9 @@ use sea_orm::EntityTrait;
 use serde_json::{json, Value};
 use yunguan::db::entities::device;
 use yunguan::identity::Role;
+use yunguan::monitoring::messages::DiscoveredInterface;
 use yunguan::monitoring::plan::{
-    data_center_ids, links_between_devices, monitored_devices, upsert_interfaces,
-    DiscoveredInterface, InterfaceUpsert,
+    data_center_ids, links_between_devices, monitored_devices, upsert_interfaces, InterfaceUpsert,
 };
 use yunguan::monitoring::topology::DeviceLink;
 

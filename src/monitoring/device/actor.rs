@@ -16,11 +16,11 @@ use super::{
 };
 use crate::hub::{EventKind, Hub, Topic};
 use crate::metrics::Metrics;
+use crate::monitoring::device::{DeviceReport, GetDeviceStateView};
 use crate::monitoring::messages::{
-    DeviceConfig, DeviceReport, GetDeviceStateView, Panic, PollNow, Stop, TrapReceived,
+    DeviceConfig, DiscoveredInterface, Panic, PollNow, Stop, TrapReceived,
 };
 use crate::monitoring::now_ms;
-use crate::monitoring::plan::DiscoveredInterface;
 use crate::monitoring::snmp::mux::Multiplexer;
 use crate::monitoring::snmp::poll::{poll_device, DeviceSample};
 use crate::monitoring::snmp::session::{Patience, Session};

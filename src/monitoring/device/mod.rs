@@ -13,11 +13,36 @@ pub mod state;
 
 pub use actor::DeviceActor;
 
+use actix::Message;
 use serde::Serialize;
 use utoipa::ToSchema;
+use yunguan_actors::alarm::Observation;
 
 use crate::hub::EventData;
-use state::{HistoryPoint, InterfaceRates, StorageState};
+use crate::monitoring::messages::DiscoveredInterface;
+use crate::monitoring::rollups::MetricPoint;
+use state::{Change, HistoryPoint, InterfaceRates, StorageState};
+
+/// The device's full live state, for the API.
+#[derive(Debug, Message)]
+#[rtype(result = "DeviceStateView")]
+pub struct GetDeviceStateView;
+
+/// A device actor's news for its data center: what changed and what the alarm engine should
+/// look at.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct DeviceReport {
+    pub device_id: i64,
+    pub summary: DeviceSummary,
+    pub changes: Vec<Change>,
+    pub observations: Vec<Observation>,
+    /// Values for the one-minute rollups, taken at `at_ms`.
+    pub points: Vec<MetricPoint>,
+    pub at_ms: u64,
+    /// The interfaces as polled, when they changed.
+    pub interfaces_discovered_opt: Option<Vec<DiscoveredInterface>>,
+}
 
 /// The cheap summary a device actor publishes through its supervision link, for its data
 /// center's aggregates.
