@@ -66,6 +66,10 @@ pub async fn place(
     ask: Ask,
     now: DateTime<Utc>,
 ) -> Result<(), PlaceError> {
+    // A request for no VM (a form whose bounds allow it) has nothing to place.
+    if ask.count == 0 {
+        return Ok(());
+    }
     let pools = open_pools(txn, ask.tenant_id).await?;
     if pools.is_empty() {
         return Err(PlaceError::NoRoom(
