@@ -9,7 +9,7 @@ use serde_json::json;
 use yunguan::cloud::openstack::{OpenStackClient, OpenStackConfig, REQUEST_KEY_METADATA};
 use yunguan::cloud::{CloudChanges, CloudError, ServerStatus, SyncCursor};
 use yunguan::fulfilment::provider::{CloudProvider, HostRequest, HostSize, ProviderError};
-use yunguan::settings::CloudProviderKind;
+use yunguan::settings::{CloudProviderKind, Settings};
 use yunguan_simulators::openstack::{OpenStackSim, OpenStackSimConfig};
 
 use crate::fulfilment::{approve_both_levels, inventory_ids, wait_for_state};
@@ -300,11 +300,11 @@ async fn server_errors_are_transient_and_failed_builds_permanent_and_removed() {
 
 on_every_backend!(a_ticket_is_fulfilled_on_openstack);
 
-async fn a_ticket_is_fulfilled_on_openstack(backend: Backend) {
-    let sim = quick_sim();
+/// Settings that fulfil on `sim`, polling its builds every 20 ms.
+pub(crate) fn fulfilling_on(sim: &OpenStackSim) -> impl FnOnce(&mut Settings) {
     let auth_url = sim.auth_url();
     let credentials = sim.credentials().clone();
-    let (app, _storage) = spawn_app_with(backend, |settings| {
+    move |settings| {
         settings.cloud.provider = CloudProviderKind::Openstack;
         settings.cloud.openstack_auth_url = auth_url;
         settings.cloud.openstack_username = credentials.username;
@@ -312,8 +312,12 @@ async fn a_ticket_is_fulfilled_on_openstack(backend: Backend) {
         settings.cloud.openstack_project = credentials.project;
         settings.cloud.openstack_domain = credentials.project_domain;
         settings.cloud.poll_interval_ms = 20;
-    })
-    .await;
+    }
+}
+
+async fn a_ticket_is_fulfilled_on_openstack(backend: Backend) {
+    let sim = quick_sim();
+    let (app, _storage) = spawn_app_with(backend, fulfilling_on(&sim)).await;
     populate(&app).await;
     let admin = app.login("admin").await;
     let hypervisors = ["compute-01.cloud.local", "compute-02.cloud.local"];

@@ -10,13 +10,12 @@
 
 use std::time::Duration;
 
-use secrecy::SecretString;
 use serde_json::{json, Value};
 use yunguan::cloud::openstack::REQUEST_KEY_METADATA;
 use yunguan::inventory::capacity::{placement_candidates, Within};
-use yunguan::settings::CloudProviderKind;
 use yunguan_simulators::openstack::{OpenStackSim, OpenStackSimConfig};
 
+use crate::cloud_adapter::fulfilling_on;
 use crate::fulfilment::{inventory_ids, wait_for_state};
 use crate::helpers::{spawn_app, spawn_app_with, Backend, Storage, TestApp};
 use crate::on_every_backend;
@@ -68,18 +67,7 @@ async fn openstack(backend: Backend) -> Cloud {
         ..OpenStackSimConfig::default()
     })
     .expect("the simulator starts");
-    let auth_url = sim.auth_url();
-    let credentials = sim.credentials().clone();
-    let (app, storage) = spawn_app_with(backend, |settings| {
-        settings.cloud.provider = CloudProviderKind::Openstack;
-        settings.cloud.openstack_auth_url = auth_url;
-        settings.cloud.openstack_username = credentials.username;
-        settings.cloud.openstack_password = Some(SecretString::from(credentials.password));
-        settings.cloud.openstack_project = credentials.project;
-        settings.cloud.openstack_domain = credentials.project_domain;
-        settings.cloud.poll_interval_ms = 20;
-    })
-    .await;
+    let (app, storage) = spawn_app_with(backend, fulfilling_on(&sim)).await;
     with_world(app, storage, Some(sim)).await
 }
 

@@ -352,7 +352,6 @@ export const KINDS: readonly KindSpec[] = [
       { key: 'memory_overcommit', display: 'number' },
       { key: 'disk_overcommit', display: 'number' },
       { key: 'placement_policy', display: { enumOf: 'cmdb.placementPolicies' } },
-      { key: 'tenant_id', display: 'number' },
     ],
     fields: [
       { key: 'name', input: { type: 'text', required: true } },
