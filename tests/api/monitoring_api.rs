@@ -98,14 +98,19 @@ async fn imported_devices_are_polled_and_their_alarms_handled_over_http(backend:
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
-    // The poll's interfaces were written back to the inventory.
-    let (_, interfaces) = get_json(
-        &node,
-        &format!("/api/v1/interfaces?device_id={}", device_ids[1]),
-        &ops,
-    )
-    .await;
-    assert!(!interfaces.as_array().unwrap().is_empty(), "{interfaces}");
+    // The poll's interfaces are written back to the inventory, by a writer behind the poll.
+    let interfaces_path = format!("/api/v1/interfaces?device_id={}", device_ids[1]);
+    loop {
+        let (_, interfaces) = get_json(&node, &interfaces_path, &ops).await;
+        if !interfaces.as_array().unwrap().is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "interfaces never written: {interfaces}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let (status, topology) = get_json(&node, "/api/v1/datacenters/1/topology", &ops).await;
     assert_eq!(status, 200, "{topology}");
     assert_eq!(topology["nodes"].as_array().unwrap().len(), 2);
