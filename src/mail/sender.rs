@@ -1,8 +1,8 @@
 //! Draining the outbox, one pass at a time: [`MailSender::send_due_once`] claims the due rows,
 //! delivers each, and records the result. Looping, and waking up, is `actor`'s.
 //!
-//! Claiming moves a row's `next_attempt_at` a lease into the future in a committed
-//! transaction, so no other sender (another node, or this one's next pass) takes it while it
+//! Claiming ([`crate::outbox::claim`]) moves a row's `next_attempt_at` a lease into the future
+//! in one committed statement, so no other sender (another node, or this one's next pass) takes it while it
 //! is being sent; on PostgreSQL the claim also skips rows another node is claiming at that
 //! moment. A sender that dies mid-batch leaves its rows to be claimed again when the lease
 //! ends.
@@ -20,16 +20,14 @@ use chrono::Utc;
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, StreamExt};
 use lettre::message::Mailbox;
-use sea_orm::sea_query::{Expr, LockBehavior, LockType};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
 use super::transport::MailTransport;
 use crate::db::entities::mail_outbox;
 use crate::mail::settings::MailSettings;
 use crate::outbox::actor::{self, Drainer};
+use crate::outbox::claim::{claim_due, Outbox};
 use crate::outbox::{later, next_attempt_after, Drain, Nudge, Pass};
 use yunguan_actors::supervision::Supervisor;
 
@@ -171,36 +169,20 @@ impl MailSender {
     /// Takes the due rows, oldest first, and pushes their `next_attempt_at` past the lease.
     async fn claim_due(&self) -> anyhow::Result<Vec<mail_outbox::Model>> {
         let now = Utc::now();
-        let transaction = crate::db::begin(&self.db)
-            .await
-            .context("starting the mail claim")?;
-        let mut due = mail_outbox::Entity::find()
-            .filter(mail_outbox::Column::SentAt.is_null())
-            .filter(mail_outbox::Column::NextAttemptAt.lte(now))
-            .order_by_asc(mail_outbox::Column::Id)
-            .limit(self.batch_size);
-        // A SQLite transaction holds the one write lock from its start (`db::begin`), so the
-        // transaction alone keeps claims apart.
-        if transaction.get_database_backend() == DbBackend::Postgres {
-            due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-        }
-        let claimed = due.all(&transaction).await.context("selecting due mail")?;
-        if !claimed.is_empty() {
-            mail_outbox::Entity::update_many()
-                .col_expr(
-                    mail_outbox::Column::NextAttemptAt,
-                    Expr::value(later(now, self.lease)),
-                )
-                .filter(mail_outbox::Column::Id.is_in(claimed.iter().map(|mail| mail.id)))
-                .exec(&transaction)
-                .await
-                .context("leasing due mail")?;
-        }
-        transaction
-            .commit()
-            .await
-            .context("committing the mail claim")?;
-        Ok(claimed)
+        let outbox = Outbox {
+            id: mail_outbox::Column::Id,
+            delivered_at: mail_outbox::Column::SentAt,
+            next_attempt_at: mail_outbox::Column::NextAttemptAt,
+        };
+        claim_due::<mail_outbox::Entity>(
+            &self.db,
+            outbox,
+            now,
+            later(now, self.lease),
+            self.batch_size,
+        )
+        .await
+        .context("claiming due mail")
     }
 
     async fn mark_sent(&self, mail_id: i64) -> anyhow::Result<()> {

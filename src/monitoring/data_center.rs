@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix::{Actor, ActorFutureExt, AsyncContext, Context, Handler, Recipient, WrapFuture};
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbErr};
 use serde::Serialize;
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
@@ -36,6 +36,7 @@ use super::snmp::session::Patience;
 use super::topology::{upstream_links, DeviceLink};
 use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::inventory::capacity::{placement_candidates, Within};
+use crate::inventory::pools::pool_names;
 use crate::metrics::Metrics;
 use crate::severity;
 
@@ -98,9 +99,10 @@ pub struct LinkUtilizationEvent {
 impl EventData for LinkUtilizationEvent {}
 
 /// A resource pool's capacity and allocation, in this data center.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
 pub struct PoolUsage {
     pub pool_id: i64,
+    pub name: String,
     pub hosts: u32,
     pub vcpu_capacity: u64,
     pub vcpu_allocated: u64,
@@ -110,13 +112,17 @@ pub struct PoolUsage {
     pub disk_gb_allocated: u64,
 }
 
-/// Pools' usage from their hosts, by pool.
-pub fn pool_usage(hosts: &[yunguan_actors::placement::HostCandidate]) -> Vec<PoolUsage> {
+/// Pools' usage from their hosts, by pool, each named from `names`.
+pub fn pool_usage(
+    hosts: &[yunguan_actors::placement::HostCandidate],
+    names: &BTreeMap<i64, String>,
+) -> Vec<PoolUsage> {
     let mut pools: BTreeMap<i64, PoolUsage> = BTreeMap::new();
     for host in hosts {
         let capacity = host.capacity();
-        let pool = pools.entry(host.pool_id).or_insert(PoolUsage {
+        let pool = pools.entry(host.pool_id).or_insert_with(|| PoolUsage {
             pool_id: host.pool_id,
+            name: names.get(&host.pool_id).cloned().unwrap_or_default(),
             ..PoolUsage::default()
         });
         pool.hosts += 1;
@@ -466,13 +472,22 @@ impl DataCenterActor {
     fn refresh_pools(&mut self, ctx: &mut Context<Self>) {
         let db = self.setup.db.clone();
         let data_center_id = self.setup.data_center_id;
-        let read =
-            async move { placement_candidates(&db, Within::DataCenter(data_center_id)).await };
+        let read = async move {
+            let hosts = placement_candidates(&db, Within::DataCenter(data_center_id)).await?;
+            let names = pool_names(
+                &db,
+                hosts
+                    .iter()
+                    .map(|host| host.pool_id)
+                    .collect::<BTreeSet<_>>(),
+            )
+            .await?;
+            Ok::<_, DbErr>(pool_usage(&hosts, &names))
+        };
         ctx.spawn(
             read.into_actor(self)
                 .map(|result, actor, _ctx| match result {
-                    Ok(hosts) => {
-                        let pools = pool_usage(&hosts);
+                    Ok(pools) => {
                         if pools != actor.pools {
                             actor.pools = pools;
                             actor.dirty = true;
@@ -712,8 +727,16 @@ mod tests {
             schedulable: true,
             pool_overcommit: Overcommit::new(2.0, 1.0, 1.0).unwrap(),
         };
-        let pools = pool_usage(&[host(1, 7, 32, 40), host(2, 7, 16, 0), host(3, 9, 8, 8)]);
+        let names = BTreeMap::from([(7, "政务云计算资源池".to_owned())]);
+        let pools = pool_usage(
+            &[host(1, 7, 32, 40), host(2, 7, 16, 0), host(3, 9, 8, 8)],
+            &names,
+        );
         assert_eq!(pools.len(), 2);
+        assert_eq!(
+            (pools[0].name.as_str(), pools[1].name.as_str()),
+            ("政务云计算资源池", "")
+        );
         assert_eq!(
             (
                 pools[0].pool_id,

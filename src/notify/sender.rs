@@ -18,11 +18,8 @@ use chrono::Utc;
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, StreamExt};
 use reqwest::header::CONTENT_TYPE;
-use sea_orm::sea_query::{Expr, LockBehavior, LockType};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
-};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde::Deserialize;
 use yunguan_actors::supervision::Supervisor;
 
@@ -31,6 +28,7 @@ use super::messages::ChannelKind;
 use super::signing;
 use crate::db::entities::{notification_channel, notification_delivery};
 use crate::outbox::actor::{self, Drainer};
+use crate::outbox::claim::{claim_due, Outbox};
 use crate::outbox::{later, next_attempt_after, Drain, Nudge, Pass, RETRY};
 use crate::secrets::Sealer;
 
@@ -221,35 +219,20 @@ impl ChannelSender {
     /// Takes the due rows, oldest first, and pushes their `next_attempt_at` past the lease.
     async fn claim_due(&self) -> anyhow::Result<Vec<notification_delivery::Model>> {
         let now = Utc::now();
-        let transaction = crate::db::begin(&self.db)
-            .await
-            .context("starting the claim of posts")?;
-        let mut due = notification_delivery::Entity::find()
-            .filter(notification_delivery::Column::DeliveredAt.is_null())
-            .filter(notification_delivery::Column::NextAttemptAt.lte(now))
-            .order_by_asc(notification_delivery::Column::Id)
-            .limit(BATCH_SIZE);
-        // A SQLite transaction holds the one write lock from its start (`db::begin`).
-        if transaction.get_database_backend() == DbBackend::Postgres {
-            due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
-        }
-        let claimed = due.all(&transaction).await.context("selecting due posts")?;
-        if !claimed.is_empty() {
-            notification_delivery::Entity::update_many()
-                .col_expr(
-                    notification_delivery::Column::NextAttemptAt,
-                    Expr::value(later(now, LEASE)),
-                )
-                .filter(notification_delivery::Column::Id.is_in(claimed.iter().map(|row| row.id)))
-                .exec(&transaction)
-                .await
-                .context("leasing due posts")?;
-        }
-        transaction
-            .commit()
-            .await
-            .context("committing the claim of posts")?;
-        Ok(claimed)
+        let outbox = Outbox {
+            id: notification_delivery::Column::Id,
+            delivered_at: notification_delivery::Column::DeliveredAt,
+            next_attempt_at: notification_delivery::Column::NextAttemptAt,
+        };
+        claim_due::<notification_delivery::Entity>(
+            &self.db,
+            outbox,
+            now,
+            later(now, LEASE),
+            BATCH_SIZE,
+        )
+        .await
+        .context("claiming due posts")
     }
 
     async fn mark_delivered(&self, id: i64) -> anyhow::Result<()> {

@@ -7,9 +7,11 @@
 //!
 //! # Layout
 //! - [`actor`]: the drain loop ([`actor::start`]) around a [`Drain`], and its snapshot.
+//! - [`claim`]: taking a batch of due rows under a lease, in one statement.
 //! - here: the [`Drain`] trait, the [`Nudge`] and the retry policy.
 
 pub mod actor;
+pub mod claim;
 
 use std::sync::Arc;
 use std::time::Duration;

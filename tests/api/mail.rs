@@ -26,6 +26,7 @@ on_every_backend!(
     a_mail_enqueued_in_a_rolled_back_transaction_is_never_sent,
     without_a_relay_mail_goes_to_the_log_and_counts_as_sent,
     a_nudge_wakes_the_sender_without_waiting_for_the_poll,
+    senders_side_by_side_share_the_due_mail_and_send_each_once,
 );
 
 /// A fresh database, and mail settings for an SMTP server on 127.0.0.1.
@@ -286,6 +287,46 @@ async fn without_a_relay_mail_goes_to_the_log_and_counts_as_sent(backend: Backen
         .unwrap()
         .expect("the outbox row");
     assert!(row.sent_at.is_some());
+}
+
+async fn senders_side_by_side_share_the_due_mail_and_send_each_once(backend: Backend) {
+    let smtp = SmtpServer::start().await;
+    let mut fixture = Fixture::new(&backend, smtp.port()).await;
+    // Small claims, so that the senders take turns over the backlog many times.
+    fixture.mail_settings.batch_size = 5;
+    let mut mail_ids = Vec::new();
+    for ticket_id in 0..40 {
+        let mail = fixture.approval_mail("approver@example.com", ticket_id);
+        mail_ids.push(fixture.enqueue_committed(mail).await);
+    }
+    let senders = [fixture.sender(), fixture.sender(), fixture.sender()];
+    // Passes run together until a round finds nothing due.
+    let mut sent = 0;
+    loop {
+        let passes =
+            futures_util::future::join_all(senders.iter().map(|sender| sender.send_due_once()))
+                .await;
+        let round: usize = passes.into_iter().map(|pass| pass.unwrap().sent).sum();
+        if round == 0 {
+            break;
+        }
+        sent += round;
+    }
+    assert_eq!(sent, 40);
+    let mut message_ids: Vec<String> = smtp
+        .received()
+        .into_iter()
+        .map(|mail| mail.message_id.trim().to_owned())
+        .collect();
+    assert_eq!(message_ids.len(), 40, "every mail delivered, none twice");
+    message_ids.sort();
+    message_ids.dedup();
+    assert_eq!(message_ids.len(), 40, "{message_ids:?}");
+    let rows = fixture.rows().await;
+    assert_eq!(rows.iter().map(|row| row.id).collect::<Vec<_>>(), mail_ids);
+    assert!(rows
+        .iter()
+        .all(|row| row.sent_at.is_some() && row.attempts == 0));
 }
 
 async fn a_nudge_wakes_the_sender_without_waiting_for_the_poll(backend: Backend) {

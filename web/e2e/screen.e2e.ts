@@ -75,7 +75,7 @@ describe('the command-center wall', () => {
     await page.getByRole('button', { name: '数据中心' }).click()
     await page.getByTestId('dc-name').getByText('政务云数据中心 1').waitFor()
     await page.getByTestId('dc-devices').getByText('100').waitFor()
-    await page.getByRole('region', { name: '资源池与云平台' }).getByText('openstack-sim').waitFor()
+    await page.getByRole('region', { name: '资源池与云平台' }).getByText('政务云计算资源池').waitFor()
     await page.waitForTimeout(1000)
     await screenshot(page, 'screen-dc')
 
