@@ -3001,6 +3001,7 @@ export interface components {
             memory_mb_allocated: number;
             /** Format: int64 */
             memory_mb_capacity: number;
+            name: string;
             /** Format: int64 */
             pool_id: number;
             /** Format: int64 */
