@@ -72,13 +72,26 @@ impl TicketActor {
         tracing::info_span!("ticket", ticket_id = self.ticket_id)
     }
 
+    /// Reads the ticket again and goes on from what it finds.
     fn refresh(&mut self, ctx: &mut Context<Self>) {
+        self.go_on_from(None, ctx);
+    }
+
+    /// Goes on from the row a change committed, or, without one, from the ticket as the
+    /// database holds it now.
+    fn go_on_from(&mut self, committed_opt: Option<ticket::Model>, ctx: &mut Context<Self>) {
         let engine = self.services.engine.clone();
         let ticket_id = self.ticket_id;
         self.refresh_generation += 1;
         let generation = self.refresh_generation;
+        let status = async move {
+            match committed_opt {
+                Some(row) => engine.status_of(row).await.map(Some),
+                None => engine.status(ticket_id).await,
+            }
+        };
         ctx.spawn(
-            detached(self.span(), async move { engine.status(ticket_id).await })
+            detached(self.span(), status)
                 .into_actor(self)
                 .map(move |status, actor, ctx| {
                     if generation == actor.refresh_generation {
@@ -133,11 +146,14 @@ impl TicketActor {
                 async move { engine.advance(ticket_id, step).await },
             )
             .into_actor(self)
-            .map(move |outcome, actor, ctx| {
-                if let Err(error) = outcome {
-                    tracing::warn!(ticket_id, %error, "ticket step failed");
+            .map(move |outcome, actor, ctx| match outcome {
+                Ok(taken_opt) => {
+                    actor.go_on_from(taken_opt.and_then(|taken| taken.committed_opt), ctx)
                 }
-                actor.refresh(ctx);
+                Err(error) => {
+                    tracing::warn!(ticket_id, %error, "ticket step failed");
+                    actor.refresh(ctx);
+                }
             }),
         );
     }
@@ -175,12 +191,15 @@ impl TicketActor {
         };
         ctx.spawn(detached(self.span(), work).into_actor(self).map(move |outcome, actor, ctx| {
             actor.fulfilling = false;
-            if let Err(error) = outcome {
-                tracing::warn!(ticket_id, %error, "fulfilment outcome not recorded; retrying");
-                ctx.run_later(RETRY_REFRESH_AFTER, |actor, ctx| actor.refresh(ctx));
-                return;
+            match outcome {
+                Ok(taken_opt) => {
+                    actor.go_on_from(taken_opt.and_then(|taken| taken.committed_opt), ctx)
+                }
+                Err(error) => {
+                    tracing::warn!(ticket_id, %error, "fulfilment outcome not recorded; retrying");
+                    ctx.run_later(RETRY_REFRESH_AFTER, |actor, ctx| actor.refresh(ctx));
+                }
             }
-            actor.refresh(ctx);
         }));
     }
 }
@@ -238,7 +257,7 @@ impl Handler<CompleteTask> for TicketActor {
 
 impl TicketActor {
     /// Runs a change to the ticket with the actor's mailbox held (one change at a time), in
-    /// the asking request's span, then re-reads the ticket when it committed: the one path of
+    /// the asking request's span, then goes on from the row it committed: the one path of
     /// every user's change.
     fn change_then_refresh(
         &mut self,
@@ -248,8 +267,8 @@ impl TicketActor {
         let span = tracing::info_span!(parent: &request_span, "ticket", ticket_id = self.ticket_id);
         AtomicResponse::new(Box::pin(change.instrument(span).into_actor(self).map(
             |outcome, actor, ctx| {
-                if outcome.is_ok() {
-                    actor.refresh(ctx);
+                if let Ok(executed) = &outcome {
+                    actor.go_on_from(executed.committed_opt.clone(), ctx);
                 }
                 outcome
             },

@@ -57,7 +57,10 @@ impl Engine {
         };
         audit::append(&unit.txn, entry, unit.now).await?;
         let Unit {
-            txn, mut notices, ..
+            txn,
+            mut notices,
+            loaded,
+            ..
         } = unit;
         // From the commit on the database holds the reservation; a hold kept past it would
         // count twice for the next admission.
@@ -70,6 +73,7 @@ impl Engine {
         Ok(Executed {
             ticket: view,
             replayed: false,
+            committed_opt: Some(loaded.row),
         })
     }
 

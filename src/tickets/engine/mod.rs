@@ -138,6 +138,9 @@ impl Action {
 pub struct Executed {
     pub ticket: TicketView,
     pub replayed: bool,
+    /// The row this change committed, which the ticket's actor goes on from without reading
+    /// it again; `None` for a replayed answer, which committed nothing.
+    pub committed_opt: Option<ticket::Model>,
 }
 
 #[derive(Clone)]
@@ -435,6 +438,7 @@ async fn replay(
     Ok(Some(Executed {
         ticket,
         replayed: true,
+        committed_opt: None,
     }))
 }
 

@@ -28,9 +28,7 @@ use crate::hub::{EventKind, Topic};
 use crate::identity::Role;
 use crate::mail::templates::Template;
 use crate::placement::{self, PlaceError};
-use crate::tickets::views::{
-    ApprovalOverdueEvent, TaskAssignedEvent, TicketProgressEvent, TicketView,
-};
+use crate::tickets::views::{ApprovalOverdueEvent, TaskAssignedEvent, TicketProgressEvent};
 
 /// A step the system takes on a ticket.
 #[derive(Debug, Clone)]
@@ -49,7 +47,7 @@ pub struct Status {
     pub tenant_id: i64,
     /// When the open level's next SLA step falls due.
     pub sla_deadline_opt: Option<DateTime<Utc>>,
-    /// What fulfilling it takes, once approved or fulfilling.
+    /// What fulfilling it takes, while fulfilling.
     pub work_opt: Option<Work>,
 }
 
@@ -68,20 +66,23 @@ impl Engine {
         let Some(row) = ticket::Entity::find_by_id(ticket_id).one(&self.db).await? else {
             return Ok(None);
         };
+        self.status_of(row).await.map(Some)
+    }
+
+    /// The status of a ticket row as a change committed it.
+    pub async fn status_of(&self, row: ticket::Model) -> Result<Status, ApiError> {
         let loaded = Loaded::parse(row)?;
         let sla_deadline_opt = sla_deadline(&loaded);
         let work_opt = match loaded.state {
-            TicketState::Approved | TicketState::Fulfilling => {
-                Some(self.work_of(&self.db, &loaded).await?)
-            }
+            TicketState::Fulfilling => Some(self.work_of(&self.db, &loaded).await?),
             _ => None,
         };
-        Ok(Some(Status {
+        Ok(Status {
             state: loaded.state,
             tenant_id: loaded.row.tenant_id,
             sla_deadline_opt,
             work_opt,
-        }))
+        })
     }
 
     async fn work_of(&self, db: &impl ConnectionTrait, loaded: &Loaded) -> Result<Work, ApiError> {
@@ -131,7 +132,7 @@ impl Engine {
         &self,
         ticket_id: i64,
         step: SystemStep,
-    ) -> Result<Option<TicketView>, ApiError> {
+    ) -> Result<Option<Executed>, ApiError> {
         let txn = crate::db::begin(&self.db).await?;
         let Some(row) = lock(&txn, ticket_id).await? else {
             return Ok(None);
@@ -148,8 +149,9 @@ impl Engine {
         let Some(action) = taken else {
             return Ok(None);
         };
-        let executed = self.finish(unit, Closing::system(action, before)).await?;
-        Ok(Some(executed.ticket))
+        self.finish(unit, Closing::system(action, before))
+            .await
+            .map(Some)
     }
 
     /// Applies a system command if the ticket's state still takes it; answers whether it did.
