@@ -137,13 +137,15 @@ pub async fn submit(
         title,
         form,
     };
-    let executed = state
+    let mut executed = state
         .tickets
         .engine()
         .submit(&caller, draft, idempotency_opt)
         .await?;
     // Its actor arms the first level's SLA timer (or starts fulfilment when no level applies).
-    state.tickets.wake(executed.ticket.id);
+    state
+        .tickets
+        .wake(executed.ticket.id, executed.committed_opt.take());
     Ok(answered(executed, actix_web::http::StatusCode::CREATED))
 }
 

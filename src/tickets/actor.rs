@@ -52,13 +52,16 @@ pub struct TicketActor {
     /// Counts reads of the ticket: only the latest one's answer is acted on, so a read that
     /// started before a change and ends after it cannot stop or misdirect the actor.
     refresh_generation: u64,
+    /// What the actor starts from: the row that a change committed just before, if any.
+    committed_at_start_opt: Option<ticket::Model>,
 }
 
 impl Actor for TicketActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        self.refresh(ctx);
+        let committed_opt = self.committed_at_start_opt.take();
+        self.go_on_from(committed_opt, ctx);
     }
 
     fn stopped(&mut self, ctx: &mut Context<Self>) {
@@ -279,8 +282,8 @@ impl TicketActor {
 impl Handler<Refresh> for TicketActor {
     type Result = ();
 
-    fn handle(&mut self, _: Refresh, ctx: &mut Context<Self>) {
-        self.refresh(ctx);
+    fn handle(&mut self, refresh: Refresh, ctx: &mut Context<Self>) {
+        self.go_on_from(refresh.committed_opt, ctx);
     }
 }
 
@@ -325,24 +328,46 @@ impl TicketActors {
     /// there is none or it died. Must be called within an actix system.
     fn addr(&self, ticket_id: i64) -> Addr<TicketActor> {
         let mut actors = self.actors.lock();
-        if let Some(addr) = actors.get(&ticket_id) {
-            if addr.connected() {
-                return addr.clone();
-            }
-            self.restarts.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!(ticket_id, "ticket actor died; starting a new one");
+        if let Some(addr) = self.live(&actors, ticket_id) {
+            return addr;
         }
-        let addr = TicketActor {
+        let addr = self.spawn(ticket_id, None);
+        actors.insert(ticket_id, addr.clone());
+        addr
+    }
+
+    /// The actor of `ticket_id` in `actors`, if it still runs.
+    fn live(
+        &self,
+        actors: &HashMap<i64, Addr<TicketActor>>,
+        ticket_id: i64,
+    ) -> Option<Addr<TicketActor>> {
+        let addr = actors.get(&ticket_id)?;
+        if addr.connected() {
+            return Some(addr.clone());
+        }
+        self.restarts.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(ticket_id, "ticket actor died; starting a new one");
+        None
+    }
+
+    /// A new actor of `ticket_id`, starting from the row a change committed or, without one,
+    /// from the database.
+    fn spawn(
+        &self,
+        ticket_id: i64,
+        committed_at_start_opt: Option<ticket::Model>,
+    ) -> Addr<TicketActor> {
+        TicketActor {
             ticket_id,
             services: self.services.clone(),
             registry: self.clone(),
             sla_timer_opt: None,
             fulfilling: false,
             refresh_generation: 0,
+            committed_at_start_opt,
         }
-        .start();
-        actors.insert(ticket_id, addr.clone());
-        addr
+        .start()
     }
 
     fn forget(&self, ticket_id: i64, addr: &Addr<TicketActor>) {
@@ -371,8 +396,8 @@ impl TicketActors {
                     )
                     .await;
                 // Whatever the action left to do (a timer, fulfilment) needs an actor again.
-                if outcome.is_ok() {
-                    self.wake(ticket_id);
+                if let Ok(executed) = &outcome {
+                    self.wake(ticket_id, executed.committed_opt.clone());
                 }
                 outcome
             }
@@ -394,17 +419,25 @@ impl TicketActors {
                     .engine
                     .complete_task(complete.task_id, &complete.caller, complete.note_opt)
                     .await;
-                if outcome.is_ok() {
-                    self.wake(ticket_id);
+                if let Ok(executed) = &outcome {
+                    self.wake(ticket_id, executed.committed_opt.clone());
                 }
                 outcome
             }
         }
     }
 
-    /// Has the ticket's actor look at it (after a submission).
-    pub fn wake(&self, ticket_id: i64) {
-        self.addr(ticket_id).do_send(Refresh);
+    /// Has the ticket's actor look at it after a change (a submission): at the row the
+    /// change committed, when the caller has it.
+    pub fn wake(&self, ticket_id: i64, committed_opt: Option<ticket::Model>) {
+        let mut actors = self.actors.lock();
+        match self.live(&actors, ticket_id) {
+            Some(addr) => addr.do_send(Refresh { committed_opt }),
+            None => {
+                let addr = self.spawn(ticket_id, committed_opt);
+                actors.insert(ticket_id, addr);
+            }
+        }
     }
 
     /// Starts an actor for every ticket with work ahead: after a start or restart of the

@@ -3,6 +3,7 @@
 use actix::Message;
 
 use super::engine::{Action, Caller, Executed, Idempotency};
+use crate::db::entities::ticket;
 use crate::error::ApiError;
 
 /// A user's action on the actor's ticket.
@@ -29,10 +30,13 @@ pub struct CompleteTask {
     pub request_span: tracing::Span,
 }
 
-/// Look at the ticket again: arm its SLA timer, drive its fulfilment, or stop.
-#[derive(Debug, Clone, Copy, Message)]
+/// Look at the ticket again: arm its SLA timer, drive its fulfilment, or stop. From the row
+/// a change just committed, when there is one; otherwise from the database.
+#[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
-pub struct Refresh;
+pub struct Refresh {
+    pub committed_opt: Option<ticket::Model>,
+}
 
 /// Stop now: the application is shutting down.
 #[derive(Debug, Clone, Copy, Message)]

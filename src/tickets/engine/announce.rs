@@ -3,7 +3,7 @@
 
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlErr};
 
-use super::unit::{InboxNotice, Notices, Unit};
+use super::unit::{Entry, InboxNotice, Notices, Unit};
 use super::{approvers, to_text, Closing, Engine, Executed};
 use crate::audit::{self, AuditEntry};
 use crate::db::entities::{idempotency_key, ticket_approval, user};
@@ -16,8 +16,13 @@ use crate::notify::dispatch::{self, ApprovalNotice};
 use crate::tickets::views::{ApprovalView, InboxItem, TicketMovedEvent, TicketView};
 
 impl Engine {
-    /// Stores the idempotent answer, queues the notices, audits, commits, then pushes.
-    pub(super) async fn finish(&self, unit: Unit, closing: Closing) -> Result<Executed, ApiError> {
+    /// Writes the timeline, stores the idempotent answer, queues the notices, audits,
+    /// commits, then pushes.
+    pub(super) async fn finish(
+        &self,
+        mut unit: Unit,
+        closing: Closing,
+    ) -> Result<Executed, ApiError> {
         let view = unit.loaded.view();
         if let Some((user_id, idempotency)) = &closing.idempotency_opt {
             let stored = idempotency_key::ActiveModel {
@@ -42,6 +47,7 @@ impl Engine {
                 });
             }
         }
+        Entry::insert_all(&unit.txn, std::mem::take(&mut unit.timeline)).await?;
         let queued = self.queue_notices(&unit).await?;
         let to_value = |view: &TicketView| {
             serde_json::to_value(view).map_err(|e| ApiError::internal(e.into()))

@@ -31,7 +31,7 @@ impl Engine {
                 (transition.kind != "submitted").then(|| unit.loaded.row.state.clone());
             entry.to_state_opt = Some(transition.next.state.as_str().to_owned());
         }
-        unit.record(entry).await?;
+        unit.record(entry);
         for effect in &transition.effects {
             match *effect {
                 // The slots a signer fills are decided before (`Unit::decide_slots`).
@@ -126,8 +126,7 @@ impl Engine {
         unit.loaded.row.reminded_at = None;
         unit.loaded.row.escalated_at = None;
         let detail = json!({ "level": level_index, "name": level.name, "approvers": approver_ids, "unstaffed": unstaffed });
-        unit.record(unit.system_entry("level_opened", detail))
-            .await?;
+        unit.record(unit.system_entry("level_opened", detail));
         Ok(())
     }
 

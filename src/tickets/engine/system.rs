@@ -265,7 +265,7 @@ impl Engine {
             }
         };
         let detail = json!({ "level": unit.loaded.row.level_index, "name": level.name, "overdue_secs": elapsed.as_secs(), "pending": pending, "notified": recipients });
-        unit.record(unit.system_entry(kind, detail)).await?;
+        unit.record(unit.system_entry(kind, detail));
         unit.save().await?;
         let data = Box::new(ApprovalOverdueEvent {
             ticket: unit.loaded.view(),

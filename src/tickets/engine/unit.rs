@@ -28,6 +28,8 @@ pub(super) struct Unit {
     pub now: DateTime<Utc>,
     /// The user making the change; `None` for the system.
     pub actor_id_opt: Option<i64>,
+    /// Timeline entries of the change, written together when it finishes.
+    pub timeline: Vec<Entry>,
 }
 
 /// A ticket row with its plan parsed.
@@ -72,7 +74,7 @@ pub(super) struct Entry {
 }
 
 impl Entry {
-    pub async fn insert(self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    fn into_active(self) -> ticket_event::ActiveModel {
         ticket_event::ActiveModel {
             ticket_id: Set(self.ticket_id),
             at: Set(self.at),
@@ -83,8 +85,20 @@ impl Entry {
             detail: Set(self.detail.to_string()),
             ..Default::default()
         }
-        .insert(db)
-        .await?;
+    }
+
+    pub async fn insert(self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        Entry::insert_all(db, vec![self]).await
+    }
+
+    /// Writes `entries` in their order, in one statement.
+    pub async fn insert_all(db: &impl ConnectionTrait, entries: Vec<Entry>) -> Result<(), DbErr> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        ticket_event::Entity::insert_many(entries.into_iter().map(Entry::into_active))
+            .exec_without_returning(db)
+            .await?;
         Ok(())
     }
 }
@@ -142,6 +156,7 @@ impl Unit {
             notices: Notices::default(),
             now,
             actor_id_opt,
+            timeline: Vec::new(),
         }
     }
 
@@ -166,8 +181,9 @@ impl Unit {
         }
     }
 
-    pub async fn record(&self, entry: Entry) -> Result<(), DbErr> {
-        entry.insert(&self.txn).await
+    /// Adds an entry to the change's timeline (written when it finishes).
+    pub fn record(&mut self, entry: Entry) {
+        self.timeline.push(entry);
     }
 
     /// The open level's slots of this round, in the order they were opened.
