@@ -110,7 +110,8 @@ impl MailSender {
     }
 
     /// Claims up to `batch_size` due mails and delivers them, `concurrency` at a time: a
-    /// delivered mail is marked sent as soon as the relay accepts it; a failed one gets its
+    /// delivered mail is marked sent as soon as the relay accepts it (with any others
+    /// accepted at the same moment, in one statement); a failed one gets its
     /// attempt counted, its error recorded, and its next attempt put off by the backoff. Errs
     /// only when the database does.
     pub async fn send_due_once(&self) -> anyhow::Result<Pass> {
@@ -118,7 +119,7 @@ impl MailSender {
         let claimed = self.claim_due().await?;
         // Owned rows: a stream over borrowed ones makes a future that is not `Send` for
         // every lifetime, which the drain actor's boxed future must be.
-        let mut deliveries = futures_util::stream::iter(claimed)
+        let deliveries = futures_util::stream::iter(claimed)
             .map(|mail| async move {
                 // A send that could end after the lease might overlap another sender's claim
                 // of the same row: leave it to be claimed again when the lease ends.
@@ -141,21 +142,27 @@ impl MailSender {
             .buffer_unordered(self.concurrency);
         let mut outcome = Pass::default();
         let mut left_for_later = 0;
-        while let Some((mail, delivery_opt)) = deliveries.next().await {
-            match delivery_opt {
-                None => left_for_later += 1,
-                Some(Ok(())) => {
-                    self.mark_sent(mail.id).await?;
-                    tracing::debug!(mail_id = mail.id, "mail sent");
-                    outcome.sent += 1;
-                }
-                Some(Err(error)) => {
-                    let error_text = format!("{error:#}");
-                    self.mark_failed(&mail, &error_text).await?;
-                    outcome.failed += 1;
-                    outcome.last_error_opt = Some(error_text);
+        // The sends that end together are marked together, with no wait for the others.
+        let mut finished = deliveries.ready_chunks(self.concurrency.max(1));
+        while let Some(together) = finished.next().await {
+            let mut sent_ids = Vec::new();
+            for (mail, delivery_opt) in together {
+                match delivery_opt {
+                    None => left_for_later += 1,
+                    Some(Ok(())) => {
+                        tracing::debug!(mail_id = mail.id, "mail sent");
+                        sent_ids.push(mail.id);
+                    }
+                    Some(Err(error)) => {
+                        let error_text = format!("{error:#}");
+                        self.mark_failed(&mail, &error_text).await?;
+                        outcome.failed += 1;
+                        outcome.last_error_opt = Some(error_text);
+                    }
                 }
             }
+            self.mark_sent(&sent_ids).await?;
+            outcome.sent += sent_ids.len();
         }
         if left_for_later > 0 {
             tracing::warn!(
@@ -185,13 +192,16 @@ impl MailSender {
         .context("claiming due mail")
     }
 
-    async fn mark_sent(&self, mail_id: i64) -> anyhow::Result<()> {
+    async fn mark_sent(&self, mail_ids: &[i64]) -> anyhow::Result<()> {
+        if mail_ids.is_empty() {
+            return Ok(());
+        }
         mail_outbox::Entity::update_many()
             .col_expr(mail_outbox::Column::SentAt, Expr::value(Utc::now()))
-            .filter(mail_outbox::Column::Id.eq(mail_id))
+            .filter(mail_outbox::Column::Id.is_in(mail_ids.iter().copied()))
             .exec(&self.db)
             .await
-            .with_context(|| format!("marking mail {mail_id} sent"))?;
+            .with_context(|| format!("marking mails {mail_ids:?} sent"))?;
         Ok(())
     }
 

@@ -106,26 +106,30 @@ impl ChannelSender {
                 .collect();
         // Owned rows, as in `mail::sender`: the future must be `Send` for every lifetime.
         let channels = &channels;
-        let mut posts = futures_util::stream::iter(claimed)
+        let posts = futures_util::stream::iter(claimed)
             .map(|row| async move {
                 let outcome = self.deliver(&row, channels.get(&row.channel_id)).await;
                 (row, outcome)
             })
             .buffer_unordered(CONCURRENCY);
         let mut pass = Pass::default();
-        while let Some((row, outcome)) = posts.next().await {
-            match outcome {
-                Outcome::Delivered => {
-                    self.mark_delivered(row.id).await?;
-                    pass.sent += 1;
-                }
-                Outcome::Held(why) => self.hold(row.id, why).await?,
-                Outcome::Failed(error) => {
-                    self.mark_failed(&row, &error).await?;
-                    pass.failed += 1;
-                    pass.last_error_opt = Some(error);
+        // The posts that end together are marked together, with no wait for the others.
+        let mut finished = posts.ready_chunks(CONCURRENCY);
+        while let Some(together) = finished.next().await {
+            let mut delivered_ids = Vec::new();
+            for (row, outcome) in together {
+                match outcome {
+                    Outcome::Delivered => delivered_ids.push(row.id),
+                    Outcome::Held(why) => self.hold(row.id, why).await?,
+                    Outcome::Failed(error) => {
+                        self.mark_failed(&row, &error).await?;
+                        pass.failed += 1;
+                        pass.last_error_opt = Some(error);
+                    }
                 }
             }
+            self.mark_delivered(&delivered_ids).await?;
+            pass.sent += delivered_ids.len();
         }
         Ok(pass)
     }
@@ -235,16 +239,19 @@ impl ChannelSender {
         .context("claiming due posts")
     }
 
-    async fn mark_delivered(&self, id: i64) -> anyhow::Result<()> {
+    async fn mark_delivered(&self, ids: &[i64]) -> anyhow::Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
         notification_delivery::Entity::update_many()
             .col_expr(
                 notification_delivery::Column::DeliveredAt,
                 Expr::value(Utc::now()),
             )
-            .filter(notification_delivery::Column::Id.eq(id))
+            .filter(notification_delivery::Column::Id.is_in(ids.iter().copied()))
             .exec(&self.db)
             .await
-            .with_context(|| format!("marking post {id} delivered"))?;
+            .with_context(|| format!("marking posts {ids:?} delivered"))?;
         Ok(())
     }
 
