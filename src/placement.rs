@@ -13,13 +13,10 @@
 //!
 //! Leaves to others: reading hosts and what they hold (`inventory::capacity`), the policies
 //! themselves (`yunguan_actors::placement`), and telling the provider (`fulfilment`).
-
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, RelationDef, Set,
 };
 use yunguan_actors::placement::{
     place_many, HostCandidate, HostResources, PlaceManyError, Placement, PlacementError, VmRequest,
@@ -49,7 +46,7 @@ pub enum PlaceError {
 }
 
 /// Where one of a ticket's VMs was placed, as the provider is told.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
 pub struct Placed {
     pub host_index: i32,
     pub data_center_id: i64,
@@ -76,8 +73,7 @@ pub async fn place(
             "no compute resource pool is open to the tenant".to_owned(),
         ));
     }
-    let pool_ids: Vec<i64> = pools.iter().map(|pool| pool.id).collect();
-    let candidates = placement_candidates(txn, Within::Pools(&pool_ids)).await?;
+    let candidates = placement_candidates(txn, Within::Pools(&pools)).await?;
     let requests = vec![vm_request(&ask); ask.count];
     let mut refusals = Vec::with_capacity(pools.len());
     for pool in &pools {
@@ -222,33 +218,29 @@ fn short_of(ask: &Ask, largest_free: &HostResources) -> String {
     }
 }
 
-/// Where the ticket's VMs were placed, in their order.
+/// Where the ticket's VMs were placed, in their order (a placement whose host left the
+/// inventory is not among them).
 pub async fn of_ticket(db: &impl ConnectionTrait, ticket_id: i64) -> Result<Vec<Placed>, DbErr> {
-    let rows = vm_placement::Entity::find()
+    let on_host: RelationDef = vm_placement::Entity::belongs_to(host::Entity)
+        .from(vm_placement::Column::HostId)
+        .to(host::Column::Id)
+        .into();
+    vm_placement::Entity::find()
+        .select_only()
+        .columns([
+            vm_placement::Column::HostIndex,
+            vm_placement::Column::DataCenterId,
+            vm_placement::Column::PoolId,
+            vm_placement::Column::ClusterId,
+            vm_placement::Column::HostId,
+        ])
+        .column_as(host::Column::ExternalId, "host")
+        .join(JoinType::InnerJoin, on_host)
         .filter(vm_placement::Column::TicketId.eq(ticket_id))
         .order_by_asc(vm_placement::Column::HostIndex)
+        .into_model::<Placed>()
         .all(db)
-        .await?;
-    let hosts: BTreeMap<i64, String> = host::Entity::find()
-        .filter(host::Column::Id.is_in(rows.iter().map(|row| row.host_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|found| (found.id, found.external_id))
-        .collect();
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| {
-            Some(Placed {
-                host_index: row.host_index,
-                data_center_id: row.data_center_id,
-                pool_id: row.pool_id,
-                cluster_id: row.cluster_id,
-                host_id: row.host_id,
-                host: hosts.get(&row.host_id)?.clone(),
-            })
-        })
-        .collect())
+        .await
 }
 
 /// The VM is made: its placement learns its cloud id and inventory record.

@@ -23,8 +23,8 @@ pub enum Within<'a> {
     Everywhere,
     /// The hosts of this data center's platforms.
     DataCenter(i64),
-    /// The hosts of these pools' clusters.
-    Pools(&'a [i64]),
+    /// The hosts of these pools' clusters (as the caller read them, perhaps locked).
+    Pools(&'a [resource_pool::Model]),
 }
 
 /// What one host holds, as far as the CMDB knows.
@@ -68,16 +68,17 @@ async fn layout(db: &impl ConnectionTrait, within: Within<'_>) -> Result<Layout,
         .into_iter()
         .map(|found| (found.id, found.data_center_id))
         .collect();
-    let mut pools_query = resource_pool::Entity::find();
     let mut clusters_query = cluster::Entity::find()
         .filter(cluster::Column::PlatformId.is_in(platforms.keys().copied()))
         .filter(cluster::Column::PoolId.is_not_null());
-    if let Within::Pools(pool_ids) = within {
-        pools_query = pools_query.filter(resource_pool::Column::Id.is_in(pool_ids.iter().copied()));
-        clusters_query =
-            clusters_query.filter(cluster::Column::PoolId.is_in(pool_ids.iter().copied()));
-    }
-    let pools = pools_query.all(db).await?;
+    let pools = match within {
+        Within::Pools(pools) => {
+            clusters_query =
+                clusters_query.filter(cluster::Column::PoolId.is_in(pools.iter().map(|p| p.id)));
+            pools.to_vec()
+        }
+        _ => resource_pool::Entity::find().all(db).await?,
+    };
     let clusters = clusters_query.all(db).await?;
     Ok(Layout {
         platforms,
@@ -149,10 +150,9 @@ fn candidate(layout: &Layout, found: host::Model, on_host: Option<&Held>) -> Opt
     })
 }
 
-/// Per host: vCPU, memory (MB) and disk (GB) summed.
-type Sums = Vec<(i64, i64, i64, i64)>;
-/// (host, tenant) pairs.
-type Tenants = Vec<(i64, i64)>;
+/// Per host and tenant (none for a VM no tenant owns): vCPU, memory (MB) and disk (GB)
+/// summed.
+type Sums = Vec<(i64, Option<i64>, i64, i64, i64)>;
 
 /// What the synced VMs and the placements not yet synced hold on each of the hosts, summed
 /// by the database (a busy cloud has tens of thousands of them).
@@ -160,19 +160,15 @@ async fn held_on(
     db: &impl ConnectionTrait,
     host_ids: impl Iterator<Item = i64> + Clone,
 ) -> Result<BTreeMap<i64, Held>, DbErr> {
-    let (vm_sums, vm_tenants) = held_by_vms(db, host_ids.clone()).await?;
-    let (placed_sums, placed_tenants) = held_by_placements(db, host_ids).await?;
+    let by_vms = held_by_vms(db, host_ids.clone()).await?;
+    let by_placements = held_by_placements(db, host_ids).await?;
     let mut held: BTreeMap<i64, Held> = BTreeMap::new();
-    for (host_id, vcpu, memory_mb, disk_gb) in vm_sums.into_iter().chain(placed_sums) {
-        held.entry(host_id)
-            .or_default()
-            .add(vcpu, memory_mb, disk_gb);
-    }
-    for (host_id, tenant_id) in vm_tenants.into_iter().chain(placed_tenants) {
-        held.entry(host_id)
-            .or_default()
-            .tenant_ids
-            .insert(tenant_id);
+    for (host_id, tenant_id_opt, vcpu, memory_mb, disk_gb) in
+        by_vms.into_iter().chain(by_placements)
+    {
+        let on_host = held.entry(host_id).or_default();
+        on_host.add(vcpu, memory_mb, disk_gb);
+        on_host.tenant_ids.extend(tenant_id_opt);
     }
     Ok(held)
 }
@@ -184,38 +180,29 @@ fn total(column: impl Into<SimpleExpr>) -> SimpleExpr {
 
 async fn held_by_vms(
     db: &impl ConnectionTrait,
-    host_ids: impl Iterator<Item = i64> + Clone,
-) -> Result<(Sums, Tenants), DbErr> {
-    let sums = vm::Entity::find()
-        .select_only()
-        .column(vm::Column::HostId)
-        .column_as(total(Expr::col(vm::Column::Vcpu)), "vcpu")
-        .column_as(total(Expr::col(vm::Column::MemoryMb)), "memory_mb")
-        .column_as(total(Expr::col(vm::Column::DiskGb)), "disk_gb")
-        .filter(vm::Column::HostId.is_in(host_ids.clone()))
-        .group_by(vm::Column::HostId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let tenants = vm::Entity::find()
+    host_ids: impl Iterator<Item = i64>,
+) -> Result<Sums, DbErr> {
+    vm::Entity::find()
         .select_only()
         .column(vm::Column::HostId)
         .column(vm::Column::TenantId)
-        .distinct()
+        .column_as(total(Expr::col(vm::Column::Vcpu)), "vcpu")
+        .column_as(total(Expr::col(vm::Column::MemoryMb)), "memory_mb")
+        .column_as(total(Expr::col(vm::Column::DiskGb)), "disk_gb")
         .filter(vm::Column::HostId.is_in(host_ids))
-        .filter(vm::Column::TenantId.is_not_null())
+        .group_by(vm::Column::HostId)
+        .group_by(vm::Column::TenantId)
         .into_tuple()
         .all(db)
-        .await?;
-    Ok((sums, tenants))
+        .await
 }
 
 async fn held_by_placements(
     db: &impl ConnectionTrait,
-    host_ids: impl Iterator<Item = i64> + Clone,
-) -> Result<(Sums, Tenants), DbErr> {
+    host_ids: impl Iterator<Item = i64>,
+) -> Result<Sums, DbErr> {
     // A placement whose VM a sync reported (anywhere: the platform may have moved it) is
-    // counted where the platform says it runs, as that VM.
+    // counted where the platform says it runs, as that VM; its tenant still counts here.
     let synced = Expr::exists(
         Query::select()
             .expr(Expr::value(1))
@@ -226,29 +213,20 @@ async fn held_by_placements(
             )
             .take(),
     );
-    let sums = vm_placement::Entity::find()
-        .select_only()
-        .column(vm_placement::Column::HostId)
-        .column_as(total(Expr::col(vm_placement::Column::Vcpu)), "vcpu")
-        .column_as(
-            total(Expr::col(vm_placement::Column::MemoryMb)),
-            "memory_mb",
-        )
-        .column_as(total(Expr::col(vm_placement::Column::DiskGb)), "disk_gb")
-        .filter(vm_placement::Column::HostId.is_in(host_ids.clone()))
-        .filter(synced.not())
-        .group_by(vm_placement::Column::HostId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let tenants = vm_placement::Entity::find()
+    let unsynced = |column: vm_placement::Column| {
+        total(Expr::case(synced.clone(), 0).finally(Expr::col((vm_placement::Entity, column))))
+    };
+    vm_placement::Entity::find()
         .select_only()
         .column(vm_placement::Column::HostId)
         .column(vm_placement::Column::TenantId)
-        .distinct()
+        .column_as(unsynced(vm_placement::Column::Vcpu), "vcpu")
+        .column_as(unsynced(vm_placement::Column::MemoryMb), "memory_mb")
+        .column_as(unsynced(vm_placement::Column::DiskGb), "disk_gb")
         .filter(vm_placement::Column::HostId.is_in(host_ids))
+        .group_by(vm_placement::Column::HostId)
+        .group_by(vm_placement::Column::TenantId)
         .into_tuple()
         .all(db)
-        .await?;
-    Ok((sums, tenants))
+        .await
 }

@@ -10,8 +10,10 @@
 
 use std::time::Duration;
 
+use sea_orm::EntityTrait;
 use serde_json::{json, Value};
 use yunguan::cloud::openstack::REQUEST_KEY_METADATA;
+use yunguan::db::entities::resource_pool;
 use yunguan::inventory::capacity::{placement_candidates, Within};
 use yunguan_simulators::openstack::{OpenStackSim, OpenStackSimConfig};
 
@@ -436,7 +438,12 @@ async fn a_placed_vm_that_sync_reports_is_counted_once(backend: Backend) {
     let cloud = simulated(backend).await;
     let pool_id = compute_pool(&cloud.app, &cloud.admin, "shared", "pack", None, &["hv-01"]).await;
     let allocated = || async {
-        let hosts = placement_candidates(&cloud.app.db, Within::Pools(&[pool_id]))
+        let pool = resource_pool::Entity::find_by_id(pool_id)
+            .one(&cloud.app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let hosts = placement_candidates(&cloud.app.db, Within::Pools(&[pool]))
             .await
             .unwrap();
         (hosts[0].vcpu_allocated, hosts[0].tenant_ids_present.len())
