@@ -13,6 +13,7 @@
 //!
 //! Leaves to others: reading hosts and what they hold (`inventory::capacity`), the policies
 //! themselves (`yunguan_actors::placement`), and telling the provider (`fulfilment`).
+
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType,
