@@ -4,7 +4,7 @@
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, SqlErr};
 
 use super::unit::{Entry, InboxNotice, Notices, Unit};
-use super::{approvers, to_text, Closing, Engine, Executed};
+use super::{to_text, Closing, Engine, Executed};
 use crate::audit::{self, AuditEntry};
 use crate::db::entities::{idempotency_key, ticket_approval, user};
 use crate::error::{ApiError, ErrorCode};
@@ -159,7 +159,8 @@ impl Engine {
             self.push(view.id, &topic, EventKind::TicketChanged, view)
                 .await;
         }
-        self.push_opened(view, notices.opened).await;
+        self.push_opened(view, notices.opened, &notices.delegates)
+            .await;
         for (user_id, notice) in notices.inbox {
             let topic = Topic::UserInbox(user_id);
             match notice {
@@ -179,17 +180,12 @@ impl Engine {
     }
 
     /// Tells each approver of a slot that opened, and whoever they delegated to.
-    async fn push_opened(&self, view: &TicketView, opened: Vec<ticket_approval::Model>) {
-        if opened.is_empty() {
-            return;
-        }
-        let approver_ids: Vec<i64> = opened.iter().map(|slot| slot.approver_id).collect();
-        let delegates = approvers::delegates_of(&self.db, &approver_ids, self.clock.now())
-            .await
-            .unwrap_or_else(|error| {
-                tracing::warn!(%error, ticket_id = view.id, "could not look up delegates for pushes");
-                Vec::new()
-            });
+    async fn push_opened(
+        &self,
+        view: &TicketView,
+        opened: Vec<ticket_approval::Model>,
+        delegates: &[(i64, i64)],
+    ) {
         for slot in opened {
             let approver_id = slot.approver_id;
             let item = |acting_for| InboxItem {

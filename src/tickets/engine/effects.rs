@@ -122,6 +122,8 @@ impl Engine {
                 Some(level.name.clone()),
             ));
         }
+        let delegates = approvers::delegates_of(&unit.txn, &approver_ids, unit.now).await?;
+        unit.notices.delegates.extend(delegates);
         unit.loaded.row.level_opened_at = Some(unit.now);
         unit.loaded.row.reminded_at = None;
         unit.loaded.row.escalated_at = None;

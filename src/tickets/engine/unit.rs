@@ -45,6 +45,9 @@ pub(super) struct Notices {
     /// Extra pushes to users' inboxes: (user, notice).
     pub inbox: Vec<(i64, InboxNotice)>,
     pub opened: Vec<ticket_approval::Model>,
+    /// (delegate, delegator): who holds the approvals of the approvers whose slots opened,
+    /// read in the transaction so that the pushes after the commit wait for no query.
+    pub delegates: Vec<(i64, i64)>,
     pub closed: Vec<ticket_approval::Model>,
     /// (user, template, level name): mail queued in the transaction.
     pub mails: Vec<(i64, Template, Option<String>)>,
