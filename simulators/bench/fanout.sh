@@ -63,6 +63,11 @@ for rate in $RATES; do
             target/release/yunguan-loadgen --target "$target" --url "$url" --clients "$CLIENTS" \
                 --rate "$rate" --seconds "$DURATION" --payload-bytes "$PAYLOAD" \
                 --server-pid "$server_pid" | tail -n 1 | tee -a "$out"
+            # A failed publish is explained by the answer (in the report) and by the server.
+            if tail -n 1 "$out" | grep -q '"publish_failures":{"'; then
+                echo "-- publishes failed; the server's last warnings and errors:" >&2
+                grep -E 'WARN|ERROR|warn|error' "$work/server.log" | tail -n 20 >&2 || true
+            fi
             stop_server
         done
     done
@@ -77,9 +82,16 @@ for r in rows:
 def med(rs, f):
     values = [f(r) for r in rs if f(r) is not None]
     return statistics.median(values) if values else float("nan")
+def failures(rs):
+    by_reason = {}
+    for r in rs:
+        for why, count in r["publish_failures"].items():
+            by_reason[why] = by_reason.get(why, 0) + count
+    total = sum(by_reason.values())
+    return "0" if total == 0 else f"{total}: " + ", ".join(f"{why} ×{n}" for why, n in sorted(by_reason.items()))
 print(f"\nmedians of {sys.argv[1]}")
-print("| events/s | server | deliveries/s | delivered | p50 ms | p99 ms | max ms | RSS/conn KiB | server CPU cores | CPU µs/delivery | resyncs |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| events/s | server | deliveries/s | delivered | p50 ms | p99 ms | max ms | RSS/conn KiB | server CPU cores | CPU µs/delivery | resyncs | failed publishes (all runs) |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for (rate, target), rs in sorted(groups.items()):
     delivered = med(rs, lambda r: r["deliveries"] / r["expected_deliveries"] if r["expected_deliveries"] else 0)
     print(f"| {rate} | {target} | {med(rs, lambda r: r['deliveries_per_second']):,.0f} | {delivered:.1%} "
@@ -87,5 +99,5 @@ for (rate, target), rs in sorted(groups.items()):
           f"| {med(rs, lambda r: r['latency_max_ms']):.1f} | {med(rs, lambda r: r['server']['rss_per_connection_kib']):.1f} "
           f"| {med(rs, lambda r: r['server']['cpu_cores_busy']):.2f} "
           f"| {med(rs, lambda r: r['server']['cpu_cores_busy'] / r['deliveries_per_second'] * 1e6 if r['deliveries_per_second'] else None):.2f} "
-          f"| {med(rs, lambda r: r['resyncs']):.0f} |")
+          f"| {med(rs, lambda r: r['resyncs']):.0f} | {failures(rs)} |")
 PY

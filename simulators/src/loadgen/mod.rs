@@ -13,6 +13,7 @@
 pub mod stats;
 pub mod target;
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,6 +21,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 use futures_util::StreamExt;
+use parking_lot::Mutex;
 use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -135,7 +137,7 @@ pub async fn run(args: Args) -> anyhow::Result<Report> {
     let busy_before = args.server_pid.map(ProcessSample::read).transpose()?;
     let first_publish_nanos = unix_nanos();
     let published = Arc::new(AtomicU64::new(0));
-    let failed = Arc::new(AtomicU64::new(0));
+    let failed: Arc<Mutex<BTreeMap<String, u64>>> = Arc::default();
     let in_flight = Arc::new(Semaphore::new(256));
     let mut ticker =
         tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(args.rate.max(1))));
@@ -152,9 +154,11 @@ pub async fn run(args: Args) -> anyhow::Result<Report> {
         requests.push(tokio::spawn(async move {
             let _permit = permit;
             match target.publish(payload_bytes).await {
-                Ok(()) => published.fetch_add(1, Ordering::Relaxed),
-                Err(_) => failed.fetch_add(1, Ordering::Relaxed),
-            };
+                Ok(()) => {
+                    published.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(why) => *failed.lock().entry(why).or_default() += 1,
+            }
         }));
     }
     for request in requests {
@@ -178,6 +182,7 @@ pub async fn run(args: Args) -> anyhow::Result<Report> {
     }
 
     let deliveries = received.deliveries.load(Ordering::Relaxed);
+    let publish_failures = std::mem::take(&mut *failed.lock());
     let last_delivery = received.last_delivery_nanos.load(Ordering::Relaxed);
     let window_seconds = (last_delivery.saturating_sub(first_publish_nanos)) as f64 / 1e9;
     Ok(Report::new(
@@ -185,7 +190,7 @@ pub async fn run(args: Args) -> anyhow::Result<Report> {
         stats::Counts {
             connect_seconds,
             published: published.load(Ordering::Relaxed),
-            publish_failures: failed.load(Ordering::Relaxed),
+            publish_failures,
             deliveries,
             expected_deliveries: expected,
             resyncs: received.resyncs.load(Ordering::Relaxed),

@@ -1,6 +1,7 @@
 //! Measuring: latency histograms shared by thousands of client tasks, the server's memory and
 //! CPU from `/proc`, and the report.
 
+use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
@@ -109,7 +110,8 @@ impl ProcessSample {
 pub struct Counts {
     pub connect_seconds: f64,
     pub published: u64,
-    pub publish_failures: u64,
+    /// Failed publishes by why they failed (see `Target::publish`).
+    pub publish_failures: BTreeMap<String, u64>,
     pub deliveries: u64,
     pub expected_deliveries: u64,
     pub resyncs: u64,
@@ -216,7 +218,7 @@ impl Report {
             self.payload_bytes,
             self.counts.connect_seconds,
             self.counts.published,
-            self.counts.publish_failures,
+            failures(&self.counts.publish_failures),
             self.counts.deliveries,
             self.counts.expected_deliveries,
             self.counts.resyncs,
@@ -231,6 +233,19 @@ impl Report {
             self.server.cpu_cores_busy.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".to_owned()),
         )
     }
+}
+
+/// "0", or the count and each reason with its count: "3: HTTP 503 unavailable ×2, timed out ×1".
+fn failures(by_reason: &BTreeMap<String, u64>) -> String {
+    let total: u64 = by_reason.values().sum();
+    if total == 0 {
+        return "0".to_owned();
+    }
+    let reasons: Vec<String> = by_reason
+        .iter()
+        .map(|(why, count)| format!("{why} ×{count}"))
+        .collect();
+    format!("{total}: {}", reasons.join(", "))
 }
 
 #[cfg(test)]
@@ -248,5 +263,18 @@ mod tests {
             None
         );
         assert_eq!(sent_at_nanos(b"t=;"), None);
+    }
+
+    #[test]
+    fn failed_publishes_are_told_with_their_reasons() {
+        assert_eq!(failures(&BTreeMap::new()), "0");
+        let by_reason = BTreeMap::from([
+            ("HTTP 503 unavailable".to_owned(), 2),
+            ("timed out".to_owned(), 1),
+        ]);
+        assert_eq!(
+            failures(&by_reason),
+            "3: HTTP 503 unavailable ×2, timed out ×1"
+        );
     }
 }

@@ -107,8 +107,10 @@ impl Target {
         Ok(socket)
     }
 
-    /// Publishes one event whose payload starts with `t=<unix nanos>;`.
-    pub async fn publish(&self, payload_bytes: usize) -> anyhow::Result<()> {
+    /// Publishes one event whose payload starts with `t=<unix nanos>;`. A failure answers
+    /// why, in a few words that group alike failures: the status and the API's error code,
+    /// or what went wrong with the request.
+    pub async fn publish(&self, payload_bytes: usize) -> Result<(), String> {
         let mut payload = format!("t={};", unix_nanos());
         if payload.len() < payload_bytes {
             payload.push_str(&"x".repeat(payload_bytes - payload.len()));
@@ -121,7 +123,7 @@ impl Target {
                     .bearer_auth(self.inner.token_opt.as_deref().unwrap_or_default())
                     .json(&json!({"title": "bench", "body": payload}))
                     .send()
-                    .await?
+                    .await
             }
             TargetKind::WsPeer => {
                 // The same shape and size as yunguan's event frame for an announcement.
@@ -136,12 +138,32 @@ impl Target {
                     .post(format!("{}/publish", self.inner.base_url))
                     .body(frame.to_string())
                     .send()
-                    .await?
+                    .await
             }
         };
-        if !response.status().is_success() {
-            bail!("publish failed with {}", response.status());
+        let response = response.map_err(|error| request_failure(&error))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
         }
-        Ok(())
+        let body = response.text().await.unwrap_or_default();
+        let code_opt = serde_json::from_str::<Value>(&body)
+            .ok()
+            .and_then(|answer| answer["error"]["code"].as_str().map(str::to_owned));
+        Err(match code_opt {
+            Some(code) => format!("HTTP {} {code}", status.as_u16()),
+            None => format!("HTTP {}", status.as_u16()),
+        })
+    }
+}
+
+/// What kind of request failure it was: the connection, the time, or the rest by its text.
+fn request_failure(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "timed out".to_owned()
+    } else if error.is_connect() {
+        "could not connect".to_owned()
+    } else {
+        format!("request failed: {error}")
     }
 }
