@@ -139,7 +139,7 @@ pub struct CloudSettings {
 /// Live monitoring: SNMP polling and traps.
 #[derive(Debug, Clone, Deserialize)]
 pub struct MonitoringSettings {
-    /// Whether this node polls devices at all.
+    /// Whether this node monitors at all: polls devices and listens for traps.
     pub enabled: bool,
     /// The local address of the shared SNMPv2c socket.
     pub snmp_bind: SocketAddr,

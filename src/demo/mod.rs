@@ -104,7 +104,9 @@ pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result
     // The simulated devices send their traps straight to this server, wherever it listens.
     settings.monitoring.trap_listen = "127.0.0.1:0".parse()?;
     let app = Application::build_with_db(settings.clone(), db).await?;
-    fleet.send_traps_to(app.state().monitoring.trap_addr());
+    if let Some(trap_addr) = app.state().monitoring.trap_addr_opt() {
+        fleet.send_traps_to(trap_addr);
+    }
     network::break_from_the_start(&fleet).await;
     // Kept until the server stops.
     let _stirring_opt = options

@@ -93,7 +93,8 @@ pub struct Monitoring {
     data_centers: Arc<HashMap<i64, Supervised<DataCenterActor, DataCenterSummary>>>,
     overview: Supervised<OverviewActor, OverviewSummary>,
     mux: Multiplexer,
-    trap_listener: Arc<TrapListener>,
+    /// None while monitoring is off: nothing is listened for.
+    trap_listener_opt: Option<Arc<TrapListener>>,
 }
 
 impl Monitoring {
@@ -188,21 +189,15 @@ impl Monitoring {
             );
             data_centers.insert(data_center_id, handle);
         }
-        let trap_directory = directory.clone();
-        let trap_metrics = metrics.clone();
-        let trap_listener = TrapListener::bind(settings.trap_listen, move |trap| {
-            let from = trap.from;
-            match trap_directory.route_trap(trap) {
-                Some(_) => trap_metrics.snmp_traps.inc(),
-                None => tracing::debug!(%from, "trap from no known device"),
-            }
-        })
-        .await
-        .with_context(|| format!("binding the trap listener {}", settings.trap_listen))?;
+        let trap_listener_opt = if settings.enabled {
+            Some(listen_for_traps(settings.trap_listen, &directory, metrics).await?)
+        } else {
+            None
+        };
         tracing::info!(
             data_centers = data_centers.len(),
             devices = plan.devices.len(),
-            traps = %trap_listener.local_addr(),
+            traps = ?trap_listener_opt.as_ref().map(|listener| listener.local_addr()),
             "monitoring started"
         );
         Ok(Monitoring {
@@ -211,13 +206,15 @@ impl Monitoring {
             data_centers: Arc::new(data_centers),
             overview,
             mux,
-            trap_listener: Arc::new(trap_listener),
+            trap_listener_opt: trap_listener_opt.map(Arc::new),
         })
     }
 
-    /// Where traps are received.
-    pub fn trap_addr(&self) -> SocketAddr {
-        self.trap_listener.local_addr()
+    /// Where traps are received; `None` while monitoring is off.
+    pub fn trap_addr_opt(&self) -> Option<SocketAddr> {
+        self.trap_listener_opt
+            .as_ref()
+            .map(|listener| listener.local_addr())
     }
 
     pub fn mux(&self) -> &Multiplexer {
@@ -406,4 +403,23 @@ pub struct TopologyView {
     pub data_center_id: i64,
     pub nodes: Vec<TopologyNode>,
     pub links: Vec<TopologyLink>,
+}
+
+/// Listens for traps on `at`, each routed to the device actor of the agent that sent it.
+async fn listen_for_traps(
+    at: SocketAddr,
+    directory: &Directory,
+    metrics: &Arc<Metrics>,
+) -> anyhow::Result<TrapListener> {
+    let directory = directory.clone();
+    let metrics = metrics.clone();
+    TrapListener::bind(at, move |trap| {
+        let from = trap.from;
+        match directory.route_trap(trap) {
+            Some(_) => metrics.snmp_traps.inc(),
+            None => tracing::debug!(%from, "trap from no known device"),
+        }
+    })
+    .await
+    .with_context(|| format!("binding the trap listener {at}"))
 }

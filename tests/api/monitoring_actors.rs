@@ -92,7 +92,11 @@ async fn monitor_fleet(
     let monitoring = Monitoring::start(&supervisor, services, &settings.monitoring, plan)
         .await
         .unwrap();
-    fleet.send_traps_to(monitoring.trap_addr());
+    fleet.send_traps_to(
+        monitoring
+            .trap_addr_opt()
+            .expect("monitoring listens for traps"),
+    );
     monitoring
 }
 

@@ -10,7 +10,7 @@ use yunguan::identity::Role;
 use yunguan::monitoring::rollups::{self, MetricPoint, RollupBuffer};
 use yunguan_simulators::snmp::{Fleet, FleetConfig};
 
-use crate::helpers::{settings_for, spawn_app, spawn_node, Backend, TestApp};
+use crate::helpers::{settings_for, spawn_app, spawn_app_with, spawn_node, Backend, TestApp};
 use crate::on_every_backend;
 use crate::openapi::assert_answer_is_documented;
 use crate::receiver::Receiver;
@@ -18,7 +18,21 @@ use crate::receiver::Receiver;
 on_every_backend!(
     imported_devices_are_polled_and_their_alarms_handled_over_http,
     rollups_are_stored_per_device_minute_and_read_as_a_series,
+    a_node_with_monitoring_off_listens_for_no_traps,
 );
+
+async fn a_node_with_monitoring_off_listens_for_no_traps(backend: Backend) {
+    // Its trap port is taken: a node that still bound it would not start.
+    let taken = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let trap_listen = taken.local_addr().unwrap();
+    let (app, _storage) = spawn_app_with(backend, |settings| {
+        settings.monitoring.enabled = false;
+        settings.monitoring.trap_listen = trap_listen;
+    })
+    .await;
+    assert_eq!(app.state.monitoring.trap_addr_opt(), None);
+    assert_eq!(app.get("/readyz", None).await.status().as_u16(), 200);
+}
 
 async fn get_json(app: &TestApp, path: &str, token: &str) -> (u16, Value) {
     let response = app.get(path, Some(token)).await;
@@ -71,7 +85,12 @@ async fn imported_devices_are_polled_and_their_alarms_handled_over_http(backend:
 
     // A node started on this inventory polls it.
     let node = spawn_node(settings_for(&storage)).await;
-    fleet.send_traps_to(node.state.monitoring.trap_addr());
+    fleet.send_traps_to(
+        node.state
+            .monitoring
+            .trap_addr_opt()
+            .expect("monitoring listens for traps"),
+    );
     let ops = node.login("ops").await;
     let (_, devices) = get_json(&node, "/api/v1/devices", &ops).await;
     let device_ids: Vec<i64> = devices
