@@ -96,25 +96,45 @@ pub async fn set_limits(
     ledger(db, tenant_id).await
 }
 
-/// Reserves `demand` for `ticket_id` inside the caller's transaction, or answers
-/// `quota_exceeded` and changes nothing.
+/// What a ticket asks of its tenant's quota.
+#[derive(Debug, Clone, Copy)]
+pub struct Ask {
+    pub tenant_id: i64,
+    pub ticket_id: i64,
+    pub demand: Resources,
+}
+
+/// The reservation `ticket_id` has, or had, if any.
+pub async fn reservation_of(
+    txn: &impl ConnectionTrait,
+    ticket_id: i64,
+) -> Result<Option<quota_reservation::Model>, sea_orm::DbErr> {
+    quota_reservation::Entity::find_by_id(ticket_id)
+        .one(txn)
+        .await
+}
+
+/// Whether a reservation (from [`reservation_of`]) holds resources: reserved or in use.
+pub fn holds(reservation_opt: Option<&quota_reservation::Model>) -> bool {
+    reservation_opt.is_some_and(|reservation| reservation.state != "released")
+}
+
+/// Reserves what `ask` demands inside the caller's transaction, or answers `quota_exceeded`
+/// and changes nothing. `existing_opt` is the ticket's reservation as the transaction read it
+/// ([`reservation_of`]); one that still holds is kept as it is.
 pub async fn reserve(
     txn: &impl ConnectionTrait,
-    tenant_id: i64,
-    ticket_id: i64,
-    demand: Resources,
+    ask: Ask,
+    existing_opt: Option<&quota_reservation::Model>,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    if demand.is_zero() {
+    let Ask {
+        tenant_id,
+        ticket_id,
+        demand,
+    } = ask;
+    if demand.is_zero() || holds(existing_opt) {
         return Ok(());
-    }
-    if let Some(existing) = quota_reservation::Entity::find_by_id(ticket_id)
-        .one(txn)
-        .await?
-    {
-        if existing.state != "released" {
-            return Ok(());
-        }
     }
     use tenant_quota::Column as C;
     let fits = |held: C, limit: C, amount: i64| {
@@ -169,27 +189,13 @@ pub async fn reserve(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    match quota_reservation::Entity::find_by_id(ticket_id)
-        .one(txn)
-        .await?
-    {
+    if existing_opt.is_some() {
         // A released reservation taken again (a resubmitted ticket approved anew).
-        Some(_) => {
-            row.update(txn).await?;
-        }
-        None => {
-            row.insert(txn).await?;
-        }
+        row.update(txn).await?;
+    } else {
+        row.insert(txn).await?;
     }
     Ok(())
-}
-
-/// Whether `ticket_id` holds a reservation (reserved or in use).
-pub async fn is_held(txn: &impl ConnectionTrait, ticket_id: i64) -> Result<bool, sea_orm::DbErr> {
-    Ok(quota_reservation::Entity::find_by_id(ticket_id)
-        .one(txn)
-        .await?
-        .is_some_and(|reservation| reservation.state != "released"))
 }
 
 /// Gives back what `ticket_id` holds, if anything.

@@ -77,7 +77,11 @@ impl Engine {
             serde_json::from_str(&row.form).map_err(|e| ApiError::internal(e.into()))?;
         let (tenant_id, ticket_id) = (row.tenant_id, row.id);
         let demand = demand_of(&unit.txn, item.kind, &form, tenant_id).await?;
-        if !demand.is_zero() && !quotas::is_held(&unit.txn, ticket_id).await? {
+        if demand.is_zero() {
+            return Ok(());
+        }
+        let existing_opt = quotas::reservation_of(&unit.txn, ticket_id).await?;
+        if !quotas::holds(existing_opt.as_ref()) {
             // The tenant's actor refuses what cannot fit before the database is asked; its
             // hold lasts until this transaction ends.
             let ledger = quotas::ledger(&unit.txn, tenant_id).await?;
@@ -87,7 +91,12 @@ impl Engine {
                 .await?;
             unit.notices.admissions.push(admission);
         }
-        quotas::reserve(&unit.txn, tenant_id, ticket_id, demand, unit.now).await?;
+        let ask = quotas::Ask {
+            tenant_id,
+            ticket_id,
+            demand,
+        };
+        quotas::reserve(&unit.txn, ask, existing_opt.as_ref(), unit.now).await?;
         Ok(())
     }
 
