@@ -4,7 +4,9 @@
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
-use yunguan_actors::ticket::workflow::{self, Command, OpenLevel, Refusal, Signer, Transition};
+use yunguan_actors::ticket::workflow::{
+    self, Command, Decision, OpenLevel, Refusal, Signer, Transition,
+};
 
 use super::unit::{slot_of, Unit};
 use super::{approvers, check_text, check_title, refusal_error, to_text, Action, Engine};
@@ -124,7 +126,7 @@ impl Engine {
         remark_opt: Option<String>,
     ) -> Result<(), ApiError> {
         let slots = unit.slots_of_open_level().await?;
-        let signer = self.signer(unit, principal).await?;
+        let signer = self.signer(unit, principal, &slots).await?;
         let level = unit.loaded.current_level()?.clone();
         let open = OpenLevel {
             mode: level.mode,
@@ -159,9 +161,19 @@ impl Engine {
     }
 
     /// The caller as a signer, with the delegations they hold. Nobody approves their own
-    /// request, not even for someone who delegated to them.
-    async fn signer(&self, unit: &Unit, principal: &Principal) -> Result<Signer, ApiError> {
-        let acting_for = if principal.user_id == unit.loaded.row.requester_id {
+    /// request, not even for someone who delegated to them. Delegations matter only where
+    /// someone else's slot is pending: when every pending slot of the open level is the
+    /// caller's own, they are not read.
+    async fn signer(
+        &self,
+        unit: &Unit,
+        principal: &Principal,
+        slots: &[ticket_approval::Model],
+    ) -> Result<Signer, ApiError> {
+        let others_pending = slots.iter().any(|slot| {
+            slot.approver_id != principal.user_id && slot.decision == Decision::Pending.as_str()
+        });
+        let acting_for = if principal.user_id == unit.loaded.row.requester_id || !others_pending {
             Vec::new()
         } else {
             approvers::acting_for(&unit.txn, principal.user_id, unit.now).await?
