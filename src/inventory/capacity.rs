@@ -97,6 +97,15 @@ pub async fn placement_candidates(
     db: &impl ConnectionTrait,
     within: Within<'_>,
 ) -> Result<Vec<HostCandidate>, DbErr> {
+    Ok(candidates_with_pool_names(db, within).await?.0)
+}
+
+/// [`placement_candidates`], with the names of the pools in scope by id (for showing their
+/// usage), read in the same go.
+pub async fn candidates_with_pool_names(
+    db: &impl ConnectionTrait,
+    within: Within<'_>,
+) -> Result<(Vec<HostCandidate>, BTreeMap<i64, String>), DbErr> {
     let layout = layout(db, within).await?;
     let hosts = host::Entity::find()
         .filter(host::Column::ClusterId.is_in(layout.clusters.keys().copied()))
@@ -104,13 +113,19 @@ pub async fn placement_candidates(
         .all(db)
         .await?;
     let held = held_on(db, hosts.iter().map(|found| found.id)).await?;
-    Ok(hosts
+    let candidates = hosts
         .into_iter()
         .filter_map(|found| {
             let on_host = held.get(&found.id);
             candidate(&layout, found, on_host)
         })
-        .collect())
+        .collect();
+    let names = layout
+        .pools
+        .into_values()
+        .map(|pool| (pool.id, pool.name))
+        .collect();
+    Ok((candidates, names))
 }
 
 /// A host as a candidate, if its cluster, platform and pool are in the layout and the pool's

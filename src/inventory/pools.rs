@@ -34,20 +34,6 @@ pub fn placement_policy(name: &str) -> Policy {
         .map_or(Policy::Spread, |(_, policy)| *policy)
 }
 
-/// The names of these pools, by id.
-pub async fn pool_names(
-    db: &impl ConnectionTrait,
-    pool_ids: impl IntoIterator<Item = i64>,
-) -> Result<std::collections::BTreeMap<i64, String>, DbErr> {
-    Ok(resource_pool::Entity::find()
-        .filter(resource_pool::Column::Id.is_in(pool_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|pool| (pool.id, pool.name))
-        .collect())
-}
-
 pub struct ResourcePools;
 
 /// The largest overcommit ratio a pool may have: far beyond any real one (CPU is rarely

@@ -35,8 +35,7 @@ use super::snmp::mux::Multiplexer;
 use super::snmp::session::Patience;
 use super::topology::{upstream_links, DeviceLink};
 use crate::hub::{EventData, EventKind, Hub, Topic};
-use crate::inventory::capacity::{placement_candidates, Within};
-use crate::inventory::pools::pool_names;
+use crate::inventory::capacity::{candidates_with_pool_names, Within};
 use crate::metrics::Metrics;
 use crate::severity;
 
@@ -473,15 +472,8 @@ impl DataCenterActor {
         let db = self.setup.db.clone();
         let data_center_id = self.setup.data_center_id;
         let read = async move {
-            let hosts = placement_candidates(&db, Within::DataCenter(data_center_id)).await?;
-            let names = pool_names(
-                &db,
-                hosts
-                    .iter()
-                    .map(|host| host.pool_id)
-                    .collect::<BTreeSet<_>>(),
-            )
-            .await?;
+            let (hosts, names) =
+                candidates_with_pool_names(&db, Within::DataCenter(data_center_id)).await?;
             Ok::<_, DbErr>(pool_usage(&hosts, &names))
         };
         ctx.spawn(
