@@ -1,9 +1,9 @@
 //! Draining the outbox, one pass at a time: [`MailSender::send_due_once`] claims the due rows,
 //! delivers each, and records the result. Looping, and waking up, is `actor`'s.
 //!
-//! Claiming ([`crate::outbox::claim`]) moves a row's `next_attempt_at` a lease into the future
-//! in one committed statement, so no other sender (another node, or this one's next pass) takes it while it
-//! is being sent; on PostgreSQL the claim also skips rows another node is claiming at that
+//! Claiming ([`crate::outbox::rows`]) moves a row's `next_attempt_at` a lease into the
+//! future in one committed statement, so no other sender (another node, or this one's next
+//! pass) takes it while it is being sent; on PostgreSQL the claim also skips rows another node is claiming at that
 //! moment. A sender that dies mid-batch leaves its rows to be claimed again when the lease
 //! ends.
 //!
@@ -12,6 +12,7 @@
 //! the lease and the mail sent again. The resend carries the same Message-ID, which lets the
 //! receiving side recognise it as the same message.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -27,9 +28,17 @@ use super::transport::MailTransport;
 use crate::db::entities::mail_outbox;
 use crate::mail::settings::MailSettings;
 use crate::outbox::actor::{self, Drainer};
-use crate::outbox::claim::{claim_due, Outbox};
-use crate::outbox::{later, next_attempt_after, Drain, Nudge, Pass};
+use crate::outbox::rows::Outbox;
+use crate::outbox::{next_attempt_after, Drain, Nudge, Pass};
 use yunguan_actors::supervision::Supervisor;
+
+/// The mail outbox's columns.
+const OUTBOX: Outbox<mail_outbox::Entity> = Outbox {
+    id: mail_outbox::Column::Id,
+    delivered_at: mail_outbox::Column::SentAt,
+    next_attempt_at: mail_outbox::Column::NextAttemptAt,
+    entity: PhantomData,
+};
 
 /// The shortest claim: long enough for a batch of quick sends.
 const MIN_CLAIM_LEASE: Duration = Duration::from_secs(60);
@@ -116,7 +125,10 @@ impl MailSender {
     /// only when the database does.
     pub async fn send_due_once(&self) -> anyhow::Result<Pass> {
         let lease_started = Instant::now();
-        let claimed = self.claim_due().await?;
+        let claimed = OUTBOX
+            .claim_due(&self.db, self.lease, self.batch_size)
+            .await
+            .context("claiming due mail")?;
         // Owned rows: a stream over borrowed ones makes a future that is not `Send` for
         // every lifetime, which the drain actor's boxed future must be.
         let deliveries = futures_util::stream::iter(claimed)
@@ -161,7 +173,10 @@ impl MailSender {
                     }
                 }
             }
-            self.mark_sent(&sent_ids).await?;
+            OUTBOX
+                .mark_delivered(&self.db, &sent_ids)
+                .await
+                .with_context(|| format!("marking mails {sent_ids:?} sent"))?;
             outcome.sent += sent_ids.len();
         }
         if left_for_later > 0 {
@@ -171,38 +186,6 @@ impl MailSender {
             );
         }
         Ok(outcome)
-    }
-
-    /// Takes the due rows, oldest first, and pushes their `next_attempt_at` past the lease.
-    async fn claim_due(&self) -> anyhow::Result<Vec<mail_outbox::Model>> {
-        let now = Utc::now();
-        let outbox = Outbox {
-            id: mail_outbox::Column::Id,
-            delivered_at: mail_outbox::Column::SentAt,
-            next_attempt_at: mail_outbox::Column::NextAttemptAt,
-        };
-        claim_due::<mail_outbox::Entity>(
-            &self.db,
-            outbox,
-            now,
-            later(now, self.lease),
-            self.batch_size,
-        )
-        .await
-        .context("claiming due mail")
-    }
-
-    async fn mark_sent(&self, mail_ids: &[i64]) -> anyhow::Result<()> {
-        if mail_ids.is_empty() {
-            return Ok(());
-        }
-        mail_outbox::Entity::update_many()
-            .col_expr(mail_outbox::Column::SentAt, Expr::value(Utc::now()))
-            .filter(mail_outbox::Column::Id.is_in(mail_ids.iter().copied()))
-            .exec(&self.db)
-            .await
-            .with_context(|| format!("marking mails {mail_ids:?} sent"))?;
-        Ok(())
     }
 
     async fn mark_failed(&self, mail: &mail_outbox::Model, error_text: &str) -> anyhow::Result<()> {

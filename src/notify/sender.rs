@@ -10,6 +10,7 @@
 //! signature). Errors are recorded without the address, which holds the robot's token.
 
 use std::collections::HashMap;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,9 +29,17 @@ use super::messages::ChannelKind;
 use super::signing;
 use crate::db::entities::{notification_channel, notification_delivery};
 use crate::outbox::actor::{self, Drainer};
-use crate::outbox::claim::{claim_due, Outbox};
+use crate::outbox::rows::Outbox;
 use crate::outbox::{later, next_attempt_after, Drain, Nudge, Pass, RETRY};
 use crate::secrets::Sealer;
+
+/// The channel posts' columns.
+const OUTBOX: Outbox<notification_delivery::Entity> = Outbox {
+    id: notification_delivery::Column::Id,
+    delivered_at: notification_delivery::Column::DeliveredAt,
+    next_attempt_at: notification_delivery::Column::NextAttemptAt,
+    entity: PhantomData,
+};
 
 /// Posts claimed per pass.
 const BATCH_SIZE: u64 = 100;
@@ -90,7 +99,10 @@ struct RobotAnswer {
 impl ChannelSender {
     /// Claims the due posts and delivers them; errs only when the database does.
     pub async fn send_due_once(&self) -> anyhow::Result<Pass> {
-        let claimed = self.claim_due().await?;
+        let claimed = OUTBOX
+            .claim_due(&self.db, LEASE, BATCH_SIZE)
+            .await
+            .context("claiming due posts")?;
         if claimed.is_empty() {
             return Ok(Pass::default());
         }
@@ -128,7 +140,10 @@ impl ChannelSender {
                     }
                 }
             }
-            self.mark_delivered(&delivered_ids).await?;
+            OUTBOX
+                .mark_delivered(&self.db, &delivered_ids)
+                .await
+                .with_context(|| format!("marking posts {delivered_ids:?} delivered"))?;
             pass.sent += delivered_ids.len();
         }
         Ok(pass)
@@ -218,41 +233,6 @@ impl ChannelSender {
             }
             Err(_) => Err(format!("not a robot's answer: {}", cut(&answer))),
         }
-    }
-
-    /// Takes the due rows, oldest first, and pushes their `next_attempt_at` past the lease.
-    async fn claim_due(&self) -> anyhow::Result<Vec<notification_delivery::Model>> {
-        let now = Utc::now();
-        let outbox = Outbox {
-            id: notification_delivery::Column::Id,
-            delivered_at: notification_delivery::Column::DeliveredAt,
-            next_attempt_at: notification_delivery::Column::NextAttemptAt,
-        };
-        claim_due::<notification_delivery::Entity>(
-            &self.db,
-            outbox,
-            now,
-            later(now, LEASE),
-            BATCH_SIZE,
-        )
-        .await
-        .context("claiming due posts")
-    }
-
-    async fn mark_delivered(&self, ids: &[i64]) -> anyhow::Result<()> {
-        if ids.is_empty() {
-            return Ok(());
-        }
-        notification_delivery::Entity::update_many()
-            .col_expr(
-                notification_delivery::Column::DeliveredAt,
-                Expr::value(Utc::now()),
-            )
-            .filter(notification_delivery::Column::Id.is_in(ids.iter().copied()))
-            .exec(&self.db)
-            .await
-            .with_context(|| format!("marking posts {ids:?} delivered"))?;
-        Ok(())
     }
 
     /// Puts a post off without counting an attempt: its channel is off (enabling it makes

@@ -7,11 +7,12 @@
 //!
 //! # Layout
 //! - [`actor`]: the drain loop ([`actor::start`]) around a [`Drain`], and its snapshot.
-//! - [`claim`]: taking a batch of due rows under a lease, in one statement.
+//! - [`rows`]: claiming a batch of due rows under a lease (one statement), marking rows
+//!   delivered.
 //! - here: the [`Drain`] trait, the [`Nudge`] and the retry policy.
 
 pub mod actor;
-pub mod claim;
+pub mod rows;
 
 use std::sync::Arc;
 use std::time::Duration;
