@@ -3,14 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::entities::{announcement, tenant};
-use crate::error::{ApiError, ErrorCode};
 use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::identity::Principal;
 use crate::tenancy::TenantScope;
@@ -42,6 +41,19 @@ impl From<announcement::Model> for AnnouncementView {
     }
 }
 
+/// Why an announcement was not posted.
+#[derive(Debug, thiserror::Error)]
+pub enum AnnouncementError {
+    #[error("title must be 1 to 200 characters")]
+    TitleLength,
+    #[error("body must be 1 to 20000 characters")]
+    BodyLength,
+    #[error("tenant {0} does not exist")]
+    NoSuchTenant(i64),
+    #[error(transparent)]
+    Store(#[from] DbErr),
+}
+
 pub struct Draft {
     pub title: String,
     pub body: String,
@@ -60,20 +72,14 @@ pub async fn post(
     hub: &Hub,
     author: &Principal,
     draft: Draft,
-) -> Result<Posted, ApiError> {
+) -> Result<Posted, AnnouncementError> {
     let title = draft.title.trim().to_owned();
     let body = draft.body.trim().to_owned();
     if title.is_empty() || title.chars().count() > 200 {
-        return Err(ApiError::new(
-            ErrorCode::ValidationFailed,
-            "title must be 1 to 200 characters",
-        ));
+        return Err(AnnouncementError::TitleLength);
     }
     if body.is_empty() || body.chars().count() > 20_000 {
-        return Err(ApiError::new(
-            ErrorCode::ValidationFailed,
-            "body must be 1 to 20000 characters",
-        ));
+        return Err(AnnouncementError::BodyLength);
     }
     if let Some(tenant_id) = draft.tenant_id_opt {
         if tenant::Entity::find_by_id(tenant_id)
@@ -81,10 +87,7 @@ pub async fn post(
             .await?
             .is_none()
         {
-            return Err(ApiError::new(
-                ErrorCode::ValidationFailed,
-                format!("tenant {tenant_id} does not exist"),
-            ));
+            return Err(AnnouncementError::NoSuchTenant(tenant_id));
         }
     }
     let stored = announcement::ActiveModel {
@@ -124,7 +127,7 @@ pub async fn list(
     scope: TenantScope,
     before_id_opt: Option<i64>,
     limit: u64,
-) -> Result<Vec<AnnouncementView>, ApiError> {
+) -> Result<Vec<AnnouncementView>, DbErr> {
     let visible = match scope {
         TenantScope::AllTenants => Condition::all(),
         TenantScope::OneTenant(tenant_id) => Condition::any()

@@ -2,7 +2,9 @@
 //! its HTTP status and type. The wire body is `{"code","message","type"}`.
 //!
 //! Handlers return [`ApiError`]; internal failures keep their cause chain for the log and
-//! show the client only `internal`. WebSocket protocol errors reuse the same codes.
+//! show the client only `internal`. WebSocket protocol errors reuse the same codes. Domain
+//! modules never make one: each has its own error enum, and `routes::errors` turns each into
+//! its code, in one `From` per domain.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
@@ -240,15 +242,6 @@ impl ApiError {
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.code.as_str(), self.message)
-    }
-}
-
-/// So that the CLI can `?` an `ApiError` into `anyhow` and still print the cause chain.
-impl std::error::Error for ApiError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source_opt
-            .as_ref()
-            .map(|source| source.as_ref() as &(dyn std::error::Error + 'static))
     }
 }
 

@@ -1,5 +1,5 @@
 //! What ties one request's log lines together: its [`RequestId`] and the `request` span
-//! around it (the user and tenant are added by authentication, `identity::extract`).
+//! around it (the user and tenant are added by authentication, `routes::extract`).
 
 use std::sync::Arc;
 

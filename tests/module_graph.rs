@@ -3,6 +3,9 @@
 //! → `inventory`, never back). Read from the source: every `crate::a::b` and `super::b` path
 //! outside comments and test modules is an edge. Within a top-level module the same holds.
 //!
+//! Domain modules speak in their own error enums: `ApiError`, the wire's error, appears only
+//! in `routes`, `ws` and `error` (its catalogue).
+//!
 //! Written by hand because `cargo modules` needs a nightly toolchain's rust-analyzer build
 //! and minutes to install, and the question is one graph and one search.
 
@@ -17,6 +20,31 @@ fn top_level_modules_import_each_other_one_way_only() {
 #[test]
 fn modules_inside_a_top_level_module_import_each_other_one_way_only() {
     assert_no_circles(2, "modules inside a top-level module");
+}
+
+#[test]
+fn only_the_http_and_websocket_edges_make_api_errors() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut paths = Vec::new();
+    collect_rust_files(&src, &mut paths);
+    let offenders: Vec<String> = paths
+        .iter()
+        .filter(|path| {
+            let module = module_of(&src, path);
+            let edge = matches!(
+                module.first().map(String::as_str),
+                Some("routes" | "ws" | "error")
+            );
+            let text = std::fs::read_to_string(path).expect("a source file");
+            !edge && code_of(&text).contains("ApiError")
+        })
+        .map(|path| path.display().to_string())
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "ApiError outside routes and ws (give the domain its own error, and its code in \
+         routes/errors.rs): {offenders:?}"
+    );
 }
 
 /// Fails naming every circle among the modules `depth` levels down.

@@ -16,8 +16,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set, SqlErr,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -25,7 +25,6 @@ use yunguan_actors::ticket::chain::{ApprovalChain, Approvers};
 
 use crate::audit::{self, AuditActor, AuditEntry};
 use crate::db::entities::{catalog_item, catalog_item_version, user};
-use crate::error::{ApiError, ErrorCode};
 use crate::identity::Role;
 use form::{FieldError, FormSchema};
 use kinds::{Fulfilment, ItemKind};
@@ -135,12 +134,35 @@ fn approver_problems(chain: &ApprovalChain) -> Vec<FieldError> {
     problems
 }
 
+/// Why a catalog read or change did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("catalog item not found")]
+    NotFound,
+    #[error("the catalog item is not valid")]
+    Invalid(Vec<FieldError>),
+    #[error("catalog item {0:?} exists")]
+    CodeTaken(String),
+    #[error("a retired item cannot be revised")]
+    RetiredNotRevisable,
+    /// A new ticket names an item that does not exist.
+    #[error("no such catalog item")]
+    NotInCatalog,
+    /// A new ticket names an item taken out of the catalog.
+    #[error("the catalog item is retired")]
+    Retired,
+    #[error(transparent)]
+    Store(#[from] DbErr),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
 /// Users named as approvers must be enabled bureau staff: a tenant's user would see every
 /// tenant's requests through a shared item.
 async fn named_approver_problems(
     db: &impl ConnectionTrait,
     chain: &ApprovalChain,
-) -> Result<Vec<FieldError>, ApiError> {
+) -> Result<Vec<FieldError>, CatalogError> {
     let mut named: Vec<i64> = Vec::new();
     for level in &chain.levels {
         for approvers in [Some(&level.approvers), level.escalate_to.as_ref()]
@@ -176,20 +198,22 @@ async fn named_approver_problems(
         .collect())
 }
 
-fn to_json<T: Serialize>(value: &T) -> Result<String, ApiError> {
-    serde_json::to_string(value).map_err(|e| ApiError::internal(e.into()))
+fn to_json<T: Serialize>(value: &T) -> Result<String, CatalogError> {
+    serde_json::to_string(value).map_err(|e| CatalogError::Internal(e.into()))
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, ApiError> {
+fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, CatalogError> {
     serde_json::from_str(text).map_err(|e| {
-        ApiError::internal(anyhow::Error::new(e).context(format!("stored {what} is unreadable")))
+        CatalogError::Internal(
+            anyhow::Error::new(e).context(format!("stored {what} is unreadable")),
+        )
     })
 }
 
 fn view(
     item: &catalog_item::Model,
     version: catalog_item_version::Model,
-) -> Result<ItemView, ApiError> {
+) -> Result<ItemView, CatalogError> {
     let kind = parse_kind(&item.kind)?;
     Ok(ItemView {
         id: item.id,
@@ -211,9 +235,9 @@ fn view(
     })
 }
 
-fn parse_kind(raw: &str) -> Result<ItemKind, ApiError> {
+fn parse_kind(raw: &str) -> Result<ItemKind, CatalogError> {
     ItemKind::parse(raw)
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("unknown item kind {raw:?} stored")))
+        .ok_or_else(|| CatalogError::Internal(anyhow::anyhow!("unknown item kind {raw:?} stored")))
 }
 
 async fn insert_version(
@@ -223,7 +247,7 @@ async fn insert_version(
     content: &ItemContent,
     created_by_opt: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<catalog_item_version::Model, ApiError> {
+) -> Result<catalog_item_version::Model, CatalogError> {
     Ok(catalog_item_version::ActiveModel {
         item_id: Set(item_id),
         version: Set(version),
@@ -240,14 +264,6 @@ async fn insert_version(
     .await?)
 }
 
-fn validation_failed(problems: Vec<FieldError>) -> ApiError {
-    ApiError::with_fields(
-        ErrorCode::ValidationFailed,
-        "the catalog item is not valid",
-        problems,
-    )
-}
-
 /// Creates an item at version 1.
 pub async fn create(
     db: &DatabaseConnection,
@@ -256,7 +272,7 @@ pub async fn create(
     kind: ItemKind,
     content: ItemContent,
     now: DateTime<Utc>,
-) -> Result<ItemView, ApiError> {
+) -> Result<ItemView, CatalogError> {
     let mut problems = content_problems(kind, &content);
     let code_ok = !code.is_empty()
         && code.len() <= 64
@@ -271,7 +287,7 @@ pub async fn create(
     }
     problems.extend(named_approver_problems(db, &content.chain).await?);
     if !problems.is_empty() {
-        return Err(validation_failed(problems));
+        return Err(CatalogError::Invalid(problems));
     }
     let txn = crate::db::begin(db).await?;
     if catalog_item::Entity::find()
@@ -280,10 +296,7 @@ pub async fn create(
         .await?
         .is_some()
     {
-        return Err(ApiError::new(
-            ErrorCode::Conflict,
-            format!("catalog item {code:?} exists"),
-        ));
+        return Err(CatalogError::CodeTaken(code.to_owned()));
     }
     let item = catalog_item::ActiveModel {
         code: Set(code.to_owned()),
@@ -298,9 +311,7 @@ pub async fn create(
     .await
     .map_err(|error| match error.sql_err() {
         // Created at the same moment by another request (or node).
-        Some(SqlErr::UniqueConstraintViolation(_)) => {
-            ApiError::new(ErrorCode::Conflict, format!("catalog item {code:?} exists"))
-        }
+        Some(SqlErr::UniqueConstraintViolation(_)) => CatalogError::CodeTaken(code.to_owned()),
         _ => error.into(),
     })?;
     let version = insert_version(&txn, item.id, 1, &content, actor.user_id_opt, now).await?;
@@ -323,8 +334,8 @@ pub async fn create(
     Ok(created)
 }
 
-fn audit_view(item: &ItemView) -> Result<serde_json::Value, ApiError> {
-    serde_json::to_value(item).map_err(|e| ApiError::internal(e.into()))
+fn audit_view(item: &ItemView) -> Result<serde_json::Value, CatalogError> {
+    serde_json::to_value(item).map_err(|e| CatalogError::Internal(e.into()))
 }
 
 /// Adds a version; tickets already submitted keep theirs.
@@ -334,19 +345,16 @@ pub async fn revise(
     item_id: i64,
     content: ItemContent,
     now: DateTime<Utc>,
-) -> Result<ItemView, ApiError> {
+) -> Result<ItemView, CatalogError> {
     let txn = crate::db::begin(db).await?;
     let (item, before) = current(&txn, item_id).await?;
     if item.retired_at.is_some() {
-        return Err(ApiError::new(
-            ErrorCode::Conflict,
-            "a retired item cannot be revised",
-        ));
+        return Err(CatalogError::RetiredNotRevisable);
     }
     let mut problems = content_problems(before.kind, &content);
     problems.extend(named_approver_problems(&txn, &content.chain).await?);
     if !problems.is_empty() {
-        return Err(validation_failed(problems));
+        return Err(CatalogError::Invalid(problems));
     }
     let next = item.current_version + 1;
     let version = insert_version(&txn, item.id, next, &content, actor.user_id_opt, now).await?;
@@ -379,7 +387,7 @@ pub async fn retire(
     actor: &AuditActor,
     item_id: i64,
     now: DateTime<Utc>,
-) -> Result<ItemView, ApiError> {
+) -> Result<ItemView, CatalogError> {
     let txn = crate::db::begin(db).await?;
     let (item, before) = current(&txn, item_id).await?;
     if item.retired_at.is_some() {
@@ -411,11 +419,11 @@ pub async fn retire(
 async fn current(
     db: &impl ConnectionTrait,
     item_id: i64,
-) -> Result<(catalog_item::Model, ItemView), ApiError> {
+) -> Result<(catalog_item::Model, ItemView), CatalogError> {
     let item = catalog_item::Entity::find_by_id(item_id)
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("catalog item"))?;
+        .ok_or(CatalogError::NotFound)?;
     let version = find_version(db, item_id, item.current_version).await?;
     let view = view(&item, version)?;
     Ok((item, view))
@@ -425,20 +433,20 @@ async fn find_version(
     db: &impl ConnectionTrait,
     item_id: i64,
     version: i32,
-) -> Result<catalog_item_version::Model, ApiError> {
+) -> Result<catalog_item_version::Model, CatalogError> {
     catalog_item_version::Entity::find()
         .filter(catalog_item_version::Column::ItemId.eq(item_id))
         .filter(catalog_item_version::Column::Version.eq(version))
         .one(db)
         .await?
         .ok_or_else(|| {
-            ApiError::internal(anyhow::anyhow!(
+            CatalogError::Internal(anyhow::anyhow!(
                 "catalog item {item_id} lacks version {version}"
             ))
         })
 }
 
-pub async fn get(db: &DatabaseConnection, item_id: i64) -> Result<ItemView, ApiError> {
+pub async fn get(db: &DatabaseConnection, item_id: i64) -> Result<ItemView, CatalogError> {
     Ok(current(db, item_id).await?.1)
 }
 
@@ -446,7 +454,7 @@ pub async fn get(db: &DatabaseConnection, item_id: i64) -> Result<ItemView, ApiE
 pub async fn list(
     db: &DatabaseConnection,
     include_retired: bool,
-) -> Result<Vec<ItemView>, ApiError> {
+) -> Result<Vec<ItemView>, CatalogError> {
     let mut query = catalog_item::Entity::find().order_by_asc(catalog_item::Column::Code);
     if !include_retired {
         query = query.filter(catalog_item::Column::RetiredAt.is_null());
@@ -464,26 +472,13 @@ pub async fn list(
 async fn in_service(
     db: &impl ConnectionTrait,
     item_id: i64,
-) -> Result<catalog_item::Model, ApiError> {
+) -> Result<catalog_item::Model, CatalogError> {
     let item = catalog_item::Entity::find_by_id(item_id)
         .one(db)
         .await?
-        .ok_or_else(|| {
-            ApiError::with_fields(
-                ErrorCode::ValidationFailed,
-                "no such catalog item",
-                vec![FieldError::new("item_id", "is not a catalog item")],
-            )
-        })?;
+        .ok_or(CatalogError::NotInCatalog)?;
     if item.retired_at.is_some() {
-        return Err(ApiError::with_fields(
-            ErrorCode::ValidationFailed,
-            "the catalog item is retired",
-            vec![FieldError::new(
-                "item_id",
-                "is retired and takes no new requests",
-            )],
-        ));
+        return Err(CatalogError::Retired);
     }
     Ok(item)
 }
@@ -493,11 +488,11 @@ async fn ticket_version(
     db: &impl ConnectionTrait,
     item_id: i64,
     version: i32,
-) -> Result<ItemVersion, ApiError> {
+) -> Result<ItemVersion, CatalogError> {
     let item = catalog_item::Entity::find_by_id(item_id)
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("catalog item"))?;
+        .ok_or(CatalogError::NotFound)?;
     item_version(db, &item, version).await
 }
 
@@ -505,7 +500,7 @@ async fn item_version(
     db: &impl ConnectionTrait,
     item: &catalog_item::Model,
     version: i32,
-) -> Result<ItemVersion, ApiError> {
+) -> Result<ItemVersion, CatalogError> {
     let stored = find_version(db, item.id, version).await?;
     Ok(ItemVersion {
         item_id: item.id,
@@ -535,7 +530,7 @@ impl VersionCache {
         db: &impl ConnectionTrait,
         item_id: i64,
         version: i32,
-    ) -> Result<Arc<ItemVersion>, ApiError> {
+    ) -> Result<Arc<ItemVersion>, CatalogError> {
         if let Some(found) = self.versions.lock().get(&(item_id, version)) {
             return Ok(found.clone());
         }
@@ -551,7 +546,7 @@ impl VersionCache {
         &self,
         db: &impl ConnectionTrait,
         item_id: i64,
-    ) -> Result<Arc<ItemVersion>, ApiError> {
+    ) -> Result<Arc<ItemVersion>, CatalogError> {
         let item = in_service(db, item_id).await?;
         self.get(db, item.id, item.current_version).await
     }
@@ -559,7 +554,10 @@ impl VersionCache {
 
 /// Creates the standard items whose codes are missing (a new installation, or a kind added
 /// by an upgrade); items an admin retired or revised are left as they are.
-pub async fn ensure_standard(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), ApiError> {
+pub async fn ensure_standard(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<(), CatalogError> {
     for kind in ItemKind::ALL {
         let standard = kind.defaults();
         let exists = catalog_item::Entity::find()
@@ -579,7 +577,7 @@ pub async fn ensure_standard(db: &DatabaseConnection, now: DateTime<Utc>) -> Res
         };
         match create(db, &AuditActor::system(), standard.code, kind, content, now).await {
             // Another node seeded it at the same moment.
-            Err(error) if error.code == ErrorCode::Conflict => {}
+            Err(CatalogError::CodeTaken(_)) => {}
             other => {
                 other?;
             }

@@ -24,10 +24,10 @@ use serde::Serialize;
 
 use super::revocation;
 use super::settings::AuthSettings;
+use super::IdentityError;
 use super::{directory, token, Principal, Role};
 use crate::audit::{self, AuditActor, AuditEntry};
 use crate::db::entities::{password_reset, tenant, user};
-use crate::error::{ApiError, ErrorCode};
 use crate::mail::outbox;
 use crate::mail::settings::MailSettings;
 use crate::mail::templates::{self, Locale, Texts};
@@ -59,15 +59,12 @@ impl Administrator {
 
     /// Whether they may give `role` in `tenant_id_opt` (to a new account or by a change):
     /// bureau admins any; tenant admins tenant roles in their own tenant only.
-    pub fn may_give(self, role: Role, tenant_id_opt: Option<i64>) -> Result<(), ApiError> {
+    pub fn may_give(self, role: Role, tenant_id_opt: Option<i64>) -> Result<(), IdentityError> {
         match self {
             Administrator::Tenant { tenant_id, .. }
                 if !role.is_tenant_role() || tenant_id_opt != Some(tenant_id) =>
             {
-                Err(ApiError::new(
-                    ErrorCode::Forbidden,
-                    "tenant admins give tenant roles in their own tenant only",
-                ))
+                Err(IdentityError::BeyondOwnTenant)
             }
             _ => Ok(()),
         }
@@ -116,12 +113,12 @@ pub async fn find(
     db: &impl ConnectionTrait,
     admin: Administrator,
     id: i64,
-) -> Result<user::Model, ApiError> {
+) -> Result<user::Model, IdentityError> {
     user::Entity::find_by_id(id)
         .one(db)
         .await?
         .filter(|account| admin.reaches(account))
-        .ok_or_else(|| ApiError::not_found("user"))
+        .ok_or(IdentityError::NotFound("user"))
 }
 
 /// The account named `username`, if `admin` administers it.
@@ -129,11 +126,11 @@ pub async fn find_by_username(
     db: &impl ConnectionTrait,
     admin: Administrator,
     username: &str,
-) -> Result<user::Model, ApiError> {
+) -> Result<user::Model, IdentityError> {
     directory::find_user_by_username(db, username)
         .await?
         .filter(|account| admin.reaches(account))
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no user {username:?}")))
+        .ok_or_else(|| IdentityError::NoSuchUsername(username.to_owned()))
 }
 
 /// Applies `change` to account `id`; audited as `user.changed` (or `user.disabled`,
@@ -145,10 +142,10 @@ pub async fn change(
     id: i64,
     change: AccountChange,
     now: DateTime<Utc>,
-) -> Result<Changed, ApiError> {
+) -> Result<Changed, IdentityError> {
     let txn = crate::db::begin(db).await?;
     let before = find(&txn, admin, id).await?;
-    let invalid = |message: String| ApiError::new(ErrorCode::ValidationFailed, message);
+    let invalid = IdentityError::Invalid;
     let old_role = role_of(&before)?;
     let role = change.role_opt.unwrap_or(old_role);
     let tenant_id_opt = match change.tenant_id_opt {
@@ -231,7 +228,7 @@ pub async fn delete(
     admin: Administrator,
     id: i64,
     now: DateTime<Utc>,
-) -> Result<Vec<i64>, ApiError> {
+) -> Result<Vec<i64>, IdentityError> {
     let txn = crate::db::begin(db).await?;
     let before = find(&txn, admin, id).await?;
     guard_administrators(&txn, admin, &before, "delete", false).await?;
@@ -257,7 +254,7 @@ pub async fn revoke_sessions(
     admin: Administrator,
     id: i64,
     now: DateTime<Utc>,
-) -> Result<Vec<i64>, ApiError> {
+) -> Result<Vec<i64>, IdentityError> {
     let txn = crate::db::begin(db).await?;
     let account = find(&txn, admin, id).await?;
     let ended = revocation::end_sessions_of(&txn, id, now).await?;
@@ -312,22 +309,18 @@ pub async fn send_password_reset(
     mail: &ResetMail,
     id: i64,
     now: DateTime<Utc>,
-) -> Result<ResetSent, ApiError> {
+) -> Result<ResetSent, IdentityError> {
     let txn = crate::db::begin(db).await?;
     let account = find(&txn, admin, id).await?;
     if account.auth_source != "local" {
-        return Err(ApiError::new(
-            ErrorCode::Conflict,
-            format!(
-                "the account signs in through {}; its password is kept there",
-                account.auth_source
-            ),
-        ));
+        return Err(IdentityError::Refused(format!(
+            "the account signs in through {}; its password is kept there",
+            account.auth_source
+        )));
     }
     let Some(email) = account.email.clone() else {
-        return Err(ApiError::new(
-            ErrorCode::Conflict,
-            "the account has no e-mail address to send the link to",
+        return Err(IdentityError::Refused(
+            "the account has no e-mail address to send the link to".to_owned(),
         ));
     };
     password_reset::Entity::delete_many()
@@ -375,13 +368,8 @@ pub async fn reset_password(
     new_password: SecretString,
     address_opt: Option<String>,
     now: DateTime<Utc>,
-) -> Result<Vec<i64>, ApiError> {
-    let invalid = || {
-        ApiError::new(
-            ErrorCode::InvalidToken,
-            "the link is unknown, used or expired: ask for another",
-        )
-    };
+) -> Result<Vec<i64>, IdentityError> {
+    let invalid = || IdentityError::InvalidResetLink;
     let txn = crate::db::begin(db).await?;
     let reset = password_reset::Entity::find_by_id(token::token_hash(secret))
         .one(&txn)
@@ -415,12 +403,11 @@ async fn guard_administrators(
     account: &user::Model,
     what: &str,
     stays_admin: bool,
-) -> Result<(), ApiError> {
+) -> Result<(), IdentityError> {
     if admin.user_id_opt() == Some(account.id) && !stays_admin {
-        return Err(ApiError::new(
-            ErrorCode::Conflict,
-            format!("you cannot {what} your own account this way; ask another administrator"),
-        ));
+        return Err(IdentityError::Refused(format!(
+            "you cannot {what} your own account this way; ask another administrator"
+        )));
     }
     if account.role == Role::BureauAdmin.as_str() && !account.disabled && !stays_admin {
         let others = user::Entity::find()
@@ -430,18 +417,17 @@ async fn guard_administrators(
             .count(db)
             .await?;
         if others == 0 {
-            return Err(ApiError::new(
-                ErrorCode::Conflict,
-                "the last enabled bureau admin stays: make another one first",
+            return Err(IdentityError::Refused(
+                "the last enabled bureau admin stays: make another one first".to_owned(),
             ));
         }
     }
     Ok(())
 }
 
-fn role_of(account: &user::Model) -> Result<Role, ApiError> {
+fn role_of(account: &user::Model) -> Result<Role, IdentityError> {
     Role::parse(&account.role).ok_or_else(|| {
-        ApiError::internal(anyhow::anyhow!(
+        IdentityError::Internal(anyhow::anyhow!(
             "user {} has unknown role {:?}",
             account.id,
             account.role
@@ -487,7 +473,7 @@ async fn append(
     before: &user::Model,
     after_opt: Option<&user::Model>,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), IdentityError> {
     record(txn, actor, action, Some(before), after_opt, now).await
 }
 
@@ -499,10 +485,10 @@ pub(crate) async fn record(
     before_opt: Option<&user::Model>,
     after_opt: Option<&user::Model>,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), IdentityError> {
     let to_value = |account: &user::Model| {
         serde_json::to_value(view(account))
-            .map_err(|error| ApiError::internal(anyhow::anyhow!(error)))
+            .map_err(|error| IdentityError::Internal(anyhow::anyhow!(error)))
     };
     let subject = after_opt
         .or(before_opt)

@@ -11,9 +11,9 @@ use sea_orm::{
 use secrecy::SecretString;
 
 use super::names::{TenantCode, Username};
+use super::IdentityError;
 use super::{password, PeopleScope, Role};
 use crate::db::entities::{tenant, user};
-use crate::error::{ApiError, ErrorCode};
 use crate::tenancy::TenantScope;
 
 pub struct NewUser {
@@ -30,12 +30,11 @@ pub async fn create_tenant(
     db: &impl ConnectionTrait,
     code: &TenantCode,
     name: &str,
-) -> Result<tenant::Model, ApiError> {
+) -> Result<tenant::Model, IdentityError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::new(
-            ErrorCode::ValidationFailed,
-            "tenant name must be 1 to 200 characters",
+        return Err(IdentityError::Invalid(
+            "tenant name must be 1 to 200 characters".to_owned(),
         ));
     }
     tenant::ActiveModel {
@@ -47,10 +46,10 @@ pub async fn create_tenant(
     .insert(db)
     .await
     .map_err(|err| match err.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::new(
-            ErrorCode::Conflict,
-            format!("a tenant with code {:?} already exists", code.as_str()),
-        ),
+        Some(SqlErr::UniqueConstraintViolation(_)) => IdentityError::Taken(format!(
+            "a tenant with code {:?} already exists",
+            code.as_str()
+        )),
         _ => err.into(),
     })
 }
@@ -58,7 +57,7 @@ pub async fn create_tenant(
 pub async fn list_tenants(
     db: &impl ConnectionTrait,
     scope: TenantScope,
-) -> Result<Vec<tenant::Model>, ApiError> {
+) -> Result<Vec<tenant::Model>, IdentityError> {
     let query = tenant::Entity::find().order_by_asc(tenant::Column::Id);
     let query = match scope {
         TenantScope::AllTenants => query,
@@ -71,15 +70,18 @@ pub async fn list_tenants(
 pub async fn find_tenant_by_code(
     db: &impl ConnectionTrait,
     code: &str,
-) -> Result<Option<tenant::Model>, ApiError> {
+) -> Result<Option<tenant::Model>, IdentityError> {
     Ok(tenant::Entity::find()
         .filter(tenant::Column::Code.eq(code))
         .one(db)
         .await?)
 }
 
-pub async fn create_user(db: &impl ConnectionTrait, new: NewUser) -> Result<user::Model, ApiError> {
-    let invalid = |message: String| ApiError::new(ErrorCode::ValidationFailed, message);
+pub async fn create_user(
+    db: &impl ConnectionTrait,
+    new: NewUser,
+) -> Result<user::Model, IdentityError> {
+    let invalid = IdentityError::Invalid;
     if new.role == Role::Display {
         return Err(invalid(
             "display accounts come with display keys (POST /api/v1/display-keys)".to_owned(),
@@ -127,32 +129,27 @@ pub async fn create_user(db: &impl ConnectionTrait, new: NewUser) -> Result<user
     .insert(db)
     .await
     .map_err(|err| match err.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::new(
-            ErrorCode::Conflict,
-            format!("user {:?} already exists", new.username.as_str()),
-        ),
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            IdentityError::Taken(format!("user {:?} already exists", new.username.as_str()))
+        }
         _ => err.into(),
     })
 }
 
 /// A display name as stored: trimmed, 1 to 200 characters.
-pub fn display_name(raw: &str) -> Result<String, ApiError> {
+pub fn display_name(raw: &str) -> Result<String, IdentityError> {
     let display_name = raw.trim();
     if display_name.is_empty() || display_name.chars().count() > 200 {
-        return Err(ApiError::new(
-            ErrorCode::ValidationFailed,
-            "display_name must be 1 to 200 characters",
+        return Err(IdentityError::Invalid(
+            "display_name must be 1 to 200 characters".to_owned(),
         ));
     }
     Ok(display_name.to_owned())
 }
 
-pub fn validate_email(email: &str) -> Result<(), ApiError> {
+pub fn validate_email(email: &str) -> Result<(), IdentityError> {
     if email.len() > 320 || !email.contains('@') {
-        return Err(ApiError::new(
-            ErrorCode::ValidationFailed,
-            format!("invalid email {email:?}"),
-        ));
+        return Err(IdentityError::Invalid(format!("invalid email {email:?}")));
     }
     Ok(())
 }
@@ -160,7 +157,7 @@ pub fn validate_email(email: &str) -> Result<(), ApiError> {
 pub async fn list_users(
     db: &impl ConnectionTrait,
     scope: TenantScope,
-) -> Result<Vec<user::Model>, ApiError> {
+) -> Result<Vec<user::Model>, IdentityError> {
     // Display accounts are listed as their display keys; deleted accounts nowhere.
     let query = user::Entity::find()
         .filter(user::Column::Role.ne(Role::Display.as_str()))
@@ -199,7 +196,7 @@ pub async fn people_by_ids(
     db: &impl ConnectionTrait,
     scope: PeopleScope,
     ids: &[i64],
-) -> Result<Vec<user::Model>, ApiError> {
+) -> Result<Vec<user::Model>, IdentityError> {
     Ok(user::Entity::find()
         .filter(user::Column::Id.is_in(ids.iter().copied()))
         .apply_if(known_people(scope), |query, known| query.filter(known))
@@ -214,7 +211,7 @@ pub async fn people_with_role(
     scope: PeopleScope,
     role: Role,
     limit: u64,
-) -> Result<Vec<user::Model>, ApiError> {
+) -> Result<Vec<user::Model>, IdentityError> {
     Ok(user::Entity::find()
         .filter(user::Column::Role.eq(role.as_str()))
         .filter(user::Column::Disabled.eq(false))
@@ -228,7 +225,7 @@ pub async fn people_with_role(
 pub async fn find_user_by_username(
     db: &impl ConnectionTrait,
     username: &str,
-) -> Result<Option<user::Model>, ApiError> {
+) -> Result<Option<user::Model>, IdentityError> {
     Ok(user::Entity::find()
         .filter(user::Column::Username.eq(username))
         .one(db)
@@ -239,9 +236,8 @@ pub async fn set_password(
     db: &impl ConnectionTrait,
     user: user::Model,
     new_password: SecretString,
-) -> Result<(), ApiError> {
-    password::validate_new(&new_password)
-        .map_err(|message| ApiError::new(ErrorCode::ValidationFailed, message))?;
+) -> Result<(), IdentityError> {
+    password::validate_new(&new_password).map_err(IdentityError::Invalid)?;
     let password_hash = actix_web::web::block(move || password::hash(&new_password))
         .await
         .context("password hashing did not finish")??;

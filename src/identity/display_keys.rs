@@ -17,10 +17,10 @@ use utoipa::ToSchema;
 
 use super::revocation;
 use super::sessions::{Login, SessionStore};
+use super::IdentityError;
 use super::{token, Role};
 use crate::audit::{self, AuditActor, AuditEntry};
 use crate::db::entities::{display_key, user};
-use crate::error::{ApiError, ErrorCode};
 
 /// A display key as listed: never the key itself.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -54,11 +54,11 @@ fn view(model: &display_key::Model) -> DisplayKeyView {
     }
 }
 
-fn audit_value(key: &DisplayKeyView) -> Result<serde_json::Value, ApiError> {
-    serde_json::to_value(key).map_err(|e| ApiError::internal(e.into()))
+fn audit_value(key: &DisplayKeyView) -> Result<serde_json::Value, IdentityError> {
+    serde_json::to_value(key).map_err(|e| IdentityError::Internal(e.into()))
 }
 
-pub async fn list(db: &DatabaseConnection) -> Result<Vec<DisplayKeyView>, ApiError> {
+pub async fn list(db: &DatabaseConnection) -> Result<Vec<DisplayKeyView>, IdentityError> {
     Ok(display_key::Entity::find()
         .order_by_desc(display_key::Column::Id)
         .all(db)
@@ -75,12 +75,11 @@ pub async fn create(
     created_by: i64,
     name: &str,
     now: DateTime<Utc>,
-) -> Result<CreatedDisplayKey, ApiError> {
+) -> Result<CreatedDisplayKey, IdentityError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 || name.contains('\0') {
-        return Err(ApiError::new(
-            ErrorCode::ValidationFailed,
-            "name must be 1 to 200 characters",
+        return Err(IdentityError::Invalid(
+            "name must be 1 to 200 characters".to_owned(),
         ));
     }
     let key = token::random_token();
@@ -114,10 +113,9 @@ pub async fn create(
     .insert(&txn)
     .await
     .map_err(|error| match error.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::new(
-            ErrorCode::Conflict,
-            format!("a display key named {name:?} exists"),
-        ),
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            IdentityError::Taken(format!("a display key named {name:?} exists"))
+        }
         _ => error.into(),
     })?;
     let created = view(&created);
@@ -150,12 +148,12 @@ pub async fn revoke(
     actor: &AuditActor,
     id: i64,
     now: DateTime<Utc>,
-) -> Result<DisplayKeyView, ApiError> {
+) -> Result<DisplayKeyView, IdentityError> {
     let txn = crate::db::begin(db).await?;
     let found = display_key::Entity::find_by_id(id)
         .one(&txn)
         .await?
-        .ok_or_else(|| ApiError::not_found("display key"))?;
+        .ok_or(IdentityError::NotFound("display key"))?;
     if found.revoked_at.is_some() {
         return Ok(view(&found));
     }
@@ -198,13 +196,8 @@ pub async fn log_in(
     key: &str,
     client_addr_opt: Option<IpAddr>,
     now: DateTime<Utc>,
-) -> Result<Login, ApiError> {
-    let refused = || {
-        ApiError::new(
-            ErrorCode::InvalidCredentials,
-            "unknown or revoked display key",
-        )
-    };
+) -> Result<Login, IdentityError> {
+    let refused = || IdentityError::UnknownDisplayKey;
     if key.len() > 128 {
         return Err(refused());
     }

@@ -20,7 +20,7 @@
 pub mod accounts;
 pub mod directory;
 pub mod display_keys;
-pub mod extract;
+mod error;
 pub mod names;
 pub mod password;
 pub mod principal;
@@ -32,5 +32,6 @@ pub mod sso;
 pub mod throttle;
 pub mod token;
 
+pub use error::IdentityError;
 pub use principal::{PeopleScope, Principal};
 pub use role::Role;

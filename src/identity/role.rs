@@ -1,6 +1,6 @@
 //! The six roles of the brief, the command-center wall's, and what each one is in general
 //! terms. Fine-grained rules live with the resource they guard (topics in `hub::topic`,
-//! policies in `identity::extract`).
+//! policies in `routes::extract`).
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

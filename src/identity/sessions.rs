@@ -13,10 +13,10 @@ use super::settings::{AuthSettings, RoleRule};
 use super::sso::ldap::{Directory, Verdict};
 use super::sso::{provision, Source};
 use super::throttle::{Keys, LoginThrottle};
+use super::IdentityError;
 use super::{password, token, Principal, Role};
 use crate::clock::Clock;
 use crate::db::entities::{session, user, ws_ticket};
-use crate::error::{ApiError, ErrorCode};
 
 /// The longest username that can exist.
 const MAX_USERNAME_BYTES: usize = 64;
@@ -77,27 +77,18 @@ impl SessionStore {
         username: &str,
         password: SecretString,
         client_addr_opt: Option<IpAddr>,
-    ) -> Result<Login, ApiError> {
+    ) -> Result<Login, IdentityError> {
         if username.len() > MAX_USERNAME_BYTES {
             // No account has such a name (see `names::Username`); refusing it here keeps
             // oversized names out of the throttle's memory.
-            return Err(ApiError::new(
-                ErrorCode::InvalidCredentials,
-                "wrong username or password",
-            ));
+            return Err(IdentityError::WrongCredentials);
         }
         let address = client_addr_opt.map(|a| a.to_string()).unwrap_or_default();
         let keys = Keys::new(username, &address);
         if let Some(wait) = self.throttle.check(&keys, self.clock.now()).await? {
             tracing::warn!(%address, wait_secs = wait.as_secs_f64(), "login throttled");
             let seconds = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
-            // The login pages show the wait from this message (and `Retry-After`).
-            let mut error = ApiError::new(
-                ErrorCode::TooManyLoginAttempts,
-                format!("too many failed logins; try again in {seconds} s"),
-            );
-            error.retry_after_secs_opt = Some(seconds);
-            return Err(error);
+            return Err(IdentityError::Throttled(seconds));
         }
 
         self.throttle
@@ -135,10 +126,7 @@ impl SessionStore {
             // A display account has no password; it logs in with its display key.
             Some(user) if matches && !user.disabled && user.role != Role::Display.as_str() => user,
             _ => {
-                return Err(ApiError::new(
-                    ErrorCode::InvalidCredentials,
-                    "wrong username or password",
-                ));
+                return Err(IdentityError::WrongCredentials);
             }
         };
         self.throttle.record_success(&keys).await?;
@@ -152,12 +140,9 @@ impl SessionStore {
         password: &SecretString,
         keys: &Keys,
         client_addr_opt: Option<IpAddr>,
-    ) -> Result<Login, ApiError> {
+    ) -> Result<Login, IdentityError> {
         let Verdict::Valid(identity) = directory.check(username, password).await? else {
-            return Err(ApiError::new(
-                ErrorCode::InvalidCredentials,
-                "wrong username or password",
-            ));
+            return Err(IdentityError::WrongCredentials);
         };
         self.throttle.record_success(keys).await?;
         self.sign_in(&identity, client_addr_opt).await
@@ -169,7 +154,7 @@ impl SessionStore {
         &self,
         identity: &super::sso::ExternalIdentity,
         client_addr_opt: Option<IpAddr>,
-    ) -> Result<Login, ApiError> {
+    ) -> Result<Login, IdentityError> {
         match provision::sign_in(&self.db, &self.role_mapping, identity, self.clock.now()).await {
             Ok(signed_in) => {
                 self.announce_ended(signed_in.ended_sessions);
@@ -187,7 +172,7 @@ impl SessionStore {
         &self,
         user: &user::Model,
         client_addr_opt: Option<IpAddr>,
-    ) -> Result<Login, ApiError> {
+    ) -> Result<Login, IdentityError> {
         let token = token::random_token();
         let now = Utc::now();
         let expires_at = now + chrono::Duration::from_std(self.token_ttl).context("token ttl")?;
@@ -211,7 +196,7 @@ impl SessionStore {
     }
 
     /// The caller behind a bearer token, if the token is live.
-    pub async fn authenticate(&self, bearer: &str) -> Result<Principal, ApiError> {
+    pub async fn authenticate(&self, bearer: &str) -> Result<Principal, IdentityError> {
         let found = session::Entity::find()
             .filter(session::Column::TokenHash.eq(token::token_hash(bearer)))
             .find_also_related(user::Entity)
@@ -219,13 +204,13 @@ impl SessionStore {
             .await?;
         match found {
             Some((session, Some(user))) => live_principal(&session, &user),
-            _ => Err(invalid_token()),
+            _ => Err(IdentityError::InvalidToken),
         }
     }
 
     /// Whether a session still grants access: not revoked, not expired, its user enabled.
     /// Open WebSockets ask this periodically, so that logout reaches them too.
-    pub async fn is_live(&self, session_id: i64) -> Result<bool, ApiError> {
+    pub async fn is_live(&self, session_id: i64) -> Result<bool, IdentityError> {
         let found = session::Entity::find_by_id(session_id)
             .find_also_related(user::Entity)
             .one(&self.db)
@@ -233,7 +218,7 @@ impl SessionStore {
         Ok(matches!(found, Some((session, Some(user))) if live_principal(&session, &user).is_ok()))
     }
 
-    pub async fn logout(&self, principal: &Principal) -> Result<(), ApiError> {
+    pub async fn logout(&self, principal: &Principal) -> Result<(), IdentityError> {
         session::ActiveModel {
             id: Set(principal.session_id),
             revoked_at: Set(Some(Utc::now())),
@@ -268,7 +253,7 @@ impl SessionStore {
     }
 
     /// A ticket that opens one WebSocket as `principal` within the ticket TTL.
-    pub async fn issue_ws_ticket(&self, principal: &Principal) -> Result<String, ApiError> {
+    pub async fn issue_ws_ticket(&self, principal: &Principal) -> Result<String, IdentityError> {
         let now = Utc::now();
         ws_ticket::Entity::delete_many()
             .filter(ws_ticket::Column::ExpiresAt.lt(now))
@@ -288,13 +273,8 @@ impl SessionStore {
     }
 
     /// Spends a ticket: it works once, before it expires, while its session is live.
-    pub async fn redeem_ws_ticket(&self, ticket: &str) -> Result<Principal, ApiError> {
-        let invalid = || {
-            ApiError::new(
-                ErrorCode::InvalidWsTicket,
-                "unknown, used or expired ticket",
-            )
-        };
+    pub async fn redeem_ws_ticket(&self, ticket: &str) -> Result<Principal, IdentityError> {
+        let invalid = || IdentityError::InvalidWsTicket;
         let hash = token::token_hash(ticket);
         let Some(found) = ws_ticket::Entity::find_by_id(hash.clone())
             .one(&self.db)
@@ -318,23 +298,19 @@ impl SessionStore {
     }
 }
 
-fn invalid_token() -> ApiError {
-    ApiError::new(
-        ErrorCode::InvalidToken,
-        "the token is unknown, expired or revoked",
-    )
-}
-
-fn live_principal(session: &session::Model, user: &user::Model) -> Result<Principal, ApiError> {
+fn live_principal(
+    session: &session::Model,
+    user: &user::Model,
+) -> Result<Principal, IdentityError> {
     if session.revoked_at.is_some() || session.expires_at <= Utc::now() || user.disabled {
-        return Err(invalid_token());
+        return Err(IdentityError::InvalidToken);
     }
     principal_of(user, session.id)
 }
 
-fn principal_of(user: &user::Model, session_id: i64) -> Result<Principal, ApiError> {
+fn principal_of(user: &user::Model, session_id: i64) -> Result<Principal, IdentityError> {
     let role = Role::parse(&user.role).ok_or_else(|| {
-        ApiError::internal(anyhow::anyhow!(
+        IdentityError::Internal(anyhow::anyhow!(
             "user {} has unknown role {:?}",
             user.id,
             user.role

@@ -13,10 +13,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use super::crud::{nullable, present, present_kinds, Checker, InventoryObject, ModelOf, Writer};
+use super::crud::{
+    nullable, present, present_kinds, Checker, InventoryError, InventoryObject, ModelOf, Writer,
+};
 use super::references;
 use crate::db::entities::{cloud_platform, cluster, host, vm};
-use crate::error::ApiError;
 use crate::secrets::Sealer;
 use crate::tenancy::TenantScope;
 
@@ -117,7 +118,7 @@ impl InventoryObject for CloudPlatforms {
         fields: CloudPlatformFields,
         existing_opt: Option<&cloud_platform::Model>,
         writer: &Writer<'_>,
-    ) -> Result<cloud_platform::ActiveModel, ApiError> {
+    ) -> Result<cloud_platform::ActiveModel, InventoryError> {
         let mut check = Checker::default();
         let data_center_id = references::data_center(
             txn,
@@ -209,7 +210,7 @@ impl InventoryObject for CloudPlatforms {
     async fn find_by_natural_key(
         txn: &impl ConnectionTrait,
         fields: &CloudPlatformFields,
-    ) -> Result<Option<cloud_platform::Model>, ApiError> {
+    ) -> Result<Option<cloud_platform::Model>, InventoryError> {
         let data_center_id_opt = references::data_center_id_of(
             txn,
             fields.data_center_id,
@@ -308,7 +309,7 @@ impl InventoryObject for Clusters {
         fields: ClusterFields,
         existing_opt: Option<&cluster::Model>,
         _writer: &Writer<'_>,
-    ) -> Result<cluster::ActiveModel, ApiError> {
+    ) -> Result<cluster::ActiveModel, InventoryError> {
         let mut check = Checker::default();
         let named_platform_opt = platform_of_cluster(txn, &fields).await?;
         let platform_id = if fields.platform_id.is_none() && fields.platform.is_some() {
@@ -373,7 +374,7 @@ impl InventoryObject for Clusters {
     async fn find_by_natural_key(
         txn: &impl ConnectionTrait,
         fields: &ClusterFields,
-    ) -> Result<Option<cluster::Model>, ApiError> {
+    ) -> Result<Option<cluster::Model>, InventoryError> {
         let (Some(platform_id), Some(name)) =
             (platform_of_cluster(txn, fields).await?, &fields.name)
         else {
@@ -476,7 +477,7 @@ impl InventoryObject for Hosts {
         fields: HostFields,
         existing_opt: Option<&host::Model>,
         _writer: &Writer<'_>,
-    ) -> Result<host::ActiveModel, ApiError> {
+    ) -> Result<host::ActiveModel, InventoryError> {
         let mut check = Checker::default();
         let cluster_id = references::required_id::<cluster::Entity>(
             txn,
@@ -589,7 +590,7 @@ impl InventoryObject for Hosts {
     async fn find_by_natural_key(
         txn: &impl ConnectionTrait,
         fields: &HostFields,
-    ) -> Result<Option<host::Model>, ApiError> {
+    ) -> Result<Option<host::Model>, InventoryError> {
         let (Some(cluster_id), Some(external_id)) = (fields.cluster_id, &fields.external_id) else {
             return Ok(None);
         };
@@ -692,7 +693,7 @@ impl InventoryObject for Vms {
         fields: VmFields,
         existing_opt: Option<&vm::Model>,
         _writer: &Writer<'_>,
-    ) -> Result<vm::ActiveModel, ApiError> {
+    ) -> Result<vm::ActiveModel, InventoryError> {
         let mut check = Checker::default();
         let platform_id = references::required_id::<cloud_platform::Entity>(
             txn,
@@ -759,7 +760,7 @@ impl InventoryObject for Vms {
                     check.problem("addresses", "must be IP addresses");
                 }
                 serde_json::to_string(&addresses)
-                    .map_err(|error| ApiError::internal(error.into()))?
+                    .map_err(|error| InventoryError::Internal(error.into()))?
             }
             None => existing_opt
                 .map(|m| m.addresses.clone())
@@ -827,7 +828,7 @@ impl InventoryObject for Vms {
     async fn find_by_natural_key(
         txn: &impl ConnectionTrait,
         fields: &VmFields,
-    ) -> Result<Option<vm::Model>, ApiError> {
+    ) -> Result<Option<vm::Model>, InventoryError> {
         let (Some(platform_id), Some(external_id)) = (fields.platform_id, &fields.external_id)
         else {
             return Ok(None);

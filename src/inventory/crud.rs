@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::history::{self, Change, ChangeAction, ChangeActor};
-use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::error::FieldError;
 use crate::secrets::Sealer;
 use crate::tenancy::TenantScope;
 
@@ -56,7 +56,7 @@ pub trait InventoryObject {
         fields: Self::Fields,
         existing_opt: Option<&ModelOf<Self>>,
         writer: &Writer<'_>,
-    ) -> impl Future<Output = Result<ActiveModelOf<Self>, ApiError>>;
+    ) -> impl Future<Output = Result<ActiveModelOf<Self>, InventoryError>>;
 
     /// Names of the kinds of objects that still refer to this one.
     fn dependents(
@@ -79,7 +79,46 @@ pub trait InventoryObject {
     fn find_by_natural_key(
         txn: &impl ConnectionTrait,
         fields: &Self::Fields,
-    ) -> impl Future<Output = Result<Option<ModelOf<Self>>, ApiError>>;
+    ) -> impl Future<Output = Result<Option<ModelOf<Self>>, InventoryError>>;
+}
+
+/// Why an inventory read or write did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum InventoryError {
+    /// `WHAT` of the kind asked for.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("the request has invalid fields")]
+    Invalid(Vec<FieldError>),
+    /// The database refused the write for a unique key.
+    #[error("another {0} already has this name or code")]
+    Duplicate(&'static str),
+    /// The database refused the write for a reference to it.
+    #[error("this {0} is still referred to")]
+    StillReferred(&'static str),
+    #[error("{what} {id} still has {}; delete or move them first", .dependents.join(", "))]
+    HasDependents {
+        what: &'static str,
+        id: i64,
+        dependents: Vec<&'static str>,
+    },
+    /// An import refused as a whole, with every problem named.
+    #[error("{message}")]
+    ImportRefused {
+        message: &'static str,
+        problems: Vec<FieldError>,
+    },
+    #[error(transparent)]
+    Store(#[from] DbErr),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// What a [`Checker`] found, with `?`.
+impl From<Vec<FieldError>> for InventoryError {
+    fn from(problems: Vec<FieldError>) -> Self {
+        InventoryError::Invalid(problems)
+    }
 }
 
 /// Problems with the fields of one write, collected so that the answer names them all.
@@ -151,21 +190,14 @@ impl Checker {
         }
     }
 
-    pub fn finish(self) -> Result<(), ApiError> {
+    /// Every problem found, if any (each domain's error takes them with `?`).
+    pub fn finish(self) -> Result<(), Vec<FieldError>> {
         if self.problems.is_empty() {
             Ok(())
         } else {
-            Err(validation_failed(self.problems))
+            Err(self.problems)
         }
     }
-}
-
-pub fn validation_failed(problems: Vec<FieldError>) -> ApiError {
-    ApiError::with_fields(
-        ErrorCode::ValidationFailed,
-        "the request has invalid fields",
-        problems,
-    )
 }
 
 /// For nullable fields an update may clear: absent keeps, `null` clears, a value sets.
@@ -195,35 +227,29 @@ pub fn present_kinds(counts: &[(&'static str, u64)]) -> Vec<&'static str> {
 }
 
 /// A write the database refused for a unique key is a conflict, not a failure.
-pub fn write_error(error: DbErr, what: &str) -> ApiError {
+pub fn write_error(error: DbErr, what: &'static str) -> InventoryError {
     match error.sql_err() {
-        Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::new(
-            ErrorCode::Conflict,
-            format!("another {what} already has this name or code"),
-        ),
-        Some(SqlErr::ForeignKeyConstraintViolation(_)) => ApiError::new(
-            ErrorCode::HasDependents,
-            format!("this {what} is still referred to"),
-        ),
-        _ => ApiError::from(error),
+        Some(SqlErr::UniqueConstraintViolation(_)) => InventoryError::Duplicate(what),
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => InventoryError::StillReferred(what),
+        _ => InventoryError::Store(error),
     }
 }
 
-fn snapshot<V: Serialize>(view: &V) -> Result<serde_json::Value, ApiError> {
-    serde_json::to_value(view).map_err(|error| ApiError::internal(error.into()))
+fn snapshot<V: Serialize>(view: &V) -> Result<serde_json::Value, InventoryError> {
+    serde_json::to_value(view).map_err(|error| InventoryError::Internal(error.into()))
 }
 
 pub async fn find<O: InventoryObject>(
     db: &impl ConnectionTrait,
     id: i64,
-) -> Result<ModelOf<O>, ApiError>
+) -> Result<ModelOf<O>, InventoryError>
 where
     <<O::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
 {
     O::Entity::find_by_id(id)
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found(O::WHAT))
+        .ok_or(InventoryError::NotFound(O::WHAT))
 }
 
 pub async fn get<O: InventoryObject>(
@@ -231,14 +257,14 @@ pub async fn get<O: InventoryObject>(
     sealer: &Sealer,
     id: i64,
     scope: TenantScope,
-) -> Result<O::View, ApiError>
+) -> Result<O::View, InventoryError>
 where
     <<O::Entity as EntityTrait>::PrimaryKey as PrimaryKeyTrait>::ValueType: From<i64>,
 {
     let model = find::<O>(db, id).await?;
     // Another tenant's object is answered as absent, not as forbidden.
     if !O::visible(&model, scope) {
-        return Err(ApiError::not_found(O::WHAT));
+        return Err(InventoryError::NotFound(O::WHAT));
     }
     Ok(O::view(&model, sealer))
 }
@@ -250,7 +276,7 @@ pub async fn list<O: InventoryObject>(
     scope: TenantScope,
     offset: u64,
     limit: u64,
-) -> Result<Vec<O::View>, ApiError> {
+) -> Result<Vec<O::View>, InventoryError> {
     let rows = O::filter(O::Entity::find(), filter, scope)
         .order_by_asc(O::id_column())
         .offset(offset)
@@ -265,7 +291,7 @@ pub async fn create_in<O: InventoryObject>(
     txn: &impl ConnectionTrait,
     fields: O::Fields,
     writer: &Writer<'_>,
-) -> Result<ModelOf<O>, ApiError>
+) -> Result<ModelOf<O>, InventoryError>
 where
     ActiveModelOf<O>: ActiveModelTrait<Entity = O::Entity> + ActiveModelBehavior + Send,
     ModelOf<O>: IntoActiveModel<ActiveModelOf<O>>,
@@ -305,7 +331,7 @@ pub async fn update_in<O: InventoryObject>(
     existing: ModelOf<O>,
     fields: O::Fields,
     writer: &Writer<'_>,
-) -> Result<Updated<ModelOf<O>>, ApiError>
+) -> Result<Updated<ModelOf<O>>, InventoryError>
 where
     ActiveModelOf<O>: ActiveModelTrait<Entity = O::Entity> + ActiveModelBehavior + Send,
     ModelOf<O>: IntoActiveModel<ActiveModelOf<O>>,
@@ -341,7 +367,7 @@ pub async fn delete_in<O: InventoryObject>(
     txn: &impl ConnectionTrait,
     existing: ModelOf<O>,
     writer: &Writer<'_>,
-) -> Result<(), ApiError>
+) -> Result<(), InventoryError>
 where
     ActiveModelOf<O>: ActiveModelTrait<Entity = O::Entity> + ActiveModelBehavior + Send,
     ModelOf<O>: IntoActiveModel<ActiveModelOf<O>>,
@@ -349,14 +375,11 @@ where
     let id = O::id(&existing);
     let dependents = O::dependents(txn, id).await?;
     if !dependents.is_empty() {
-        return Err(ApiError::new(
-            ErrorCode::HasDependents,
-            format!(
-                "{} {id} still has {}; delete or move them first",
-                O::WHAT,
-                dependents.join(", ")
-            ),
-        ));
+        return Err(InventoryError::HasDependents {
+            what: O::WHAT,
+            id,
+            dependents,
+        });
     }
     let before = snapshot(&O::view(&existing, writer.sealer))?;
     existing
@@ -384,7 +407,7 @@ pub async fn create<O: InventoryObject>(
     db: &DatabaseConnection,
     fields: O::Fields,
     writer: &Writer<'_>,
-) -> Result<O::View, ApiError>
+) -> Result<O::View, InventoryError>
 where
     ActiveModelOf<O>: ActiveModelTrait<Entity = O::Entity> + ActiveModelBehavior + Send,
     ModelOf<O>: IntoActiveModel<ActiveModelOf<O>>,
@@ -400,7 +423,7 @@ pub async fn update<O: InventoryObject>(
     id: i64,
     fields: O::Fields,
     writer: &Writer<'_>,
-) -> Result<O::View, ApiError>
+) -> Result<O::View, InventoryError>
 where
     ActiveModelOf<O>: ActiveModelTrait<Entity = O::Entity> + ActiveModelBehavior + Send,
     ModelOf<O>: IntoActiveModel<ActiveModelOf<O>>,
@@ -417,7 +440,7 @@ pub async fn delete<O: InventoryObject>(
     db: &DatabaseConnection,
     id: i64,
     writer: &Writer<'_>,
-) -> Result<(), ApiError>
+) -> Result<(), InventoryError>
 where
     ActiveModelOf<O>: ActiveModelTrait<Entity = O::Entity> + ActiveModelBehavior + Send,
     ModelOf<O>: IntoActiveModel<ActiveModelOf<O>>,

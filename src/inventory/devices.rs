@@ -18,10 +18,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::credentials::Credentials;
-use super::crud::{nullable, present, present_kinds, Checker, InventoryObject, ModelOf, Writer};
+use super::crud::{
+    nullable, present, present_kinds, Checker, InventoryError, InventoryObject, ModelOf, Writer,
+};
 use super::references;
 use crate::db::entities::{device, interface, link, machine_room, rack};
-use crate::error::ApiError;
 use crate::secrets::Sealer;
 use crate::tenancy::TenantScope;
 
@@ -325,7 +326,7 @@ impl InventoryObject for Devices {
         fields: DeviceFields,
         existing_opt: Option<&device::Model>,
         writer: &Writer<'_>,
-    ) -> Result<device::ActiveModel, ApiError> {
+    ) -> Result<device::ActiveModel, InventoryError> {
         let mut check = Checker::default();
         let data_center_id = references::data_center(
             txn,
@@ -530,7 +531,7 @@ impl InventoryObject for Devices {
     async fn find_by_natural_key(
         txn: &impl ConnectionTrait,
         fields: &DeviceFields,
-    ) -> Result<Option<device::Model>, ApiError> {
+    ) -> Result<Option<device::Model>, InventoryError> {
         let data_center_id_opt = references::data_center_id_of(
             txn,
             fields.data_center_id,
@@ -646,7 +647,7 @@ impl InventoryObject for Interfaces {
         fields: InterfaceFields,
         existing_opt: Option<&interface::Model>,
         _writer: &Writer<'_>,
-    ) -> Result<interface::ActiveModel, ApiError> {
+    ) -> Result<interface::ActiveModel, InventoryError> {
         let mut check = Checker::default();
         let device_id = references::required_id::<device::Entity>(
             txn,
@@ -713,7 +714,7 @@ impl InventoryObject for Interfaces {
     async fn find_by_natural_key(
         txn: &impl ConnectionTrait,
         fields: &InterfaceFields,
-    ) -> Result<Option<interface::Model>, ApiError> {
+    ) -> Result<Option<interface::Model>, InventoryError> {
         let (Some(device_id), Some(if_index)) = (fields.device_id, fields.if_index) else {
             return Ok(None);
         };
@@ -783,7 +784,7 @@ impl InventoryObject for Links {
         fields: LinkFields,
         existing_opt: Option<&link::Model>,
         _writer: &Writer<'_>,
-    ) -> Result<link::ActiveModel, ApiError> {
+    ) -> Result<link::ActiveModel, InventoryError> {
         let mut check = Checker::default();
         let a_interface_id = check.required(
             "a_interface_id",
@@ -855,7 +856,7 @@ impl InventoryObject for Links {
     async fn find_by_natural_key(
         _txn: &impl ConnectionTrait,
         _fields: &LinkFields,
-    ) -> Result<Option<link::Model>, ApiError> {
+    ) -> Result<Option<link::Model>, InventoryError> {
         Ok(None)
     }
 }

@@ -3,6 +3,7 @@
 //! (views never carry secrets).
 
 use chrono::{DateTime, Utc};
+use sea_orm::DbErr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set,
@@ -12,7 +13,6 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::db::entities::inventory_change;
-use crate::error::ApiError;
 use crate::identity::Principal;
 
 /// Who made a change.
@@ -136,10 +136,7 @@ pub struct ChangeFilter {
 }
 
 /// Changes, newest first.
-pub async fn list(
-    db: &DatabaseConnection,
-    filter: ChangeFilter,
-) -> Result<Vec<ChangeView>, ApiError> {
+pub async fn list(db: &DatabaseConnection, filter: ChangeFilter) -> Result<Vec<ChangeView>, DbErr> {
     let mut query = inventory_change::Entity::find();
     if let Some(object_kind) = filter.object_kind_opt {
         query = query.filter(inventory_change::Column::ObjectKind.eq(object_kind));

@@ -19,11 +19,11 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
 use super::clouds::{CloudPlatforms, Clusters};
-use super::crud::{self, validation_failed, ActiveModelOf, InventoryObject, ModelOf, Writer};
+use super::crud::{self, ActiveModelOf, InventoryError, InventoryObject, ModelOf, Writer};
 use super::devices::Devices;
 use super::pools::ResourcePools;
 use super::sites::{DataCenters, MachineRooms, Racks};
-use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::error::FieldError;
 
 /// The importable kinds, in the order they are imported (parents first).
 pub const IMPORT_KINDS: &[&str] = &[
@@ -78,19 +78,20 @@ pub struct ImportSummary {
     pub kinds: BTreeMap<String, ImportCounts>,
 }
 
-fn import_refused(problems: Vec<FieldError>) -> ApiError {
-    let mut error = validation_failed(problems);
-    error.message = "the import has invalid rows; nothing was written".to_owned();
-    error
+fn import_refused(problems: Vec<FieldError>) -> InventoryError {
+    InventoryError::ImportRefused {
+        message: "the import has invalid rows; nothing was written",
+        problems,
+    }
 }
 
 /// The rows of a JSON document: `{"data_centers":[...],"devices":[...]}`.
-pub fn rows_of_json(document: Value) -> Result<BTreeMap<String, Rows>, ApiError> {
+pub fn rows_of_json(document: Value) -> Result<BTreeMap<String, Rows>, InventoryError> {
     let Value::Object(kinds) = document else {
-        return Err(ApiError::new(
-            ErrorCode::ValidationFailed,
-            "an import is a JSON object with one array per kind",
-        ));
+        return Err(InventoryError::ImportRefused {
+            message: "an import is a JSON object with one array per kind",
+            problems: Vec::new(),
+        });
     };
     let mut problems = Vec::new();
     let mut rows_by_kind = BTreeMap::new();
@@ -131,16 +132,15 @@ pub fn rows_of_json(document: Value) -> Result<BTreeMap<String, Rows>, ApiError>
 }
 
 /// The rows of a CSV text of one kind, with a header row.
-pub fn rows_of_csv(kind: &str, text: &str) -> Result<BTreeMap<String, Rows>, ApiError> {
+pub fn rows_of_csv(kind: &str, text: &str) -> Result<BTreeMap<String, Rows>, InventoryError> {
     if !IMPORT_KINDS.contains(&kind) {
-        return Err(ApiError::with_fields(
-            ErrorCode::ValidationFailed,
-            "unknown import kind",
-            vec![FieldError::new(
+        return Err(InventoryError::ImportRefused {
+            message: "unknown import kind",
+            problems: vec![FieldError::new(
                 "kind",
                 format!("must be one of {}", IMPORT_KINDS.join(", ")),
             )],
-        ));
+        });
     }
     let records = read_csv(text)?;
     let mut records = records.into_iter();
@@ -200,7 +200,7 @@ struct CsvRecord {
 /// `""` a quote inside one, quoted fields spanning lines, CRLF or LF), a leading byte-order
 /// mark (Excel writes one) ignored and blank lines skipped. Rows of any width are read: the
 /// caller names a row whose width differs from the header's.
-fn read_csv(text: &str) -> Result<Vec<CsvRecord>, ApiError> {
+fn read_csv(text: &str) -> Result<Vec<CsvRecord>, InventoryError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -258,7 +258,7 @@ pub async fn import(
     mut rows_by_kind: BTreeMap<String, Rows>,
     writer: &Writer<'_>,
     mode: ImportMode,
-) -> Result<ImportSummary, ApiError> {
+) -> Result<ImportSummary, InventoryError> {
     let txn = crate::db::begin(db).await?;
     let mut summary = ImportSummary::default();
     let mut problems = Vec::new();
@@ -316,7 +316,7 @@ async fn import_rows<O: InventoryObject>(
     writer: &Writer<'_>,
     counts: &mut ImportCounts,
     problems: &mut Vec<FieldError>,
-) -> Result<RowsOutcome, ApiError>
+) -> Result<RowsOutcome, InventoryError>
 where
     ActiveModelOf<O>: ActiveModelTrait<Entity = O::Entity> + ActiveModelBehavior + Send,
     ModelOf<O>: IntoActiveModel<ActiveModelOf<O>>,
@@ -346,19 +346,20 @@ where
         };
         match written {
             Ok(()) => {}
-            Err(error) if error.code == ErrorCode::ValidationFailed => {
-                if error.fields.is_empty() {
-                    problems.push(FieldError::new(&row_name, error.message));
-                }
-                for field in error.fields {
+            Err(InventoryError::Invalid(fields)) => {
+                for field in fields {
                     problems.push(FieldError::new(
                         &format!("{row_name}.{}", field.field),
                         field.message,
                     ));
                 }
             }
-            Err(error) if matches!(error.code, ErrorCode::Conflict | ErrorCode::HasDependents) => {
-                problems.push(FieldError::new(&row_name, error.message));
+            Err(
+                error @ (InventoryError::Duplicate(_)
+                | InventoryError::StillReferred(_)
+                | InventoryError::HasDependents { .. }),
+            ) => {
+                problems.push(FieldError::new(&row_name, error.to_string()));
                 return Ok(RowsOutcome::Stop);
             }
             Err(error) => return Err(error),
@@ -425,20 +426,27 @@ mod tests {
                 ),
             ]
         );
-        let short = rows_of_csv("racks", "name,height_u\nr1\n").unwrap_err();
-        assert_eq!(short.fields[0].field, "racks[1]");
+        let short = problems(rows_of_csv("racks", "name,height_u\nr1\n").unwrap_err());
+        assert_eq!(short[0].field, "racks[1]");
         assert_eq!(
-            rows_of_csv("vms", "a\n").unwrap_err().fields[0].field,
+            problems(rows_of_csv("vms", "a\n").unwrap_err())[0].field,
             "kind"
         );
+    }
+
+    fn problems(error: InventoryError) -> Vec<FieldError> {
+        match error {
+            InventoryError::ImportRefused { problems, .. } => problems,
+            other => panic!("expected a refused import, got {other:?}"),
+        }
     }
 
     #[test]
     fn json_documents_have_one_array_per_known_kind() {
         let rows = rows_of_json(json!({"data_centers":[{"code":"a"},{"code":"b"}]})).unwrap();
         assert_eq!(rows["data_centers"][1].0, 2);
-        let error = rows_of_json(json!({"gizmos":[], "devices":{}})).unwrap_err();
-        let fields: Vec<_> = error.fields.iter().map(|f| f.field.as_str()).collect();
+        let error = problems(rows_of_json(json!({"gizmos":[], "devices":{}})).unwrap_err());
+        let fields: Vec<_> = error.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(fields, ["devices", "gizmos"]);
         assert!(rows_of_json(json!([1])).is_err());
     }

@@ -9,10 +9,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use yunguan_actors::placement::{Overcommit, Policy};
 
-use super::crud::{present, present_kinds, Checker, InventoryObject, ModelOf, Writer};
+use super::crud::{
+    present, present_kinds, Checker, InventoryError, InventoryObject, ModelOf, Writer,
+};
 use super::references;
 use crate::db::entities::{cluster, data_center, device, resource_pool, tenant};
-use crate::error::ApiError;
 use crate::secrets::Sealer;
 use crate::tenancy::TenantScope;
 
@@ -122,7 +123,7 @@ impl InventoryObject for ResourcePools {
         fields: ResourcePoolFields,
         existing_opt: Option<&resource_pool::Model>,
         _writer: &Writer<'_>,
-    ) -> Result<resource_pool::ActiveModel, ApiError> {
+    ) -> Result<resource_pool::ActiveModel, InventoryError> {
         let mut check = Checker::default();
         let name = check.required("name", fields.name, existing_opt.map(|m| m.name.clone()));
         check.text("name", &name, 200);
@@ -249,7 +250,7 @@ impl InventoryObject for ResourcePools {
     async fn find_by_natural_key(
         txn: &impl ConnectionTrait,
         fields: &ResourcePoolFields,
-    ) -> Result<Option<resource_pool::Model>, ApiError> {
+    ) -> Result<Option<resource_pool::Model>, InventoryError> {
         match &fields.name {
             Some(name) => Ok(references::pool_by_name(txn, name).await?),
             None => Ok(None),

@@ -5,13 +5,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use sea_orm::DbErr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::db::entities::{inventory_record, vm};
-use crate::error::ApiError;
 use crate::tenancy::TenantScope;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -63,7 +63,7 @@ pub async fn list(
     db: &DatabaseConnection,
     scope: TenantScope,
     filter: InventoryFilter,
-) -> Result<Vec<InventoryRecordView>, ApiError> {
+) -> Result<Vec<InventoryRecordView>, DbErr> {
     let mut query = inventory_record::Entity::find();
     query = match scope {
         TenantScope::AllTenants => query,
@@ -106,7 +106,7 @@ pub struct BusinessSystemView {
 pub async fn business_systems(
     db: &DatabaseConnection,
     scope: TenantScope,
-) -> Result<Vec<BusinessSystemView>, ApiError> {
+) -> Result<Vec<BusinessSystemView>, DbErr> {
     let mut vms = vm::Entity::find()
         .select_only()
         .column(vm::Column::TenantId)

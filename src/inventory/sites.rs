@@ -8,11 +8,12 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::crud::{nullable, present, present_kinds, Checker, InventoryObject, ModelOf, Writer};
+use super::crud::{
+    nullable, present, present_kinds, Checker, InventoryError, InventoryObject, ModelOf, Writer,
+};
 use super::devices::RackSpan;
 use super::references;
 use crate::db::entities::{cloud_platform, data_center, device, machine_room, rack, resource_pool};
-use crate::error::ApiError;
 use crate::secrets::Sealer;
 use crate::tenancy::TenantScope;
 
@@ -78,7 +79,7 @@ impl InventoryObject for DataCenters {
         fields: DataCenterFields,
         existing_opt: Option<&data_center::Model>,
         writer: &Writer<'_>,
-    ) -> Result<data_center::ActiveModel, ApiError> {
+    ) -> Result<data_center::ActiveModel, InventoryError> {
         let mut check = Checker::default();
         let code = check.required("code", fields.code, existing_opt.map(|m| m.code.clone()));
         let name = check.required("name", fields.name, existing_opt.map(|m| m.name.clone()));
@@ -166,7 +167,7 @@ impl InventoryObject for DataCenters {
     async fn find_by_natural_key(
         txn: &impl ConnectionTrait,
         fields: &DataCenterFields,
-    ) -> Result<Option<data_center::Model>, ApiError> {
+    ) -> Result<Option<data_center::Model>, InventoryError> {
         match &fields.code {
             Some(code) => Ok(references::data_center_by_code(txn, code).await?),
             None => Ok(None),
@@ -245,7 +246,7 @@ impl InventoryObject for MachineRooms {
         fields: MachineRoomFields,
         existing_opt: Option<&machine_room::Model>,
         _writer: &Writer<'_>,
-    ) -> Result<machine_room::ActiveModel, ApiError> {
+    ) -> Result<machine_room::ActiveModel, InventoryError> {
         let mut check = Checker::default();
         let data_center_id = references::data_center(
             txn,
@@ -324,7 +325,7 @@ impl InventoryObject for MachineRooms {
     async fn find_by_natural_key(
         txn: &impl ConnectionTrait,
         fields: &MachineRoomFields,
-    ) -> Result<Option<machine_room::Model>, ApiError> {
+    ) -> Result<Option<machine_room::Model>, InventoryError> {
         let data_center_id_opt = references::data_center_id_of(
             txn,
             fields.data_center_id,
@@ -519,7 +520,7 @@ impl InventoryObject for Racks {
         fields: RackFields,
         existing_opt: Option<&rack::Model>,
         _writer: &Writer<'_>,
-    ) -> Result<rack::ActiveModel, ApiError> {
+    ) -> Result<rack::ActiveModel, InventoryError> {
         let mut check = Checker::default();
         let room_id = room_of_rack(
             txn,
@@ -614,7 +615,7 @@ impl InventoryObject for Racks {
     async fn find_by_natural_key(
         txn: &impl ConnectionTrait,
         fields: &RackFields,
-    ) -> Result<Option<rack::Model>, ApiError> {
+    ) -> Result<Option<rack::Model>, InventoryError> {
         let (Some(room_id), Some(name)) =
             (room_of_rack(txn, None, fields, None).await?, &fields.name)
         else {

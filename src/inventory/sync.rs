@@ -16,10 +16,10 @@ use sea_orm::{
 use serde_json::Value;
 
 use super::clouds::{host_view, vm_view};
+use super::crud::InventoryError;
 use super::history::{self, Change, ChangeAction, ChangeActor};
 use crate::cloud::{CloudChanges, Hypervisor, Server, ServerStatus};
 use crate::db::entities::{cloud_platform, cluster, host, ticket, vm};
-use crate::error::ApiError;
 
 /// Who cloud sync is in the history.
 pub const CLOUD_SYNC: ChangeActor = ChangeActor::System {
@@ -60,8 +60,8 @@ pub fn ticket_of_request_key(request_key: &str) -> Option<i64> {
     Some(ticket_id)
 }
 
-fn snapshot<V: serde::Serialize>(view: &V) -> Result<Value, ApiError> {
-    serde_json::to_value(view).map_err(|error| ApiError::internal(error.into()))
+fn snapshot<V: serde::Serialize>(view: &V) -> Result<Value, InventoryError> {
+    serde_json::to_value(view).map_err(|error| InventoryError::Internal(error.into()))
 }
 
 async fn record(
@@ -93,12 +93,12 @@ pub async fn apply_cloud_changes(
     db: &DatabaseConnection,
     platform_id: i64,
     changes: &CloudChanges,
-) -> Result<SyncSummary, ApiError> {
+) -> Result<SyncSummary, InventoryError> {
     let txn = crate::db::begin(db).await?;
     let platform = cloud_platform::Entity::find_by_id(platform_id)
         .one(&txn)
         .await?
-        .ok_or_else(|| ApiError::not_found("cloud platform"))?;
+        .ok_or(InventoryError::NotFound("cloud platform"))?;
     let mut summary = SyncSummary::default();
     let clusters = cluster::Entity::find()
         .filter(cluster::Column::PlatformId.eq(platform_id))
@@ -298,7 +298,7 @@ pub async fn apply_cloud_changes(
             None => None,
         };
         let addresses = serde_json::to_string(&server.addresses)
-            .map_err(|error| ApiError::internal(error.into()))?;
+            .map_err(|error| InventoryError::Internal(error.into()))?;
         match vms.get(&server.cloud_id) {
             Some(found) => {
                 let before = snapshot(&vm_view(found))?;

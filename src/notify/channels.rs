@@ -7,8 +7,8 @@
 use chrono::{DateTime, Utc};
 use reqwest::Url;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -18,7 +18,7 @@ use yunguan_actors::alarm::Severity;
 use super::messages::ChannelKind;
 use crate::audit::{self, AuditActor, AuditEntry};
 use crate::db::entities::{alarm_rule, notification_channel, notification_delivery};
-use crate::error::ApiError;
+use crate::error::FieldError;
 use crate::identity::accounts::Administrator;
 use crate::identity::Role;
 use crate::inventory::crud::{nullable, present, Checker};
@@ -177,7 +177,7 @@ pub async fn list(
     db: &DatabaseConnection,
     sealer: &Sealer,
     admin: Administrator,
-) -> Result<Vec<ChannelView>, ApiError> {
+) -> Result<Vec<ChannelView>, ChannelError> {
     let mut query =
         notification_channel::Entity::find().order_by_asc(notification_channel::Column::Id);
     if let Administrator::Tenant { tenant_id, .. } = admin {
@@ -196,12 +196,12 @@ pub async fn find(
     db: &impl ConnectionTrait,
     admin: Administrator,
     channel_id: i64,
-) -> Result<notification_channel::Model, ApiError> {
+) -> Result<notification_channel::Model, ChannelError> {
     notification_channel::Entity::find_by_id(channel_id)
         .one(db)
         .await?
         .filter(|row| keeps(admin, row))
-        .ok_or_else(|| ApiError::not_found("notification channel"))
+        .ok_or(ChannelError::NotFound("notification channel"))
 }
 
 /// The latest posts to a channel, newest first.
@@ -210,7 +210,7 @@ pub async fn deliveries(
     admin: Administrator,
     channel_id: i64,
     limit: u64,
-) -> Result<Vec<DeliveryView>, ApiError> {
+) -> Result<Vec<DeliveryView>, ChannelError> {
     find(db, admin, channel_id).await?;
     Ok(notification_delivery::Entity::find()
         .filter(notification_delivery::Column::ChannelId.eq(channel_id))
@@ -224,12 +224,39 @@ pub async fn deliveries(
 }
 
 /// One post, by id.
-pub async fn delivery(db: &DatabaseConnection, delivery_id: i64) -> Result<DeliveryView, ApiError> {
+pub async fn delivery(
+    db: &DatabaseConnection,
+    delivery_id: i64,
+) -> Result<DeliveryView, ChannelError> {
     notification_delivery::Entity::find_by_id(delivery_id)
         .one(db)
         .await?
         .map(DeliveryView::from)
-        .ok_or_else(|| ApiError::not_found("delivery"))
+        .ok_or(ChannelError::NotFound("delivery"))
+}
+
+/// Why a channel was not read or changed.
+#[derive(Debug, thiserror::Error)]
+pub enum ChannelError {
+    /// What was asked for: a channel, or a delivery.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// A tenant's administrator naming another tenant.
+    #[error("your role does not allow this")]
+    OtherTenant,
+    #[error("the request has invalid fields")]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Store(#[from] DbErr),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// What a [`Checker`](crate::inventory::crud::Checker) found, with `?`.
+impl From<Vec<FieldError>> for ChannelError {
+    fn from(problems: Vec<FieldError>) -> Self {
+        ChannelError::Invalid(problems)
+    }
 }
 
 /// Who changes a channel, and when.
@@ -245,12 +272,12 @@ pub async fn create(
     sealer: &Sealer,
     change: Change<'_>,
     input: ChannelInput,
-) -> Result<ChannelView, ApiError> {
+) -> Result<ChannelView, ChannelError> {
     let tenant_id_opt = match (change.admin, input.tenant_id) {
         (Administrator::Bureau { .. }, tenant_id_opt) => tenant_id_opt,
         (Administrator::Tenant { tenant_id: own, .. }, None) => Some(own),
         (Administrator::Tenant { tenant_id: own, .. }, Some(named)) if named == own => Some(own),
-        (Administrator::Tenant { .. }, Some(_)) => return Err(ApiError::forbidden()),
+        (Administrator::Tenant { .. }, Some(_)) => return Err(ChannelError::OtherTenant),
     };
     let fields = check(db, &input, None, tenant_id_opt, change.default_locale).await?;
     let target = Target {
@@ -296,20 +323,21 @@ pub async fn update(
     change: Change<'_>,
     channel_id: i64,
     input: ChannelInput,
-) -> Result<ChannelView, ApiError> {
+) -> Result<ChannelView, ChannelError> {
     let txn = crate::db::begin(db).await?;
     let existing = find(&txn, change.admin, channel_id).await?;
     if input
         .tenant_id
         .is_some_and(|tenant_id| Some(tenant_id) != existing.tenant_id)
     {
-        return Err(crate::inventory::crud::validation_failed(vec![
-            crate::error::FieldError::new("tenant_id", "cannot be changed"),
-        ]));
+        return Err(ChannelError::Invalid(vec![FieldError::new(
+            "tenant_id",
+            "cannot be changed",
+        )]));
     }
     let stored: Target = sealer
         .open_json(TARGET_PURPOSE, &existing.target_sealed)
-        .map_err(ApiError::internal)?;
+        .map_err(ChannelError::Internal)?;
     let fields = check(
         &txn,
         &input,
@@ -367,7 +395,7 @@ pub async fn delete(
     sealer: &Sealer,
     change: Change<'_>,
     channel_id: i64,
-) -> Result<(), ApiError> {
+) -> Result<(), ChannelError> {
     let txn = crate::db::begin(db).await?;
     let existing = find(&txn, change.admin, channel_id).await?;
     // SQLite enforces the cascade only with its foreign keys on; say it outright.
@@ -391,10 +419,10 @@ pub async fn delete(
     Ok(())
 }
 
-fn seal(sealer: &Sealer, target: &Target) -> Result<String, ApiError> {
+fn seal(sealer: &Sealer, target: &Target) -> Result<String, ChannelError> {
     sealer
         .seal_json(TARGET_PURPOSE, target)
-        .map_err(ApiError::internal)
+        .map_err(ChannelError::Internal)
 }
 
 async fn record(
@@ -403,9 +431,10 @@ async fn record(
     action: &str,
     before_opt: Option<&ChannelView>,
     after_opt: Option<&ChannelView>,
-) -> Result<(), ApiError> {
-    let to_value =
-        |view: &ChannelView| serde_json::to_value(view).map_err(|e| ApiError::internal(e.into()));
+) -> Result<(), ChannelError> {
+    let to_value = |view: &ChannelView| {
+        serde_json::to_value(view).map_err(|e| ChannelError::Internal(e.into()))
+    };
     let subject = after_opt
         .or(before_opt)
         .expect("a change has a before or an after");
@@ -450,7 +479,7 @@ async fn check(
     existing_opt: Option<(&notification_channel::Model, &Target)>,
     tenant_id_opt: Option<i64>,
     default_locale: Locale,
-) -> Result<Fields, ApiError> {
+) -> Result<Fields, ChannelError> {
     let (row_opt, target_opt) = match existing_opt {
         Some((row, target)) => (Some(row), Some(target)),
         None => (None, None),
@@ -558,7 +587,7 @@ async fn check_rules(
     db: &impl ConnectionTrait,
     checker: &mut Checker,
     ids: &[i64],
-) -> Result<(), ApiError> {
+) -> Result<(), ChannelError> {
     if ids.is_empty() || ids.len() > MAX_RULE_IDS {
         checker.problem(
             "rule_ids",

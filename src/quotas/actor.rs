@@ -21,7 +21,7 @@ use parking_lot::Mutex;
 use yunguan_actors::quota::{Ledger, Resources, Shortfall};
 
 use super::messages::{Admit, Settle};
-use crate::error::ApiError;
+use super::QuotaError;
 
 /// The longest a hold counts without being settled.
 pub const HOLD_TTL: Duration = Duration::from_secs(30);
@@ -116,7 +116,7 @@ impl TenantActors {
         ticket_id: i64,
         demand: Resources,
         ledger: Ledger,
-    ) -> Result<Admission, ApiError> {
+    ) -> Result<Admission, QuotaError> {
         let addr = self.addr(tenant_id);
         match addr
             .send(Admit {
@@ -127,10 +127,8 @@ impl TenantActors {
             .await
         {
             Ok(Ok(())) => Ok(Admission { addr, ticket_id }),
-            Ok(Err(shortfall)) => Err(super::exceeded(shortfall)),
-            Err(error) => Err(ApiError::internal(anyhow::anyhow!(
-                "tenant actor unavailable: {error}"
-            ))),
+            Ok(Err(shortfall)) => Err(QuotaError::Exceeded(shortfall)),
+            Err(error) => Err(QuotaError::ActorUnavailable(error)),
         }
     }
 
@@ -168,7 +166,7 @@ mod tests {
         let first = tenants.admit(1, 101, vcpu(16), ledger).await.unwrap();
         let second = tenants.admit(1, 102, vcpu(16), ledger).await.unwrap();
         let refused = tenants.admit(1, 103, vcpu(16), ledger).await.err().unwrap();
-        assert_eq!(refused.code.as_str(), "quota_exceeded");
+        assert!(matches!(refused, QuotaError::Exceeded(_)), "{refused:?}");
         // Another tenant has its own actor and its own quota.
         tenants.admit(2, 201, vcpu(16), ledger).await.unwrap();
         // Asking again for the same ticket does not count its own hold twice.

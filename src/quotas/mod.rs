@@ -21,7 +21,6 @@ use utoipa::ToSchema;
 use yunguan_actors::quota::{Ledger, Resources, Shortfall};
 
 use crate::db::entities::{quota_reservation, tenant_quota};
-use crate::error::{ApiError, ErrorCode};
 
 pub async fn ledger(db: &impl ConnectionTrait, tenant_id: i64) -> Result<Ledger, sea_orm::DbErr> {
     let row_opt = tenant_quota::Entity::find_by_id(tenant_id).one(db).await?;
@@ -45,14 +44,19 @@ pub async fn ledger(db: &impl ConnectionTrait, tenant_id: i64) -> Result<Ledger,
         .unwrap_or_default())
 }
 
-pub fn exceeded(shortfall: Shortfall) -> ApiError {
-    ApiError::new(
-        ErrorCode::QuotaExceeded,
-        format!(
-            "the tenant's {} quota has {} free; the request needs {}",
-            shortfall.resource, shortfall.available, shortfall.requested
-        ),
-    )
+/// Why a tenant's quota did not take a demand.
+#[derive(Debug, thiserror::Error)]
+pub enum QuotaError {
+    #[error(
+        "the tenant's {} quota has {} free; the request needs {}",
+        .0.resource, .0.available, .0.requested
+    )]
+    Exceeded(Shortfall),
+    /// The tenant's actor did not answer (it is restarting).
+    #[error("tenant actor unavailable: {0}")]
+    ActorUnavailable(#[from] actix::MailboxError),
+    #[error(transparent)]
+    Store(#[from] sea_orm::DbErr),
 }
 
 /// Sets a tenant's limits; what it holds is unchanged (limits may go below it: nothing new
@@ -127,7 +131,7 @@ pub async fn reserve(
     ask: Ask,
     existing_opt: Option<&quota_reservation::Model>,
     now: DateTime<Utc>,
-) -> Result<(), ApiError> {
+) -> Result<(), QuotaError> {
     let Ask {
         tenant_id,
         ticket_id,
@@ -175,7 +179,7 @@ pub async fn reserve(
                 requested: demand.vcpu,
                 available: 0,
             });
-        return Err(exceeded(shortfall));
+        return Err(QuotaError::Exceeded(shortfall));
     }
     let row = quota_reservation::ActiveModel {
         ticket_id: Set(ticket_id),

@@ -7,8 +7,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::announcements::{self, AnnouncementView, Draft};
 use crate::error::{ApiError, ErrorBody};
-use crate::identity::extract::{AnnouncementPublishers, Authorized};
 use crate::identity::Principal;
+use crate::routes::extract::{AnnouncementPublishers, Authorized};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -15,8 +15,8 @@ use crate::catalog::form::FormSchema;
 use crate::catalog::kinds::{Fulfilment, ItemKind};
 use crate::catalog::{self, ItemContent, ItemView};
 use crate::error::{ApiError, ErrorBody};
-use crate::identity::extract::{Authorized, BureauAdmins};
 use crate::identity::Principal;
+use crate::routes::extract::{Authorized, BureauAdmins};
 use crate::state::AppState;
 use crate::tickets::engine::preview::RequestPreview;
 

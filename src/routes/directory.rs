@@ -13,11 +13,11 @@ use crate::db::entities::{tenant, user};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::identity::accounts::{self, AccountChange, ResetSent};
 use crate::identity::directory::{self, NewUser};
-use crate::identity::extract::{Administering, Authorized, BureauAdmins};
 use crate::identity::names::{TenantCode, Username};
 use crate::identity::sessions::SessionStore;
 use crate::identity::{Principal, Role};
 use crate::inventory::crud::present;
+use crate::routes::extract::{Administering, Authorized, BureauAdmins};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {

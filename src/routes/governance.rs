@@ -14,9 +14,9 @@ use yunguan_actors::quota::{Ledger, Resources};
 use crate::audit;
 use crate::audit::reading::{AuditFilter, AuditRecordView};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
-use crate::identity::extract::{Administering, Authorized, BureauAdmins};
 use crate::identity::Principal;
 use crate::quotas::{self, Amounts, QuotaView};
+use crate::routes::extract::{Administering, Authorized, BureauAdmins};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -17,8 +17,8 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use super::extract::{Authorized, BureauStaff, Operators};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::identity::extract::{Authorized, BureauStaff, Operators};
 use crate::identity::Principal;
 use crate::inventory::crud::Writer;
 use crate::inventory::history::{self, ChangeActor, ChangeFilter, ChangeView};
@@ -263,7 +263,7 @@ macro_rules! inventory_resource {
 
             use crate::routes::PageQuery;
             use crate::error::{ApiError, ErrorBody};
-            use crate::identity::extract::{Authorized, Operators, $read};
+            use crate::routes::extract::{Authorized, Operators, $read};
             use crate::inventory::crud::{self, Writer};
             use crate::inventory::history::ChangeActor;
             use crate::inventory::$domain::{$fields, $filter, $object, $view};

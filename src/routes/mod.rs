@@ -8,6 +8,8 @@ pub mod announcements;
 pub mod auth;
 pub mod catalog;
 pub mod directory;
+mod errors;
+pub mod extract;
 pub mod governance;
 pub mod inventory;
 pub mod monitoring;

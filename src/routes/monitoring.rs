@@ -14,7 +14,6 @@ use crate::db::entities::alarm;
 use chrono::{DateTime, Utc};
 
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
-use crate::identity::extract::{Authorized, MonitoringViewers, Operators, ScreenViewers};
 use crate::monitoring::alarms::{self, AlarmView, CLEARED};
 use crate::monitoring::data_center::DataCenterSummary;
 use crate::monitoring::device::DeviceStateView;
@@ -22,6 +21,7 @@ use crate::monitoring::messages::{AlarmAction, AlarmCommand, AlarmCommandFailed}
 use crate::monitoring::overview::OverviewSummary;
 use crate::monitoring::rollups::{self, RollupView};
 use crate::monitoring::TopologyView;
+use crate::routes::extract::{Authorized, MonitoringViewers, Operators, ScreenViewers};
 use crate::severity::{self, SeverityName};
 use crate::state::AppState;
 

@@ -10,9 +10,9 @@ use super::page_limit;
 use super::tickets::caller_of;
 use crate::error::{ApiError, ErrorBody};
 use crate::identity::accounts::Administrator;
-use crate::identity::extract::Administering;
 use crate::notify::channels::{self, Change, ChannelInput, ChannelView, DeliveryView};
 use crate::notify::dispatch;
+use crate::routes::extract::Administering;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -6,8 +6,8 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorBody};
-use crate::identity::extract::{Authorized, BureauAdmins};
 use crate::outbox::actor::DrainSnapshot;
+use crate::routes::extract::{Authorized, BureauAdmins};
 use crate::state::AppState;
 
 pub fn configure_root(cfg: &mut ServiceConfig) {

@@ -133,7 +133,7 @@ pub async fn oidc_callback(
                 }
                 Err(error) => Err(error),
             };
-            signed_in.map_err(|error| error.code.as_str().to_owned())
+            signed_in.map_err(|error| ApiError::from(error).code.as_str().to_owned())
         }
         _ => Err(ErrorCode::BadRequest.as_str().to_owned()),
     };

@@ -65,7 +65,7 @@ fn idempotency_of(
         .map_err(|_| ApiError::new(ErrorCode::BadRequest, "Idempotency-Key must be ASCII"))?;
     let body = serde_json::to_value(body).map_err(|e| ApiError::internal(e.into()))?;
     let route = format!("{} {}", req.method(), req.path());
-    Idempotency::new(key, &route, &body).map(Some)
+    Ok(Some(Idempotency::new(key, &route, &body)?))
 }
 
 /// `If-Match: 7` or `If-Match: "7"`: the ticket version the caller saw.

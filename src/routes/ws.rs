@@ -7,9 +7,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, ErrorBody, ErrorCode};
-use crate::identity::extract::bearer_token;
 use crate::identity::sessions::SessionStore;
 use crate::identity::Principal;
+use crate::routes::extract::bearer_token;
 use crate::state::AppState;
 use crate::ws::session::{self, SessionContext};
 

@@ -4,13 +4,13 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
+use sea_orm::DbErr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use utoipa::ToSchema;
 use yunguan_actors::ticket::workflow::TicketState;
 
 use crate::db::entities::{tenant, tenant_quota, ticket, vm};
-use crate::error::ApiError;
 use crate::inventory::records::{self, BusinessSystemView};
 use crate::tenancy::TenantScope;
 
@@ -100,10 +100,7 @@ fn open_states() -> Vec<&'static str> {
         .collect()
 }
 
-pub async fn tickets(
-    db: &DatabaseConnection,
-    since: DateTime<Utc>,
-) -> Result<TicketCounts, ApiError> {
+pub async fn tickets(db: &DatabaseConnection, since: DateTime<Utc>) -> Result<TicketCounts, DbErr> {
     let rows: Vec<(String, DateTime<Utc>, DateTime<Utc>)> = ticket::Entity::find()
         .select_only()
         .column(ticket::Column::State)
@@ -123,7 +120,7 @@ pub async fn tickets(
 pub async fn business(
     db: &DatabaseConnection,
     since: DateTime<Utc>,
-) -> Result<BusinessScreen, ApiError> {
+) -> Result<BusinessScreen, DbErr> {
     let tenants = tenant::Entity::find()
         .order_by_asc(tenant::Column::Id)
         .all(db)

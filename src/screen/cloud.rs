@@ -3,12 +3,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use sea_orm::DbErr;
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, QuerySelect};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::entities::{cloud_platform, cluster, host, vm};
-use crate::error::ApiError;
 use crate::monitoring::platform::HostLoads;
 use crate::monitoring::Monitoring;
 
@@ -87,10 +87,7 @@ impl CloudTotals {
     }
 }
 
-pub async fn cloud(
-    db: &DatabaseConnection,
-    monitoring: &Monitoring,
-) -> Result<CloudScreen, ApiError> {
+pub async fn cloud(db: &DatabaseConnection, monitoring: &Monitoring) -> Result<CloudScreen, DbErr> {
     let platforms = cloud_platform::Entity::find()
         .order_by_asc(cloud_platform::Column::Id)
         .all(db)

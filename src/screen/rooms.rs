@@ -2,12 +2,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::entities::{alarm, data_center, device, machine_room, rack};
-use crate::error::ApiError;
 use crate::monitoring::alarms::{AlarmView, CLEARED};
 use crate::monitoring::Monitoring;
 
@@ -31,7 +32,7 @@ pub struct ScreenRoomSummary {
 }
 
 /// Every data center and its rooms, with how many racks and devices each room holds.
-pub async fn sites(db: &DatabaseConnection) -> Result<Vec<ScreenSite>, ApiError> {
+pub async fn sites(db: &DatabaseConnection) -> Result<Vec<ScreenSite>, DbErr> {
     let data_centers = data_center::Entity::find()
         .order_by_asc(data_center::Column::Id)
         .all(db)
@@ -124,19 +125,30 @@ pub struct SceneDevice {
     pub status: String,
 }
 
+/// Why a room's scene could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum RoomError {
+    #[error("machine room not found")]
+    NoSuchRoom,
+    #[error("data center not found")]
+    NoSuchDataCenter,
+    #[error(transparent)]
+    Store(#[from] DbErr),
+}
+
 pub async fn room(
     db: &DatabaseConnection,
     monitoring: &Monitoring,
     room_id: i64,
-) -> Result<RoomScene, ApiError> {
+) -> Result<RoomScene, RoomError> {
     let room = machine_room::Entity::find_by_id(room_id)
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("machine room"))?;
+        .ok_or(RoomError::NoSuchRoom)?;
     let data_center = data_center::Entity::find_by_id(room.data_center_id)
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("data center"))?;
+        .ok_or(RoomError::NoSuchDataCenter)?;
     let racks = rack::Entity::find()
         .filter(rack::Column::RoomId.eq(room_id))
         .order_by_asc(rack::Column::Name)

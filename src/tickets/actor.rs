@@ -28,9 +28,9 @@ use yunguan_actors::ticket::workflow::TicketState;
 use super::engine::{Engine, Executed, Status, SystemStep, Work};
 use super::messages::{Act, CompleteTask, Refresh, Stop};
 use crate::db::entities::ticket;
-use crate::error::ApiError;
 use crate::fulfilment::provider::CloudProvider;
 use crate::fulfilment::{self, Retry, Step};
+use crate::tickets::TicketError;
 
 /// What every ticket actor works with.
 pub struct TicketServices {
@@ -104,7 +104,7 @@ impl TicketActor {
         );
     }
 
-    fn on_status(&mut self, status: Result<Option<Status>, ApiError>, ctx: &mut Context<Self>) {
+    fn on_status(&mut self, status: Result<Option<Status>, TicketError>, ctx: &mut Context<Self>) {
         let status = match status {
             Ok(Some(status)) => status,
             Ok(None) => return ctx.stop(),
@@ -212,19 +212,19 @@ impl TicketActor {
 /// with them, or the action could wait forever for that connection.
 async fn detached<T: 'static>(
     span: tracing::Span,
-    work: impl Future<Output = Result<T, ApiError>> + 'static,
-) -> Result<T, ApiError> {
+    work: impl Future<Output = Result<T, TicketError>> + 'static,
+) -> Result<T, TicketError> {
     actix::spawn(work.instrument(span))
         .await
         .unwrap_or_else(|error| {
-            Err(ApiError::internal(anyhow::anyhow!(
+            Err(TicketError::Internal(anyhow::anyhow!(
                 "ticket work ended abnormally: {error}"
             )))
         })
 }
 
 impl Handler<Act> for TicketActor {
-    type Result = AtomicResponse<Self, Result<Executed, ApiError>>;
+    type Result = AtomicResponse<Self, Result<Executed, TicketError>>;
 
     fn handle(&mut self, act: Act, _ctx: &mut Context<Self>) -> Self::Result {
         let engine = self.services.engine.clone();
@@ -245,7 +245,7 @@ impl Handler<Act> for TicketActor {
 }
 
 impl Handler<CompleteTask> for TicketActor {
-    type Result = AtomicResponse<Self, Result<Executed, ApiError>>;
+    type Result = AtomicResponse<Self, Result<Executed, TicketError>>;
 
     fn handle(&mut self, complete: CompleteTask, _ctx: &mut Context<Self>) -> Self::Result {
         let engine = self.services.engine.clone();
@@ -265,8 +265,8 @@ impl TicketActor {
     fn change_then_refresh(
         &mut self,
         request_span: tracing::Span,
-        change: impl Future<Output = Result<Executed, ApiError>> + 'static,
-    ) -> AtomicResponse<Self, Result<Executed, ApiError>> {
+        change: impl Future<Output = Result<Executed, TicketError>> + 'static,
+    ) -> AtomicResponse<Self, Result<Executed, TicketError>> {
         let span = tracing::info_span!(parent: &request_span, "ticket", ticket_id = self.ticket_id);
         AtomicResponse::new(Box::pin(change.instrument(span).into_actor(self).map(
             |outcome, actor, ctx| {
@@ -380,7 +380,7 @@ impl TicketActors {
     /// Carries out a user's action through the ticket's actor. An actor that ends before it
     /// answers (it died, or its ticket needs no actor and it stopped) leaves the action to
     /// the engine directly: the version guard keeps that safe without the actor's queue.
-    pub async fn act(&self, ticket_id: i64, act: Act) -> Result<Executed, ApiError> {
+    pub async fn act(&self, ticket_id: i64, act: Act) -> Result<Executed, TicketError> {
         match self.addr(ticket_id).send(act.clone()).await {
             Ok(outcome) => outcome,
             Err(_) => {
@@ -405,7 +405,7 @@ impl TicketActors {
     }
 
     /// Completes a manual task through its ticket's actor (or directly, as [`Self::act`]).
-    pub async fn complete_task(&self, complete: CompleteTask) -> Result<Executed, ApiError> {
+    pub async fn complete_task(&self, complete: CompleteTask) -> Result<Executed, TicketError> {
         let ticket_id = self
             .services
             .engine

@@ -4,11 +4,11 @@ use actix::Message;
 
 use super::engine::{Action, Caller, Executed, Idempotency};
 use crate::db::entities::ticket;
-use crate::error::ApiError;
+use crate::tickets::TicketError;
 
 /// A user's action on the actor's ticket.
 #[derive(Debug, Clone, Message)]
-#[rtype(result = "Result<Executed, ApiError>")]
+#[rtype(result = "Result<Executed, TicketError>")]
 pub struct Act {
     pub caller: Caller,
     pub action: Action,
@@ -21,7 +21,7 @@ pub struct Act {
 
 /// Completing one of the ticket's manual tasks.
 #[derive(Debug, Clone, Message)]
-#[rtype(result = "Result<Executed, ApiError>")]
+#[rtype(result = "Result<Executed, TicketError>")]
 pub struct CompleteTask {
     pub task_id: i64,
     pub caller: Caller,

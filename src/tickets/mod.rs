@@ -12,9 +12,11 @@
 pub mod actor;
 pub mod approvers;
 pub mod engine;
+mod error;
 pub mod messages;
 pub mod queries;
 pub mod views;
 
 pub use actor::{TicketActors, TicketServices};
 pub use engine::{Action, Caller, Draft, Engine, Executed, Idempotency};
+pub use error::TicketError;

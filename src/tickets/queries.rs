@@ -15,9 +15,10 @@ use super::approvers;
 use super::engine::{find_visible, Lock};
 use super::views::{ApprovalView, InboxItem, TicketDetail, TicketView, TimelineEntry};
 use crate::db::entities::{delegation, manual_task, ticket, ticket_approval, ticket_event, user};
-use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::error::FieldError;
 use crate::identity::{Principal, Role};
 use crate::tenancy::TenantScope;
+use crate::tickets::TicketError;
 
 /// Filters and order of a ticket listing.
 #[derive(Debug, Clone, Default)]
@@ -66,7 +67,7 @@ pub async fn list(
     db: &DatabaseConnection,
     scope: TenantScope,
     filter: TicketFilter,
-) -> Result<TicketPage, ApiError> {
+) -> Result<TicketPage, TicketError> {
     let mut query = ticket::Entity::find();
     query = match scope {
         TenantScope::AllTenants => query,
@@ -116,7 +117,7 @@ pub async fn detail(
     db: &DatabaseConnection,
     ticket_id: i64,
     principal: &Principal,
-) -> Result<TicketDetail, ApiError> {
+) -> Result<TicketDetail, TicketError> {
     let row = find_visible(db, ticket_id, principal, Lock::None).await?;
     let approvals = ticket_approval::Entity::find()
         .filter(ticket_approval::Column::TicketId.eq(ticket_id))
@@ -154,7 +155,7 @@ pub async fn inbox(
     db: &DatabaseConnection,
     principal: &Principal,
     now: DateTime<Utc>,
-) -> Result<Vec<InboxItem>, ApiError> {
+) -> Result<Vec<InboxItem>, TicketError> {
     let delegators = approvers::acting_for(db, principal.user_id, now).await?;
     let mut approvers_read = delegators.clone();
     approvers_read.push(principal.user_id);
@@ -192,7 +193,7 @@ pub async fn decided(
     principal: &Principal,
     offset: u64,
     limit: u64,
-) -> Result<Vec<InboxItem>, ApiError> {
+) -> Result<Vec<InboxItem>, TicketError> {
     let slots = ticket_approval::Entity::find()
         .filter(ticket_approval::Column::DecidedBy.eq(principal.user_id))
         .filter(
@@ -258,7 +259,7 @@ pub async fn delegate(
     starts_at: DateTime<Utc>,
     ends_at: DateTime<Utc>,
     now: DateTime<Utc>,
-) -> Result<DelegationView, ApiError> {
+) -> Result<DelegationView, TicketError> {
     let mut problems = Vec::new();
     if delegate_id == principal.user_id {
         problems.push(FieldError::new("delegate_id", "cannot be yourself"));
@@ -297,8 +298,7 @@ pub async fn delegate(
         ));
     }
     if !problems.is_empty() {
-        return Err(ApiError::with_fields(
-            ErrorCode::ValidationFailed,
+        return Err(TicketError::invalid(
             "the delegation is not valid",
             problems,
         ));
@@ -321,7 +321,7 @@ pub async fn delegate(
 pub async fn delegations(
     db: &DatabaseConnection,
     principal: &Principal,
-) -> Result<Vec<DelegationView>, ApiError> {
+) -> Result<Vec<DelegationView>, TicketError> {
     let rows = delegation::Entity::find()
         .filter(
             Condition::any()
@@ -341,12 +341,12 @@ pub async fn revoke_delegation(
     principal: &Principal,
     delegation_id: i64,
     now: DateTime<Utc>,
-) -> Result<DelegationView, ApiError> {
+) -> Result<DelegationView, TicketError> {
     let row = delegation::Entity::find_by_id(delegation_id)
         .filter(delegation::Column::DelegatorId.eq(principal.user_id))
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("delegation"))?;
+        .ok_or_else(|| TicketError::NotFound("delegation"))?;
     if row.revoked_at.is_some() {
         return Ok(row.into());
     }
@@ -382,7 +382,7 @@ pub async fn tasks(
     task_state: &str,
     offset: u64,
     limit: u64,
-) -> Result<Vec<TaskView>, ApiError> {
+) -> Result<Vec<TaskView>, TicketError> {
     let mut query = manual_task::Entity::find().filter(manual_task::Column::State.eq(task_state));
     query = match principal.role {
         Role::BureauAdmin | Role::BureauManager => query,

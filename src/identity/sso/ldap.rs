@@ -9,8 +9,8 @@ use ldap3::{ldap_escape, LdapConnAsync, LdapConnSettings, LdapError, Scope, Sear
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{ExternalIdentity, Source};
-use crate::error::{ApiError, ErrorCode};
 use crate::identity::settings::LdapSettings;
+use crate::identity::IdentityError;
 
 /// LDAP's result code for wrong credentials.
 const INVALID_CREDENTIALS: u32 = 49;
@@ -37,7 +37,7 @@ impl Directory {
         &self,
         username: &str,
         password: &SecretString,
-    ) -> Result<Verdict, ApiError> {
+    ) -> Result<Verdict, IdentityError> {
         // An empty password makes a simple bind "unauthenticated", which directories accept
         // for any DN (RFC 4513 5.1.2): it must never count as a correct one.
         if password.expose_secret().is_empty() || username.is_empty() {
@@ -157,10 +157,7 @@ impl Directory {
     }
 }
 
-fn unavailable(why: String) -> ApiError {
+fn unavailable(why: String) -> IdentityError {
     tracing::warn!(%why, "the directory is unavailable");
-    ApiError::new(
-        ErrorCode::ServiceUnavailable,
-        "the directory is unavailable; try again shortly",
-    )
+    IdentityError::DirectoryUnavailable
 }

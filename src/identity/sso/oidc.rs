@@ -29,8 +29,8 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 
 use super::{ExternalIdentity, Source};
-use crate::error::{ApiError, ErrorCode};
 use crate::identity::settings::OidcSettings;
+use crate::identity::IdentityError;
 use crate::secrets::Sealer;
 
 /// The cookie that carries a sign-in from start to callback.
@@ -116,7 +116,7 @@ impl OidcLogin {
         &self.settings.label
     }
 
-    pub async fn start(&self) -> Result<Started, ApiError> {
+    pub async fn start(&self) -> Result<Started, IdentityError> {
         let client = self.client(false).await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = client
@@ -144,7 +144,7 @@ impl OidcLogin {
         let cookie = self
             .sealer
             .seal_json(PENDING_PURPOSE, &pending)
-            .map_err(ApiError::internal)?;
+            .map_err(IdentityError::Internal)?;
         Ok(Started {
             authorize_url: url.to_string(),
             cookie,
@@ -157,13 +157,10 @@ impl OidcLogin {
         code: &str,
         state: &str,
         cookie_opt: Option<&str>,
-    ) -> Result<ExternalIdentity, ApiError> {
+    ) -> Result<ExternalIdentity, IdentityError> {
         let refused = |why: &str| {
             tracing::info!(why, "OIDC sign-in refused");
-            ApiError::new(
-                ErrorCode::InvalidCredentials,
-                format!("the sign-in failed: {why}"),
-            )
+            IdentityError::SignInFailed(why.to_owned())
         };
         let pending: Pending = cookie_opt
             .and_then(|cookie| self.sealer.open_json(PENDING_PURPOSE, cookie).ok())
@@ -242,7 +239,7 @@ impl OidcLogin {
     }
 
     /// The discovered client; discovered again when older than an hour, or when `fresh`.
-    async fn client(&self, fresh: bool) -> Result<Arc<Client>, ApiError> {
+    async fn client(&self, fresh: bool) -> Result<Arc<Client>, IdentityError> {
         let mut discovered = self.discovered.lock().await;
         if let Some((at, client)) = discovered.as_ref() {
             if !fresh && at.elapsed() < METADATA_TTL {
@@ -269,10 +266,7 @@ impl OidcLogin {
     }
 }
 
-fn unavailable(why: &str) -> ApiError {
+fn unavailable(why: &str) -> IdentityError {
     tracing::warn!(why, "the OpenID provider is unavailable");
-    ApiError::new(
-        ErrorCode::ServiceUnavailable,
-        "the identity provider is unavailable; try again shortly",
-    )
+    IdentityError::ProviderUnavailable
 }

@@ -13,11 +13,11 @@ use super::mapping::{self, Grant};
 use super::ExternalIdentity;
 use crate::audit::AuditActor;
 use crate::db::entities::{tenant, user};
-use crate::error::{ApiError, ErrorCode};
 use crate::identity::accounts;
 use crate::identity::names::Username;
 use crate::identity::revocation;
 use crate::identity::settings::RoleRule;
+use crate::identity::IdentityError;
 
 /// A signed-in account, and the sessions its sign-in ended.
 pub struct SignedIn {
@@ -28,12 +28,12 @@ pub struct SignedIn {
 /// The outcome when the sign-in is refused but sessions ended on the way (the groups give no
 /// role any more): the refusal to answer, and the sessions to announce.
 pub struct Refused {
-    pub error: ApiError,
+    pub error: IdentityError,
     pub ended_sessions: Vec<i64>,
 }
 
-impl From<ApiError> for Refused {
-    fn from(error: ApiError) -> Refused {
+impl From<IdentityError> for Refused {
+    fn from(error: IdentityError) -> Refused {
         Refused {
             error,
             ended_sessions: Vec::new(),
@@ -43,7 +43,7 @@ impl From<ApiError> for Refused {
 
 impl From<sea_orm::DbErr> for Refused {
     fn from(error: sea_orm::DbErr) -> Refused {
-        ApiError::from(error).into()
+        IdentityError::from(error).into()
     }
 }
 
@@ -79,9 +79,7 @@ pub async fn sign_in(
         });
     };
     if before.disabled || before.deleted_at.is_some() {
-        return Err(
-            ApiError::new(ErrorCode::InvalidCredentials, "this account is disabled").into(),
-        );
+        return Err(IdentityError::Disabled.into());
     }
     let Some((role, tenant_id_opt)) = grant_opt else {
         let ended_sessions = revocation::end_sessions_of(&txn, before.id, now).await?;
@@ -145,28 +143,19 @@ async fn provision(
     role: crate::identity::Role,
     tenant_id_opt: Option<i64>,
     now: DateTime<Utc>,
-) -> Result<user::Model, ApiError> {
+) -> Result<user::Model, IdentityError> {
     let username = Username::parse(&identity.username.to_ascii_lowercase()).map_err(|why| {
-        ApiError::new(
-            ErrorCode::Forbidden,
-            format!(
-                "the name {:?} cannot be a user name here: {why}",
-                identity.username
-            ),
-        )
+        IdentityError::UnusableName {
+            name: identity.username.clone(),
+            why,
+        }
     })?;
     let taken = user::Entity::find()
         .filter(user::Column::Username.eq(username.as_str()))
         .one(txn)
         .await?;
     if taken.is_some() {
-        return Err(ApiError::new(
-            ErrorCode::Conflict,
-            format!(
-                "an account named {:?} exists here already; an administrator must rename one of them",
-                username.as_str()
-            ),
-        ));
+        return Err(IdentityError::NameClash(username.as_str().to_owned()));
     }
     Ok(user::ActiveModel {
         username: Set(username.as_str().to_owned()),
@@ -204,10 +193,7 @@ fn email_of(identity: &ExternalIdentity) -> Option<String> {
         .filter(|email| crate::identity::directory::validate_email(email).is_ok())
 }
 
-fn no_role(identity: &ExternalIdentity) -> ApiError {
+fn no_role(identity: &ExternalIdentity) -> IdentityError {
     tracing::info!(username = %identity.username, groups = ?identity.groups, "sign-in refused: no role");
-    ApiError::new(
-        ErrorCode::NoRole,
-        "your groups give you no role here; ask an administrator",
-    )
+    IdentityError::NoRole
 }

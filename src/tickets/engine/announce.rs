@@ -7,13 +7,13 @@ use super::unit::{Entry, InboxNotice, Notices, Unit};
 use super::{to_text, Closing, Engine, Executed};
 use crate::audit::{self, AuditEntry};
 use crate::db::entities::{idempotency_key, ticket_approval, user};
-use crate::error::{ApiError, ErrorCode};
 use crate::hub::{EventData, EventKind, Topic};
 use crate::identity::Role;
 use crate::mail::outbox::{self, OutgoingMail};
 use crate::mail::templates::{Template, TicketMailParams};
 use crate::notify::dispatch::{self, ApprovalNotice};
 use crate::tickets::views::{ApprovalView, InboxItem, TicketMovedEvent, TicketView};
+use crate::tickets::TicketError;
 
 impl Engine {
     /// Writes the timeline, stores the idempotent answer, queues the notices, audits,
@@ -22,7 +22,7 @@ impl Engine {
         &self,
         mut unit: Unit,
         closing: Closing,
-    ) -> Result<Executed, ApiError> {
+    ) -> Result<Executed, TicketError> {
         let view = unit.loaded.view();
         if let Some((user_id, idempotency)) = &closing.idempotency_opt {
             let stored = idempotency_key::ActiveModel {
@@ -39,10 +39,7 @@ impl Engine {
             if let Err(error) = stored {
                 return Err(match error.sql_err() {
                     // The same key is being used by a concurrent request, which will answer.
-                    Some(SqlErr::UniqueConstraintViolation(_)) => ApiError::new(
-                        ErrorCode::Conflict,
-                        "a request with this Idempotency-Key is in progress; retry to get its answer",
-                    ),
+                    Some(SqlErr::UniqueConstraintViolation(_)) => TicketError::IdempotencyKeyInUse,
                     _ => error.into(),
                 });
             }
@@ -50,7 +47,7 @@ impl Engine {
         Entry::insert_all(&unit.txn, std::mem::take(&mut unit.timeline)).await?;
         let queued = self.queue_notices(&unit).await?;
         let to_value = |view: &TicketView| {
-            serde_json::to_value(view).map_err(|e| ApiError::internal(e.into()))
+            serde_json::to_value(view).map_err(|e| TicketError::Internal(e.into()))
         };
         let entry = AuditEntry {
             actor: &closing.audit_actor,
@@ -85,7 +82,7 @@ impl Engine {
 
     /// Queues the change's mail to those of its recipients who have an address, and its
     /// approval notices to the channels that carry them; answers whether anything was queued.
-    async fn queue_notices(&self, unit: &Unit) -> Result<bool, ApiError> {
+    async fn queue_notices(&self, unit: &Unit) -> Result<bool, TicketError> {
         let mails = &unit.notices.mails;
         if mails.is_empty() {
             return Ok(false);

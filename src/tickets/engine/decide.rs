@@ -9,12 +9,12 @@ use yunguan_actors::ticket::workflow::{
 };
 
 use super::unit::{slot_of, Unit};
-use super::{approvers, check_text, check_title, refusal_error, to_text, Action, Engine};
+use super::{approvers, check_text, check_title, to_text, Action, Engine};
 use crate::db::entities::ticket_approval;
-use crate::error::ApiError;
 use crate::identity::Principal;
 use crate::mail::templates::Template;
-use crate::quotas;
+use crate::quotas::{self, QuotaError};
+use crate::tickets::TicketError;
 
 /// What an approver decides on the open level.
 #[derive(Debug, Clone, Copy)]
@@ -30,7 +30,7 @@ impl Engine {
         unit: &mut Unit,
         principal: &Principal,
         action: Action,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), TicketError> {
         let by = principal.user_id;
         match action {
             Action::Approve { comment_opt } => {
@@ -87,7 +87,7 @@ impl Engine {
         by: i64,
         title_opt: Option<String>,
         form: Value,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), TicketError> {
         let row = &unit.loaded.row;
         let item = self.versions.for_new_ticket(&unit.txn, row.item_id).await?;
         let checked = self
@@ -96,7 +96,7 @@ impl Engine {
         quotas::ledger(&unit.txn, row.tenant_id)
             .await?
             .check(checked.demand)
-            .map_err(quotas::exceeded)?;
+            .map_err(QuotaError::Exceeded)?;
         let levels = item.chain.plan(&checked.facts);
         let level_count = levels.len();
         let transition = apply(unit, Command::Resubmit { by, level_count })?;
@@ -124,7 +124,7 @@ impl Engine {
         principal: &Principal,
         verdict: Verdict,
         remark_opt: Option<String>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), TicketError> {
         let slots = unit.slots_of_open_level().await?;
         let signer = self.signer(unit, principal, &slots).await?;
         let level = unit.loaded.current_level()?.clone();
@@ -169,7 +169,7 @@ impl Engine {
         unit: &Unit,
         principal: &Principal,
         slots: &[ticket_approval::Model],
-    ) -> Result<Signer, ApiError> {
+    ) -> Result<Signer, TicketError> {
         let others_pending = slots.iter().any(|slot| {
             slot.approver_id != principal.user_id && slot.decision == Decision::Pending.as_str()
         });
@@ -186,8 +186,8 @@ impl Engine {
 }
 
 /// The workflow's answer to `command` on the unit's ticket, a refusal as the API's error.
-fn apply(unit: &Unit, command: Command<'_>) -> Result<Transition, ApiError> {
-    workflow::apply(&unit.loaded.pure(), command).map_err(refusal_error)
+fn apply(unit: &Unit, command: Command<'_>) -> Result<Transition, TicketError> {
+    workflow::apply(&unit.loaded.pure(), command).map_err(TicketError::Refused)
 }
 
 /// A signer who is no approver of the open level may have been one of an earlier level that
@@ -197,7 +197,7 @@ async fn explain_refusal(
     unit: &Unit,
     signer: &Signer,
     applied: Result<Transition, Refusal>,
-) -> Result<Transition, ApiError> {
+) -> Result<Transition, TicketError> {
     match applied {
         Err(Refusal::NotAnApprover) => {
             let mut holders = signer.acting_for.clone();
@@ -210,14 +210,11 @@ async fn explain_refusal(
                 .await?
                 .is_some();
             Err(if was_asked {
-                crate::error::ApiError::new(
-                    crate::error::ErrorCode::InvalidTransition,
-                    "the level you were asked to decide was already decided",
-                )
+                TicketError::LevelDecided
             } else {
-                refusal_error(Refusal::NotAnApprover)
+                TicketError::Refused(Refusal::NotAnApprover)
             })
         }
-        other => other.map_err(refusal_error),
+        other => other.map_err(TicketError::Refused),
     }
 }

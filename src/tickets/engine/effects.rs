@@ -9,9 +9,9 @@ use yunguan_actors::ticket::workflow::{Decision, Effect, Transition};
 use super::unit::Unit;
 use super::{approvers, demand_of, Engine};
 use crate::db::entities::ticket_approval;
-use crate::error::ApiError;
 use crate::mail::templates::Template;
 use crate::quotas;
+use crate::tickets::TicketError;
 
 impl Engine {
     /// Carries out a transition's effects other than deciding slots, records it on the
@@ -23,7 +23,7 @@ impl Engine {
         transition: &Transition,
         open_slots_opt: Option<&[ticket_approval::Model]>,
         detail: Value,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), TicketError> {
         let mut entry = unit.entry(transition.kind, detail);
         if !transition.is_remark() {
             // A new ticket comes from nowhere.
@@ -67,14 +67,14 @@ impl Engine {
     }
 
     /// Reserves what the ticket asks of its tenant's quota, once per ticket.
-    async fn reserve_quota(&self, unit: &mut Unit) -> Result<(), ApiError> {
+    async fn reserve_quota(&self, unit: &mut Unit) -> Result<(), TicketError> {
         let row = &unit.loaded.row;
         let item = self
             .versions
             .get(&unit.txn, row.item_id, row.item_version)
             .await?;
         let form: Map<String, Value> =
-            serde_json::from_str(&row.form).map_err(|e| ApiError::internal(e.into()))?;
+            serde_json::from_str(&row.form).map_err(|e| TicketError::Internal(e.into()))?;
         let (tenant_id, ticket_id) = (row.tenant_id, row.id);
         let demand = demand_of(&unit.txn, item.kind, &form, tenant_id).await?;
         if demand.is_zero() {
@@ -106,7 +106,7 @@ impl Engine {
         unit: &mut Unit,
         round: u32,
         level_index: usize,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), TicketError> {
         let level = unit.loaded.levels[level_index].clone();
         let (approver_ids, unstaffed) = self.approvers_of(unit, level_index).await?;
         for approver_id in &approver_ids {
@@ -148,7 +148,7 @@ impl Engine {
         &self,
         unit: &Unit,
         level_index: usize,
-    ) -> Result<(Vec<i64>, bool), ApiError> {
+    ) -> Result<(Vec<i64>, bool), TicketError> {
         let level = &unit.loaded.levels[level_index];
         let (requester_id, tenant_id) = (unit.loaded.row.requester_id, unit.loaded.row.tenant_id);
         let without_requester = |ids: Vec<i64>| -> Vec<i64> {

@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use yunguan_actors::quota::Resources;
 use yunguan_actors::ticket::chain::Facts;
-use yunguan_actors::ticket::workflow::{self, Refusal};
+use yunguan_actors::ticket::workflow;
 
 use super::approvers;
 use super::views::TicketView;
@@ -24,13 +24,14 @@ use crate::audit::AuditActor;
 use crate::catalog::{kinds, kinds::ItemKind, ItemVersion, VersionCache};
 use crate::clock::Clock;
 use crate::db::entities::{idempotency_key, inventory_record, ticket, ticket_approval};
-use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::error::FieldError;
 use crate::hub::Hub;
 use crate::identity::Principal;
 use crate::mail::settings::MailSettings;
 use crate::outbox::Nudge;
-use crate::quotas;
 use crate::quotas::actor::TenantActors;
+use crate::quotas::{self, QuotaError};
+use crate::tickets::TicketError;
 use unit::{Loaded, Unit};
 
 mod announce;
@@ -68,12 +69,9 @@ pub struct Idempotency {
 }
 
 impl Idempotency {
-    pub fn new(key: &str, route: &str, body: &Value) -> Result<Idempotency, ApiError> {
+    pub fn new(key: &str, route: &str, body: &Value) -> Result<Idempotency, TicketError> {
         if key.is_empty() || key.len() > 200 || !key.is_ascii() {
-            return Err(ApiError::new(
-                ErrorCode::BadRequest,
-                "Idempotency-Key must be 1 to 200 ASCII characters",
-            ));
+            return Err(TicketError::BadIdempotencyKey);
         }
         let digest = Sha256::digest(format!("{route}\n{body}").as_bytes());
         Ok(Idempotency {
@@ -193,47 +191,14 @@ impl Closing {
     }
 }
 
-fn refusal_error(refusal: Refusal) -> ApiError {
-    match refusal {
-        Refusal::WrongState(state) => ApiError::new(
-            ErrorCode::InvalidTransition,
-            format!(
-                "the ticket is {}; that action does not apply",
-                state.as_str()
-            ),
-        ),
-        Refusal::NotAnApprover => ApiError::new(
-            ErrorCode::Forbidden,
-            "you are not an approver of the open level",
-        ),
-        Refusal::AlreadyDecided => ApiError::new(
-            ErrorCode::InvalidTransition,
-            "your approval on this level is already decided",
-        ),
-        Refusal::NotTheRequester => {
-            ApiError::new(ErrorCode::Forbidden, "only the requester may do this")
-        }
-        Refusal::NotRateable => ApiError::new(
-            ErrorCode::InvalidTransition,
-            "a ticket is rated once, after it is closed",
-        ),
-        Refusal::RatingOutOfRange => ApiError::with_fields(
-            ErrorCode::ValidationFailed,
-            "the rating is not valid",
-            vec![FieldError::new("rating", "must be 1 to 5")],
-        ),
-    }
+fn to_text(value: &impl serde::Serialize) -> Result<String, TicketError> {
+    serde_json::to_string(value).map_err(|e| TicketError::Internal(e.into()))
 }
 
-fn to_text(value: &impl serde::Serialize) -> Result<String, ApiError> {
-    serde_json::to_string(value).map_err(|e| ApiError::internal(e.into()))
-}
-
-fn check_title(title: &str) -> Result<String, ApiError> {
+fn check_title(title: &str) -> Result<String, TicketError> {
     let title = title.trim();
     if title.is_empty() || title.chars().count() > 200 {
-        return Err(ApiError::with_fields(
-            ErrorCode::ValidationFailed,
+        return Err(TicketError::invalid(
             "the request is not valid",
             vec![FieldError::new("title", "must be 1 to 200 characters")],
         ));
@@ -241,11 +206,10 @@ fn check_title(title: &str) -> Result<String, ApiError> {
     Ok(title.to_owned())
 }
 
-fn check_text(field: &str, text: &str, max_chars: usize) -> Result<String, ApiError> {
+fn check_text(field: &str, text: &str, max_chars: usize) -> Result<String, TicketError> {
     let text = text.trim();
     if text.is_empty() || text.chars().count() > max_chars {
-        return Err(ApiError::with_fields(
-            ErrorCode::ValidationFailed,
+        return Err(TicketError::invalid(
             format!("{field} must be 1 to {max_chars} characters"),
             vec![FieldError::new(
                 field,
@@ -257,13 +221,10 @@ fn check_text(field: &str, text: &str, max_chars: usize) -> Result<String, ApiEr
 }
 
 /// The tenant a request by `principal` is made for: only a tenant's users request.
-fn requesting_tenant(principal: &Principal) -> Result<i64, ApiError> {
+fn requesting_tenant(principal: &Principal) -> Result<i64, TicketError> {
     match (principal.role.is_tenant_role(), principal.tenant_id_opt) {
         (true, Some(tenant_id)) => Ok(tenant_id),
-        _ => Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "only a tenant's users submit requests",
-        )),
+        _ => Err(TicketError::NotATenantUser),
     }
 }
 
@@ -284,15 +245,9 @@ impl Engine {
         form: &Value,
         tenant_id: i64,
         now: DateTime<Utc>,
-    ) -> Result<Checked, ApiError> {
+    ) -> Result<Checked, TicketError> {
         let today = now.date_naive();
-        let invalid = |fields| {
-            ApiError::with_fields(
-                ErrorCode::ValidationFailed,
-                "the request form is not valid",
-                fields,
-            )
-        };
+        let invalid = |fields| TicketError::invalid("the request form is not valid", fields);
         let form = item.form.validate(form, today).map_err(invalid)?;
         let cross = item.kind.cross_field_problems(&form);
         if !cross.is_empty() {
@@ -318,7 +273,7 @@ impl Engine {
         caller: &Caller,
         draft: Draft,
         idempotency_opt: Option<Idempotency>,
-    ) -> Result<Executed, ApiError> {
+    ) -> Result<Executed, TicketError> {
         let principal = &caller.principal;
         let tenant_id = requesting_tenant(principal)?;
         let now = self.clock.now();
@@ -334,7 +289,7 @@ impl Engine {
         quotas::ledger(&txn, tenant_id)
             .await?
             .check(checked.demand)
-            .map_err(quotas::exceeded)?;
+            .map_err(QuotaError::Exceeded)?;
         let levels = item.chain.plan(&checked.facts);
         let transition = workflow::submit(principal.user_id, levels.len());
         let row = ticket::ActiveModel {
@@ -378,7 +333,7 @@ impl Engine {
         action: Action,
         expected_version_opt: Option<i64>,
         idempotency_opt: Option<Idempotency>,
-    ) -> Result<Executed, ApiError> {
+    ) -> Result<Executed, TicketError> {
         let principal = &caller.principal;
         let txn = crate::db::begin(&self.db).await?;
         if let Some(replay) = replay(&txn, principal.user_id, idempotency_opt.as_ref()).await? {
@@ -390,13 +345,10 @@ impl Engine {
             return Ok(replay);
         }
         if let Some(expected) = expected_version_opt.filter(|expected| *expected != row.version) {
-            return Err(ApiError::new(
-                ErrorCode::VersionMismatch,
-                format!(
-                    "the ticket is at version {}, not {expected}; reload it",
-                    row.version
-                ),
-            ));
+            return Err(TicketError::VersionMismatch {
+                current: row.version,
+                expected,
+            });
         }
         let loaded = Loaded::parse(row)?;
         let before = loaded.view();
@@ -414,7 +366,7 @@ async fn replay(
     txn: &DatabaseTransaction,
     user_id: i64,
     idempotency_opt: Option<&Idempotency>,
-) -> Result<Option<Executed>, ApiError> {
+) -> Result<Option<Executed>, TicketError> {
     let Some(idempotency) = idempotency_opt else {
         return Ok(None);
     };
@@ -427,13 +379,12 @@ async fn replay(
         return Ok(None);
     };
     if stored.fingerprint != idempotency.fingerprint {
-        return Err(ApiError::new(
-            ErrorCode::IdempotencyKeyReused,
-            "this Idempotency-Key was used for a different request",
-        ));
+        return Err(TicketError::IdempotencyKeyReused);
     }
     let ticket: TicketView = serde_json::from_str(&stored.body).map_err(|e| {
-        ApiError::internal(anyhow::Error::new(e).context("stored idempotent answer is unreadable"))
+        TicketError::Internal(
+            anyhow::Error::new(e).context("stored idempotent answer is unreadable"),
+        )
     })?;
     Ok(Some(Executed {
         ticket,
@@ -458,7 +409,7 @@ pub async fn find_visible(
     ticket_id: i64,
     principal: &Principal,
     lock: Lock,
-) -> Result<ticket::Model, ApiError> {
+) -> Result<ticket::Model, TicketError> {
     let mut query = ticket::Entity::find_by_id(ticket_id);
     if lock == Lock::ForUpdate && db.get_database_backend() == sea_orm::DbBackend::Postgres {
         query = query.lock_exclusive();
@@ -466,7 +417,7 @@ pub async fn find_visible(
     let row = query
         .one(db)
         .await?
-        .ok_or_else(|| ApiError::not_found("ticket"))?;
+        .ok_or_else(|| TicketError::NotFound("ticket"))?;
     if principal.scope().includes(row.tenant_id) {
         return Ok(row);
     }
@@ -479,7 +430,7 @@ pub async fn find_visible(
     if holds_approval {
         Ok(row)
     } else {
-        Err(ApiError::not_found("ticket"))
+        Err(TicketError::NotFound("ticket"))
     }
 }
 
@@ -490,7 +441,7 @@ async fn demand_of(
     kind: ItemKind,
     form: &Map<String, Value>,
     tenant_id: i64,
-) -> Result<Resources, ApiError> {
+) -> Result<Resources, TicketError> {
     match kind {
         ItemKind::VmRequest => Ok(kinds::vm_request_demand(form)),
         ItemKind::VmChange | ItemKind::VmDecommission => {
@@ -502,8 +453,7 @@ async fn demand_of(
                 .one(db)
                 .await?
                 .ok_or_else(|| {
-                    ApiError::with_fields(
-                        ErrorCode::ValidationFailed,
+                    TicketError::invalid(
                         "the request form is not valid",
                         vec![FieldError::new(
                             "host_id",

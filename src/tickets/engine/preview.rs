@@ -11,9 +11,11 @@ use yunguan_actors::ticket::chain::{Facts, Level};
 
 use super::Engine;
 use crate::catalog::chain_schema::{ApproversSchema, ComparisonSchema, SignModeSchema};
-use crate::error::{ApiError, ErrorCode, FieldError};
+use crate::catalog::CatalogError;
+use crate::error::FieldError;
 use crate::identity::Principal;
 use crate::quotas::{self, Amounts};
+use crate::tickets::TicketError;
 
 /// The verdict on a draft request.
 #[derive(Debug, Serialize, ToSchema)]
@@ -70,25 +72,27 @@ impl Engine {
         principal: &Principal,
         item_id: i64,
         form: &Value,
-    ) -> Result<RequestPreview, ApiError> {
+    ) -> Result<RequestPreview, TicketError> {
         let tenant_id = super::requesting_tenant(principal)?;
         // The item is the address here, not a field of the body: one not in service is absent.
         let item = self
             .versions
             .for_new_ticket(&self.db, item_id)
             .await
-            .map_err(|error| match error.code {
-                ErrorCode::ValidationFailed => ApiError::new(ErrorCode::NotFound, error.message),
-                _ => error,
+            .map_err(|error| match error {
+                CatalogError::NotInCatalog | CatalogError::Retired => {
+                    TicketError::NotFound("catalog item")
+                }
+                error => error.into(),
             })?;
         let checked = match self
             .check_form(&self.db, &item, form, tenant_id, self.clock.now())
             .await
         {
             Ok(checked) => checked,
-            Err(error) if error.code == ErrorCode::ValidationFailed => {
+            Err(TicketError::Invalid { problems, .. }) => {
                 return Ok(RequestPreview {
-                    fields: error.fields,
+                    fields: problems,
                     levels: Vec::new(),
                     demand: None,
                     quota_shortfall: None,
@@ -119,7 +123,7 @@ impl Engine {
     }
 }
 
-fn planned(level: &Level, facts: &Facts) -> Result<PlannedLevel, ApiError> {
+fn planned(level: &Level, facts: &Facts) -> Result<PlannedLevel, TicketError> {
     Ok(PlannedLevel {
         name: level.name.clone(),
         approvers: json(&level.approvers)?,
@@ -138,6 +142,6 @@ fn planned(level: &Level, facts: &Facts) -> Result<PlannedLevel, ApiError> {
 }
 
 /// A part of the chain as JSON, in the shape `chain_schema` documents for it.
-fn json(value: &impl Serialize) -> Result<Value, ApiError> {
-    serde_json::to_value(value).map_err(|error| ApiError::internal(error.into()))
+fn json(value: &impl Serialize) -> Result<Value, TicketError> {
+    serde_json::to_value(value).map_err(|error| TicketError::Internal(error.into()))
 }

@@ -11,11 +11,11 @@ use super::unit::Unit;
 use super::Engine;
 use crate::catalog::kinds::ItemKind;
 use crate::db::entities::inventory_record;
-use crate::error::ApiError;
 use crate::fulfilment::provider::HostSize;
 use crate::fulfilment::{InventoryChange, MadeHost};
 use crate::placement::{self, Placed};
 use crate::quotas;
+use crate::tickets::TicketError;
 
 /// What every record of one ticket's hosts shares.
 struct Context<'a> {
@@ -30,7 +30,7 @@ impl Engine {
         &self,
         unit: &Unit,
         changes: &[InventoryChange],
-    ) -> Result<Vec<i64>, ApiError> {
+    ) -> Result<Vec<i64>, TicketError> {
         let form = super::system::form_of(&unit.loaded)?;
         let public_ips = i64::from(
             form.get("public_ip")
@@ -79,7 +79,7 @@ impl Engine {
 }
 
 /// A record of a host the provider made, saying where it runs; its placement learns it.
-async fn add_host(unit: &Unit, made: &MadeHost, context: &Context<'_>) -> Result<i64, ApiError> {
+async fn add_host(unit: &Unit, made: &MadeHost, context: &Context<'_>) -> Result<i64, TicketError> {
     let placement_opt = context
         .placed
         .iter()
@@ -122,7 +122,7 @@ async fn new_record(
     kind: &str,
     name: String,
     attributes: Value,
-) -> Result<i64, ApiError> {
+) -> Result<i64, TicketError> {
     let row = &unit.loaded.row;
     let record = inventory_record::ActiveModel {
         tenant_id: Set(row.tenant_id),
@@ -148,7 +148,7 @@ async fn change_host(
     record_id: i64,
     size: HostSize,
     retire: bool,
-) -> Result<Option<i64>, ApiError> {
+) -> Result<Option<i64>, TicketError> {
     let (txn, tenant_id) = (&unit.txn, unit.loaded.row.tenant_id);
     let Some(record) = inventory_record::Entity::find_by_id(record_id)
         .filter(inventory_record::Column::TenantId.eq(tenant_id))

@@ -17,11 +17,10 @@ use yunguan_actors::ticket::sla::{self, SlaStep};
 use yunguan_actors::ticket::workflow::{self, Command, Decision, TicketState};
 
 use super::unit::{Entry, InboxNotice, Loaded, Unit};
-use super::{approvers, refusal_error, Caller, Closing, Engine, Executed};
+use super::{approvers, Caller, Closing, Engine, Executed};
 use crate::catalog::kinds::{self, Fulfilment, ItemKind};
 use crate::catalog::ItemVersion;
 use crate::db::entities::{inventory_record, manual_task, ticket};
-use crate::error::{ApiError, ErrorCode};
 use crate::fulfilment::provider::HostSize;
 use crate::fulfilment::{self, ExistingHost, Hosts, InventoryChange, Progress, Step};
 use crate::hub::{EventKind, Topic};
@@ -29,6 +28,7 @@ use crate::identity::Role;
 use crate::mail::templates::Template;
 use crate::placement::{self, PlaceError};
 use crate::tickets::views::{ApprovalOverdueEvent, TaskAssignedEvent, TicketProgressEvent};
+use crate::tickets::TicketError;
 
 /// A step the system takes on a ticket.
 #[derive(Debug, Clone)]
@@ -62,7 +62,7 @@ pub enum Work {
 
 impl Engine {
     /// The ticket's state, its next SLA deadline and its fulfilment work.
-    pub async fn status(&self, ticket_id: i64) -> Result<Option<Status>, ApiError> {
+    pub async fn status(&self, ticket_id: i64) -> Result<Option<Status>, TicketError> {
         let Some(row) = ticket::Entity::find_by_id(ticket_id).one(&self.db).await? else {
             return Ok(None);
         };
@@ -70,7 +70,7 @@ impl Engine {
     }
 
     /// The status of a ticket row as a change committed it.
-    pub async fn status_of(&self, row: ticket::Model) -> Result<Status, ApiError> {
+    pub async fn status_of(&self, row: ticket::Model) -> Result<Status, TicketError> {
         let loaded = Loaded::parse(row)?;
         let sla_deadline_opt = sla_deadline(&loaded);
         let work_opt = match loaded.state {
@@ -85,7 +85,11 @@ impl Engine {
         })
     }
 
-    async fn work_of(&self, db: &impl ConnectionTrait, loaded: &Loaded) -> Result<Work, ApiError> {
+    async fn work_of(
+        &self,
+        db: &impl ConnectionTrait,
+        loaded: &Loaded,
+    ) -> Result<Work, TicketError> {
         let item = self
             .versions
             .get(db, loaded.row.item_id, loaded.row.item_version)
@@ -132,7 +136,7 @@ impl Engine {
         &self,
         ticket_id: i64,
         step: SystemStep,
-    ) -> Result<Option<Executed>, ApiError> {
+    ) -> Result<Option<Executed>, TicketError> {
         let txn = crate::db::begin(&self.db).await?;
         let Some(row) = lock(&txn, ticket_id).await? else {
             return Ok(None);
@@ -160,7 +164,7 @@ impl Engine {
         unit: &mut Unit,
         command: Command<'_>,
         detail: Value,
-    ) -> Result<bool, ApiError> {
+    ) -> Result<bool, TicketError> {
         let Ok(transition) = workflow::apply(&unit.loaded.pure(), command) else {
             return Ok(false);
         };
@@ -170,7 +174,7 @@ impl Engine {
 
     /// An approved ticket starts fulfilment: a manual task opened, or its hosts placed; hosts
     /// that fit nowhere fail it at once.
-    async fn start_fulfilment(&self, unit: &mut Unit) -> Result<Option<&'static str>, ApiError> {
+    async fn start_fulfilment(&self, unit: &mut Unit) -> Result<Option<&'static str>, TicketError> {
         if !self
             .system_transition(unit, Command::StartFulfilment, json!({}))
             .await?
@@ -194,7 +198,7 @@ impl Engine {
         &self,
         unit: &mut Unit,
         changes: &[InventoryChange],
-    ) -> Result<Option<&'static str>, ApiError> {
+    ) -> Result<Option<&'static str>, TicketError> {
         if unit.loaded.state != TicketState::Fulfilling {
             return Ok(None);
         }
@@ -215,7 +219,7 @@ impl Engine {
         &self,
         unit: &mut Unit,
         reason: String,
-    ) -> Result<Option<&'static str>, ApiError> {
+    ) -> Result<Option<&'static str>, TicketError> {
         if unit.loaded.state != TicketState::Fulfilling {
             return Ok(None);
         }
@@ -228,7 +232,7 @@ impl Engine {
     }
 
     /// Reminds or escalates the open level when its SLA says so.
-    async fn sla_step(&self, unit: &mut Unit) -> Result<Option<&'static str>, ApiError> {
+    async fn sla_step(&self, unit: &mut Unit) -> Result<Option<&'static str>, TicketError> {
         let Some((level, elapsed, due)) = sla_due(unit) else {
             return Ok(None);
         };
@@ -283,7 +287,7 @@ impl Engine {
 
     /// What starting fulfilment takes besides the transition: a manual task opened, or the
     /// hosts a VM request makes placed.
-    async fn prepare_fulfilment(&self, unit: &mut Unit) -> Result<Prepared, ApiError> {
+    async fn prepare_fulfilment(&self, unit: &mut Unit) -> Result<Prepared, TicketError> {
         let row = &unit.loaded.row;
         let item = self
             .versions
@@ -318,7 +322,11 @@ impl Engine {
     }
 
     /// For tickets a person fulfils: the task, due within the item's SLA, told to the role.
-    async fn open_manual_task(&self, unit: &mut Unit, item: &ItemVersion) -> Result<(), ApiError> {
+    async fn open_manual_task(
+        &self,
+        unit: &mut Unit,
+        item: &ItemVersion,
+    ) -> Result<(), TicketError> {
         let Fulfilment::Manual {
             assignee_role,
             sla_secs,
@@ -402,12 +410,12 @@ impl Engine {
     }
 
     /// The ticket a manual task belongs to, for routing its completion to the ticket's actor.
-    pub async fn ticket_of_task(&self, task_id: i64) -> Result<i64, ApiError> {
+    pub async fn ticket_of_task(&self, task_id: i64) -> Result<i64, TicketError> {
         manual_task::Entity::find_by_id(task_id)
             .one(&self.db)
             .await?
             .map(|task| task.ticket_id)
-            .ok_or_else(|| ApiError::not_found("task"))
+            .ok_or_else(|| TicketError::NotFound("task"))
     }
 
     /// Completes a manual task: the ticket it fulfils is fulfilled. Only the task's role
@@ -417,7 +425,7 @@ impl Engine {
         task_id: i64,
         caller: &Caller,
         note_opt: Option<String>,
-    ) -> Result<Executed, ApiError> {
+    ) -> Result<Executed, TicketError> {
         let now = self.clock.now();
         let txn = crate::db::begin(&self.db).await?;
         let mut query = manual_task::Entity::find_by_id(task_id);
@@ -427,27 +435,24 @@ impl Engine {
         let task = query
             .one(&txn)
             .await?
-            .ok_or_else(|| ApiError::not_found("task"))?;
+            .ok_or_else(|| TicketError::NotFound("task"))?;
         let role = caller.principal.role;
         if role.as_str() != task.assignee_role && role != Role::BureauAdmin {
-            return Err(ApiError::not_found("task"));
+            return Err(TicketError::NotFound("task"));
         }
         if task.state != "open" {
-            return Err(ApiError::new(
-                ErrorCode::InvalidTransition,
-                "the task is already done",
-            ));
+            return Err(TicketError::TaskDone);
         }
         let note_opt = note_opt
             .map(|note| super::check_text("note", &note, 2000))
             .transpose()?;
         let row = lock(&txn, task.ticket_id)
             .await?
-            .ok_or_else(|| ApiError::not_found("ticket"))?;
+            .ok_or_else(|| TicketError::NotFound("ticket"))?;
         let loaded = Loaded::parse(row)?;
         let before = loaded.view();
-        let transition =
-            workflow::apply(&loaded.pure(), Command::FulfilmentSucceeded).map_err(refusal_error)?;
+        let transition = workflow::apply(&loaded.pure(), Command::FulfilmentSucceeded)
+            .map_err(TicketError::Refused)?;
         let mut active: manual_task::ActiveModel = task.into();
         active.state = Set("done".to_owned());
         active.note = Set(note_opt.clone());
@@ -488,7 +493,7 @@ fn sla_due(unit: &Unit) -> Option<(Level, Duration, SlaStep)> {
 }
 
 /// Whom an overdue level escalates to: its escalation approvers, else the bureau admins.
-async fn escalation_of(unit: &Unit, level: &Level) -> Result<Vec<i64>, ApiError> {
+async fn escalation_of(unit: &Unit, level: &Level) -> Result<Vec<i64>, TicketError> {
     let escalated_to = match &level.escalate_to {
         Some(approvers) => {
             approvers::resolve(&unit.txn, approvers, unit.loaded.row.tenant_id).await?
@@ -515,7 +520,7 @@ fn step_name(step: &SystemStep) -> &'static str {
 async fn lock(
     txn: &DatabaseTransaction,
     ticket_id: i64,
-) -> Result<Option<ticket::Model>, ApiError> {
+) -> Result<Option<ticket::Model>, TicketError> {
     let mut query = ticket::Entity::find_by_id(ticket_id);
     if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
         query = query.lock_exclusive();
@@ -523,9 +528,10 @@ async fn lock(
     Ok(query.one(txn).await?)
 }
 
-pub(super) fn form_of(loaded: &Loaded) -> Result<Map<String, Value>, ApiError> {
-    serde_json::from_str(&loaded.row.form)
-        .map_err(|e| ApiError::internal(anyhow::Error::new(e).context("stored form is unreadable")))
+pub(super) fn form_of(loaded: &Loaded) -> Result<Map<String, Value>, TicketError> {
+    serde_json::from_str(&loaded.row.form).map_err(|e| {
+        TicketError::Internal(anyhow::Error::new(e).context("stored form is unreadable"))
+    })
 }
 
 /// What starting fulfilment found.
@@ -548,7 +554,7 @@ async fn existing_host(
     db: &impl ConnectionTrait,
     form: &Map<String, Value>,
     tenant_id: i64,
-) -> Result<Option<ExistingHost>, ApiError> {
+) -> Result<Option<ExistingHost>, TicketError> {
     let host_id = form.get("host_id").and_then(Value::as_i64).unwrap_or(0);
     let Some(record) = inventory_record::Entity::find_by_id(host_id)
         .filter(inventory_record::Column::TenantId.eq(tenant_id))

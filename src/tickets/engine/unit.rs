@@ -13,13 +13,12 @@ use serde_json::Value;
 use yunguan_actors::ticket::chain::Level;
 use yunguan_actors::ticket::workflow::{self, Decision, Effect, Slot, TicketState, Transition};
 
-use super::refusal_error;
 use crate::db::entities::{ticket, ticket_approval, ticket_event};
-use crate::error::{ApiError, ErrorCode};
 use crate::hub::EventKind;
 use crate::mail::templates::Template;
 use crate::quotas::actor::Admission;
 use crate::tickets::views::{ApprovalOverdueEvent, TaskAssignedEvent, TicketView};
+use crate::tickets::TicketError;
 
 pub(super) struct Unit {
     pub txn: DatabaseTransaction,
@@ -107,12 +106,12 @@ impl Entry {
 }
 
 impl Loaded {
-    pub fn parse(row: ticket::Model) -> Result<Loaded, ApiError> {
+    pub fn parse(row: ticket::Model) -> Result<Loaded, TicketError> {
         let levels: Vec<Level> = serde_json::from_str(&row.levels).map_err(|e| {
-            ApiError::internal(anyhow::Error::new(e).context("stored levels are unreadable"))
+            TicketError::Internal(anyhow::Error::new(e).context("stored levels are unreadable"))
         })?;
         let state = TicketState::parse(&row.state).ok_or_else(|| {
-            ApiError::internal(anyhow::anyhow!("unknown ticket state {:?}", row.state))
+            TicketError::Internal(anyhow::anyhow!("unknown ticket state {:?}", row.state))
         })?;
         Ok(Loaded { row, levels, state })
     }
@@ -137,11 +136,13 @@ impl Loaded {
     }
 
     /// The open level.
-    pub fn current_level(&self) -> Result<&Level, ApiError> {
+    pub fn current_level(&self) -> Result<&Level, TicketError> {
         self.row
             .level_index
             .and_then(|index| self.levels.get(index as usize))
-            .ok_or_else(|| refusal_error(workflow::Refusal::WrongState(self.state)))
+            .ok_or(TicketError::Refused(workflow::Refusal::WrongState(
+                self.state,
+            )))
     }
 }
 
@@ -243,7 +244,7 @@ impl Unit {
     }
 
     /// Writes the ticket row, one version up, if nobody else did first.
-    pub async fn save(&mut self) -> Result<(), ApiError> {
+    pub async fn save(&mut self) -> Result<(), TicketError> {
         let row = &self.loaded.row;
         let updated = ticket::Entity::update_many()
             .col_expr(ticket::Column::Title, Expr::value(row.title.clone()))
@@ -278,10 +279,7 @@ impl Unit {
             .exec(&self.txn)
             .await?;
         if updated.rows_affected == 0 {
-            return Err(ApiError::new(
-                ErrorCode::Conflict,
-                "the ticket changed at the same moment; reload it and try again",
-            ));
+            return Err(TicketError::ChangedMeanwhile);
         }
         self.loaded.row.version += 1;
         self.loaded.row.updated_at = self.now;

@@ -13,10 +13,10 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
-use super::accounts::Administrator;
-use super::sessions::SessionStore;
-use super::{Principal, Role};
 use crate::error::{ApiError, ErrorCode};
+use crate::identity::accounts::Administrator;
+use crate::identity::sessions::SessionStore;
+use crate::identity::{Principal, Role};
 
 /// The token of an `Authorization: Bearer <token>` header.
 pub fn bearer_token(req: &HttpRequest) -> Option<&str> {
@@ -45,7 +45,8 @@ pub async fn authenticate(
         if let Ok(principal) = &found {
             principal.record_in_span();
         }
-        req.extensions_mut().insert(Authentication(found));
+        req.extensions_mut()
+            .insert(Authentication(found.map_err(ApiError::from)));
     }
     next.call(req).await
 }
