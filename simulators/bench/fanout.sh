@@ -5,7 +5,9 @@
 #   simulators/bench/fanout.sh                 # 10,000 clients, rates 5 10 20 50 /s, 3 runs each
 #   CLIENTS=2000 RATES="10" RUNS=1 simulators/bench/fanout.sh
 #
-# Prints one JSON line per run and a table of medians; raw lines go to target/bench/.
+# Prints one JSON line per run and a table of medians; raw lines go to target/bench/. Memory:
+# per idle connection, the burst's peak and the RSS 15 s after it, each against the RSS with
+# every client connected.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -90,13 +92,14 @@ def failures(rs):
     total = sum(by_reason.values())
     return "0" if total == 0 else f"{total}: " + ", ".join(f"{why} ×{n}" for why, n in sorted(by_reason.items()))
 print(f"\nmedians of {sys.argv[1]}")
-print("| events/s | server | deliveries/s | delivered | p50 ms | p99 ms | max ms | RSS/conn KiB | server CPU cores | CPU µs/delivery | resyncs | failed publishes (all runs) |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| events/s | server | deliveries/s | delivered | p50 ms | p99 ms | max ms | RSS/conn KiB | burst peak × connected RSS | settled × connected RSS | server CPU cores | CPU µs/delivery | resyncs | failed publishes (all runs) |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for (rate, target), rs in sorted(groups.items()):
     delivered = med(rs, lambda r: r["deliveries"] / r["expected_deliveries"] if r["expected_deliveries"] else 0)
     print(f"| {rate} | {target} | {med(rs, lambda r: r['deliveries_per_second']):,.0f} | {delivered:.1%} "
           f"| {med(rs, lambda r: r['latency_p50_ms']):.1f} | {med(rs, lambda r: r['latency_p99_ms']):.1f} "
           f"| {med(rs, lambda r: r['latency_max_ms']):.1f} | {med(rs, lambda r: r['server']['rss_per_connection_kib']):.1f} "
+          f"| {med(rs, lambda r: r['server']['rss_peak_ratio']):.2f} | {med(rs, lambda r: r['server']['rss_settled_ratio']):.2f} "
           f"| {med(rs, lambda r: r['server']['cpu_cores_busy']):.2f} "
           f"| {med(rs, lambda r: r['server']['cpu_cores_busy'] / r['deliveries_per_second'] * 1e6 if r['deliveries_per_second'] else None):.2f} "
           f"| {med(rs, lambda r: r['resyncs']):.0f} | {failures(rs)} |")

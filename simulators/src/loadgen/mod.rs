@@ -2,7 +2,8 @@
 //! events at a set rate over HTTP, and every client timestamps what it receives.
 //!
 //! It reports deliveries per second, publish-to-receive latency (p50/p99/max), and the
-//! server's resident memory per idle connection and CPU time (read from `/proc/<pid>`).
+//! server's resident memory per idle connection, at the burst's peak and a while after it
+//! (`--settle-seconds`), and its CPU time (read from `/proc/<pid>`).
 //! The same run works against yunguan and against the Node.js `ws` peer, so that both are
 //! measured on the same machine with the same client.
 //!
@@ -68,6 +69,10 @@ pub struct Args {
     /// Connections opened at once while ramping up.
     #[arg(long, default_value_t = 200)]
     pub connect_concurrency: usize,
+    /// How long to wait after the burst, the clients still connected, before reading the
+    /// server's memory again (whether the burst's memory came back).
+    #[arg(long, default_value_t = 15)]
+    pub settle_seconds: u64,
 }
 
 /// Counters the client tasks share.
@@ -135,6 +140,7 @@ pub async fn run(args: Args) -> anyhow::Result<Report> {
 
     // Publish at the set rate; a slow request does not hold back the next one.
     let busy_before = args.server_pid.map(ProcessSample::read).transpose()?;
+    let peak = args.server_pid.map(PeakRss::watch);
     let first_publish_nanos = unix_nanos();
     let published = Arc::new(AtomicU64::new(0));
     let failed: Arc<Mutex<BTreeMap<String, u64>>> = Arc::default();
@@ -177,6 +183,9 @@ pub async fn run(args: Args) -> anyhow::Result<Report> {
         last_count = count;
     }
     let busy_after = args.server_pid.map(ProcessSample::read).transpose()?;
+    let peak_rss_bytes = peak.map(PeakRss::stop);
+    tokio::time::sleep(Duration::from_secs(args.settle_seconds)).await;
+    let settled = args.server_pid.map(ProcessSample::read).transpose()?;
     for reader in &readers {
         reader.abort();
     }
@@ -199,10 +208,42 @@ pub async fn run(args: Args) -> anyhow::Result<Report> {
         latencies.merged(),
         stats::ServerUse::from_samples(
             args.clients,
-            idle_before,
-            idle_after,
-            busy_before,
-            busy_after,
+            stats::Samples {
+                idle_before,
+                connected: idle_after,
+                busy_before,
+                busy_after,
+                peak_rss_bytes,
+                settled,
+            },
         ),
     ))
+}
+
+/// The largest RSS of the server, read every 100 ms until stopped.
+struct PeakRss {
+    peak_bytes: Arc<AtomicU64>,
+    reader: tokio::task::JoinHandle<()>,
+}
+
+impl PeakRss {
+    fn watch(pid: u32) -> PeakRss {
+        let peak_bytes = Arc::new(AtomicU64::new(0));
+        let peak = peak_bytes.clone();
+        let reader = tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_millis(100));
+            loop {
+                every.tick().await;
+                if let Ok(sample) = ProcessSample::read(pid) {
+                    peak.fetch_max(sample.rss_bytes, Ordering::Relaxed);
+                }
+            }
+        });
+        PeakRss { peak_bytes, reader }
+    }
+
+    fn stop(self) -> u64 {
+        self.reader.abort();
+        self.peak_bytes.load(Ordering::Relaxed)
+    }
 }

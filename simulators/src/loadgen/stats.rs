@@ -118,25 +118,56 @@ pub struct Counts {
     pub window_seconds: f64,
 }
 
+/// The server's readings over a run; each is absent without `--server-pid`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Samples {
+    /// Before any client connected.
+    pub idle_before: Option<ProcessSample>,
+    /// Every client connected and subscribed, before the first publish.
+    pub connected: Option<ProcessSample>,
+    pub busy_before: Option<ProcessSample>,
+    /// When the deliveries stopped.
+    pub busy_after: Option<ProcessSample>,
+    /// The largest RSS read while publishing and draining (every 100 ms).
+    pub peak_rss_bytes: Option<u64>,
+    /// A while after the burst, the clients still connected.
+    pub settled: Option<ProcessSample>,
+}
+
 #[derive(Debug, Default, Serialize)]
 pub struct ServerUse {
     pub rss_idle_before_mib: Option<f64>,
     pub rss_connected_mib: Option<f64>,
     pub rss_per_connection_kib: Option<f64>,
     pub rss_after_publish_mib: Option<f64>,
+    /// The burst's peak RSS, and as a multiple of the connected RSS.
+    pub rss_peak_mib: Option<f64>,
+    pub rss_peak_ratio: Option<f64>,
+    /// RSS after the settling wait, and as a multiple of the connected RSS (1.0: all of the
+    /// burst's memory came back).
+    pub rss_settled_mib: Option<f64>,
+    pub rss_settled_ratio: Option<f64>,
     /// Cores the server used while publishing (CPU seconds per wall second).
     pub cpu_cores_busy: Option<f64>,
 }
 
 impl ServerUse {
-    pub fn from_samples(
-        n_clients: usize,
-        idle_before: Option<ProcessSample>,
-        idle_after: Option<ProcessSample>,
-        busy_before: Option<ProcessSample>,
-        busy_after: Option<ProcessSample>,
-    ) -> ServerUse {
+    pub fn from_samples(n_clients: usize, samples: Samples) -> ServerUse {
         const MIB: f64 = 1024.0 * 1024.0;
+        let Samples {
+            idle_before,
+            connected: idle_after,
+            busy_before,
+            busy_after,
+            peak_rss_bytes,
+            settled,
+        } = samples;
+        let connected_bytes = idle_after.map(|s| s.rss_bytes).filter(|bytes| *bytes > 0);
+        let ratio = |bytes: Option<u64>| {
+            bytes
+                .zip(connected_bytes)
+                .map(|(bytes, connected)| bytes as f64 / connected as f64)
+        };
         let per_connection = match (idle_before, idle_after) {
             (Some(before), Some(after)) if n_clients > 0 => Some(
                 (after.rss_bytes.saturating_sub(before.rss_bytes)) as f64
@@ -158,6 +189,10 @@ impl ServerUse {
             rss_connected_mib: idle_after.map(|s| s.rss_bytes as f64 / MIB),
             rss_per_connection_kib: per_connection,
             rss_after_publish_mib: busy_after.map(|s| s.rss_bytes as f64 / MIB),
+            rss_peak_mib: peak_rss_bytes.map(|bytes| bytes as f64 / MIB),
+            rss_peak_ratio: ratio(peak_rss_bytes),
+            rss_settled_mib: settled.map(|s| s.rss_bytes as f64 / MIB),
+            rss_settled_ratio: ratio(settled.map(|s| s.rss_bytes)),
             cpu_cores_busy: cpu,
         }
     }
@@ -210,7 +245,7 @@ impl Report {
         format!(
             "{} clients={} rate={}/s for {}s payload={}B: connected in {:.1}s; published {} ({} failed); \
              delivered {}/{} ({} resyncs) = {:.0}/s; latency p50 {:.2} ms p99 {:.2} ms max {:.2} ms; \
-             server RSS {} -> {} MiB ({} KiB/conn), {} MiB after; CPU {} cores",
+             server RSS {} -> {} MiB ({} KiB/conn), peak {} MiB, {} MiB after, {} MiB settled; CPU {} cores",
             self.target,
             self.clients,
             self.rate,
@@ -229,7 +264,9 @@ impl Report {
             opt(self.server.rss_idle_before_mib),
             opt(self.server.rss_connected_mib),
             opt(self.server.rss_per_connection_kib),
+            opt(self.server.rss_peak_mib),
             opt(self.server.rss_after_publish_mib),
+            opt(self.server.rss_settled_mib),
             self.server.cpu_cores_busy.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".to_owned()),
         )
     }
@@ -263,6 +300,29 @@ mod tests {
             None
         );
         assert_eq!(sent_at_nanos(b"t=;"), None);
+    }
+
+    #[test]
+    fn the_burst_is_told_against_the_connected_memory() {
+        let sample = |rss_mib: u64| ProcessSample {
+            rss_bytes: rss_mib * 1024 * 1024,
+            cpu_ticks: 0,
+            taken_nanos: 0,
+        };
+        let server = ServerUse::from_samples(
+            1024,
+            Samples {
+                idle_before: Some(sample(20)),
+                connected: Some(sample(40)),
+                peak_rss_bytes: Some(100 * 1024 * 1024),
+                settled: Some(sample(50)),
+                ..Samples::default()
+            },
+        );
+        assert_eq!(server.rss_per_connection_kib, Some(20.0));
+        assert_eq!(server.rss_peak_ratio, Some(2.5));
+        assert_eq!(server.rss_settled_ratio, Some(1.25));
+        assert_eq!(server.cpu_cores_busy, None);
     }
 
     #[test]
