@@ -4,7 +4,9 @@ use clap::Parser;
 
 /// jemalloc returns freed memory to the system (glibc's per-thread arenas kept every Argon2
 /// hash's 19 MiB: 200 MiB idle after the demo seed) and leaves untouched buffer pages
-/// unresident, which keeps idle WebSocket connections small.
+/// unresident, which keeps idle WebSocket connections small. Its background threads purge
+/// freed pages on time even when the server is idle (without them, purging waited for later
+/// allocations), so the memory of a burst of events comes back.
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

@@ -88,8 +88,8 @@ struct Connection {
     last_heard: Instant,
 }
 
-/// Runs the connection until it closes; always unsubscribes everything at the end.
-#[tracing::instrument(skip_all, fields(user_id = context.principal.user_id))]
+/// Runs the connection until it closes; always unsubscribes everything at the end. Its logs
+/// are in the upgrade request's span, which names the user and the tenant.
 pub async fn run(context: SessionContext, socket: Session, mut messages: AggregatedMessageStream) {
     let port = context.hub.connect();
     context.metrics.ws_connections.inc();
@@ -120,13 +120,14 @@ pub async fn run(context: SessionContext, socket: Session, mut messages: Aggrega
 
 impl Connection {
     async fn serve(&mut self, messages: &mut AggregatedMessageStream) -> Ending {
-        let mut heartbeat = tokio::time::interval(self.context.heartbeat_interval);
-        heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut session_check = tokio::time::interval_at(
-            Instant::now() + self.context.session_check_interval,
-            self.context.session_check_interval,
-        );
-        session_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // One timer for the heartbeat (the first ping at once) and the session check: a
+        // second would cost every idle connection another boxed sleep.
+        let mut due = Due {
+            ping: Instant::now(),
+            session_check: Instant::now() + self.context.session_check_interval,
+        };
+        let timer = tokio::time::sleep_until(due.next());
+        tokio::pin!(timer);
         let lag = self.port.lag.clone();
         let mut shutdown = self.context.shutdown.clone();
         let mut endings_open = true;
@@ -141,19 +142,29 @@ impl Connection {
                         description: Some("server shutting down".to_owned()),
                     });
                 }
-                _ = heartbeat.tick() => {
-                    if self.last_heard.elapsed() > self.context.idle_timeout {
-                        return Ending::Close(CloseReason {
-                            code: CloseCode::Policy,
-                            description: Some("idle timeout".to_owned()),
-                        });
+                () = &mut timer => {
+                    let now = Instant::now();
+                    if now >= due.session_check {
+                        due.session_check = now + self.context.session_check_interval;
+                        if let Some(ending) = self.check_session().await {
+                            return ending;
+                        }
                     }
-                    self.write(Frame::Ping).await
+                    let sent = if now >= due.ping {
+                        if self.last_heard.elapsed() > self.context.idle_timeout {
+                            return Ending::Close(CloseReason {
+                                code: CloseCode::Policy,
+                                description: Some("idle timeout".to_owned()),
+                            });
+                        }
+                        due.ping = now + self.context.heartbeat_interval;
+                        self.write(Frame::Ping).await
+                    } else {
+                        Ok(())
+                    };
+                    timer.as_mut().reset(due.next());
+                    sent
                 }
-                _ = session_check.tick() => match self.check_session().await {
-                    Some(ending) => return ending,
-                    None => Ok(()),
-                },
                 ended = self.context.endings.recv(), if endings_open => match ended {
                     Ok(session_id) if session_id == self.context.principal.session_id => {
                         return session_ended();
@@ -375,6 +386,20 @@ impl Connection {
             .inc();
         let frame: ByteString = ServerMessage::error(code, message, topic);
         self.send(frame).await
+    }
+}
+
+/// When the connection's timed work is next due.
+struct Due {
+    /// A ping, after checking that the client was heard within the idle timeout.
+    ping: Instant,
+    /// Asking whether the login behind the socket still holds.
+    session_check: Instant,
+}
+
+impl Due {
+    fn next(&self) -> Instant {
+        self.ping.min(self.session_check)
     }
 }
 
