@@ -5,8 +5,14 @@
 //! many devices changed in between. The aggregates name the busiest links and devices, from
 //! the rates at link ends and the CPU its devices report ([`load`](super::load) selects them);
 //! every five seconds at most, the links whose utilization moved go to `dc/{id}` as telemetry.
+//!
+//! The actor is the shell: it owns the actors, the timers and the ways out (the hub, the
+//! alarm and rollup writers); what to say and when is decided by [`DataCenterState`] in
+//! `state.rs`, which is given the time and never reads a clock.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+mod state;
+
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,29 +21,23 @@ use sea_orm::{DatabaseConnection, DbErr};
 use serde::Serialize;
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
-use yunguan_actors::alarm::{
-    AlarmEngine, AlarmEvent, AlarmKey, AlarmRule, FlappingConfig, Severity, Topology,
-};
+use yunguan_actors::alarm::{AlarmEvent, AlarmRule};
 use yunguan_actors::supervision::{ActorRegistry, Backoff, Link, Supervised, Supervisor};
 
 use super::alarms::{AlarmRecord, AlarmWrite};
-use super::device::state::Change;
 use super::device::{DeviceActor, DeviceReport, DeviceSummary};
 use super::directory::Directory;
-use super::load::{
-    busiest_devices, busiest_links, link_utilization_percent, utilization_changes, BusyDevice,
-    BusyLink, LinkUtilization,
-};
-use super::messages::{AlarmAction, AlarmCommand, AlarmCommandFailed, DeviceConfig, Stop};
+use super::load::{BusyDevice, BusyLink, LinkUtilization};
+use super::messages::{AlarmCommand, AlarmCommandFailed, DeviceConfig, Stop};
 use super::platform::{PlatformActor, PlatformConfig, PlatformSummary};
 use super::rollups::{Rollup, RollupBuffer};
 use super::snmp::mux::Multiplexer;
 use super::snmp::session::Patience;
-use super::topology::{upstream_links, DeviceLink};
+use super::topology::DeviceLink;
 use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::inventory::capacity::{candidates_with_pool_names, Within};
 use crate::metrics::Metrics;
-use crate::severity;
+use state::{DataCenterState, Layout, Reported};
 
 /// How often aggregates may go out.
 pub const PUBLISH_INTERVAL: Duration = Duration::from_secs(1);
@@ -75,7 +75,7 @@ pub struct DataCenterUpdate(pub DataCenterSummary);
 impl EventData for DataCenterSummary {}
 
 /// The data of `link.state`: one end of a link went up or down.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct LinkStateEvent {
     pub link_id: i64,
     /// Whether the interface at this end is up now.
@@ -163,33 +163,19 @@ pub struct DataCenterSetup {
 /// How often finished minutes go to the rollup writer.
 const ROLLUP_FLUSH_INTERVAL: Duration = Duration::from_secs(10);
 
-struct DeviceEntry {
-    config: Arc<DeviceConfig>,
-    handle: Supervised<DeviceActor, DeviceSummary>,
-    summary: DeviceSummary,
-}
-
+/// The shell around [`DataCenterState`]: it supervises the device and platform actors, feeds
+/// the state their reports, the operators' commands and the time, and carries out what the
+/// state answers.
 pub struct DataCenterActor {
     setup: Arc<DataCenterSetup>,
-    devices: HashMap<i64, DeviceEntry>,
+    state: DataCenterState,
+    /// The device actors, by device id.
+    devices: HashMap<i64, Supervised<DeviceActor, DeviceSummary>>,
     platforms: Vec<Supervised<PlatformActor, PlatformSummary>>,
-    engine: AlarmEngine,
-    /// Links by either end, for `link.state` events when an interface goes down or up.
-    links_by_end: HashMap<(i64, u32), DeviceLink>,
-    /// The busier direction's rate (bits per second) at each link end, by device and
-    /// ifIndex, as of its device's last poll: what link utilizations are computed from.
-    link_end_rates: HashMap<i64, BTreeMap<u32, f64>>,
-    /// Each link's utilization as last told in `link.utilization`.
-    link_utilization_told: HashMap<i64, Option<f64>>,
-    /// Something changed since the last publication.
-    dirty: bool,
     link: Link<DataCenterSummary>,
     /// The device actors' supervisor, with a registry of this data center's own.
     device_registry: ActorRegistry,
     rollups: RollupBuffer,
-    /// Occurrences already escalated.
-    escalated: BTreeSet<(AlarmKey, u64)>,
-    pools: Vec<PoolUsage>,
 }
 
 /// How often unacknowledged alarms are looked at for escalation.
@@ -197,176 +183,28 @@ const ESCALATION_CHECK_INTERVAL: Duration = Duration::from_secs(30);
 
 impl DataCenterActor {
     pub fn new(setup: Arc<DataCenterSetup>, link: Link<DataCenterSummary>) -> DataCenterActor {
-        let core: Vec<i64> = setup
-            .devices
-            .iter()
-            .filter(|device| device.tier == "core")
-            .map(|device| device.id)
-            .collect();
-        let topology = Topology::new(upstream_links(&core, &setup.links)).unwrap_or_else(|error| {
-            tracing::warn!(
-                data_center_id = setup.data_center_id,
-                ?error,
-                "topology ignored"
-            );
-            Topology::new(Vec::new()).unwrap_or_else(|_| unreachable!("an empty topology is valid"))
+        let state = DataCenterState::new(Layout {
+            data_center_id: setup.data_center_id,
+            devices: &setup.devices,
+            links: &setup.links,
+            rules: &setup.rules,
+            escalate_after: setup.escalate_after,
         });
-        let engine = AlarmEngine::new(setup.rules.clone(), topology, FlappingConfig::default())
-            .unwrap_or_else(|error| {
-                tracing::error!(?error, "alarm rules rejected; alarms disabled");
-                AlarmEngine::new(
-                    Vec::new(),
-                    Topology::new(Vec::new()).unwrap_or_else(|_| unreachable!()),
-                    FlappingConfig::default(),
-                )
-                .unwrap_or_else(|_| unreachable!("no rules cannot clash"))
-            });
-        let mut links_by_end = HashMap::new();
-        for device_link in &setup.links {
-            links_by_end.insert(
-                (device_link.a_device_id, device_link.a_if_index),
-                device_link.clone(),
-            );
-            links_by_end.insert(
-                (device_link.b_device_id, device_link.b_if_index),
-                device_link.clone(),
-            );
-        }
         DataCenterActor {
             setup,
+            state,
             devices: HashMap::new(),
             platforms: Vec::new(),
-            engine,
-            links_by_end,
-            link_end_rates: HashMap::new(),
-            link_utilization_told: HashMap::new(),
-            dirty: true,
             link,
             device_registry: ActorRegistry::default(),
             rollups: RollupBuffer::default(),
-            escalated: BTreeSet::new(),
-            pools: Vec::new(),
         }
-    }
-
-    fn summary(&self) -> DataCenterSummary {
-        let mut summary = DataCenterSummary {
-            data_center_id: self.setup.data_center_id,
-            devices: self.devices.len() as u32,
-            ..DataCenterSummary::default()
-        };
-        let mut cpu_total = 0.0;
-        let mut cpu_count = 0u32;
-        for entry in self.devices.values() {
-            let device = &entry.summary;
-            match device.reachable_opt {
-                Some(true) => summary.devices_up += 1,
-                Some(false) => summary.devices_down += 1,
-                None => summary.devices_unknown += 1,
-            }
-            summary.interfaces_down += u32::from(device.interfaces_down);
-            if let Some(cpu) = device.cpu_percent_opt {
-                cpu_total += f64::from(cpu);
-                cpu_count += 1;
-            }
-            if let Some(utilization) = device.max_utilization_percent_opt {
-                let max = summary.max_utilization_percent.get_or_insert(0.0);
-                *max = max.max(f64::from(utilization));
-            }
-        }
-        summary.average_cpu_percent = (cpu_count > 0).then(|| cpu_total / f64::from(cpu_count));
-        summary.pools.clone_from(&self.pools);
-        summary.busiest_links = busiest_links(
-            &self.setup.links,
-            |link| self.link_utilization_percent(link),
-            |device_id| {
-                self.devices
-                    .get(&device_id)
-                    .map(|entry| entry.config.name.clone())
-                    .unwrap_or_default()
-            },
-        );
-        summary.busiest_devices = busiest_devices(
-            self.devices
-                .values()
-                .filter(|entry| entry.summary.reachable_opt == Some(true))
-                .map(|entry| {
-                    (
-                        entry.config.id,
-                        entry.config.name.as_str(),
-                        entry.summary.cpu_percent_opt.map(f64::from),
-                    )
-                }),
-        );
-        for severity in [
-            Severity::Critical,
-            Severity::Major,
-            Severity::Minor,
-            Severity::Info,
-        ] {
-            summary
-                .alarms
-                .insert(severity::name(severity).to_owned(), 0);
-        }
-        for (_, active) in self.engine.active_alarms() {
-            *summary
-                .alarms
-                .entry(severity::name(active.severity).to_owned())
-                .or_default() += 1;
-        }
-        summary
-    }
-
-    fn link_utilization_percent(&self, link: &DeviceLink) -> Option<f64> {
-        let rate_at = |device_id: i64, if_index: u32| {
-            self.link_end_rates
-                .get(&device_id)
-                .and_then(|rates| rates.get(&if_index))
-                .copied()
-        };
-        link_utilization_percent(
-            link.bandwidth_bps,
-            [
-                rate_at(link.a_device_id, link.a_if_index),
-                rate_at(link.b_device_id, link.b_if_index),
-            ],
-        )
-    }
-
-    /// Keeps the rates at the device's link ends from its report: replaced after a poll,
-    /// forgotten when the device is unreachable, kept after a trap (which measures nothing).
-    /// Whether they changed.
-    fn note_link_end_rates(&mut self, report: &DeviceReport) -> bool {
-        let polled = report.summary.reachable_opt == Some(false) || !report.points.is_empty();
-        if !polled {
-            return false;
-        }
-        let mut rates: BTreeMap<u32, f64> = BTreeMap::new();
-        for point in &report.points {
-            let is_rate = matches!(point.metric, "interface_in_bps" | "interface_out_bps");
-            if is_rate
-                && self
-                    .links_by_end
-                    .contains_key(&(report.device_id, point.instance))
-            {
-                let rate = rates.entry(point.instance).or_insert(point.value);
-                *rate = rate.max(point.value);
-            }
-        }
-        let before = if rates.is_empty() {
-            self.link_end_rates.remove(&report.device_id)
-        } else {
-            self.link_end_rates.insert(report.device_id, rates.clone())
-        };
-        before.unwrap_or_default() != rates
     }
 
     fn publish_if_dirty(&mut self) {
-        if !self.dirty {
+        let Some(summary) = self.state.take_summary() else {
             return;
-        }
-        self.dirty = false;
-        let summary = self.summary();
+        };
         self.link.publish(summary.clone());
         self.setup
             .overview
@@ -386,26 +224,8 @@ impl DataCenterActor {
     /// Tells `dc/{id}`'s current subscribers of the links whose utilization moved enough
     /// since it was last told (telemetry: never replayed).
     fn publish_link_utilization(&mut self) {
-        let current: Vec<LinkUtilization> = self
-            .setup
-            .links
-            .iter()
-            .map(|link| LinkUtilization {
-                link_id: link.link_id,
-                utilization_percent: self.link_utilization_percent(link),
-            })
-            .collect();
-        let links = utilization_changes(&self.link_utilization_told, &current);
-        if links.is_empty() {
+        let Some(data) = self.state.take_link_utilization() else {
             return;
-        }
-        for link in &links {
-            self.link_utilization_told
-                .insert(link.link_id, link.utilization_percent);
-        }
-        let data = LinkUtilizationEvent {
-            data_center_id: self.setup.data_center_id,
-            links,
         };
         let hub = self.setup.hub.clone();
         let topic = Topic::DataCenter(self.setup.data_center_id);
@@ -430,41 +250,28 @@ impl DataCenterActor {
         event: AlarmEvent,
         written_tx_opt: Option<tokio::sync::oneshot::Sender<crate::db::entities::alarm::Model>>,
     ) {
-        {
-            let key = match &event {
-                AlarmEvent::Raised { key, .. }
-                | AlarmEvent::Acknowledged { key, .. }
-                | AlarmEvent::Cleared { key, .. }
-                | AlarmEvent::CauseChanged { key, .. }
-                | AlarmEvent::CauseRecovered { key, .. }
-                | AlarmEvent::FlappingStarted { key, .. }
-                | AlarmEvent::FlappingEnded { key, .. } => key.clone(),
-            };
-            if let AlarmEvent::CauseRecovered { .. } = event {
-                // Its last reading came through the dead upstream: look again now.
-                if let Some(entry) = self.devices.get(&key.device_id) {
-                    entry.handle.addr().do_send(super::messages::PollNow);
-                }
+        let key = match &event {
+            AlarmEvent::Raised { key, .. }
+            | AlarmEvent::Acknowledged { key, .. }
+            | AlarmEvent::Cleared { key, .. }
+            | AlarmEvent::CauseChanged { key, .. }
+            | AlarmEvent::CauseRecovered { key, .. }
+            | AlarmEvent::FlappingStarted { key, .. }
+            | AlarmEvent::FlappingEnded { key, .. } => key,
+        };
+        if let AlarmEvent::CauseRecovered { .. } = event {
+            // Its last reading came through the dead upstream: look again now.
+            if let Some(handle) = self.devices.get(&key.device_id) {
+                handle.addr().do_send(super::messages::PollNow);
             }
-            let rule_name = self
-                .setup
-                .rules
-                .iter()
-                .find(|rule| rule.id == key.rule_id)
-                .map(|rule| rule.name.clone())
-                .unwrap_or_default();
-            let device_name = self
-                .devices
-                .get(&key.device_id)
-                .map(|entry| entry.config.name.clone())
-                .unwrap_or_default();
-            let _ = self.setup.alarm_writer.send(AlarmWrite::Event(AlarmRecord {
-                event,
-                rule_name,
-                device_name,
-                written_tx_opt,
-            }));
         }
+        let (rule_name, device_name) = self.state.names_of(key);
+        let _ = self.setup.alarm_writer.send(AlarmWrite::Event(AlarmRecord {
+            event,
+            rule_name,
+            device_name,
+            written_tx_opt,
+        }));
     }
 
     /// Reads the pools' usage from the CMDB, off the actor's context.
@@ -479,12 +286,7 @@ impl DataCenterActor {
         ctx.spawn(
             read.into_actor(self)
                 .map(|result, actor, _ctx| match result {
-                    Ok(pools) => {
-                        if pools != actor.pools {
-                            actor.pools = pools;
-                            actor.dirty = true;
-                        }
-                    }
+                    Ok(pools) => actor.state.set_pools(pools),
                     Err(error) => tracing::warn!(%error, "cannot read resource pools' usage"),
                 }),
         );
@@ -492,23 +294,7 @@ impl DataCenterActor {
 
     /// Escalates major and critical root-cause alarms nobody acknowledged in time, once each.
     fn escalate_overdue(&mut self, now_ms: u64) {
-        let overdue_ms = self.setup.escalate_after.as_millis() as u64;
-        let mut still_active = BTreeSet::new();
-        let mut due = Vec::new();
-        for (key, active) in self.engine.active_alarms() {
-            let id = (key.clone(), active.occurrence);
-            still_active.insert(id.clone());
-            let overdue = active.acknowledged_opt.is_none()
-                && active.caused_by_opt.is_none()
-                && active.severity >= Severity::Major
-                && now_ms.saturating_sub(active.raised_at_ms) >= overdue_ms;
-            if overdue && !self.escalated.contains(&id) {
-                due.push(id);
-            }
-        }
-        self.escalated.retain(|id| still_active.contains(id));
-        for (key, occurrence) in due {
-            self.escalated.insert((key.clone(), occurrence));
+        for (key, occurrence) in self.state.overdue(now_ms) {
             let _ = self
                 .setup
                 .alarm_writer
@@ -516,22 +302,8 @@ impl DataCenterActor {
         }
     }
 
-    fn publish_link_changes(&self, device_id: i64, changes: &[Change]) {
-        for change in changes {
-            let (if_index, up) = match change {
-                Change::InterfaceDown { if_index } => (*if_index, false),
-                Change::InterfaceUp { if_index } => (*if_index, true),
-                _ => continue,
-            };
-            let Some(device_link) = self.links_by_end.get(&(device_id, if_index)) else {
-                continue;
-            };
-            let data = LinkStateEvent {
-                link_id: device_link.link_id,
-                up,
-                device_id,
-                if_index,
-            };
+    fn publish_link_states(&self, link_states: Vec<LinkStateEvent>) {
+        for data in link_states {
             let hub = self.setup.hub.clone();
             let topic = Topic::DataCenter(self.setup.data_center_id);
             actix::spawn(async move {
@@ -574,14 +346,7 @@ impl Actor for DataCenterActor {
             self.setup
                 .directory
                 .register(&config, self.setup.data_center_id, handle.clone());
-            self.devices.insert(
-                config.id,
-                DeviceEntry {
-                    config,
-                    handle,
-                    summary: DeviceSummary::default(),
-                },
-            );
+            self.devices.insert(config.id, handle);
         }
         for platform in &self.setup.platforms {
             let platform = platform.clone();
@@ -623,9 +388,9 @@ impl Actor for DataCenterActor {
 impl Drop for DataCenterActor {
     /// The device actors go with their data center (a restarted one starts its own).
     fn drop(&mut self) {
-        for entry in self.devices.values() {
-            entry.handle.stop_supervising();
-            entry.handle.addr().do_send(Stop);
+        for handle in self.devices.values() {
+            handle.stop_supervising();
+            handle.addr().do_send(Stop);
         }
         for platform in &self.platforms {
             platform.stop_supervising();
@@ -638,27 +403,14 @@ impl Handler<DeviceReport> for DataCenterActor {
     type Result = ();
 
     fn handle(&mut self, report: DeviceReport, _ctx: &mut Context<Self>) {
-        let Some(entry) = self.devices.get_mut(&report.device_id) else {
-            return;
-        };
-        if entry.summary != report.summary || !report.changes.is_empty() {
-            self.dirty = true;
-        }
-        entry.summary = report.summary;
-        if self.note_link_end_rates(&report) {
-            self.dirty = true;
-        }
+        let Reported {
+            alarm_events,
+            link_states,
+        } = self.state.on_report(&report);
         self.rollups
             .add(report.device_id, report.at_ms, &report.points);
-        self.publish_link_changes(report.device_id, &report.changes);
-        let mut events = Vec::new();
-        for observation in &report.observations {
-            events.extend(self.engine.observe(observation));
-        }
-        if !events.is_empty() {
-            self.dirty = true;
-        }
-        self.record(events);
+        self.publish_link_states(link_states);
+        self.record(alarm_events);
         if let Some(interfaces) = report.interfaces_discovered_opt {
             self.setup
                 .directory
@@ -671,19 +423,10 @@ impl Handler<AlarmCommand> for DataCenterActor {
     type Result = Result<(), AlarmCommandFailed>;
 
     fn handle(&mut self, command: AlarmCommand, _ctx: &mut Context<Self>) -> Self::Result {
-        let at_ms = super::now_ms();
-        let result = match command.action {
-            AlarmAction::Acknowledge => {
-                self.engine
-                    .acknowledge(&command.key, command.occurrence, command.user_id, at_ms)
-            }
-            AlarmAction::Clear => {
-                self.engine
-                    .clear(&command.key, command.occurrence, command.user_id, at_ms)
-            }
-        };
-        let event = result?;
-        self.dirty = true;
+        let by = (command.user_id, super::now_ms());
+        let event = self
+            .state
+            .on_command(command.action, &command.key, command.occurrence, by)?;
         self.record_one(event, Some(command.written_tx));
         Ok(())
     }
