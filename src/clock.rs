@@ -1,5 +1,6 @@
 //! The time source of everything that keeps deadlines (approval SLAs, reminders, task due
-//! dates): the system clock in production, or a manual clock that tests move forward.
+//! dates, alarm escalation): the system clock in production, or a manual clock that tests
+//! move forward.
 //!
 //! Timers wait on the clock ([`Clock::sleep_until`]), never on tokio's timer directly, so a
 //! test advances a manual clock and every timer due by then fires at once, with no real
@@ -34,6 +35,11 @@ impl Clock {
             None => Utc::now(),
             Some(manual) => *manual.borrow(),
         }
+    }
+
+    /// Milliseconds since the Unix epoch, as monitoring counts time.
+    pub fn now_ms(&self) -> u64 {
+        self.now().timestamp_millis().max(0) as u64
     }
 
     /// Moves a manual clock forward, waking the timers now due. The system clock cannot be

@@ -192,6 +192,7 @@ impl Application {
                     mail: settings.mail.clone(),
                     nudge: nudge.clone(),
                 },
+                clock: clock.clone(),
             },
             &secrets,
             &settings,

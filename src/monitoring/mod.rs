@@ -48,6 +48,7 @@ use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
 use yunguan_actors::supervision::{Supervised, Supervisor};
 
+use crate::clock::Clock;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::settings::MonitoringSettings;
@@ -82,6 +83,8 @@ pub struct Services {
     pub hub: Hub,
     pub metrics: Arc<Metrics>,
     pub notifier: alarms::Notifier,
+    /// The data centers' time: escalation, rollup minutes, operators' commands.
+    pub clock: Clock,
 }
 
 /// The running monitoring of this node. Clones share it.
@@ -112,6 +115,7 @@ impl Monitoring {
             hub,
             metrics,
             notifier,
+            clock,
         } = services;
         let (db, hub, metrics) = (&db, &hub, &metrics);
         let mux = Multiplexer::bind(settings.snmp_bind, settings.max_in_flight)
@@ -177,6 +181,7 @@ impl Monitoring {
                 directory: directory.clone(),
                 metrics: metrics.clone(),
                 rollup_writer: rollup_writer.clone(),
+                clock: clock.clone(),
             });
             setups.insert(data_center_id, setup.clone());
             let handle = supervisor.spawn(

@@ -6,7 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
 use serde_json::Value;
+use yunguan::clock::Clock;
 use yunguan::hub::EventKind;
 use yunguan::identity::Role;
 use yunguan::inventory::credentials::Credentials;
@@ -33,6 +35,7 @@ on_every_backend!(
     a_flapping_interface_is_announced_once_then_held_back,
     devices_behind_a_failed_core_are_its_symptoms,
     telemetry_reaches_current_subscribers_and_is_never_replayed,
+    an_unacknowledged_alarm_is_escalated_when_its_clock_passes_the_delay,
 );
 
 const DATA_CENTER: i64 = 1;
@@ -42,6 +45,16 @@ async fn monitor_fleet(
     app: &TestApp,
     fleet: &Fleet,
     poll_interval: Duration,
+    storage: &crate::helpers::Storage,
+) -> Monitoring {
+    monitor_fleet_on(app, fleet, (poll_interval, Clock::system()), storage).await
+}
+
+/// As [`monitor_fleet`], the data centers on `clock`.
+async fn monitor_fleet_on(
+    app: &TestApp,
+    fleet: &Fleet,
+    (poll_interval, clock): (Duration, Clock),
     storage: &crate::helpers::Storage,
 ) -> Monitoring {
     let devices = fleet
@@ -88,6 +101,7 @@ async fn monitor_fleet(
             mail: settings.mail.clone(),
             nudge: Nudge::default(),
         },
+        clock,
     };
     let monitoring = Monitoring::start(&supervisor, services, &settings.monitoring, plan)
         .await
@@ -517,4 +531,42 @@ async fn telemetry_reaches_current_subscribers_and_is_never_replayed(backend: Ba
     let replayed = resumed.next_json().await;
     assert_eq!(replayed["kind"], "device.state");
     resumed.expect_silence(Duration::from_millis(300)).await;
+}
+
+async fn an_unacknowledged_alarm_is_escalated_when_its_clock_passes_the_delay(backend: Backend) {
+    let (app, storage) = spawn_app(backend).await;
+    app.create_user("noc", Role::BureauOperator, None).await;
+    let token = app.login("noc").await;
+    let fleet = Fleet::start(FleetConfig {
+        n_devices: 2,
+        ..FleetConfig::default()
+    })
+    .await
+    .unwrap();
+    let clock = Clock::manual(Utc::now());
+    let monitoring = monitor_fleet_on(
+        &app,
+        &fleet,
+        (Duration::from_millis(200), clock.clone()),
+        &storage,
+    )
+    .await;
+    wait_until_up(&monitoring, &[1, 2]).await;
+    let mut socket = app.ws(&token).await;
+    socket.subscribe("device/2", None).await;
+    fleet.set_unreachable(1, true);
+    let raised = wait_for_event(&mut socket, Duration::from_secs(10), |frame| {
+        frame["kind"] == "alarm.raised"
+    })
+    .await;
+    assert_eq!(raised["data"]["rule_name"], "device unreachable");
+    // Nobody acknowledges it; the data center's clock passes the 15 minutes (the default
+    // `escalate_after_mins`) and its next escalation check.
+    clock.advance(chrono::Duration::minutes(16));
+    let escalated = wait_for_event(&mut socket, Duration::from_secs(10), |frame| {
+        frame["kind"] == "alarm.escalated"
+    })
+    .await;
+    assert_eq!(escalated["data"]["id"], raised["data"]["id"]);
+    monitoring.stop();
 }

@@ -34,6 +34,7 @@ use super::rollups::{Rollup, RollupBuffer};
 use super::snmp::mux::Multiplexer;
 use super::snmp::session::Patience;
 use super::topology::DeviceLink;
+use crate::clock::Clock;
 use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::inventory::capacity::{candidates_with_pool_names, Within};
 use crate::metrics::Metrics;
@@ -158,6 +159,8 @@ pub struct DataCenterSetup {
     pub directory: Directory,
     pub metrics: Arc<Metrics>,
     pub rollup_writer: mpsc::UnboundedSender<Vec<Rollup>>,
+    /// The data center's time: its periodic checks wait on it, and it dates commands.
+    pub clock: Clock,
 }
 
 /// How often finished minutes go to the rollup writer.
@@ -373,15 +376,32 @@ impl Actor for DataCenterActor {
         });
         ctx.run_interval(POOL_REFRESH_INTERVAL, |actor, ctx| actor.refresh_pools(ctx));
         self.refresh_pools(ctx);
-        ctx.run_interval(ESCALATION_CHECK_INTERVAL, |actor, _ctx| {
-            actor.escalate_overdue(super::now_ms());
+        self.every(ctx, ESCALATION_CHECK_INTERVAL, |actor| {
+            actor.escalate_overdue(actor.setup.clock.now_ms());
         });
-        ctx.run_interval(ROLLUP_FLUSH_INTERVAL, |actor, _ctx| {
-            let finished = actor.rollups.take_finished(super::now_ms());
+        self.every(ctx, ROLLUP_FLUSH_INTERVAL, |actor| {
+            let finished = actor.rollups.take_finished(actor.setup.clock.now_ms());
             if !finished.is_empty() {
                 let _ = actor.setup.rollup_writer.send(finished);
             }
         });
+    }
+}
+
+impl DataCenterActor {
+    /// Runs `work` every `period` of the data center's clock, the first after one period: a
+    /// test that advances a manual clock sees the work done at once.
+    fn every(&self, ctx: &mut Context<Self>, period: Duration, work: fn(&mut DataCenterActor)) {
+        let clock = self.setup.clock.clone();
+        let deadline = clock.now() + chrono::Duration::from_std(period).unwrap_or_default();
+        ctx.spawn(
+            async move { clock.sleep_until(deadline).await }
+                .into_actor(self)
+                .map(move |(), actor, ctx| {
+                    work(actor);
+                    actor.every(ctx, period, work);
+                }),
+        );
     }
 }
 
@@ -423,7 +443,7 @@ impl Handler<AlarmCommand> for DataCenterActor {
     type Result = Result<(), AlarmCommandFailed>;
 
     fn handle(&mut self, command: AlarmCommand, _ctx: &mut Context<Self>) -> Self::Result {
-        let by = (command.user_id, super::now_ms());
+        let by = (command.user_id, self.setup.clock.now_ms());
         let event = self
             .state
             .on_command(command.action, &command.key, command.occurrence, by)?;
