@@ -49,18 +49,17 @@ impl From<QuotaError> for ApiError {
 
 impl From<InventoryError> for ApiError {
     fn from(error: InventoryError) -> Self {
+        let message = error.to_string();
         match error {
-            InventoryError::NotFound(_) => ApiError::new(ErrorCode::NotFound, error.to_string()),
-            InventoryError::Invalid(problems) => ApiError::with_fields(
-                ErrorCode::ValidationFailed,
-                "the request has invalid fields",
-                problems,
-            ),
-            InventoryError::Duplicate(_) => ApiError::new(ErrorCode::Conflict, error.to_string()),
-            InventoryError::StillReferred(_) | InventoryError::HasDependents { .. } => {
-                ApiError::new(ErrorCode::HasDependents, error.to_string())
+            InventoryError::NotFound(_) => ApiError::new(ErrorCode::NotFound, message),
+            InventoryError::Invalid(problems) => {
+                ApiError::with_fields(ErrorCode::ValidationFailed, message, problems)
             }
-            InventoryError::ImportRefused { message, problems } => {
+            InventoryError::Duplicate(_) => ApiError::new(ErrorCode::Conflict, message),
+            InventoryError::StillReferred(_) | InventoryError::HasDependents { .. } => {
+                ApiError::new(ErrorCode::HasDependents, message)
+            }
+            InventoryError::ImportRefused { problems, .. } => {
                 ApiError::with_fields(ErrorCode::ValidationFailed, message, problems)
             }
             InventoryError::Store(error) => error.into(),
@@ -71,24 +70,23 @@ impl From<InventoryError> for ApiError {
 
 impl From<CatalogError> for ApiError {
     fn from(error: CatalogError) -> Self {
+        let message = error.to_string();
         match error {
-            CatalogError::NotFound => ApiError::new(ErrorCode::NotFound, error.to_string()),
-            CatalogError::Invalid(problems) => ApiError::with_fields(
-                ErrorCode::ValidationFailed,
-                "the catalog item is not valid",
-                problems,
-            ),
+            CatalogError::NotFound => ApiError::new(ErrorCode::NotFound, message),
+            CatalogError::Invalid(problems) => {
+                ApiError::with_fields(ErrorCode::ValidationFailed, message, problems)
+            }
             CatalogError::CodeTaken(_) | CatalogError::RetiredNotRevisable => {
-                ApiError::new(ErrorCode::Conflict, error.to_string())
+                ApiError::new(ErrorCode::Conflict, message)
             }
             CatalogError::NotInCatalog => ApiError::with_fields(
                 ErrorCode::ValidationFailed,
-                error.to_string(),
+                message,
                 vec![FieldError::new("item_id", "is not a catalog item")],
             ),
             CatalogError::Retired => ApiError::with_fields(
                 ErrorCode::ValidationFailed,
-                error.to_string(),
+                message,
                 vec![FieldError::new(
                     "item_id",
                     "is retired and takes no new requests",
@@ -102,14 +100,13 @@ impl From<CatalogError> for ApiError {
 
 impl From<ChannelError> for ApiError {
     fn from(error: ChannelError) -> Self {
+        let message = error.to_string();
         match error {
-            ChannelError::NotFound(_) => ApiError::new(ErrorCode::NotFound, error.to_string()),
+            ChannelError::NotFound(_) => ApiError::new(ErrorCode::NotFound, message),
             ChannelError::OtherTenant => ApiError::forbidden(),
-            ChannelError::Invalid(problems) => ApiError::with_fields(
-                ErrorCode::ValidationFailed,
-                "the request has invalid fields",
-                problems,
-            ),
+            ChannelError::Invalid(problems) => {
+                ApiError::with_fields(ErrorCode::ValidationFailed, message, problems)
+            }
             ChannelError::Store(error) => error.into(),
             ChannelError::Internal(error) => ApiError::internal(error),
         }

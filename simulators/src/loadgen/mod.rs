@@ -108,7 +108,7 @@ pub async fn run(args: Args) -> anyhow::Result<Report> {
     }
     let connect_seconds = started_connecting.elapsed().as_secs_f64();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let idle_after = args.server_pid.map(ProcessSample::read).transpose()?;
+    let connected = args.server_pid.map(ProcessSample::read).transpose()?;
 
     // Receive.
     let mut readers = Vec::with_capacity(sockets.len());
@@ -210,7 +210,7 @@ pub async fn run(args: Args) -> anyhow::Result<Report> {
             args.clients,
             stats::Samples {
                 idle_before,
-                connected: idle_after,
+                connected,
                 busy_before,
                 busy_after,
                 peak_rss_bytes,

@@ -156,19 +156,19 @@ impl ServerUse {
         const MIB: f64 = 1024.0 * 1024.0;
         let Samples {
             idle_before,
-            connected: idle_after,
+            connected,
             busy_before,
             busy_after,
             peak_rss_bytes,
             settled,
         } = samples;
-        let connected_bytes = idle_after.map(|s| s.rss_bytes).filter(|bytes| *bytes > 0);
+        let connected_bytes = connected.map(|s| s.rss_bytes).filter(|bytes| *bytes > 0);
         let ratio = |bytes: Option<u64>| {
             bytes
                 .zip(connected_bytes)
-                .map(|(bytes, connected)| bytes as f64 / connected as f64)
+                .map(|(bytes, base)| bytes as f64 / base as f64)
         };
-        let per_connection = match (idle_before, idle_after) {
+        let per_connection = match (idle_before, connected) {
             (Some(before), Some(after)) if n_clients > 0 => Some(
                 (after.rss_bytes.saturating_sub(before.rss_bytes)) as f64
                     / 1024.0
@@ -186,7 +186,7 @@ impl ServerUse {
         };
         ServerUse {
             rss_idle_before_mib: idle_before.map(|s| s.rss_bytes as f64 / MIB),
-            rss_connected_mib: idle_after.map(|s| s.rss_bytes as f64 / MIB),
+            rss_connected_mib: connected.map(|s| s.rss_bytes as f64 / MIB),
             rss_per_connection_kib: per_connection,
             rss_after_publish_mib: busy_after.map(|s| s.rss_bytes as f64 / MIB),
             rss_peak_mib: peak_rss_bytes.map(|bytes| bytes as f64 / MIB),

@@ -253,15 +253,7 @@ impl DataCenterActor {
         event: AlarmEvent,
         written_tx_opt: Option<tokio::sync::oneshot::Sender<crate::db::entities::alarm::Model>>,
     ) {
-        let key = match &event {
-            AlarmEvent::Raised { key, .. }
-            | AlarmEvent::Acknowledged { key, .. }
-            | AlarmEvent::Cleared { key, .. }
-            | AlarmEvent::CauseChanged { key, .. }
-            | AlarmEvent::CauseRecovered { key, .. }
-            | AlarmEvent::FlappingStarted { key, .. }
-            | AlarmEvent::FlappingEnded { key, .. } => key,
-        };
+        let key = event.key();
         if let AlarmEvent::CauseRecovered { .. } = event {
             // Its last reading came through the dead upstream: look again now.
             if let Some(handle) = self.devices.get(&key.device_id) {
