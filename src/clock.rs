@@ -7,6 +7,7 @@
 //! sleeps. (Pausing tokio's clock instead does not work for these tests: a paused runtime
 //! jumps to its next timer whenever it waits on the database, and fires the pool's timeouts.)
 
+use std::future::Future;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -50,6 +51,20 @@ impl Clock {
             .as_ref()
             .expect("only a manual clock can be advanced");
         manual.send_modify(|now| *now += by);
+    }
+
+    /// The time `delay` from now (the end of time, should it not fit).
+    pub fn after(&self, delay: std::time::Duration) -> DateTime<Utc> {
+        chrono::TimeDelta::from_std(delay)
+            .ok()
+            .and_then(|delay| self.now().checked_add_signed(delay))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    }
+
+    /// Completes once the clock has moved `delay` on from the moment of the call.
+    pub fn sleep(&self, delay: std::time::Duration) -> impl Future<Output = ()> + 'static {
+        let (clock, deadline) = (self.clone(), self.after(delay));
+        async move { clock.sleep_until(deadline).await }
     }
 
     /// Completes when the clock reaches `deadline`.

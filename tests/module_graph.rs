@@ -90,7 +90,7 @@ impl Graph {
                 continue;
             }
             for target in named {
-                // Only real modules: `crate::monitoring::now_ms` names a function.
+                // Only real modules: `crate::monitoring::datetime_of_ms` names a function.
                 let known = (1..=target.len()).rev().find_map(|len| {
                     let prefix = target[..len].to_vec();
                     self.modules.contains(&prefix).then_some(prefix)

@@ -25,6 +25,7 @@ use yunguan_actors::alarm::{
 };
 
 use super::datetime_of_ms;
+use crate::clock::Clock;
 use crate::db::entities::{alarm, alarm_rule, user};
 use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::identity::Role;
@@ -195,143 +196,287 @@ pub struct AlarmRecord {
     pub written_tx_opt: Option<oneshot::Sender<alarm::Model>>,
 }
 
-/// Starts a data center's alarm writer; events sent to it are applied in order.
-pub fn start_writer(
-    db: DatabaseConnection,
-    hub: Hub,
-    notifier: Notifier,
-    data_center_id: i64,
-) -> mpsc::UnboundedSender<AlarmWrite> {
-    let (write_tx, mut write_rx) = mpsc::unbounded_channel::<AlarmWrite>();
-    tokio::spawn(async move {
-        while let Some(write) = write_rx.recv().await {
-            let key = match &write {
-                AlarmWrite::Event(record) => record.event.key(),
-                AlarmWrite::Escalate { key, .. } => key,
-            };
-            // Every line the write logs names its alarm.
-            let span = tracing::info_span!(
-                "alarm_write",
-                data_center_id,
-                rule_id = key.rule_id,
-                device_id = key.device_id,
-                instance = key.instance_opt.as_deref(),
-            );
-            let work = async {
-                let outcome = match write {
-                    AlarmWrite::Event(mut record) => {
-                        let outcome = apply(&db, &notifier, data_center_id, &record).await;
-                        if let (Ok(Some((_, row))), Some(written_tx)) =
-                            (&outcome, record.written_tx_opt.take())
-                        {
-                            let _ = written_tx.send(row.clone());
-                        }
-                        outcome
-                    }
-                    AlarmWrite::Escalate { key, occurrence } => {
-                        escalate(&db, &notifier, &key, occurrence).await
-                    }
-                };
-                match outcome {
-                    Ok(Some((kind, row))) => announce(&hub, kind, row).await,
-                    Ok(None) => {}
-                    Err(error) => {
-                        tracing::error!(%error, "cannot record an alarm event");
-                    }
-                }
-            };
-            work.instrument(span).await;
-        }
-    });
-    write_tx
+/// A data center's alarm writer: it records the engine's events and escalations in order,
+/// dated by the data center's clock, and announces what it wrote.
+pub struct AlarmWriter {
+    pub db: DatabaseConnection,
+    pub hub: Hub,
+    pub notifier: Notifier,
+    pub clock: Clock,
+    pub data_center_id: i64,
 }
 
-/// Tells of `row`, in `txn`: mails `roles` of the bureau, and posts to the channels that
-/// carry alarms of its severity and rule. Answers how many mails and posts were queued.
-async fn page(
-    txn: &impl ConnectionTrait,
-    notifier: &Notifier,
-    row: &alarm::Model,
-    roles: &[Role],
-    escalated: bool,
-) -> Result<usize, sea_orm::DbErr> {
-    let role_names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
-    let recipients = if roles.is_empty() {
-        Vec::new()
-    } else {
-        user::Entity::find()
-            .filter(user::Column::Role.is_in(role_names))
-            .filter(user::Column::Disabled.eq(false))
-            .filter(user::Column::Email.is_not_null())
-            .all(txn)
-            .await?
-    };
-    let params = AlarmMailParams {
-        alarm_id: row.id,
-        severity: row.severity.clone(),
-        rule_name: row.rule_name.clone(),
-        device_name: row.device_name.clone(),
-        instance_opt: row.instance.clone(),
-        value: row.value,
-        escalated,
-        link: notifier.mail.alarm_link(row.id),
-    };
-    let rendered = notifier.mail.texts.alarm(notifier.mail.locale, &params);
-    let mut queued = 0;
-    for recipient in recipients.into_iter().filter_map(|user| user.email) {
-        outbox::enqueue_rendered(
+impl AlarmWriter {
+    /// Starts the writer; writes sent to it are applied in order.
+    pub fn start(self) -> mpsc::UnboundedSender<AlarmWrite> {
+        let (write_tx, mut write_rx) = mpsc::unbounded_channel::<AlarmWrite>();
+        tokio::spawn(async move {
+            while let Some(write) = write_rx.recv().await {
+                let key = match &write {
+                    AlarmWrite::Event(record) => record.event.key(),
+                    AlarmWrite::Escalate { key, .. } => key,
+                };
+                // Every line the write logs names its alarm.
+                let span = tracing::info_span!(
+                    "alarm_write",
+                    data_center_id = self.data_center_id,
+                    rule_id = key.rule_id,
+                    device_id = key.device_id,
+                    instance = key.instance_opt.as_deref(),
+                );
+                self.write(write).instrument(span).await;
+            }
+        });
+        write_tx
+    }
+
+    async fn write(&self, write: AlarmWrite) {
+        let outcome = match write {
+            AlarmWrite::Event(mut record) => {
+                let outcome = self.apply(&record).await;
+                if let (Ok(Some((_, row))), Some(written_tx)) =
+                    (&outcome, record.written_tx_opt.take())
+                {
+                    let _ = written_tx.send(row.clone());
+                }
+                outcome
+            }
+            AlarmWrite::Escalate { key, occurrence } => self.escalate(&key, occurrence).await,
+        };
+        match outcome {
+            Ok(Some((kind, row))) => announce(&self.hub, kind, row).await,
+            Ok(None) => {}
+            Err(error) => {
+                tracing::error!(%error, "cannot record an alarm event");
+            }
+        }
+    }
+}
+
+impl AlarmWriter {
+    /// Applies one event; answers what to announce.
+    async fn apply(
+        &self,
+        record: &AlarmRecord,
+    ) -> Result<Option<(EventKind, alarm::Model)>, sea_orm::DbErr> {
+        let now = self.clock.now();
+        let updated = |row: alarm::Model| -> alarm::ActiveModel {
+            let mut active: alarm::ActiveModel = row.into();
+            active.updated_at = Set(now);
+            active
+        };
+        match &record.event {
+            AlarmEvent::Raised {
+                key,
+                occurrence,
+                severity,
+                value,
+                at_ms,
+                caused_by_opt,
+            } => {
+                let row = alarm::ActiveModel {
+                    rule_id: Set(key.rule_id),
+                    rule_name: Set(record.rule_name.clone()),
+                    device_id: Set(key.device_id),
+                    device_name: Set(record.device_name.clone()),
+                    data_center_id: Set(self.data_center_id),
+                    instance: Set(key.instance_opt.clone()),
+                    occurrence: Set(*occurrence as i64),
+                    severity: Set(severity::name(*severity).to_owned()),
+                    state: Set(RAISED.to_owned()),
+                    flapping: Set(false),
+                    caused_by_device_id: Set(*caused_by_opt),
+                    value: Set(*value),
+                    raised_at: Set(datetime_of_ms(*at_ms)),
+                    acknowledged_at: Set(None),
+                    acknowledged_by: Set(None),
+                    cleared_at: Set(None),
+                    cleared_by: Set(None),
+                    clear_reason: Set(None),
+                    updated_at: Set(now),
+                    ..Default::default()
+                };
+                let txn = crate::db::begin(&self.db).await?;
+                let row = row.insert(&txn).await?;
+                // A symptom of an upstream failure tells nobody; a root cause is posted to the
+                // channels that carry its severity, and mailed when it is major or worse.
+                let queued = if caused_by_opt.is_none() {
+                    let mailed: &[Role] = if *severity >= Severity::Major {
+                        &[Role::BureauAdmin, Role::BureauOperator]
+                    } else {
+                        &[]
+                    };
+                    self.page(&txn, &row, mailed, false).await?
+                } else {
+                    0
+                };
+                txn.commit().await?;
+                if queued > 0 {
+                    self.notifier.nudge.nudge();
+                }
+                Ok(Some((EventKind::AlarmRaised, row)))
+            }
+            AlarmEvent::Acknowledged {
+                key,
+                occurrence,
+                user_id,
+                at_ms,
+            } => {
+                let Some(row) = find(&self.db, key, *occurrence).await? else {
+                    return Ok(None);
+                };
+                let mut active = updated(row);
+                active.state = Set(ACKNOWLEDGED.to_owned());
+                active.acknowledged_at = Set(Some(datetime_of_ms(*at_ms)));
+                active.acknowledged_by = Set(Some(*user_id));
+                Ok(Some((
+                    EventKind::AlarmAcknowledged,
+                    active.update(&self.db).await?,
+                )))
+            }
+            AlarmEvent::Cleared {
+                key,
+                occurrence,
+                reason,
+                at_ms,
+            } => {
+                let Some(row) = find(&self.db, key, *occurrence).await? else {
+                    return Ok(None);
+                };
+                let mut active = updated(row);
+                active.state = Set(CLEARED.to_owned());
+                active.cleared_at = Set(Some(datetime_of_ms(*at_ms)));
+                let (reason, user_opt) = match reason {
+                    ClearReason::ConditionEnded => ("condition_ended", None),
+                    ClearReason::Operator { user_id } => ("operator", Some(*user_id)),
+                };
+                active.cleared_by = Set(user_opt);
+                active.clear_reason = Set(Some(reason.to_owned()));
+                Ok(Some((
+                    EventKind::AlarmCleared,
+                    active.update(&self.db).await?,
+                )))
+            }
+            AlarmEvent::CauseChanged {
+                key,
+                occurrence,
+                caused_by_opt,
+                ..
+            } => {
+                let Some(row) = find(&self.db, key, *occurrence).await? else {
+                    return Ok(None);
+                };
+                let mut active = updated(row);
+                active.caused_by_device_id = Set(*caused_by_opt);
+                Ok(Some((
+                    EventKind::AlarmUpdated,
+                    active.update(&self.db).await?,
+                )))
+            }
+            AlarmEvent::CauseRecovered { .. } => Ok(None),
+            AlarmEvent::FlappingStarted { key, .. } | AlarmEvent::FlappingEnded { key, .. } => {
+                let flapping = matches!(record.event, AlarmEvent::FlappingStarted { .. });
+                let mut query = alarm::Entity::update_many()
+                    .col_expr(alarm::Column::Flapping, Expr::value(flapping))
+                    .col_expr(alarm::Column::UpdatedAt, Expr::value(now))
+                    .filter(alarm::Column::RuleId.eq(key.rule_id))
+                    .filter(alarm::Column::DeviceId.eq(key.device_id))
+                    .filter(alarm::Column::State.ne(CLEARED));
+                query = match &key.instance_opt {
+                    Some(instance) => query.filter(alarm::Column::Instance.eq(instance.clone())),
+                    None => query.filter(alarm::Column::Instance.is_null()),
+                };
+                query.exec(&self.db).await?;
+                Ok(None)
+            }
+        }
+    }
+
+    async fn escalate(
+        &self,
+        key: &AlarmKey,
+        occurrence: u64,
+    ) -> Result<Option<(EventKind, alarm::Model)>, sea_orm::DbErr> {
+        let Some(row) = find(&self.db, key, occurrence).await? else {
+            return Ok(None);
+        };
+        if row.state != RAISED {
+            return Ok(None);
+        }
+        let txn = crate::db::begin(&self.db).await?;
+        let queued = self
+            .page(&txn, &row, &[Role::BureauManager, Role::BureauAdmin], true)
+            .await?;
+        txn.commit().await?;
+        if queued > 0 {
+            self.notifier.nudge.nudge();
+        }
+        Ok(Some((EventKind::AlarmEscalated, row)))
+    }
+
+    /// Tells of `row`, in `txn`: mails `roles` of the bureau, and posts to the channels that
+    /// carry alarms of its severity and rule. Answers how many mails and posts were queued.
+    async fn page(
+        &self,
+        txn: &impl ConnectionTrait,
+        row: &alarm::Model,
+        roles: &[Role],
+        escalated: bool,
+    ) -> Result<usize, sea_orm::DbErr> {
+        let role_names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
+        let recipients = if roles.is_empty() {
+            Vec::new()
+        } else {
+            user::Entity::find()
+                .filter(user::Column::Role.is_in(role_names))
+                .filter(user::Column::Disabled.eq(false))
+                .filter(user::Column::Email.is_not_null())
+                .all(txn)
+                .await?
+        };
+        let params = AlarmMailParams {
+            alarm_id: row.id,
+            severity: row.severity.clone(),
+            rule_name: row.rule_name.clone(),
+            device_name: row.device_name.clone(),
+            instance_opt: row.instance.clone(),
+            value: row.value,
+            escalated,
+            link: self.notifier.mail.alarm_link(row.id),
+        };
+        let rendered = self
+            .notifier
+            .mail
+            .texts
+            .alarm(self.notifier.mail.locale, &params);
+        let mut queued = 0;
+        for recipient in recipients.into_iter().filter_map(|user| user.email) {
+            outbox::enqueue_rendered(
+                txn,
+                recipient,
+                alarm_template_name(&params),
+                rendered.clone(),
+                None,
+            )
+            .await?;
+            queued += 1;
+        }
+        let alarm = serde_json::to_value(AlarmView::from(row.clone()))
+            .map_err(|error| sea_orm::DbErr::Custom(error.to_string()))?;
+        queued += dispatch::alarm(
             txn,
-            recipient,
-            alarm_template_name(&params),
-            rendered.clone(),
-            None,
+            AlarmNotice {
+                texts: &self.notifier.mail.texts,
+                params: &params,
+                rule_id: row.rule_id,
+                severity: severity::parse(&row.severity).unwrap_or(Severity::Critical),
+                alarm,
+            },
+            self.clock.now(),
         )
         .await?;
-        queued += 1;
+        Ok(queued)
     }
-    let alarm = serde_json::to_value(AlarmView::from(row.clone()))
-        .map_err(|error| sea_orm::DbErr::Custom(error.to_string()))?;
-    queued += dispatch::alarm(
-        txn,
-        AlarmNotice {
-            texts: &notifier.mail.texts,
-            params: &params,
-            rule_id: row.rule_id,
-            severity: severity::parse(&row.severity).unwrap_or(Severity::Critical),
-            alarm,
-        },
-        Utc::now(),
-    )
-    .await?;
-    Ok(queued)
-}
-
-async fn escalate(
-    db: &DatabaseConnection,
-    notifier: &Notifier,
-    key: &AlarmKey,
-    occurrence: u64,
-) -> Result<Option<(EventKind, alarm::Model)>, sea_orm::DbErr> {
-    let Some(row) = find(db, key, occurrence).await? else {
-        return Ok(None);
-    };
-    if row.state != RAISED {
-        return Ok(None);
-    }
-    let txn = crate::db::begin(db).await?;
-    let queued = page(
-        &txn,
-        notifier,
-        &row,
-        &[Role::BureauManager, Role::BureauAdmin],
-        true,
-    )
-    .await?;
-    txn.commit().await?;
-    if queued > 0 {
-        notifier.nudge.nudge();
-    }
-    Ok(Some((EventKind::AlarmEscalated, row)))
 }
 
 async fn find(
@@ -364,140 +509,6 @@ pub async fn close_left_open(db: &DatabaseConnection) -> Result<u64, sea_orm::Db
         .exec(db)
         .await?;
     Ok(result.rows_affected)
-}
-
-/// Applies one event; answers what to announce.
-async fn apply(
-    db: &DatabaseConnection,
-    notifier: &Notifier,
-    data_center_id: i64,
-    record: &AlarmRecord,
-) -> Result<Option<(EventKind, alarm::Model)>, sea_orm::DbErr> {
-    let now = Utc::now();
-    let updated = |row: alarm::Model| -> alarm::ActiveModel {
-        let mut active: alarm::ActiveModel = row.into();
-        active.updated_at = Set(now);
-        active
-    };
-    match &record.event {
-        AlarmEvent::Raised {
-            key,
-            occurrence,
-            severity,
-            value,
-            at_ms,
-            caused_by_opt,
-        } => {
-            let row = alarm::ActiveModel {
-                rule_id: Set(key.rule_id),
-                rule_name: Set(record.rule_name.clone()),
-                device_id: Set(key.device_id),
-                device_name: Set(record.device_name.clone()),
-                data_center_id: Set(data_center_id),
-                instance: Set(key.instance_opt.clone()),
-                occurrence: Set(*occurrence as i64),
-                severity: Set(severity::name(*severity).to_owned()),
-                state: Set(RAISED.to_owned()),
-                flapping: Set(false),
-                caused_by_device_id: Set(*caused_by_opt),
-                value: Set(*value),
-                raised_at: Set(datetime_of_ms(*at_ms)),
-                acknowledged_at: Set(None),
-                acknowledged_by: Set(None),
-                cleared_at: Set(None),
-                cleared_by: Set(None),
-                clear_reason: Set(None),
-                updated_at: Set(now),
-                ..Default::default()
-            };
-            let txn = crate::db::begin(db).await?;
-            let row = row.insert(&txn).await?;
-            // A symptom of an upstream failure tells nobody; a root cause is posted to the
-            // channels that carry its severity, and mailed when it is major or worse.
-            let queued = if caused_by_opt.is_none() {
-                let mailed: &[Role] = if *severity >= Severity::Major {
-                    &[Role::BureauAdmin, Role::BureauOperator]
-                } else {
-                    &[]
-                };
-                page(&txn, notifier, &row, mailed, false).await?
-            } else {
-                0
-            };
-            txn.commit().await?;
-            if queued > 0 {
-                notifier.nudge.nudge();
-            }
-            Ok(Some((EventKind::AlarmRaised, row)))
-        }
-        AlarmEvent::Acknowledged {
-            key,
-            occurrence,
-            user_id,
-            at_ms,
-        } => {
-            let Some(row) = find(db, key, *occurrence).await? else {
-                return Ok(None);
-            };
-            let mut active = updated(row);
-            active.state = Set(ACKNOWLEDGED.to_owned());
-            active.acknowledged_at = Set(Some(datetime_of_ms(*at_ms)));
-            active.acknowledged_by = Set(Some(*user_id));
-            Ok(Some((
-                EventKind::AlarmAcknowledged,
-                active.update(db).await?,
-            )))
-        }
-        AlarmEvent::Cleared {
-            key,
-            occurrence,
-            reason,
-            at_ms,
-        } => {
-            let Some(row) = find(db, key, *occurrence).await? else {
-                return Ok(None);
-            };
-            let mut active = updated(row);
-            active.state = Set(CLEARED.to_owned());
-            active.cleared_at = Set(Some(datetime_of_ms(*at_ms)));
-            let (reason, user_opt) = match reason {
-                ClearReason::ConditionEnded => ("condition_ended", None),
-                ClearReason::Operator { user_id } => ("operator", Some(*user_id)),
-            };
-            active.cleared_by = Set(user_opt);
-            active.clear_reason = Set(Some(reason.to_owned()));
-            Ok(Some((EventKind::AlarmCleared, active.update(db).await?)))
-        }
-        AlarmEvent::CauseChanged {
-            key,
-            occurrence,
-            caused_by_opt,
-            ..
-        } => {
-            let Some(row) = find(db, key, *occurrence).await? else {
-                return Ok(None);
-            };
-            let mut active = updated(row);
-            active.caused_by_device_id = Set(*caused_by_opt);
-            Ok(Some((EventKind::AlarmUpdated, active.update(db).await?)))
-        }
-        AlarmEvent::CauseRecovered { .. } => Ok(None),
-        AlarmEvent::FlappingStarted { key, .. } | AlarmEvent::FlappingEnded { key, .. } => {
-            let flapping = matches!(record.event, AlarmEvent::FlappingStarted { .. });
-            let mut query = alarm::Entity::update_many()
-                .col_expr(alarm::Column::Flapping, Expr::value(flapping))
-                .col_expr(alarm::Column::UpdatedAt, Expr::value(now))
-                .filter(alarm::Column::RuleId.eq(key.rule_id))
-                .filter(alarm::Column::DeviceId.eq(key.device_id))
-                .filter(alarm::Column::State.ne(CLEARED));
-            query = match &key.instance_opt {
-                Some(instance) => query.filter(alarm::Column::Instance.eq(instance.clone())),
-                None => query.filter(alarm::Column::Instance.is_null()),
-            };
-            query.exec(db).await?;
-            Ok(None)
-        }
-    }
 }
 
 async fn announce(hub: &Hub, kind: EventKind, row: alarm::Model) {

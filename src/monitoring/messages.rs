@@ -86,6 +86,11 @@ impl From<AlarmCommandError> for AlarmCommandFailed {
     }
 }
 
+/// Answered once the actor has started: a data center has then registered its devices.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Started;
+
 /// Stop for good (the data center is going away or restarting).
 #[derive(Debug, Message)]
 #[rtype(result = "()")]

@@ -63,11 +63,6 @@ use snmp::mux::Multiplexer;
 use snmp::session::Patience;
 use snmp::traps::TrapListener;
 
-/// Milliseconds since the Unix epoch: the time of samples, observations and alarms.
-pub fn now_ms() -> u64 {
-    chrono::Utc::now().timestamp_millis().max(0) as u64
-}
-
 /// A time in milliseconds since the epoch as a timestamp (now, should it not fit).
 pub fn datetime_of_ms(ms: u64) -> chrono::DateTime<chrono::Utc> {
     use chrono::TimeZone;
@@ -83,7 +78,8 @@ pub struct Services {
     pub hub: Hub,
     pub metrics: Arc<Metrics>,
     pub notifier: alarms::Notifier,
-    /// The data centers' time: escalation, rollup minutes, operators' commands.
+    /// Monitoring's time: polls and what they find, alarms, escalation, rollup minutes,
+    /// operators' commands.
     pub clock: Clock,
 }
 
@@ -103,7 +99,8 @@ pub struct Monitoring {
 impl Monitoring {
     /// Starts the overview, one data-center actor per data center (each starting its
     /// devices), the trap listener, and the writers of what polls find (interfaces into the
-    /// CMDB, metrics into the rollups). Must run inside an actix system.
+    /// CMDB, metrics into the rollups); returns once every device is registered. Must run
+    /// inside an actix system.
     pub async fn start(
         supervisor: &Supervisor,
         services: Services,
@@ -171,12 +168,14 @@ impl Monitoring {
                 patience,
                 hub: hub.clone(),
                 overview: overview.addr().recipient(),
-                alarm_writer: alarms::start_writer(
-                    db.clone(),
-                    hub.clone(),
-                    notifier.clone(),
+                alarm_writer: alarms::AlarmWriter {
+                    db: db.clone(),
+                    hub: hub.clone(),
+                    notifier: notifier.clone(),
+                    clock: clock.clone(),
                     data_center_id,
-                ),
+                }
+                .start(),
                 escalate_after: Duration::from_secs(settings.escalate_after_mins * 60),
                 directory: directory.clone(),
                 metrics: metrics.clone(),
@@ -199,6 +198,15 @@ impl Monitoring {
         } else {
             None
         };
+        // Once each data center has started, its devices are registered: from here on a
+        // device can be asked for its state or a poll.
+        for handle in data_centers.values() {
+            handle
+                .addr()
+                .send(messages::Started)
+                .await
+                .context("a data center stopped while starting")?;
+        }
         tracing::info!(
             data_centers = data_centers.len(),
             devices = plan.devices.len(),

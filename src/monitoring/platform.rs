@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use yunguan_actors::supervision::{Backoff, Link};
 
 use super::messages::Stop;
+use crate::clock::Clock;
 use crate::cloud::openstack::OpenStackClient;
 use crate::cloud::{CloudChanges, Hypervisor, SyncCursor};
 use crate::hub::{EventData, EventKind, Hub, Topic};
@@ -134,10 +135,18 @@ enum SyncNotice {
 /// The first retry after a failed sync; later ones double, up to the interval.
 const FIRST_RETRY: Duration = Duration::from_secs(5);
 
+/// What a platform actor uses of its data center's: the CMDB it writes, where events go,
+/// and the time it syncs and dates by.
+#[derive(Clone)]
+pub struct PlatformServices {
+    pub db: DatabaseConnection,
+    pub hub: Hub,
+    pub clock: Clock,
+}
+
 pub struct PlatformActor {
     config: Arc<PlatformConfig>,
-    db: DatabaseConnection,
-    hub: Hub,
+    services: PlatformServices,
     cursor: SyncCursor,
     syncing: bool,
     failures: u32,
@@ -148,8 +157,7 @@ pub struct PlatformActor {
 impl PlatformActor {
     pub fn new(
         config: Arc<PlatformConfig>,
-        db: DatabaseConnection,
-        hub: Hub,
+        services: PlatformServices,
         link: Link<PlatformSummary>,
     ) -> PlatformActor {
         let summary = PlatformSummary {
@@ -158,8 +166,7 @@ impl PlatformActor {
         };
         PlatformActor {
             config,
-            db,
-            hub,
+            services,
             cursor: SyncCursor::initial(),
             syncing: false,
             failures: 0,
@@ -174,7 +181,7 @@ impl PlatformActor {
         }
         self.syncing = true;
         let config = self.config.clone();
-        let db = self.db.clone();
+        let db = self.services.db.clone();
         let cursor = self.cursor.clone();
         let work = async move {
             let (changes, next) = config
@@ -203,7 +210,7 @@ impl PlatformActor {
         result: Result<(SyncCursor, SyncSummary, HostLoads), String>,
         ctx: &mut Context<Self>,
     ) {
-        let at_ms = super::now_ms();
+        let at_ms = self.services.clock.now_ms();
         let platform_id = self.config.id;
         let (notice_opt, delay) = match result {
             Ok((cursor, summary, load)) => {
@@ -246,7 +253,7 @@ impl PlatformActor {
         };
         self.link.publish(self.summary.clone());
         if let Some(notice) = notice_opt {
-            let hub = self.hub.clone();
+            let hub = self.services.hub.clone();
             let topic = Topic::DataCenter(self.config.data_center_id);
             actix::spawn(async move {
                 let published = match &notice {
@@ -263,7 +270,8 @@ impl PlatformActor {
                 }
             });
         }
-        ctx.run_later(delay, |actor, ctx| actor.sync(ctx));
+        let wait = self.services.clock.sleep(delay);
+        ctx.spawn(wait.into_actor(self).map(|(), actor, ctx| actor.sync(ctx)));
     }
 }
 

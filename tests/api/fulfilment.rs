@@ -2,14 +2,13 @@
 //! retried and finally failing the ticket with its quota released, changes and
 //! decommissions of what was created, manual tasks for suppliers, closing and rating.
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, spawn_app_with, Backend, TestApp};
 use crate::on_every_backend;
 use crate::placement::compute_pool;
 use crate::tickets::{act, approve_ok, item_id, populate, submit_vm, ticket};
+use crate::watch::Watch;
 
 on_every_backend!(
     an_approved_request_creates_its_hosts_and_pushes_progress,
@@ -18,24 +17,39 @@ on_every_backend!(
     a_supplier_completes_the_manual_task_of_a_firewall_opening,
 );
 
-/// Waits (a bounded number of short polls) until the ticket reaches `state`.
+/// Waits until the ticket reaches `state` (at once, if it is there).
 pub(crate) async fn wait_for_state(
     app: &TestApp,
     token: &str,
     ticket_id: i64,
     state: &str,
 ) -> Value {
-    for _ in 0..200 {
-        let current = ticket(app, token, ticket_id).await;
-        if current["state"] == state {
-            return current;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
+    wait_for_states(app, token, ticket_id, &[state]).await
+}
+
+/// Waits until the ticket reaches one of `states`: watches its topic, then reads it, then
+/// waits for its `ticket.changed`. Answers the ticket as `GET /tickets/{id}` shows it then.
+pub(crate) async fn wait_for_states(
+    app: &TestApp,
+    token: &str,
+    ticket_id: i64,
+    states: &[&str],
+) -> Value {
+    let reached = |ticket: &Value| states.iter().any(|state| ticket["state"] == *state);
+    let tenant_id = ticket(app, token, ticket_id).await["tenant_id"].clone();
+    let topic = format!("tenant/{tenant_id}/tickets/{ticket_id}");
+    let mut changes = Watch::on(app, &[&topic]).await;
+    let current = ticket(app, token, ticket_id).await;
+    if reached(&current) {
+        return current;
     }
-    panic!(
-        "ticket {ticket_id} never became {state}: {}",
-        ticket(app, token, ticket_id).await
-    );
+    changes
+        .until(
+            &format!("ticket {ticket_id} to become one of {states:?}"),
+            |event| event["kind"] == "ticket.changed" && reached(&event["data"]),
+        )
+        .await;
+    ticket(app, token, ticket_id).await
 }
 
 /// A shared compute pool with four hosts (32 vCPU, 128 GB, 2 TB each) to place VMs on.

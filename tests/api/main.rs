@@ -10,6 +10,7 @@ mod receiver;
 mod slapd;
 mod smtp;
 mod snmpd;
+mod watch;
 
 mod accounts;
 mod audit;

@@ -28,6 +28,7 @@ use yunguan::db::entities::{alarm, mail_outbox};
 use crate::helpers::{settings_for, spawn_app, Backend, TestApp, WsClient};
 use crate::on_every_backend;
 use crate::tickets::user_with_email;
+use crate::watch::Watch;
 
 on_every_backend!(
     a_trap_reaches_the_socket_at_once_and_raises_an_interface_alarm,
@@ -132,20 +133,17 @@ async fn wait_for_event(
     }
 }
 
-async fn wait_until_up(monitoring: &Monitoring, device_ids: &[i64]) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+/// Waits until each device has been polled successfully (at once, if it already was).
+async fn wait_until_up(app: &TestApp, monitoring: &Monitoring, device_ids: &[i64]) {
     for device_id in device_ids {
-        loop {
-            let view = monitoring.device_state_view(*device_id).await;
-            if view.is_some_and(|view| view.status == "up") {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "device {device_id} never came up"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        let mut watch = Watch::on(app, &[&format!("device/{device_id}")]).await;
+        let view = monitoring.device_state_view(*device_id).await;
+        if view.is_some_and(|view| view.status == "up") {
+            continue;
         }
+        watch
+            .until_kind("device.sample", |sample| sample["data"]["status"] == "up")
+            .await;
     }
 }
 
@@ -189,7 +187,7 @@ async fn a_trap_reaches_the_socket_at_once_and_raises_an_interface_alarm(backend
         .map(|device| device["cpu_percent"].as_f64().unwrap())
         .collect();
     assert!(cpus.windows(2).all(|pair| pair[0] >= pair[1]), "{cpus:?}");
-    wait_until_up(&monitoring, &[1, 2, 3, 4]).await;
+    wait_until_up(&app, &monitoring, &[1, 2, 3, 4]).await;
     // Rates need a second poll; then the busiest links are named with their ends.
     for device_id in 1..=4 {
         assert!(monitoring.poll_now(device_id));
@@ -300,6 +298,8 @@ async fn a_trap_reaches_the_socket_at_once_and_raises_an_interface_alarm(backend
     let mut rates = 0;
     let mut sample = Value::Null;
     for _ in 0..5 {
+        // The agent's counters and uptime move in real time (it is a peer, not on our
+        // clock): let them move between two polls.
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert!(monitoring.poll_now(3));
         sample = wait_for_event(&mut socket, Duration::from_secs(5), |f| {
@@ -331,38 +331,25 @@ async fn a_panicking_device_actor_restarts_alone(backend: Backend) {
     .await
     .unwrap();
     let monitoring = monitor_fleet(&app, &fleet, Duration::from_millis(200), &storage).await;
-    wait_until_up(&monitoring, &[1, 2, 3]).await;
-    let neighbour_before = monitoring
-        .device_state_view(3)
-        .await
-        .unwrap()
-        .last_poll_at_ms
-        .unwrap();
+    wait_until_up(&app, &monitoring, &[1, 2, 3]).await;
+    let mut restarted = Watch::on(&app, &["device/2"]).await;
+    let mut neighbour = Watch::on(&app, &["device/3"]).await;
 
     assert!(monitoring.panic_device(2));
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while monitoring.device_health(2) != Some((1, 1)) {
-        assert!(
-            Instant::now() < deadline,
-            "device 2 was not restarted: {:?}",
-            monitoring.device_health(2)
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    // The restarted actor polls again; its neighbours never stopped.
-    wait_until_up(&monitoring, &[2]).await;
+    // The restarted actor starts knowing nothing: its first good poll finds the device
+    // reachable again, which the actor that panicked had long known.
+    restarted
+        .until_kind("device.state", |event| {
+            event["data"]["change"] == "reachable"
+        })
+        .await;
+    assert_eq!(monitoring.device_health(2), Some((1, 1)));
     assert_eq!(monitoring.device_health(1), Some((0, 0)));
     assert_eq!(monitoring.device_health(3), Some((0, 0)));
-    // The neighbour goes on polling (its next poll may still be a moment away).
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let view = monitoring.device_state_view(3).await.unwrap();
-        if view.last_poll_at_ms.unwrap() > neighbour_before {
-            break;
-        }
-        assert!(Instant::now() < deadline, "device 3 stopped polling");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    // Its neighbour never stopped polling.
+    neighbour
+        .until_kind("device.sample", |sample| sample["data"]["status"] == "up")
+        .await;
     monitoring.stop();
 }
 
@@ -385,15 +372,13 @@ async fn a_flapping_interface_is_announced_once_then_held_back(backend: Backend)
     .await
     .unwrap();
     let monitoring = monitor_fleet(&app, &fleet, Duration::from_secs(2), &storage).await;
-    wait_until_up(&monitoring, &[1, 2, 3]).await;
+    wait_until_up(&app, &monitoring, &[1, 2, 3]).await;
     let mut socket = app.ws(&token).await;
     socket.subscribe("dc/1", None).await;
-    // Ten transitions in a few hundred milliseconds: more than the five a window allows.
+    // Ten transitions at once: more than the five a window allows.
     for _ in 0..5 {
         fleet.set_link(1, 4, false).await;
-        tokio::time::sleep(Duration::from_millis(30)).await;
         fleet.set_link(1, 4, true).await;
-        tokio::time::sleep(Duration::from_millis(30)).await;
     }
     fleet.set_link(1, 4, false).await;
     let mut raised = 0;
@@ -429,41 +414,54 @@ async fn devices_behind_a_failed_core_are_its_symptoms(backend: Backend) {
     .await
     .unwrap();
     let monitoring = monitor_fleet(&app, &fleet, Duration::from_millis(200), &storage).await;
-    wait_until_up(&monitoring, &[1, 2, 3]).await;
+    wait_until_up(&app, &monitoring, &[1, 2, 3]).await;
     // The core (device 1) and device 2 behind it go silent; device 3 stays up.
+    let mut alarms = Watch::on(&app, &["dc/1"]).await;
     fleet.set_unreachable(0, true);
     fleet.set_unreachable(1, true);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let alarms = active_alarms(&app).await;
-        let unreachable = |device_id: i64| {
-            alarms
-                .iter()
-                .find(|a| a.device_id == device_id && a.rule_name == "device unreachable")
-                .cloned()
-        };
-        if let (Some(core), Some(behind)) = (unreachable(1), unreachable(2)) {
-            if behind.caused_by_device_id == Some(1) {
-                assert_eq!(core.caused_by_device_id, None, "the core is the root cause");
-                assert!(unreachable(3).is_none());
-                break;
-            }
-        }
-        assert!(Instant::now() < deadline, "no symptom alarm: {alarms:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    // The latest word on each device's "device unreachable" alarm, by device.
+    let mut unreachable: BTreeMap<i64, Value> = BTreeMap::new();
+    while unreachable
+        .get(&2)
+        .is_none_or(|behind| behind["caused_by_device_id"] != 1)
+        || !unreachable.contains_key(&1)
+    {
+        let event = alarms
+            .until("the symptom alarm", |event| {
+                matches!(
+                    event["kind"].as_str(),
+                    Some("alarm.raised" | "alarm.updated")
+                ) && event["data"]["rule_name"] == "device unreachable"
+            })
+            .await;
+        let data = event["data"].clone();
+        unreachable.insert(data["device_id"].as_i64().unwrap(), data);
     }
+    assert_eq!(
+        unreachable[&1]["caused_by_device_id"],
+        Value::Null,
+        "the core is the root cause"
+    );
+    assert!(!unreachable.contains_key(&3), "{unreachable:?}");
     // Everything comes back: both alarms clear.
     fleet.set_unreachable(0, false);
     fleet.set_unreachable(1, false);
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while active_alarms(&app)
+    let mut open: BTreeSet<i64> = unreachable
+        .values()
+        .map(|alarm| alarm["id"].as_i64().unwrap())
+        .collect();
+    while !open.is_empty() {
+        let cleared = alarms
+            .until_kind("alarm.cleared", |event| {
+                event["data"]["rule_name"] == "device unreachable"
+            })
+            .await;
+        open.remove(&cleared["data"]["id"].as_i64().unwrap());
+    }
+    assert!(active_alarms(&app)
         .await
         .iter()
-        .any(|a| a.rule_name == "device unreachable")
-    {
-        assert!(Instant::now() < deadline, "alarms did not clear");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        .all(|alarm| alarm.rule_name != "device unreachable"));
     monitoring.stop();
 }
 
@@ -551,15 +549,31 @@ async fn an_unacknowledged_alarm_is_escalated_when_its_clock_passes_the_delay(ba
         &storage,
     )
     .await;
-    wait_until_up(&monitoring, &[1, 2]).await;
+    // Monitoring runs on the manual clock: nothing polls until asked, or until the clock
+    // moves.
+    for device_id in [1, 2] {
+        assert!(monitoring.poll_now(device_id));
+    }
+    wait_until_up(&app, &monitoring, &[1, 2]).await;
     let mut socket = app.ws(&token).await;
     socket.subscribe("device/2", None).await;
     fleet.set_unreachable(1, true);
+    // Two failed polls in a row make a device unreachable: the second is asked for while
+    // the first is out, and follows it at once.
+    assert!(monitoring.poll_now(2));
+    assert!(monitoring.poll_now(2));
     let raised = wait_for_event(&mut socket, Duration::from_secs(10), |frame| {
         frame["kind"] == "alarm.raised"
     })
     .await;
     assert_eq!(raised["data"]["rule_name"], "device unreachable");
+    // Dated by the clock, which stood still since the start.
+    let raised_at: chrono::DateTime<Utc> = raised["data"]["raised_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(raised_at.timestamp_millis(), clock.now().timestamp_millis());
     // Nobody acknowledges it; the data center's clock passes the 15 minutes (the default
     // `escalate_after_mins`) and its next escalation check.
     clock.advance(chrono::Duration::minutes(16));

@@ -14,6 +14,7 @@ use crate::helpers::{settings_for, spawn_app, spawn_app_with, spawn_node, Backen
 use crate::on_every_backend;
 use crate::openapi::assert_answer_is_documented;
 use crate::receiver::Receiver;
+use crate::watch::Watch;
 
 on_every_backend!(
     imported_devices_are_polled_and_their_alarms_handled_over_http,
@@ -100,24 +101,24 @@ async fn imported_devices_are_polled_and_their_alarms_handled_over_http(backend:
         .map(|d| d["id"].as_i64().unwrap())
         .collect();
     assert_eq!(device_ids.len(), 2);
-    let deadline = Instant::now() + Duration::from_secs(20);
     for device_id in &device_ids {
-        loop {
-            let (status, view) =
-                get_json(&node, &format!("/api/v1/devices/{device_id}/state"), &ops).await;
-            if status == 200 && view["status"] == "up" {
-                assert!(!view["interfaces"].as_array().unwrap().is_empty());
-                assert_answer_is_documented("/api/v1/devices/{id}/state", "get", &view);
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "device {device_id} not polled: {view}"
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut watch = Watch::on(&node, &[&format!("device/{device_id}")]).await;
+        let path = format!("/api/v1/devices/{device_id}/state");
+        let (status, view) = get_json(&node, &path, &ops).await;
+        if status == 200 && view["status"] == "up" {
+            continue;
         }
+        watch
+            .until_kind("device.sample", |sample| sample["data"]["status"] == "up")
+            .await;
+        let (status, view) = get_json(&node, &path, &ops).await;
+        assert_eq!((status, &view["status"]), (200, &json!("up")), "{view}");
+        assert!(!view["interfaces"].as_array().unwrap().is_empty());
+        assert_answer_is_documented("/api/v1/devices/{id}/state", "get", &view);
     }
-    // The poll's interfaces are written back to the inventory, by a writer behind the poll.
+    // The poll's interfaces are written back to the inventory, by a writer behind the poll
+    // that announces nothing: this one wait reads the API until they are there.
+    let deadline = Instant::now() + Duration::from_secs(20);
     let interfaces_path = format!("/api/v1/interfaces?device_id={}", device_ids[1]);
     loop {
         let (_, interfaces) = get_json(&node, &interfaces_path, &ops).await;
@@ -135,21 +136,21 @@ async fn imported_devices_are_polled_and_their_alarms_handled_over_http(backend:
     assert_eq!(topology["nodes"].as_array().unwrap().len(), 2);
 
     // A link goes down: an alarm, acknowledged then cleared by hand.
+    let mut alarms = Watch::on(&node, &["overview"]).await;
     fleet.set_link(1, 1, false).await;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let alarm = loop {
-        let (_, alarms) = get_json(&node, "/api/v1/alarms?state=active", &ops).await;
-        if let Some(alarm) = alarms
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["rule_name"] == "interface down")
-        {
-            break alarm.clone();
-        }
-        assert!(Instant::now() < deadline, "no alarm: {alarms}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let raised = alarms
+        .until_kind("alarm.raised", |event| {
+            event["data"]["rule_name"] == "interface down"
+        })
+        .await;
+    let (_, active) = get_json(&node, "/api/v1/alarms?state=active", &ops).await;
+    let alarm = active
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == raised["data"]["id"])
+        .unwrap_or_else(|| panic!("the raised alarm is active: {active}"))
+        .clone();
     assert_eq!(alarm["instance"], "1");
     let id = alarm["id"].as_i64().unwrap();
     let mut posted = Vec::new();

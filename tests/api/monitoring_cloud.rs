@@ -4,12 +4,16 @@
 
 use std::time::Duration;
 
+use chrono::Utc;
 use serde_json::{json, Value};
+use yunguan::clock::Clock;
 use yunguan::identity::Role;
+use yunguan::monitoring::platform::PlatformSummary;
 use yunguan_simulators::openstack::{OpenStackSim, OpenStackSimConfig};
 
-use crate::helpers::{settings_for, spawn_app, spawn_node, Backend, TestApp, WsClient};
+use crate::helpers::{settings_for, spawn_app, spawn_node_with_clock, Backend, TestApp, WsClient};
 use crate::on_every_backend;
+use crate::watch::Watch;
 
 on_every_backend!(a_platform_is_synced_into_the_inventory_and_recovers_from_keystone_failing);
 
@@ -77,29 +81,28 @@ async fn a_platform_is_synced_into_the_inventory_and_recovers_from_keystone_fail
     assert_eq!(created.status(), 201);
     let platform: Value = created.json().await.unwrap();
     let platform_id = platform["id"].as_i64().unwrap();
-    // Keystone is down when the node starts: the first sync fails, and says so once.
+    // Keystone is down when the node starts: the first sync fails, and says so once. The
+    // node runs on a manual clock, so the retry waits until the test moves it.
     sim.set_keystone_available(false);
-    let node = spawn_node(settings_for(&storage)).await;
+    let clock = Clock::manual(Utc::now());
+    let node = spawn_node_with_clock(settings_for(&storage), clock.clone()).await;
     let token = node.login("admin").await;
     let mut socket = node.ws(&token).await;
     socket
         .subscribe(&format!("dc/{data_center_id}"), None)
         .await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let summary = node.state.monitoring.platform_summary(platform_id);
-        if summary.as_ref().is_some_and(|s| s.last_error.is_some()) {
-            assert_eq!(summary.unwrap().syncs, 0);
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no failed sync: {summary:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut failures = Watch::on(&node, &[&format!("dc/{data_center_id}")]).await;
+    let failed =
+        |summary: Option<&PlatformSummary>| summary.is_some_and(|s| s.last_error.is_some());
+    if !failed(node.state.monitoring.platform_summary(platform_id).as_ref()) {
+        failures.until_kind("platform.sync_failed", |_| true).await;
     }
+    let summary = node.state.monitoring.platform_summary(platform_id).unwrap();
+    assert!(failed(Some(&summary)), "{summary:?}");
+    assert_eq!(summary.syncs, 0);
     sim.set_keystone_available(true);
-    // The retry (five seconds on) syncs everything: hypervisors become hosts, servers VMs.
+    // The retry, five seconds on, syncs everything: hypervisors become hosts, servers VMs.
+    clock.advance(chrono::Duration::seconds(5));
     let synced = next_kind(&mut socket, "platform.synced").await;
     assert_eq!(synced["data"]["hosts_created"], 4, "{synced}");
     assert_eq!(synced["data"]["vms_created"], 20, "{synced}");

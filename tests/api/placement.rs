@@ -8,8 +8,6 @@
 //! The hosts are 32 vCPU, 128 GB, 2 TB; every request here is of 8 vCPU, 16 GB, 100 GB
 //! (`vm_form`), so a host holds four of them.
 
-use std::time::Duration;
-
 use sea_orm::EntityTrait;
 use serde_json::{json, Value};
 use yunguan::cloud::openstack::REQUEST_KEY_METADATA;
@@ -18,10 +16,10 @@ use yunguan::inventory::capacity::{placement_candidates, Within};
 use yunguan_simulators::openstack::{OpenStackSim, OpenStackSimConfig};
 
 use crate::cloud_adapter::fulfilling_on;
-use crate::fulfilment::{inventory_ids, wait_for_state};
+use crate::fulfilment::{inventory_ids, wait_for_state, wait_for_states};
 use crate::helpers::{spawn_app, spawn_app_with, Backend, Storage, TestApp};
 use crate::on_every_backend;
-use crate::tickets::{approve_ok, item_id, populate, submit_vm, ticket, World};
+use crate::tickets::{approve_ok, item_id, populate, submit_vm, World};
 
 on_every_backend!(
     spread_on_the_simulated_cloud,
@@ -163,17 +161,8 @@ impl Cloud {
             .as_i64()
             .unwrap();
         self.approve(requester, id).await;
-        for _ in 0..400 {
-            let current = ticket(&self.app, &token, id).await;
-            if current["state"] == "fulfilled" || current["state"] == "failed" {
-                return (token, current);
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!(
-            "ticket {id} never ended: {}",
-            ticket(&self.app, &token, id).await
-        )
+        let ended = wait_for_states(&self.app, &token, id, &["fulfilled", "failed"]).await;
+        (token, ended)
     }
 
     /// Approves the ticket: its tenant's admin, then the bureau's operators if it asks.

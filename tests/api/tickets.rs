@@ -509,15 +509,7 @@ async fn the_requester_withdraws_and_others_cannot(backend: Backend) {
     let id = submit_vm(&app, &dev, 2).await["id"].as_i64().unwrap();
     approve_ok(&app, &edu_admin, id).await;
     approve_ok(&app, &ops1, id).await;
-    let mut state = Value::Null;
-    for _ in 0..200 {
-        state = ticket(&app, &dev, id).await["state"].clone();
-        if state == "fulfilling" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    assert_eq!(state, "fulfilling");
+    crate::fulfilment::wait_for_state(&app, &dev, id, "fulfilling").await;
     let late = act(&app, &dev, id, "withdraw", json!({})).await;
     assert_eq!(late.status(), 409);
     let quota_path = format!("/api/v1/tenants/{}/quota", world.edu);

@@ -25,11 +25,11 @@ use yunguan_actors::alarm::{AlarmEvent, AlarmRule};
 use yunguan_actors::supervision::{ActorRegistry, Backoff, Link, Supervised, Supervisor};
 
 use super::alarms::{AlarmRecord, AlarmWrite};
-use super::device::{DeviceActor, DeviceReport, DeviceSummary};
+use super::device::{DeviceActor, DeviceReport, DeviceServices, DeviceSummary};
 use super::directory::Directory;
 use super::load::{BusyDevice, BusyLink, LinkUtilization};
-use super::messages::{AlarmCommand, AlarmCommandFailed, DeviceConfig, Stop};
-use super::platform::{PlatformActor, PlatformConfig, PlatformSummary};
+use super::messages::{AlarmCommand, AlarmCommandFailed, DeviceConfig, Started, Stop};
+use super::platform::{PlatformActor, PlatformConfig, PlatformServices, PlatformSummary};
 use super::rollups::{Rollup, RollupBuffer};
 use super::snmp::mux::Multiplexer;
 use super::snmp::session::Patience;
@@ -159,8 +159,29 @@ pub struct DataCenterSetup {
     pub directory: Directory,
     pub metrics: Arc<Metrics>,
     pub rollup_writer: mpsc::UnboundedSender<Vec<Rollup>>,
-    /// The data center's time: its periodic checks wait on it, and it dates commands.
+    /// The data center's time: its devices poll and date by it, its periodic checks wait on
+    /// it, and it dates commands.
     pub clock: Clock,
+}
+
+impl DataCenterSetup {
+    fn device_services(&self) -> DeviceServices {
+        DeviceServices {
+            mux: self.mux.clone(),
+            patience: self.patience,
+            hub: self.hub.clone(),
+            metrics: self.metrics.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+
+    fn platform_services(&self) -> PlatformServices {
+        PlatformServices {
+            db: self.db.clone(),
+            hub: self.hub.clone(),
+            clock: self.clock.clone(),
+        }
+    }
 }
 
 /// How often finished minutes go to the rollup writer.
@@ -329,11 +350,8 @@ impl Actor for DataCenterActor {
                 move |link| {
                     DeviceActor::new(
                         factory_config.clone(),
-                        &setup.mux,
-                        setup.patience,
+                        setup.device_services(),
                         reports.clone(),
-                        setup.hub.clone(),
-                        setup.metrics.clone(),
                         link,
                     )
                 },
@@ -353,9 +371,7 @@ impl Actor for DataCenterActor {
                     platform_id: platform.id,
                     ..PlatformSummary::default()
                 },
-                move |link| {
-                    PlatformActor::new(platform.clone(), setup.db.clone(), setup.hub.clone(), link)
-                },
+                move |link| PlatformActor::new(platform.clone(), setup.platform_services(), link),
             );
             self.setup
                 .directory
@@ -442,6 +458,12 @@ impl Handler<AlarmCommand> for DataCenterActor {
         self.record_one(event, Some(command.written_tx));
         Ok(())
     }
+}
+
+impl Handler<Started> for DataCenterActor {
+    type Result = ();
+
+    fn handle(&mut self, _: Started, _ctx: &mut Context<Self>) {}
 }
 
 impl Handler<Stop> for DataCenterActor {

@@ -1,29 +1,27 @@
 //! The device actor shell: schedule, poll, publish, report. See the module above.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix::{
     Actor, ActorFutureExt, AsyncContext, Context, Handler, Recipient, SpawnHandle, WrapFuture,
 };
+use chrono::{DateTime, Utc};
 use rand::Rng;
 use yunguan_actors::supervision::Link;
 
 use super::state::{Change, DeviceState};
 use super::{
-    DeviceChange, DeviceSampleEvent, DeviceStateEvent, DeviceStateView, DeviceSummary,
-    InterfaceSampleEvent, InterfaceStateView,
+    DeviceChange, DeviceSampleEvent, DeviceServices, DeviceStateEvent, DeviceStateView,
+    DeviceSummary, InterfaceSampleEvent, InterfaceStateView,
 };
-use crate::hub::{EventKind, Hub, Topic};
-use crate::metrics::Metrics;
+use crate::hub::{EventKind, Topic};
 use crate::monitoring::device::{DeviceReport, GetDeviceStateView};
 use crate::monitoring::messages::{
     DeviceConfig, DiscoveredInterface, Panic, PollNow, Stop, TrapReceived,
 };
-use crate::monitoring::now_ms;
-use crate::monitoring::snmp::mux::Multiplexer;
 use crate::monitoring::snmp::poll::{poll_device, DeviceSample};
-use crate::monitoring::snmp::session::{Patience, Session};
+use crate::monitoring::snmp::session::Session;
 use crate::monitoring::snmp::SnmpError;
 
 /// The first retry after a failed poll comes this soon (or at the interval, if shorter).
@@ -38,7 +36,7 @@ pub struct DeviceActor {
     session_opt: Option<Session>,
     state: DeviceState,
     data_center: Recipient<DeviceReport>,
-    hub: Hub,
+    services: DeviceServices,
     link: Link<DeviceSummary>,
     next_poll_opt: Option<SpawnHandle>,
     /// A poll was asked for while one was in flight.
@@ -46,48 +44,51 @@ pub struct DeviceActor {
     /// A trap changed a link while a poll was out: that poll's link states are older.
     links_overtaken: bool,
     /// When the next scheduled poll is due, to tell a late start (a missed cycle).
-    due_at_opt: Option<Instant>,
+    due_at_opt: Option<DateTime<Utc>>,
     /// When the poll in flight (or the last one) started: cycles are counted from starts.
-    started_at: Instant,
-    metrics: Arc<Metrics>,
+    started_at: DateTime<Utc>,
 }
 
 impl DeviceActor {
     pub fn new(
         config: Arc<DeviceConfig>,
-        mux: &Multiplexer,
-        patience: Patience,
+        services: DeviceServices,
         data_center: Recipient<DeviceReport>,
-        hub: Hub,
-        metrics: Arc<Metrics>,
         link: Link<DeviceSummary>,
     ) -> DeviceActor {
-        let session = Session::new(config.address, &config.credentials, mux, patience);
+        let session = Session::new(
+            config.address,
+            &config.credentials,
+            &services.mux,
+            services.patience,
+        );
+        let started_at = services.clock.now();
         DeviceActor {
             config,
             session_opt: Some(session),
             state: DeviceState::default(),
             data_center,
-            hub,
+            services,
             link,
             next_poll_opt: None,
             poll_again: false,
             links_overtaken: false,
             due_at_opt: None,
-            started_at: Instant::now(),
-            metrics,
+            started_at,
         }
     }
 
+    /// Polls once the clock has moved `delay` on, replacing the poll scheduled before.
     fn schedule(&mut self, delay: Duration, ctx: &mut Context<Self>) {
         if let Some(handle) = self.next_poll_opt.take() {
             ctx.cancel_future(handle);
         }
-        self.due_at_opt = Some(Instant::now() + delay);
-        self.next_poll_opt = Some(ctx.run_later(delay, |actor, ctx| {
+        self.due_at_opt = Some(self.services.clock.after(delay));
+        let wait = self.services.clock.sleep(delay);
+        self.next_poll_opt = Some(ctx.spawn(wait.into_actor(self).map(|(), actor, ctx| {
             actor.next_poll_opt = None;
             actor.poll(ctx);
-        }));
+        })));
     }
 
     fn poll(&mut self, ctx: &mut Context<Self>) {
@@ -95,10 +96,10 @@ impl DeviceActor {
             self.poll_again = true;
             return;
         };
-        let now = Instant::now();
+        let now = self.services.clock.now();
         if let Some(due_at) = self.due_at_opt.take() {
-            if now.saturating_duration_since(due_at) > self.config.poll_interval / 2 {
-                self.metrics.snmp_missed_cycles.inc();
+            if elapsed(due_at, now) > self.config.poll_interval / 2 {
+                self.services.metrics.snmp_missed_cycles.inc();
             }
         }
         self.started_at = now;
@@ -113,11 +114,11 @@ impl DeviceActor {
     }
 
     fn polled(&mut self, result: Result<DeviceSample, SnmpError>, ctx: &mut Context<Self>) {
-        let at_ms = now_ms();
-        self.metrics.snmp_polls.inc();
+        let at_ms = self.services.clock.now_ms();
+        self.services.metrics.snmp_polls.inc();
         let (changes, discovered) = match &result {
             Ok(sample) => {
-                self.metrics.snmp_varbinds.inc_by(sample.varbinds);
+                self.services.metrics.snmp_varbinds.inc_by(sample.varbinds);
                 let overtaken = std::mem::take(&mut self.links_overtaken);
                 let changes = self.state.apply_sample(sample, at_ms, overtaken);
                 let discovered = changes.contains(&Change::InterfacesChanged).then(|| {
@@ -135,7 +136,7 @@ impl DeviceActor {
                 (changes, discovered)
             }
             Err(error) => {
-                self.metrics.snmp_poll_failures.inc();
+                self.services.metrics.snmp_poll_failures.inc();
                 tracing::debug!(device_id = self.config.id, %error, "poll failed");
                 (self.state.apply_failure(error.to_string()), None)
             }
@@ -161,7 +162,8 @@ impl DeviceActor {
     fn next_delay(&self) -> Duration {
         let interval = self.config.poll_interval;
         match self.state.consecutive_failures {
-            0 => (self.started_at + jittered(interval)).saturating_duration_since(Instant::now()),
+            0 => jittered(interval)
+                .saturating_sub(elapsed(self.started_at, self.services.clock.now())),
             1 => FIRST_RETRY.min(interval),
             failures => {
                 let factor = 1u32 << (failures - 2).min(8);
@@ -229,7 +231,7 @@ impl DeviceActor {
         if events.is_empty() && sample_opt.is_none() {
             return;
         }
-        let hub = self.hub.clone();
+        let hub = self.services.hub.clone();
         actix::spawn(async move {
             for data in events {
                 for topic in [&topic, &data_center_topic] {
@@ -327,6 +329,11 @@ fn change_event(device_id: i64, change: &Change, at_ms: u64) -> Option<DeviceSta
     })
 }
 
+/// The time from `since` to `now` (none if `now` is earlier).
+fn elapsed(since: DateTime<Utc>, now: DateTime<Utc>) -> Duration {
+    (now - since).to_std().unwrap_or_default()
+}
+
 /// The interval less up to a twentieth, so that devices started together drift apart while
 /// no device waits longer than its interval between polls (a link that goes down unannounced
 /// is seen within one interval).
@@ -353,7 +360,7 @@ impl Handler<TrapReceived> for DeviceActor {
     type Result = ();
 
     fn handle(&mut self, trap: TrapReceived, ctx: &mut Context<Self>) {
-        let at_ms = now_ms();
+        let at_ms = self.services.clock.now_ms();
         let changes = self.state.apply_trap(&trap.0);
         if changes.is_empty() {
             return;

@@ -13,15 +13,32 @@ pub mod state;
 
 pub use actor::DeviceActor;
 
+use std::sync::Arc;
+
 use actix::Message;
 use serde::Serialize;
 use utoipa::ToSchema;
 use yunguan_actors::alarm::Observation;
 
-use crate::hub::EventData;
+use crate::clock::Clock;
+use crate::hub::{EventData, Hub};
+use crate::metrics::Metrics;
 use crate::monitoring::messages::DiscoveredInterface;
 use crate::monitoring::rollups::MetricPoint;
+use crate::monitoring::snmp::mux::Multiplexer;
+use crate::monitoring::snmp::session::Patience;
 use state::{Change, HistoryPoint, InterfaceRates, StorageState};
+
+/// What a device actor uses of its data center's: the SNMP socket and its patience, where
+/// events go, the counters, and the time it polls and dates by.
+#[derive(Clone)]
+pub struct DeviceServices {
+    pub mux: Multiplexer,
+    pub patience: Patience,
+    pub hub: Hub,
+    pub metrics: Arc<Metrics>,
+    pub clock: Clock,
+}
 
 /// The device's full live state, for the API.
 #[derive(Debug, Message)]
