@@ -94,7 +94,8 @@ pub struct WebSocketSettings {
     pub idle_timeout_ms: u64,
     /// A connection whose client takes no frame for this long (it stopped reading) is closed.
     pub write_timeout_ms: u64,
-    /// How often an open connection checks that its login is still valid.
+    /// How often the node checks that the logins behind its open connections are still
+    /// valid (one query for all of them).
     pub session_check_interval_ms: u64,
     pub max_subscriptions: usize,
     pub max_message_bytes: usize,

@@ -40,6 +40,7 @@ use crate::secrets::Sealer;
 use crate::settings::{CloudProviderKind, Settings};
 use crate::state::AppState;
 use crate::tickets::{Engine, TicketActors, TicketServices};
+use crate::ws::logins::OpenLogins;
 
 pub struct Application {
     port: u16,
@@ -198,6 +199,12 @@ impl Application {
             &settings,
         )
         .await?;
+        let sessions = web::Data::new(SessionStore::new(db.clone(), &settings.auth, clock.clone()));
+        let logins = OpenLogins::start(
+            sessions.clone(),
+            settings.websocket.session_check_interval(),
+            shutdown_rx.clone(),
+        );
         let state = web::Data::new(AppState {
             db: db.clone(),
             hub,
@@ -208,6 +215,7 @@ impl Application {
             ws_ticket_ttl_secs: settings.auth.ws_ticket_ttl_secs,
             trust_forwarded_for: settings.server.trust_forwarded_for,
             shutdown: shutdown_rx,
+            logins,
             clock,
             tickets,
             mail_sender,
@@ -220,7 +228,6 @@ impl Application {
             monitoring,
             secrets,
         });
-        let sessions = web::Data::new(SessionStore::new(db, &settings.auth, state.clock.clone()));
         let metrics_data = web::Data::from(metrics);
 
         let listener = TcpListener::bind(settings.server.listen)

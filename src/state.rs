@@ -22,6 +22,7 @@ use crate::outbox::Nudge;
 use crate::secrets::Sealer;
 use crate::settings::WebSocketSettings;
 use crate::tickets::TicketActors;
+use crate::ws::logins::OpenLogins;
 
 /// Shared by every handler.
 pub struct AppState {
@@ -37,6 +38,8 @@ pub struct AppState {
     pub trust_forwarded_for: bool,
     /// Turns true when the server begins to shut down; open sockets close on it.
     pub shutdown: watch::Receiver<bool>,
+    /// The logins behind this node's open sockets, checked by one task for all of them.
+    pub logins: OpenLogins,
     /// The time source of deadlines and timestamps of tickets and the catalog.
     pub clock: Clock,
     /// The ticket actors, and through them the ticket engine.

@@ -1,6 +1,7 @@
 //! Logins and what they grant: bearer tokens (hashed, expiring, revocable) and single-use
 //! WebSocket tickets. Every check of a credential goes through [`SessionStore`].
 
+use std::collections::HashSet;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -33,7 +34,8 @@ pub struct SessionStore {
     /// Bounds concurrent password checks (memory and CPU), whatever the request rate.
     hashing: tokio::sync::Semaphore,
     /// Sessions ended on this node (logout, a revoked display key): their sockets close at
-    /// once. Other nodes' sockets notice at their next periodic check.
+    /// once. Other nodes' sockets notice at their node's next periodic check
+    /// (`ws::logins`).
     ended: tokio::sync::broadcast::Sender<i64>,
     /// Checks the passwords of accounts that are not local, when a directory is configured.
     directory_opt: Option<Directory>,
@@ -208,14 +210,22 @@ impl SessionStore {
         }
     }
 
-    /// Whether a session still grants access: not revoked, not expired, its user enabled.
-    /// Open WebSockets ask this periodically, so that logout reaches them too.
-    pub async fn is_live(&self, session_id: i64) -> Result<bool, IdentityError> {
-        let found = session::Entity::find_by_id(session_id)
-            .find_also_related(user::Entity)
-            .one(&self.db)
-            .await?;
-        Ok(matches!(found, Some((session, Some(user))) if live_principal(&session, &user).is_ok()))
+    /// Which of `session_ids` still grant access: not revoked, not expired, their user
+    /// enabled. The node's open sockets are checked with this, one query per thousand.
+    pub async fn live_among(&self, session_ids: &[i64]) -> Result<HashSet<i64>, IdentityError> {
+        let mut live = HashSet::new();
+        for chunk in session_ids.chunks(1_000) {
+            let found = session::Entity::find()
+                .filter(session::Column::Id.is_in(chunk.iter().copied()))
+                .find_also_related(user::Entity)
+                .all(&self.db)
+                .await?;
+            live.extend(found.into_iter().filter_map(|(session, user)| {
+                let user = user?;
+                live_principal(&session, &user).ok().map(|_| session.id)
+            }));
+        }
+        Ok(live)
     }
 
     pub async fn logout(&self, principal: &Principal) -> Result<(), IdentityError> {

@@ -71,9 +71,6 @@ pub async fn upgrade(
             format!("not a WebSocket upgrade: {err}"),
         )
     })?;
-    // Listening for ended sessions before the login is checked: a revoke that lands between
-    // the check and the connection's start still closes it.
-    let endings = sessions.endings();
     let principal = match (&query.ticket, bearer_token(&req)) {
         (Some(ticket), _) => sessions.redeem_ws_ticket(ticket).await?,
         (None, Some(token)) => sessions.authenticate(token).await?,
@@ -85,6 +82,9 @@ pub async fn upgrade(
         }
     };
     principal.record_in_span();
+    // A revoke that lands between the check above and this is still seen: the registry
+    // remembers logins that ended lately.
+    let login = state.logins.watch(principal.session_id);
     let messages = messages
         .max_frame_size(state.websocket.max_message_bytes)
         .aggregate_continuations()
@@ -96,9 +96,7 @@ pub async fn upgrade(
         heartbeat_interval: state.websocket.heartbeat_interval(),
         idle_timeout: state.websocket.idle_timeout(),
         write_timeout: state.websocket.write_timeout(),
-        session_check_interval: state.websocket.session_check_interval(),
-        sessions: sessions.clone(),
-        endings,
+        login,
         max_subscriptions: state.websocket.max_subscriptions,
         shutdown: state.shutdown.clone(),
     };

@@ -6,17 +6,17 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use actix_web::web;
 use actix_ws::{AggregatedMessage, AggregatedMessageStream, CloseCode, CloseReason, Session};
 use bytestring::ByteString;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use super::logins::LoginWatch;
 use super::protocol::{self, ClientMessage, ServerMessage};
+use super::shutdown_requested;
 use crate::error::ErrorCode;
 use crate::hub::topic::may_subscribe;
 use crate::hub::{ConnectionPort, Delivery, Hub, Topic};
-use crate::identity::sessions::SessionStore;
 use crate::identity::Principal;
 use crate::metrics::Metrics;
 
@@ -29,11 +29,9 @@ pub struct SessionContext {
     pub idle_timeout: Duration,
     /// A write the client does not take within this long closes the connection.
     pub write_timeout: Duration,
-    /// How often the login behind the socket is checked (logout, expiry, a disabled user).
-    pub session_check_interval: Duration,
-    pub sessions: web::Data<SessionStore>,
-    /// Sessions ended since before this connection's login was checked.
-    pub endings: tokio::sync::broadcast::Receiver<i64>,
+    /// The login behind the socket: when it ends (logout, expiry, a disabled user), the
+    /// socket closes.
+    pub login: LoginWatch,
     pub max_subscriptions: usize,
     /// Turns true when the server shuts down.
     pub shutdown: watch::Receiver<bool>,
@@ -120,17 +118,11 @@ pub async fn run(context: SessionContext, socket: Session, mut messages: Aggrega
 
 impl Connection {
     async fn serve(&mut self, messages: &mut AggregatedMessageStream) -> Ending {
-        // One timer for the heartbeat (the first ping at once) and the session check: a
-        // second would cost every idle connection another boxed sleep.
-        let mut due = Due {
-            ping: Instant::now(),
-            session_check: Instant::now() + self.context.session_check_interval,
-        };
-        let timer = tokio::time::sleep_until(due.next());
-        tokio::pin!(timer);
+        // The first ping at once.
+        let heartbeat = tokio::time::sleep_until(Instant::now());
+        tokio::pin!(heartbeat);
         let lag = self.port.lag.clone();
         let mut shutdown = self.context.shutdown.clone();
-        let mut endings_open = true;
         // Biased, in this order, so that a busy queue never starves shutdown, heartbeats,
         // client messages or lag handling.
         loop {
@@ -142,46 +134,19 @@ impl Connection {
                         description: Some("server shutting down".to_owned()),
                     });
                 }
-                () = &mut timer => {
-                    let now = Instant::now();
-                    if now >= due.session_check {
-                        due.session_check = now + self.context.session_check_interval;
-                        if let Some(ending) = self.check_session().await {
-                            return ending;
-                        }
+                () = self.context.login.ended() => return session_ended(),
+                () = &mut heartbeat => {
+                    if self.last_heard.elapsed() > self.context.idle_timeout {
+                        return Ending::Close(CloseReason {
+                            code: CloseCode::Policy,
+                            description: Some("idle timeout".to_owned()),
+                        });
                     }
-                    let sent = if now >= due.ping {
-                        if self.last_heard.elapsed() > self.context.idle_timeout {
-                            return Ending::Close(CloseReason {
-                                code: CloseCode::Policy,
-                                description: Some("idle timeout".to_owned()),
-                            });
-                        }
-                        due.ping = now + self.context.heartbeat_interval;
-                        self.write(Frame::Ping).await
-                    } else {
-                        Ok(())
-                    };
-                    timer.as_mut().reset(due.next());
-                    sent
+                    heartbeat
+                        .as_mut()
+                        .reset(Instant::now() + self.context.heartbeat_interval);
+                    self.write(Frame::Ping).await
                 }
-                ended = self.context.endings.recv(), if endings_open => match ended {
-                    Ok(session_id) if session_id == self.context.principal.session_id => {
-                        return session_ended();
-                    }
-                    Ok(_) => Ok(()),
-                    // Fell behind on endings: ask about its own.
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        match self.check_session().await {
-                            Some(ending) => return ending,
-                            None => Ok(()),
-                        }
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => {
-                        endings_open = false;
-                        Ok(())
-                    }
-                },
                 message = messages.recv() => match message {
                     None => return Ending::Gone,
                     Some(Err(error)) => {
@@ -211,25 +176,6 @@ impl Connection {
             };
             if let Err(failure) = sent {
                 return failure.into();
-            }
-        }
-    }
-
-    /// How the connection ends if the login behind it no longer holds.
-    async fn check_session(&self) -> Option<Ending> {
-        match Box::pin(
-            self.context
-                .sessions
-                .is_live(self.context.principal.session_id),
-        )
-        .await
-        {
-            Ok(true) => None,
-            Ok(false) => Some(session_ended()),
-            // The database is down: keep serving, check again next time.
-            Err(error) => {
-                tracing::warn!(%error, "could not check a websocket's session");
-                None
             }
         }
     }
@@ -386,27 +332,6 @@ impl Connection {
             .inc();
         let frame: ByteString = ServerMessage::error(code, message, topic);
         self.send(frame).await
-    }
-}
-
-/// When the connection's timed work is next due.
-struct Due {
-    /// A ping, after checking that the client was heard within the idle timeout.
-    ping: Instant,
-    /// Asking whether the login behind the socket still holds.
-    session_check: Instant,
-}
-
-impl Due {
-    fn next(&self) -> Instant {
-        self.ping.min(self.session_check)
-    }
-}
-
-/// Completes when the server shuts down (never if the signal's sender is gone).
-async fn shutdown_requested(shutdown: &mut watch::Receiver<bool>) {
-    if shutdown.wait_for(|stop| *stop).await.is_err() {
-        std::future::pending::<()>().await;
     }
 }
 

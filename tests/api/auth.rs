@@ -20,6 +20,7 @@ on_every_backend!(
     an_expired_token_is_refused,
     logout_revokes_the_token_and_its_tickets,
     logout_closes_the_sessions_open_sockets,
+    a_login_ended_elsewhere_closes_its_sockets_at_the_next_check,
     a_ws_ticket_works_once_and_not_after_expiry,
 );
 
@@ -232,6 +233,38 @@ async fn logout_closes_the_sessions_open_sockets(backend: Backend) {
     assert_eq!(leaving_socket.closed_with().await, 1008);
     // Another login of the same user keeps its socket.
     staying_socket.send(serde_json::json!({"op": "ping"})).await;
+    assert_eq!(staying_socket.next_json().await["op"], "pong");
+}
+
+/// Another node's logout (here: the row revoked directly) is not announced on this node: the
+/// node's one check of its open logins finds it.
+async fn a_login_ended_elsewhere_closes_its_sockets_at_the_next_check(backend: Backend) {
+    let (app, _storage) = spawn_app_with(backend, |settings| {
+        settings.websocket.session_check_interval_ms = 100;
+    })
+    .await;
+    app.create_user("ops", Role::BureauOperator, None).await;
+    let staying = app.login("ops").await;
+    let leaving = app.login("ops").await;
+    let mut staying_socket = app.ws(&staying).await;
+    let mut leaving_sockets = [app.ws(&leaving).await, app.ws(&leaving).await];
+    for socket in &mut leaving_sockets {
+        socket.subscribe("announcements", None).await;
+    }
+    let revoked = app
+        .db
+        .execute(Statement::from_string(
+            app.db.get_database_backend(),
+            "UPDATE sessions SET revoked_at = CURRENT_TIMESTAMP \
+             WHERE id = (SELECT MAX(id) FROM sessions)",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(revoked.rows_affected(), 1);
+    for socket in &mut leaving_sockets {
+        assert_eq!(socket.closed_with().await, 1008);
+    }
+    staying_socket.send(json!({"op": "ping"})).await;
     assert_eq!(staying_socket.next_json().await["op"], "pong");
 }
 
