@@ -251,9 +251,7 @@ impl AlarmWriter {
             }
         }
     }
-}
 
-impl AlarmWriter {
     /// Applies one event; answers what to announce.
     async fn apply(
         &self,
