@@ -157,6 +157,9 @@ pub struct MonitoringSettings {
     /// A major or critical root-cause alarm nobody acknowledged for this long is escalated
     /// to the bureau's managers.
     pub escalate_after_mins: u64,
+    /// Besides following every announced change to the inventory at once, monitoring
+    /// rereads it this often (a change whose announcement was lost is followed by then).
+    pub inventory_recheck_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -253,6 +256,7 @@ retries = 1
 max_in_flight = 512
 rollup_retention_days = 30
 escalate_after_mins = 15
+inventory_recheck_secs = 300
 "#;
 
 impl Settings {

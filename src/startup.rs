@@ -30,6 +30,7 @@ use crate::identity::sessions::SessionStore;
 use crate::identity::sso::oidc::OidcLogin;
 use crate::metrics::{self, Metrics};
 use crate::monitoring::alarms;
+use crate::monitoring::follow::{self, PlanSource};
 use crate::monitoring::{Monitoring, Plan, Services};
 use crate::outbox::Nudge;
 use crate::quotas::actor::TenantActors;
@@ -326,7 +327,7 @@ impl Application {
 /// Starts monitoring what the inventory holds, with the stored alarm rules (the defaults on
 /// a fresh installation). Alarms an earlier run left open are closed first: the engines
 /// start empty and raise again whatever still holds. Interfaces that polls discover are
-/// written back to the inventory.
+/// written back to the inventory, and changes to the inventory are followed while it runs.
 async fn start_monitoring(
     supervisor: &Supervisor,
     services: Services,
@@ -346,12 +347,32 @@ async fn start_monitoring(
     let rules = alarms::load_rules(&db)
         .await
         .context("loading alarm rules")?;
-    let plan = if settings.monitoring.enabled {
-        Plan::read(&db, secrets, &settings.cloud, rules)
-            .await
-            .context("reading what to monitor from the inventory")?
-    } else {
-        Plan::nothing(rules)
-    };
-    Monitoring::start(supervisor, services, &settings.monitoring, plan).await
+    if !settings.monitoring.enabled {
+        return Monitoring::start(
+            supervisor,
+            services,
+            &settings.monitoring,
+            rules,
+            Plan::default(),
+        )
+        .await;
+    }
+    let plan = Plan::read(&db, secrets, &settings.cloud)
+        .await
+        .context("reading what to monitor from the inventory")?;
+    let (hub, clock) = (services.hub.clone(), services.clock.clone());
+    let monitoring =
+        Monitoring::start(supervisor, services, &settings.monitoring, rules, plan).await?;
+    follow::start(
+        monitoring.clone(),
+        PlanSource {
+            db,
+            sealer: secrets.clone(),
+            cloud: settings.cloud.clone(),
+        },
+        hub,
+        clock,
+        Duration::from_secs(settings.monitoring.inventory_recheck_secs.max(1)),
+    );
+    Ok(monitoring)
 }

@@ -136,6 +136,11 @@ impl ActorRegistry {
         let mut actors = self.actors.lock().unwrap_or_else(|e| e.into_inner());
         actors.entry(name.to_owned()).or_default().clone()
     }
+
+    fn forget(&self, name: &str) {
+        let mut actors = self.actors.lock().unwrap_or_else(|e| e.into_inner());
+        actors.remove(name);
+    }
 }
 
 /// Why an incarnation ended.
@@ -224,6 +229,14 @@ impl Supervisor {
     pub fn new(registry: ActorRegistry, backoff: Backoff) -> Self {
         install_panic_recorder();
         Supervisor { registry, backoff }
+    }
+
+    /// Stops supervising `handle` for good and forgets `name`, under which it was spawned:
+    /// what the actor ran for is gone. The running incarnation ends when its last address is
+    /// dropped or it stops itself.
+    pub fn retire<A: Actor, S: Clone>(&self, name: &str, handle: &Supervised<A, S>) {
+        handle.stop_supervising();
+        self.registry.forget(name);
     }
 
     pub fn registry(&self) -> &ActorRegistry {
@@ -485,5 +498,24 @@ mod tests {
         let after_stop = actor.health().restarts();
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert_eq!(actor.health().restarts(), after_stop);
+    }
+
+    #[actix_rt::test]
+    async fn a_retired_actor_is_neither_restarted_nor_listed() {
+        tokio::time::pause();
+        let supervisor = Supervisor::new(ActorRegistry::default(), fast_backoff());
+        let kept = supervisor.spawn("kept", 0u64, |link| Counter { total: 0, link });
+        let retired = supervisor.spawn("retired", (), |link| StopsItself { _link: link });
+        supervisor.retire("retired", &retired);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(retired.health().restarts(), 0);
+        let names: Vec<String> = supervisor
+            .registry()
+            .snapshots()
+            .into_iter()
+            .map(|snapshot| snapshot.name)
+            .collect();
+        assert_eq!(names, ["kept"]);
+        assert_eq!(kept.addr().send(Add(1)).await.unwrap(), 1);
     }
 }

@@ -40,6 +40,7 @@ pub enum EventKind {
     AlarmEscalated,
     PlatformSynced,
     PlatformSyncFailed,
+    InventoryChanged,
 }
 
 /// Where alarms are published.
@@ -47,7 +48,7 @@ const ALARM_TOPICS: &[&str] = &["device/{id}", "dc/{id}", "overview"];
 
 impl EventKind {
     /// Every kind, in the order the documents list them.
-    pub const ALL: [EventKind; 22] = [
+    pub const ALL: [EventKind; 23] = [
         EventKind::AnnouncementCreated,
         EventKind::TicketChanged,
         EventKind::TicketMoved,
@@ -70,6 +71,7 @@ impl EventKind {
         EventKind::AlarmEscalated,
         EventKind::PlatformSynced,
         EventKind::PlatformSyncFailed,
+        EventKind::InventoryChanged,
     ];
 
     /// The `kind` of the event frame.
@@ -97,6 +99,7 @@ impl EventKind {
             EventKind::AlarmEscalated => "alarm.escalated",
             EventKind::PlatformSynced => "platform.synced",
             EventKind::PlatformSyncFailed => "platform.sync_failed",
+            EventKind::InventoryChanged => "inventory.changed",
         }
     }
 
@@ -128,6 +131,7 @@ impl EventKind {
             | EventKind::AlarmCleared
             | EventKind::AlarmUpdated
             | EventKind::AlarmEscalated => ALARM_TOPICS,
+            EventKind::InventoryChanged => &["inventory"],
         }
     }
 
@@ -194,6 +198,9 @@ impl EventKind {
             EventKind::PlatformSyncFailed => {
                 "a cloud platform's sync started failing (said once, not at every retry)"
             }
+            EventKind::InventoryChanged => {
+                "someone's write to the CMDB committed (one object, or an import): reread what it names; monitoring follows it at once"
+            }
         }
     }
 
@@ -221,6 +228,7 @@ impl EventKind {
             | EventKind::AlarmEscalated => "AlarmView",
             EventKind::PlatformSynced => "PlatformSyncedEvent",
             EventKind::PlatformSyncFailed => "PlatformSyncFailedEvent",
+            EventKind::InventoryChanged => "InventoryChangedEvent",
         }
     }
 

@@ -24,6 +24,8 @@ pub enum Topic {
     Device(i64),
     /// The command-center overview.
     Overview,
+    /// Writes to the CMDB.
+    Inventory,
 }
 
 /// The longest topic name accepted, well above any valid one.
@@ -31,7 +33,7 @@ const MAX_TOPIC_LEN: usize = 64;
 
 impl Topic {
     /// Every family of topics, named as the documents and the event catalogue name them.
-    pub const FAMILIES: [&'static str; 8] = [
+    pub const FAMILIES: [&'static str; 9] = [
         "announcements",
         "tenant/{id}/announcements",
         "tenant/{id}/tickets",
@@ -40,6 +42,7 @@ impl Topic {
         "dc/{id}",
         "device/{id}",
         "overview",
+        "inventory",
     ];
 
     /// This topic's family: its name with the ids left as placeholders.
@@ -53,6 +56,7 @@ impl Topic {
             Topic::DataCenter(_) => "dc/{id}",
             Topic::Device(_) => "device/{id}",
             Topic::Overview => "overview",
+            Topic::Inventory => "inventory",
         }
     }
 
@@ -64,6 +68,7 @@ impl Topic {
         let topic = match parts.as_slice() {
             ["announcements"] => Topic::Announcements,
             ["overview"] => Topic::Overview,
+            ["inventory"] => Topic::Inventory,
             ["tenant", id, "announcements"] => Topic::TenantAnnouncements(parse_id(id)?),
             ["tenant", id, "tickets"] => Topic::TenantTickets(parse_id(id)?),
             ["tenant", tenant_id, "tickets", ticket_id] => Topic::Ticket {
@@ -100,6 +105,7 @@ impl fmt::Display for Topic {
         match self {
             Topic::Announcements => write!(f, "announcements"),
             Topic::Overview => write!(f, "overview"),
+            Topic::Inventory => write!(f, "inventory"),
             Topic::TenantAnnouncements(id) => write!(f, "tenant/{id}/announcements"),
             Topic::TenantTickets(id) => write!(f, "tenant/{id}/tickets"),
             Topic::Ticket {
@@ -117,7 +123,8 @@ impl fmt::Display for Topic {
 ///
 /// Everyone: `announcements` and their own inbox. Tenant topics: whoever's tenant scope
 /// includes the tenant. Infrastructure (`dc/*`, `device/*`): bureau staff, suppliers, who
-/// support the hardware, and the wall. `overview`: bureau staff and the wall.
+/// support the hardware, and the wall. `overview`: bureau staff and the wall. `inventory`:
+/// bureau staff, who read the whole CMDB.
 pub fn may_subscribe(principal: &Principal, topic: &Topic) -> bool {
     match topic {
         Topic::Announcements => true,
@@ -131,6 +138,7 @@ pub fn may_subscribe(principal: &Principal, topic: &Topic) -> bool {
         Topic::Overview => {
             principal.scope() == TenantScope::AllTenants || principal.role == Role::Display
         }
+        Topic::Inventory => principal.role.is_bureau(),
     }
 }
 
@@ -149,6 +157,7 @@ mod tests {
             "user/12/inbox",
             "dc/1",
             "device/9001",
+            "inventory",
         ] {
             let topic = Topic::parse(name).unwrap();
             assert_eq!(topic.to_string(), name);
@@ -214,6 +223,10 @@ mod tests {
             (&wall, "tenant/10/tickets/5", false),
             (&wall, "tenant/10/announcements", false),
             (&wall, "user/2/inbox", false),
+            (&manager, "inventory", true),
+            (&edu_dev, "inventory", false),
+            (&supplier, "inventory", false),
+            (&wall, "inventory", false),
         ];
         for (who, topic, allowed) in table {
             let topic = Topic::parse(topic).unwrap();

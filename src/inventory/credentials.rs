@@ -67,6 +67,44 @@ impl Credentials {
     }
 }
 
+/// The same credentials: monitoring compares a device's stored ones with those it polls with,
+/// to renew the session when they change. (`secrecy` has no equality of its own, so that
+/// secrets are not compared by accident; this comparison is the purpose.)
+impl PartialEq for Credentials {
+    fn eq(&self, other: &Credentials) -> bool {
+        match (self, other) {
+            (Credentials::V2c { community: left }, Credentials::V2c { community: right }) => {
+                left.expose_secret() == right.expose_secret()
+            }
+            (
+                Credentials::V3 {
+                    username,
+                    auth_protocol,
+                    auth_password,
+                    priv_protocol,
+                    priv_password,
+                },
+                Credentials::V3 {
+                    username: other_username,
+                    auth_protocol: other_auth_protocol,
+                    auth_password: other_auth_password,
+                    priv_protocol: other_priv_protocol,
+                    priv_password: other_priv_password,
+                },
+            ) => {
+                username == other_username
+                    && auth_protocol == other_auth_protocol
+                    && priv_protocol == other_priv_protocol
+                    && auth_password.expose_secret() == other_auth_password.expose_secret()
+                    && priv_password.expose_secret() == other_priv_password.expose_secret()
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Eq for Credentials {}
+
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -103,6 +141,22 @@ mod secret_string {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_are_equal_when_every_part_is() {
+        let v3 = |auth: &str| Credentials::V3 {
+            username: "monitor".into(),
+            auth_protocol: AuthProtocol::Sha1,
+            auth_password: SecretString::from(auth.to_owned()),
+            priv_protocol: PrivProtocol::Aes128,
+            priv_password: SecretString::from("priv".to_owned()),
+        };
+        assert_eq!(Credentials::v2c("public"), Credentials::v2c("public"));
+        assert_ne!(Credentials::v2c("public"), Credentials::v2c("private"));
+        assert_eq!(v3("auth-1"), v3("auth-1"));
+        assert_ne!(v3("auth-1"), v3("auth-2"));
+        assert_ne!(v3("public"), Credentials::v2c("public"));
+    }
 
     #[test]
     fn debug_never_shows_secrets() {

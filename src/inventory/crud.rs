@@ -418,12 +418,13 @@ where
     Ok(O::view(&model, writer.sealer))
 }
 
+/// Updates in a transaction of its own; says whether anything changed.
 pub async fn update<O: InventoryObject>(
     db: &DatabaseConnection,
     id: i64,
     fields: O::Fields,
     writer: &Writer<'_>,
-) -> Result<O::View, InventoryError>
+) -> Result<Updated<O::View>, InventoryError>
 where
     ActiveModelOf<O>: ActiveModelTrait<Entity = O::Entity> + ActiveModelBehavior + Send,
     ModelOf<O>: IntoActiveModel<ActiveModelOf<O>>,
@@ -433,7 +434,10 @@ where
     let existing = find::<O>(&txn, id).await?;
     let updated = update_in::<O>(&txn, existing, fields, writer).await?;
     txn.commit().await?;
-    Ok(O::view(&updated.model, writer.sealer))
+    Ok(Updated {
+        model: O::view(&updated.model, writer.sealer),
+        changed: updated.changed,
+    })
 }
 
 pub async fn delete<O: InventoryObject>(

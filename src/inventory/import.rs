@@ -36,6 +36,21 @@ pub const IMPORT_KINDS: &[&str] = &[
     "clusters",
 ];
 
+/// The object kind (as the history names it) of an importable kind.
+pub fn object_kind(import_kind: &str) -> Option<&'static str> {
+    let kind = match import_kind {
+        "data_centers" => DataCenters::KIND,
+        "resource_pools" => ResourcePools::KIND,
+        "machine_rooms" => MachineRooms::KIND,
+        "racks" => Racks::KIND,
+        "devices" => Devices::KIND,
+        "cloud_platforms" => CloudPlatforms::KIND,
+        "clusters" => Clusters::KIND,
+        _ => return None,
+    };
+    Some(kind)
+}
+
 /// The most rows one import may carry.
 pub const MAX_ROWS: usize = 10_000;
 

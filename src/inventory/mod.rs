@@ -5,6 +5,7 @@
 //! knows nothing of monitoring.
 //!
 //! # Layout
+//! - [`announce`]: `inventory.changed`, told when a write commits.
 //! - [`crud`]: what every object shares: get, list, create, update, delete, each write in one
 //!   transaction with its [`history`] row; objects plug in through `InventoryObject`.
 //! - [`references`]: parents named by id or by natural key.
@@ -20,6 +21,7 @@
 //! Leaves to others: HTTP (`routes::inventory`), sealing (`crate::secrets`), placement itself
 //! (`yunguan_actors::placement`), talking to clouds (`crate::cloud`) and devices.
 
+pub mod announce;
 pub mod capacity;
 pub mod clouds;
 pub mod credentials;

@@ -137,6 +137,8 @@ pub struct AlarmView {
     pub acknowledged_by: Option<i64>,
     pub cleared_at: Option<DateTime<Utc>>,
     pub cleared_by: Option<i64>,
+    /// Why it cleared: `condition_ended`, `operator`, `device_removed` (the device left
+    /// monitoring) or `restart` (left open by an earlier run).
     pub clear_reason: Option<String>,
 }
 
@@ -347,6 +349,7 @@ impl AlarmWriter {
                 let (reason, user_opt) = match reason {
                     ClearReason::ConditionEnded => ("condition_ended", None),
                     ClearReason::Operator { user_id } => ("operator", Some(*user_id)),
+                    ClearReason::DeviceRemoved => ("device_removed", None),
                 };
                 active.cleared_by = Set(user_opt);
                 active.clear_reason = Set(Some(reason.to_owned()));

@@ -1,6 +1,7 @@
 //! Which device actor answers for which device: by id (for the API and operators' commands)
 //! and by management address and community (for traps, which name no device). Data-center
-//! actors register their devices here as they start them; the handles are the supervisors'
+//! actors register their devices here as they start them (again when a device's address or
+//! credentials change) and unregister them when they leave; the handles are the supervisors'
 //! stable ones, so they survive a device actor's restart. Platform actors are here too, by
 //! platform id, for their sync status.
 
@@ -66,13 +67,41 @@ impl Directory {
         ) {
             if let Some(ids) = inner.by_ip.get_mut(&previous.ip) {
                 ids.retain(|id| *id != config.id);
+                if ids.is_empty() {
+                    inner.by_ip.remove(&previous.ip);
+                }
             }
         }
         inner.by_ip.entry(ip).or_default().push(config.id);
     }
 
+    /// Forgets a device that left `data_center_id` (a device that moved to another data
+    /// center stays registered there, whichever of the two got here first).
+    pub fn unregister(&self, device_id: i64, data_center_id: i64) {
+        let mut inner = self.inner.write();
+        let registered_here = inner
+            .devices
+            .get(&device_id)
+            .is_some_and(|entry| entry.data_center_id == data_center_id);
+        if !registered_here {
+            return;
+        }
+        if let Some(entry) = inner.devices.remove(&device_id) {
+            if let Some(ids) = inner.by_ip.get_mut(&entry.ip) {
+                ids.retain(|id| *id != device_id);
+                if ids.is_empty() {
+                    inner.by_ip.remove(&entry.ip);
+                }
+            }
+        }
+    }
+
     pub fn register_platform(&self, platform_id: i64, handle: PlatformHandle) {
         self.inner.write().platforms.insert(platform_id, handle);
+    }
+
+    pub fn unregister_platform(&self, platform_id: i64) {
+        self.inner.write().platforms.remove(&platform_id);
     }
 
     /// The platform actor's latest summary.

@@ -1,10 +1,12 @@
 //! The messages and payloads the monitoring actors share: a device actor's configuration
-//! and commands, alarm commands, stopping, and the interfaces a poll discovers. Messages
+//! and commands, alarm commands, inventory changes, stopping, and the interfaces a poll
+//! discovers. Messages
 //! that carry one actor's own types live with that actor (`device::DeviceReport`,
 //! `device::GetDeviceStateView`, `data_center::DataCenterUpdate`), so that this module
 //! depends on none of the actors that read it.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix::Message;
@@ -14,7 +16,7 @@ use super::snmp::traps::TrapKind;
 use crate::inventory::credentials::Credentials;
 
 /// What a device actor needs to know of its device.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceConfig {
     pub id: i64,
     pub data_center_id: i64,
@@ -33,6 +35,17 @@ pub struct DeviceConfig {
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
 pub struct TrapReceived(pub TrapKind);
+
+/// The device's record changed: poll as it now says (a new address or credentials get a new
+/// session; a new interval applies from the next poll).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Reconfigure(pub Arc<DeviceConfig>);
+
+/// The data center's inventory was replaced: bring its actors in line.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct InventoryChanged;
 
 /// Poll as soon as possible (after a trap, or when an operator asks).
 #[derive(Debug, Message)]

@@ -24,12 +24,15 @@
 //! - [`directory`]: device actors by id and by address, for traps and the API.
 //! - [`plan`]: what to monitor, read from the inventory, and the interfaces polls find,
 //!   written back to it.
+//! - [`follow`]: the inventory followed while running: a change to it reaches the actors at
+//!   once (`Monitoring::follow` starts, reconfigures or stops only what changed).
 //! - [`messages`]: what the actors say to each other.
 
 pub mod alarms;
 pub mod data_center;
 pub mod device;
 pub mod directory;
+pub mod follow;
 pub mod load;
 pub mod messages;
 pub mod overview;
@@ -39,26 +42,31 @@ pub mod rollups;
 pub mod snmp;
 pub mod topology;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use parking_lot::RwLock;
 use sea_orm::DatabaseConnection;
+use yunguan_actors::alarm::AlarmRule;
 use yunguan_actors::supervision::{Supervised, Supervisor};
 
 use crate::clock::Clock;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::settings::MonitoringSettings;
-use data_center::{DataCenterActor, DataCenterSetup, DataCenterSummary};
+use data_center::{
+    DataCenterActor, DataCenterGone, DataCenterServices, DataCenterSetup, DataCenterSummary,
+};
 use device::DeviceStateView;
 use device::GetDeviceStateView;
 use directory::Directory;
-use messages::{AlarmCommand, AlarmCommandFailed, DeviceConfig, Panic};
+use messages::{AlarmCommand, AlarmCommandFailed, Panic};
 use overview::{OverviewActor, OverviewSummary};
-pub use plan::Plan;
+pub use plan::{DataCenterInventory, Plan};
 use snmp::mux::Multiplexer;
 use snmp::session::Patience;
 use snmp::traps::TrapListener;
@@ -83,28 +91,46 @@ pub struct Services {
     pub clock: Clock,
 }
 
+/// A data center being monitored.
+struct RunningDataCenter {
+    setup: Arc<DataCenterSetup>,
+    handle: Supervised<DataCenterActor, DataCenterSummary>,
+}
+
 /// The running monitoring of this node. Clones share it.
 #[derive(Clone)]
 pub struct Monitoring {
     directory: Directory,
-    /// What each data center monitors (its devices and links), for the topology.
-    setups: Arc<HashMap<i64, Arc<DataCenterSetup>>>,
-    data_centers: Arc<HashMap<i64, Supervised<DataCenterActor, DataCenterSummary>>>,
+    /// What every data center shares, for those the inventory adds.
+    services: Arc<DataCenterServices>,
+    supervisor: Supervisor,
+    data_centers: Arc<RwLock<BTreeMap<i64, RunningDataCenter>>>,
     overview: Supervised<OverviewActor, OverviewSummary>,
     mux: Multiplexer,
     /// None while monitoring is off: nothing is listened for.
     trap_listener_opt: Option<Arc<TrapListener>>,
+    /// Set by [`Monitoring::stop`]: nothing starts again.
+    stopped: Arc<AtomicBool>,
+}
+
+/// What [`Monitoring::follow`] changed, by data center id.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Followed {
+    pub started: Vec<i64>,
+    pub changed: Vec<i64>,
+    pub stopped: Vec<i64>,
 }
 
 impl Monitoring {
-    /// Starts the overview, one data-center actor per data center (each starting its
-    /// devices), the trap listener, and the writers of what polls find (interfaces into the
-    /// CMDB, metrics into the rollups); returns once every device is registered. Must run
-    /// inside an actix system.
+    /// Starts the overview, one data-center actor per data center of `plan` (each starting
+    /// its devices) judged by `rules`, the trap listener, and the writers of what polls find
+    /// (interfaces into the CMDB, metrics into the rollups); returns once every device is
+    /// registered. Must run inside an actix system.
     pub async fn start(
         supervisor: &Supervisor,
         services: Services,
         settings: &MonitoringSettings,
+        rules: Vec<AlarmRule>,
         plan: Plan,
     ) -> anyhow::Result<Monitoring> {
         let Services {
@@ -114,113 +140,147 @@ impl Monitoring {
             notifier,
             clock,
         } = services;
-        let (db, hub, metrics) = (&db, &hub, &metrics);
         let mux = Multiplexer::bind(settings.snmp_bind, settings.max_in_flight)
             .with_context(|| format!("binding the SNMP socket {}", settings.snmp_bind))?;
-        let patience = Patience::new(
-            Duration::from_millis(settings.request_timeout_ms),
-            settings.retries,
-        );
         let directory = Directory::new(plan::start_interface_writer(db.clone()));
         let overview_hub = hub.clone();
         let overview = supervisor.spawn("overview", OverviewSummary::default(), move |link| {
             OverviewActor::new(overview_hub.clone(), link)
         });
-        let mut data_center_ids: BTreeSet<i64> = plan.data_center_ids.iter().copied().collect();
-        data_center_ids.extend(plan.devices.iter().map(|d| d.data_center_id));
-        data_center_ids.extend(plan.platforms.iter().map(|p| p.data_center_id));
-        let mut platforms = plan.platforms;
-        let rollup_writer = rollups::start_writer(db.clone());
         rollups::start_sweeper(
             db.clone(),
             Duration::from_secs(u64::from(settings.rollup_retention_days) * 86_400),
             Duration::from_secs(3_600),
         );
-        let mut data_centers = HashMap::new();
-        let mut setups = HashMap::new();
-        for data_center_id in data_center_ids {
-            let devices: Vec<Arc<DeviceConfig>> = plan
-                .devices
-                .iter()
-                .filter(|d| d.data_center_id == data_center_id)
-                .cloned()
-                .map(Arc::new)
-                .collect();
-            let ids: BTreeSet<i64> = devices.iter().map(|d| d.id).collect();
-            let links = plan
-                .links
-                .iter()
-                .filter(|l| ids.contains(&l.a_device_id) && ids.contains(&l.b_device_id))
-                .cloned()
-                .collect();
-            let (own_platforms, others) = platforms
-                .into_iter()
-                .partition(|p| p.data_center_id == data_center_id);
-            platforms = others;
-            let setup = Arc::new(DataCenterSetup {
-                data_center_id,
-                devices,
-                platforms: own_platforms.into_iter().map(Arc::new).collect(),
-                db: db.clone(),
-                links,
-                rules: plan.rules.clone(),
-                mux: mux.clone(),
-                patience,
-                hub: hub.clone(),
-                overview: overview.addr().recipient(),
-                alarm_writer: alarms::AlarmWriter {
-                    db: db.clone(),
-                    hub: hub.clone(),
-                    notifier: notifier.clone(),
-                    clock: clock.clone(),
-                    data_center_id,
-                }
-                .start(),
-                escalate_after: Duration::from_secs(settings.escalate_after_mins * 60),
-                directory: directory.clone(),
-                metrics: metrics.clone(),
-                rollup_writer: rollup_writer.clone(),
-                clock: clock.clone(),
-            });
-            setups.insert(data_center_id, setup.clone());
-            let handle = supervisor.spawn(
-                &format!("dc-{data_center_id}"),
-                DataCenterSummary {
-                    data_center_id,
-                    ..DataCenterSummary::default()
-                },
-                move |link| DataCenterActor::new(setup.clone(), link),
-            );
-            data_centers.insert(data_center_id, handle);
-        }
+        let data_center_services = Arc::new(DataCenterServices {
+            rollup_writer: rollups::start_writer(db.clone()),
+            db,
+            rules,
+            mux: mux.clone(),
+            patience: Patience::new(
+                Duration::from_millis(settings.request_timeout_ms),
+                settings.retries,
+            ),
+            hub,
+            overview: overview.clone(),
+            notifier,
+            escalate_after: Duration::from_secs(settings.escalate_after_mins * 60),
+            directory: directory.clone(),
+            metrics: metrics.clone(),
+            clock,
+        });
         let trap_listener_opt = if settings.enabled {
-            Some(listen_for_traps(settings.trap_listen, &directory, metrics).await?)
+            Some(listen_for_traps(settings.trap_listen, &directory, &metrics).await?)
         } else {
             None
         };
-        // Once each data center has started, its devices are registered: from here on a
-        // device can be asked for its state or a poll.
-        for handle in data_centers.values() {
-            handle
-                .addr()
-                .send(messages::Started)
-                .await
-                .context("a data center stopped while starting")?;
-        }
-        tracing::info!(
-            data_centers = data_centers.len(),
-            devices = plan.devices.len(),
-            traps = ?trap_listener_opt.as_ref().map(|listener| listener.local_addr()),
-            "monitoring started"
-        );
-        Ok(Monitoring {
+        let monitoring = Monitoring {
             directory,
-            setups: Arc::new(setups),
-            data_centers: Arc::new(data_centers),
+            services: data_center_services,
+            supervisor: supervisor.clone(),
+            data_centers: Arc::default(),
             overview,
             mux,
             trap_listener_opt: trap_listener_opt.map(Arc::new),
-        })
+            stopped: Arc::default(),
+        };
+        let devices = plan.device_count();
+        let followed = monitoring.follow(plan).await;
+        tracing::info!(
+            data_centers = followed.started.len(),
+            devices,
+            traps = ?monitoring.trap_addr_opt(),
+            "monitoring started"
+        );
+        Ok(monitoring)
+    }
+
+    /// Brings what is monitored in line with `plan` (the inventory as it is now): data
+    /// centers new to it start, those gone from it stop, and each remaining one whose
+    /// devices, links or platforms changed follows its new inventory (see
+    /// `DataCenterActor`); the others are not disturbed. Returns once every device of the
+    /// plan is registered.
+    pub async fn follow(&self, plan: Plan) -> Followed {
+        let mut followed = Followed::default();
+        let mut told = Vec::new();
+        if self.stopped.load(Ordering::Relaxed) {
+            return followed;
+        }
+        {
+            let mut running = self.data_centers.write();
+            let gone: Vec<i64> = running
+                .keys()
+                .filter(|id| !plan.data_centers.contains_key(id))
+                .copied()
+                .collect();
+            for data_center_id in gone {
+                if let Some(stopped) = running.remove(&data_center_id) {
+                    self.supervisor
+                        .retire(&data_center_actor_name(data_center_id), &stopped.handle);
+                    stopped.handle.addr().do_send(messages::Stop);
+                    self.overview.addr().do_send(DataCenterGone(data_center_id));
+                    followed.stopped.push(data_center_id);
+                }
+            }
+            for (data_center_id, inventory) in plan.data_centers {
+                match running.get(&data_center_id) {
+                    Some(current) => {
+                        if current.setup.replace_inventory(inventory) {
+                            told.push((current.handle.clone(), true));
+                            followed.changed.push(data_center_id);
+                        }
+                    }
+                    None => {
+                        let started = self.start_data_center(data_center_id, inventory);
+                        told.push((started.handle.clone(), false));
+                        running.insert(data_center_id, started);
+                        followed.started.push(data_center_id);
+                    }
+                }
+            }
+        }
+        // Each is told before any answer is awaited, so that every data center follows
+        // from the moment the plan is visible. One that does not answer is restarting: it
+        // starts from the latest inventory anyway.
+        let requests: Vec<_> = told
+            .iter()
+            .map(|(handle, changed)| {
+                let addr = handle.addr();
+                if *changed {
+                    futures_util::future::Either::Left(addr.send(messages::InventoryChanged))
+                } else {
+                    futures_util::future::Either::Right(addr.send(messages::Started))
+                }
+            })
+            .collect();
+        for request in requests {
+            if let Err(error) = request.await {
+                tracing::warn!(%error, "a data center did not take its inventory");
+            }
+        }
+        followed
+    }
+
+    fn start_data_center(
+        &self,
+        data_center_id: i64,
+        inventory: DataCenterInventory,
+    ) -> RunningDataCenter {
+        let setup = Arc::new(DataCenterSetup::new(
+            data_center_id,
+            self.services.clone(),
+            inventory,
+        ));
+        let factory_setup = setup.clone();
+        let handle = self.supervisor.spawn(
+            &data_center_actor_name(data_center_id),
+            DataCenterSummary {
+                data_center_id,
+                ..DataCenterSummary::default()
+            },
+            move |link| DataCenterActor::new(factory_setup.clone(), link),
+        );
+        RunningDataCenter { setup, handle }
     }
 
     /// Where traps are received; `None` while monitoring is off.
@@ -252,8 +312,9 @@ impl Monitoring {
 
     pub fn data_center_summary(&self, data_center_id: i64) -> Option<DataCenterSummary> {
         self.data_centers
+            .read()
             .get(&data_center_id)
-            .map(Supervised::snapshot)
+            .map(|running| running.handle.snapshot())
     }
 
     pub fn overview(&self) -> OverviewSummary {
@@ -263,14 +324,19 @@ impl Monitoring {
     /// A data center's devices and links with their live status; `None` if it is not
     /// monitored here.
     pub async fn topology(&self, data_center_id: i64) -> Option<TopologyView> {
-        let setup = self.setups.get(&data_center_id)?;
+        let inventory = self
+            .data_centers
+            .read()
+            .get(&data_center_id)?
+            .setup
+            .inventory();
         let mut views = HashMap::new();
-        for device in &setup.devices {
+        for device in &inventory.devices {
             if let Some(view) = self.device_state_view(device.id).await {
                 views.insert(device.id, view);
             }
         }
-        let nodes = setup
+        let nodes = inventory
             .devices
             .iter()
             .map(|device| {
@@ -290,7 +356,7 @@ impl Monitoring {
                 .get(&device_id)
                 .and_then(|view| view.interfaces.iter().find(|i| i.if_index == if_index))
         };
-        let links = setup
+        let links = inventory
             .links
             .iter()
             .map(|link| {
@@ -338,11 +404,14 @@ impl Monitoring {
         data_center_id: i64,
         command: AlarmCommand,
     ) -> Result<(), AlarmCommandFailed> {
-        let handle = self
+        let addr = self
             .data_centers
+            .read()
             .get(&data_center_id)
-            .ok_or(AlarmCommandFailed::NotMonitoredHere)?;
-        handle.addr().send(command).await?
+            .ok_or(AlarmCommandFailed::NotMonitoredHere)?
+            .handle
+            .addr();
+        addr.send(command).await?
     }
 
     /// Asks a device actor to poll now rather than at its next turn.
@@ -375,9 +444,10 @@ impl Monitoring {
 
     /// Stops every data center and its devices.
     pub fn stop(&self) {
-        for handle in self.data_centers.values() {
-            handle.stop_supervising();
-            handle.addr().do_send(messages::Stop);
+        self.stopped.store(true, Ordering::Relaxed);
+        for running in self.data_centers.read().values() {
+            running.handle.stop_supervising();
+            running.handle.addr().do_send(messages::Stop);
         }
         self.overview.stop_supervising();
     }
@@ -416,6 +486,10 @@ pub struct TopologyView {
     pub data_center_id: i64,
     pub nodes: Vec<TopologyNode>,
     pub links: Vec<TopologyLink>,
+}
+
+fn data_center_actor_name(data_center_id: i64) -> String {
+    format!("dc-{data_center_id}")
 }
 
 /// Listens for traps on `at`, each routed to the device actor of the agent that sent it.

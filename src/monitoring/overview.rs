@@ -1,7 +1,7 @@
 //! The `OverviewActor`: the command center's view of every data center, published to
 //! `overview` at most once a second from the data centers' own (already coalesced) updates.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use actix::{Actor, AsyncContext, Context, Handler};
@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use yunguan_actors::supervision::Link;
 
-use super::data_center::{DataCenterSummary, DataCenterUpdate};
+use super::data_center::{DataCenterGone, DataCenterSummary, DataCenterUpdate};
 use crate::hub::{EventData, EventKind, Hub, Topic};
 
 const PUBLISH_INTERVAL: Duration = Duration::from_secs(1);
@@ -29,6 +29,8 @@ impl EventData for OverviewSummary {}
 pub struct OverviewActor {
     hub: Hub,
     data_centers: BTreeMap<i64, DataCenterSummary>,
+    /// Data centers that left monitoring.
+    gone: BTreeSet<i64>,
     dirty: bool,
     link: Link<OverviewSummary>,
 }
@@ -38,6 +40,7 @@ impl OverviewActor {
         OverviewActor {
             hub,
             data_centers: BTreeMap::new(),
+            gone: BTreeSet::new(),
             dirty: false,
             link,
         }
@@ -88,7 +91,21 @@ impl Handler<DataCenterUpdate> for OverviewActor {
     type Result = ();
 
     fn handle(&mut self, update: DataCenterUpdate, _ctx: &mut Context<Self>) {
+        if self.gone.contains(&update.0.data_center_id) {
+            return;
+        }
         self.data_centers.insert(update.0.data_center_id, update.0);
         self.dirty = true;
+    }
+}
+
+impl Handler<DataCenterGone> for OverviewActor {
+    type Result = ();
+
+    fn handle(&mut self, DataCenterGone(data_center_id): DataCenterGone, _ctx: &mut Context<Self>) {
+        self.gone.insert(data_center_id);
+        if self.data_centers.remove(&data_center_id).is_some() {
+            self.dirty = true;
+        }
     }
 }

@@ -17,8 +17,6 @@ use sea_orm::{
 use serde_json::json;
 use tokio::sync::mpsc;
 
-use yunguan_actors::alarm::AlarmRule;
-
 use super::messages::{DeviceConfig, DiscoveredInterface};
 use super::platform::PlatformConfig;
 use super::topology::DeviceLink;
@@ -30,13 +28,37 @@ use crate::inventory::history::{self, Change, ChangeAction, ChangeActor};
 use crate::secrets::Sealer;
 use crate::settings::CloudSettings;
 
-/// What to monitor: the inventory's devices and links, and the alarm rules.
+/// What to monitor, by data center: the inventory as monitoring sees it.
+#[derive(Debug, Default)]
 pub struct Plan {
-    pub data_center_ids: Vec<i64>,
-    pub devices: Vec<DeviceConfig>,
-    pub platforms: Vec<PlatformConfig>,
+    pub data_centers: BTreeMap<i64, DataCenterInventory>,
+}
+
+/// What one data center monitors: its polled devices, the links between them (for the
+/// topology and root causes) and its synced cloud platforms.
+#[derive(Debug, Default)]
+pub struct DataCenterInventory {
+    pub devices: Vec<Arc<DeviceConfig>>,
     pub links: Vec<DeviceLink>,
-    pub rules: Vec<AlarmRule>,
+    pub platforms: Vec<Arc<PlatformConfig>>,
+}
+
+impl DataCenterInventory {
+    /// Whether `other` asks for nothing different.
+    pub fn same_as(&self, other: &DataCenterInventory) -> bool {
+        self.devices == other.devices
+            && self.links == other.links
+            && self.platforms.len() == other.platforms.len()
+            && self
+                .platforms
+                .iter()
+                .zip(&other.platforms)
+                .all(|(mine, theirs)| mine.same_as(theirs))
+    }
+
+    pub fn device(&self, device_id: i64) -> Option<&Arc<DeviceConfig>> {
+        self.devices.iter().find(|device| device.id == device_id)
+    }
 }
 
 impl Plan {
@@ -46,26 +68,57 @@ impl Plan {
         db: &DatabaseConnection,
         sealer: &Sealer,
         cloud: &CloudSettings,
-        rules: Vec<AlarmRule>,
     ) -> Result<Plan, DbErr> {
-        Ok(Plan {
-            data_center_ids: data_center_ids(db).await?,
-            devices: monitored_devices(db, sealer).await?,
-            platforms: openstack_platforms(db, sealer, cloud).await?,
-            links: links_between_devices(db).await?,
-            rules,
-        })
+        Ok(Plan::grouped(
+            data_center_ids(db).await?,
+            monitored_devices(db, sealer).await?,
+            links_between_devices(db).await?,
+            openstack_platforms(db, sealer, cloud).await?,
+        ))
     }
 
-    /// Nothing to monitor (a node that does not poll), with the rules.
-    pub fn nothing(rules: Vec<AlarmRule>) -> Plan {
-        Plan {
-            data_center_ids: Vec::new(),
-            devices: Vec::new(),
-            platforms: Vec::new(),
-            links: Vec::new(),
-            rules,
+    /// Groups what the inventory holds by data center. A link counts where both its ends
+    /// are polled devices of one data center; a device or platform names its own.
+    pub fn grouped(
+        data_center_ids: Vec<i64>,
+        devices: Vec<DeviceConfig>,
+        links: Vec<DeviceLink>,
+        platforms: Vec<PlatformConfig>,
+    ) -> Plan {
+        let mut data_centers: BTreeMap<i64, DataCenterInventory> = data_center_ids
+            .into_iter()
+            .map(|id| (id, DataCenterInventory::default()))
+            .collect();
+        let mut data_center_of = BTreeMap::new();
+        for device in devices {
+            data_center_of.insert(device.id, device.data_center_id);
+            data_centers
+                .entry(device.data_center_id)
+                .or_default()
+                .devices
+                .push(Arc::new(device));
         }
+        for link in links {
+            let a_opt = data_center_of.get(&link.a_device_id);
+            if a_opt.is_some() && a_opt == data_center_of.get(&link.b_device_id) {
+                if let Some(data_center) = a_opt.and_then(|id| data_centers.get_mut(id)) {
+                    data_center.links.push(link);
+                }
+            }
+        }
+        for platform in platforms {
+            data_centers
+                .entry(platform.data_center_id)
+                .or_default()
+                .platforms
+                .push(Arc::new(platform));
+        }
+        Plan { data_centers }
+    }
+
+    /// Devices, across data centers.
+    pub fn device_count(&self) -> usize {
+        self.data_centers.values().map(|dc| dc.devices.len()).sum()
     }
 }
 
@@ -120,6 +173,7 @@ pub async fn openstack_platforms(
                     u64::try_from(row.sync_interval_secs).unwrap_or(300),
                 ),
                 client: Arc::new(client),
+                built_from: (row.endpoint.clone(), sealed.clone()),
             }),
             Err(error) => {
                 tracing::warn!(platform_id = row.id, %error, "platform client not built; not synced");

@@ -27,6 +27,29 @@ pub struct PlatformConfig {
     pub name: String,
     pub sync_interval: Duration,
     pub client: Arc<OpenStackClient>,
+    /// The inventory's endpoint and sealed credentials the client was built from: when
+    /// either changes, the platform's actor is started again with a new client.
+    pub built_from: (String, String),
+}
+
+impl PlatformConfig {
+    /// Whether `other` would sync the same way (the client aside, which is built from
+    /// `built_from`).
+    pub fn same_as(&self, other: &PlatformConfig) -> bool {
+        (
+            self.id,
+            self.data_center_id,
+            &self.name,
+            self.sync_interval,
+            &self.built_from,
+        ) == (
+            other.id,
+            other.data_center_id,
+            &other.name,
+            other.sync_interval,
+            &other.built_from,
+        )
+    }
 }
 
 impl std::fmt::Debug for PlatformConfig {

@@ -20,6 +20,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::extract::{Authorized, BureauStaff, Operators};
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::identity::Principal;
+use crate::inventory::announce::{announce, InventoryChangedEvent};
 use crate::inventory::crud::Writer;
 use crate::inventory::history::{self, ChangeActor, ChangeFilter, ChangeView};
 use crate::inventory::import::{self, ImportMode, ImportSummary};
@@ -227,9 +228,13 @@ pub async fn import_inventory(
     } else {
         ImportMode::Write
     };
-    Ok(web::Json(
-        import::import(&state.db, rows, &writer, mode).await?,
-    ))
+    let summary = import::import(&state.db, rows, &writer, mode).await?;
+    if mode == ImportMode::Write {
+        if let Some(event) = InventoryChangedEvent::import(&summary) {
+            announce(&state.hub, &event).await;
+        }
+    }
+    Ok(web::Json(summary))
 }
 
 /// The business systems the caller may see (their tenant's; all for bureau staff), with
@@ -264,8 +269,9 @@ macro_rules! inventory_resource {
             use crate::routes::PageQuery;
             use crate::error::{ApiError, ErrorBody};
             use crate::routes::extract::{Authorized, Operators, $read};
-            use crate::inventory::crud::{self, Writer};
-            use crate::inventory::history::ChangeActor;
+            use crate::inventory::announce::{announce, InventoryChangedEvent};
+            use crate::inventory::crud::{self, InventoryObject, Writer};
+            use crate::inventory::history::{ChangeAction, ChangeActor};
             use crate::inventory::$domain::{$fields, $filter, $object, $view};
             use crate::state::AppState;
 
@@ -360,6 +366,8 @@ macro_rules! inventory_resource {
                     now: state.clock.now(),
                 };
                 let created = crud::create::<$object>(&state.db, body.into_inner(), &writer).await?;
+                let event = InventoryChangedEvent::one($object::KIND, created.id, ChangeAction::Create);
+                announce(&state.hub, &event).await;
                 Ok(HttpResponse::Created().json(created))
             }
 
@@ -390,14 +398,13 @@ macro_rules! inventory_resource {
                     actor: &actor,
                     now: state.clock.now(),
                 };
-                let updated = crud::update::<$object>(
-                    &state.db,
-                    path.into_inner(),
-                    body.into_inner(),
-                    &writer,
-                )
-                .await?;
-                Ok(web::Json(updated))
+                let id = path.into_inner();
+                let updated = crud::update::<$object>(&state.db, id, body.into_inner(), &writer).await?;
+                if updated.changed {
+                    let event = InventoryChangedEvent::one($object::KIND, id, ChangeAction::Update);
+                    announce(&state.hub, &event).await;
+                }
+                Ok(web::Json(updated.model))
             }
 
             #[utoipa::path(
@@ -424,7 +431,10 @@ macro_rules! inventory_resource {
                     actor: &actor,
                     now: state.clock.now(),
                 };
-                crud::delete::<$object>(&state.db, path.into_inner(), &writer).await?;
+                let id = path.into_inner();
+                crud::delete::<$object>(&state.db, id, &writer).await?;
+                let event = InventoryChangedEvent::one($object::KIND, id, ChangeAction::Delete);
+                announce(&state.hub, &event).await;
                 Ok(HttpResponse::NoContent().finish())
             }
         }

@@ -40,6 +40,7 @@ pub use storable_text::refuse_nul;
 use crate::announcements::AnnouncementView;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::hub::EventKind;
+use crate::inventory::announce::InventoryChangedEvent;
 use crate::monitoring::alarms::AlarmView;
 use crate::monitoring::data_center::{DataCenterSummary, LinkStateEvent, LinkUtilizationEvent};
 use crate::monitoring::device::{DeviceSampleEvent, DeviceStateEvent};
@@ -89,6 +90,7 @@ use crate::tickets::views::{
         AlarmView,
         PlatformSyncedEvent,
         PlatformSyncFailedEvent,
+        InventoryChangedEvent,
     )),
     modifiers(&BearerAuth, &EventCatalogue),
 )]

@@ -30,6 +30,7 @@ mod mail;
 mod monitoring_actors;
 mod monitoring_api;
 mod monitoring_cloud;
+mod monitoring_live;
 mod notifications;
 mod openapi;
 mod people;

@@ -82,13 +82,7 @@ async fn monitor_fleet_on(
             bandwidth_bps: 10_000_000_000,
         })
         .collect();
-    let plan = Plan {
-        data_center_ids: vec![DATA_CENTER],
-        devices,
-        platforms: Vec::new(),
-        links,
-        rules: default_rules(),
-    };
+    let plan = Plan::grouped(vec![DATA_CENTER], devices, links, Vec::new());
     let mut settings = settings_for(storage);
     // Silent agents are declared down within a few hundred milliseconds.
     settings.monitoring.request_timeout_ms = 150;
@@ -104,9 +98,15 @@ async fn monitor_fleet_on(
         },
         clock,
     };
-    let monitoring = Monitoring::start(&supervisor, services, &settings.monitoring, plan)
-        .await
-        .unwrap();
+    let monitoring = Monitoring::start(
+        &supervisor,
+        services,
+        &settings.monitoring,
+        default_rules(),
+        plan,
+    )
+    .await
+    .unwrap();
     fleet.send_traps_to(
         monitoring
             .trap_addr_opt()

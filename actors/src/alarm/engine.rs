@@ -68,7 +68,11 @@ pub struct ActiveAlarm {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClearReason {
     ConditionEnded,
-    Operator { user_id: i64 },
+    Operator {
+        user_id: i64,
+    },
+    /// The device left monitoring (deleted from the inventory, or no longer polled).
+    DeviceRemoved,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -431,6 +435,43 @@ impl AlarmEngine {
         }
     }
 
+    /// Forgets a device that is no longer monitored: each of its active alarms is cleared
+    /// (announced even while its key flaps, since nothing will clear it later), its keys and
+    /// what was observed of it are dropped, and, if it was down, the root causes of the
+    /// remaining reachability alarms are reconsidered.
+    pub fn forget_device(&mut self, device_id: i64, at_ms: u64) -> Vec<AlarmEvent> {
+        let mut events = Vec::new();
+        self.states_by_key.retain(|key, state| {
+            if key.device_id != device_id {
+                return true;
+            }
+            if let Some(alarm) = state.active_opt.take() {
+                events.push(AlarmEvent::Cleared {
+                    key: key.clone(),
+                    occurrence: alarm.occurrence,
+                    reason: ClearReason::DeviceRemoved,
+                    at_ms,
+                });
+            }
+            false
+        });
+        if self.network.forget(device_id) {
+            let root_cause_by_device = self.topology.cut_off_devices(&self.network);
+            self.reconsider_root_causes(&root_cause_by_device, at_ms, &mut events);
+        }
+        events
+    }
+
+    /// Replaces the network's shape (links or tiers changed) and reconsiders the root cause
+    /// of every reachability alarm under the new one.
+    pub fn set_topology(&mut self, topology: Topology, at_ms: u64) -> Vec<AlarmEvent> {
+        self.topology = topology;
+        let root_cause_by_device = self.topology.cut_off_devices(&self.network);
+        let mut events = Vec::new();
+        self.reconsider_root_causes(&root_cause_by_device, at_ms, &mut events);
+        events
+    }
+
     /// A user takes an active alarm on: it stays active, and is not raised again while its
     /// condition holds.
     pub fn acknowledge(
@@ -534,6 +575,10 @@ mod tests {
         See(Observation),
         Acknowledge(AlarmKey, u64, u64),
         Clear(AlarmKey, u64, u64),
+        /// The device leaves monitoring at the minute.
+        Forget(i64, u64),
+        /// The network takes a new shape at the minute.
+        Reshape(Topology, u64),
         ActiveAlarms,
     }
 
@@ -629,6 +674,9 @@ mod tests {
                 ClearReason::Operator { user_id } => {
                     format!("cleared {} #{occurrence} by {user_id}", name(key))
                 }
+                ClearReason::DeviceRemoved => {
+                    format!("cleared {} #{occurrence}, device removed", name(key))
+                }
             },
             AlarmEvent::CauseChanged {
                 key,
@@ -705,6 +753,16 @@ mod tests {
                     OPERATOR,
                     minute * MINUTE_MS,
                 ))],
+                Step::Forget(device_id, minute) => engine
+                    .forget_device(*device_id, minute * MINUTE_MS)
+                    .iter()
+                    .map(describe)
+                    .collect(),
+                Step::Reshape(topology, minute) => engine
+                    .set_topology(topology.clone(), minute * MINUTE_MS)
+                    .iter()
+                    .map(describe)
+                    .collect(),
                 Step::ActiveAlarms => engine
                     .active_alarms()
                     .into_iter()
@@ -1013,6 +1071,67 @@ mod tests {
                 ),
             ],
         );
+    }
+
+    #[test]
+    fn a_removed_device_takes_its_alarms_and_its_blame_with_it() {
+        let engine = run(
+            "agg-1 fails, then leaves the inventory; the network is rewired",
+            default_rules(),
+            campus(),
+            vec![
+                (reachable(AGG_1, false, 0), &["raised 1/10/- #1 Critical"]),
+                (cpu(AGG_1, 99.0, 0), &[]),
+                (cpu(AGG_1, 99.0, 6), &["raised 4/10/- #1 Major"]),
+                (
+                    reachable(ACCESS, false, 6),
+                    &["raised 1/100/- #1 Critical caused by 10"],
+                ),
+                (
+                    Step::Forget(AGG_1, 7),
+                    &[
+                        "cleared 1/10/- #1, device removed",
+                        "cleared 4/10/- #1, device removed",
+                        "1/100/- #1 recheck, 10 recovered",
+                    ],
+                ),
+                (Step::Forget(AGG_1, 7), &[]),
+                (
+                    reachable(ACCESS, false, 8),
+                    &["1/100/- #1 stands on its own"],
+                ),
+                // The access switch is recabled under agg-2, which is down: its symptom.
+                (reachable(AGG_2, false, 9), &["raised 1/11/- #1 Critical"]),
+                (
+                    Step::Reshape(
+                        Topology::new(vec![
+                            UpstreamLink {
+                                device_id: AGG_2,
+                                upstream_device_id: CORE,
+                                upstream_interface_opt: None,
+                            },
+                            UpstreamLink {
+                                device_id: ACCESS,
+                                upstream_device_id: AGG_2,
+                                upstream_interface_opt: None,
+                            },
+                        ])
+                        .unwrap(),
+                        10,
+                    ),
+                    &["1/100/- #1 now caused by 11"],
+                ),
+                (
+                    Step::ActiveAlarms,
+                    &["1/11/- #1 Critical", "1/100/- #1 Critical caused by 11"],
+                ),
+            ],
+        );
+        // Its keys are gone: a device of the same id starts from its first occurrence.
+        assert!(engine
+            .active_alarms()
+            .iter()
+            .all(|(key, _)| key.device_id != AGG_1));
     }
 
     #[test]

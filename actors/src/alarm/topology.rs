@@ -169,6 +169,14 @@ impl NetworkState {
             .is_some_and(|interfaces| interfaces.contains(interface))
     }
 
+    /// Forgets what was observed of a device that is no longer monitored; true when it was
+    /// down in some way (what is up changed).
+    pub fn forget(&mut self, device_id: i64) -> bool {
+        let was_unreachable = self.unreachable_device_ids.remove(&device_id);
+        let had_down_interfaces = self.down_interfaces_by_device.remove(&device_id).is_some();
+        was_unreachable || had_down_interfaces
+    }
+
     /// Takes in a reachability or interface observation (others are not about the network);
     /// true when it changed what is up. A value of 0 means down, anything else up.
     pub fn record(&mut self, observation: &Observation) -> bool {

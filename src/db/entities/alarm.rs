@@ -31,7 +31,7 @@ pub struct Model {
     pub acknowledged_by: Option<i64>,
     pub cleared_at: Option<ChronoDateTimeUtc>,
     pub cleared_by: Option<i64>,
-    /// `condition_ended` or `operator`.
+    /// `condition_ended`, `operator`, `device_removed` (it left monitoring) or `restart`.
     pub clear_reason: Option<String>,
     pub updated_at: ChronoDateTimeUtc,
 }

@@ -16,7 +16,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix::{Actor, ActorFutureExt, AsyncContext, Context, Handler, Recipient, WrapFuture};
+use actix::{Actor, ActorFutureExt, AsyncContext, Context, Handler, WrapFuture};
+use parking_lot::RwLock;
 use sea_orm::{DatabaseConnection, DbErr};
 use serde::Serialize;
 use tokio::sync::mpsc;
@@ -24,16 +25,19 @@ use utoipa::ToSchema;
 use yunguan_actors::alarm::{AlarmEvent, AlarmRule};
 use yunguan_actors::supervision::{ActorRegistry, Backoff, Link, Supervised, Supervisor};
 
-use super::alarms::{AlarmRecord, AlarmWrite};
+use super::alarms::{AlarmRecord, AlarmWrite, AlarmWriter, Notifier};
 use super::device::{DeviceActor, DeviceReport, DeviceServices, DeviceSummary};
 use super::directory::Directory;
 use super::load::{BusyDevice, BusyLink, LinkUtilization};
-use super::messages::{AlarmCommand, AlarmCommandFailed, DeviceConfig, Started, Stop};
+use super::messages::{
+    AlarmCommand, AlarmCommandFailed, DeviceConfig, InventoryChanged, Reconfigure, Started, Stop,
+};
+use super::overview::{OverviewActor, OverviewSummary};
+use super::plan::DataCenterInventory;
 use super::platform::{PlatformActor, PlatformConfig, PlatformServices, PlatformSummary};
 use super::rollups::{Rollup, RollupBuffer};
 use super::snmp::mux::Multiplexer;
 use super::snmp::session::Patience;
-use super::topology::DeviceLink;
 use crate::clock::Clock;
 use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::inventory::capacity::{candidates_with_pool_names, Within};
@@ -72,6 +76,12 @@ pub struct DataCenterSummary {
 #[derive(Debug, Clone, actix::Message)]
 #[rtype(result = "()")]
 pub struct DataCenterUpdate(pub DataCenterSummary);
+
+/// A data center left monitoring (it was deleted from the inventory): the overview forgets it,
+/// and ignores an update of it still on its way (data center ids are never reused).
+#[derive(Debug, Clone, actix::Message)]
+#[rtype(result = "()")]
+pub struct DataCenterGone(pub i64);
 
 impl EventData for DataCenterSummary {}
 
@@ -139,47 +149,90 @@ pub fn pool_usage(
 /// How often pools' usage is read again (cloud syncs move it every few minutes).
 const POOL_REFRESH_INTERVAL: Duration = Duration::from_secs(15);
 
-/// What a data center needs to run.
-pub struct DataCenterSetup {
-    pub data_center_id: i64,
-    /// Shared with the device actors (and their restarts), never copied per device.
-    pub devices: Vec<Arc<DeviceConfig>>,
-    /// Cloud platforms in this data center, each synced by a platform actor.
-    pub platforms: Vec<Arc<PlatformConfig>>,
+/// What every data center of the node shares.
+pub struct DataCenterServices {
     pub db: DatabaseConnection,
-    pub links: Vec<DeviceLink>,
     pub rules: Vec<AlarmRule>,
     pub mux: Multiplexer,
     pub patience: Patience,
     pub hub: Hub,
-    pub overview: Recipient<DataCenterUpdate>,
-    pub alarm_writer: mpsc::UnboundedSender<AlarmWrite>,
+    pub overview: Supervised<OverviewActor, OverviewSummary>,
+    pub notifier: Notifier,
     /// Root-cause alarms unacknowledged this long are escalated.
     pub escalate_after: Duration,
     pub directory: Directory,
     pub metrics: Arc<Metrics>,
     pub rollup_writer: mpsc::UnboundedSender<Vec<Rollup>>,
-    /// The data center's time: its devices poll and date by it, its periodic checks wait on
-    /// it, and it dates commands.
+    /// Monitoring's time: devices poll and date by it, periodic checks wait on it, and it
+    /// dates commands.
     pub clock: Clock,
 }
 
+/// What a data center needs to run: the shared services, its alarm writer, and what it
+/// monitors, which the inventory replaces while it runs (a restarted actor starts from the
+/// latest).
+pub struct DataCenterSetup {
+    pub data_center_id: i64,
+    pub services: Arc<DataCenterServices>,
+    pub alarm_writer: mpsc::UnboundedSender<AlarmWrite>,
+    inventory: RwLock<Arc<DataCenterInventory>>,
+}
+
 impl DataCenterSetup {
+    /// A data center's setup, starting its alarm writer.
+    pub fn new(
+        data_center_id: i64,
+        services: Arc<DataCenterServices>,
+        inventory: DataCenterInventory,
+    ) -> DataCenterSetup {
+        let alarm_writer = AlarmWriter {
+            db: services.db.clone(),
+            hub: services.hub.clone(),
+            notifier: services.notifier.clone(),
+            clock: services.clock.clone(),
+            data_center_id,
+        }
+        .start();
+        DataCenterSetup {
+            data_center_id,
+            services,
+            alarm_writer,
+            inventory: RwLock::new(Arc::new(inventory)),
+        }
+    }
+
+    /// What the data center monitors now.
+    pub fn inventory(&self) -> Arc<DataCenterInventory> {
+        self.inventory.read().clone()
+    }
+
+    /// Replaces what the data center monitors; false (nothing replaced) when `inventory`
+    /// asks for nothing different.
+    pub fn replace_inventory(&self, inventory: DataCenterInventory) -> bool {
+        let mut current = self.inventory.write();
+        if current.same_as(&inventory) {
+            return false;
+        }
+        *current = Arc::new(inventory);
+        true
+    }
+
     fn device_services(&self) -> DeviceServices {
+        let services = &self.services;
         DeviceServices {
-            mux: self.mux.clone(),
-            patience: self.patience,
-            hub: self.hub.clone(),
-            metrics: self.metrics.clone(),
-            clock: self.clock.clone(),
+            mux: services.mux.clone(),
+            patience: services.patience,
+            hub: services.hub.clone(),
+            metrics: services.metrics.clone(),
+            clock: services.clock.clone(),
         }
     }
 
     fn platform_services(&self) -> PlatformServices {
         PlatformServices {
-            db: self.db.clone(),
-            hub: self.hub.clone(),
-            clock: self.clock.clone(),
+            db: self.services.db.clone(),
+            hub: self.services.hub.clone(),
+            clock: self.services.clock.clone(),
         }
     }
 }
@@ -193,36 +246,173 @@ const ROLLUP_FLUSH_INTERVAL: Duration = Duration::from_secs(10);
 pub struct DataCenterActor {
     setup: Arc<DataCenterSetup>,
     state: DataCenterState,
+    /// The inventory the running actors were started or last reconfigured from.
+    running: Arc<DataCenterInventory>,
     /// The device actors, by device id.
     devices: HashMap<i64, Supervised<DeviceActor, DeviceSummary>>,
-    platforms: Vec<Supervised<PlatformActor, PlatformSummary>>,
+    /// The platform actors, by platform id.
+    platforms: HashMap<i64, Supervised<PlatformActor, PlatformSummary>>,
     link: Link<DataCenterSummary>,
-    /// The device actors' supervisor, with a registry of this data center's own.
-    device_registry: ActorRegistry,
+    /// The device and platform actors' supervisor, with a registry of this data center's own.
+    supervisor: Supervisor,
     rollups: RollupBuffer,
 }
 
 /// How often unacknowledged alarms are looked at for escalation.
 const ESCALATION_CHECK_INTERVAL: Duration = Duration::from_secs(30);
 
+fn device_actor_name(device_id: i64) -> String {
+    format!("device-{device_id}")
+}
+
+fn platform_actor_name(platform_id: i64) -> String {
+    format!("platform-{platform_id}")
+}
+
 impl DataCenterActor {
     pub fn new(setup: Arc<DataCenterSetup>, link: Link<DataCenterSummary>) -> DataCenterActor {
+        let running = setup.inventory();
         let state = DataCenterState::new(Layout {
             data_center_id: setup.data_center_id,
-            devices: &setup.devices,
-            links: &setup.links,
-            rules: &setup.rules,
-            escalate_after: setup.escalate_after,
+            devices: &running.devices,
+            links: &running.links,
+            rules: &setup.services.rules,
+            escalate_after: setup.services.escalate_after,
         });
         DataCenterActor {
             setup,
             state,
+            running,
             devices: HashMap::new(),
-            platforms: Vec::new(),
+            platforms: HashMap::new(),
             link,
-            device_registry: ActorRegistry::default(),
+            supervisor: Supervisor::new(ActorRegistry::default(), Backoff::default()),
             rollups: RollupBuffer::default(),
         }
+    }
+
+    /// Starts a device's actor and registers it. A restarted actor polls as the inventory
+    /// says by then.
+    fn start_device(&mut self, config: &Arc<DeviceConfig>, ctx: &mut Context<Self>) {
+        let setup = self.setup.clone();
+        let reports = ctx.address().recipient::<DeviceReport>();
+        let (device_id, first) = (config.id, config.clone());
+        let handle = self.supervisor.spawn(
+            &device_actor_name(device_id),
+            DeviceSummary::default(),
+            move |link| {
+                let inventory = setup.inventory();
+                let config = inventory.device(device_id).unwrap_or(&first).clone();
+                DeviceActor::new(config, setup.device_services(), reports.clone(), link)
+            },
+        );
+        self.setup
+            .services
+            .directory
+            .register(config, self.setup.data_center_id, handle.clone());
+        self.devices.insert(device_id, handle);
+    }
+
+    /// Stops a device's actor for good and unregisters it.
+    fn stop_device(&mut self, device_id: i64) {
+        if let Some(handle) = self.devices.remove(&device_id) {
+            self.supervisor
+                .retire(&device_actor_name(device_id), &handle);
+            handle.addr().do_send(Stop);
+            self.setup
+                .services
+                .directory
+                .unregister(device_id, self.setup.data_center_id);
+        }
+    }
+
+    fn start_platform(&mut self, platform: &Arc<PlatformConfig>) {
+        let setup = self.setup.clone();
+        let (platform_id, config) = (platform.id, platform.clone());
+        let handle = self.supervisor.spawn(
+            &platform_actor_name(platform_id),
+            PlatformSummary {
+                platform_id,
+                ..PlatformSummary::default()
+            },
+            move |link| PlatformActor::new(config.clone(), setup.platform_services(), link),
+        );
+        self.setup
+            .services
+            .directory
+            .register_platform(platform_id, handle.clone());
+        self.platforms.insert(platform_id, handle);
+    }
+
+    fn stop_platform(&mut self, platform_id: i64) {
+        if let Some(handle) = self.platforms.remove(&platform_id) {
+            self.supervisor
+                .retire(&platform_actor_name(platform_id), &handle);
+            handle.addr().do_send(Stop);
+            self.setup
+                .services
+                .directory
+                .unregister_platform(platform_id);
+        }
+    }
+
+    /// Brings the running actors in line with the inventory: new devices and platforms
+    /// start, removed ones stop (their alarms cleared), changed devices are reconfigured in
+    /// place (their schedule and history kept), changed platforms start again with a new
+    /// client; devices nothing changed for go on undisturbed.
+    fn follow_inventory(&mut self, ctx: &mut Context<Self>) {
+        let next = self.setup.inventory();
+        let before = std::mem::replace(&mut self.running, next.clone());
+        let previous: HashMap<i64, &Arc<DeviceConfig>> = before
+            .devices
+            .iter()
+            .map(|device| (device.id, device))
+            .collect();
+        for config in &next.devices {
+            match previous.get(&config.id) {
+                None => self.start_device(config, ctx),
+                Some(previous) if previous != &config => {
+                    self.setup.services.directory.register(
+                        config,
+                        self.setup.data_center_id,
+                        self.devices[&config.id].clone(),
+                    );
+                    self.devices[&config.id]
+                        .addr()
+                        .do_send(Reconfigure(config.clone()));
+                }
+                Some(_) => {}
+            }
+        }
+        for device in &before.devices {
+            if next.device(device.id).is_none() {
+                self.stop_device(device.id);
+            }
+        }
+        for platform in &before.platforms {
+            let kept = next
+                .platforms
+                .iter()
+                .any(|candidate| candidate.same_as(platform));
+            if !kept {
+                self.stop_platform(platform.id);
+            }
+        }
+        for platform in &next.platforms {
+            if !self.platforms.contains_key(&platform.id) {
+                self.start_platform(platform);
+            }
+        }
+        let now_ms = self.setup.services.clock.now_ms();
+        let events = self.state.relayout(&next.devices, &next.links, now_ms);
+        self.record(events);
+        tracing::info!(
+            data_center_id = self.setup.data_center_id,
+            devices = next.devices.len(),
+            links = next.links.len(),
+            platforms = next.platforms.len(),
+            "data center follows the inventory"
+        );
     }
 
     fn publish_if_dirty(&mut self) {
@@ -231,9 +421,11 @@ impl DataCenterActor {
         };
         self.link.publish(summary.clone());
         self.setup
+            .services
             .overview
+            .addr()
             .do_send(DataCenterUpdate(summary.clone()));
-        let hub = self.setup.hub.clone();
+        let hub = self.setup.services.hub.clone();
         let topic = Topic::DataCenter(self.setup.data_center_id);
         actix::spawn(async move {
             if let Err(error) = hub
@@ -251,7 +443,7 @@ impl DataCenterActor {
         let Some(data) = self.state.take_link_utilization() else {
             return;
         };
-        let hub = self.setup.hub.clone();
+        let hub = self.setup.services.hub.clone();
         let topic = Topic::DataCenter(self.setup.data_center_id);
         actix::spawn(async move {
             if let Err(error) = hub
@@ -292,7 +484,7 @@ impl DataCenterActor {
 
     /// Reads the pools' usage from the CMDB, off the actor's context.
     fn refresh_pools(&mut self, ctx: &mut Context<Self>) {
-        let db = self.setup.db.clone();
+        let db = self.setup.services.db.clone();
         let data_center_id = self.setup.data_center_id;
         let read = async move {
             let (hosts, names) =
@@ -320,7 +512,7 @@ impl DataCenterActor {
 
     fn publish_link_states(&self, link_states: Vec<LinkStateEvent>) {
         for data in link_states {
-            let hub = self.setup.hub.clone();
+            let hub = self.setup.services.hub.clone();
             let topic = Topic::DataCenter(self.setup.data_center_id);
             actix::spawn(async move {
                 for topic in [topic, Topic::Overview] {
@@ -337,46 +529,12 @@ impl Actor for DataCenterActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        let supervisor = Supervisor::new(self.device_registry.clone(), Backoff::default());
-        let reports = ctx.address().recipient::<DeviceReport>();
-        for config in &self.setup.devices {
-            let config = config.clone();
-            let factory_config = config.clone();
-            let setup = self.setup.clone();
-            let reports = reports.clone();
-            let handle = supervisor.spawn(
-                &format!("device-{}", config.id),
-                DeviceSummary::default(),
-                move |link| {
-                    DeviceActor::new(
-                        factory_config.clone(),
-                        setup.device_services(),
-                        reports.clone(),
-                        link,
-                    )
-                },
-            );
-            self.setup
-                .directory
-                .register(&config, self.setup.data_center_id, handle.clone());
-            self.devices.insert(config.id, handle);
+        let running = self.running.clone();
+        for config in &running.devices {
+            self.start_device(config, ctx);
         }
-        for platform in &self.setup.platforms {
-            let platform = platform.clone();
-            let setup = self.setup.clone();
-            let platform_id = platform.id;
-            let handle = supervisor.spawn(
-                &format!("platform-{}", platform.id),
-                PlatformSummary {
-                    platform_id: platform.id,
-                    ..PlatformSummary::default()
-                },
-                move |link| PlatformActor::new(platform.clone(), setup.platform_services(), link),
-            );
-            self.setup
-                .directory
-                .register_platform(platform_id, handle.clone());
-            self.platforms.push(handle);
+        for platform in &running.platforms {
+            self.start_platform(platform);
         }
         ctx.run_interval(PUBLISH_INTERVAL, |actor, _ctx| actor.publish_if_dirty());
         ctx.run_interval(LINK_UTILIZATION_INTERVAL, |actor, _ctx| {
@@ -385,12 +543,14 @@ impl Actor for DataCenterActor {
         ctx.run_interval(POOL_REFRESH_INTERVAL, |actor, ctx| actor.refresh_pools(ctx));
         self.refresh_pools(ctx);
         self.every(ctx, ESCALATION_CHECK_INTERVAL, |actor| {
-            actor.escalate_overdue(actor.setup.clock.now_ms());
+            actor.escalate_overdue(actor.setup.services.clock.now_ms());
         });
         self.every(ctx, ROLLUP_FLUSH_INTERVAL, |actor| {
-            let finished = actor.rollups.take_finished(actor.setup.clock.now_ms());
+            let finished = actor
+                .rollups
+                .take_finished(actor.setup.services.clock.now_ms());
             if !finished.is_empty() {
-                let _ = actor.setup.rollup_writer.send(finished);
+                let _ = actor.setup.services.rollup_writer.send(finished);
             }
         });
     }
@@ -400,7 +560,7 @@ impl DataCenterActor {
     /// Runs `work` every `period` of the data center's clock, the first after one period: a
     /// test that advances a manual clock sees the work done at once.
     fn every(&self, ctx: &mut Context<Self>, period: Duration, work: fn(&mut DataCenterActor)) {
-        let clock = self.setup.clock.clone();
+        let clock = self.setup.services.clock.clone();
         let deadline = clock.now() + chrono::Duration::from_std(period).unwrap_or_default();
         ctx.spawn(
             async move { clock.sleep_until(deadline).await }
@@ -420,7 +580,7 @@ impl Drop for DataCenterActor {
             handle.stop_supervising();
             handle.addr().do_send(Stop);
         }
-        for platform in &self.platforms {
+        for platform in self.platforms.values() {
             platform.stop_supervising();
             platform.addr().do_send(Stop);
         }
@@ -441,6 +601,7 @@ impl Handler<DeviceReport> for DataCenterActor {
         self.record(alarm_events);
         if let Some(interfaces) = report.interfaces_discovered_opt {
             self.setup
+                .services
                 .directory
                 .interfaces_discovered(report.device_id, interfaces);
         }
@@ -451,12 +612,20 @@ impl Handler<AlarmCommand> for DataCenterActor {
     type Result = Result<(), AlarmCommandFailed>;
 
     fn handle(&mut self, command: AlarmCommand, _ctx: &mut Context<Self>) -> Self::Result {
-        let by = (command.user_id, self.setup.clock.now_ms());
+        let by = (command.user_id, self.setup.services.clock.now_ms());
         let event = self
             .state
             .on_command(command.action, &command.key, command.occurrence, by)?;
         self.record_one(event, Some(command.written_tx));
         Ok(())
+    }
+}
+
+impl Handler<InventoryChanged> for DataCenterActor {
+    type Result = ();
+
+    fn handle(&mut self, _: InventoryChanged, ctx: &mut Context<Self>) {
+        self.follow_inventory(ctx);
     }
 }
 

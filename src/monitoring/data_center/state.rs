@@ -70,41 +70,13 @@ pub struct Reported {
 
 impl DataCenterState {
     pub fn new(layout: Layout<'_>) -> DataCenterState {
-        let core: Vec<i64> = layout
-            .devices
-            .iter()
-            .filter(|device| device.tier == "core")
-            .map(|device| device.id)
-            .collect();
-        let topology = Topology::new(upstream_links(&core, layout.links)).unwrap_or_else(|error| {
-            tracing::warn!(
-                data_center_id = layout.data_center_id,
-                ?error,
-                "topology ignored"
-            );
-            Topology::new(Vec::new()).unwrap_or_else(|_| unreachable!("an empty topology is valid"))
-        });
+        let topology = topology_of(layout.data_center_id, layout.devices, layout.links);
         let engine = AlarmEngine::new(layout.rules.to_vec(), topology, FlappingConfig::default())
             .unwrap_or_else(|error| {
                 tracing::error!(?error, "alarm rules rejected; alarms disabled");
-                AlarmEngine::new(
-                    Vec::new(),
-                    Topology::new(Vec::new()).unwrap_or_else(|_| unreachable!()),
-                    FlappingConfig::default(),
-                )
-                .unwrap_or_else(|_| unreachable!("no rules cannot clash"))
+                AlarmEngine::new(Vec::new(), Topology::default(), FlappingConfig::default())
+                    .unwrap_or_else(|_| unreachable!("no rules cannot clash"))
             });
-        let mut links_by_end = HashMap::new();
-        for device_link in layout.links {
-            links_by_end.insert(
-                (device_link.a_device_id, device_link.a_if_index),
-                device_link.clone(),
-            );
-            links_by_end.insert(
-                (device_link.b_device_id, device_link.b_if_index),
-                device_link.clone(),
-            );
-        }
         DataCenterState {
             data_center_id: layout.data_center_id,
             links: layout.links.to_vec(),
@@ -126,13 +98,51 @@ impl DataCenterState {
                 })
                 .collect(),
             engine,
-            links_by_end,
+            links_by_end: links_by_end(layout.links),
             link_end_rates: HashMap::new(),
             link_utilization_told: HashMap::new(),
             dirty: true,
             escalated: BTreeSet::new(),
             pools: Vec::new(),
         }
+    }
+
+    /// Takes in a new inventory at `at_ms`: devices that left are forgotten (their active
+    /// alarms cleared, the events returned for the alarm writer), new ones start unknown,
+    /// the others keep what they reported; links and the topology are replaced, and root
+    /// causes reconsidered under it.
+    pub fn relayout(
+        &mut self,
+        devices: &[std::sync::Arc<DeviceConfig>],
+        links: &[DeviceLink],
+        at_ms: u64,
+    ) -> Vec<AlarmEvent> {
+        let mut kept = HashMap::with_capacity(devices.len());
+        for config in devices {
+            let summary = self
+                .devices
+                .remove(&config.id)
+                .map(|device| device.summary)
+                .unwrap_or_default();
+            let device = Device {
+                name: config.name.clone(),
+                summary,
+            };
+            kept.insert(config.id, device);
+        }
+        let mut events = Vec::new();
+        for (device_id, _) in std::mem::replace(&mut self.devices, kept) {
+            events.extend(self.engine.forget_device(device_id, at_ms));
+            self.link_end_rates.remove(&device_id);
+        }
+        self.links = links.to_vec();
+        self.links_by_end = links_by_end(links);
+        self.link_utilization_told
+            .retain(|link_id, _| links.iter().any(|link| link.link_id == *link_id));
+        let topology = topology_of(self.data_center_id, devices, links);
+        events.extend(self.engine.set_topology(topology, at_ms));
+        self.dirty = true;
+        events
     }
 
     /// Takes in what a device's poll or trap found; a report of a device not here is ignored.
@@ -378,11 +388,39 @@ impl DataCenterState {
     }
 }
 
+/// The network's shape for root causes: upstream from the core devices over the links (none,
+/// with a warning, should the links form a loop the tiers cannot direct).
+fn topology_of(
+    data_center_id: i64,
+    devices: &[std::sync::Arc<DeviceConfig>],
+    links: &[DeviceLink],
+) -> Topology {
+    let core: Vec<i64> = devices
+        .iter()
+        .filter(|device| device.tier == "core")
+        .map(|device| device.id)
+        .collect();
+    Topology::new(upstream_links(&core, links)).unwrap_or_else(|error| {
+        tracing::warn!(data_center_id, ?error, "topology ignored");
+        Topology::default()
+    })
+}
+
+/// Links by either end, for `link.state` events.
+fn links_by_end(links: &[DeviceLink]) -> HashMap<(i64, u32), DeviceLink> {
+    let mut by_end = HashMap::new();
+    for link in links {
+        by_end.insert((link.a_device_id, link.a_if_index), link.clone());
+        by_end.insert((link.b_device_id, link.b_if_index), link.clone());
+    }
+    by_end
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
 
-    use yunguan_actors::alarm::{Comparison, Metric, Observation, RuleScope};
+    use yunguan_actors::alarm::{ClearReason, Comparison, Metric, Observation, RuleScope};
 
     use super::*;
     use crate::inventory::credentials::Credentials;
@@ -503,6 +541,47 @@ mod tests {
             .on_report(&report(3, 99.0, MINUTE_MS))
             .alarm_events
             .is_empty());
+    }
+
+    #[test]
+    fn a_new_inventory_keeps_what_stays_and_clears_what_left() {
+        let mut state = state();
+        state.on_report(&report(1, 95.0, MINUTE_MS));
+        state.on_report(&report(2, 97.0, MINUTE_MS));
+        state.take_summary();
+        // Device 2 leaves, device 3 arrives, and the link goes with device 2.
+        let events = state.relayout(
+            &[device(1, "core"), device(3, "access")],
+            &[],
+            2 * MINUTE_MS,
+        );
+        let cleared: Vec<(i64, ClearReason)> = events
+            .iter()
+            .filter_map(|event| match event {
+                AlarmEvent::Cleared { key, reason, .. } => Some((key.device_id, *reason)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(cleared, [(2, ClearReason::DeviceRemoved)], "{events:?}");
+        let summary = state.take_summary().expect("the inventory changed");
+        assert_eq!(
+            (summary.devices, summary.devices_up, summary.devices_unknown),
+            (2, 1, 1),
+            "device 1 keeps its report, device 3 is not polled yet"
+        );
+        assert_eq!(summary.alarms["major"], 1, "device 1's alarm stays");
+        // Device 2 is no longer this data center's, and the link no longer a link.
+        assert!(state
+            .on_report(&report(2, 99.0, 3 * MINUTE_MS))
+            .alarm_events
+            .is_empty());
+        let mut down = report(1, 10.0, 3 * MINUTE_MS);
+        down.changes = vec![Change::InterfaceDown { if_index: 3 }];
+        assert!(state.on_report(&down).link_states.is_empty());
+        assert_eq!(
+            state.take_link_utilization().map(|event| event.links.len()),
+            None
+        );
     }
 
     #[test]

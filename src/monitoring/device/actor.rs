@@ -18,7 +18,7 @@ use super::{
 use crate::hub::{EventKind, Topic};
 use crate::monitoring::device::{DeviceReport, GetDeviceStateView};
 use crate::monitoring::messages::{
-    DeviceConfig, DiscoveredInterface, Panic, PollNow, Stop, TrapReceived,
+    DeviceConfig, DiscoveredInterface, Panic, PollNow, Reconfigure, Stop, TrapReceived,
 };
 use crate::monitoring::snmp::poll::{poll_device, DeviceSample};
 use crate::monitoring::snmp::session::Session;
@@ -34,6 +34,9 @@ pub struct DeviceActor {
     config: Arc<DeviceConfig>,
     /// Out with the poll in flight, back when it ends: one poll at a time.
     session_opt: Option<Session>,
+    /// The device's address or credentials changed while a poll was out with the session:
+    /// a new one replaces it when it comes back.
+    session_outdated: bool,
     state: DeviceState,
     data_center: Recipient<DeviceReport>,
     services: DeviceServices,
@@ -56,16 +59,12 @@ impl DeviceActor {
         data_center: Recipient<DeviceReport>,
         link: Link<DeviceSummary>,
     ) -> DeviceActor {
-        let session = Session::new(
-            config.address,
-            &config.credentials,
-            &services.mux,
-            services.patience,
-        );
+        let session = session_for(&config, &services);
         let started_at = services.clock.now();
         DeviceActor {
             config,
             session_opt: Some(session),
+            session_outdated: false,
             state: DeviceState::default(),
             data_center,
             services,
@@ -108,8 +107,17 @@ impl DeviceActor {
             (session, result)
         };
         ctx.spawn(poll.into_actor(self).map(|(session, result), actor, ctx| {
-            actor.session_opt = Some(session);
+            let outdated = std::mem::take(&mut actor.session_outdated);
+            actor.session_opt = if outdated {
+                Some(session_for(&actor.config, &actor.services))
+            } else {
+                Some(session)
+            };
             actor.polled(result, ctx);
+            if outdated {
+                // That poll reached the device as it was: its readings are no baseline.
+                actor.state.forget_readings();
+            }
         }));
     }
 
@@ -304,6 +312,16 @@ impl DeviceActor {
     }
 }
 
+/// A session to the device as configured.
+fn session_for(config: &DeviceConfig, services: &DeviceServices) -> Session {
+    Session::new(
+        config.address,
+        &config.credentials,
+        &services.mux,
+        services.patience,
+    )
+}
+
 fn status(state: &DeviceState) -> &'static str {
     match state.reachable_opt {
         None => "unknown",
@@ -372,6 +390,32 @@ impl Handler<TrapReceived> for DeviceActor {
         self.report(changes, None, Vec::new(), at_ms);
         // Confirm with a poll; a restart also needs new counter baselines.
         self.poll(ctx);
+    }
+}
+
+impl Handler<Reconfigure> for DeviceActor {
+    type Result = ();
+
+    /// A new address or credentials: a new session and new counter baselines, and a poll at
+    /// once to learn what the device says now. A new interval: the next poll is rescheduled
+    /// by it. Anything else (name, kind, tier) is taken as it is.
+    fn handle(&mut self, Reconfigure(config): Reconfigure, ctx: &mut Context<Self>) {
+        let reached_otherwise =
+            config.address != self.config.address || config.credentials != self.config.credentials;
+        let interval_changed = config.poll_interval != self.config.poll_interval;
+        self.config = config;
+        if reached_otherwise {
+            if self.session_opt.is_some() {
+                self.session_opt = Some(session_for(&self.config, &self.services));
+                self.state.forget_readings();
+            } else {
+                self.session_outdated = true;
+            }
+            self.poll(ctx);
+        } else if interval_changed && self.next_poll_opt.is_some() {
+            let delay = self.next_delay();
+            self.schedule(delay, ctx);
+        }
     }
 }
 

@@ -141,6 +141,16 @@ impl DeviceState {
             .reduce(f64::max)
     }
 
+    /// Forgets the counter readings that rates are taken against: the device is now reached
+    /// at another address or as another user, whose counters say nothing about the old
+    /// ones. The next poll gives new baselines, the one after it rates.
+    pub fn forget_readings(&mut self) {
+        for interface in &mut self.interfaces {
+            interface.last = LastReadings::default();
+            interface.rates = InterfaceRates::default();
+        }
+    }
+
     /// Takes in a successful poll, received at `at_ms`. A trap that arrived while the poll
     /// was out is newer than the poll's link states: with `links_overtaken`, the known
     /// interfaces keep the states the trap gave them (the next poll, asked for by the trap,

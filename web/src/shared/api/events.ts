@@ -25,6 +25,7 @@ export type EventKind =
   | 'alarm.escalated'
   | 'platform.synced'
   | 'platform.sync_failed'
+  | 'inventory.changed'
 
 /** The `data` each kind of event carries. */
 export interface EventData {
@@ -72,6 +73,8 @@ export interface EventData {
   'platform.synced': components['schemas']['PlatformSyncedEvent']
   /** a cloud platform's sync started failing (said once, not at every retry) */
   'platform.sync_failed': components['schemas']['PlatformSyncFailedEvent']
+  /** someone's write to the CMDB committed (one object, or an import): reread what it names; monitoring follows it at once */
+  'inventory.changed': components['schemas']['InventoryChangedEvent']
 }
 
 /** The topic families each kind is published on. */
@@ -98,4 +101,5 @@ export const EVENT_TOPICS: Record<EventKind, readonly string[]> = {
   'alarm.escalated': ["device/{id}","dc/{id}","overview"],
   'platform.synced': ["dc/{id}"],
   'platform.sync_failed': ["dc/{id}"],
+  'inventory.changed': ["inventory"],
 }

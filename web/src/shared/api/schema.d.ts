@@ -1701,6 +1701,10 @@ export interface components {
             acknowledged_by?: number | null;
             /** Format: int64 */
             caused_by_device_id?: number | null;
+            /**
+             * @description Why it cleared: `condition_ended`, `operator`, `device_removed` (the device left
+             *     monitoring) or `restart` (left open by an earlier run).
+             */
             clear_reason?: string | null;
             /** Format: date-time */
             cleared_at?: string | null;
@@ -2655,6 +2659,21 @@ export interface components {
             name: string;
             /** Format: int64 */
             speed_bps: number;
+        };
+        /** @description The data of `inventory.changed`. */
+        InventoryChangedEvent: {
+            /** @description `create`, `update`, `delete` or `import`. */
+            action: string;
+            /**
+             * Format: int64
+             * @description The object, for a write of one; none for an import.
+             */
+            object_id?: number | null;
+            /**
+             * @description The kinds of objects written (`data_center`, `device`, `interface`, `link`,
+             *     `cloud_platform`, ...).
+             */
+            object_kinds: string[];
         };
         InventoryRecordView: {
             attributes: Record<string, never>;
