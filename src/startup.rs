@@ -325,9 +325,9 @@ impl Application {
 }
 
 /// Starts monitoring what the inventory holds, with the stored alarm rules (the defaults on
-/// a fresh installation). Alarms an earlier run left open are closed first: the engines
-/// start empty and raise again whatever still holds. Interfaces that polls discover are
-/// written back to the inventory, and changes to the inventory are followed while it runs.
+/// a fresh installation); each data center takes back the alarms an earlier run left open.
+/// Interfaces that polls discover are written back to the inventory, and changes to the
+/// inventory are followed while it runs.
 async fn start_monitoring(
     supervisor: &Supervisor,
     services: Services,
@@ -338,12 +338,6 @@ async fn start_monitoring(
     alarms::seed_default_rules(&db)
         .await
         .context("seeding the default alarm rules")?;
-    let closed = alarms::close_left_open(&db)
-        .await
-        .context("closing alarms of an earlier run")?;
-    if closed > 0 {
-        tracing::info!(alarms = closed, "alarms of an earlier run closed");
-    }
     let rules = alarms::load_rules(&db)
         .await
         .context("loading alarm rules")?;

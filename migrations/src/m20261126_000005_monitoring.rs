@@ -122,7 +122,7 @@ enum AlarmRules {
 }
 
 #[derive(DeriveIden, Clone)]
-enum Alarms {
+pub(crate) enum Alarms {
     Table,
     Id,
     RuleId,

@@ -8,6 +8,8 @@
 #   latency     a link down in the fleet to `device.state` on a socket: with traps, then by
 #               polls alone (interval $LATENCY_INTERVAL s)
 #   snmpd       yunguan polling net-snmp's snmpd ($SNMPD_DEVICES devices, all that one agent)
+#   live_add    $LIVE_DEVICES devices imported into a node polling $DEVICES: how long until it
+#               monitors them and until each has been polled, and the others' missed cycles
 #
 #   simulators/bench/monitoring.sh                     # everything, 20,000 devices
 #   BENCHES="latency" BUILD=0 simulators/bench/monitoring.sh
@@ -23,6 +25,7 @@ MEASURE_SECS="${MEASURE_SECS:-180}"
 LATENCY_DEVICES="${LATENCY_DEVICES:-2000}"
 LATENCY_INTERVAL="${LATENCY_INTERVAL:-10}"
 SNMPD_DEVICES="${SNMPD_DEVICES:-200}"
+LIVE_DEVICES="${LIVE_DEVICES:-1000}"
 BUILD="${BUILD:-1}"
 PG="${PG:-postgres://postgres@127.0.0.1:5432}"
 YG_PORT=18081
@@ -85,9 +88,9 @@ token() {
         -d "{\"username\":\"admin\",\"password\":\"$password\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
 }
 
-# Imports $1 fleet devices (in parts of 9,000: an import holds at most 10,000 rows) polled every $2 s, at fleet address $3.
+# Imports $1 fleet devices (in parts of 9,000: an import holds at most 10,000 rows) polled every $2 s, at fleet address $3, from device $4 on (0).
 import_devices() {
-    local n="$1" interval="$2" fleet="$3" bearer offset=0
+    local n="$1" interval="$2" fleet="$3" offset="${4:-0}" bearer
     bearer="$(token)"
     while (( offset < n )); do
         "$bin/yunguan-monbench" inventory --fleet "$fleet" --devices "$n" --offset "$offset" \
@@ -212,6 +215,65 @@ print(json.dumps({
 }))
 PY
 )"
+    cleanup
+}
+
+# The overview's totals: devices monitored, and of them those polled at least once.
+overview_counts() {
+    curl -fsS "$url/api/v1/overview" -H "authorization: Bearer $1" |
+        python3 -c 'import json,sys; o=json.load(sys.stdin); print(o["devices"], o["devices_up"] + o["devices_down"])'
+}
+
+bench_live_add() {
+    local total=$((DEVICES + LIVE_DEVICES))
+    local RUST_LOG="warn,yunguan::monitoring::follow=info"
+    export RUST_LOG
+    fresh_database
+    "$bin/yunguan-monbench" fleet --devices "$total" --bind "$FLEET" --report-secs 60 >"$work/fleet.log" &
+    pids+=($!)
+    YUNGUAN_MONITORING__ENABLED=false start_yunguan
+    import_devices "$DEVICES" "$INTERVAL" "$FLEET"
+    stop_yunguan
+    start_yunguan
+    sleep $((2 * INTERVAL))
+    local bearer m0 f0 c0 t0 followed_at="" polled_at="" counts
+    bearer="$(token)"
+    m0="$(metric snmp_missed_cycles_total)"; f0="$(metric snmp_poll_failures_total)"
+    c0="$(cpu_ticks "$yunguan_pid")"; t0="$(date +%s.%N)"
+    import_devices "$total" "$INTERVAL" "$FLEET" "$DEVICES"
+    local imported_at; imported_at="$(date +%s.%N)"
+    # (`RUST_LOG` lets the follower's line through: how long the reread and the follow took.)
+    # The overview is published at most once a second: read it twice as often.
+    while [[ -z "$polled_at" ]]; do
+        counts="$(overview_counts "$bearer")"
+        read -r monitored polled <<<"$counts"
+        local now; now="$(date +%s.%N)"
+        [[ -z "$followed_at" && "$monitored" == "$total" ]] && followed_at="$now"
+        [[ -n "$followed_at" && "$polled" == "$total" ]] && polled_at="$now"
+        if python3 -c "import sys; sys.exit(0 if $now - $t0 > 4 * $INTERVAL else 1)"; then
+            echo "after $((4 * INTERVAL)) s: $counts" >&2; break
+        fi
+        sleep 0.5
+    done
+    # The others' cycles over one more interval, with the new devices in it.
+    sleep "$INTERVAL"
+    local m1 f1 c1 t1
+    m1="$(metric snmp_missed_cycles_total)"; f1="$(metric snmp_poll_failures_total)"
+    c1="$(cpu_ticks "$yunguan_pid")"; t1="$(date +%s.%N)"
+    record "$(python3 - "$DEVICES" "$LIVE_DEVICES" "$INTERVAL" "$t0" "$imported_at" "${followed_at:-0}" "${polled_at:-0}" "$m0" "$m1" "$f0" "$f1" "$c0" "$c1" "$t1" <<'PY'
+import json, sys
+n, added, interval, t0, imported, followed, polled, m0, m1, f0, f1, c0, c1, t1 = map(float, sys.argv[1:])
+print(json.dumps({
+    "bench": "live_add", "devices": int(n), "added": int(added), "interval_secs": int(interval),
+    "import_secs": round(imported - t0, 2),
+    "monitored_after_import_secs": round(followed - imported, 2) if followed else None,
+    "all_polled_after_import_secs": round(polled - imported, 2) if polled else None,
+    "missed_cycles": int(m1 - m0), "poll_failures": int(f1 - f0),
+    "cpu_cores": round((c1 - c0) / 100 / (t1 - t0), 3),
+}))
+PY
+)"
+    grep "follows the inventory" "$work/yunguan.log" >&2 || true
     cleanup
 }
 

@@ -7,7 +7,8 @@
 //! severity also mails the bureau's admins and operators, in the transaction that records it;
 //! one left unacknowledged too long is escalated to the bureau's managers and admins. Root
 //! causes and escalations are also posted to the notification channels that carry them
-//! (`notify::dispatch`).
+//! (`notify::dispatch`). Alarms outlive a restart: a data center takes its open ones back
+//! ([`open_alarms`]) before its devices poll, acknowledgements and escalations included.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -20,8 +21,8 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 use utoipa::ToSchema;
 use yunguan_actors::alarm::{
-    default_rules, AlarmEvent, AlarmKey, AlarmRule, ClearReason, Comparison, Metric, RuleScope,
-    Severity,
+    default_rules, Acknowledgement, ActiveAlarm, AlarmEvent, AlarmKey, AlarmRule, ClearReason,
+    Comparison, Metric, RecordedAlarm, RuleScope, Severity,
 };
 
 use super::datetime_of_ms;
@@ -138,8 +139,11 @@ pub struct AlarmView {
     pub cleared_at: Option<DateTime<Utc>>,
     pub cleared_by: Option<i64>,
     /// Why it cleared: `condition_ended`, `operator`, `device_removed` (the device left
-    /// monitoring) or `restart` (left open by an earlier run).
+    /// monitoring), `rule_removed` or `restart` (left open by a version before alarms
+    /// outlived restarts).
     pub clear_reason: Option<String>,
+    /// When the managers were told nobody acknowledged it in time.
+    pub escalated_at: Option<DateTime<Utc>>,
 }
 
 impl EventData for AlarmView {}
@@ -166,6 +170,7 @@ impl From<alarm::Model> for AlarmView {
             cleared_at: row.cleared_at,
             cleared_by: row.cleared_by,
             clear_reason: row.clear_reason,
+            escalated_at: row.escalated_at,
         }
     }
 }
@@ -294,6 +299,7 @@ impl AlarmWriter {
                     cleared_by: Set(None),
                     clear_reason: Set(None),
                     updated_at: Set(now),
+                    escalated_at: Set(None),
                     ..Default::default()
                 };
                 let txn = crate::db::begin(&self.db).await?;
@@ -350,6 +356,7 @@ impl AlarmWriter {
                     ClearReason::ConditionEnded => ("condition_ended", None),
                     ClearReason::Operator { user_id } => ("operator", Some(*user_id)),
                     ClearReason::DeviceRemoved => ("device_removed", None),
+                    ClearReason::RuleRemoved => ("rule_removed", None),
                 };
                 active.cleared_by = Set(user_opt);
                 active.clear_reason = Set(Some(reason.to_owned()));
@@ -401,10 +408,13 @@ impl AlarmWriter {
         let Some(row) = find(&self.db, key, occurrence).await? else {
             return Ok(None);
         };
-        if row.state != RAISED {
+        if row.state != RAISED || row.escalated_at.is_some() {
             return Ok(None);
         }
         let txn = crate::db::begin(&self.db).await?;
+        let mut active: alarm::ActiveModel = row.into();
+        active.escalated_at = Set(Some(self.clock.now()));
+        let row = active.update(&txn).await?;
         let queued = self
             .page(&txn, &row, &[Role::BureauManager, Role::BureauAdmin], true)
             .await?;
@@ -496,20 +506,55 @@ async fn find(
     query.order_by_desc(alarm::Column::Id).one(db).await
 }
 
-/// Clears every alarm left open by an earlier run: the engines start empty and raise again,
-/// within a poll, whatever still holds. (Acknowledgements of those alarms are not carried
-/// over.)
-pub async fn close_left_open(db: &DatabaseConnection) -> Result<u64, sea_orm::DbErr> {
-    let now = Utc::now();
-    let result = alarm::Entity::update_many()
-        .col_expr(alarm::Column::State, Expr::value(CLEARED))
-        .col_expr(alarm::Column::ClearedAt, Expr::value(now))
-        .col_expr(alarm::Column::ClearReason, Expr::value("restart"))
-        .col_expr(alarm::Column::UpdatedAt, Expr::value(now))
+/// The alarms of a data center that are still open, as the engine takes them back after a
+/// restart, with the occurrences already escalated.
+pub async fn open_alarms(
+    db: &DatabaseConnection,
+    data_center_id: i64,
+) -> Result<(Vec<RecordedAlarm>, Vec<(AlarmKey, u64)>), sea_orm::DbErr> {
+    let rows = alarm::Entity::find()
+        .filter(alarm::Column::DataCenterId.eq(data_center_id))
         .filter(alarm::Column::State.ne(CLEARED))
-        .exec(db)
+        .order_by_asc(alarm::Column::Id)
+        .all(db)
         .await?;
-    Ok(result.rows_affected)
+    let mut recorded = Vec::with_capacity(rows.len());
+    let mut escalated = Vec::new();
+    for row in rows {
+        let key = AlarmKey {
+            rule_id: row.rule_id,
+            device_id: row.device_id,
+            instance_opt: row.instance.clone(),
+        };
+        let occurrence = u64::try_from(row.occurrence).unwrap_or_default();
+        if row.escalated_at.is_some() {
+            escalated.push((key.clone(), occurrence));
+        }
+        let ms = |at: DateTime<Utc>| u64::try_from(at.timestamp_millis()).unwrap_or_default();
+        let acknowledged_opt = match (row.acknowledged_by, row.acknowledged_at) {
+            (Some(user_id), Some(at)) => Some(Acknowledgement {
+                user_id,
+                at_ms: ms(at),
+            }),
+            _ => None,
+        };
+        recorded.push(RecordedAlarm {
+            key,
+            alarm: ActiveAlarm {
+                occurrence,
+                severity: severity::parse(&row.severity).unwrap_or(Severity::Major),
+                condition_since_ms: ms(row.raised_at),
+                raised_at_ms: ms(row.raised_at),
+                raised_value: row.value,
+                last_value: row.value,
+                acknowledged_opt,
+                caused_by_opt: row.caused_by_device_id,
+                awaiting_recheck: false,
+            },
+            flapping: row.flapping,
+        });
+    }
+    Ok((recorded, escalated))
 }
 
 async fn announce(hub: &Hub, kind: EventKind, row: alarm::Model) {

@@ -71,11 +71,18 @@ pub fn start(
             }
             // What was announced meanwhile is in the reading about to be taken.
             while port.frames.try_recv().is_ok() {}
+            let reading_started = std::time::Instant::now();
             match Plan::read(&source.db, &source.sealer, &source.cloud).await {
                 Ok(plan) => {
+                    let read_ms = reading_started.elapsed().as_millis();
                     let followed = monitoring.follow(plan).await;
                     if followed != super::Followed::default() {
-                        tracing::info!(?followed, "monitoring follows the inventory");
+                        tracing::info!(
+                            ?followed,
+                            read_ms,
+                            followed_ms = reading_started.elapsed().as_millis(),
+                            "monitoring follows the inventory"
+                        );
                     }
                 }
                 Err(error) => tracing::warn!(%error, "cannot reread the inventory"),

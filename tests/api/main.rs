@@ -31,6 +31,7 @@ mod monitoring_actors;
 mod monitoring_api;
 mod monitoring_cloud;
 mod monitoring_live;
+mod monitoring_restart;
 mod notifications;
 mod openapi;
 mod people;

@@ -11,7 +11,9 @@ use yunguan::identity::Role;
 use yunguan::monitoring::platform::PlatformSummary;
 use yunguan_simulators::openstack::{OpenStackSim, OpenStackSimConfig};
 
-use crate::helpers::{settings_for, spawn_app, spawn_node_with_clock, Backend, TestApp, WsClient};
+use crate::helpers::{
+    settings_for, spawn_app_with, spawn_node_with_clock, Backend, TestApp, WsClient,
+};
 use crate::on_every_backend;
 use crate::watch::Watch;
 
@@ -44,7 +46,9 @@ async fn a_platform_is_synced_into_the_inventory_and_recovers_from_keystone_fail
         ..OpenStackSimConfig::default()
     })
     .unwrap();
-    let (app, storage) = spawn_app(backend).await;
+    // The node that takes the writes does not monitor (it would follow them and sync too).
+    let (app, storage) =
+        spawn_app_with(backend, |settings| settings.monitoring.enabled = false).await;
     app.create_user("admin", Role::BureauAdmin, None).await;
     let admin = app.login("admin").await;
     let data_center: Value = app

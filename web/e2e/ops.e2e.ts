@@ -2,7 +2,8 @@
 // a fresh database; PostgreSQL and Redis in CI): login and logout, tenants kept out, an alarm
 // from a link taken down in the simulator reaching the alarm list and the topology without a
 // reload, an acknowledgement in one browser moving the row in another, an approval reaching
-// the requester's open ticket page, a signed webhook channel tried, the API reference,
+// the requester's open ticket page, a CMDB list following another person's writes, a signed
+// webhook channel tried, the API reference,
 // accessibility and screenshots of every page.
 import { createHmac } from 'node:crypto'
 import { createServer } from 'node:http'
@@ -190,6 +191,27 @@ describe('the ops portal', () => {
     await drawer.getByRole('button', { name: '新建' }).click()
     await page.getByText('已创建 core-x').waitFor()
     await drawer.getByRole('button', { name: '编辑' }).waitFor()
+    await context.close()
+  })
+
+  it('shows a data center another person enters, changes and deletes in the open CMDB list, without a reload', async () => {
+    const admin = await ApiUser.login(demo.server.url, 'admin')
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'ops')
+    await page.goto('/ops/cmdb/data-centers')
+    const table = page.getByRole('table').first()
+    await table.getByText('政务云数据中心 1').waitFor()
+    await markNoReload(page)
+
+    const created = await admin.post<{ id: number }>('/data-centers', { code: 'dc-e2e-live', name: '临时数据中心', region: 'east', address: '' })
+    await table.getByText('临时数据中心').waitFor({ timeout: 10_000 })
+    await screenshot(page, 'cmdb-live-created')
+    const renamed = await admin.request('PATCH', `/data-centers/${created.id}`, { name: '临时数据中心（改名）' })
+    expect(renamed.status).toBe(200)
+    await table.getByText('临时数据中心（改名）').waitFor({ timeout: 10_000 })
+    const deleted = await admin.request('DELETE', `/data-centers/${created.id}`)
+    expect(deleted.status).toBe(204)
+    await expect.poll(() => table.getByText('临时数据中心').count(), { timeout: 10_000 }).toBe(0)
+    expect(await stillNoReload(page)).toBe(true)
     await context.close()
   })
 

@@ -73,6 +73,18 @@ pub enum ClearReason {
     },
     /// The device left monitoring (deleted from the inventory, or no longer polled).
     DeviceRemoved,
+    /// Its rule no longer exists.
+    RuleRemoved,
+}
+
+/// An alarm the record says was active when the engine last ran, to take back after a
+/// restart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedAlarm {
+    pub key: AlarmKey,
+    pub alarm: ActiveAlarm,
+    /// It was flapping: it stays held back until stable for a window.
+    pub flapping: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -435,6 +447,65 @@ impl AlarmEngine {
         }
     }
 
+    /// Takes back the alarms that were active when the engine last ran (after a restart): each
+    /// stays active as recorded (its occurrence, raise, acknowledgement and root cause) until
+    /// observations clear it, and what it says is down counts for root causes meanwhile. An
+    /// alarm whose rule is gone is cleared (its event returned), as is the older of two
+    /// occurrences of one key.
+    pub fn restore(&mut self, recorded: Vec<RecordedAlarm>, at_ms: u64) -> Vec<AlarmEvent> {
+        let mut events = Vec::new();
+        for RecordedAlarm {
+            key,
+            alarm,
+            flapping,
+        } in recorded
+        {
+            let Some(rule) = self.rules.iter().find(|rule| rule.id == key.rule_id) else {
+                events.push(AlarmEvent::Cleared {
+                    key,
+                    occurrence: alarm.occurrence,
+                    reason: ClearReason::RuleRemoved,
+                    at_ms,
+                });
+                continue;
+            };
+            self.network.record(&Observation {
+                device_id: key.device_id,
+                device_kind: String::new(),
+                instance_opt: key.instance_opt.clone(),
+                metric: rule.metric,
+                value: 0.0,
+                at_ms,
+            });
+            let state = self.states_by_key.entry(key.clone()).or_default();
+            if let Some(older) = state.active_opt.take() {
+                let (older, newer) = if older.occurrence < alarm.occurrence {
+                    (older, alarm)
+                } else {
+                    (alarm, older)
+                };
+                events.push(AlarmEvent::Cleared {
+                    key: key.clone(),
+                    occurrence: older.occurrence,
+                    reason: ClearReason::ConditionEnded,
+                    at_ms,
+                });
+                state.active_opt = Some(newer);
+            } else {
+                state.active_opt = Some(alarm);
+            }
+            let occurrence = state
+                .active_opt
+                .as_ref()
+                .map_or(0, |alarm| alarm.occurrence);
+            state.occurrences_raised = state.occurrences_raised.max(occurrence);
+            if flapping {
+                state.flapping.restore_flapping(at_ms);
+            }
+        }
+        events
+    }
+
     /// Forgets a device that is no longer monitored: each of its active alarms is cleared
     /// (announced even while its key flaps, since nothing will clear it later), its keys and
     /// what was observed of it are dropped, and, if it was down, the root causes of the
@@ -577,6 +648,8 @@ mod tests {
         Clear(AlarmKey, u64, u64),
         /// The device leaves monitoring at the minute.
         Forget(i64, u64),
+        /// The engine starts again at the minute, with what was recorded active.
+        Restore(Vec<RecordedAlarm>, u64),
         /// The network takes a new shape at the minute.
         Reshape(Topology, u64),
         ActiveAlarms,
@@ -677,6 +750,9 @@ mod tests {
                 ClearReason::DeviceRemoved => {
                     format!("cleared {} #{occurrence}, device removed", name(key))
                 }
+                ClearReason::RuleRemoved => {
+                    format!("cleared {} #{occurrence}, rule removed", name(key))
+                }
             },
             AlarmEvent::CauseChanged {
                 key,
@@ -753,6 +829,11 @@ mod tests {
                     OPERATOR,
                     minute * MINUTE_MS,
                 ))],
+                Step::Restore(recorded, minute) => engine
+                    .restore(recorded.clone(), minute * MINUTE_MS)
+                    .iter()
+                    .map(describe)
+                    .collect(),
                 Step::Forget(device_id, minute) => engine
                     .forget_device(*device_id, minute * MINUTE_MS)
                     .iter()
@@ -1069,6 +1150,79 @@ mod tests {
                     Step::ActiveAlarms,
                     &["1/11/- #1 Critical", "1/200/- #1 Critical"],
                 ),
+            ],
+        );
+    }
+
+    /// An alarm as the record holds it: raised at minute 0.
+    fn recorded(
+        key: AlarmKey,
+        occurrence: u64,
+        acknowledged_by_opt: Option<i64>,
+        caused_by_opt: Option<i64>,
+        flapping: bool,
+    ) -> RecordedAlarm {
+        RecordedAlarm {
+            key,
+            alarm: ActiveAlarm {
+                occurrence,
+                severity: Severity::Critical,
+                condition_since_ms: 0,
+                raised_at_ms: 0,
+                raised_value: 0.0,
+                last_value: 0.0,
+                acknowledged_opt: acknowledged_by_opt
+                    .map(|user_id| Acknowledgement { user_id, at_ms: 0 }),
+                caused_by_opt,
+                awaiting_recheck: false,
+            },
+            flapping,
+        }
+    }
+
+    #[test]
+    fn a_restart_takes_back_what_was_active() {
+        run(
+            "the engine restarts with agg-1 down (acknowledged), the access switch its symptom",
+            default_rules(),
+            campus(),
+            vec![
+                (
+                    Step::Restore(
+                        vec![
+                            recorded(key(1, AGG_1, None), 3, Some(OPERATOR), None, false),
+                            recorded(key(1, ACCESS, None), 2, None, Some(AGG_1), false),
+                            recorded(key(2, AGG_1, Some("3")), 1, None, None, true),
+                            recorded(key(99, ACCESS, None), 1, None, None, false),
+                        ],
+                        1,
+                    ),
+                    &["cleared 99/100/- #1, rule removed"],
+                ),
+                (
+                    Step::ActiveAlarms,
+                    &[
+                        "1/10/- #3 Critical acknowledged by 9",
+                        "1/100/- #2 Critical caused by 10",
+                        "2/10/3 #1 Critical",
+                    ],
+                ),
+                (
+                    Step::Acknowledge(key(1, AGG_1, None), 3, 2),
+                    &["refused: AlreadyAcknowledged(Acknowledgement { user_id: 9, at_ms: 0 })"],
+                ),
+                // The first polls confirm them: nothing new is raised.
+                (reachable(AGG_1, false, 2), &[]),
+                (reachable(ACCESS, false, 2), &[]),
+                // Still flapping: its clear is held back.
+                (port(AGG_1, "3", true, 2), &[]),
+                (
+                    reachable(AGG_1, true, 3),
+                    &["cleared 1/10/- #3", "1/100/- #2 recheck, 10 recovered"],
+                ),
+                // Numbered on from the recorded occurrence.
+                (reachable(AGG_1, false, 4), &["raised 1/10/- #4 Critical"]),
+                (port(AGG_1, "3", true, 13), &["2/10/3 stable, clear"]),
             ],
         );
     }

@@ -50,6 +50,13 @@ impl FlappingDetector {
         self.flapping
     }
 
+    /// Takes the key back as flapping at `at_ms` (it was when last recorded): held back until
+    /// it has been stable for a window from then.
+    pub fn restore_flapping(&mut self, at_ms: u64) {
+        self.flapping = true;
+        self.transitions_at_ms = VecDeque::from([at_ms]);
+    }
+
     /// Counts a raise or clear at `at_ms` and says what to do with it.
     pub fn record_transition(&mut self, config: FlappingConfig, at_ms: u64) -> TransitionVerdict {
         self.transitions_at_ms.push_back(at_ms);

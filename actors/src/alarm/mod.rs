@@ -25,7 +25,7 @@ pub mod topology;
 
 pub use engine::{
     Acknowledgement, ActiveAlarm, AlarmCommandError, AlarmEngine, AlarmEngineError, AlarmEvent,
-    ClearReason,
+    ClearReason, RecordedAlarm,
 };
 pub use flapping::FlappingConfig;
 pub use rule::{default_rules, AlarmRule, Comparison, Metric, RuleScope, Severity};

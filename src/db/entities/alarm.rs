@@ -34,6 +34,8 @@ pub struct Model {
     /// `condition_ended`, `operator`, `device_removed` (it left monitoring) or `restart`.
     pub clear_reason: Option<String>,
     pub updated_at: ChronoDateTimeUtc,
+    /// When the managers were told nobody acknowledged it in time (once per occurrence).
+    pub escalated_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,7 +25,7 @@ use utoipa::ToSchema;
 use yunguan_actors::alarm::{AlarmEvent, AlarmRule};
 use yunguan_actors::supervision::{ActorRegistry, Backoff, Link, Supervised, Supervisor};
 
-use super::alarms::{AlarmRecord, AlarmWrite, AlarmWriter, Notifier};
+use super::alarms::{open_alarms, AlarmRecord, AlarmWrite, AlarmWriter, Notifier};
 use super::device::{DeviceActor, DeviceReport, DeviceServices, DeviceSummary};
 use super::directory::Directory;
 use super::load::{BusyDevice, BusyLink, LinkUtilization};
@@ -528,14 +528,41 @@ impl DataCenterActor {
 impl Actor for DataCenterActor {
     type Context = Context<Self>;
 
+    /// Takes back the alarms an earlier run (or incarnation) left open, then starts the
+    /// devices and platforms: the actor handles nothing else until the alarms are read, so
+    /// no report is judged without them. Should they not be read, the actor stops and its
+    /// supervisor starts it again later.
     fn started(&mut self, ctx: &mut Context<Self>) {
-        let running = self.running.clone();
-        for config in &running.devices {
-            self.start_device(config, ctx);
-        }
-        for platform in &running.platforms {
-            self.start_platform(platform);
-        }
+        let db = self.setup.services.db.clone();
+        let data_center_id = self.setup.data_center_id;
+        let read = async move { open_alarms(&db, data_center_id).await };
+        ctx.wait(read.into_actor(self).map(move |result, actor, ctx| {
+            let (recorded, escalated) = match result {
+                Ok(open) => open,
+                Err(error) => {
+                    tracing::error!(data_center_id, %error, "cannot read the open alarms");
+                    actix::ActorContext::stop(ctx);
+                    return;
+                }
+            };
+            if !recorded.is_empty() {
+                tracing::info!(
+                    data_center_id,
+                    alarms = recorded.len(),
+                    "open alarms taken back"
+                );
+            }
+            let now_ms = actor.setup.services.clock.now_ms();
+            let events = actor.state.restore(recorded, escalated, now_ms);
+            actor.record(events);
+            let running = actor.running.clone();
+            for config in &running.devices {
+                actor.start_device(config, ctx);
+            }
+            for platform in &running.platforms {
+                actor.start_platform(platform);
+            }
+        }));
         ctx.run_interval(PUBLISH_INTERVAL, |actor, _ctx| actor.publish_if_dirty());
         ctx.run_interval(LINK_UTILIZATION_INTERVAL, |actor, _ctx| {
             actor.publish_link_utilization();

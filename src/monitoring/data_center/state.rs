@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use yunguan_actors::alarm::{
-    AlarmCommandError, AlarmEngine, AlarmEvent, AlarmKey, AlarmRule, FlappingConfig, Severity,
-    Topology,
+    AlarmCommandError, AlarmEngine, AlarmEvent, AlarmKey, AlarmRule, FlappingConfig, RecordedAlarm,
+    Severity, Topology,
 };
 
 use super::{DataCenterSummary, LinkStateEvent, LinkUtilizationEvent, PoolUsage};
@@ -105,6 +105,30 @@ impl DataCenterState {
             escalated: BTreeSet::new(),
             pools: Vec::new(),
         }
+    }
+
+    /// Takes back, at `at_ms`, the alarms an earlier run left open (and which of them were
+    /// already escalated), before any report: they stay active as recorded until the first
+    /// polls confirm or clear them. Those of devices no longer here are cleared; the events
+    /// for the alarm writer are returned.
+    pub fn restore(
+        &mut self,
+        recorded: Vec<RecordedAlarm>,
+        escalated: Vec<(AlarmKey, u64)>,
+        at_ms: u64,
+    ) -> Vec<AlarmEvent> {
+        let gone: BTreeSet<i64> = recorded
+            .iter()
+            .map(|alarm| alarm.key.device_id)
+            .filter(|device_id| !self.devices.contains_key(device_id))
+            .collect();
+        let mut events = self.engine.restore(recorded, at_ms);
+        for device_id in gone {
+            events.extend(self.engine.forget_device(device_id, at_ms));
+        }
+        self.escalated.extend(escalated);
+        self.dirty = true;
+        events
     }
 
     /// Takes in a new inventory at `at_ms`: devices that left are forgotten (their active
@@ -582,6 +606,48 @@ mod tests {
             state.take_link_utilization().map(|event| event.links.len()),
             None
         );
+    }
+
+    #[test]
+    fn open_alarms_come_back_escalated_as_they_were_and_those_of_gone_devices_clear() {
+        use yunguan_actors::alarm::{ActiveAlarm, RecordedAlarm};
+        let recorded = |device_id| RecordedAlarm {
+            key: AlarmKey {
+                rule_id: 11,
+                device_id,
+                instance_opt: None,
+            },
+            alarm: ActiveAlarm {
+                occurrence: 4,
+                severity: Severity::Major,
+                condition_since_ms: 0,
+                raised_at_ms: 0,
+                raised_value: 95.0,
+                last_value: 95.0,
+                acknowledged_opt: None,
+                caused_by_opt: None,
+                awaiting_recheck: false,
+            },
+            flapping: false,
+        };
+        let mut state = state();
+        let escalated = vec![(recorded(1).key, 4)];
+        let events = state.restore(vec![recorded(1), recorded(9)], escalated, MINUTE_MS);
+        assert!(
+            matches!(
+                events.as_slice(),
+                [AlarmEvent::Cleared { key, reason: ClearReason::DeviceRemoved, .. }] if key.device_id == 9
+            ),
+            "{events:?}"
+        );
+        assert_eq!(state.take_summary().unwrap().alarms["major"], 1);
+        // Overdue long since, but escalated before the restart.
+        assert!(state.overdue(60 * MINUTE_MS).is_empty());
+        // Still high at the first poll: the same occurrence, nothing raised.
+        assert!(state
+            .on_report(&report(1, 97.0, 2 * MINUTE_MS))
+            .alarm_events
+            .is_empty());
     }
 
     #[test]

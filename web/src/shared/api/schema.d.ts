@@ -1703,7 +1703,8 @@ export interface components {
             caused_by_device_id?: number | null;
             /**
              * @description Why it cleared: `condition_ended`, `operator`, `device_removed` (the device left
-             *     monitoring) or `restart` (left open by an earlier run).
+             *     monitoring), `rule_removed` or `restart` (left open by a version before alarms
+             *     outlived restarts).
              */
             clear_reason?: string | null;
             /** Format: date-time */
@@ -1715,6 +1716,11 @@ export interface components {
             /** Format: int64 */
             device_id: number;
             device_name: string;
+            /**
+             * Format: date-time
+             * @description When the managers were told nobody acknowledged it in time.
+             */
+            escalated_at?: string | null;
             flapping: boolean;
             /** Format: int64 */
             id: number;
