@@ -29,8 +29,8 @@ use crate::identity::accounts::ResetMail;
 use crate::identity::sessions::SessionStore;
 use crate::identity::sso::oidc::OidcLogin;
 use crate::metrics::{self, Metrics};
-use crate::monitoring::alarms;
 use crate::monitoring::follow::{self, PlanSource};
+use crate::monitoring::{alarm_rules, alarms};
 use crate::monitoring::{Monitoring, Plan, Services};
 use crate::outbox::Nudge;
 use crate::quotas::actor::TenantActors;
@@ -335,10 +335,10 @@ async fn start_monitoring(
     settings: &Settings,
 ) -> anyhow::Result<Monitoring> {
     let db = services.db.clone();
-    alarms::seed_default_rules(&db)
+    alarm_rules::seed_default_rules(&db)
         .await
         .context("seeding the default alarm rules")?;
-    let rules = alarms::load_rules(&db)
+    let rules = alarm_rules::load_rules(&db)
         .await
         .context("loading alarm rules")?;
     if !settings.monitoring.enabled {

@@ -10,6 +10,9 @@
 #   snmpd       yunguan polling net-snmp's snmpd ($SNMPD_DEVICES devices, all that one agent)
 #   live_add    $LIVE_DEVICES devices imported into a node polling $DEVICES: how long until it
 #               monitors them and until each has been polled, and the others' missed cycles
+#   restart     $RESTART_ALARMS devices unreachable (one open alarm each), $RESTART_ACKED of
+#               them acknowledged; the node restarts: the alarms and acknowledgements it has,
+#               how long until it is ready and until every device's first poll confirmed its alarm
 #
 #   simulators/bench/monitoring.sh                     # everything, 20,000 devices
 #   BENCHES="latency" BUILD=0 simulators/bench/monitoring.sh
@@ -18,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-BENCHES="${BENCHES:-ceiling polling latency snmpd}"
+BENCHES="${BENCHES:-ceiling polling latency snmpd live_add restart}"
 DEVICES="${DEVICES:-20000}"
 INTERVAL="${INTERVAL:-60}"
 MEASURE_SECS="${MEASURE_SECS:-180}"
@@ -26,6 +29,8 @@ LATENCY_DEVICES="${LATENCY_DEVICES:-2000}"
 LATENCY_INTERVAL="${LATENCY_INTERVAL:-10}"
 SNMPD_DEVICES="${SNMPD_DEVICES:-200}"
 LIVE_DEVICES="${LIVE_DEVICES:-1000}"
+RESTART_ALARMS="${RESTART_ALARMS:-5000}"
+RESTART_ACKED="${RESTART_ACKED:-1000}"
 BUILD="${BUILD:-1}"
 PG="${PG:-postgres://postgres@127.0.0.1:5432}"
 YG_PORT=18081
@@ -274,6 +279,63 @@ print(json.dumps({
 PY
 )"
     grep "follows the inventory" "$work/yunguan.log" >&2 || true
+    cleanup
+}
+
+# Alarms in the bench's database: all of them, open, acknowledged.
+alarm_counts() {
+    psql "$YUNGUAN_DATABASE__URL" -qtAc \
+        "SELECT count(*), count(*) FILTER (WHERE state <> 'cleared'), count(*) FILTER (WHERE state = 'acknowledged') FROM alarms" |
+        tr '|' ' '
+}
+
+bench_restart() {
+    fresh_database
+    YUNGUAN_MONITORING__ENABLED=false start_yunguan
+    # Devices at an address where nothing answers: each raises "device unreachable".
+    import_devices "$RESTART_ALARMS" 10 127.0.0.1:16199
+    stop_yunguan
+    start_yunguan
+    local all open acked
+    for _ in $(seq 1 300); do
+        read -r all open acked <<<"$(alarm_counts)"
+        (( open >= RESTART_ALARMS )) && break
+        sleep 1
+    done
+    local bearer; bearer="$(token)"
+    for id in $(psql "$YUNGUAN_DATABASE__URL" -qtAc "SELECT id FROM alarms ORDER BY id LIMIT $RESTART_ACKED"); do
+        curl -fsS -o /dev/null -X POST "$url/api/v1/alarms/$id/acknowledge" -H "authorization: Bearer $bearer"
+    done
+    read -r all open acked <<<"$(alarm_counts)"
+    local before="$all $open $acked"
+    stop_yunguan
+    local t0 ready confirmed="" down
+    t0="$(date +%s.%N)"
+    start_yunguan
+    ready="$(date +%s.%N)"
+    bearer="$(token)"
+    # Confirmed: every device polled (and found down) since the start.
+    for _ in $(seq 1 1200); do
+        down="$(curl -fsS "$url/api/v1/overview" -H "authorization: Bearer $bearer" |
+            python3 -c 'import json,sys; print(json.load(sys.stdin)["devices_down"])')"
+        if (( down >= RESTART_ALARMS )); then confirmed="$(date +%s.%N)"; break; fi
+        sleep 0.5
+    done
+    read -r all open acked <<<"$(alarm_counts)"
+    record "$(python3 - "$before" "$all $open $acked" "$t0" "$ready" "${confirmed:-0}" <<'PY'
+import json, sys
+before = [int(x) for x in sys.argv[1].split()]
+after = [int(x) for x in sys.argv[2].split()]
+t0, ready, confirmed = map(float, sys.argv[3:6])
+print(json.dumps({
+    "bench": "restart",
+    "before": {"alarms": before[0], "open": before[1], "acknowledged": before[2]},
+    "after": {"alarms": after[0], "open": after[1], "acknowledged": after[2]},
+    "ready_secs": round(ready - t0, 2),
+    "all_confirmed_secs": round(confirmed - t0, 2) if confirmed else None,
+}))
+PY
+)"
     cleanup
 }
 

@@ -199,7 +199,7 @@ impl EventKind {
                 "a cloud platform's sync started failing (said once, not at every retry)"
             }
             EventKind::InventoryChanged => {
-                "someone's write to the CMDB committed (one object, or an import): reread what it names; monitoring follows it at once"
+                "someone's write to the CMDB or to the alarm rules committed (one object, or an import): reread what it names; monitoring follows it at once"
             }
         }
     }

@@ -1,8 +1,8 @@
 //! What the CMDB tells when a write commits: `inventory.changed` on the `inventory` topic,
 //! naming the kinds of objects written (and the object, for a write of one). Pages showing
-//! the CMDB reread what it names; monitoring rereads what it monitors
-//! (`monitoring::follow`). It is told after the commit, by the writer of the change, on
-//! every node through the hub.
+//! the CMDB reread what it names; monitoring rereads what it monitors. It is told after the
+//! commit, by the writer of the change, on every node through the hub. Monitoring's alarm
+//! rules are announced the same way (kind `alarm_rule`).
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -15,7 +15,7 @@ use crate::hub::{EventData, EventKind, Hub, Topic};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct InventoryChangedEvent {
     /// The kinds of objects written (`data_center`, `device`, `interface`, `link`,
-    /// `cloud_platform`, ...).
+    /// `cloud_platform`, ..., and `alarm_rule`).
     pub object_kinds: Vec<String>,
     /// The object, for a write of one; none for an import.
     pub object_id: Option<i64>,

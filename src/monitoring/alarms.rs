@@ -13,21 +13,20 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 use utoipa::ToSchema;
 use yunguan_actors::alarm::{
-    default_rules, Acknowledgement, ActiveAlarm, AlarmEvent, AlarmKey, AlarmRule, ClearReason,
-    Comparison, Metric, RecordedAlarm, RuleScope, Severity,
+    Acknowledgement, ActiveAlarm, AlarmEvent, AlarmKey, ClearReason, RecordedAlarm, Severity,
 };
 
 use super::datetime_of_ms;
 use crate::clock::Clock;
-use crate::db::entities::{alarm, alarm_rule, user};
+use crate::db::entities::{alarm, user};
 use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::identity::Role;
 use crate::mail::outbox;
@@ -41,81 +40,6 @@ use crate::severity;
 pub const RAISED: &str = "raised";
 pub const ACKNOWLEDGED: &str = "acknowledged";
 pub const CLEARED: &str = "cleared";
-
-fn name_of<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-fn parse_name<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
-}
-
-/// Stores the default rules when there are none yet.
-pub async fn seed_default_rules(db: &DatabaseConnection) -> anyhow::Result<()> {
-    if alarm_rule::Entity::find().count(db).await? > 0 {
-        return Ok(());
-    }
-    for rule in default_rules() {
-        let (scope_kind, scope_value) = match &rule.scope {
-            RuleScope::All => ("all", None),
-            RuleScope::DeviceKind(kind) => ("device_kind", Some(kind.clone())),
-            RuleScope::Device(id) => ("device", Some(id.to_string())),
-        };
-        alarm_rule::ActiveModel {
-            id: Set(rule.id),
-            name: Set(rule.name.clone()),
-            metric: Set(name_of(&rule.metric)),
-            comparison: Set(name_of(&rule.comparison)),
-            threshold: Set(rule.threshold),
-            for_secs: Set((rule.for_ms / 1000) as i64),
-            severity: Set(name_of(&rule.severity)),
-            scope_kind: Set(scope_kind.to_owned()),
-            scope_value: Set(scope_value),
-            enabled: Set(rule.enabled),
-        }
-        .insert(db)
-        .await?;
-    }
-    Ok(())
-}
-
-/// The stored rules; a row that no longer parses is skipped with a warning.
-pub async fn load_rules(db: &DatabaseConnection) -> anyhow::Result<Vec<AlarmRule>> {
-    let rows = alarm_rule::Entity::find()
-        .order_by_asc(alarm_rule::Column::Id)
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().filter_map(rule_from_row).collect())
-}
-
-fn rule_from_row(row: alarm_rule::Model) -> Option<AlarmRule> {
-    let scope = match (row.scope_kind.as_str(), row.scope_value.as_deref()) {
-        ("all", _) => RuleScope::All,
-        ("device_kind", Some(kind)) => RuleScope::DeviceKind(kind.to_owned()),
-        ("device", Some(id)) => RuleScope::Device(id.parse().ok()?),
-        _ => {
-            tracing::warn!(rule_id = row.id, "alarm rule with an unknown scope skipped");
-            return None;
-        }
-    };
-    let metric: Metric = parse_name(&row.metric)?;
-    let comparison: Comparison = parse_name(&row.comparison)?;
-    let severity: Severity = parse_name(&row.severity)?;
-    Some(AlarmRule {
-        id: row.id,
-        name: row.name,
-        metric,
-        comparison,
-        threshold: row.threshold,
-        for_ms: row.for_secs.max(0) as u64 * 1000,
-        severity,
-        scope,
-        enabled: row.enabled,
-    })
-}
 
 /// An alarm as the API and the events show it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -139,8 +63,9 @@ pub struct AlarmView {
     pub cleared_at: Option<DateTime<Utc>>,
     pub cleared_by: Option<i64>,
     /// Why it cleared: `condition_ended`, `operator`, `device_removed` (the device left
-    /// monitoring), `rule_removed` or `restart` (left open by a version before alarms
-    /// outlived restarts).
+    /// monitoring), `rule_removed`, `rule_changed` (its rule was disabled or no longer
+    /// covers the device) or `restart` (left open by a version before alarms outlived
+    /// restarts).
     pub clear_reason: Option<String>,
     /// When the managers were told nobody acknowledged it in time.
     pub escalated_at: Option<DateTime<Utc>>,
@@ -357,6 +282,7 @@ impl AlarmWriter {
                     ClearReason::Operator { user_id } => ("operator", Some(*user_id)),
                     ClearReason::DeviceRemoved => ("device_removed", None),
                     ClearReason::RuleRemoved => ("rule_removed", None),
+                    ClearReason::RuleChanged => ("rule_changed", None),
                 };
                 active.cleared_by = Set(user_opt);
                 active.clear_reason = Set(Some(reason.to_owned()));

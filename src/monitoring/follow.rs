@@ -1,7 +1,8 @@
 //! Monitoring follows the inventory while it runs. A task hears `inventory.changed` on the
 //! `inventory` topic (from any node, through the hub) and, when a write named a kind that
-//! monitoring reads, rereads the [`Plan`] and hands it to [`Monitoring::follow`], which
-//! starts, reconfigures or stops only what changed. Writes announced while a reading is out
+//! monitoring reads, rereads the alarm rules and the [`Plan`] and hands them to
+//! [`Monitoring::follow_rules`] and [`Monitoring::follow`], which start, reconfigure or stop
+//! only what changed. Writes announced while a reading is out
 //! are covered by the next one, so a burst of writes costs a reading or two, not one each.
 //! It also rereads on its own every `inventory_recheck_secs` and after falling behind on the
 //! topic, so that a change whose announcement was lost (Redis down) is followed all the same.
@@ -10,20 +11,21 @@ use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 
-use super::{Monitoring, Plan};
+use super::{alarm_rules, Monitoring, Plan};
 use crate::clock::Clock;
 use crate::hub::{Delivery, Hub, Topic};
 use crate::inventory::announce::InventoryChangedEvent;
 use crate::secrets::Sealer;
 use crate::settings::CloudSettings;
 
-/// The kinds of objects a plan is read from.
+/// The kinds of objects a plan is read from, and the alarm rules.
 const MONITORED_KINDS: &[&str] = &[
     "data_center",
     "device",
     "interface",
     "link",
     "cloud_platform",
+    alarm_rules::OBJECT_KIND,
 ];
 
 /// Where the plan is read from.
@@ -71,6 +73,14 @@ pub fn start(
             }
             // What was announced meanwhile is in the reading about to be taken.
             while port.frames.try_recv().is_ok() {}
+            match alarm_rules::load_rules(&source.db).await {
+                Ok(rules) => {
+                    if monitoring.follow_rules(rules).await {
+                        tracing::info!("monitoring judges by the changed alarm rules");
+                    }
+                }
+                Err(error) => tracing::warn!(%error, "cannot reread the alarm rules"),
+            }
             let reading_started = std::time::Instant::now();
             match Plan::read(&source.db, &source.sealer, &source.cloud).await {
                 Ok(plan) => {

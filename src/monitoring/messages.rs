@@ -47,6 +47,11 @@ pub struct Reconfigure(pub Arc<DeviceConfig>);
 #[rtype(result = "()")]
 pub struct InventoryChanged;
 
+/// The alarm rules were replaced: judge by the new ones.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct RulesChanged;
+
 /// Poll as soon as possible (after a trap, or when an operator asks).
 #[derive(Debug, Message)]
 #[rtype(result = "()")]

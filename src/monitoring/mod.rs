@@ -18,7 +18,8 @@
 //! - [`load`]: link utilization and the busiest links and devices (pure).
 //! - [`overview`]: the command center's aggregate.
 //! - [`platform`]: the platform actor: a cloud platform's inventory synced on a schedule.
-//! - [`alarms`]: alarm rules and alarms on the record.
+//! - [`alarm_rules`]: alarm rules as data, administered over the API.
+//! - [`alarms`]: alarms on the record: the alarm writer, and the open alarms taken back.
 //! - [`rollups`]: one-minute metric rollups, stored in batches, with retention.
 //! - [`topology`]: upstream links from the tiers, for alarm root causes.
 //! - [`directory`]: device actors by id and by address, for traps and the API.
@@ -28,6 +29,7 @@
 //!   once (`Monitoring::follow` starts, reconfigures or stops only what changed).
 //! - [`messages`]: what the actors say to each other.
 
+pub mod alarm_rules;
 pub mod alarms;
 pub mod data_center;
 pub mod device;
@@ -155,7 +157,7 @@ impl Monitoring {
         let data_center_services = Arc::new(DataCenterServices {
             rollup_writer: rollups::start_writer(db.clone()),
             db,
-            rules,
+            rules: RwLock::new(Arc::new(rules)),
             mux: mux.clone(),
             patience: Patience::new(
                 Duration::from_millis(settings.request_timeout_ms),
@@ -259,6 +261,30 @@ impl Monitoring {
             }
         }
         followed
+    }
+
+    /// Judges by `rules` from now on, on every data center; false when they are the rules
+    /// already in force.
+    pub async fn follow_rules(&self, rules: Vec<AlarmRule>) -> bool {
+        {
+            let mut current = self.services.rules.write();
+            if **current == rules {
+                return false;
+            }
+            *current = Arc::new(rules);
+        }
+        let requests: Vec<_> = self
+            .data_centers
+            .read()
+            .values()
+            .map(|running| running.handle.addr().send(messages::RulesChanged))
+            .collect();
+        for request in requests {
+            if let Err(error) = request.await {
+                tracing::warn!(%error, "a data center did not take the new rules");
+            }
+        }
+        true
     }
 
     fn start_data_center(

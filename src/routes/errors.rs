@@ -7,6 +7,7 @@ use crate::catalog::CatalogError;
 use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::identity::IdentityError;
 use crate::inventory::crud::InventoryError;
+use crate::monitoring::alarm_rules::AlarmRuleError;
 use crate::notify::channels::ChannelError;
 use crate::quotas::QuotaError;
 use crate::screen::rooms::RoomError;
@@ -64,6 +65,19 @@ impl From<InventoryError> for ApiError {
             }
             InventoryError::Store(error) => error.into(),
             InventoryError::Internal(error) => ApiError::internal(error),
+        }
+    }
+}
+
+impl From<AlarmRuleError> for ApiError {
+    fn from(error: AlarmRuleError) -> Self {
+        let message = error.to_string();
+        match error {
+            AlarmRuleError::NotFound => ApiError::new(ErrorCode::NotFound, message),
+            AlarmRuleError::Invalid(problems) => {
+                ApiError::with_fields(ErrorCode::ValidationFailed, message, problems)
+            }
+            AlarmRuleError::Store(error) => error.into(),
         }
     }
 }

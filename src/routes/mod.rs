@@ -4,6 +4,7 @@
 //! handler's route attribute (`#[get("/…")]`) is also its OpenAPI path ([`document`]). Wire types live here, converted from the domain types. Authentication and
 //! role policy are extractor arguments (`Principal`, `Authorized<P>`), never handler code.
 
+pub mod alarm_rules;
 pub mod announcements;
 pub mod auth;
 pub mod catalog;
@@ -255,6 +256,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
             .configure(governance::configure)
             .configure(inventory::configure)
             .configure(monitoring::configure)
+            .configure(alarm_rules::configure)
             .configure(screen::configure)
             .configure(notifications::configure)
             .configure(ops::configure_api)

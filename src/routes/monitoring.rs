@@ -1,10 +1,10 @@
-//! Live monitoring: device state, data-center and overview aggregates, topology, alarms and
-//! alarm rules. Bureau staff and suppliers watch; bureau admins and operators handle alarms.
+//! Live monitoring: device state, data-center and overview aggregates, topology and alarms
+//! (the rules are in `alarm_rules`). Bureau staff and suppliers watch; bureau admins and operators handle alarms.
 //! Tenants see none of it (their VMs are in the inventory).
 
 use actix_web::{get, post, web};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use yunguan_actors::alarm::rule::Severity;
@@ -34,8 +34,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(list_alarms)
         .service(get_alarm)
         .service(acknowledge)
-        .service(clear)
-        .service(alarm_rules);
+        .service(clear);
 }
 
 /// A device's live state: reachability, interfaces with rates, load, storage, recent history.
@@ -361,52 +360,4 @@ async fn command(
         .await
         .map_err(|_| ApiError::new(ErrorCode::ServiceUnavailable, "the alarm was not recorded"))?;
     Ok(web::Json(AlarmView::from(written)))
-}
-
-/// An alarm rule, as stored.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AlarmRuleView {
-    pub id: i64,
-    pub name: String,
-    pub metric: String,
-    pub comparison: String,
-    pub threshold: f64,
-    pub for_secs: i64,
-    pub severity: String,
-    pub scope_kind: String,
-    pub scope_value: Option<String>,
-    pub enabled: bool,
-}
-
-/// The alarm rules.
-#[utoipa::path(
-    tag = "monitoring", security(("bearer" = [])),
-    responses((status = 200, body = [AlarmRuleView]), (status = 403, body = ErrorBody))
-)]
-#[get("/alarm-rules")]
-pub async fn alarm_rules(
-    _caller: Authorized<MonitoringViewers>,
-    state: web::Data<AppState>,
-) -> Result<web::Json<Vec<AlarmRuleView>>, ApiError> {
-    use crate::db::entities::alarm_rule;
-    let rows = alarm_rule::Entity::find()
-        .order_by_asc(alarm_rule::Column::Id)
-        .all(&state.db)
-        .await?;
-    Ok(web::Json(
-        rows.into_iter()
-            .map(|row| AlarmRuleView {
-                id: row.id,
-                name: row.name,
-                metric: row.metric,
-                comparison: row.comparison,
-                threshold: row.threshold,
-                for_secs: row.for_secs,
-                severity: row.severity,
-                scope_kind: row.scope_kind,
-                scope_value: row.scope_value,
-                enabled: row.enabled,
-            })
-            .collect(),
-    ))
 }

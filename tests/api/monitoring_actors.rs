@@ -582,5 +582,13 @@ async fn an_unacknowledged_alarm_is_escalated_when_its_clock_passes_the_delay(ba
     })
     .await;
     assert_eq!(escalated["data"]["id"], raised["data"]["id"]);
+    // Recorded on the alarm by the data center's clock, so that a restart does not page the
+    // managers again.
+    let escalated_at: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(escalated["data"]["escalated_at"].clone()).unwrap();
+    assert_eq!(
+        escalated_at.timestamp_millis(),
+        clock.now().timestamp_millis()
+    );
     monitoring.stop();
 }

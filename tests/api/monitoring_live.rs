@@ -1,6 +1,6 @@
 //! Monitoring follows the inventory while it runs: data centers, devices and links entered,
 //! changed and deleted over the API reach the actors at once, without a restart and without
-//! disturbing the devices nothing changed for. On several nodes, a write on one reaches the
+//! disturbing the devices nothing changed for; so do alarm rules. On several nodes, a write on one reaches the
 //! monitoring of the others (through Redis).
 
 use serde_json::{json, Value};
@@ -11,7 +11,10 @@ use crate::helpers::{settings_for, spawn_app, spawn_node, Backend, Storage, Test
 use crate::on_every_backend;
 use crate::watch::Watch;
 
-on_every_backend!(devices_links_and_data_centers_are_followed_while_running);
+on_every_backend!(
+    devices_links_and_data_centers_are_followed_while_running,
+    alarm_rules_changed_while_running_take_effect,
+);
 
 /// A fleet device as the API creates it, in data center `data_center_id`.
 fn device_fields(fleet: &Fleet, device: &FleetDevice, data_center_id: i64, tier: &str) -> Value {
@@ -326,4 +329,159 @@ async fn a_device_entered_on_one_node_is_followed_by_another() {
         )
         .await;
     until_up(&watcher, device["id"].as_i64().unwrap()).await;
+}
+
+/// An alarm rule changed over the API is judged by at once: disabling it clears its alarm,
+/// a new severity applies to the next raise, a new rule raises at the next poll and its
+/// deletion clears that alarm; every change is audited.
+async fn alarm_rules_changed_while_running_take_effect(backend: Backend) {
+    let (app, _storage) = spawn_app(backend).await;
+    app.create_user("ops", Role::BureauOperator, None).await;
+    app.create_user("supplier", Role::Supplier, None).await;
+    app.create_user("admin", Role::BureauAdmin, None).await;
+    let ops = app.login("ops").await;
+    let fleet = Fleet::start(FleetConfig {
+        n_devices: 1,
+        ..FleetConfig::default()
+    })
+    .await
+    .unwrap();
+    fleet.send_traps_to(app.state.monitoring.trap_addr_opt().unwrap());
+    let data_center = app
+        .created(
+            "/api/v1/data-centers",
+            &ops,
+            &json!({"code": "dc-rules", "name": "规则数据中心", "region": "east", "address": ""}),
+        )
+        .await;
+    let dc_id = data_center["id"].as_i64().unwrap();
+    let device = app
+        .created(
+            "/api/v1/devices",
+            &ops,
+            &device_fields(&fleet, &fleet.devices()[0], dc_id, "core"),
+        )
+        .await;
+    let device_id = device["id"].as_i64().unwrap();
+    until_up(&app, device_id).await;
+    let mut alarms = Watch::on(&app, &[&format!("dc/{dc_id}")]).await;
+
+    // "interface down" (rule 2) raises; disabled, its alarm clears.
+    fleet.set_link(0, 1, false).await;
+    let raised = alarms
+        .until_kind("alarm.raised", |event| event["data"]["rule_id"] == 2)
+        .await;
+    assert_eq!(raised["data"]["severity"], "major");
+    let disabled = app
+        .patch_json("/api/v1/alarm-rules/2", &ops, &json!({"enabled": false}))
+        .await;
+    assert_eq!(disabled.status(), 200);
+    let cleared = alarms
+        .until_kind("alarm.cleared", |event| {
+            event["data"]["id"] == raised["data"]["id"]
+        })
+        .await;
+    assert_eq!(cleared["data"]["clear_reason"], "rule_changed");
+
+    // Enabled again as critical: the next interface down is raised critical.
+    let changed = app
+        .patch_json(
+            "/api/v1/alarm-rules/2",
+            &ops,
+            &json!({"enabled": true, "severity": "critical"}),
+        )
+        .await;
+    assert_eq!(changed.status(), 200);
+    fleet.set_link(0, 2, false).await;
+    let critical = alarms
+        .until_kind("alarm.raised", |event| {
+            event["data"]["rule_id"] == 2 && event["data"]["instance"] == "2"
+        })
+        .await;
+    assert_eq!(critical["data"]["severity"], "critical");
+
+    // A rule of the device's own: raised at the next poll, cleared when deleted.
+    let created = app
+        .created(
+            "/api/v1/alarm-rules",
+            &ops,
+            &json!({"name": "核心设备有负载", "metric": "cpu_percent", "comparison": "above",
+                    "threshold": 0.0, "severity": "info",
+                    "scope_kind": "device", "scope_value": device_id.to_string()}),
+        )
+        .await;
+    let rule_id = created["id"].as_i64().unwrap();
+    assert!(rule_id > 5, "{created}");
+    let busy = loop {
+        assert!(app.state.monitoring.poll_now(device_id));
+        let event = alarms
+            .until_kind("alarm.raised", |event| {
+                event["data"]["rule_id"] == rule_id || event["kind"] == "dc.summary"
+            })
+            .await;
+        if event["kind"] == "alarm.raised" {
+            break event;
+        }
+    };
+    assert_eq!(busy["data"]["rule_name"], "核心设备有负载");
+    let response = app
+        .delete(&format!("/api/v1/alarm-rules/{rule_id}"), &ops)
+        .await;
+    assert_eq!(response.status(), 204);
+    let removed = alarms
+        .until_kind("alarm.cleared", |event| {
+            event["data"]["id"] == busy["data"]["id"]
+        })
+        .await;
+    assert_eq!(removed["data"]["clear_reason"], "rule_removed");
+
+    // Refused: fields the engine could not read, and writers other than operators.
+    let refused = app
+        .post_json(
+            "/api/v1/alarm-rules",
+            Some(&ops),
+            &json!({"name": "x", "metric": "temperature", "comparison": "above",
+                    "threshold": 1.0, "severity": "major"}),
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["fields"][0]["field"], "metric", "{body}");
+    let supplier = app.login("supplier").await;
+    let forbidden = app
+        .patch_json(
+            "/api/v1/alarm-rules/2",
+            &supplier,
+            &json!({"threshold": 1.0}),
+        )
+        .await;
+    assert_eq!(forbidden.status(), 403);
+    let rules = app.get_ok("/api/v1/alarm-rules", &supplier).await;
+    assert!(rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|rule| rule["id"] != rule_id));
+
+    let audit = app
+        .get_ok(
+            "/api/v1/audit?object_type=alarm_rule",
+            &app.login("admin").await,
+        )
+        .await;
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|record| record["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "alarm_rule.deleted",
+            "alarm_rule.created",
+            "alarm_rule.changed",
+            "alarm_rule.changed"
+        ]
+    );
 }

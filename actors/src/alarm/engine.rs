@@ -75,6 +75,8 @@ pub enum ClearReason {
     DeviceRemoved,
     /// Its rule no longer exists.
     RuleRemoved,
+    /// Its rule was disabled, or no longer covers the device.
+    RuleChanged,
 }
 
 /// An alarm the record says was active when the engine last ran, to take back after a
@@ -319,6 +321,8 @@ pub struct AlarmEngine {
     flapping_config: FlappingConfig,
     /// What the latest observations say is down, for root causes.
     network: NetworkState,
+    /// Each observed device's kind, for rules scoped to a kind.
+    device_kinds: BTreeMap<i64, String>,
     states_by_key: BTreeMap<AlarmKey, KeyState>,
 }
 
@@ -345,8 +349,52 @@ impl AlarmEngine {
             topology,
             flapping_config,
             network: NetworkState::default(),
+            device_kinds: BTreeMap::new(),
             states_by_key: BTreeMap::new(),
         })
+    }
+
+    /// Replaces the rules (an operator changed them). The active alarms of a rule that is
+    /// gone clear (`RuleRemoved`), as do those of a rule now disabled or no longer covering
+    /// their device (`RuleChanged`); the others stay, judged by their rule as it now reads
+    /// from the next observation on (a threshold their value no longer crosses clears them
+    /// then; a new severity applies to the next raise).
+    pub fn set_rules(
+        &mut self,
+        rules: Vec<AlarmRule>,
+        at_ms: u64,
+    ) -> Result<Vec<AlarmEvent>, AlarmEngineError> {
+        let replacement = AlarmEngine::new(rules, Topology::default(), self.flapping_config)?;
+        self.rules = replacement.rules;
+        self.reachability_rule_ids = replacement.reachability_rule_ids;
+        let mut events = Vec::new();
+        let rules = &self.rules;
+        let device_kinds = &self.device_kinds;
+        self.states_by_key.retain(|key, state| {
+            let reason_opt = match rules.iter().find(|rule| rule.id == key.rule_id) {
+                None => Some(ClearReason::RuleRemoved),
+                Some(rule) => {
+                    let uncovered = device_kinds
+                        .get(&key.device_id)
+                        .is_some_and(|kind| !rule.scope.covers(key.device_id, kind));
+                    (!rule.enabled || uncovered).then_some(ClearReason::RuleChanged)
+                }
+            };
+            let Some(reason) = reason_opt else {
+                return true;
+            };
+            if let Some(alarm) = state.active_opt.take() {
+                events.push(AlarmEvent::Cleared {
+                    key: key.clone(),
+                    occurrence: alarm.occurrence,
+                    reason,
+                    at_ms,
+                });
+            }
+            // A disabled rule keeps its count, so that enabling it again numbers on.
+            reason == ClearReason::RuleChanged
+        });
+        Ok(events)
     }
 
     /// Judges one observation by every rule that applies to it; then, if it changed what is
@@ -355,6 +403,10 @@ impl AlarmEngine {
         let mut events = Vec::new();
         if !observation.value.is_finite() {
             return events;
+        }
+        if self.device_kinds.get(&observation.device_id) != Some(&observation.device_kind) {
+            self.device_kinds
+                .insert(observation.device_id, observation.device_kind.clone());
         }
         let network_changed = self.network.record(observation);
         let root_cause_by_device = if network_changed || observation.metric == Metric::Reachable {
@@ -526,6 +578,7 @@ impl AlarmEngine {
             }
             false
         });
+        self.device_kinds.remove(&device_id);
         if self.network.forget(device_id) {
             let root_cause_by_device = self.topology.cut_off_devices(&self.network);
             self.reconsider_root_causes(&root_cause_by_device, at_ms, &mut events);
@@ -650,6 +703,8 @@ mod tests {
         Forget(i64, u64),
         /// The engine starts again at the minute, with what was recorded active.
         Restore(Vec<RecordedAlarm>, u64),
+        /// An operator changes the rules at the minute.
+        SetRules(Vec<AlarmRule>, u64),
         /// The network takes a new shape at the minute.
         Reshape(Topology, u64),
         ActiveAlarms,
@@ -753,6 +808,9 @@ mod tests {
                 ClearReason::RuleRemoved => {
                     format!("cleared {} #{occurrence}, rule removed", name(key))
                 }
+                ClearReason::RuleChanged => {
+                    format!("cleared {} #{occurrence}, rule changed", name(key))
+                }
             },
             AlarmEvent::CauseChanged {
                 key,
@@ -829,6 +887,12 @@ mod tests {
                     OPERATOR,
                     minute * MINUTE_MS,
                 ))],
+                Step::SetRules(rules, minute) => engine
+                    .set_rules(rules.clone(), minute * MINUTE_MS)
+                    .unwrap()
+                    .iter()
+                    .map(describe)
+                    .collect(),
                 Step::Restore(recorded, minute) => engine
                     .restore(recorded.clone(), minute * MINUTE_MS)
                     .iter()
@@ -1150,6 +1214,65 @@ mod tests {
                     Step::ActiveAlarms,
                     &["1/11/- #1 Critical", "1/200/- #1 Critical"],
                 ),
+            ],
+        );
+    }
+
+    #[test]
+    fn rules_changed_while_running_take_effect_at_once_or_at_the_next_observation() {
+        // The defaults without the CPU rule, and rule 6: CPU above `threshold`, at once.
+        let with_rule_6 = |threshold: f64, scope: RuleScope, enabled: bool| {
+            let mut rules: Vec<AlarmRule> = default_rules()
+                .into_iter()
+                .filter(|rule| rule.id != 4)
+                .collect();
+            rules.push(AlarmRule {
+                id: 6,
+                name: "cpu busy".to_owned(),
+                metric: Metric::CpuPercent,
+                comparison: Comparison::Above,
+                threshold,
+                for_ms: 0,
+                severity: Severity::Major,
+                scope,
+                enabled,
+            });
+            rules
+        };
+        let without_rule_6: Vec<AlarmRule> = default_rules()
+            .into_iter()
+            .filter(|rule| rule.id != 4)
+            .collect();
+        run(
+            "an operator raises a threshold, narrows a scope, widens it again, then deletes the rule",
+            with_rule_6(50.0, RuleScope::All, true),
+            Topology::default(),
+            vec![
+                (cpu(AGG_1, 95.0, 0), &["raised 6/10/- #1 Major"]),
+                // Judged by the new threshold from the next observation.
+                (Step::SetRules(with_rule_6(99.0, RuleScope::All, true), 1), &[]),
+                (cpu(AGG_1, 95.0, 2), &["cleared 6/10/- #1"]),
+                (cpu(AGG_1, 100.0, 3), &["raised 6/10/- #2 Major"]),
+                (
+                    Step::SetRules(
+                        with_rule_6(99.0, RuleScope::DeviceKind("router".to_owned()), true),
+                        4,
+                    ),
+                    &["cleared 6/10/- #2, rule changed"],
+                ),
+                (cpu(AGG_1, 100.0, 5), &[]),
+                (
+                    Step::SetRules(with_rule_6(99.0, RuleScope::All, false), 6),
+                    &[],
+                ),
+                (cpu(AGG_1, 100.0, 7), &[]),
+                (Step::SetRules(with_rule_6(99.0, RuleScope::All, true), 8), &[]),
+                (cpu(AGG_1, 100.0, 9), &["raised 6/10/- #3 Major"]),
+                (
+                    Step::SetRules(without_rule_6, 10),
+                    &["cleared 6/10/- #3, rule removed"],
+                ),
+                (Step::ActiveAlarms, &[]),
             ],
         );
     }

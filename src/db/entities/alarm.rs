@@ -31,7 +31,8 @@ pub struct Model {
     pub acknowledged_by: Option<i64>,
     pub cleared_at: Option<ChronoDateTimeUtc>,
     pub cleared_by: Option<i64>,
-    /// `condition_ended`, `operator`, `device_removed` (it left monitoring) or `restart`.
+    /// `condition_ended`, `operator`, `device_removed`, `rule_removed`, `rule_changed` or
+    /// `restart` (see `AlarmView`).
     pub clear_reason: Option<String>,
     pub updated_at: ChronoDateTimeUtc,
     /// When the managers were told nobody acknowledged it in time (once per occurrence).

@@ -30,7 +30,8 @@ use super::device::{DeviceActor, DeviceReport, DeviceServices, DeviceSummary};
 use super::directory::Directory;
 use super::load::{BusyDevice, BusyLink, LinkUtilization};
 use super::messages::{
-    AlarmCommand, AlarmCommandFailed, DeviceConfig, InventoryChanged, Reconfigure, Started, Stop,
+    AlarmCommand, AlarmCommandFailed, DeviceConfig, InventoryChanged, Reconfigure, RulesChanged,
+    Started, Stop,
 };
 use super::overview::{OverviewActor, OverviewSummary};
 use super::plan::DataCenterInventory;
@@ -152,7 +153,8 @@ const POOL_REFRESH_INTERVAL: Duration = Duration::from_secs(15);
 /// What every data center of the node shares.
 pub struct DataCenterServices {
     pub db: DatabaseConnection,
-    pub rules: Vec<AlarmRule>,
+    /// The alarm rules in force; replaced when an operator changes them.
+    pub rules: RwLock<Arc<Vec<AlarmRule>>>,
     pub mux: Multiplexer,
     pub patience: Patience,
     pub hub: Hub,
@@ -258,6 +260,10 @@ pub struct DataCenterActor {
     rollups: RollupBuffer,
 }
 
+/// A device entered while the data center runs is first polled within this (devices
+/// started with the data center spread over their interval).
+const NEW_DEVICE_SPREAD: Duration = Duration::from_secs(10);
+
 /// How often unacknowledged alarms are looked at for escalation.
 const ESCALATION_CHECK_INTERVAL: Duration = Duration::from_secs(30);
 
@@ -272,11 +278,12 @@ fn platform_actor_name(platform_id: i64) -> String {
 impl DataCenterActor {
     pub fn new(setup: Arc<DataCenterSetup>, link: Link<DataCenterSummary>) -> DataCenterActor {
         let running = setup.inventory();
+        let rules = setup.services.rules.read().clone();
         let state = DataCenterState::new(Layout {
             data_center_id: setup.data_center_id,
             devices: &running.devices,
             links: &running.links,
-            rules: &setup.services.rules,
+            rules: &rules,
             escalate_after: setup.services.escalate_after,
         });
         DataCenterActor {
@@ -291,9 +298,14 @@ impl DataCenterActor {
         }
     }
 
-    /// Starts a device's actor and registers it. A restarted actor polls as the inventory
-    /// says by then.
-    fn start_device(&mut self, config: &Arc<DeviceConfig>, ctx: &mut Context<Self>) {
+    /// Starts a device's actor, its first poll within `spread`, and registers it. A
+    /// restarted actor polls as the inventory says by then.
+    fn start_device(
+        &mut self,
+        config: &Arc<DeviceConfig>,
+        spread: Duration,
+        ctx: &mut Context<Self>,
+    ) {
         let setup = self.setup.clone();
         let reports = ctx.address().recipient::<DeviceReport>();
         let (device_id, first) = (config.id, config.clone());
@@ -304,6 +316,7 @@ impl DataCenterActor {
                 let inventory = setup.inventory();
                 let config = inventory.device(device_id).unwrap_or(&first).clone();
                 DeviceActor::new(config, setup.device_services(), reports.clone(), link)
+                    .first_poll_within(spread)
             },
         );
         self.setup
@@ -369,19 +382,18 @@ impl DataCenterActor {
             .map(|device| (device.id, device))
             .collect();
         for config in &next.devices {
-            match previous.get(&config.id) {
-                None => self.start_device(config, ctx),
-                Some(previous) if previous != &config => {
+            let running_opt = self.devices.get(&config.id).cloned();
+            match (previous.get(&config.id), running_opt) {
+                (Some(previous), Some(_)) if previous == &config => {}
+                (Some(_), Some(handle)) => {
                     self.setup.services.directory.register(
                         config,
                         self.setup.data_center_id,
-                        self.devices[&config.id].clone(),
+                        handle.clone(),
                     );
-                    self.devices[&config.id]
-                        .addr()
-                        .do_send(Reconfigure(config.clone()));
+                    handle.addr().do_send(Reconfigure(config.clone()));
                 }
-                Some(_) => {}
+                _ => self.start_device(config, NEW_DEVICE_SPREAD, ctx),
             }
         }
         for device in &before.devices {
@@ -557,7 +569,7 @@ impl Actor for DataCenterActor {
             actor.record(events);
             let running = actor.running.clone();
             for config in &running.devices {
-                actor.start_device(config, ctx);
+                actor.start_device(config, config.poll_interval, ctx);
             }
             for platform in &running.platforms {
                 actor.start_platform(platform);
@@ -653,6 +665,17 @@ impl Handler<InventoryChanged> for DataCenterActor {
 
     fn handle(&mut self, _: InventoryChanged, ctx: &mut Context<Self>) {
         self.follow_inventory(ctx);
+    }
+}
+
+impl Handler<RulesChanged> for DataCenterActor {
+    type Result = ();
+
+    fn handle(&mut self, _: RulesChanged, _ctx: &mut Context<Self>) {
+        let rules = self.setup.services.rules.read().clone();
+        let now_ms = self.setup.services.clock.now_ms();
+        let events = self.state.set_rules(&rules, now_ms);
+        self.record(events);
     }
 }
 

@@ -211,6 +211,24 @@ impl DataCenterState {
         Ok(event)
     }
 
+    /// Judges by `rules` from `at_ms` on; the alarms they end are returned for the writer.
+    pub fn set_rules(&mut self, rules: &[AlarmRule], at_ms: u64) -> Vec<AlarmEvent> {
+        match self.engine.set_rules(rules.to_vec(), at_ms) {
+            Ok(events) => {
+                self.rule_names = rules
+                    .iter()
+                    .map(|rule| (rule.id, rule.name.clone()))
+                    .collect();
+                self.dirty = true;
+                events
+            }
+            Err(error) => {
+                tracing::error!(?error, "alarm rules rejected; the former ones stay");
+                Vec::new()
+            }
+        }
+    }
+
     pub fn set_pools(&mut self, pools: Vec<PoolUsage>) {
         if pools != self.pools {
             self.pools = pools;

@@ -50,6 +50,8 @@ pub struct DeviceActor {
     due_at_opt: Option<DateTime<Utc>>,
     /// When the poll in flight (or the last one) started: cycles are counted from starts.
     started_at: DateTime<Utc>,
+    /// The first poll comes at a random moment within this (at most the interval).
+    first_poll_within: Duration,
 }
 
 impl DeviceActor {
@@ -74,7 +76,15 @@ impl DeviceActor {
             links_overtaken: false,
             due_at_opt: None,
             started_at,
+            first_poll_within: Duration::MAX,
         }
+    }
+
+    /// Polls first within `spread` rather than within an interval: a device entered while
+    /// monitoring runs is seen soon, while devices started together still spread out.
+    pub fn first_poll_within(mut self, spread: Duration) -> DeviceActor {
+        self.first_poll_within = spread;
+        self
     }
 
     /// Polls once the clock has moved `delay` on, replacing the poll scheduled before.
@@ -367,9 +377,10 @@ impl Actor for DeviceActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        // Devices started together spread their first polls over one interval.
-        let interval_ms = self.config.poll_interval.as_millis().max(1) as u64;
-        let first = Duration::from_millis(rand::thread_rng().gen_range(0..interval_ms));
+        // Devices started together spread their first polls over one interval (or less).
+        let spread = self.config.poll_interval.min(self.first_poll_within);
+        let spread_ms = spread.as_millis().max(1) as u64;
+        let first = Duration::from_millis(rand::thread_rng().gen_range(0..spread_ms));
         self.schedule(first, ctx);
     }
 }

@@ -73,7 +73,7 @@ export interface EventData {
   'platform.synced': components['schemas']['PlatformSyncedEvent']
   /** a cloud platform's sync started failing (said once, not at every retry) */
   'platform.sync_failed': components['schemas']['PlatformSyncFailedEvent']
-  /** someone's write to the CMDB committed (one object, or an import): reread what it names; monitoring follows it at once */
+  /** someone's write to the CMDB or to the alarm rules committed (one object, or an import): reread what it names; monitoring follows it at once */
   'inventory.changed': components['schemas']['InventoryChangedEvent']
 }
 

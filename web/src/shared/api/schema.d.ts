@@ -24,14 +24,37 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The alarm rules. */
+        /** The alarm rules, by id. */
         get: operations["alarm_rules"];
         put?: never;
-        post?: never;
+        /** Creates a rule; monitoring judges by it at once. */
+        post: operations["create_alarm_rule"];
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alarm-rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Deletes a rule; its active alarms clear (`rule_removed`). */
+        delete: operations["delete_alarm_rule"];
+        options?: never;
+        head?: never;
+        /**
+         * Changes the fields sent: a new threshold or duration judges the next observation, a new
+         *     severity the next raise; disabling the rule, or narrowing its scope away from a device,
+         *     clears its active alarms there (`rule_changed`).
+         */
+        patch: operations["update_alarm_rule"];
         trace?: never;
     };
     "/api/v1/alarms": {
@@ -1677,18 +1700,52 @@ export interface components {
             restarts: number;
             running: boolean;
         };
+        /**
+         * @description What a create or a change sends: a create must send `name`, `metric`, `comparison`,
+         *     `threshold` and `severity`; a change sends only what changes.
+         */
+        AlarmRuleFields: {
+            comparison?: string | null;
+            /** @description True when left out of a create. */
+            enabled?: boolean | null;
+            /**
+             * Format: int64
+             * @description 0 (at once) to 86400; 0 when left out of a create.
+             */
+            for_secs?: number | null;
+            metric?: string | null;
+            name?: string | null;
+            /** @description `all` (when left out of a create), `device_kind` or `device`. */
+            scope_kind?: string | null;
+            /** @description A device kind (`switch`, `router`, ...) or a device id; `null` for `all`. */
+            scope_value?: string | null;
+            severity?: string | null;
+            /** Format: double */
+            threshold?: number | null;
+        };
         /** @description An alarm rule, as stored. */
         AlarmRuleView: {
+            /** @description `above`, `below` or `equals`. */
             comparison: string;
             enabled: boolean;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description How long the condition must hold before the alarm is raised.
+             */
             for_secs: number;
             /** Format: int64 */
             id: number;
+            /**
+             * @description `reachable`, `interface_oper_up`, `interface_utilization_percent`, `cpu_percent` or
+             *     `storage_percent`.
+             */
             metric: string;
             name: string;
+            /** @description `all`, `device_kind` or `device`. */
             scope_kind: string;
+            /** @description The device kind or the device id, for those scopes. */
             scope_value?: string | null;
+            /** @description `info`, `minor`, `major` or `critical`. */
             severity: string;
             /** Format: double */
             threshold: number;
@@ -1703,8 +1760,9 @@ export interface components {
             caused_by_device_id?: number | null;
             /**
              * @description Why it cleared: `condition_ended`, `operator`, `device_removed` (the device left
-             *     monitoring), `rule_removed` or `restart` (left open by a version before alarms
-             *     outlived restarts).
+             *     monitoring), `rule_removed`, `rule_changed` (its rule was disabled or no longer
+             *     covers the device) or `restart` (left open by a version before alarms outlived
+             *     restarts).
              */
             clear_reason?: string | null;
             /** Format: date-time */
@@ -2677,7 +2735,7 @@ export interface components {
             object_id?: number | null;
             /**
              * @description The kinds of objects written (`data_center`, `device`, `interface`, `link`,
-             *     `cloud_platform`, ...).
+             *     `cloud_platform`, ..., and `alarm_rule`).
              */
             object_kinds: string[];
         };
@@ -3730,6 +3788,209 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_alarm_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlarmRuleFields"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlarmRuleView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: bureau admins and operators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`, with `fields` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_alarm_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: bureau admins and operators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_alarm_rule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlarmRuleFields"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlarmRuleView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: bureau admins and operators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`, with `fields` */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
