@@ -198,7 +198,7 @@ describe('the ops portal', () => {
     const admin = await ApiUser.login(demo.server.url, 'admin')
     const { page, context } = await loggedIn(demo.browser, demo.server.url, 'ops')
     await page.goto('/ops/cmdb/data-centers')
-    const table = page.getByRole('table').first()
+    const table = page.getByTestId('cmdb-table')
     await table.getByText('政务云数据中心 1').waitFor()
     await markNoReload(page)
 
