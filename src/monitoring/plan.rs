@@ -403,3 +403,81 @@ pub async fn upsert_interfaces(
     txn.commit().await?;
     Ok(outcome)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device(id: i64, data_center_id: i64) -> DeviceConfig {
+        DeviceConfig {
+            id,
+            data_center_id,
+            name: format!("device-{id}"),
+            kind: "switch".to_owned(),
+            tier: "access".to_owned(),
+            address: "127.0.0.1:161".parse().unwrap(),
+            credentials: Credentials::v2c("public"),
+            poll_interval: Duration::from_secs(60),
+        }
+    }
+
+    fn link(link_id: i64, a_device_id: i64, b_device_id: i64) -> DeviceLink {
+        DeviceLink {
+            link_id,
+            a_device_id,
+            a_if_index: 1,
+            b_device_id,
+            b_if_index: 2,
+            bandwidth_bps: 1_000_000_000,
+        }
+    }
+
+    #[test]
+    fn the_inventory_is_grouped_by_data_center_with_the_links_inside_each() {
+        let plan = Plan::grouped(
+            vec![1, 2, 3],
+            vec![device(10, 1), device(11, 1), device(20, 2)],
+            // Within data center 1; across 1 and 2; to a device that is not polled.
+            vec![link(100, 10, 11), link(101, 11, 20), link(102, 10, 99)],
+            Vec::new(),
+        );
+        assert_eq!(
+            plan.data_centers.keys().copied().collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+        let first = &plan.data_centers[&1];
+        assert_eq!(
+            first.devices.iter().map(|d| d.id).collect::<Vec<_>>(),
+            [10, 11]
+        );
+        assert_eq!(
+            first.links.iter().map(|l| l.link_id).collect::<Vec<_>>(),
+            [100]
+        );
+        assert!(plan.data_centers[&2].links.is_empty());
+        assert!(
+            plan.data_centers[&3].devices.is_empty(),
+            "an empty data center is kept"
+        );
+        assert_eq!(plan.device_count(), 3);
+        assert!(first.device(11).is_some() && first.device(20).is_none());
+
+        // The same inventory asks for nothing different; another device's new address does.
+        let again = Plan::grouped(
+            vec![1],
+            vec![device(10, 1), device(11, 1)],
+            vec![link(100, 10, 11)],
+            Vec::new(),
+        );
+        assert!(again.data_centers[&1].same_as(first));
+        let mut moved = device(11, 1);
+        moved.address = "127.0.0.2:161".parse().unwrap();
+        let changed = Plan::grouped(
+            vec![1],
+            vec![device(10, 1), moved],
+            vec![link(100, 10, 11)],
+            Vec::new(),
+        );
+        assert!(!changed.data_centers[&1].same_as(first));
+    }
+}
