@@ -164,7 +164,7 @@ impl Monitoring {
                 settings.retries,
             ),
             hub,
-            overview: overview.clone(),
+            overview: overview.addr().recipient(),
             notifier,
             escalate_after: Duration::from_secs(settings.escalate_after_mins * 60),
             directory: directory.clone(),

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix::{Actor, ActorFutureExt, AsyncContext, Context, Handler, WrapFuture};
+use actix::{Actor, ActorFutureExt, AsyncContext, Context, Handler, Recipient, WrapFuture};
 use parking_lot::RwLock;
 use sea_orm::{DatabaseConnection, DbErr};
 use serde::Serialize;
@@ -33,7 +33,6 @@ use super::messages::{
     AlarmCommand, AlarmCommandFailed, DeviceConfig, InventoryChanged, Reconfigure, RulesChanged,
     Started, Stop,
 };
-use super::overview::{OverviewActor, OverviewSummary};
 use super::plan::DataCenterInventory;
 use super::platform::{PlatformActor, PlatformConfig, PlatformServices, PlatformSummary};
 use super::rollups::{Rollup, RollupBuffer};
@@ -158,7 +157,7 @@ pub struct DataCenterServices {
     pub mux: Multiplexer,
     pub patience: Patience,
     pub hub: Hub,
-    pub overview: Supervised<OverviewActor, OverviewSummary>,
+    pub overview: Recipient<DataCenterUpdate>,
     pub notifier: Notifier,
     /// Root-cause alarms unacknowledged this long are escalated.
     pub escalate_after: Duration,
@@ -435,7 +434,6 @@ impl DataCenterActor {
         self.setup
             .services
             .overview
-            .addr()
             .do_send(DataCenterUpdate(summary.clone()));
         let hub = self.setup.services.hub.clone();
         let topic = Topic::DataCenter(self.setup.data_center_id);
