@@ -19,7 +19,7 @@ use crate::db::entities::alarm_rule;
 use crate::error::FieldError;
 use crate::inventory::crud::{nullable, present, Checker};
 
-/// The kinds of object alarm rules are announced as, with the CMDB's.
+/// The object kind that names alarm rules in `inventory.changed`.
 pub const OBJECT_KIND: &str = "alarm_rule";
 
 /// The longest a condition may be required to hold.

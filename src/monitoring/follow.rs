@@ -2,10 +2,10 @@
 //! `inventory` topic (from any node, through the hub) and, when a write named a kind that
 //! monitoring reads, rereads the alarm rules and the [`Plan`] and hands them to
 //! [`Monitoring::follow_rules`] and [`Monitoring::follow`], which start, reconfigure or stop
-//! only what changed. Writes announced while a reading is out
-//! are covered by the next one, so a burst of writes costs a reading or two, not one each.
-//! It also rereads on its own every `inventory_recheck_secs` and after falling behind on the
-//! topic, so that a change whose announcement was lost (Redis down) is followed all the same.
+//! only what changed. Writes announced while a reading is out are covered by the next one,
+//! so a burst of writes costs a reading or two, not one each. It also rereads on its own
+//! every `inventory_recheck_secs` and after falling behind on the topic, so that a change
+//! whose announcement was lost (Redis down) is followed all the same.
 
 use std::time::Duration;
 

@@ -12,7 +12,7 @@
 
 mod state;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -395,8 +395,9 @@ impl DataCenterActor {
                 _ => self.start_device(config, NEW_DEVICE_SPREAD, ctx),
             }
         }
+        let kept: HashSet<i64> = next.devices.iter().map(|device| device.id).collect();
         for device in &before.devices {
-            if next.device(device.id).is_none() {
+            if !kept.contains(&device.id) {
                 self.stop_device(device.id);
             }
         }

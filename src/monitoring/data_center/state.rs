@@ -161,8 +161,9 @@ impl DataCenterState {
         }
         self.links = links.to_vec();
         self.links_by_end = links_by_end(links);
+        let link_ids: BTreeSet<i64> = links.iter().map(|link| link.link_id).collect();
         self.link_utilization_told
-            .retain(|link_id, _| links.iter().any(|link| link.link_id == *link_id));
+            .retain(|link_id, _| link_ids.contains(link_id));
         let topology = topology_of(self.data_center_id, devices, links);
         events.extend(self.engine.set_topology(topology, at_ms));
         self.dirty = true;
