@@ -48,6 +48,31 @@ pub enum Landing {
     Error(String),
 }
 
+/// Starts the provider's process and reads its first line (where it listens; nothing else
+/// goes to stdout) off the runtime.
+fn spawn_provider(
+    users_file: &std::path::Path,
+) -> (Child, tokio::task::JoinHandle<std::io::Result<String>>) {
+    let mut child = Command::new("node")
+        .arg(peer_dir().join("server.mjs"))
+        .env("PORT", "0")
+        .env("CLIENT_ID", CLIENT_ID)
+        .env("CLIENT_SECRET", CLIENT_SECRET)
+        .env("REDIRECT_URI", REDIRECT_URL)
+        .env("USERS_FILE", users_file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start node (the OpenID provider)");
+    let stdout = child.stdout.take().expect("the provider's stdout");
+    let said = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).map(|_| line)
+    });
+    (child, said)
+}
+
 impl OidcProvider {
     /// Starts the provider with `users` (`{"alice": {"password", "name", "email", "groups",
     /// "tenant"}}`) and waits until it listens.
@@ -59,40 +84,34 @@ impl OidcProvider {
         let dir = tempfile::tempdir().expect("temp dir");
         let users_file = dir.path().join("users.json");
         std::fs::write(&users_file, users.to_string()).expect("write the users");
-        let mut child = Command::new("node")
-            .arg(peer_dir().join("server.mjs"))
-            .env("PORT", "0")
-            .env("CLIENT_ID", CLIENT_ID)
-            .env("CLIENT_SECRET", CLIENT_SECRET)
-            .env("REDIRECT_URI", REDIRECT_URL)
-            .env("USERS_FILE", &users_file)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start node (the OpenID provider)");
-        let stdout = child.stdout.take().expect("the provider's stdout");
-        // The first line says where it listens; nothing else goes to stdout.
-        let line = tokio::task::spawn_blocking(move || {
-            let mut line = String::new();
-            BufReader::new(stdout).read_line(&mut line).map(|_| line)
-        });
-        let line = tokio::time::timeout(Duration::from_secs(20), line)
-            .await
-            .expect("the provider listens within 20 s")
-            .expect("reading its stdout")
-            .expect("a line");
-        let issuer = line
-            .trim()
-            .strip_prefix("listening ")
-            .unwrap_or_else(|| panic!("the provider said {line:?}"))
-            .to_owned();
-        OidcProvider {
-            issuer,
-            users_file,
-            child,
-            _dir: dir,
+        // Seen once on a loaded machine: a provider that listened but never said so. It is
+        // stopped (which also ends the read of its stdout, or the test's runtime could never
+        // shut down) and another is started.
+        for attempt in 1..=3 {
+            let (mut child, said) = spawn_provider(&users_file);
+            match tokio::time::timeout(Duration::from_secs(20), said).await {
+                Ok(line) => {
+                    let line = line.expect("reading its stdout").expect("a line");
+                    let issuer = line
+                        .trim()
+                        .strip_prefix("listening ")
+                        .unwrap_or_else(|| panic!("the provider said {line:?}"))
+                        .to_owned();
+                    return OidcProvider {
+                        issuer,
+                        users_file,
+                        child,
+                        _dir: dir,
+                    };
+                }
+                Err(_) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    eprintln!("the OpenID provider did not listen within 20 s (attempt {attempt})");
+                }
+            }
         }
+        panic!("the OpenID provider did not listen in three attempts");
     }
 
     /// Rewrites the users; the provider reads them at the next sign-in.
