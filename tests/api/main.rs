@@ -40,6 +40,7 @@ mod portal;
 mod route_policies;
 mod screen;
 mod sla;
+mod snmp_agents;
 mod snmp_poll;
 mod sso;
 mod tenancy;

@@ -16,6 +16,7 @@ use rand::{Rng, SeedableRng};
 use yunguan_snmp::ber::Value;
 use yunguan_snmp::mib;
 
+use super::agent::Habits;
 use super::profile::{Cell, Profile};
 
 /// What makes each interface's traffic its own.
@@ -40,6 +41,7 @@ pub(crate) struct DeviceState {
     pub unreachable: bool,
     /// Each answer is delayed this much.
     pub delay: Duration,
+    pub habits: Habits,
     /// Per interface: when it went down (if it is down), and how long it has been down in
     /// all since boot (its counters stand still meanwhile).
     pub down_since: Vec<Option<Instant>>,
@@ -104,6 +106,7 @@ impl SimDevice {
                 booted_at: Instant::now() - Duration::from_secs(rng.gen_range(3_600..8_640_000)),
                 unreachable: false,
                 delay: Duration::ZERO,
+                habits: Habits::default(),
                 down_since: vec![None; n_interfaces],
                 down_total: vec![Duration::ZERO; n_interfaces],
             }),

@@ -1,7 +1,7 @@
 //! The agent fleet: thousands of simulated devices answering SNMPv2c on one UDP port, each
 //! selected by its community string (as snmpsim does), with faults injected from outside: a
 //! link down or up (with its trap), an unreachable or slow agent, an agent restart (with a
-//! coldStart trap).
+//! coldStart trap), the habits of real agents ([`Habits`]).
 //!
 //! Requests are decoded with `snmp2`'s `Pdu`; answers and traps are written with
 //! `yunguan_snmp::ber`. Malformed packets, other versions and unknown communities are dropped
@@ -17,11 +17,12 @@ use parking_lot::Mutex;
 use tokio::net::UdpSocket;
 use tokio::task::JoinHandle;
 use yunguan_snmp::ber::{self, Header, PduType, Value, Writer};
-use yunguan_snmp::snmp2::{MessageType, Pdu, Version};
+use yunguan_snmp::snmp2::{Pdu, Version};
 use yunguan_snmp::{mib, oid};
 
+use super::agent::{self, Habits, MibView};
 use super::device::SimDevice;
-use super::profile::{DeviceKind, Profiles};
+use super::profile::{Cell, DeviceKind, Profiles};
 
 /// The most varbinds one answer carries; GETBULK answers are cut to it (RFC 3416 lets an
 /// agent return fewer repetitions than asked).
@@ -237,6 +238,14 @@ impl Fleet {
         }
     }
 
+    /// Gives a device's agent the habits of a real one (refused subtrees, v1 errors, a NUL
+    /// after `ifDescr`, no `sysUpTime`).
+    pub fn set_habits(&self, device_idx: usize, habits: Habits) {
+        if let Some(device) = self.shared.devices.get(device_idx) {
+            device.state.lock().habits = habits;
+        }
+    }
+
     /// Delays each of a device's answers.
     pub fn set_delay(&self, device_idx: usize, delay: Duration) {
         if let Some(device) = self.shared.devices.get(device_idx) {
@@ -333,78 +342,66 @@ fn answer<'w>(
         return None;
     }
     let device = &shared.devices[*shared.by_community.get(request.community)?];
-    if device.state.lock().unreachable {
-        return None;
-    }
-    let profile = &*device.profile;
-    let now = Instant::now();
-    let requested: Vec<Vec<u8>> = request
-        .varbinds
-        .clone()
-        .map(|(name, _)| name.as_bytes().to_vec())
-        .collect();
-    let mut varbinds: Vec<(&[u8], Value)> = Vec::with_capacity(requested.len());
-    match request.message_type {
-        MessageType::GetRequest => {
-            for name in &requested {
-                match profile.exact(name) {
-                    Some((entry, cell)) => varbinds.push((entry, device.value(cell, now))),
-                    None => varbinds.push((name, Value::NoSuchInstance)),
-                }
-            }
+    let habits = {
+        let state = device.state.lock();
+        if state.unreachable {
+            return None;
         }
-        MessageType::GetNextRequest => {
-            for name in &requested {
-                varbinds.push(next(device, name, now));
-            }
-        }
-        MessageType::GetBulkRequest => {
-            let non_repeaters = (request.error_status as usize).min(requested.len());
-            let max_repetitions = request.error_index as usize;
-            for name in &requested[..non_repeaters] {
-                varbinds.push(next(device, name, now));
-            }
-            let repeaters = &requested[non_repeaters..];
-            let mut cursors: Vec<&[u8]> = repeaters.iter().map(Vec::as_slice).collect();
-            'rows: for _ in 0..max_repetitions {
-                for cursor in cursors.iter_mut() {
-                    if varbinds.len() >= MAX_VARBINDS_PER_ANSWER {
-                        break 'rows;
-                    }
-                    let (name, value) = next(device, cursor, now);
-                    *cursor = name;
-                    varbinds.push((name, value));
-                }
-                if varbinds.len() > non_repeaters
-                    && varbinds[varbinds.len() - cursors.len()..]
-                        .iter()
-                        .all(|(_, value)| *value == Value::EndOfMibView)
-                {
-                    break;
-                }
-            }
-        }
-        _ => return None,
-    }
+        state.habits.clone()
+    };
+    let view = DeviceView {
+        device,
+        habits: &habits,
+        now: Instant::now(),
+    };
+    let (bytes, varbinds) =
+        agent::answer(&view, &habits, &request, MAX_VARBINDS_PER_ANSWER, writer)?;
     shared
         .stats
         .varbinds
-        .fetch_add(varbinds.len() as u64, Ordering::Relaxed);
-    let header = Header {
-        version: ber::VERSION_2C,
-        community: &device.community,
-        pdu_type: PduType::Response,
-        request_id: request.req_id,
-        error_status: 0,
-        error_index: 0,
-    };
-    let bytes = writer.message(&header, varbinds.into_iter());
+        .fetch_add(varbinds as u64, Ordering::Relaxed);
     Some((device, bytes))
 }
 
-fn next<'d>(device: &'d SimDevice, after: &'d [u8], now: Instant) -> (&'d [u8], Value<'d>) {
-    match device.profile.next_after(after) {
-        Some((entry, cell)) => (entry, device.value(cell, now)),
-        None => (after, Value::EndOfMibView),
+/// A device's objects at a moment, as its habits show them.
+struct DeviceView<'d> {
+    device: &'d SimDevice,
+    habits: &'d Habits,
+    now: Instant,
+}
+
+impl DeviceView<'_> {
+    fn shown<'s>(&'s self, (name, cell): (&'s [u8], Cell)) -> Option<(&'s [u8], Value<'s>)> {
+        if self.habits.without_uptime && cell == Cell::SysUpTime {
+            return None;
+        }
+        if let Cell::If {
+            column: mib::IF_DESCR,
+            interface_idx,
+        } = cell
+        {
+            if self.habits.nul_terminated_descr {
+                let spec = &self.device.profile.interfaces[usize::from(interface_idx)];
+                return Some((name, Value::OctetString(&spec.descr_nul)));
+            }
+        }
+        Some((name, self.device.value(cell, self.now)))
+    }
+}
+
+impl MibView for DeviceView<'_> {
+    fn exact(&self, oid: &[u8]) -> Option<(&[u8], Value<'_>)> {
+        self.shown(self.device.profile.exact(oid)?)
+    }
+
+    fn next_after(&self, oid: &[u8]) -> Option<(&[u8], Value<'_>)> {
+        let mut after = oid;
+        loop {
+            let found = self.device.profile.next_after(after)?;
+            match self.shown(found) {
+                Some(shown) => return Some(shown),
+                None => after = found.0,
+            }
+        }
     }
 }

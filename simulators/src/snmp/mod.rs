@@ -6,10 +6,15 @@
 //! - [`profile`]: kinds of device and the OID layout of each.
 //! - [`device`]: one device's values at a moment, and its faults.
 //! - [`fleet`]: the UDP agents, fault injection and traps.
+//! - [`agent`]: answering a request from a view of objects, with real agents' habits.
+//! - [`recording`]: a recording of a real agent (snmpsim's `.snmprec`), served over UDP.
 
+pub mod agent;
 pub mod device;
 pub mod fleet;
 pub mod profile;
+pub mod recording;
 
+pub use agent::Habits;
 pub use fleet::{Fleet, FleetConfig, FleetDevice};
 pub use profile::DeviceKind;

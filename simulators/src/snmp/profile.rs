@@ -34,6 +34,8 @@ impl DeviceKind {
 #[derive(Debug, Clone)]
 pub struct InterfaceSpec {
     pub descr: String,
+    /// `descr` with the NUL Windows agents end it with.
+    pub descr_nul: Vec<u8>,
     pub name: String,
     pub alias: String,
     pub speed_bps: u64,
@@ -315,8 +317,10 @@ fn ports_specs(device_descr: &str, groups: &[PortGroup]) -> Vec<InterfaceSpec> {
     for (prefix, count, speed_bps) in groups {
         for port in 1..=*count {
             let name = format!("{prefix}{port}");
+            let descr = format!("{name}, {device_descr}");
             specs.push(InterfaceSpec {
-                descr: format!("{name}, {device_descr}"),
+                descr_nul: [descr.as_bytes(), b"\0"].concat(),
+                descr,
                 alias: if *speed_bps > GBPS {
                     format!("uplink {port}")
                 } else {

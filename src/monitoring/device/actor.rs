@@ -137,6 +137,13 @@ impl DeviceActor {
         let (changes, discovered) = match &result {
             Ok(sample) => {
                 self.services.metrics.snmp_varbinds.inc_by(sample.varbinds);
+                if sample.warnings != self.state.warnings {
+                    tracing::info!(
+                        device_id = self.config.id,
+                        warnings = ?sample.warnings,
+                        "the agent's answers to a poll changed in what they leave out"
+                    );
+                }
                 let overtaken = std::mem::take(&mut self.links_overtaken);
                 let changes = self.state.apply_sample(sample, at_ms, overtaken);
                 let discovered = changes.contains(&Change::InterfacesChanged).then(|| {
@@ -299,7 +306,8 @@ impl DeviceActor {
             status: status(&self.state).to_owned(),
             last_error: self.state.last_error_opt.clone(),
             last_poll_at_ms: self.state.last_poll_at_ms_opt,
-            uptime_ticks: self.state.uptime_ticks,
+            uptime_ticks: self.state.uptime_ticks_opt,
+            warnings: self.state.warnings.clone(),
             cpu_percent: self.state.cpu_percent_opt,
             memory_percent: self.state.memory_percent(),
             interfaces: self

@@ -26,6 +26,7 @@ use crate::metrics::Metrics;
 use crate::monitoring::messages::DiscoveredInterface;
 use crate::monitoring::rollups::MetricPoint;
 use crate::monitoring::snmp::mux::Multiplexer;
+use crate::monitoring::snmp::poll::PollWarning;
 use crate::monitoring::snmp::session::Patience;
 use state::{Change, HistoryPoint, InterfaceRates, StorageState};
 
@@ -96,7 +97,11 @@ pub struct DeviceStateView {
     pub status: String,
     pub last_error: Option<String>,
     pub last_poll_at_ms: Option<u64>,
-    pub uptime_ticks: u32,
+    /// The agent's `sysUpTime`; null from agents without it.
+    pub uptime_ticks: Option<u32>,
+    /// What the last poll could not read (a column the agent refused, an object it lacks);
+    /// the device is up with the rest.
+    pub warnings: Vec<PollWarning>,
     pub cpu_percent: Option<f64>,
     pub memory_percent: Option<f64>,
     pub interfaces: Vec<InterfaceStateView>,

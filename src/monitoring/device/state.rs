@@ -11,7 +11,7 @@ use yunguan_actors::alarm::{Metric, Observation};
 use yunguan_actors::counters::{self, Rate, Reading};
 
 use crate::monitoring::rollups::MetricPoint;
-use crate::monitoring::snmp::poll::{CounterValue, DeviceSample, InterfaceReading};
+use crate::monitoring::snmp::poll::{CounterValue, DeviceSample, InterfaceReading, PollWarning};
 use crate::monitoring::snmp::traps::TrapKind;
 
 /// Points of history kept in memory per device (one per poll).
@@ -20,6 +20,13 @@ pub const HISTORY_POINTS: usize = 60;
 /// Consecutive failed polls before a device counts as unreachable: one failure may be a lost
 /// packet, and the retry comes soon after.
 pub const FAILURES_BEFORE_UNREACHABLE: u32 = 2;
+
+/// The interface columns that name an interface and give its speed: a poll without one of
+/// them does not tell the inventory the interfaces changed.
+const IDENTITY_COLUMNS: [&str; 4] = ["ifDescr", "ifName", "ifSpeed", "ifHighSpeed"];
+
+/// The column that gives an interface's link state.
+const OPER_STATUS: &str = "ifOperStatus";
 
 /// Rates of one interface, per second, from the last two polls. Single precision (seven
 /// significant digits) is plenty for a rate, and halves what every interface of every
@@ -119,7 +126,10 @@ pub struct DeviceState {
     pub consecutive_failures: u32,
     pub last_error_opt: Option<String>,
     pub last_poll_at_ms_opt: Option<u64>,
-    pub uptime_ticks: u32,
+    /// `None` from agents without `sysUpTime`.
+    pub uptime_ticks_opt: Option<u32>,
+    /// What the last poll could not read.
+    pub warnings: Vec<PollWarning>,
     pub interfaces: Vec<InterfaceState>,
     pub cpu_percent_opt: Option<f64>,
     pub storages: Vec<StorageState>,
@@ -168,21 +178,29 @@ impl DeviceState {
         self.reachable_opt = Some(true);
         self.consecutive_failures = 0;
         self.last_error_opt = None;
-        let uptime = sample.system.uptime_ticks;
+        // Without `sysUpTime` both readings count as read at uptime 0: rates follow from the
+        // poller's clock alone, and a restart shows as counters going back.
+        let uptime = sample.system.uptime_ticks_opt.unwrap_or(0);
+        let previous_uptime = self.uptime_ticks_opt.unwrap_or(0);
         let previous_read_opt = self
             .last_poll_at_ms_opt
-            .map(|previous_at_ms| (self.uptime_ticks, previous_at_ms));
+            .map(|previous_at_ms| (previous_uptime, previous_at_ms));
         let elapsed_ms = self
             .last_poll_at_ms_opt
             .map(|last| at_ms.saturating_sub(last))
             .unwrap_or(0);
         if self.last_poll_at_ms_opt.is_some()
-            && counters::restarted(self.uptime_ticks, uptime, elapsed_ms)
+            && counters::restarted(previous_uptime, uptime, elapsed_ms)
         {
             changes.push(Change::Restarted);
         }
-        self.uptime_ticks = uptime;
+        self.uptime_ticks_opt = sample.system.uptime_ticks_opt;
         self.last_poll_at_ms_opt = Some(at_ms);
+        self.warnings.clone_from(&sample.warnings);
+        // A refused name or speed column says nothing about the interfaces themselves, and
+        // a refused `ifOperStatus` nothing about their links: what is known stays.
+        let identity_read = !IDENTITY_COLUMNS.iter().any(|column| sample.lacks(column));
+        let links_read = !sample.lacks(OPER_STATUS);
 
         let same_interfaces = self.interfaces.len() == sample.interfaces.len()
             && self
@@ -194,7 +212,7 @@ impl DeviceState {
                         && known.name == read.name
                         && known.speed_bps == read.speed_bps
                 });
-        if !same_interfaces {
+        if !same_interfaces && identity_read {
             changes.push(Change::InterfacesChanged);
         }
         let mut interfaces = Vec::with_capacity(sample.interfaces.len());
@@ -205,8 +223,12 @@ impl DeviceState {
                 .find(|known| known.if_index == read.if_index);
             let mut state =
                 next_interface_state(previous, previous_read_opt, read, (uptime, at_ms));
-            if let (true, Some(previous)) = (links_overtaken, previous) {
+            if let (true, Some(previous)) = (links_overtaken || !links_read, previous) {
                 state.oper_up = previous.oper_up;
+            }
+            if let (false, Some(previous)) = (identity_read, previous) {
+                state.name.clone_from(&previous.name);
+                state.speed_bps = previous.speed_bps;
             }
             match previous {
                 Some(previous) if previous.oper_up && !state.oper_up => {
@@ -353,13 +375,16 @@ impl DeviceState {
         if !reachable {
             return observations;
         }
+        let links_read = !self.warnings.iter().any(|w| w.object == OPER_STATUS);
         for interface in self.interfaces.iter().filter(|i| i.admin_up) {
             let instance = Some(interface.if_index.to_string());
-            observations.push(observation(
-                instance.clone(),
-                Metric::InterfaceOperUp,
-                if interface.oper_up { 1.0 } else { 0.0 },
-            ));
+            if links_read {
+                observations.push(observation(
+                    instance.clone(),
+                    Metric::InterfaceOperUp,
+                    if interface.oper_up { 1.0 } else { 0.0 },
+                ));
+            }
             if let Some(utilization) = interface.utilization_percent() {
                 observations.push(observation(
                     instance,
@@ -465,7 +490,7 @@ mod tests {
         DeviceSample {
             system: SystemInfo {
                 name: "sw-1".into(),
-                uptime_ticks,
+                uptime_ticks_opt: Some(uptime_ticks),
                 ..SystemInfo::default()
             },
             interfaces: vec![InterfaceReading {
@@ -490,7 +515,69 @@ mod tests {
                 ..StorageReading::default()
             }],
             varbinds: 0,
+            warnings: Vec::new(),
         }
+    }
+
+    fn refused(object: &str) -> PollWarning {
+        PollWarning {
+            table: "interfaces".into(),
+            object: object.into(),
+            reason: "no_access".into(),
+        }
+    }
+
+    #[test]
+    fn an_agent_without_uptime_gives_rates_from_the_pollers_clock() {
+        let mut state = DeviceState::default();
+        let mut at = |counter, at_ms| {
+            let mut read = sample(0, counter, CounterWidth::Bits64, true);
+            read.system.uptime_ticks_opt = None;
+            state.apply_sample(&read, at_ms, false);
+            state.interfaces[0].rates.in_bps
+        };
+        assert_eq!(at(1_000, 0), None, "the first poll is a baseline");
+        assert_eq!(at(1_251_000, 10_000), Some(1_000_000.0));
+        assert_eq!(
+            at(500, 20_000),
+            None,
+            "a counter that went back is a baseline"
+        );
+        assert_eq!(at(1_250_500, 30_000), Some(1_000_000.0));
+        assert_eq!(state.uptime_ticks_opt, None);
+    }
+
+    #[test]
+    fn refused_columns_keep_what_is_known_and_judge_nothing_they_lack() {
+        let mut state = DeviceState::default();
+        state.apply_sample(&sample(1_000, 0, CounterWidth::Bits64, true), 0, false);
+        // ifOperStatus refused: the link keeps its state and is not observed, not "down".
+        let mut read = sample(2_000, 0, CounterWidth::Bits64, false);
+        read.warnings = vec![refused("ifOperStatus")];
+        assert_eq!(state.apply_sample(&read, 10_000, false), vec![]);
+        assert!(state.interfaces[0].oper_up);
+        let observations = state.observations(7, "switch", 10_000);
+        assert!(observations
+            .iter()
+            .all(|o| o.metric != Metric::InterfaceOperUp));
+        assert!(observations
+            .iter()
+            .any(|o| o.metric == Metric::Reachable && o.value == 1.0));
+        assert_eq!(state.warnings, read.warnings);
+        // A refused name column renames nothing in the inventory.
+        let mut read = sample(3_000, 0, CounterWidth::Bits64, true);
+        read.interfaces[0].name = String::new();
+        read.warnings = vec![refused("ifName")];
+        assert_eq!(state.apply_sample(&read, 20_000, false), vec![]);
+        assert_eq!(state.interfaces[0].name, "ge-0/0/1");
+        // Read in full again: nothing changed, and the warnings are gone.
+        let read = sample(4_000, 0, CounterWidth::Bits64, true);
+        assert_eq!(state.apply_sample(&read, 30_000, false), vec![]);
+        assert!(state.warnings.is_empty());
+        let observations = state.observations(7, "switch", 30_000);
+        assert!(observations
+            .iter()
+            .any(|o| o.metric == Metric::InterfaceOperUp && o.value == 1.0));
     }
 
     #[test]

@@ -23,8 +23,12 @@ pub enum SnmpError {
     Timeout,
     /// The answer would not fit in one message; ask for less.
     TooBig,
-    /// The agent answered with an error status.
-    Agent(u32),
+    /// The agent answered with an error status; `index` is the varbind it names (1-based; 0
+    /// for none).
+    Agent { status: u32, index: u32 },
+    /// The agent answers, but nothing of its system group: it cannot be told apart from
+    /// another device at its address.
+    NoSystemGroup,
     /// The answer could not be decoded, or was not ours.
     Malformed(String),
     /// v3 authentication or privacy failed.
@@ -38,7 +42,12 @@ impl std::fmt::Display for SnmpError {
         match self {
             SnmpError::Timeout => f.write_str("no answer in time"),
             SnmpError::TooBig => f.write_str("answer too big"),
-            SnmpError::Agent(status) => write!(f, "agent error status {status}"),
+            SnmpError::Agent { status, index } => write!(
+                f,
+                "agent error {} ({status}) at varbind {index}",
+                error_status_name(*status)
+            ),
+            SnmpError::NoSystemGroup => f.write_str("the agent answered no system group"),
             SnmpError::Malformed(why) => write!(f, "malformed answer: {why}"),
             SnmpError::Auth(why) => write!(f, "authentication failed: {why}"),
             SnmpError::Io(why) => write!(f, "socket error: {why}"),
@@ -47,6 +56,35 @@ impl std::fmt::Display for SnmpError {
 }
 
 impl std::error::Error for SnmpError {}
+
+/// An agent's error status by its RFC 3416 name, in snake case (`no_access`).
+pub fn error_status_name(status: u32) -> &'static str {
+    const NAMES: [&str; 19] = [
+        "no_error",
+        "too_big",
+        "no_such_name",
+        "bad_value",
+        "read_only",
+        "gen_err",
+        "no_access",
+        "wrong_type",
+        "wrong_length",
+        "wrong_encoding",
+        "wrong_value",
+        "no_creation",
+        "inconsistent_value",
+        "resource_unavailable",
+        "commit_failed",
+        "undo_failed",
+        "authorization_error",
+        "not_writable",
+        "inconsistent_name",
+    ];
+    NAMES
+        .get(status as usize)
+        .copied()
+        .unwrap_or("unknown_error")
+}
 
 impl From<snmp2::Error> for SnmpError {
     fn from(error: snmp2::Error) -> Self {

@@ -1,17 +1,26 @@
 //! One poll of a device: the SNMPv2-MIB system group with a GET, then IF-MIB's `ifTable` and
 //! `ifXTable` side by side and HOST-RESOURCES-MIB's processors and storage with GETBULK walks.
 //! The result is a [`DeviceSample`]: raw readings, before any rate is computed.
+//!
+//! A poll reads as much as the agent lets it. Objects the agent refuses or lacks become
+//! [`PollWarning`]s beside what was read; only silence, or a system group with nothing in it,
+//! fails the poll. Agents with v1 habits refuse a whole GET with `noSuchName` for one missing
+//! object: that object is left out and the rest asked again. Text is read as DisplayStrings
+//! are written in practice: trailing NULs (Windows agents end `ifDescr` with one) go, and
+//! bytes that are not UTF-8 become U+FFFD, so every backend stores the same name.
 
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+use serde::Serialize;
+use utoipa::ToSchema;
 use yunguan_actors::counters::CounterWidth;
 use yunguan_snmp::snmp2::Value;
 use yunguan_snmp::{mib, oid};
 
 use super::session::Session;
-use super::walk::walk_columns;
-use super::SnmpError;
+use super::walk::{walk_columns, Walked};
+use super::{error_status_name, SnmpError};
 
 /// The system group.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -21,8 +30,32 @@ pub struct SystemInfo {
     pub name: String,
     pub location: String,
     pub contact: String,
-    /// `sysUpTime`, hundredths of a second since the agent started.
-    pub uptime_ticks: u32,
+    /// `sysUpTime`, hundredths of a second since the agent started; `None` from agents
+    /// without it (their counters still give rates, but a restart shows only as counters
+    /// going back).
+    pub uptime_ticks_opt: Option<u32>,
+}
+
+/// Something a poll could not read; the device is up with the rest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct PollWarning {
+    /// `system`, `interfaces` or `host_resources`.
+    pub table: String,
+    /// The object, by its MIB name (`hrStorageUsed`).
+    pub object: String,
+    /// `not_present`, or the agent's error status in snake case (`no_access`,
+    /// `authorization_error`, `gen_err`, `no_such_name`, ...).
+    pub reason: String,
+}
+
+impl PollWarning {
+    fn new(table: &str, object: &str, reason: &str) -> PollWarning {
+        PollWarning {
+            table: table.to_owned(),
+            object: object.to_owned(),
+            reason: reason.to_owned(),
+        }
+    }
 }
 
 /// A counter as read, with its width (64-bit from `ifXTable` when the agent has it).
@@ -74,15 +107,44 @@ pub struct DeviceSample {
     pub storages: Vec<StorageReading>,
     /// Varbinds received, for throughput figures.
     pub varbinds: u64,
+    /// What the agent refused or lacked.
+    pub warnings: Vec<PollWarning>,
+}
+
+impl DeviceSample {
+    /// Whether the agent refused or lacked `object`.
+    pub fn lacks(&self, object: &str) -> bool {
+        self.warnings.iter().any(|warning| warning.object == object)
+    }
+
+    /// Counts a walk's varbinds and warns of the columns it was refused.
+    fn take(&mut self, walked: Walked, table: &str, name: impl Fn(usize) -> &'static str) {
+        self.varbinds += walked.varbinds;
+        for (column_idx, status) in walked.refused {
+            let warning = PollWarning::new(table, name(column_idx), error_status_name(status));
+            self.warnings.push(warning);
+        }
+    }
 }
 
 struct PollOids {
+    /// In [`SYSTEM_OBJECTS`] order.
     system: Vec<Vec<u8>>,
     interface_columns: Vec<(Vec<u8>, InterfaceColumn)>,
     host_columns: Vec<(Vec<u8>, HostColumn)>,
     ram_type: Vec<u8>,
     disk_type: Vec<u8>,
 }
+
+/// The system group's objects, as asked for.
+const SYSTEM_OBJECTS: [&str; 6] = [
+    "sysDescr",
+    "sysObjectID",
+    "sysUpTime",
+    "sysContact",
+    "sysName",
+    "sysLocation",
+];
 
 #[derive(Debug, Clone, Copy)]
 enum InterfaceColumn {
@@ -114,6 +176,45 @@ enum HostColumn {
     StorageUnits,
     StorageSize,
     StorageUsed,
+}
+
+impl InterfaceColumn {
+    fn name(self) -> &'static str {
+        use InterfaceColumn as I;
+        match self {
+            I::Descr => "ifDescr",
+            I::Type => "ifType",
+            I::Speed => "ifSpeed",
+            I::AdminStatus => "ifAdminStatus",
+            I::OperStatus => "ifOperStatus",
+            I::InOctets => "ifInOctets",
+            I::InPackets => "ifInUcastPkts",
+            I::InErrors => "ifInErrors",
+            I::OutOctets => "ifOutOctets",
+            I::OutPackets => "ifOutUcastPkts",
+            I::OutErrors => "ifOutErrors",
+            I::Name => "ifName",
+            I::HcInOctets => "ifHCInOctets",
+            I::HcInPackets => "ifHCInUcastPkts",
+            I::HcOutOctets => "ifHCOutOctets",
+            I::HcOutPackets => "ifHCOutUcastPkts",
+            I::HighSpeed => "ifHighSpeed",
+            I::Alias => "ifAlias",
+        }
+    }
+}
+
+impl HostColumn {
+    fn name(self) -> &'static str {
+        match self {
+            HostColumn::ProcessorLoad => "hrProcessorLoad",
+            HostColumn::StorageType => "hrStorageType",
+            HostColumn::StorageDescr => "hrStorageDescr",
+            HostColumn::StorageUnits => "hrStorageAllocationUnits",
+            HostColumn::StorageSize => "hrStorageSize",
+            HostColumn::StorageUsed => "hrStorageUsed",
+        }
+    }
 }
 
 static OIDS: LazyLock<PollOids> = LazyLock::new(|| {
@@ -188,25 +289,7 @@ static OIDS: LazyLock<PollOids> = LazyLock::new(|| {
 pub async fn poll_device(session: &mut Session) -> Result<DeviceSample, SnmpError> {
     let oids = &*OIDS;
     let mut sample = DeviceSample::default();
-    let system_oids: Vec<&[u8]> = oids.system.iter().map(Vec::as_slice).collect();
-    sample.system = session
-        .get(&system_oids, |pdu| {
-            let mut system = SystemInfo::default();
-            for (idx, (_, value)) in pdu.varbinds.clone().enumerate() {
-                match (idx, value) {
-                    (0, Value::OctetString(text)) => system.descr = lossy(text),
-                    (1, Value::ObjectIdentifier(id)) => system.object_id = id.to_id_string(),
-                    (2, Value::Timeticks(ticks)) => system.uptime_ticks = ticks,
-                    (3, Value::OctetString(text)) => system.contact = lossy(text),
-                    (4, Value::OctetString(text)) => system.name = lossy(text),
-                    (5, Value::OctetString(text)) => system.location = lossy(text),
-                    _ => {}
-                }
-            }
-            system
-        })
-        .await?;
-    sample.varbinds += system_oids.len() as u64;
+    sample.system = read_system(session, &mut sample).await?;
 
     let mut rows: BTreeMap<u32, InterfaceReading> = BTreeMap::new();
     let interface_oids: Vec<&[u8]> = oids
@@ -214,7 +297,7 @@ pub async fn poll_device(session: &mut Session) -> Result<DeviceSample, SnmpErro
         .iter()
         .map(|c| c.0.as_slice())
         .collect();
-    sample.varbinds += walk_columns(session, &interface_oids, |column_idx, instance, value| {
+    let walked = walk_columns(session, &interface_oids, |column_idx, instance, value| {
         let Some(if_index) = oid::single_index(instance) else {
             return;
         };
@@ -225,6 +308,9 @@ pub async fn poll_device(session: &mut Session) -> Result<DeviceSample, SnmpErro
         read_interface_cell(row, oids.interface_columns[column_idx].1, value);
     })
     .await?;
+    sample.take(walked, "interfaces", |idx| {
+        oids.interface_columns[idx].1.name()
+    });
     sample.interfaces = rows
         .into_values()
         .map(|mut row| {
@@ -238,7 +324,7 @@ pub async fn poll_device(session: &mut Session) -> Result<DeviceSample, SnmpErro
     let mut loads: BTreeMap<u32, u8> = BTreeMap::new();
     let mut storages: BTreeMap<u32, (StorageReading, u64, u64, u64)> = BTreeMap::new();
     let host_oids: Vec<&[u8]> = oids.host_columns.iter().map(|c| c.0.as_slice()).collect();
-    sample.varbinds += walk_columns(session, &host_oids, |column_idx, instance, value| {
+    let walked = walk_columns(session, &host_oids, |column_idx, instance, value| {
         let Some(index) = oid::single_index(instance) else {
             return;
         };
@@ -261,7 +347,9 @@ pub async fn poll_device(session: &mut Session) -> Result<DeviceSample, SnmpErro
                 storage.is_memory = kind.as_bytes() == oids.ram_type.as_slice();
                 storage.is_disk = kind.as_bytes() == oids.disk_type.as_slice();
             }
-            (HostColumn::StorageDescr, Value::OctetString(text)) => storage.descr = lossy(text),
+            (HostColumn::StorageDescr, Value::OctetString(text)) => {
+                storage.descr = display_string(text)
+            }
             (HostColumn::StorageUnits, Value::Integer(n)) => *units = (*n).max(0) as u64,
             (HostColumn::StorageSize, Value::Integer(n)) => *size = (*n).max(0) as u64,
             (HostColumn::StorageUsed, Value::Integer(n)) => *used = (*n).max(0) as u64,
@@ -269,6 +357,9 @@ pub async fn poll_device(session: &mut Session) -> Result<DeviceSample, SnmpErro
         }
     })
     .await?;
+    sample.take(walked, "host_resources", |idx| {
+        oids.host_columns[idx].1.name()
+    });
     sample.processor_loads = loads.into_values().collect();
     sample.storages = storages
         .into_values()
@@ -279,6 +370,94 @@ pub async fn poll_device(session: &mut Session) -> Result<DeviceSample, SnmpErro
         })
         .collect();
     Ok(sample)
+}
+
+/// The system group. An agent with v1 habits answers a GET of an object it lacks with
+/// `noSuchName` and that object's position, refusing the rest too: the object is left out
+/// and the others asked again.
+async fn read_system(
+    session: &mut Session,
+    sample: &mut DeviceSample,
+) -> Result<SystemInfo, SnmpError> {
+    let oids = &*OIDS;
+    let mut asked: Vec<usize> = (0..SYSTEM_OBJECTS.len()).collect();
+    let mut refused: Vec<(usize, u32)> = Vec::new();
+    loop {
+        let asked_oids: Vec<&[u8]> = asked
+            .iter()
+            .map(|idx| oids.system[*idx].as_slice())
+            .collect();
+        let answer = session
+            .get(&asked_oids, |pdu| {
+                let mut system = SystemInfo::default();
+                let mut answered = Vec::new();
+                for (position, (_, value)) in pdu.varbinds.clone().enumerate() {
+                    let Some(idx) = asked.get(position) else {
+                        break;
+                    };
+                    let read = match (*idx, value) {
+                        (0, Value::OctetString(text)) => {
+                            system.descr = display_string(text);
+                            true
+                        }
+                        (1, Value::ObjectIdentifier(id)) => {
+                            system.object_id = id.to_id_string();
+                            true
+                        }
+                        (2, Value::Timeticks(ticks)) => {
+                            system.uptime_ticks_opt = Some(ticks);
+                            true
+                        }
+                        (3, Value::OctetString(text)) => {
+                            system.contact = display_string(text);
+                            true
+                        }
+                        (4, Value::OctetString(text)) => {
+                            system.name = display_string(text);
+                            true
+                        }
+                        (5, Value::OctetString(text)) => {
+                            system.location = display_string(text);
+                            true
+                        }
+                        _ => false,
+                    };
+                    if read {
+                        answered.push(*idx);
+                    }
+                }
+                (system, answered)
+            })
+            .await;
+        match answer {
+            Ok((system, answered)) => {
+                sample.varbinds += asked.len() as u64;
+                if answered.is_empty() {
+                    return Err(SnmpError::NoSystemGroup);
+                }
+                for (idx, object) in SYSTEM_OBJECTS.iter().enumerate() {
+                    if answered.contains(&idx) {
+                        continue;
+                    }
+                    let reason = refused
+                        .iter()
+                        .find(|(refused_idx, _)| *refused_idx == idx)
+                        .map_or("not_present", |(_, status)| error_status_name(*status));
+                    sample
+                        .warnings
+                        .push(PollWarning::new("system", object, reason));
+                }
+                return Ok(system);
+            }
+            Err(SnmpError::Agent { status, index })
+                if index >= 1 && (index as usize) <= asked.len() && asked.len() > 1 =>
+            {
+                refused.push((asked.remove(index as usize - 1), status));
+            }
+            Err(SnmpError::Agent { .. }) => return Err(SnmpError::NoSystemGroup),
+            Err(error) => return Err(error),
+        }
+    }
 }
 
 fn read_interface_cell(row: &mut InterfaceReading, column: InterfaceColumn, value: &Value<'_>) {
@@ -313,9 +492,9 @@ fn read_interface_cell(row: &mut InterfaceReading, column: InterfaceColumn, valu
         }
     };
     match (column, value) {
-        (I::Descr, Value::OctetString(text)) => row.descr = lossy(text),
-        (I::Name, Value::OctetString(text)) => row.name = lossy(text),
-        (I::Alias, Value::OctetString(text)) => row.alias = lossy(text),
+        (I::Descr, Value::OctetString(text)) => row.descr = display_string(text),
+        (I::Name, Value::OctetString(text)) => row.name = display_string(text),
+        (I::Alias, Value::OctetString(text)) => row.alias = display_string(text),
         (I::Type, Value::Integer(n)) => row.if_type = *n,
         (I::Speed, Value::Unsigned32(n)) if row.speed_bps == 0 => row.speed_bps = u64::from(*n),
         // ifHighSpeed (Mb/s) wins over ifSpeed, which saturates at 4.29 Gb/s.
@@ -336,6 +515,12 @@ fn read_interface_cell(row: &mut InterfaceReading, column: InterfaceColumn, valu
     }
 }
 
-fn lossy(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+/// A DisplayString as agents write it: without trailing NULs, with U+FFFD for bytes that are
+/// not UTF-8 and for NULs inside (PostgreSQL refuses those in text; SQLite would keep them).
+pub fn display_string(bytes: &[u8]) -> String {
+    let end = bytes
+        .iter()
+        .rposition(|byte| *byte != 0)
+        .map_or(0, |last| last + 1);
+    String::from_utf8_lossy(&bytes[..end]).replace('\0', "\u{FFFD}")
 }

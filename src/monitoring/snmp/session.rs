@@ -283,6 +283,9 @@ fn check_error_status(pdu: &Pdu<'_>) -> Result<(), SnmpError> {
     match pdu.error_status {
         0 => Ok(()),
         1 => Err(SnmpError::TooBig),
-        status => Err(SnmpError::Agent(status)),
+        status => Err(SnmpError::Agent {
+            status,
+            index: pdu.error_index,
+        }),
     }
 }

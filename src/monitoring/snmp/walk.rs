@@ -5,6 +5,14 @@
 //! row midway), so each column keeps its own cursor and the next request continues every
 //! unfinished column from where it stopped. An answer too big for the agent halves the
 //! repetitions asked. An agent whose OIDs do not increase ends the column rather than loop.
+//!
+//! An agent may refuse a column (`noAccess`, `authorizationError`, `genErr`, or `noSuchName`
+//! from agents with v1 habits), answering the whole request with an error status that names
+//! a varbind. The walk then goes on one row at a time, so that an error names the column
+//! that meets the refusal: a column with no cells yet is refused; one with cells has ended
+//! (read past its end, it ran into what is refused, or a v1 agent said `noSuchName` at the
+//! end). The others go on without it; an error that names no varbind ends every column
+//! still open. Only silence fails the walk.
 
 use yunguan_snmp::oid;
 use yunguan_snmp::snmp2::Value;
@@ -18,22 +26,31 @@ const MAX_REQUESTS_PER_WALK: usize = 256;
 /// The most varbinds asked for in one request.
 const VARBINDS_PER_REQUEST: u32 = 400;
 
+/// What a walk read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Walked {
+    pub varbinds: u64,
+    /// Columns the agent refused, with its error status.
+    pub refused: Vec<(usize, u32)>,
+}
+
 /// Walks `columns` (encoded OID prefixes), calling `visit(column_idx, instance, value)` for
-/// every cell below each, in OID order within a column. Returns the varbinds read.
+/// every cell below each, in OID order within a column.
 pub async fn walk_columns(
     session: &mut Session,
     columns: &[&[u8]],
     mut visit: impl FnMut(usize, &[u8], &Value<'_>),
-) -> Result<u64, SnmpError> {
+) -> Result<Walked, SnmpError> {
     let mut cursors: Vec<Option<Vec<u8>>> = columns.iter().map(|c| Some(c.to_vec())).collect();
+    let mut gave_cells = vec![false; columns.len()];
     let mut max_repetitions = (VARBINDS_PER_REQUEST / columns.len().max(1) as u32).max(1);
-    let mut varbinds_read = 0u64;
+    let mut walked = Walked::default();
     for _ in 0..MAX_REQUESTS_PER_WALK {
         let active: Vec<usize> = (0..columns.len())
             .filter(|idx| cursors[*idx].is_some())
             .collect();
         if active.is_empty() {
-            return Ok(varbinds_read);
+            return Ok(walked);
         }
         let oids: Vec<Vec<u8>> = active
             .iter()
@@ -62,6 +79,7 @@ pub async fn walk_columns(
                     }
                     if let Some(instance) = in_column {
                         visit(column_idx, instance, &value);
+                        gave_cells[column_idx] = true;
                     }
                     cursor.clear();
                     cursor.extend_from_slice(name);
@@ -77,8 +95,27 @@ pub async fn walk_columns(
             })
             .await;
         match answer {
-            Ok(read) => varbinds_read += read,
+            Ok(read) => walked.varbinds += read,
             Err(SnmpError::TooBig) if max_repetitions > 1 => max_repetitions /= 2,
+            // An error in a long answer may come from any repetition: a column read past
+            // its end runs into the refused one. One row at a time, the error names the
+            // column that meets it.
+            Err(SnmpError::Agent { .. }) if max_repetitions > 1 => max_repetitions = 1,
+            Err(SnmpError::Agent { status, index }) => {
+                let named = (index as usize)
+                    .checked_sub(1)
+                    .and_then(|position| active.get(position));
+                let ended = match named {
+                    Some(column_idx) => vec![*column_idx],
+                    None => active,
+                };
+                for column_idx in ended {
+                    cursors[column_idx] = None;
+                    if !gave_cells[column_idx] {
+                        walked.refused.push((column_idx, status));
+                    }
+                }
+            }
             Err(error) => return Err(error),
         }
     }
