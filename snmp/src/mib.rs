@@ -41,7 +41,8 @@ pub const IF_STATUS_DOWN: i64 = 2;
 /// HOST-RESOURCES-MIB `hrProcessorLoad` (percent over the last minute, per processor).
 pub const HR_PROCESSOR_LOAD: &[u32] = &[1, 3, 6, 1, 2, 1, 25, 3, 3, 1, 2];
 
-/// HOST-RESOURCES-MIB `hrStorageEntry`.
+/// HOST-RESOURCES-MIB `hrStorageTable`, and its entry.
+pub const HR_STORAGE_TABLE: &[u32] = &[1, 3, 6, 1, 2, 1, 25, 2, 3];
 pub const HR_STORAGE_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 25, 2, 3, 1];
 pub const HR_STORAGE_TYPE: u32 = 2;
 pub const HR_STORAGE_DESCR: u32 = 3;

@@ -107,6 +107,7 @@ pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result
     if let Some(trap_addr) = app.state().monitoring.trap_addr_opt() {
         fleet.send_traps_to(trap_addr);
     }
+    network::give_habits(&fleet);
     network::break_from_the_start(&fleet).await;
     // Kept until the server stops.
     let _stirring_opt = options

@@ -16,7 +16,10 @@ use rand::Rng;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::Value;
 use yunguan_simulators::monbench::inventory::{self as fleet_inventory, InventoryArgs};
-use yunguan_simulators::snmp::{DeviceKind, Fleet, FleetConfig, FleetDevice};
+use yunguan_simulators::snmp::agent::NO_ACCESS;
+use yunguan_simulators::snmp::{DeviceKind, Fleet, FleetConfig, FleetDevice, Habits};
+use yunguan_snmp::mib::HR_STORAGE_TABLE;
+use yunguan_snmp::oid;
 
 use super::racks;
 use crate::db::entities::{device, interface, link};
@@ -299,6 +302,37 @@ pub async fn break_from_the_start(fleet: &Fleet) {
     }
     if let Some(firewall) = devices.iter().find(|d| d.kind == DeviceKind::Firewall) {
         fleet.set_link(firewall.idx, 1, false).await;
+    }
+}
+
+/// Real agents' habits, on a few devices, so that a first run shows how yunguan reads them:
+/// the first server ends `ifDescr` with a NUL as Windows agents do, the second switch refuses
+/// its `hrStorageTable` (`noAccess`), and the first load balancer answers like an old v1 agent
+/// without `sysUpTime`. All three stay up, the two that lose something with a warning.
+pub fn give_habits(fleet: &Fleet) {
+    let devices = fleet.devices();
+    let nth = |kind: DeviceKind, n: usize| devices.iter().filter(|d| d.kind == kind).nth(n);
+    if let Some(server) = nth(DeviceKind::Server, 0) {
+        let habits = Habits {
+            nul_terminated_descr: true,
+            ..Habits::default()
+        };
+        fleet.set_habits(server.idx, habits);
+    }
+    if let Some(switch) = nth(DeviceKind::Switch, 1) {
+        let habits = Habits {
+            refused: vec![(oid::encode(HR_STORAGE_TABLE), NO_ACCESS)],
+            ..Habits::default()
+        };
+        fleet.set_habits(switch.idx, habits);
+    }
+    if let Some(load_balancer) = nth(DeviceKind::LoadBalancer, 0) {
+        let habits = Habits {
+            v1_errors: true,
+            without_uptime: true,
+            ..Habits::default()
+        };
+        fleet.set_habits(load_balancer.idx, habits);
     }
 }
 

@@ -3,7 +3,10 @@
 //! habits and no `sysUpTime`. A poll reads what the agent gives and warns of the rest; the
 //! device stays up.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use yunguan::identity::Role;
 
 use yunguan::inventory::credentials::Credentials;
 use yunguan::monitoring::snmp::mux::Multiplexer;
@@ -15,7 +18,13 @@ use yunguan_simulators::snmp::agent::{
     Habits, AUTHORIZATION_ERROR, GEN_ERR, NO_ACCESS, NO_SUCH_NAME,
 };
 use yunguan_simulators::snmp::recording::{Recording, RecordingAgent};
+use yunguan_simulators::snmp::{DeviceKind, Fleet, FleetConfig};
 use yunguan_snmp::{mib, oid};
+
+use crate::helpers::{spawn_app, Backend};
+use crate::on_every_backend;
+use crate::openapi::assert_answer_is_documented;
+use crate::watch::Watch;
 
 const WINDOWS_XP: &str = include_str!("recordings/windows-xp.snmprec");
 const COMMUNITY: &str = "public";
@@ -90,7 +99,7 @@ async fn a_windows_agent_is_read_with_clean_names_and_32_bit_counters() {
 async fn refused_columns_and_tables_leave_what_was_read_and_a_warning() {
     let habits = Habits {
         refused: vec![
-            refusing(&[1, 3, 6, 1, 2, 1, 25, 2, 3], NO_ACCESS),
+            refusing(mib::HR_STORAGE_TABLE, NO_ACCESS),
             refusing(&mib::column(mib::IF_ENTRY, mib::IF_OUT_OCTETS), GEN_ERR),
             refusing(
                 &mib::column(mib::IF_ENTRY, mib::IF_OPER_STATUS),
@@ -183,4 +192,152 @@ async fn only_an_empty_system_group_or_silence_fails_a_poll() {
         Patience::new(Duration::from_millis(200), 0),
     );
     assert_eq!(poll_device(&mut session).await, Err(SnmpError::Timeout));
+}
+
+on_every_backend!(an_agent_with_habits_is_monitored_up_with_warnings_over_the_api);
+
+/// A firewall (no `ifXTable`: its interfaces are named by `ifDescr`) whose agent ends
+/// `ifDescr` with a NUL, answers like a v1 agent without `sysUpTime`, and refuses its
+/// `hrStorageTable`: up, with warnings, rates and clean names in the inventory (PostgreSQL
+/// refuses a NUL in text), and no reachability alarm.
+async fn an_agent_with_habits_is_monitored_up_with_warnings_over_the_api(backend: Backend) {
+    let (app, _storage) = spawn_app(backend).await;
+    app.create_user("ops", Role::BureauOperator, None).await;
+    let fleet = Fleet::start(FleetConfig {
+        n_devices: 2,
+        ..FleetConfig::default()
+    })
+    .await
+    .unwrap();
+    let firewall = fleet.devices().remove(1);
+    assert_eq!(firewall.kind, DeviceKind::Firewall);
+    fleet.set_habits(
+        firewall.idx,
+        Habits {
+            refused: vec![refusing(mib::HR_STORAGE_TABLE, NO_ACCESS)],
+            v1_errors: true,
+            nul_terminated_descr: true,
+            without_uptime: true,
+        },
+    );
+    let ops = app.login("ops").await;
+    let import = json!({
+        "data_centers": [{"code": "dc-east", "name": "东区数据中心", "region": "east", "address": ""}],
+        "devices": [{
+            "data_center_code": "dc-east",
+            "name": firewall.name,
+            "kind": "firewall",
+            "tier": "aggregation",
+            "vendor": "sim",
+            "model": "sim",
+            "management_address": fleet.local_addr().to_string(),
+            "credentials": {"version": "v2c", "community": firewall.community},
+            "poll_interval_secs": 10,
+        }],
+    });
+    let admin = {
+        app.create_user("admin", Role::BureauAdmin, None).await;
+        app.login("admin").await
+    };
+    let response = app
+        .post_json("/api/v1/inventory/import", Some(&admin), &import)
+        .await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let devices: Value = app
+        .get("/api/v1/devices", Some(&ops))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let device_id = devices[0]["id"].as_i64().unwrap();
+
+    // Two polls: the second one rates the counters, by the poller's clock alone.
+    let mut watch = Watch::on(&app, &[&format!("device/{device_id}")]).await;
+    watch
+        .until_kind("device.sample", |sample| {
+            sample["data"]["interfaces"]
+                .as_array()
+                .is_some_and(|interfaces| interfaces.iter().any(|i| i["in_bps"].is_number()))
+        })
+        .await;
+    let path = format!("/api/v1/devices/{device_id}/state");
+    let view: Value = app.get(&path, Some(&ops)).await.json().await.unwrap();
+    assert_eq!(view["status"], "up", "{view}");
+    assert_eq!(view["uptime_ticks"], Value::Null);
+    assert!(
+        view["cpu_percent"].is_number(),
+        "hrProcessorLoad is read: {view}"
+    );
+    assert_eq!(
+        view["memory_percent"],
+        Value::Null,
+        "hrStorageTable is refused"
+    );
+    let warnings: Vec<(String, String)> = view["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            let field = |name: &str| w[name].as_str().unwrap().to_owned();
+            (field("object"), field("reason"))
+        })
+        .collect();
+    assert!(
+        warnings.contains(&("sysUpTime".into(), "no_such_name".into())),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings.contains(&("hrStorageType".into(), "no_access".into())),
+        "{warnings:?}"
+    );
+    assert_answer_is_documented("/api/v1/devices/{id}/state", "get", &view);
+
+    // The interfaces learnt from the poll reach the inventory without the NUL.
+    let interfaces_path = format!("/api/v1/interfaces?device_id={device_id}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let interfaces = loop {
+        let interfaces: Value = app
+            .get(&interfaces_path, Some(&ops))
+            .await
+            .json()
+            .await
+            .unwrap();
+        if interfaces.as_array().is_some_and(|found| !found.is_empty()) {
+            break interfaces;
+        }
+        assert!(Instant::now() < deadline, "interfaces never written");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // Named by ifDescr, "{port}, {the device's description}", as the agent wrote it less the NUL.
+    let mut names: Vec<&str> = interfaces
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    let mut ports: Vec<&str> = firewall.interfaces.iter().map(|i| i.1.as_str()).collect();
+    ports.sort();
+    assert_eq!(names.len(), ports.len(), "{names:?}");
+    for (name, port) in names.iter().zip(&ports) {
+        assert!(name.starts_with(&format!("{port}, ")), "{name:?}");
+        assert!(
+            !name.contains('\0') && !name.contains('\u{FFFD}'),
+            "{name:?}"
+        );
+        assert!(!name.ends_with(' '), "{name:?}");
+    }
+    let alarms: Value = app
+        .get("/api/v1/alarms", Some(&ops))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let reachability = alarms
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|alarm| alarm["device_id"] == device_id && alarm["instance"].is_null())
+        .count();
+    assert_eq!(reachability, 0, "{alarms}");
 }

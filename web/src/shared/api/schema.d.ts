@@ -2406,8 +2406,16 @@ export interface components {
             /** @description `unknown` until the first poll, then `up` or `down`. */
             status: string;
             storages: components["schemas"]["StorageState"][];
-            /** Format: int32 */
-            uptime_ticks: number;
+            /**
+             * Format: int32
+             * @description The agent's `sysUpTime`; null from agents without it.
+             */
+            uptime_ticks?: number | null;
+            /**
+             * @description What the last poll could not read (a column the agent refused, an object it lacks);
+             *     the device is up with the rest.
+             */
+            warnings: components["schemas"]["PollWarning"][];
         };
         DeviceView: {
             /** Format: date-time */
@@ -3071,6 +3079,18 @@ export interface components {
             name: string;
             /** Format: int64 */
             platform_id: number;
+        };
+        /** @description Something a poll could not read; the device is up with the rest. */
+        PollWarning: {
+            /** @description The object, by its MIB name (`hrStorageUsed`). */
+            object: string;
+            /**
+             * @description `not_present`, or the agent's error status in snake case (`no_access`,
+             *     `authorization_error`, `gen_err`, `no_such_name`, ...).
+             */
+            reason: string;
+            /** @description `system`, `interfaces` or `host_resources`. */
+            table: string;
         };
         /** @description A resource pool's capacity and allocation, in this data center. */
         PoolUsage: {
