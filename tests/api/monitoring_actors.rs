@@ -478,6 +478,7 @@ async fn telemetry_reaches_current_subscribers_and_is_never_replayed(backend: Ba
         cpu_percent: None,
         memory_percent: None,
         interfaces: Vec::new(),
+        warnings: Vec::new(),
     };
     // Nobody watches yet: the sample goes nowhere and leaves nothing behind.
     app.state

@@ -101,6 +101,24 @@ describe('the ops portal', () => {
     await context.close()
   })
 
+  it('shows a device whose agent refuses a table as up, with what it would not read', async () => {
+    const ops = await ApiUser.login(demo.server.url, 'ops')
+    // The demo's second switch refuses its hrStorageTable (noAccess).
+    const devices = await ops.get<{ id: number; name: string }[]>('/devices')
+    const switchId = devices.find((device) => device.name === 'switch-00006')!.id
+    type State = { status: string; warnings: { object: string }[] }
+    // Polled at least once (the first polls come within an interval).
+    const polled = async () => (await ops.get<State>(`/devices/${switchId}/state`)).warnings.length
+    await expect.poll(polled, { timeout: 30_000, interval: 500 }).toBeGreaterThan(0)
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'ops')
+    await page.goto(`/ops/devices/${switchId}`)
+    const warnings = page.getByTestId('device-warnings')
+    await warnings.getByText('hrStorageType: 拒绝访问').waitFor()
+    await expect(page.getByText('在线').first().isVisible()).resolves.toBe(true)
+    await screenshot(page, 'device-refused-table')
+    await context.close()
+  })
+
   it('shows a link taken down in the simulator in the alarm list and red on the topology, without a reload', async () => {
     const ops = await ApiUser.login(demo.server.url, 'ops')
     type Topology = { nodes: { device_id: number; name: string }[]; links: { link_id: number; a_device_id: number; a_if_index: number; b_device_id: number; status: string }[] }

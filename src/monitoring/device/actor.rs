@@ -295,6 +295,7 @@ impl DeviceActor {
                     utilization_percent: i.utilization_percent(),
                 })
                 .collect(),
+            warnings: self.state.warnings.clone(),
         }
     }
 

@@ -145,6 +145,8 @@ pub struct DeviceSampleEvent {
     pub cpu_percent: Option<f64>,
     pub memory_percent: Option<f64>,
     pub interfaces: Vec<InterfaceSampleEvent>,
+    /// What this poll could not read; empty when it read everything.
+    pub warnings: Vec<PollWarning>,
 }
 
 impl EventData for DeviceSampleEvent {}

@@ -2371,6 +2371,8 @@ export interface components {
             memory_percent?: number | null;
             /** @description `unknown` until the first poll, then `up` or `down` (`up`, after a successful poll). */
             status: string;
+            /** @description What this poll could not read; empty when it read everything. */
+            warnings: components["schemas"]["PollWarning"][];
         };
         /** @description The data of `device.state`: a change a poll or a trap showed. */
         DeviceStateEvent: {
