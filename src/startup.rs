@@ -355,6 +355,13 @@ async fn start_monitoring(
         .await
         .context("reading what to monitor from the inventory")?;
     let (hub, clock) = (services.hub.clone(), services.clock.clone());
+    alarms::keep_releasing(
+        db.clone(),
+        hub.clone(),
+        services.notifier.clone(),
+        clock.clone(),
+        alarms::RELEASE_EVERY,
+    );
     let monitoring =
         Monitoring::start(supervisor, services, &settings.monitoring, rules, plan).await?;
     follow::start(

@@ -20,6 +20,7 @@ mod m20261206_000011_notification_channels;
 mod m20261206_000012_external_accounts;
 mod m20261206_000013_placements;
 mod m20261207_000014_durable_alarms;
+mod m20261207_000015_maintenance_windows;
 mod shapes;
 
 pub struct Migrator;
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000012_external_accounts::Migration),
             Box::new(m20261206_000013_placements::Migration),
             Box::new(m20261207_000014_durable_alarms::Migration),
+            Box::new(m20261207_000015_maintenance_windows::Migration),
         ]
     }
 }

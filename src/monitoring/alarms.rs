@@ -7,7 +7,9 @@
 //! severity also mails the bureau's admins and operators, in the transaction that records it;
 //! one left unacknowledged too long is escalated to the bureau's managers and admins. Root
 //! causes and escalations are also posted to the notification channels that carry them
-//! (`notify::dispatch`). Alarms outlive a restart: a data center takes its open ones back
+//! (`notify::dispatch`). An alarm raised in a maintenance window
+//! ([`maintenance`](super::maintenance)) is recorded as suppressed and told, if still
+//! active, when the window ends ([`release_suppressed`]). Alarms outlive a restart: a data center takes its open ones back
 //! ([`open_alarms`]) before its devices poll, acknowledgements and escalations included.
 
 use chrono::{DateTime, Utc};
@@ -24,7 +26,7 @@ use yunguan_actors::alarm::{
     Acknowledgement, ActiveAlarm, AlarmEvent, AlarmKey, ClearReason, RecordedAlarm, Severity,
 };
 
-use super::datetime_of_ms;
+use super::{datetime_of_ms, maintenance};
 use crate::clock::Clock;
 use crate::db::entities::{alarm, user};
 use crate::hub::{EventData, EventKind, Hub, Topic};
@@ -69,6 +71,11 @@ pub struct AlarmView {
     pub clear_reason: Option<String>,
     /// When the managers were told nobody acknowledged it in time.
     pub escalated_at: Option<DateTime<Utc>>,
+    /// The maintenance window it was raised in: recorded, told to nobody meanwhile.
+    pub suppressed_by_window_id: Option<i64>,
+    /// While it is held back, when the window's occurrence ends (it is told then if still
+    /// active); null once told or cleared.
+    pub suppressed_until: Option<DateTime<Utc>>,
 }
 
 impl EventData for AlarmView {}
@@ -96,6 +103,8 @@ impl From<alarm::Model> for AlarmView {
             cleared_by: row.cleared_by,
             clear_reason: row.clear_reason,
             escalated_at: row.escalated_at,
+            suppressed_by_window_id: row.suppressed_by_window_id,
+            suppressed_until: row.suppressed_until,
         }
     }
 }
@@ -204,6 +213,16 @@ impl AlarmWriter {
                 at_ms,
                 caused_by_opt,
             } => {
+                let raised_at = datetime_of_ms(*at_ms);
+                let txn = crate::db::begin(&self.db).await?;
+                let silenced_opt = maintenance::silencing(
+                    &txn,
+                    key.device_id,
+                    self.data_center_id,
+                    key.rule_id,
+                    raised_at,
+                )
+                .await?;
                 let row = alarm::ActiveModel {
                     rule_id: Set(key.rule_id),
                     rule_name: Set(record.rule_name.clone()),
@@ -217,7 +236,7 @@ impl AlarmWriter {
                     flapping: Set(false),
                     caused_by_device_id: Set(*caused_by_opt),
                     value: Set(*value),
-                    raised_at: Set(datetime_of_ms(*at_ms)),
+                    raised_at: Set(raised_at),
                     acknowledged_at: Set(None),
                     acknowledged_by: Set(None),
                     cleared_at: Set(None),
@@ -225,19 +244,14 @@ impl AlarmWriter {
                     clear_reason: Set(None),
                     updated_at: Set(now),
                     escalated_at: Set(None),
+                    suppressed_by_window_id: Set(silenced_opt.map(|(window_id, _)| window_id)),
+                    suppressed_until: Set(silenced_opt.map(|(_, until)| until)),
                     ..Default::default()
                 };
-                let txn = crate::db::begin(&self.db).await?;
                 let row = row.insert(&txn).await?;
-                // A symptom of an upstream failure tells nobody; a root cause is posted to the
-                // channels that carry its severity, and mailed when it is major or worse.
-                let queued = if caused_by_opt.is_none() {
-                    let mailed: &[Role] = if *severity >= Severity::Major {
-                        &[Role::BureauAdmin, Role::BureauOperator]
-                    } else {
-                        &[]
-                    };
-                    self.page(&txn, &row, mailed, false).await?
+                // In a maintenance window it waits for the window's end.
+                let queued = if silenced_opt.is_none() {
+                    tell_raised(&txn, &self.notifier, self.clock.now(), &row).await?
                 } else {
                     0
                 };
@@ -286,6 +300,7 @@ impl AlarmWriter {
                 };
                 active.cleared_by = Set(user_opt);
                 active.clear_reason = Set(Some(reason.to_owned()));
+                active.suppressed_until = Set(None);
                 Ok(Some((
                     EventKind::AlarmCleared,
                     active.update(&self.db).await?,
@@ -334,86 +349,184 @@ impl AlarmWriter {
         let Some(row) = find(&self.db, key, occurrence).await? else {
             return Ok(None);
         };
-        if row.state != RAISED || row.escalated_at.is_some() {
+        // Held back by a maintenance window, it is told when the window ends instead.
+        if row.state != RAISED || row.escalated_at.is_some() || row.suppressed_until.is_some() {
             return Ok(None);
         }
         let txn = crate::db::begin(&self.db).await?;
         let mut active: alarm::ActiveModel = row.into();
         active.escalated_at = Set(Some(self.clock.now()));
         let row = active.update(&txn).await?;
-        let queued = self
-            .page(&txn, &row, &[Role::BureauManager, Role::BureauAdmin], true)
-            .await?;
+        let queued = page(
+            &txn,
+            &self.notifier,
+            self.clock.now(),
+            &row,
+            &[Role::BureauManager, Role::BureauAdmin],
+            true,
+        )
+        .await?;
         txn.commit().await?;
         if queued > 0 {
             self.notifier.nudge.nudge();
         }
         Ok(Some((EventKind::AlarmEscalated, row)))
     }
+}
 
-    /// Tells of `row`, in `txn`: mails `roles` of the bureau, and posts to the channels that
-    /// carry alarms of its severity and rule. Answers how many mails and posts were queued.
-    async fn page(
-        &self,
-        txn: &impl ConnectionTrait,
-        row: &alarm::Model,
-        roles: &[Role],
-        escalated: bool,
-    ) -> Result<usize, sea_orm::DbErr> {
-        let role_names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
-        let recipients = if roles.is_empty() {
-            Vec::new()
-        } else {
-            user::Entity::find()
-                .filter(user::Column::Role.is_in(role_names))
-                .filter(user::Column::Disabled.eq(false))
-                .filter(user::Column::Email.is_not_null())
-                .all(txn)
-                .await?
-        };
-        let params = AlarmMailParams {
-            alarm_id: row.id,
-            severity: row.severity.clone(),
-            rule_name: row.rule_name.clone(),
-            device_name: row.device_name.clone(),
-            instance_opt: row.instance.clone(),
-            value: row.value,
-            escalated,
-            link: self.notifier.mail.alarm_link(row.id),
-        };
-        let rendered = self
-            .notifier
-            .mail
-            .texts
-            .alarm(self.notifier.mail.locale, &params);
-        let mut queued = 0;
-        for recipient in recipients.into_iter().filter_map(|user| user.email) {
-            outbox::enqueue_rendered(
-                txn,
-                recipient,
-                alarm_template_name(&params),
-                rendered.clone(),
-                None,
-            )
-            .await?;
-            queued += 1;
-        }
-        let alarm = serde_json::to_value(AlarmView::from(row.clone()))
-            .map_err(|error| sea_orm::DbErr::Custom(error.to_string()))?;
-        queued += dispatch::alarm(
+/// Tells of `row`, in `txn`: mails `roles` of the bureau, and posts to the channels that
+/// carry alarms of its severity and rule. Answers how many mails and posts were queued.
+async fn page(
+    txn: &impl ConnectionTrait,
+    notifier: &Notifier,
+    now: DateTime<Utc>,
+    row: &alarm::Model,
+    roles: &[Role],
+    escalated: bool,
+) -> Result<usize, sea_orm::DbErr> {
+    let role_names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
+    let recipients = if roles.is_empty() {
+        Vec::new()
+    } else {
+        user::Entity::find()
+            .filter(user::Column::Role.is_in(role_names))
+            .filter(user::Column::Disabled.eq(false))
+            .filter(user::Column::Email.is_not_null())
+            .all(txn)
+            .await?
+    };
+    let params = AlarmMailParams {
+        alarm_id: row.id,
+        severity: row.severity.clone(),
+        rule_name: row.rule_name.clone(),
+        device_name: row.device_name.clone(),
+        instance_opt: row.instance.clone(),
+        value: row.value,
+        escalated,
+        link: notifier.mail.alarm_link(row.id),
+    };
+    let rendered = notifier.mail.texts.alarm(notifier.mail.locale, &params);
+    let mut queued = 0;
+    for recipient in recipients.into_iter().filter_map(|user| user.email) {
+        outbox::enqueue_rendered(
             txn,
-            AlarmNotice {
-                texts: &self.notifier.mail.texts,
-                params: &params,
-                rule_id: row.rule_id,
-                severity: severity::parse(&row.severity).unwrap_or(Severity::Critical),
-                alarm,
-            },
-            self.clock.now(),
+            recipient,
+            alarm_template_name(&params),
+            rendered.clone(),
+            None,
         )
         .await?;
-        Ok(queued)
+        queued += 1;
     }
+    let alarm = serde_json::to_value(AlarmView::from(row.clone()))
+        .map_err(|error| sea_orm::DbErr::Custom(error.to_string()))?;
+    queued += dispatch::alarm(
+        txn,
+        AlarmNotice {
+            texts: &notifier.mail.texts,
+            params: &params,
+            rule_id: row.rule_id,
+            severity: severity::parse(&row.severity).unwrap_or(Severity::Critical),
+            alarm,
+        },
+        now,
+    )
+    .await?;
+    Ok(queued)
+}
+
+/// Tells of a raised alarm: a symptom of an upstream failure tells nobody; a root cause is
+/// posted to the channels that carry its severity, and mailed when it is major or worse.
+async fn tell_raised(
+    txn: &impl ConnectionTrait,
+    notifier: &Notifier,
+    now: DateTime<Utc>,
+    row: &alarm::Model,
+) -> Result<usize, sea_orm::DbErr> {
+    if row.caused_by_device_id.is_some() {
+        return Ok(0);
+    }
+    let mailed: &[Role] =
+        if severity::parse(&row.severity).unwrap_or(Severity::Critical) >= Severity::Major {
+            &[Role::BureauAdmin, Role::BureauOperator]
+        } else {
+            &[]
+        };
+    page(txn, notifier, now, row, mailed, false).await
+}
+
+/// Tells of the alarms held back by a maintenance window that has ended: one still raised is
+/// told as if raised now; one acknowledged meanwhile, only released. Each is taken by one
+/// node alone (the first to clear its `suppressed_until`). Answers how many were released.
+pub async fn release_suppressed(
+    db: &DatabaseConnection,
+    hub: &Hub,
+    notifier: &Notifier,
+    now: DateTime<Utc>,
+) -> Result<usize, sea_orm::DbErr> {
+    let due = alarm::Entity::find()
+        .filter(alarm::Column::SuppressedUntil.lte(now))
+        .filter(alarm::Column::State.ne(CLEARED))
+        .order_by_asc(alarm::Column::Id)
+        .all(db)
+        .await?;
+    let mut released = 0;
+    for row in due {
+        let txn = crate::db::begin(db).await?;
+        let taken = alarm::Entity::update_many()
+            .col_expr(
+                alarm::Column::SuppressedUntil,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(alarm::Column::UpdatedAt, Expr::value(now))
+            .filter(alarm::Column::Id.eq(row.id))
+            .filter(alarm::Column::SuppressedUntil.is_not_null())
+            .exec(&txn)
+            .await?;
+        // Another node took it first: the transaction rolls back as it drops.
+        if taken.rows_affected != 1 {
+            continue;
+        }
+        let Some(row) = alarm::Entity::find_by_id(row.id).one(&txn).await? else {
+            continue;
+        };
+        let queued = if row.state == RAISED {
+            tell_raised(&txn, notifier, now, &row).await?
+        } else {
+            0
+        };
+        txn.commit().await?;
+        if queued > 0 {
+            notifier.nudge.nudge();
+        }
+        announce(hub, EventKind::AlarmUpdated, row).await;
+        released += 1;
+    }
+    Ok(released)
+}
+
+/// How often alarms whose maintenance window ended are looked for.
+pub const RELEASE_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Looks for alarms whose maintenance window has ended every `every`, for as long as the
+/// runtime runs.
+pub fn keep_releasing(
+    db: DatabaseConnection,
+    hub: Hub,
+    notifier: Notifier,
+    clock: Clock,
+    every: std::time::Duration,
+) {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if let Err(error) = release_suppressed(&db, &hub, &notifier, clock.now()).await {
+                tracing::warn!(%error, "cannot release alarms held back by maintenance windows");
+            }
+        }
+    });
 }
 
 async fn find(

@@ -19,7 +19,10 @@
 //! - [`overview`]: the command center's aggregate.
 //! - [`platform`]: the platform actor: a cloud platform's inventory synced on a schedule.
 //! - [`alarm_rules`]: alarm rules as data, administered over the API.
-//! - [`alarms`]: alarms on the record: the alarm writer, and the open alarms taken back.
+//! - [`alarms`]: alarms on the record: the alarm writer, the open alarms taken back, and
+//!   alarms held back by a maintenance window told when it ends.
+//! - [`maintenance`]: maintenance windows (a device, data center or rule silenced for a
+//!   period, once or recurring), administered over the API.
 //! - [`rollups`]: one-minute metric rollups, stored in batches, with retention.
 //! - [`topology`]: upstream links from the tiers, for alarm root causes.
 //! - [`directory`]: device actors by id and by address, for traps and the API.
@@ -36,6 +39,7 @@ pub mod device;
 pub mod directory;
 pub mod follow;
 pub mod load;
+pub mod maintenance;
 pub mod messages;
 pub mod overview;
 pub mod plan;

@@ -8,6 +8,7 @@ use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::identity::IdentityError;
 use crate::inventory::crud::InventoryError;
 use crate::monitoring::alarm_rules::AlarmRuleError;
+use crate::monitoring::maintenance::MaintenanceError;
 use crate::notify::channels::ChannelError;
 use crate::quotas::QuotaError;
 use crate::screen::rooms::RoomError;
@@ -78,6 +79,19 @@ impl From<AlarmRuleError> for ApiError {
                 ApiError::with_fields(ErrorCode::ValidationFailed, message, problems)
             }
             AlarmRuleError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<MaintenanceError> for ApiError {
+    fn from(error: MaintenanceError) -> Self {
+        let message = error.to_string();
+        match error {
+            MaintenanceError::NotFound => ApiError::new(ErrorCode::NotFound, message),
+            MaintenanceError::Invalid(problems) => {
+                ApiError::with_fields(ErrorCode::ValidationFailed, message, problems)
+            }
+            MaintenanceError::Store(error) => error.into(),
         }
     }
 }

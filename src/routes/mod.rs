@@ -13,6 +13,7 @@ mod errors;
 pub mod extract;
 pub mod governance;
 pub mod inventory;
+pub mod maintenance_windows;
 pub mod monitoring;
 pub mod notifications;
 pub mod ops;
@@ -257,6 +258,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
             .configure(inventory::configure)
             .configure(monitoring::configure)
             .configure(alarm_rules::configure)
+            .configure(maintenance_windows::configure)
             .configure(screen::configure)
             .configure(notifications::configure)
             .configure(ops::configure_api)

@@ -27,6 +27,7 @@ mod inventory_rack_units;
 mod inventory_tenancy;
 mod logging;
 mod mail;
+mod maintenance_windows;
 mod monitoring_actors;
 mod monitoring_api;
 mod monitoring_cloud;

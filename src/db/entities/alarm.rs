@@ -37,6 +37,11 @@ pub struct Model {
     pub updated_at: ChronoDateTimeUtc,
     /// When the managers were told nobody acknowledged it in time (once per occurrence).
     pub escalated_at: Option<ChronoDateTimeUtc>,
+    /// The maintenance window it was raised in: recorded, told to nobody meanwhile.
+    pub suppressed_by_window_id: Option<i64>,
+    /// When that window's occurrence ends; set back to null once the alarm, still active
+    /// then, has been told.
+    pub suppressed_until: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

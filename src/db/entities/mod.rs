@@ -22,6 +22,7 @@ pub mod link;
 pub mod login_failure;
 pub mod machine_room;
 pub mod mail_outbox;
+pub mod maintenance_window;
 pub mod manual_task;
 pub mod metric_rollup;
 pub mod notification_channel;

@@ -964,6 +964,48 @@ export interface paths {
         patch: operations["update_machine_rooms"];
         trace?: never;
     };
+    "/api/v1/maintenance-windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The maintenance windows, newest first, each with the end of the occurrence in force now. */
+        get: operations["maintenance_windows"];
+        put?: never;
+        /**
+         * Creates a window: alarms raised in it from now on are recorded as suppressed and told
+         *     to nobody until it ends.
+         */
+        post: operations["create_maintenance_window"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/maintenance-windows/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Deletes a window; the alarms it holds back are told at once, if still active. */
+        delete: operations["delete_maintenance_window"];
+        options?: never;
+        head?: never;
+        /**
+         * Changes the fields sent; alarms the window holds back wait for the new occurrence's end,
+         *     or are told at once when it no longer covers them.
+         */
+        patch: operations["update_maintenance_window"];
+        trace?: never;
+    };
     "/api/v1/notification-channels": {
         parameters: {
             query?: never;
@@ -1792,6 +1834,17 @@ export interface components {
             rule_name: string;
             severity: string;
             state: string;
+            /**
+             * Format: int64
+             * @description The maintenance window it was raised in: recorded, told to nobody meanwhile.
+             */
+            suppressed_by_window_id?: number | null;
+            /**
+             * Format: date-time
+             * @description While it is held back, when the window's occurrence ends (it is told then if still
+             *     active); null once told or cleared.
+             */
+            suppressed_until?: string | null;
             /** Format: double */
             value: number;
         };
@@ -2901,6 +2954,67 @@ export interface components {
             /** Format: int64 */
             id: number;
             name: string;
+        };
+        /**
+         * @description What a create or a change sends: a create must send `name`, `reason`, `scope_kind`,
+         *     `scope_id`, `starts_at` and `ends_at`; a change sends only what changes.
+         */
+        MaintenanceWindowFields: {
+            /**
+             * Format: date-time
+             * @description After `starts_at`; for a recurring window, less than a day (daily) or a week (weekly)
+             *     later.
+             */
+            ends_at?: string | null;
+            name?: string | null;
+            /** @description Why: planned work, a change ticket. */
+            reason?: string | null;
+            /** @description `none` (when left out of a create), `daily` or `weekly`. */
+            recurrence?: string | null;
+            /**
+             * Format: date-time
+             * @description For a recurring window, the last day an occurrence may start; null: for ever.
+             */
+            recurs_until?: string | null;
+            /** Format: int64 */
+            scope_id?: number | null;
+            /** @description `device`, `data_center` or `rule`. */
+            scope_kind?: string | null;
+            /** Format: date-time */
+            starts_at?: string | null;
+        };
+        /** @description A maintenance window, as stored, with whether it holds now. */
+        MaintenanceWindowView: {
+            /**
+             * Format: date-time
+             * @description When the occurrence in force now ends; null when none is.
+             */
+            active_until?: string | null;
+            /** Format: date-time */
+            ends_at: string;
+            /** Format: int64 */
+            id: number;
+            name: string;
+            reason: string;
+            /** @description `none`, `daily` or `weekly`. */
+            recurrence: string;
+            /**
+             * Format: date-time
+             * @description No occurrence starts after this; null: for ever.
+             */
+            recurs_until?: string | null;
+            /**
+             * Format: int64
+             * @description The device, data center or alarm rule silenced.
+             */
+            scope_id: number;
+            /** @description `device`, `data_center` or `rule`. */
+            scope_kind: string;
+            /**
+             * Format: date-time
+             * @description The first occurrence's start and end.
+             */
+            starts_at: string;
         };
         NewAnnouncement: {
             body: string;
@@ -9031,6 +9145,254 @@ export interface operations {
             };
             /** @description `conflict`: the natural key is taken */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`, with `fields` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    maintenance_windows: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceWindowView"][];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_maintenance_window: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenanceWindowFields"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceWindowView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: bureau admins and operators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`, with `fields` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_maintenance_window: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: bureau admins and operators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_maintenance_window: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MaintenanceWindowFields"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MaintenanceWindowView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: bureau admins and operators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
