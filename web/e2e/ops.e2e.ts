@@ -101,6 +101,43 @@ describe('the ops portal', () => {
     await context.close()
   })
 
+  it('silences a router for planned work: its link-down alarm is recorded as in maintenance, not notified', async () => {
+    const ops = await ApiUser.login(demo.server.url, 'ops')
+    const devices = await ops.get<{ id: number; name: string }[]>('/devices')
+    const router = devices.find((device) => device.name === 'router-00020')!
+    // Polled once, so that a trap finds its interfaces.
+    const up = async () => (await ops.get<{ status: string }>(`/devices/${router.id}/state`)).status
+    await expect.poll(up, { timeout: 30_000, interval: 500 }).toBe('up')
+
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'ops')
+    await page.goto('/ops/maintenance')
+    await page.getByTestId('new-window').click()
+    const form = page.getByRole('dialog')
+    await form.getByPlaceholder('如：核心交换机割接').fill('汇聚路由器板卡更换')
+    await form.getByPlaceholder('如：变更单号、作业内容').fill('CHG-2026-120：更换 2 号线卡')
+    await form.getByTestId('window-target').click()
+    await page.keyboard.type('router-00020')
+    await page.getByRole('option', { name: 'router-00020', exact: true }).click()
+    await screenshot(page, 'maintenance-new-window')
+    await page.getByTestId('save-window').click()
+    const row = page.getByTestId('windows-table').getByRole('row', { name: /汇聚路由器板卡更换/ })
+    await row.getByText(/维护中，至/).waitFor()
+    await screenshot(page, 'maintenance-windows')
+
+    await demo.server.command('link down router-00020 3')
+    await page.goto('/ops/alarms')
+    const alarm = page.getByTestId('alarm-table').getByRole('row', { name: /router-00020/ })
+    await alarm.getByTestId('alarm-suppressed').waitFor({ timeout: 30_000 })
+    await screenshot(page, 'maintenance-alarm-suppressed')
+    await demo.server.command('link up router-00020 3')
+    // The window goes, so that later tests see this router's alarms told as usual.
+    const windows = await ops.get<{ id: number; name: string }[]>('/maintenance-windows')
+    for (const window of windows.filter((entry) => entry.name === '汇聚路由器板卡更换')) {
+      expect((await ops.request('DELETE', `/maintenance-windows/${window.id}`)).status).toBe(204)
+    }
+    await context.close()
+  })
+
   it('shows a device whose agent refuses a table as up, with what it would not read', async () => {
     const ops = await ApiUser.login(demo.server.url, 'ops')
     // The demo's second switch refuses its hrStorageTable (noAccess).
@@ -390,6 +427,7 @@ describe('every ops page', () => {
   const pages: [string, string, string][] = [
     ['overview', '/ops/', '运行总览'],
     ['alarms', '/ops/alarms', '告警中心'],
+    ['maintenance', '/ops/maintenance', '维护窗口'],
     ['topology', '/ops/topology/1', '网络拓扑'],
     ['device', '/ops/devices/1', '设备详情'],
     ['cmdb', '/ops/cmdb/devices', '配置管理'],

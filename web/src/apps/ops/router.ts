@@ -22,6 +22,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/', name: 'overview', component: () => import('./views/OverviewPage.vue'), meta: { title: 'nav.overview' } },
   { path: '/alarms', name: 'alarms', component: () => import('./views/AlarmsPage.vue'), meta: { title: 'nav.alarms' } },
   { path: '/alarms/:id(\\d+)', name: 'alarm', component: () => import('./views/AlarmsPage.vue'), meta: { title: 'nav.alarms' } },
+  { path: '/maintenance', name: 'maintenance', component: () => import('./views/MaintenancePage.vue'), meta: { title: 'maintenance.title' } },
   { path: '/topology/:dataCenterId(\\d+)?', name: 'topology', component: () => import('./views/TopologyPage.vue'), meta: { title: 'nav.topology' } },
   { path: '/devices/:id(\\d+)', name: 'device', component: () => import('./views/DevicePage.vue'), meta: { title: 'device.title' } },
   { path: '/tickets/:id(\\d+)', name: 'ticket', component: () => import('./views/TicketPage.vue'), meta: { title: 'tickets.detail' } },
