@@ -21,6 +21,7 @@ mod m20261206_000012_external_accounts;
 mod m20261206_000013_placements;
 mod m20261207_000014_durable_alarms;
 mod m20261207_000015_maintenance_windows;
+mod m20261207_000016_notification_routes;
 mod shapes;
 
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000013_placements::Migration),
             Box::new(m20261207_000014_durable_alarms::Migration),
             Box::new(m20261207_000015_maintenance_windows::Migration),
+            Box::new(m20261207_000016_notification_routes::Migration),
         ]
     }
 }

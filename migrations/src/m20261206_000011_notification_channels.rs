@@ -116,7 +116,7 @@ impl MigrationTrait for Migration {
 }
 
 #[derive(DeriveIden, Clone)]
-enum NotificationChannels {
+pub enum NotificationChannels {
     Table,
     Id,
     Name,

@@ -28,7 +28,7 @@ use yunguan_actors::alarm::{
 
 use super::{datetime_of_ms, maintenance};
 use crate::clock::Clock;
-use crate::db::entities::{alarm, user};
+use crate::db::entities::{alarm, device, user};
 use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::identity::Role;
 use crate::mail::outbox;
@@ -418,6 +418,11 @@ async fn page(
         .await?;
         queued += 1;
     }
+    // Channels route by the device's kind, which the alarm row does not keep.
+    let device_kind_opt = device::Entity::find_by_id(row.device_id)
+        .one(txn)
+        .await?
+        .map(|found| found.kind);
     let alarm = serde_json::to_value(AlarmView::from(row.clone()))
         .map_err(|error| sea_orm::DbErr::Custom(error.to_string()))?;
     queued += dispatch::alarm(
@@ -427,6 +432,8 @@ async fn page(
             params: &params,
             rule_id: row.rule_id,
             severity: severity::parse(&row.severity).unwrap_or(Severity::Critical),
+            data_center_id: row.data_center_id,
+            device_kind_opt,
             alarm,
         },
         now,

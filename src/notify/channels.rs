@@ -17,11 +17,12 @@ use yunguan_actors::alarm::Severity;
 
 use super::messages::ChannelKind;
 use crate::audit::{self, AuditActor, AuditEntry};
-use crate::db::entities::{alarm_rule, notification_channel, notification_delivery};
+use crate::db::entities::{alarm_rule, data_center, notification_channel, notification_delivery};
 use crate::error::FieldError;
 use crate::identity::accounts::Administrator;
 use crate::identity::Role;
 use crate::inventory::crud::{nullable, present, Checker};
+use crate::inventory::devices::DEVICE_KINDS;
 use crate::mail::templates::Locale;
 use crate::secrets::Sealer;
 use crate::severity::{self, SeverityName};
@@ -59,6 +60,10 @@ pub struct ChannelView {
     pub min_severity: String,
     /// Only alarms of these rules; `null` for every rule.
     pub rule_ids: Option<Vec<i64>>,
+    /// Only alarms of devices in these data centers; `null` for every data center.
+    pub data_center_ids: Option<Vec<i64>>,
+    /// Only alarms of devices of these kinds (`switch`, `server`, ...); `null` for every kind.
+    pub device_kinds: Option<Vec<String>>,
     pub approvals: bool,
     /// Only approval notices to approvers of this role; `null` for any.
     pub approver_role: Option<Role>,
@@ -98,6 +103,14 @@ pub struct ChannelInput {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Vec<i64>>)]
     pub rule_ids: Option<Option<Vec<i64>>>,
+    /// Only alarms of devices in these data centers; `null` for every data center.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<i64>>)]
+    pub data_center_ids: Option<Option<Vec<i64>>>,
+    /// Only alarms of devices of these kinds; `null` for every kind.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub device_kinds: Option<Option<Vec<String>>>,
     /// Post approval notices: a level opened, a reminder, an escalation.
     pub approvals: Option<bool>,
     /// Only notices to approvers of this role; `null` for any.
@@ -160,10 +173,9 @@ pub fn view(sealer: &Sealer, row: notification_channel::Model) -> ChannelView {
         tenant_id: row.tenant_id,
         alarms: row.alarms,
         min_severity: row.min_severity,
-        rule_ids: row
-            .rule_ids
-            .as_deref()
-            .and_then(|ids| serde_json::from_str(ids).ok()),
+        rule_ids: json_list(row.rule_ids.as_deref()),
+        data_center_ids: json_list(row.data_center_ids.as_deref()),
+        device_kinds: json_list(row.device_kinds.as_deref()),
         approvals: row.approvals,
         approver_role: row.approver_role.as_deref().and_then(Role::parse),
         locale: row.locale,
@@ -294,6 +306,8 @@ pub async fn create(
         alarms: Set(fields.alarms),
         min_severity: Set(fields.min_severity),
         rule_ids: Set(fields.rule_ids_json),
+        data_center_ids: Set(fields.data_center_ids_json),
+        device_kinds: Set(fields.device_kinds_json),
         approvals: Set(fields.approvals),
         approver_role: Set(fields.approver_role),
         locale: Set(fields.locale),
@@ -358,6 +372,8 @@ pub async fn update(
     row.alarms = Set(fields.alarms);
     row.min_severity = Set(fields.min_severity);
     row.rule_ids = Set(fields.rule_ids_json);
+    row.data_center_ids = Set(fields.data_center_ids_json);
+    row.device_kinds = Set(fields.device_kinds_json);
     row.approvals = Set(fields.approvals);
     row.approver_role = Set(fields.approver_role);
     row.locale = Set(fields.locale);
@@ -465,6 +481,8 @@ struct Fields {
     alarms: bool,
     min_severity: String,
     rule_ids_json: Option<String>,
+    data_center_ids_json: Option<String>,
+    device_kinds_json: Option<String>,
     approvals: bool,
     approver_role: Option<String>,
     locale: String,
@@ -550,6 +568,28 @@ async fn check(
     if let Some(ids) = &rule_ids {
         check_rules(db, &mut checker, ids).await?;
     }
+    let data_center_ids = nullable(
+        input.data_center_ids.clone(),
+        row_opt.map(|r| json_list(r.data_center_ids.as_deref())),
+    );
+    if let Some(ids) = &data_center_ids {
+        check_data_centers(db, &mut checker, ids).await?;
+    }
+    let device_kinds = nullable(
+        input.device_kinds.clone(),
+        row_opt.map(|r| json_list(r.device_kinds.as_deref())),
+    );
+    match &device_kinds {
+        Some(kinds) if kinds.is_empty() => {
+            checker.problem("device_kinds", "must name at least one kind, or be null");
+        }
+        Some(kinds) => {
+            for kind in kinds {
+                checker.one_of("device_kinds", kind, DEVICE_KINDS);
+            }
+        }
+        None => {}
+    }
     let approver_role = nullable(
         input.approver_role,
         row_opt.map(|r| r.approver_role.as_deref().and_then(Role::parse)),
@@ -576,6 +616,8 @@ async fn check(
         alarms,
         min_severity,
         rule_ids_json: rule_ids.map(|ids| Value::from(ids).to_string()),
+        data_center_ids_json: data_center_ids.map(|ids| Value::from(ids).to_string()),
+        device_kinds_json: device_kinds.map(|kinds| Value::from(kinds).to_string()),
         approvals,
         approver_role: approver_role.map(|role| role.as_str().to_owned()),
         locale,
@@ -606,6 +648,39 @@ async fn check_rules(
         checker.problem("rule_ids", format!("there is no alarm rule {missing}"));
     }
     Ok(())
+}
+
+async fn check_data_centers(
+    db: &impl ConnectionTrait,
+    checker: &mut Checker,
+    ids: &[i64],
+) -> Result<(), ChannelError> {
+    if ids.is_empty() || ids.len() > MAX_RULE_IDS {
+        checker.problem(
+            "data_center_ids",
+            format!("must name 1 to {MAX_RULE_IDS} data centers, or be null"),
+        );
+        return Ok(());
+    }
+    let found: Vec<i64> = data_center::Entity::find()
+        .select_only()
+        .column(data_center::Column::Id)
+        .filter(data_center::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
+        checker.problem(
+            "data_center_ids",
+            format!("there is no data center {missing}"),
+        );
+    }
+    Ok(())
+}
+
+/// A JSON array as stored (rule ids, data center ids, device kinds); None: all.
+pub fn json_list<T: serde::de::DeserializeOwned>(stored: Option<&str>) -> Option<Vec<T>> {
+    stored.and_then(|list| serde_json::from_str(list).ok())
 }
 
 pub fn locale_tag(locale: Locale) -> String {

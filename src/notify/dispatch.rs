@@ -2,7 +2,8 @@
 //! post exists if and only if the change it announces commits; `sender` sends it):
 //!
 //! - a root-cause alarm raised, or escalated, goes to every enabled bureau channel that
-//!   carries alarms of its severity (and of its rule, where the channel names rules);
+//!   carries alarms of its severity, and of its rule, data center and device kind where the
+//!   channel names some (its route);
 //! - an approval notice (a level opened, a reminder, an escalation) goes to every enabled
 //!   channel that carries approvals, is the bureau's or the ticket's tenant's, and names no
 //!   role or the role of one of the approvers told.
@@ -14,6 +15,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set
 use serde_json::{json, Value};
 use yunguan_actors::alarm::Severity;
 
+use super::channels::json_list;
 use super::messages::{ChannelKind, Event, Notice};
 use crate::db::entities::{notification_channel, notification_delivery};
 use crate::identity::Role;
@@ -26,7 +28,29 @@ pub struct AlarmNotice<'a> {
     pub params: &'a AlarmMailParams,
     pub rule_id: i64,
     pub severity: Severity,
+    pub data_center_id: i64,
+    /// The device's kind; None when the device is gone.
+    pub device_kind_opt: Option<String>,
     pub alarm: Value,
+}
+
+impl AlarmNotice<'_> {
+    /// Whether `channel` (one that carries alarms) takes this one: of its severity or worse,
+    /// and of the rules, data centers and device kinds it names, if it names any.
+    fn routed_to(&self, channel: &notification_channel::Model) -> bool {
+        let min_severity = severity::parse(&channel.min_severity).unwrap_or(Severity::Major);
+        let rule_ids: Option<Vec<i64>> = json_list(channel.rule_ids.as_deref());
+        let data_center_ids: Option<Vec<i64>> = json_list(channel.data_center_ids.as_deref());
+        let device_kinds: Option<Vec<String>> = json_list(channel.device_kinds.as_deref());
+        self.severity >= min_severity
+            && rule_ids.is_none_or(|ids| ids.contains(&self.rule_id))
+            && data_center_ids.is_none_or(|ids| ids.contains(&self.data_center_id))
+            && device_kinds.is_none_or(|kinds| {
+                self.device_kind_opt
+                    .as_ref()
+                    .is_some_and(|kind| kinds.contains(kind))
+            })
+    }
 }
 
 /// Posts `notice` to the channels that carry it; answers how many posts were queued.
@@ -47,18 +71,8 @@ pub async fn alarm(
         .all(txn)
         .await?;
     let mut queued = 0;
-    for channel in channels {
-        let min_severity = severity::parse(&channel.min_severity).unwrap_or(Severity::Major);
-        let rule_ids: Option<Vec<i64>> = channel
-            .rule_ids
-            .as_deref()
-            .and_then(|ids| serde_json::from_str(ids).ok());
-        if notice.severity < min_severity
-            || rule_ids.is_some_and(|ids| !ids.contains(&notice.rule_id))
-        {
-            continue;
-        }
-        let mail = notice.texts.alarm(locale_of(&channel), notice.params);
+    for channel in channels.iter().filter(|channel| notice.routed_to(channel)) {
+        let mail = notice.texts.alarm(locale_of(channel), notice.params);
         let posted = Notice::from_mail(
             event,
             mail,
@@ -66,7 +80,7 @@ pub async fn alarm(
             notice.alarm.clone(),
             now,
         );
-        enqueue(txn, &channel, &posted, now).await?;
+        enqueue(txn, channel, &posted, now).await?;
         queued += 1;
     }
     Ok(queued)

@@ -33,6 +33,7 @@ mod monitoring_api;
 mod monitoring_cloud;
 mod monitoring_live;
 mod monitoring_restart;
+mod notification_routes;
 mod notifications;
 mod openapi;
 mod people;

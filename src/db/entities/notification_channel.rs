@@ -26,6 +26,12 @@ pub struct Model {
     /// A JSON array of alarm rule ids; None: every rule.
     #[sea_orm(column_type = "Text", nullable)]
     pub rule_ids: Option<String>,
+    /// A JSON array of data center ids; None: every data center.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub data_center_ids: Option<String>,
+    /// A JSON array of device kinds; None: every kind.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub device_kinds: Option<String>,
     pub approvals: bool,
     /// Only approval notices to approvers of this role; None: any role.
     pub approver_role: Option<String>,

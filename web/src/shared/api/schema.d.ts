@@ -2074,6 +2074,10 @@ export interface components {
             /** @description Post approval notices: a level opened, a reminder, an escalation. */
             approvals?: boolean | null;
             approver_role?: null | components["schemas"]["Role"];
+            /** @description Only alarms of devices in these data centers; `null` for every data center. */
+            data_center_ids?: number[] | null;
+            /** @description Only alarms of devices of these kinds; `null` for every kind. */
+            device_kinds?: string[] | null;
             /** @description Default true. Posts to a disabled channel wait until it is enabled again. */
             enabled?: boolean | null;
             kind?: null | components["schemas"]["ChannelKind"];
@@ -2115,6 +2119,10 @@ export interface components {
             approver_role?: null | components["schemas"]["Role"];
             /** Format: date-time */
             created_at: string;
+            /** @description Only alarms of devices in these data centers; `null` for every data center. */
+            data_center_ids?: number[] | null;
+            /** @description Only alarms of devices of these kinds (`switch`, `server`, ...); `null` for every kind. */
+            device_kinds?: string[] | null;
             enabled: boolean;
             /** @description The address without its query or credentials. */
             endpoint: string;
