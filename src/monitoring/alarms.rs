@@ -374,8 +374,8 @@ impl AlarmWriter {
     }
 }
 
-/// Tells of `row`, in `txn`: mails `roles` of the bureau, and posts to the channels that
-/// carry alarms of its severity and rule. Answers how many mails and posts were queued.
+/// Tells of `row`, in `txn`: mails `roles` of the bureau, and posts to the channels whose
+/// route takes it. Answers how many mails and posts were queued.
 async fn page(
     txn: &impl ConnectionTrait,
     notifier: &Notifier,

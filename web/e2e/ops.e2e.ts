@@ -138,6 +138,26 @@ describe('the ops portal', () => {
     await context.close()
   })
 
+  it('fills a device page opened before the device ever answered when its first poll comes', async () => {
+    const ops = await ApiUser.login(demo.server.url, 'ops')
+    // The demo's first switch is silent from the start: its page has no interfaces yet.
+    const devices = await ops.get<{ id: number; name: string }[]>('/devices')
+    const silent = devices.find((device) => device.name === 'switch-00005')!
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'ops')
+    await page.goto(`/ops/devices/${silent.id}`)
+    await page.getByRole('tab', { name: '接口 (0)' }).waitFor()
+    await markNoReload(page)
+    // It answers again, and its coldStart trap has it polled at once.
+    await demo.server.command('device up switch-00005')
+    await demo.server.command('restart switch-00005')
+    await page.getByRole('tab', { name: /^接口 \([1-9]\d*\)$/ }).waitFor({ timeout: 30_000 })
+    await page.getByText('GigabitEthernet0/0/1', { exact: true }).waitFor()
+    expect(await stillNoReload(page)).toBe(true)
+    await screenshot(page, 'device-first-poll')
+    await demo.server.command('device down switch-00005')
+    await context.close()
+  })
+
   it('shows a device whose agent refuses a table as up, with what it would not read', async () => {
     const ops = await ApiUser.login(demo.server.url, 'ops')
     // The demo's second switch refuses its hrStorageTable (noAccess).

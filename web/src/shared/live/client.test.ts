@@ -131,6 +131,24 @@ describe('LiveClient', () => {
     expect(b.events.map((e) => e.seq)).toEqual([11, 12])
   })
 
+  it('delivers telemetry, which carries the latest seq, without taking it as a duplicate', async () => {
+    const a = recorder()
+    client.start()
+    await flush()
+    sockets[0].open()
+    client.subscribe('device/7', a.handler)
+    sockets[0].receive({ op: 'subscribed', topic: 'device/7', seq: 10 })
+    sockets[0].receive({ op: 'event', topic: 'device/7', seq: 10, kind: 'device.sample', ts: 'x', data: { n: 1 } })
+    sockets[0].receive({ op: 'event', topic: 'device/7', seq: 11, kind: 'device.state', ts: 'x', data: null })
+    sockets[0].receive({ op: 'event', topic: 'device/7', seq: 11, kind: 'device.sample', ts: 'x', data: { n: 2 } })
+    sockets[0].receive({ op: 'event', topic: 'device/7', seq: 11, kind: 'device.state', ts: 'x', data: null })
+    expect(a.events.map((e) => [e.kind, e.seq])).toEqual([
+      ['device.sample', 10],
+      ['device.state', 11],
+      ['device.sample', 11],
+    ])
+  })
+
   it('unsubscribes when the last handler leaves', async () => {
     const a = recorder()
     const b = recorder()

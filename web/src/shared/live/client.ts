@@ -6,6 +6,10 @@
 // exponentially with full jitter up to a cap; a ping every `pingIntervalMs` that gets no pong
 // within `pongTimeoutMs` counts as a lost connection (a half-open socket sends nothing).
 
+/** Kinds sent as telemetry (docs/websocket.md): to current subscribers only, with the topic's
+ * latest `seq` rather than one of their own. */
+const TELEMETRY_KINDS: ReadonlySet<string> = new Set(['device.sample', 'link.utilization'])
+
 /** What the server sends (docs/websocket.md §3). */
 export type ServerMessage =
   | { op: 'subscribed'; topic: string; seq: number }
@@ -255,9 +259,15 @@ export class LiveClient {
       case 'event': {
         const subscription = this.subscriptions.get(message.topic)
         if (!subscription) break
-        // A replayed event we have already seen (a resume racing a live event) is dropped.
-        if (subscription.lastSeq !== null && message.seq <= subscription.lastSeq) break
-        subscription.lastSeq = message.seq
+        // Telemetry carries the topic's latest `seq` and is never replayed: it is always new,
+        // and numbers nothing.
+        if (TELEMETRY_KINDS.has(message.kind)) {
+          if (subscription.lastSeq !== null && message.seq < subscription.lastSeq) break
+        } else {
+          // A replayed event we have already seen (a resume racing a live event) is dropped.
+          if (subscription.lastSeq !== null && message.seq <= subscription.lastSeq) break
+          subscription.lastSeq = message.seq
+        }
         const event: LiveEvent = {
           topic: message.topic,
           seq: message.seq,
