@@ -3,14 +3,15 @@
 //! order and only then announces them on `device/{id}`, `dc/{id}` and `overview`, so that
 //! every announced alarm carries its id and survives a crash.
 //!
-//! A raised root-cause alarm (not a symptom of an upstream failure) of major or critical
-//! severity also mails the bureau's admins and operators, in the transaction that records it;
-//! one left unacknowledged too long is escalated to the bureau's managers and admins. Root
-//! causes and escalations are also posted to the notification channels that carry them
-//! (`notify::dispatch`). An alarm raised in a maintenance window
-//! ([`maintenance`](super::maintenance)) is recorded as suppressed and told, if still
-//! active, when the window ends ([`release_suppressed`]). Alarms outlive a restart: a data center takes its open ones back
-//! ([`open_alarms`]) before its devices poll, acknowledgements and escalations included.
+//! A raised root-cause alarm (not a symptom of an upstream failure), and one left
+//! unacknowledged too long (escalated), is mailed to the people of the bureau whose route
+//! takes it (`notify::alarm_mail`: by default admins and operators are mailed major or worse,
+//! admins and managers escalations), in the transaction that records it, and posted to the
+//! notification channels that carry it (`notify::dispatch`). An alarm raised in a
+//! maintenance window ([`maintenance`](super::maintenance)) is recorded as suppressed and
+//! told, if still active, when the window ends ([`release_suppressed`]). Alarms outlive a
+//! restart: a data center takes its open ones back ([`open_alarms`]) before its devices
+//! poll, acknowledgements and escalations included.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -28,12 +29,13 @@ use yunguan_actors::alarm::{
 
 use super::{datetime_of_ms, maintenance};
 use crate::clock::Clock;
-use crate::db::entities::{alarm, device, user};
+use crate::db::entities::{alarm, device};
 use crate::hub::{EventData, EventKind, Hub, Topic};
-use crate::identity::Role;
 use crate::mail::outbox;
 use crate::mail::settings::MailSettings;
 use crate::mail::templates::{alarm_template_name, AlarmMailParams};
+use crate::notify::alarm_mail;
+use crate::notify::alarm_route::AlarmFacts;
 use crate::notify::dispatch::{self, AlarmNotice};
 use crate::outbox::Nudge;
 use crate::severity;
@@ -357,15 +359,7 @@ impl AlarmWriter {
         let mut active: alarm::ActiveModel = row.into();
         active.escalated_at = Set(Some(self.clock.now()));
         let row = active.update(&txn).await?;
-        let queued = page(
-            &txn,
-            &self.notifier,
-            self.clock.now(),
-            &row,
-            &[Role::BureauManager, Role::BureauAdmin],
-            true,
-        )
-        .await?;
+        let queued = page(&txn, &self.notifier, self.clock.now(), &row, true).await?;
         txn.commit().await?;
         if queued > 0 {
             self.notifier.nudge.nudge();
@@ -374,26 +368,25 @@ impl AlarmWriter {
     }
 }
 
-/// Tells of `row`, in `txn`: mails `roles` of the bureau, and posts to the channels whose
-/// route takes it. Answers how many mails and posts were queued.
+/// Tells of `row`, in `txn`: mails the people of the bureau whose route takes it, and posts
+/// to the channels whose route takes it. Answers how many mails and posts were queued.
 async fn page(
     txn: &impl ConnectionTrait,
     notifier: &Notifier,
     now: DateTime<Utc>,
     row: &alarm::Model,
-    roles: &[Role],
     escalated: bool,
 ) -> Result<usize, sea_orm::DbErr> {
-    let role_names: Vec<&str> = roles.iter().map(|role| role.as_str()).collect();
-    let recipients = if roles.is_empty() {
-        Vec::new()
-    } else {
-        user::Entity::find()
-            .filter(user::Column::Role.is_in(role_names))
-            .filter(user::Column::Disabled.eq(false))
-            .filter(user::Column::Email.is_not_null())
-            .all(txn)
-            .await?
+    // Routes take alarms by their device's kind, which the alarm row does not keep.
+    let device_kind_opt = device::Entity::find_by_id(row.device_id)
+        .one(txn)
+        .await?
+        .map(|found| found.kind);
+    let facts = AlarmFacts {
+        severity: severity::parse(&row.severity).unwrap_or(Severity::Critical),
+        rule_id: row.rule_id,
+        data_center_id: row.data_center_id,
+        device_kind_opt: device_kind_opt.as_deref(),
     };
     let params = AlarmMailParams {
         alarm_id: row.id,
@@ -407,7 +400,7 @@ async fn page(
     };
     let rendered = notifier.mail.texts.alarm(notifier.mail.locale, &params);
     let mut queued = 0;
-    for recipient in recipients.into_iter().filter_map(|user| user.email) {
+    for recipient in alarm_mail::recipients(txn, facts, escalated).await? {
         outbox::enqueue_rendered(
             txn,
             recipient,
@@ -418,11 +411,6 @@ async fn page(
         .await?;
         queued += 1;
     }
-    // Channels route by the device's kind, which the alarm row does not keep.
-    let device_kind_opt = device::Entity::find_by_id(row.device_id)
-        .one(txn)
-        .await?
-        .map(|found| found.kind);
     let alarm = serde_json::to_value(AlarmView::from(row.clone()))
         .map_err(|error| sea_orm::DbErr::Custom(error.to_string()))?;
     queued += dispatch::alarm(
@@ -430,10 +418,7 @@ async fn page(
         AlarmNotice {
             texts: &notifier.mail.texts,
             params: &params,
-            rule_id: row.rule_id,
-            severity: severity::parse(&row.severity).unwrap_or(Severity::Critical),
-            data_center_id: row.data_center_id,
-            device_kind_opt,
+            facts,
             alarm,
         },
         now,
@@ -443,7 +428,7 @@ async fn page(
 }
 
 /// Tells of a raised alarm: a symptom of an upstream failure tells nobody; a root cause is
-/// posted to the channels that carry its severity, and mailed when it is major or worse.
+/// mailed and posted as the routes of people and channels take it.
 async fn tell_raised(
     txn: &impl ConnectionTrait,
     notifier: &Notifier,
@@ -453,13 +438,7 @@ async fn tell_raised(
     if row.caused_by_device_id.is_some() {
         return Ok(0);
     }
-    let mailed: &[Role] =
-        if severity::parse(&row.severity).unwrap_or(Severity::Critical) >= Severity::Major {
-            &[Role::BureauAdmin, Role::BureauOperator]
-        } else {
-            &[]
-        };
-    page(txn, notifier, now, row, mailed, false).await
+    page(txn, notifier, now, row, false).await
 }
 
 /// Tells of the alarms held back by a maintenance window that has ended: one still raised is

@@ -15,14 +15,14 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use yunguan_actors::alarm::Severity;
 
+use super::alarm_route::{check_places, json_list, MAX_IDS};
 use super::messages::ChannelKind;
 use crate::audit::{self, AuditActor, AuditEntry};
-use crate::db::entities::{alarm_rule, data_center, notification_channel, notification_delivery};
+use crate::db::entities::{alarm_rule, notification_channel, notification_delivery};
 use crate::error::FieldError;
 use crate::identity::accounts::Administrator;
 use crate::identity::Role;
 use crate::inventory::crud::{nullable, present, Checker};
-use crate::inventory::devices::DEVICE_KINDS;
 use crate::mail::templates::Locale;
 use crate::secrets::Sealer;
 use crate::severity::{self, SeverityName};
@@ -33,7 +33,6 @@ pub const TARGET_PURPOSE: &str = "notification_channel.target";
 const NAME_MAX_CHARS: usize = 100;
 const URL_MAX_CHARS: usize = 2000;
 const SECRET_MAX_CHARS: usize = 200;
-const MAX_RULE_IDS: usize = 200;
 
 /// Where a channel posts, and how it signs: sealed together. Not `Debug`, so that it never
 /// reaches a log.
@@ -572,24 +571,17 @@ async fn check(
         input.data_center_ids.clone(),
         row_opt.map(|r| json_list(r.data_center_ids.as_deref())),
     );
-    if let Some(ids) = &data_center_ids {
-        check_data_centers(db, &mut checker, ids).await?;
-    }
     let device_kinds = nullable(
         input.device_kinds.clone(),
         row_opt.map(|r| json_list(r.device_kinds.as_deref())),
     );
-    match &device_kinds {
-        Some(kinds) if kinds.is_empty() => {
-            checker.problem("device_kinds", "must name at least one kind, or be null");
-        }
-        Some(kinds) => {
-            for kind in kinds {
-                checker.one_of("device_kinds", kind, DEVICE_KINDS);
-            }
-        }
-        None => {}
-    }
+    check_places(
+        db,
+        &mut checker,
+        data_center_ids.as_deref(),
+        device_kinds.as_deref(),
+    )
+    .await?;
     let approver_role = nullable(
         input.approver_role,
         row_opt.map(|r| r.approver_role.as_deref().and_then(Role::parse)),
@@ -630,10 +622,10 @@ async fn check_rules(
     checker: &mut Checker,
     ids: &[i64],
 ) -> Result<(), ChannelError> {
-    if ids.is_empty() || ids.len() > MAX_RULE_IDS {
+    if ids.is_empty() || ids.len() > MAX_IDS {
         checker.problem(
             "rule_ids",
-            format!("must name 1 to {MAX_RULE_IDS} rules, or be null"),
+            format!("must name 1 to {MAX_IDS} rules, or be null"),
         );
         return Ok(());
     }
@@ -648,39 +640,6 @@ async fn check_rules(
         checker.problem("rule_ids", format!("there is no alarm rule {missing}"));
     }
     Ok(())
-}
-
-async fn check_data_centers(
-    db: &impl ConnectionTrait,
-    checker: &mut Checker,
-    ids: &[i64],
-) -> Result<(), ChannelError> {
-    if ids.is_empty() || ids.len() > MAX_RULE_IDS {
-        checker.problem(
-            "data_center_ids",
-            format!("must name 1 to {MAX_RULE_IDS} data centers, or be null"),
-        );
-        return Ok(());
-    }
-    let found: Vec<i64> = data_center::Entity::find()
-        .select_only()
-        .column(data_center::Column::Id)
-        .filter(data_center::Column::Id.is_in(ids.iter().copied()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    if let Some(missing) = ids.iter().find(|id| !found.contains(id)) {
-        checker.problem(
-            "data_center_ids",
-            format!("there is no data center {missing}"),
-        );
-    }
-    Ok(())
-}
-
-/// A JSON array as stored (rule ids, data center ids, device kinds); None: all.
-pub fn json_list<T: serde::de::DeserializeOwned>(stored: Option<&str>) -> Option<Vec<T>> {
-    stored.and_then(|list| serde_json::from_str(list).ok())
 }
 
 pub fn locale_tag(locale: Locale) -> String {

@@ -15,41 +15,29 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set
 use serde_json::{json, Value};
 use yunguan_actors::alarm::Severity;
 
-use super::channels::json_list;
+use super::alarm_route::{json_list, AlarmFacts, AlarmRoute};
 use super::messages::{ChannelKind, Event, Notice};
 use crate::db::entities::{notification_channel, notification_delivery};
 use crate::identity::Role;
 use crate::mail::templates::{AlarmMailParams, Locale, Template, Texts, TicketMailParams};
 use crate::severity;
 
-/// An alarm to post: what its mail says, and the alarm itself for webhooks.
+/// An alarm to post: what its mail says, what routes match, and the alarm itself for
+/// webhooks.
 pub struct AlarmNotice<'a> {
     pub texts: &'a Texts,
     pub params: &'a AlarmMailParams,
-    pub rule_id: i64,
-    pub severity: Severity,
-    pub data_center_id: i64,
-    /// The device's kind; None when the device is gone.
-    pub device_kind_opt: Option<String>,
+    pub facts: AlarmFacts<'a>,
     pub alarm: Value,
 }
 
-impl AlarmNotice<'_> {
-    /// Whether `channel` (one that carries alarms) takes this one: of its severity or worse,
-    /// and of the rules, data centers and device kinds it names, if it names any.
-    fn routed_to(&self, channel: &notification_channel::Model) -> bool {
-        let min_severity = severity::parse(&channel.min_severity).unwrap_or(Severity::Major);
-        let rule_ids: Option<Vec<i64>> = json_list(channel.rule_ids.as_deref());
-        let data_center_ids: Option<Vec<i64>> = json_list(channel.data_center_ids.as_deref());
-        let device_kinds: Option<Vec<String>> = json_list(channel.device_kinds.as_deref());
-        self.severity >= min_severity
-            && rule_ids.is_none_or(|ids| ids.contains(&self.rule_id))
-            && data_center_ids.is_none_or(|ids| ids.contains(&self.data_center_id))
-            && device_kinds.is_none_or(|kinds| {
-                self.device_kind_opt
-                    .as_ref()
-                    .is_some_and(|kind| kinds.contains(kind))
-            })
+/// The route of a channel that carries alarms.
+fn route_of(channel: &notification_channel::Model) -> AlarmRoute {
+    AlarmRoute {
+        min_severity: severity::parse(&channel.min_severity).unwrap_or(Severity::Major),
+        rule_ids_opt: json_list(channel.rule_ids.as_deref()),
+        data_center_ids_opt: json_list(channel.data_center_ids.as_deref()),
+        device_kinds_opt: json_list(channel.device_kinds.as_deref()),
     }
 }
 
@@ -71,7 +59,10 @@ pub async fn alarm(
         .all(txn)
         .await?;
     let mut queued = 0;
-    for channel in channels.iter().filter(|channel| notice.routed_to(channel)) {
+    for channel in channels
+        .iter()
+        .filter(|channel| route_of(channel).takes(notice.facts))
+    {
         let mail = notice.texts.alarm(locale_of(channel), notice.params);
         let posted = Notice::from_mail(
             event,

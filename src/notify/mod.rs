@@ -7,12 +7,18 @@
 //! signed, retrying by the shared backoff.
 //!
 //! # Layout
+//! - [`alarm_route`]: which alarms a channel or a person's mail takes (pure), and checking
+//!   a route's places.
+//! - [`alarm_mail`]: who of the bureau is mailed which alarms (their role's default, or
+//!   the route they chose; audited).
 //! - [`channels`]: administering channels (who keeps which, validation, views; audited).
 //! - [`dispatch`]: which channels hear of an alarm or an approval, and writing their posts.
 //! - [`messages`]: a notice's body for each kind of receiver (pure).
 //! - [`signing`]: the webhook's HMAC and DingTalk's signature (pure).
 //! - [`sender`]: one pass: claim due posts, sign, post, record.
 
+pub mod alarm_mail;
+pub mod alarm_route;
 pub mod channels;
 pub mod dispatch;
 pub mod messages;

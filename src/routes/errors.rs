@@ -9,6 +9,7 @@ use crate::identity::IdentityError;
 use crate::inventory::crud::InventoryError;
 use crate::monitoring::alarm_rules::AlarmRuleError;
 use crate::monitoring::maintenance::MaintenanceError;
+use crate::notify::alarm_mail::AlarmMailError;
 use crate::notify::channels::ChannelError;
 use crate::quotas::QuotaError;
 use crate::screen::rooms::RoomError;
@@ -137,6 +138,21 @@ impl From<ChannelError> for ApiError {
             }
             ChannelError::Store(error) => error.into(),
             ChannelError::Internal(error) => ApiError::internal(error),
+        }
+    }
+}
+
+impl From<AlarmMailError> for ApiError {
+    fn from(error: AlarmMailError) -> Self {
+        let message = error.to_string();
+        match error {
+            AlarmMailError::NotFound => ApiError::new(ErrorCode::NotFound, message),
+            AlarmMailError::NotYours => ApiError::forbidden(),
+            AlarmMailError::Invalid(problems) => {
+                ApiError::with_fields(ErrorCode::ValidationFailed, message, problems)
+            }
+            AlarmMailError::Store(error) => error.into(),
+            AlarmMailError::Internal(error) => ApiError::internal(error),
         }
     }
 }

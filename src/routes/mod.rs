@@ -4,6 +4,7 @@
 //! handler's route attribute (`#[get("/…")]`) is also its OpenAPI path ([`document`]). Wire types live here, converted from the domain types. Authentication and
 //! role policy are extractor arguments (`Principal`, `Authorized<P>`), never handler code.
 
+pub mod alarm_mail_routes;
 pub mod alarm_rules;
 pub mod announcements;
 pub mod auth;
@@ -261,6 +262,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
             .configure(maintenance_windows::configure)
             .configure(screen::configure)
             .configure(notifications::configure)
+            .configure(alarm_mail_routes::configure)
             .configure(ops::configure_api)
             .route("/openapi.json", web::get().to(openapi_json))
             .default_service(web::to(api_not_found)),

@@ -3,7 +3,7 @@
 // from a link taken down in the simulator reaching the alarm list and the topology without a
 // reload, an acknowledgement in one browser moving the row in another, an approval reaching
 // the requester's open ticket page, a CMDB list following another person's writes, a signed
-// webhook channel tried, the API reference,
+// webhook channel tried, an operator's alarm mail chosen, the API reference,
 // accessibility and screenshots of every page.
 import { createHmac } from 'node:crypto'
 import { createServer } from 'node:http'
@@ -392,6 +392,37 @@ describe('the ops portal', () => {
     receiver.close()
   })
 
+  it('lets an operator choose the alarms mailed to them: critical ones of one data center', async () => {
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'ops')
+    await page.goto('/ops/alarm-mail')
+    await page.getByRole('heading', { name: '告警邮件', exact: true }).first().waitFor()
+    // Their own row only, with their role's default.
+    const table = page.getByTestId('alarm-mail-table')
+    await page.getByTestId('alarm-mail-raised-ops').getByText('重要及以上').waitFor()
+    await expect.poll(() => table.locator('tbody tr').count()).toBe(1)
+    await page.getByTestId('alarm-mail-actions-ops').getByRole('button', { name: '设置' }).click()
+    const form = page.getByTestId('alarm-mail-form')
+    await form.getByTestId('alarm-mail-severity').click()
+    await page.getByRole('option', { name: '紧急及以上', exact: true }).click()
+    await form.getByTestId('alarm-mail-data-centers').click()
+    await page.getByRole('option', { name: '政务云数据中心 1', exact: true }).click()
+    await page.keyboard.press('Escape')
+    await page.getByRole('option', { name: '政务云数据中心 2', exact: true }).waitFor({ state: 'hidden' })
+    await screenshot(page, 'alarm-mail-form')
+    await page.getByTestId('save-alarm-mail').click()
+    await page.getByTestId('alarm-mail-raised-ops').getByText('紧急及以上').waitFor()
+    await page.getByTestId('alarm-mail-scope-ops').getByText('政务云数据中心 1').waitFor()
+    await page.getByTestId('alarm-mail-form').waitFor({ state: 'hidden' })
+    await screenshot(page, 'alarm-mail-own')
+    // The server holds it; put back as it was for the tests after.
+    const ops = await ApiUser.login(demo.server.url, 'ops')
+    const [own] = await ops.get<{ user_id: number; chosen: boolean; raised_min_severity: string; data_center_ids: number[] }[]>('/alarm-mail-routes')
+    expect(own).toMatchObject({ chosen: true, raised_min_severity: 'critical', data_center_ids: [1] })
+    await page.getByTestId('alarm-mail-actions-ops').getByRole('button', { name: '恢复默认' }).click()
+    await page.getByTestId('alarm-mail-raised-ops').getByText('重要及以上').waitFor()
+    await context.close()
+  })
+
   it('checks an import without writing it, naming the rejected rows, then imports it', async () => {
     const { page, context } = await loggedIn(demo.browser, demo.server.url, 'ops')
     await page.goto('/ops/cmdb-import')
@@ -469,6 +500,7 @@ describe('every ops page', () => {
     ['users', '/ops/users', '用户'],
     ['display-keys', '/ops/display-keys', '大屏显示密钥'],
     ['notification-channels', '/ops/notification-channels', '通知渠道'],
+    ['alarm-mail', '/ops/alarm-mail', '告警邮件'],
     ['announcements', '/ops/announcements', '公告'],
     ['audit', '/ops/audit', '审计校验'],
   ]

@@ -2,6 +2,7 @@
 //! them to wire types in `routes`, never serialize them directly.
 
 pub mod alarm;
+pub mod alarm_mail_route;
 pub mod alarm_rule;
 pub mod announcement;
 pub mod audit_record;

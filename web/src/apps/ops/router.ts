@@ -35,6 +35,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/tenants', name: 'tenants', component: () => import('./views/TenantsPage.vue'), meta: { title: 'desk.tenants', roles: BUREAU } },
   { path: '/users', name: 'users', component: () => import('./views/UsersPage.vue'), meta: { title: 'desk.users', roles: ['bureau_admin'] } },
   { path: '/notification-channels', name: 'notification-channels', component: () => import('./views/ChannelsPage.vue'), meta: { title: 'channels.title', roles: ['bureau_admin'] } },
+  { path: '/alarm-mail', name: 'alarm-mail', component: () => import('./views/AlarmMailPage.vue'), meta: { title: 'alarmMail.title', roles: BUREAU } },
   { path: '/display-keys', name: 'display-keys', component: () => import('./views/DisplayKeysPage.vue'), meta: { title: 'desk.displayKeys', roles: ['bureau_admin'] } },
   { path: '/announcements', name: 'announcements', component: () => import('@shared/announcements/AnnouncementsPage.vue'), meta: { title: 'desk.announcements' } },
   { path: '/audit', name: 'audit', component: () => import('./views/AuditPage.vue'), meta: { title: 'desk.audit', roles: ['bureau_admin'] } },

@@ -17,6 +17,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/alarm-mail-routes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The routes the caller may read: every person of the bureau's for a bureau admin, their
+         *     own for the other bureau staff; each chosen or their role's default.
+         */
+        get: operations["alarm_mail_routes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/alarm-mail-routes/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Chooses which alarms a person is mailed, replacing their route; it takes effect with the
+         *     next alarm.
+         */
+        put: operations["choose_alarm_mail_route"];
+        post?: never;
+        /** Gives a person their role's default route again; answers it. */
+        delete: operations["reset_alarm_mail_route"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/alarm-rules": {
         parameters: {
             query?: never;
@@ -1741,6 +1782,47 @@ export interface components {
             /** Format: int64 */
             restarts: number;
             running: boolean;
+        };
+        /** @description A route chosen for a person: it replaces the whole route. */
+        AlarmMailRouteInput: {
+            /** @description Only alarms of devices in these data centers; `null` or absent for every one. */
+            data_center_ids?: number[] | null;
+            /** @description Only alarms of devices of these kinds; `null` or absent for every kind. */
+            device_kinds?: string[] | null;
+            /** @description Mail alarms nobody acknowledged in time (of any severity, in the route's places). */
+            escalations: boolean;
+            /** @description The least severity of raised alarm mailed; `null` or absent: none. */
+            raised_min_severity?: null | ("critical" | "major" | "minor" | "info");
+        };
+        /** @description A person's route as the API shows it. */
+        AlarmMailRouteView: {
+            /** @description Chosen for this person; false: their role's default. */
+            chosen: boolean;
+            /** @description Only alarms of devices in these data centers; `null` for every data center. */
+            data_center_ids?: number[] | null;
+            /** @description Only alarms of devices of these kinds; `null` for every kind. */
+            device_kinds?: string[] | null;
+            /** @description The person's account is disabled and is mailed nothing. */
+            disabled: boolean;
+            display_name: string;
+            /** @description Where the mail goes; `null`: the person has no address and is mailed nothing. */
+            email?: string | null;
+            /** @description Alarms nobody acknowledged in time are mailed. */
+            escalations: boolean;
+            /**
+             * @description The least severity of raised alarm mailed (`info`, `minor`, `major`, `critical`);
+             *     `null`: none.
+             */
+            raised_min_severity?: string | null;
+            role: components["schemas"]["Role"];
+            /**
+             * Format: date-time
+             * @description When the route was last chosen; `null` for a role's default.
+             */
+            updated_at?: string | null;
+            /** Format: int64 */
+            user_id: number;
+            username: string;
         };
         /**
          * @description What a create or a change sends: a create must send `name`, `metric`, `comparison`,
@@ -3887,6 +3969,188 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    alarm_mail_routes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlarmMailRouteView"][];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: bureau staff only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    choose_alarm_mail_route: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlarmMailRouteInput"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlarmMailRouteView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: bureau admins choose for anyone, the other bureau staff for themselves */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: nobody of the bureau has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `payload_too_large`: the body is larger than the server takes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`, with `fields` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reset_alarm_mail_route: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlarmMailRouteView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: bureau admins reset anyone's, the other bureau staff their own */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: nobody of the bureau has this id */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

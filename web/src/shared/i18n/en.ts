@@ -1,9 +1,11 @@
 // English: complete, key for key with zh-CN.ts (i18n.test.ts checks).
+import alarmMail from './alarmMail.en'
 import cmdb from './cmdb.en'
 import channels from './channels.en'
 import desk from './desk.en'
 
 export default {
+  alarmMail,
   cmdb,
   channels,
   desk,

@@ -1,9 +1,11 @@
 // 中文 (the first language). Keys mirror en.ts exactly (i18n.test.ts checks).
+import alarmMail from './alarmMail.zh-CN'
 import cmdb from './cmdb.zh-CN'
 import channels from './channels.zh-CN'
 import desk from './desk.zh-CN'
 
 export default {
+  alarmMail,
   cmdb,
   channels,
   desk,

@@ -66,7 +66,7 @@ export interface KindSpec<F = Record<string, unknown>> {
   monitoringLink?: (row: Record<string, unknown>) => string
 }
 
-const DEVICE_KINDS = ['server', 'switch', 'router', 'firewall', 'load_balancer', 'storage_array'] as const
+export const DEVICE_KINDS = ['server', 'switch', 'router', 'firewall', 'load_balancer', 'storage_array'] as const
 const TIERS = ['core', 'aggregation', 'access', 'host'] as const
 /** Which way a rack's front faces on its room's grid (row 1 is north, the last column east). */
 const FACINGS = ['north', 'south', 'east', 'west'] as const
