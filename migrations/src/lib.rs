@@ -23,6 +23,7 @@ mod m20261207_000014_durable_alarms;
 mod m20261207_000015_maintenance_windows;
 mod m20261207_000016_notification_routes;
 mod m20261207_000017_alarm_mail_routes;
+mod m20261207_000018_device_hardware;
 mod shapes;
 
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_maintenance_windows::Migration),
             Box::new(m20261207_000016_notification_routes::Migration),
             Box::new(m20261207_000017_alarm_mail_routes::Migration),
+            Box::new(m20261207_000018_device_hardware::Migration),
         ]
     }
 }

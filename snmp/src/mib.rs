@@ -54,6 +54,67 @@ pub const HR_STORAGE_USED: u32 = 6;
 pub const HR_STORAGE_RAM: &[u32] = &[1, 3, 6, 1, 2, 1, 25, 2, 1, 2];
 pub const HR_STORAGE_FIXED_DISK: &[u32] = &[1, 3, 6, 1, 2, 1, 25, 2, 1, 4];
 
+/// ENTITY-MIB `entPhysicalEntry`: the device's physical parts (chassis, modules, power
+/// supplies, fans, sensors), indexed by `entPhysicalIndex`.
+pub const ENT_PHYSICAL_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 47, 1, 1, 1, 1];
+pub const ENT_PHYSICAL_DESCR: u32 = 2;
+pub const ENT_PHYSICAL_CLASS: u32 = 5;
+pub const ENT_PHYSICAL_NAME: u32 = 7;
+pub const ENT_PHYSICAL_HARDWARE_REV: u32 = 8;
+pub const ENT_PHYSICAL_FIRMWARE_REV: u32 = 9;
+pub const ENT_PHYSICAL_SOFTWARE_REV: u32 = 10;
+pub const ENT_PHYSICAL_SERIAL_NUM: u32 = 11;
+pub const ENT_PHYSICAL_MFG_NAME: u32 = 12;
+pub const ENT_PHYSICAL_MODEL_NAME: u32 = 13;
+/// `entPhysicalClass` values.
+pub const ENT_CLASS_CHASSIS: i64 = 3;
+pub const ENT_CLASS_POWER_SUPPLY: i64 = 6;
+pub const ENT_CLASS_FAN: i64 = 7;
+pub const ENT_CLASS_SENSOR: i64 = 8;
+pub const ENT_CLASS_MODULE: i64 = 9;
+
+/// ENTITY-SENSOR-MIB `entPhySensorEntry`, indexed by the sensor's `entPhysicalIndex`.
+pub const ENT_PHY_SENSOR_ENTRY: &[u32] = &[1, 3, 6, 1, 2, 1, 99, 1, 1, 1];
+pub const ENT_PHY_SENSOR_TYPE: u32 = 1;
+pub const ENT_PHY_SENSOR_SCALE: u32 = 2;
+pub const ENT_PHY_SENSOR_PRECISION: u32 = 3;
+pub const ENT_PHY_SENSOR_VALUE: u32 = 4;
+pub const ENT_PHY_SENSOR_OPER_STATUS: u32 = 5;
+/// `entPhySensorType` celsius(8); `entPhySensorScale` units(9), the power of ten
+/// `(scale - 9) * 3`; `entPhySensorOperStatus` ok(1).
+pub const ENT_SENSOR_CELSIUS: i64 = 8;
+pub const ENT_SENSOR_SCALE_UNITS: i64 = 9;
+pub const ENT_SENSOR_OK: i64 = 1;
+
+/// Enterprise numbers, the start of a vendor's `sysObjectID`.
+pub const ENTERPRISES: &[u32] = &[1, 3, 6, 1, 4, 1];
+pub const ENTERPRISE_CISCO: u32 = 9;
+pub const ENTERPRISE_HUAWEI: u32 = 2011;
+pub const ENTERPRISE_H3C: u32 = 25506;
+
+/// HUAWEI-ENTITY-EXTENT-MIB `hwEntityStateEntry`, indexed by `entPhysicalIndex`: percent
+/// CPU and memory of each board, and its temperature in degrees Celsius.
+pub const HW_ENTITY_STATE_ENTRY: &[u32] = &[1, 3, 6, 1, 4, 1, 2011, 5, 25, 31, 1, 1, 1, 1];
+pub const HW_ENTITY_CPU_USAGE: u32 = 5;
+pub const HW_ENTITY_MEM_USAGE: u32 = 7;
+pub const HW_ENTITY_TEMPERATURE: u32 = 11;
+
+/// HH3C-ENTITY-EXT-MIB `hh3cEntityExtStateEntry`, the same for H3C (65535: not supported).
+pub const HH3C_ENTITY_EXT_STATE_ENTRY: &[u32] = &[1, 3, 6, 1, 4, 1, 25506, 2, 6, 1, 1, 1, 1];
+pub const HH3C_ENTITY_EXT_CPU_USAGE: u32 = 6;
+pub const HH3C_ENTITY_EXT_MEM_USAGE: u32 = 8;
+pub const HH3C_ENTITY_EXT_TEMPERATURE: u32 = 12;
+
+/// CISCO-PROCESS-MIB `cpmCPUTotalEntry`: `cpmCPUTotal1minRev`, percent over a minute.
+pub const CPM_CPU_TOTAL_ENTRY: &[u32] = &[1, 3, 6, 1, 4, 1, 9, 9, 109, 1, 1, 1, 1];
+pub const CPM_CPU_TOTAL_1MIN_REV: u32 = 7;
+
+/// CISCO-MEMORY-POOL-MIB `ciscoMemoryPoolEntry`: bytes used and free of each pool.
+pub const CISCO_MEMORY_POOL_ENTRY: &[u32] = &[1, 3, 6, 1, 4, 1, 9, 9, 48, 1, 1, 1];
+pub const CISCO_MEMORY_POOL_NAME: u32 = 2;
+pub const CISCO_MEMORY_POOL_USED: u32 = 5;
+pub const CISCO_MEMORY_POOL_FREE: u32 = 6;
+
 /// SNMPv2 notifications: the first two varbinds of a trap are `sysUpTime.0` and
 /// `snmpTrapOID.0`.
 pub const SNMP_TRAP_OID: &[u32] = &[1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0];

@@ -27,8 +27,8 @@ use crate::inventory::crud::{self, Writer};
 use crate::inventory::devices::{LinkFields, Links};
 use crate::inventory::history::ChangeActor;
 use crate::inventory::import;
+use crate::monitoring::discovered::upsert_interfaces;
 use crate::monitoring::messages::DiscoveredInterface;
-use crate::monitoring::plan::upsert_interfaces;
 use crate::secrets::Sealer;
 
 /// How many devices the demo simulates, and across how many data centers.

@@ -155,6 +155,13 @@ impl Checker {
 
     /// A name-like text: not blank, at most `max_chars` characters. A field already found
     /// missing is not reported twice.
+    /// A text that may be empty.
+    pub fn at_most_chars(&mut self, field: &str, value: &str, max_chars: usize) {
+        if value.chars().count() > max_chars {
+            self.problem(field, format!("must be at most {max_chars} characters"));
+        }
+    }
+
     pub fn text(&mut self, field: &str, value: &str, max_chars: usize) {
         if self.problems.iter().any(|problem| problem.field == field) {
             return;

@@ -79,7 +79,12 @@ pub struct DeviceFields {
     /// `server`, `switch`, `router`, `firewall`, `load_balancer` or `storage_array`.
     pub kind: Option<String>,
     pub vendor: Option<String>,
+    /// Polls of a device with ENTITY-MIB keep it as its chassis says.
     pub model: Option<String>,
+    /// Up to 200 characters; polls of a device with ENTITY-MIB keep it as its chassis says.
+    pub serial_number: Option<String>,
+    /// Up to 200 characters; polls of a device with ENTITY-MIB keep it as its chassis says.
+    pub firmware: Option<String>,
     /// `core`, `aggregation`, `access` or `host`: the network layer.
     pub tier: Option<String>,
     /// `ip` or `ip:port` of the SNMP agent; port 161 by default.
@@ -112,6 +117,10 @@ pub struct DeviceView {
     pub kind: String,
     pub vendor: String,
     pub model: String,
+    /// Empty until known: polled from ENTITY-MIB, or entered.
+    pub serial_number: String,
+    /// Empty until known: polled from ENTITY-MIB, or entered.
+    pub firmware: String,
     pub tier: String,
     pub management_address: String,
     /// `v2c`, `v3`, `unreadable` (sealed under another key) or empty: no credentials.
@@ -310,6 +319,8 @@ impl InventoryObject for Devices {
             kind: model.kind.clone(),
             vendor: model.vendor.clone(),
             model: model.model.clone(),
+            serial_number: model.serial_number.clone(),
+            firmware: model.firmware.clone(),
             tier: model.tier.clone(),
             management_address: model.management_address.clone(),
             snmp_version,
@@ -409,6 +420,16 @@ impl InventoryObject for Devices {
             .model
             .or(existing_opt.map(|m| m.model.clone()))
             .unwrap_or_default();
+        let serial_number = fields
+            .serial_number
+            .or(existing_opt.map(|m| m.serial_number.clone()))
+            .unwrap_or_default();
+        check.at_most_chars("serial_number", &serial_number, 200);
+        let firmware = fields
+            .firmware
+            .or(existing_opt.map(|m| m.firmware.clone()))
+            .unwrap_or_default();
+        check.at_most_chars("firmware", &firmware, 200);
         let management_address = check.required(
             "management_address",
             fields.management_address,
@@ -471,6 +492,8 @@ impl InventoryObject for Devices {
         active.kind.set_if_not_equals(kind);
         active.vendor.set_if_not_equals(vendor);
         active.model.set_if_not_equals(model);
+        active.serial_number.set_if_not_equals(serial_number);
+        active.firmware.set_if_not_equals(firmware);
         active.tier.set_if_not_equals(tier);
         active
             .management_address

@@ -104,8 +104,8 @@ fn rule_from_row(row: alarm_rule::Model) -> Option<AlarmRule> {
 pub struct AlarmRuleView {
     pub id: i64,
     pub name: String,
-    /// `reachable`, `interface_oper_up`, `interface_utilization_percent`, `cpu_percent` or
-    /// `storage_percent`.
+    /// `reachable`, `interface_oper_up`, `interface_utilization_percent`, `cpu_percent`,
+    /// `memory_percent`, `temperature_celsius` or `storage_percent`.
     pub metric: String,
     /// `above`, `below` or `equals`.
     pub comparison: String,
@@ -210,6 +210,8 @@ fn build(
                 "interface_oper_up",
                 "interface_utilization_percent",
                 "cpu_percent",
+                "memory_percent",
+                "temperature_celsius",
                 "storage_percent",
             ],
         );
@@ -461,7 +463,7 @@ mod tests {
         let Err(AlarmRuleError::Invalid(problems)) = build(
             8,
             fields(
-                serde_json::json!({"name": "", "metric": "temperature", "comparison": "near",
+                serde_json::json!({"name": "", "metric": "humidity", "comparison": "near",
                 "threshold": 1.0, "severity": "fatal", "for_secs": -1,
                 "scope_kind": "device", "scope_value": "core-1"}),
             ),

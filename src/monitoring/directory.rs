@@ -14,7 +14,8 @@ use tokio::sync::mpsc;
 use yunguan_actors::supervision::Supervised;
 
 use super::device::{DeviceActor, DeviceSummary};
-use super::messages::{DeviceConfig, DiscoveredInterface, TrapReceived};
+use super::discovered::Discovery;
+use super::messages::{DeviceConfig, TrapReceived};
 use super::platform::{PlatformActor, PlatformSummary};
 use super::snmp::traps::Trap;
 use crate::inventory::credentials::Credentials;
@@ -41,15 +42,15 @@ pub type PlatformHandle = Supervised<PlatformActor, PlatformSummary>;
 #[derive(Clone)]
 pub struct Directory {
     inner: Arc<RwLock<Inner>>,
-    interfaces_tx: mpsc::UnboundedSender<(i64, Vec<DiscoveredInterface>)>,
+    discovered_tx: mpsc::UnboundedSender<(i64, Discovery)>,
 }
 
 impl Directory {
-    /// A directory; interfaces found by polls go to `interfaces_tx`, as (device, interfaces).
-    pub fn new(interfaces_tx: mpsc::UnboundedSender<(i64, Vec<DiscoveredInterface>)>) -> Directory {
+    /// A directory; what polls find goes to `discovered_tx`, as (device, discovery).
+    pub fn new(discovered_tx: mpsc::UnboundedSender<(i64, Discovery)>) -> Directory {
         Directory {
             inner: Arc::default(),
-            interfaces_tx,
+            discovered_tx,
         }
     }
 
@@ -149,7 +150,8 @@ impl Directory {
         Some(device_id)
     }
 
-    pub fn interfaces_discovered(&self, device_id: i64, interfaces: Vec<DiscoveredInterface>) {
-        let _ = self.interfaces_tx.send((device_id, interfaces));
+    /// Hands what a poll of the device found to the writer.
+    pub fn discovered(&self, device_id: i64, discovery: Discovery) {
+        let _ = self.discovered_tx.send((device_id, discovery));
     }
 }

@@ -26,8 +26,9 @@
 //! - [`rollups`]: one-minute metric rollups, stored in batches, with retention.
 //! - [`topology`]: upstream links from the tiers, for alarm root causes.
 //! - [`directory`]: device actors by id and by address, for traps and the API.
-//! - [`plan`]: what to monitor, read from the inventory, and the interfaces polls find,
-//!   written back to it.
+//! - [`plan`]: what to monitor, read from the inventory.
+//! - [`discovered`]: what polls find (interfaces, the chassis's model, serial number and
+//!   firmware), written back to the inventory with its history.
 //! - [`follow`]: the inventory followed while running: a change to it reaches the actors at
 //!   once (`Monitoring::follow` starts, reconfigures or stops only what changed).
 //! - [`messages`]: what the actors say to each other.
@@ -37,6 +38,7 @@ pub mod alarms;
 pub mod data_center;
 pub mod device;
 pub mod directory;
+pub mod discovered;
 pub mod follow;
 pub mod load;
 pub mod maintenance;
@@ -148,7 +150,7 @@ impl Monitoring {
         } = services;
         let mux = Multiplexer::bind(settings.snmp_bind, settings.max_in_flight)
             .with_context(|| format!("binding the SNMP socket {}", settings.snmp_bind))?;
-        let directory = Directory::new(plan::start_interface_writer(db.clone()));
+        let directory = Directory::new(discovered::start_writer(db.clone()));
         let overview_hub = hub.clone();
         let overview = supervisor.spawn("overview", OverviewSummary::default(), move |link| {
             OverviewActor::new(overview_hub.clone(), link)

@@ -1,6 +1,6 @@
 //! What monitoring reads from the CMDB, its [`Plan`]: the devices to poll with their opened
 //! credentials, the data centers, the links between devices (for the topology and root-cause
-//! analysis) and the cloud platforms; and what it writes back: the interfaces polls find.
+//! analysis) and the cloud platforms. What polls find goes back through `discovered`.
 //!
 //! Opened credentials stay in `Credentials`' secret wrappers; a device whose credentials do
 //! not open (another key) or whose address does not parse is left out with a warning, never
@@ -11,20 +11,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use serde_json::json;
-use tokio::sync::mpsc;
 
-use super::messages::{DeviceConfig, DiscoveredInterface};
+use super::messages::DeviceConfig;
 use super::platform::PlatformConfig;
 use super::topology::DeviceLink;
 use crate::cloud::openstack::OpenStackClient;
 use crate::db::entities::{data_center, device, interface, link};
 use crate::inventory::credentials::Credentials;
 use crate::inventory::devices::{parse_management_address, SNMP_CREDENTIALS_PURPOSE};
-use crate::inventory::history::{self, Change, ChangeAction, ChangeActor};
 use crate::secrets::Sealer;
 use crate::settings::CloudSettings;
 
@@ -197,11 +193,6 @@ fn default_domain() -> String {
     "Default".to_owned()
 }
 
-/// Who the poller is in the history.
-pub const POLLER: ChangeActor = ChangeActor::System {
-    component: "snmp-poller",
-};
-
 /// Every device with SNMP credentials, by id, as its device actor is configured.
 pub async fn monitored_devices(
     db: &DatabaseConnection,
@@ -290,118 +281,6 @@ pub async fn links_between_devices(db: &DatabaseConnection) -> Result<Vec<Device
             })
         })
         .collect())
-}
-
-/// What [`upsert_interfaces`] did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct InterfaceUpsert {
-    pub created: u64,
-    pub updated: u64,
-}
-
-/// Records what polls discover, in order, as long as monitoring runs: the writer that keeps
-/// the CMDB's interfaces current, as `rollups` keeps the metrics.
-pub fn start_interface_writer(
-    db: DatabaseConnection,
-) -> mpsc::UnboundedSender<(i64, Vec<DiscoveredInterface>)> {
-    let (interfaces_tx, mut interfaces_rx) =
-        mpsc::unbounded_channel::<(i64, Vec<DiscoveredInterface>)>();
-    tokio::spawn(async move {
-        while let Some((device_id, interfaces)) = interfaces_rx.recv().await {
-            if let Err(error) = upsert_interfaces(&db, device_id, &interfaces).await {
-                tracing::warn!(device_id, %error, "cannot record discovered interfaces");
-            }
-        }
-    });
-    interfaces_tx
-}
-
-/// Records the interfaces a poll discovered on a device: new ones are inserted, changed
-/// names, speeds and descriptions updated, in one transaction, with a system change in the
-/// history for each (none when nothing changed). Interfaces the poll did not report are kept
-/// (links may refer to them).
-pub async fn upsert_interfaces(
-    db: &DatabaseConnection,
-    device_id: i64,
-    discovered: &[DiscoveredInterface],
-) -> Result<InterfaceUpsert, DbErr> {
-    let txn = crate::db::begin(db).await?;
-    let existing: BTreeMap<i32, interface::Model> = interface::Entity::find()
-        .filter(interface::Column::DeviceId.eq(device_id))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|found| (found.if_index, found))
-        .collect();
-    let now = chrono::Utc::now();
-    let view = |found: &interface::Model| {
-        json!({
-            "id": found.id, "device_id": found.device_id, "if_index": found.if_index,
-            "name": found.name, "speed_bps": found.speed_bps, "description": found.description,
-        })
-    };
-    let mut outcome = InterfaceUpsert::default();
-    for discovered in discovered {
-        // The columns are signed; no real agent reports more.
-        let if_index = i32::try_from(discovered.if_index).unwrap_or(i32::MAX);
-        let speed_bps = i64::try_from(discovered.speed_bps).unwrap_or(i64::MAX);
-        let (name, description) = (&discovered.name, &discovered.description);
-        match existing.get(&if_index) {
-            Some(found)
-                if found.name == *name
-                    && found.speed_bps == speed_bps
-                    && found.description == *description => {}
-            Some(found) => {
-                let mut active: interface::ActiveModel = found.clone().into();
-                active.name = Set(name.clone());
-                active.speed_bps = Set(speed_bps);
-                active.description = Set(description.clone());
-                let updated = active.update(&txn).await?;
-                history::record(
-                    &txn,
-                    &POLLER,
-                    Change {
-                        object_kind: "interface",
-                        object_id: updated.id,
-                        action: ChangeAction::Update,
-                        before_opt: Some(view(found)),
-                        after_opt: Some(view(&updated)),
-                    },
-                    now,
-                )
-                .await?;
-                outcome.updated += 1;
-            }
-            None => {
-                let created = interface::ActiveModel {
-                    device_id: Set(device_id),
-                    if_index: Set(if_index),
-                    name: Set(name.clone()),
-                    speed_bps: Set(speed_bps),
-                    description: Set(description.clone()),
-                    ..Default::default()
-                }
-                .insert(&txn)
-                .await?;
-                history::record(
-                    &txn,
-                    &POLLER,
-                    Change {
-                        object_kind: "interface",
-                        object_id: created.id,
-                        action: ChangeAction::Create,
-                        before_opt: None,
-                        after_opt: Some(view(&created)),
-                    },
-                    now,
-                )
-                .await?;
-                outcome.created += 1;
-            }
-        }
-    }
-    txn.commit().await?;
-    Ok(outcome)
 }
 
 #[cfg(test)]

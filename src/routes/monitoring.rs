@@ -61,6 +61,7 @@ pub async fn device_state(
 const ROLLUP_METRICS: &[&str] = &[
     "cpu_percent",
     "memory_percent",
+    "temperature_celsius",
     "interface_in_bps",
     "interface_out_bps",
     "storage_percent",
@@ -68,8 +69,8 @@ const ROLLUP_METRICS: &[&str] = &[
 
 #[derive(Deserialize, IntoParams)]
 pub struct MetricsQuery {
-    /// `cpu_percent`, `memory_percent`, `interface_in_bps`, `interface_out_bps` or
-    /// `storage_percent`.
+    /// `cpu_percent`, `memory_percent`, `temperature_celsius`, `interface_in_bps`,
+    /// `interface_out_bps` or `storage_percent`.
     pub metric: String,
     /// The interface (ifIndex) or storage index, for per-instance metrics.
     pub instance: Option<u32>,

@@ -6,10 +6,9 @@ use sea_orm::EntityTrait;
 use serde_json::{json, Value};
 use yunguan::db::entities::device;
 use yunguan::identity::Role;
+use yunguan::monitoring::discovered::{upsert_interfaces, InterfaceUpsert};
 use yunguan::monitoring::messages::DiscoveredInterface;
-use yunguan::monitoring::plan::{
-    data_center_ids, links_between_devices, monitored_devices, upsert_interfaces, InterfaceUpsert,
-};
+use yunguan::monitoring::plan::{data_center_ids, links_between_devices, monitored_devices};
 use yunguan::monitoring::topology::DeviceLink;
 
 use crate::helpers::{spawn_app, Backend, TestApp};

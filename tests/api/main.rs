@@ -47,5 +47,6 @@ mod snmp_poll;
 mod sso;
 mod tenancy;
 mod tickets;
+mod vendor_mibs;
 mod web_assets;
 mod websocket;

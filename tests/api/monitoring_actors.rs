@@ -477,6 +477,7 @@ async fn telemetry_reaches_current_subscribers_and_is_never_replayed(backend: Ba
         status: "up".to_owned(),
         cpu_percent: None,
         memory_percent: None,
+        temperature_celsius: None,
         interfaces: Vec::new(),
         warnings: Vec::new(),
     };

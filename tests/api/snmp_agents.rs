@@ -10,7 +10,7 @@ use yunguan::identity::Role;
 
 use yunguan::inventory::credentials::Credentials;
 use yunguan::monitoring::snmp::mux::Multiplexer;
-use yunguan::monitoring::snmp::poll::{poll_device, DeviceSample, PollWarning};
+use yunguan::monitoring::snmp::poll::{poll_device, DeviceSample, PollPlan, PollWarning};
 use yunguan::monitoring::snmp::session::{Patience, Session};
 use yunguan::monitoring::snmp::SnmpError;
 use yunguan_actors::counters::CounterWidth;
@@ -41,7 +41,7 @@ async fn poll(recording: &str, habits: Habits) -> Result<DeviceSample, SnmpError
         &mux,
         Patience::new(Duration::from_secs(2), 0),
     );
-    poll_device(&mut session).await
+    poll_device(&mut session, PollPlan::default()).await
 }
 
 fn refusing(subtree: &[u32], status: u32) -> (Vec<u8>, u32) {
@@ -191,7 +191,10 @@ async fn only_an_empty_system_group_or_silence_fails_a_poll() {
         &mux,
         Patience::new(Duration::from_millis(200), 0),
     );
-    assert_eq!(poll_device(&mut session).await, Err(SnmpError::Timeout));
+    assert_eq!(
+        poll_device(&mut session, PollPlan::default()).await,
+        Err(SnmpError::Timeout)
+    );
 }
 
 on_every_backend!(an_agent_with_habits_is_monitored_up_with_warnings_over_the_api);

@@ -4,13 +4,15 @@
 use std::time::Duration;
 
 use yunguan::inventory::credentials::Credentials;
+use yunguan::monitoring::snmp::entity::Hardware;
 use yunguan::monitoring::snmp::mux::Multiplexer;
-use yunguan::monitoring::snmp::poll::poll_device;
+use yunguan::monitoring::snmp::poll::{poll_device, PollPlan};
 use yunguan::monitoring::snmp::session::{Patience, Session};
 use yunguan::monitoring::snmp::traps::{TrapKind, TrapListener};
+use yunguan::monitoring::snmp::vendor::Health;
 use yunguan::monitoring::snmp::SnmpError;
 use yunguan_actors::counters::CounterWidth;
-use yunguan_simulators::snmp::{DeviceKind, Fleet, FleetConfig};
+use yunguan_simulators::snmp::{DeviceKind, Fleet, FleetConfig, Product};
 
 use crate::snmpd::{self, Snmpd};
 
@@ -30,7 +32,7 @@ async fn polls_net_snmp_over_v2c_and_v3_auth_priv() {
             &mux,
             Patience::new(Duration::from_secs(2), 0),
         );
-        let sample = poll_device(&mut session)
+        let sample = poll_device(&mut session, PollPlan::default())
             .await
             .unwrap_or_else(|e| panic!("{version}: {e}"));
         assert!(
@@ -84,7 +86,9 @@ async fn a_wrong_v3_password_fails_cleanly() {
         &mux,
         Patience::new(Duration::from_millis(500), 0),
     );
-    let error = poll_device(&mut session).await.unwrap_err();
+    let error = poll_device(&mut session, PollPlan::default())
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             error,
@@ -100,7 +104,9 @@ async fn a_wrong_v3_password_fails_cleanly() {
         Patience::new(Duration::from_millis(300), 0),
     );
     assert_eq!(
-        poll_device(&mut session).await.unwrap_err(),
+        poll_device(&mut session, PollPlan::default())
+            .await
+            .unwrap_err(),
         SnmpError::Timeout
     );
 }
@@ -124,10 +130,17 @@ async fn polls_the_simulated_fleet_many_at_once() {
                 &mux,
                 Patience::new(Duration::from_secs(2), 0),
             );
-            (device, poll_device(&mut session).await)
+            let plan = PollPlan {
+                inventory: true,
+                sensors: false,
+            };
+            (device, poll_device(&mut session, plan).await)
         }
     });
     let results = futures_util::future::join_all(polls).await;
+    let mut vendors_seen = Vec::new();
+    // Each device's chassis has a serial number of its own.
+    let mut serials = std::collections::HashSet::new();
     for (device, sample) in results {
         let sample = sample.unwrap_or_else(|e| panic!("{}: {e}", device.name));
         assert_eq!(sample.system.name, device.name);
@@ -153,12 +166,61 @@ async fn polls_the_simulated_fleet_many_at_once() {
                 "{interface:?}"
             );
         }
-        assert!(!sample.processor_loads.is_empty(), "{}", device.name);
         assert!(sample
             .storages
             .iter()
             .any(|s| s.is_disk && s.used_bytes > 0));
+        // The big vendors' gear tells CPU, memory and temperature in its own MIBs, and what it
+        // is in ENTITY-MIB; the rest in HOST-RESOURCES-MIB.
+        let entities = sample
+            .entities_opt
+            .as_deref()
+            .expect("the plan asked for parts");
+        let vendor_model = match device.product {
+            Product::HuaweiS5735 => Some("S5735-L48T4X"),
+            Product::H3cSr6608 => Some("SR6608-X"),
+            Product::CiscoC9300 => Some("C9300-48T"),
+            _ => None,
+        };
+        if let Some(model) = vendor_model {
+            vendors_seen.push(device.product);
+            let health = sample.health;
+            assert!(sample.processor_loads.is_empty(), "{}", device.name);
+            for figure in [
+                health.cpu_percent_opt,
+                health.memory_percent_opt,
+                health.temperature_celsius_opt,
+            ] {
+                assert!(
+                    figure.is_some_and(|value| value > 0.0 && value <= 100.0),
+                    "{}: {health:?}",
+                    device.name
+                );
+            }
+            let hardware = Hardware::of(entities).expect("a chassis");
+            assert_eq!(hardware.model, model);
+            assert!(!hardware.firmware.is_empty(), "{hardware:?}");
+            assert!(
+                serials.insert(hardware.serial_number.clone()),
+                "{hardware:?}"
+            );
+            assert!(sample.warnings.is_empty(), "{:?}", sample.warnings);
+        } else {
+            assert!(!sample.processor_loads.is_empty(), "{}", device.name);
+            assert_eq!(sample.health, Health::default(), "{}", device.name);
+            assert!(entities.is_empty(), "{}", device.name);
+        }
     }
+    vendors_seen.sort_by_key(|product| format!("{product:?}"));
+    vendors_seen.dedup();
+    assert_eq!(
+        vendors_seen,
+        [
+            Product::CiscoC9300,
+            Product::H3cSr6608,
+            Product::HuaweiS5735
+        ]
+    );
     assert_eq!(
         mux.stats()
             .timeouts
@@ -192,7 +254,7 @@ async fn a_slow_or_silent_agent_delays_no_other_device() {
                 &mux,
                 Patience::new(Duration::from_secs(1), 0),
             );
-            let result = poll_device(&mut session).await;
+            let result = poll_device(&mut session, PollPlan::default()).await;
             let order = finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             (device.idx, result, order)
         }

@@ -52,6 +52,12 @@ pub fn v3_with(auth_password: &str) -> Credentials {
 impl Snmpd {
     /// Starts the agent and waits until it answers.
     pub async fn start() -> Snmpd {
+        Snmpd::start_with("").await
+    }
+
+    /// Starts the agent with `extra` lines in its configuration (a `sysObjectID`, `pass`
+    /// programs) and waits until it answers.
+    pub async fn start_with(extra: &str) -> Snmpd {
         assert!(
             std::path::Path::new(SNMPD).exists(),
             "net-snmp's snmpd is missing: apt-get install snmpd (.ci/run does)"
@@ -69,7 +75,8 @@ impl Snmpd {
                  createUser {V3_USER} SHA \"{V3_AUTH_PASSWORD}\" AES \"{V3_PRIV_PASSWORD}\"\n\
                  rouser {V3_USER} priv\n\
                  sysLocation yunguan test rack\n\
-                 sysContact noc@example.test\n"
+                 sysContact noc@example.test\n\
+                 {extra}\n"
             ),
         )
         .expect("writing snmpd.conf");

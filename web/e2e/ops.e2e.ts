@@ -158,6 +158,29 @@ describe('the ops portal', () => {
     await context.close()
   })
 
+  it('shows a Huawei switch’s temperature and its parts, and the serial number the CMDB took from them', async () => {
+    const ops = await ApiUser.login(demo.server.url, 'ops')
+    const devices = await ops.get<{ id: number; name: string }[]>('/devices')
+    const huawei = devices.find((device) => device.name === 'switch-00007')!
+    type State = { parts: { class: string; serial_number: string }[] }
+    const chassis = async () => (await ops.get<State>(`/devices/${huawei.id}/state`)).parts.find((part) => part.class === 'chassis')?.serial_number ?? ''
+    await expect.poll(chassis, { timeout: 30_000, interval: 500 }).not.toBe('')
+    const serial = await chassis()
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'ops')
+    await page.goto(`/ops/devices/${huawei.id}`)
+    await page.getByTestId('device-temperature').getByText(/°C$/).waitFor()
+    await page.getByRole('tab', { name: /^部件 \(4\)$/ }).click()
+    const parts = page.getByTestId('device-parts')
+    await parts.getByText('S5735-L48T4X', { exact: true }).first().waitFor()
+    await parts.getByText(serial, { exact: true }).waitFor()
+    await parts.getByText('电源').waitFor()
+    await screenshot(page, 'device-parts')
+    // The CMDB's record of the device holds what its chassis says.
+    await page.getByRole('tab', { name: 'CMDB 记录' }).click()
+    await page.getByText(serial, { exact: true }).filter({ visible: true }).waitFor()
+    await context.close()
+  })
+
   it('shows a device whose agent refuses a table as up, with what it would not read', async () => {
     const ops = await ApiUser.login(demo.server.url, 'ops')
     // The demo's second switch refuses its hrStorageTable (noAccess).

@@ -18,6 +18,10 @@ pub enum Metric {
     InterfaceUtilizationPercent,
     /// Whole device, 0 to 100.
     CpuPercent,
+    /// Whole device, 0 to 100.
+    MemoryPercent,
+    /// Whole device: its hottest part, degrees Celsius.
+    TemperatureCelsius,
     /// Per storage unit (disk, volume, pool), 0 to 100.
     StoragePercent,
 }

@@ -17,6 +17,7 @@ use yunguan_snmp::ber::Value;
 use yunguan_snmp::mib;
 
 use super::agent::Habits;
+use super::hardware::BoardFigure;
 use super::profile::{Cell, Profile};
 
 /// What makes each interface's traffic its own.
@@ -46,6 +47,8 @@ pub(crate) struct DeviceState {
     /// all since boot (its counters stand still meanwhile).
     pub down_since: Vec<Option<Instant>>,
     pub down_total: Vec<Duration>,
+    /// Runs the firmware an upgrade brings (`Fleet::upgrade_firmware`).
+    pub upgraded: bool,
 }
 
 /// A simulated device. Its community string selects it on the fleet's port.
@@ -59,6 +62,10 @@ pub struct SimDevice {
     cpu_mean: f64,
     /// Share of each storage in use.
     storage_used_share: Vec<f64>,
+    /// Share of the memory in use, where a vendor MIB tells it.
+    memory_share: f64,
+    /// The serial number of each part of its hardware, if it has some.
+    serial_numbers: Vec<String>,
     pub(crate) state: Mutex<DeviceState>,
 }
 
@@ -96,12 +103,26 @@ impl SimDevice {
             })
             .collect();
         let n_interfaces = profile.interfaces.len();
+        let memory_share = if hot { 0.91 } else { rng.gen_range(0.25..0.7) };
+        let serial = rng.gen_range(0..10_000_000u32);
+        let serial_numbers = profile
+            .hardware_opt
+            .iter()
+            .flat_map(|hardware| &hardware.parts)
+            .enumerate()
+            .map(|(part_idx, part)| match part.serial_prefix {
+                "" => String::new(),
+                prefix => format!("{prefix}{serial:07}{part_idx}"),
+            })
+            .collect();
         SimDevice {
             community: community.into_bytes(),
             name,
             traffic,
             cpu_mean: if hot { 93.0 } else { rng.gen_range(5.0..60.0) },
             storage_used_share,
+            memory_share,
+            serial_numbers,
             state: Mutex::new(DeviceState {
                 booted_at: Instant::now() - Duration::from_secs(rng.gen_range(3_600..8_640_000)),
                 unreachable: false,
@@ -109,6 +130,7 @@ impl SimDevice {
                 habits: Habits::default(),
                 down_since: vec![None; n_interfaces],
                 down_total: vec![Duration::ZERO; n_interfaces],
+                upgraded: false,
             }),
             profile,
         }
@@ -139,10 +161,46 @@ impl SimDevice {
                 interface_idx,
             } => self.if_x_value(column, usize::from(interface_idx), now),
             Cell::ProcessorLoad { processor_idx } => {
-                let secs = self.uptime_secs(now);
-                let swing = 8.0 * (secs / 300.0 + f64::from(processor_idx)).sin();
-                Value::Integer((self.cpu_mean + swing).clamp(0.0, 100.0) as i64)
+                Value::Integer(self.cpu_percent(now, processor_idx) as i64)
             }
+            Cell::Part { column, part_idx } => self.part_value(column, usize::from(part_idx)),
+            Cell::Board { figure, part_idx } => {
+                let Some(hardware) = &profile.hardware_opt else {
+                    return Value::Null;
+                };
+                let part = &hardware.parts[usize::from(part_idx)];
+                let value = match figure {
+                    BoardFigure::Cpu if part.is_board => self.cpu_percent(now, part_idx) as i64,
+                    BoardFigure::Memory if part.is_board => (self.memory_share * 100.0) as i64,
+                    BoardFigure::Temperature
+                        if part.is_board || part.class == mib::ENT_CLASS_CHASSIS =>
+                    {
+                        self.temperature(now) as i64
+                    }
+                    _ => hardware.vendor_mib.absent(),
+                };
+                Value::Integer(value)
+            }
+            Cell::CiscoCpu => Value::Gauge32(self.cpu_percent(now, 0) as u32),
+            Cell::CiscoPool { column, pool_idx } => {
+                let Some(hardware) = &profile.hardware_opt else {
+                    return Value::Null;
+                };
+                let (name, bytes) = hardware.memory_pools[usize::from(pool_idx)];
+                let used = (bytes as f64 * self.memory_share) as u64;
+                match column {
+                    mib::CISCO_MEMORY_POOL_NAME => Value::OctetString(name.as_bytes()),
+                    mib::CISCO_MEMORY_POOL_USED => Value::Gauge32(used as u32),
+                    _ => Value::Gauge32((bytes - used) as u32),
+                }
+            }
+            Cell::Sensor { column, .. } => Value::Integer(match column {
+                mib::ENT_PHY_SENSOR_TYPE => mib::ENT_SENSOR_CELSIUS,
+                mib::ENT_PHY_SENSOR_SCALE => mib::ENT_SENSOR_SCALE_UNITS,
+                mib::ENT_PHY_SENSOR_PRECISION => 0,
+                mib::ENT_PHY_SENSOR_VALUE => self.temperature(now) as i64,
+                _ => mib::ENT_SENSOR_OK,
+            }),
             Cell::Storage {
                 column,
                 storage_idx,
@@ -161,6 +219,42 @@ impl SimDevice {
                     }
                 }
             }
+        }
+    }
+
+    /// A processor's load at `now`: the device's mean with a swing of its own.
+    fn cpu_percent(&self, now: Instant, processor_idx: u16) -> f64 {
+        let secs = self.uptime_secs(now);
+        let swing = 8.0 * (secs / 300.0 + f64::from(processor_idx)).sin();
+        (self.cpu_mean + swing).clamp(0.0, 100.0)
+    }
+
+    /// The hottest part, degrees Celsius: warmer as the processor works harder.
+    fn temperature(&self, now: Instant) -> f64 {
+        32.0 + self.cpu_percent(now, 0) / 3.0
+    }
+
+    /// An `entPhysicalEntry` column of part `part_idx`.
+    fn part_value(&self, column: u32, part_idx: usize) -> Value<'_> {
+        let Some(hardware) = &self.profile.hardware_opt else {
+            return Value::Null;
+        };
+        let part = &hardware.parts[part_idx];
+        let text = |text: &'static str| Value::OctetString(text.as_bytes());
+        match column {
+            mib::ENT_PHYSICAL_DESCR => text(part.descr),
+            mib::ENT_PHYSICAL_CLASS => Value::Integer(part.class),
+            mib::ENT_PHYSICAL_NAME => text(part.name),
+            mib::ENT_PHYSICAL_HARDWARE_REV => text(part.hardware_rev),
+            mib::ENT_PHYSICAL_SOFTWARE_REV if part.runs_firmware => {
+                text(hardware.firmware[usize::from(self.state.lock().upgraded)])
+            }
+            mib::ENT_PHYSICAL_SERIAL_NUM => {
+                Value::OctetString(self.serial_numbers[part_idx].as_bytes())
+            }
+            mib::ENT_PHYSICAL_MFG_NAME => text(hardware.manufacturer),
+            mib::ENT_PHYSICAL_MODEL_NAME => text(part.model),
+            _ => text(""),
         }
     }
 
@@ -276,14 +370,14 @@ fn ticks(duration: Duration) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snmp::profile::DeviceKind;
+    use crate::snmp::profile::Product;
 
     #[test]
     fn counters_grow_stand_still_while_down_and_restart_from_zero() {
         let device = SimDevice::new(
             "c".into(),
             "d".into(),
-            Arc::new(Profile::of(DeviceKind::Firewall)),
+            Arc::new(Profile::of(Product::HillstoneSg6000)),
             7,
         );
         let t0 = Instant::now();

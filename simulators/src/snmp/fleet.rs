@@ -22,7 +22,7 @@ use yunguan_snmp::{mib, oid};
 
 use super::agent::{self, Habits, MibView};
 use super::device::SimDevice;
-use super::profile::{Cell, DeviceKind, Profiles};
+use super::profile::{Cell, DeviceKind, Product, Profiles};
 
 /// The most varbinds one answer carries; GETBULK answers are cut to it (RFC 3416 lets an
 /// agent return fewer repetitions than asked).
@@ -60,6 +60,7 @@ pub struct FleetDevice {
     pub community: String,
     pub name: String,
     pub kind: DeviceKind,
+    pub product: Product,
     pub n_interfaces: usize,
     /// (ifIndex, ifName, speed in bit/s) of each interface.
     pub interfaces: Vec<(u32, String, u64)>,
@@ -114,6 +115,19 @@ pub fn kind_of(idx: usize) -> DeviceKind {
     }
 }
 
+/// The product of device `idx`: of its kind; one switch in seven is a Cisco.
+pub fn product_of(idx: usize) -> Product {
+    match kind_of(idx) {
+        DeviceKind::Switch if idx % 20 == 11 => Product::CiscoC9300,
+        DeviceKind::Switch => Product::HuaweiS5735,
+        DeviceKind::Router => Product::H3cSr6608,
+        DeviceKind::Firewall => Product::HillstoneSg6000,
+        DeviceKind::LoadBalancer => Product::F5BigIp,
+        DeviceKind::Server => Product::KylinServer,
+        DeviceKind::StorageArray => Product::OceanStorDorado,
+    }
+}
+
 impl Fleet {
     pub async fn start(config: FleetConfig) -> std::io::Result<Fleet> {
         let socket = UdpSocket::bind(config.bind).await?;
@@ -124,7 +138,7 @@ impl Fleet {
                 SimDevice::new(
                     format!("{}{idx}", config.community_prefix),
                     device_name(kind, idx),
-                    profiles.of(kind),
+                    profiles.of(product_of(idx)),
                     config.seed.wrapping_mul(1_000_003).wrapping_add(idx as u64),
                 )
             })
@@ -165,6 +179,7 @@ impl Fleet {
                 community: String::from_utf8_lossy(&device.community).into_owned(),
                 name: device.name.clone(),
                 kind: device.profile.kind,
+                product: device.profile.product,
                 n_interfaces: device.profile.interfaces.len(),
                 interfaces: device
                     .profile
@@ -269,6 +284,15 @@ impl Fleet {
                 .for_each(|total| *total = Duration::ZERO);
         }
         self.send_trap(device, mib::COLD_START, &[]).await;
+    }
+
+    /// Upgrades a device's firmware to the one its product's upgrade brings, and restarts it
+    /// as an upgrade does (its parts then report the new software revision).
+    pub async fn upgrade_firmware(&self, device_idx: usize) {
+        if let Some(device) = self.shared.devices.get(device_idx) {
+            device.state.lock().upgraded = true;
+        }
+        self.restart(device_idx).await;
     }
 
     async fn send_trap(&self, device: &SimDevice, trap: &[u32], extra: &[(&[u8], Value<'_>)]) {

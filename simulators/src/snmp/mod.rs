@@ -1,9 +1,11 @@
-//! The SNMP agent fleet: simulated devices with realistic SNMPv2-MIB, IF-MIB and
-//! HOST-RESOURCES-MIB data, moving counters (32-bit ones wrap), traps and injectable faults,
+//! The SNMP agent fleet: simulated devices with realistic SNMPv2-MIB, IF-MIB,
+//! HOST-RESOURCES-MIB, ENTITY-MIB and vendor (Huawei, H3C, Cisco) data, moving counters (32-bit ones wrap), traps and injectable faults,
 //! served from one UDP port. yunguan's tests, `yunguan demo` and the polling benchmark poll it.
 //!
 //! # Layout
-//! - [`profile`]: kinds of device and the OID layout of each.
+//! - [`profile`]: the products simulated (each of a kind of device) and the OID layout of each.
+//! - [`hardware`]: network gear's parts (ENTITY-MIB) and vendor MIBs for CPU, memory and
+//!   temperature.
 //! - [`device`]: one device's values at a moment, and its faults.
 //! - [`fleet`]: the UDP agents, fault injection and traps.
 //! - [`agent`]: answering a request from a view of objects, with real agents' habits.
@@ -12,9 +14,10 @@
 pub mod agent;
 pub mod device;
 pub mod fleet;
+pub mod hardware;
 pub mod profile;
 pub mod recording;
 
 pub use agent::Habits;
 pub use fleet::{Fleet, FleetConfig, FleetDevice};
-pub use profile::DeviceKind;
+pub use profile::{DeviceKind, Product};

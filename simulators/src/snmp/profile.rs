@@ -1,10 +1,12 @@
-//! Device profiles: what a kind of simulated device has (interfaces and their speeds, whether
-//! it has 64-bit counters, processors and storage) and the sorted OID layout of its MIB view,
-//! shared by every device of the profile.
+//! Device profiles: what a simulated product has (interfaces and their speeds, whether it has
+//! 64-bit counters, processors and storage, its hardware and vendor MIBs) and the sorted OID
+//! layout of its MIB view, shared by every device of the profile.
 
 use std::sync::Arc;
 
 use yunguan_snmp::{mib, oid};
+
+use super::hardware::{BoardFigure, HardwareSpec};
 
 /// The kinds of device the fleet simulates; the names match yunguan's device kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -26,6 +28,44 @@ impl DeviceKind {
             DeviceKind::LoadBalancer => "load_balancer",
             DeviceKind::Server => "server",
             DeviceKind::StorageArray => "storage_array",
+        }
+    }
+}
+
+/// The products the fleet simulates; each is of one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Product {
+    /// Huawei S5735 access switch: HUAWEI-ENTITY-EXTENT-MIB, no HOST-RESOURCES processors.
+    HuaweiS5735,
+    /// Cisco Catalyst 9300: CISCO-PROCESS-MIB, CISCO-MEMORY-POOL-MIB, ENTITY-SENSOR-MIB.
+    CiscoC9300,
+    /// H3C SR6608-X router: HH3C-ENTITY-EXT-MIB.
+    H3cSr6608,
+    HillstoneSg6000,
+    F5BigIp,
+    KylinServer,
+    OceanStorDorado,
+}
+
+impl Product {
+    pub const ALL: [Product; 7] = [
+        Product::HuaweiS5735,
+        Product::CiscoC9300,
+        Product::H3cSr6608,
+        Product::HillstoneSg6000,
+        Product::F5BigIp,
+        Product::KylinServer,
+        Product::OceanStorDorado,
+    ];
+
+    pub fn kind(self) -> DeviceKind {
+        match self {
+            Product::HuaweiS5735 | Product::CiscoC9300 => DeviceKind::Switch,
+            Product::H3cSr6608 => DeviceKind::Router,
+            Product::HillstoneSg6000 => DeviceKind::Firewall,
+            Product::F5BigIp => DeviceKind::LoadBalancer,
+            Product::KylinServer => DeviceKind::Server,
+            Product::OceanStorDorado => DeviceKind::StorageArray,
         }
     }
 }
@@ -77,11 +117,34 @@ pub enum Cell {
         column: u32,
         storage_idx: u16,
     },
+    /// An `entPhysicalEntry` column of a part of the hardware.
+    Part {
+        column: u32,
+        part_idx: u16,
+    },
+    /// A part's figure in the vendor's board table (Huawei, H3C).
+    Board {
+        figure: BoardFigure,
+        part_idx: u16,
+    },
+    /// `cpmCPUTotal1minRev.1` (Cisco).
+    CiscoCpu,
+    /// A `ciscoMemoryPoolEntry` column.
+    CiscoPool {
+        column: u32,
+        pool_idx: u16,
+    },
+    /// An `entPhySensorEntry` column of a sensor part.
+    Sensor {
+        column: u32,
+        part_idx: u16,
+    },
 }
 
-/// A kind of device and its MIB view.
+/// A product and its MIB view.
 #[derive(Debug)]
 pub struct Profile {
+    pub product: Product,
     pub kind: DeviceKind,
     pub sys_descr: String,
     pub sys_object_id: Vec<u8>,
@@ -91,6 +154,8 @@ pub struct Profile {
     pub has_if_x_table: bool,
     pub n_processors: u16,
     pub storages: Vec<StorageSpec>,
+    /// ENTITY-MIB's parts and the vendor's MIB, for network gear of the big vendors.
+    pub hardware_opt: Option<HardwareSpec>,
     /// Every OID the device answers, in OID order, with what it is.
     pub layout: Vec<(Vec<u8>, Cell)>,
 }
@@ -131,11 +196,21 @@ const STORAGE_COLUMNS: &[u32] = &[
 const GBPS: u64 = 1_000_000_000;
 
 impl Profile {
-    /// The built-in profile of a kind of device.
-    pub fn of(kind: DeviceKind) -> Profile {
-        let (descr, ports, has_if_x_table, n_processors) = match kind {
-            DeviceKind::Switch => (
+    /// The built-in profile of a product.
+    pub fn of(product: Product) -> Profile {
+        let kind = product.kind();
+        let (descr, object_id, ports, has_if_x_table, n_processors, hardware_opt): (
+            &str,
+            &[u32],
+            Vec<PortGroup>,
+            bool,
+            u16,
+            Option<HardwareSpec>,
+        ) = match product {
+            // The big vendors' gear tells CPU and memory in its own MIBs, not HOST-RESOURCES.
+            Product::HuaweiS5735 => (
                 "Huawei Versatile Routing Platform Software (S5735-L48T4X)",
+                &[1, 3, 6, 1, 4, 1, 2011, 2, 23, 633],
                 ports(
                     "GigabitEthernet0/0/",
                     24,
@@ -145,48 +220,77 @@ impl Profile {
                     10 * GBPS,
                 ),
                 true,
-                1,
+                0,
+                Some(HardwareSpec::huawei_s5735()),
             ),
-            DeviceKind::Router => (
+            Product::CiscoC9300 => (
+                "Cisco IOS Software [Cupertino], Catalyst L3 Switch Software (CAT9K_IOSXE)",
+                &[1, 3, 6, 1, 4, 1, 9, 1, 2494],
+                ports(
+                    "GigabitEthernet1/0/",
+                    24,
+                    GBPS,
+                    "TenGigabitEthernet1/1/",
+                    2,
+                    10 * GBPS,
+                ),
+                true,
+                0,
+                Some(HardwareSpec::cisco_c9300()),
+            ),
+            Product::H3cSr6608 => (
                 "H3C Comware Platform Software (SR6608-X)",
+                &[1, 3, 6, 1, 4, 1, 25506, 1, 1142],
                 ports("Ten-GigabitEthernet1/0/", 8, 10 * GBPS, "", 0, 0),
                 true,
-                2,
+                0,
+                Some(HardwareSpec::h3c_sr6608()),
             ),
-            DeviceKind::Firewall => (
+            Product::HillstoneSg6000 => (
                 "Hillstone StoneOS (SG-6000-E3960)",
+                &[1, 3, 6, 1, 4, 1, 28557, 1, 38],
                 ports("ethernet0/", 8, GBPS, "", 0, 0),
                 false,
                 2,
+                None,
             ),
-            DeviceKind::LoadBalancer => (
+            Product::F5BigIp => (
                 "F5 BIG-IP i5800",
+                &[1, 3, 6, 1, 4, 1, 3375, 2, 1, 3, 4, 43],
                 ports("1.", 4, 10 * GBPS, "", 0, 0),
                 true,
                 4,
+                None,
             ),
-            DeviceKind::Server => (
+            Product::KylinServer => (
                 "Linux kylin-srv 4.19.90-52.22.v2207.ky10.x86_64",
+                &[1, 3, 6, 1, 4, 1, 8072, 3, 2, 10],
                 ports("eth", 4, GBPS, "", 0, 0),
                 true,
                 8,
+                None,
             ),
-            DeviceKind::StorageArray => (
+            Product::OceanStorDorado => (
                 "Huawei OceanStor Dorado 5000 V6",
+                &[1, 3, 6, 1, 4, 1, 34774, 4, 1],
                 ports("CTE0.A.IOM0.P", 4, 10 * GBPS, "", 0, 0),
                 true,
                 4,
+                None,
             ),
         };
-        let mut storages = vec![StorageSpec {
-            descr: "Physical memory".to_owned(),
-            storage_type: oid::encode(mib::HR_STORAGE_RAM),
-            allocation_units: 1024,
-            size_units: match kind {
-                DeviceKind::Server => 256 * 1024 * 1024,
-                _ => 8 * 1024 * 1024,
-            },
-        }];
+        let mut storages = Vec::new();
+        if hardware_opt.is_none() {
+            storages.push(StorageSpec {
+                descr: "Physical memory".to_owned(),
+                storage_type: oid::encode(mib::HR_STORAGE_RAM),
+                allocation_units: 1024,
+                size_units: match kind {
+                    DeviceKind::Server => 256 * 1024 * 1024,
+                    _ => 8 * 1024 * 1024,
+                },
+            });
+        }
         let disks: &[&str] = match kind {
             DeviceKind::Server => &["/", "/data"],
             DeviceKind::StorageArray => &["StoragePool001"],
@@ -205,13 +309,15 @@ impl Profile {
             });
         }
         let mut profile = Profile {
+            product,
             kind,
             sys_descr: descr.to_owned(),
-            sys_object_id: oid::encode(&[1, 3, 6, 1, 4, 1, 2011, 2, 23, kind as u32]),
+            sys_object_id: oid::encode(object_id),
             interfaces: ports_specs(descr, &ports),
             has_if_x_table,
             n_processors,
             storages,
+            hardware_opt,
             layout: Vec::new(),
         };
         profile.layout = profile.build_layout();
@@ -269,6 +375,9 @@ impl Profile {
                 oid::child(&load, index),
                 Cell::ProcessorLoad { processor_idx },
             ));
+        }
+        if let Some(hardware) = &self.hardware_opt {
+            layout.extend(hardware.layout());
         }
         layout.sort_by(|a, b| a.0.cmp(&b.0));
         layout
@@ -334,33 +443,26 @@ fn ports_specs(device_descr: &str, groups: &[PortGroup]) -> Vec<InterfaceSpec> {
     specs
 }
 
-/// The profiles of every kind, built once per fleet.
+/// The profiles of every product, built once per fleet.
 #[derive(Debug, Clone)]
 pub struct Profiles(pub Vec<Arc<Profile>>);
 
 impl Profiles {
     pub fn all() -> Profiles {
         Profiles(
-            [
-                DeviceKind::Switch,
-                DeviceKind::Router,
-                DeviceKind::Firewall,
-                DeviceKind::LoadBalancer,
-                DeviceKind::Server,
-                DeviceKind::StorageArray,
-            ]
-            .into_iter()
-            .map(|kind| Arc::new(Profile::of(kind)))
-            .collect(),
+            Product::ALL
+                .into_iter()
+                .map(|product| Arc::new(Profile::of(product)))
+                .collect(),
         )
     }
 
-    pub fn of(&self, kind: DeviceKind) -> Arc<Profile> {
+    pub fn of(&self, product: Product) -> Arc<Profile> {
         self.0
             .iter()
-            .find(|profile| profile.kind == kind)
+            .find(|profile| profile.product == product)
             .cloned()
-            .unwrap_or_else(|| Arc::new(Profile::of(kind)))
+            .unwrap_or_else(|| Arc::new(Profile::of(product)))
     }
 }
 
@@ -378,9 +480,9 @@ mod tests {
                 cursor = next.to_vec();
                 walked += 1;
             }
-            assert_eq!(walked, profile.layout.len(), "{:?}", profile.kind);
+            assert_eq!(walked, profile.layout.len(), "{:?}", profile.product);
         }
-        let firewall = Profile::of(DeviceKind::Firewall);
+        let firewall = Profile::of(Product::HillstoneSg6000);
         let hc = oid::encode(&mib::column(mib::IF_X_ENTRY, mib::IF_HC_IN_OCTETS));
         assert!(firewall
             .layout

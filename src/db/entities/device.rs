@@ -19,6 +19,10 @@ pub struct Model {
     pub kind: String,
     pub vendor: String,
     pub model: String,
+    /// The chassis's serial number; empty until known (ENTITY-MIB or by hand).
+    pub serial_number: String,
+    /// The software the device runs (ENTITY-MIB's chassis, or by hand); empty until known.
+    pub firmware: String,
     /// The network layer (`core`, `aggregation`, `access`, `host`): the topology is derived
     /// from it.
     pub tier: String,

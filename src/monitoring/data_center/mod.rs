@@ -28,6 +28,7 @@ use yunguan_actors::supervision::{ActorRegistry, Backoff, Link, Supervised, Supe
 use super::alarms::{open_alarms, AlarmRecord, AlarmWrite, AlarmWriter, Notifier};
 use super::device::{DeviceActor, DeviceReport, DeviceServices, DeviceSummary};
 use super::directory::Directory;
+use super::discovered::Discovery;
 use super::load::{BusyDevice, BusyLink, LinkUtilization};
 use super::messages::{
     AlarmCommand, AlarmCommandFailed, DeviceConfig, InventoryChanged, Reconfigure, RulesChanged,
@@ -637,11 +638,12 @@ impl Handler<DeviceReport> for DataCenterActor {
             .add(report.device_id, report.at_ms, &report.points);
         self.publish_link_states(link_states);
         self.record(alarm_events);
+        let directory = &self.setup.services.directory;
         if let Some(interfaces) = report.interfaces_discovered_opt {
-            self.setup
-                .services
-                .directory
-                .interfaces_discovered(report.device_id, interfaces);
+            directory.discovered(report.device_id, Discovery::Interfaces(interfaces));
+        }
+        if let Some(hardware) = report.hardware_opt {
+            directory.discovered(report.device_id, Discovery::Hardware(hardware));
         }
     }
 }

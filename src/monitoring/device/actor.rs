@@ -20,7 +20,8 @@ use crate::monitoring::device::{DeviceReport, GetDeviceStateView};
 use crate::monitoring::messages::{
     DeviceConfig, DiscoveredInterface, Panic, PollNow, Reconfigure, Stop, TrapReceived,
 };
-use crate::monitoring::snmp::poll::{poll_device, DeviceSample};
+use crate::monitoring::snmp::entity::Hardware;
+use crate::monitoring::snmp::poll::{poll_device, DeviceSample, PollPlan};
 use crate::monitoring::snmp::session::Session;
 use crate::monitoring::snmp::SnmpError;
 
@@ -29,6 +30,10 @@ const FIRST_RETRY: Duration = Duration::from_secs(2);
 
 /// A device that stays silent is polled at most this many intervals apart.
 const MAX_BACKOFF_INTERVALS: u32 = 4;
+
+/// The device's parts (ENTITY-MIB) are read at the first poll, after a restart (an upgrade
+/// reboots), and every this many polls besides (an hour at the usual minute).
+const INVENTORY_EVERY_POLLS: u32 = 60;
 
 pub struct DeviceActor {
     config: Arc<DeviceConfig>,
@@ -52,6 +57,8 @@ pub struct DeviceActor {
     started_at: DateTime<Utc>,
     /// The first poll comes at a random moment within this (at most the interval).
     first_poll_within: Duration,
+    /// Successful polls since the parts were last read; None: read them at the next.
+    polls_since_inventory_opt: Option<u32>,
 }
 
 impl DeviceActor {
@@ -77,6 +84,7 @@ impl DeviceActor {
             due_at_opt: None,
             started_at,
             first_poll_within: Duration::MAX,
+            polls_since_inventory_opt: None,
         }
     }
 
@@ -112,8 +120,14 @@ impl DeviceActor {
             }
         }
         self.started_at = now;
+        let plan = PollPlan {
+            inventory: self
+                .polls_since_inventory_opt
+                .is_none_or(|polls| polls >= INVENTORY_EVERY_POLLS),
+            sensors: self.state.has_sensors,
+        };
         let poll = async move {
-            let result = poll_device(&mut session).await;
+            let result = poll_device(&mut session, plan).await;
             (session, result)
         };
         ctx.spawn(poll.into_actor(self).map(|(session, result), actor, ctx| {
@@ -146,6 +160,13 @@ impl DeviceActor {
                 }
                 let overtaken = std::mem::take(&mut self.links_overtaken);
                 let changes = self.state.apply_sample(sample, at_ms, overtaken);
+                self.polls_since_inventory_opt = if changes.contains(&Change::Restarted) {
+                    None
+                } else if sample.entities_opt.is_some() {
+                    Some(0)
+                } else {
+                    self.polls_since_inventory_opt.map(|polls| polls + 1)
+                };
                 let discovered = changes.contains(&Change::InterfacesChanged).then(|| {
                     sample
                         .interfaces
@@ -172,7 +193,12 @@ impl DeviceActor {
         } else {
             Vec::new()
         };
-        self.report(changes, discovered, points, at_ms);
+        let hardware_opt = result
+            .as_ref()
+            .ok()
+            .and_then(|sample| sample.entities_opt.as_deref())
+            .and_then(Hardware::of);
+        self.report(changes, discovered, hardware_opt, points, at_ms);
         let delay = if self.poll_again {
             self.poll_again = false;
             Duration::ZERO
@@ -213,7 +239,7 @@ impl DeviceActor {
             interfaces_up: up,
             interfaces_down: down,
             cpu_percent_opt: self.state.cpu_percent_opt.map(|v| v as f32),
-            memory_percent_opt: self.state.memory_percent().map(|v| v as f32),
+            memory_percent_opt: self.state.memory_percent_opt.map(|v| v as f32),
             max_utilization_percent_opt: self.state.max_utilization_percent().map(|v| v as f32),
         }
     }
@@ -222,6 +248,7 @@ impl DeviceActor {
         &mut self,
         changes: Vec<Change>,
         interfaces_discovered_opt: Option<Vec<DiscoveredInterface>>,
+        hardware_opt: Option<Hardware>,
         points: Vec<crate::monitoring::rollups::MetricPoint>,
         at_ms: u64,
     ) {
@@ -238,6 +265,7 @@ impl DeviceActor {
             points,
             at_ms,
             interfaces_discovered_opt,
+            hardware_opt,
         });
     }
 
@@ -282,7 +310,8 @@ impl DeviceActor {
             at_ms,
             status: status(&self.state).to_owned(),
             cpu_percent: self.state.cpu_percent_opt,
-            memory_percent: self.state.memory_percent(),
+            memory_percent: self.state.memory_percent_opt,
+            temperature_celsius: self.state.temperature_celsius_opt,
             interfaces: self
                 .state
                 .interfaces
@@ -310,7 +339,8 @@ impl DeviceActor {
             uptime_ticks: self.state.uptime_ticks_opt,
             warnings: self.state.warnings.clone(),
             cpu_percent: self.state.cpu_percent_opt,
-            memory_percent: self.state.memory_percent(),
+            memory_percent: self.state.memory_percent_opt,
+            temperature_celsius: self.state.temperature_celsius_opt,
             interfaces: self
                 .state
                 .interfaces
@@ -326,6 +356,7 @@ impl DeviceActor {
                 })
                 .collect(),
             storages: self.state.storages.clone(),
+            parts: self.state.parts.clone(),
             history: self.state.history.iter().copied().collect(),
         }
     }
@@ -406,8 +437,11 @@ impl Handler<TrapReceived> for DeviceActor {
         if self.session_opt.is_none() {
             self.links_overtaken = true;
         }
+        if changes.contains(&Change::Restarted) {
+            self.polls_since_inventory_opt = None;
+        }
         self.publish(&changes, at_ms, false);
-        self.report(changes, None, Vec::new(), at_ms);
+        self.report(changes, None, None, Vec::new(), at_ms);
         // Confirm with a poll; a restart also needs new counter baselines.
         self.poll(ctx);
     }

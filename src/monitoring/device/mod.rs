@@ -25,6 +25,7 @@ use crate::hub::{EventData, Hub};
 use crate::metrics::Metrics;
 use crate::monitoring::messages::DiscoveredInterface;
 use crate::monitoring::rollups::MetricPoint;
+use crate::monitoring::snmp::entity::{Hardware, PhysicalEntity};
 use crate::monitoring::snmp::mux::Multiplexer;
 use crate::monitoring::snmp::poll::PollWarning;
 use crate::monitoring::snmp::session::Patience;
@@ -60,6 +61,8 @@ pub struct DeviceReport {
     pub at_ms: u64,
     /// The interfaces as polled, when they changed.
     pub interfaces_discovered_opt: Option<Vec<DiscoveredInterface>>,
+    /// What the device says it is (its chassis), when this poll read its parts.
+    pub hardware_opt: Option<Hardware>,
 }
 
 /// The cheap summary a device actor publishes through its supervision link, for its data
@@ -102,10 +105,19 @@ pub struct DeviceStateView {
     /// What the last poll could not read (a column the agent refused, an object it lacks);
     /// the device is up with the rest.
     pub warnings: Vec<PollWarning>,
+    /// From the vendor's MIBs (Huawei, H3C, Cisco: the busiest board) where it has them,
+    /// else HOST-RESOURCES-MIB.
     pub cpu_percent: Option<f64>,
+    /// From the vendor's MIBs (the fullest board, or Cisco's pools) where it has them, else
+    /// HOST-RESOURCES-MIB's RAM.
     pub memory_percent: Option<f64>,
+    /// The hottest part, from the vendor's MIBs or ENTITY-SENSOR-MIB; null without either.
+    pub temperature_celsius: Option<f64>,
     pub interfaces: Vec<InterfaceStateView>,
     pub storages: Vec<StorageState>,
+    /// The physical parts (ENTITY-MIB) as last read: chassis, modules, power supplies,
+    /// fans, sensors; empty until read, or from agents without ENTITY-MIB.
+    pub parts: Vec<PhysicalEntity>,
     pub history: Vec<HistoryPoint>,
 }
 
@@ -144,6 +156,7 @@ pub struct DeviceSampleEvent {
     pub status: String,
     pub cpu_percent: Option<f64>,
     pub memory_percent: Option<f64>,
+    pub temperature_celsius: Option<f64>,
     pub interfaces: Vec<InterfaceSampleEvent>,
     /// What this poll could not read; empty when it read everything.
     pub warnings: Vec<PollWarning>,

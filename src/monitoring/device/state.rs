@@ -11,6 +11,7 @@ use yunguan_actors::alarm::{Metric, Observation};
 use yunguan_actors::counters::{self, Rate, Reading};
 
 use crate::monitoring::rollups::MetricPoint;
+use crate::monitoring::snmp::entity::PhysicalEntity;
 use crate::monitoring::snmp::poll::{CounterValue, DeviceSample, InterfaceReading, PollWarning};
 use crate::monitoring::snmp::traps::TrapKind;
 
@@ -89,6 +90,7 @@ pub struct HistoryPoint {
     pub at_ms: u64,
     pub cpu_percent: Option<f32>,
     pub memory_percent: Option<f32>,
+    pub temperature_celsius: Option<f32>,
     /// The busiest interface's utilization.
     pub max_utilization_percent: Option<f32>,
 }
@@ -131,19 +133,22 @@ pub struct DeviceState {
     /// What the last poll could not read.
     pub warnings: Vec<PollWarning>,
     pub interfaces: Vec<InterfaceState>,
+    /// The vendor's figure (the busiest board) when its MIBs tell one, else the mean of
+    /// `hrProcessorLoad`.
     pub cpu_percent_opt: Option<f64>,
+    /// The vendor's figure (the fullest board) when its MIBs tell one, else RAM's fill.
+    pub memory_percent_opt: Option<f64>,
+    /// The hottest part, from the vendor's MIBs or ENTITY-SENSOR-MIB.
+    pub temperature_celsius_opt: Option<f64>,
     pub storages: Vec<StorageState>,
+    /// The physical parts as last read (ENTITY-MIB); empty until then, or without it.
+    pub parts: Vec<PhysicalEntity>,
+    /// Whether the parts include sensors, whose temperatures each poll then reads.
+    pub has_sensors: bool,
     pub history: VecDeque<HistoryPoint>,
 }
 
 impl DeviceState {
-    pub fn memory_percent(&self) -> Option<f64> {
-        self.storages
-            .iter()
-            .find(|storage| storage.is_memory)
-            .map(|storage| storage.used_percent)
-    }
-
     pub fn max_utilization_percent(&self) -> Option<f64> {
         self.interfaces
             .iter()
@@ -247,12 +252,16 @@ impl DeviceState {
         }
         self.interfaces = interfaces;
 
-        self.cpu_percent_opt = if sample.processor_loads.is_empty() {
-            None
-        } else {
-            let total: u32 = sample.processor_loads.iter().map(|l| u32::from(*l)).sum();
-            Some(f64::from(total) / sample.processor_loads.len() as f64)
-        };
+        self.cpu_percent_opt = sample.health.cpu_percent_opt.or_else(|| {
+            let loads = &sample.processor_loads;
+            let total: u32 = loads.iter().map(|load| u32::from(*load)).sum();
+            (!loads.is_empty()).then(|| f64::from(total) / loads.len() as f64)
+        });
+        self.temperature_celsius_opt = sample.health.temperature_celsius_opt;
+        if let Some(parts) = &sample.entities_opt {
+            self.has_sensors = parts.iter().any(|part| part.class == "sensor");
+            self.parts.clone_from(parts);
+        }
         self.storages = sample
             .storages
             .iter()
@@ -264,13 +273,20 @@ impl DeviceState {
                 used_percent: storage.used_bytes as f64 * 100.0 / storage.size_bytes as f64,
             })
             .collect();
+        self.memory_percent_opt = sample.health.memory_percent_opt.or_else(|| {
+            self.storages
+                .iter()
+                .find(|storage| storage.is_memory)
+                .map(|storage| storage.used_percent)
+        });
         if self.history.len() == HISTORY_POINTS {
             self.history.pop_front();
         }
         self.history.push_back(HistoryPoint {
             at_ms,
             cpu_percent: self.cpu_percent_opt.map(|v| v as f32),
-            memory_percent: self.memory_percent().map(|v| v as f32),
+            memory_percent: self.memory_percent_opt.map(|v| v as f32),
+            temperature_celsius: self.temperature_celsius_opt.map(|v| v as f32),
             max_utilization_percent: self.max_utilization_percent().map(|v| v as f32),
         });
         changes
@@ -334,7 +350,8 @@ impl DeviceState {
             return points;
         }
         point("cpu_percent", 0, self.cpu_percent_opt);
-        point("memory_percent", 0, self.memory_percent());
+        point("memory_percent", 0, self.memory_percent_opt);
+        point("temperature_celsius", 0, self.temperature_celsius_opt);
         // Utilization follows from the rates and the speed; it is not stored twice.
         for interface in &self.interfaces {
             point(
@@ -395,6 +412,12 @@ impl DeviceState {
         }
         if let Some(cpu) = self.cpu_percent_opt {
             observations.push(observation(None, Metric::CpuPercent, cpu));
+        }
+        if let Some(memory) = self.memory_percent_opt {
+            observations.push(observation(None, Metric::MemoryPercent, memory));
+        }
+        if let Some(celsius) = self.temperature_celsius_opt {
+            observations.push(observation(None, Metric::TemperatureCelsius, celsius));
         }
         for storage in self.storages.iter().filter(|s| !s.is_memory) {
             observations.push(observation(
@@ -516,6 +539,7 @@ mod tests {
             }],
             varbinds: 0,
             warnings: Vec::new(),
+            ..DeviceSample::default()
         }
     }
 

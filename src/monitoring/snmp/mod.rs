@@ -6,12 +6,17 @@
 //! - [`session`]: a device's session, v2c or v3 authPriv.
 //! - [`walk`]: column walks with GETBULK.
 //! - [`poll`]: one device's poll, into a `DeviceSample`.
+//! - [`vendor`]: Huawei, H3C and Cisco CPU, memory and temperature, by `sysObjectID`.
+//! - [`entity`]: ENTITY-MIB's parts (model, serial number, firmware) and ENTITY-SENSOR-MIB's
+//!   temperatures.
 //! - [`traps`]: the SNMPv2c trap listener.
 
+pub mod entity;
 pub mod mux;
 pub mod poll;
 pub mod session;
 pub mod traps;
+pub mod vendor;
 pub mod walk;
 
 use yunguan_snmp::snmp2;

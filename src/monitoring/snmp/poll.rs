@@ -1,6 +1,8 @@
 //! One poll of a device: the SNMPv2-MIB system group with a GET, then IF-MIB's `ifTable` and
-//! `ifXTable` side by side and HOST-RESOURCES-MIB's processors and storage with GETBULK walks.
-//! The result is a [`DeviceSample`]: raw readings, before any rate is computed.
+//! `ifXTable` side by side and HOST-RESOURCES-MIB's processors and storage with GETBULK walks;
+//! then, by the `sysObjectID`, the vendor's CPU, memory and temperature ([`vendor`]), and as
+//! the [`PollPlan`] asks, ENTITY-MIB's parts and ENTITY-SENSOR-MIB's temperatures
+//! ([`entity`]). The result is a [`DeviceSample`]: raw readings, before any rate is computed.
 //!
 //! A poll reads as much as the agent lets it. Objects the agent refuses or lacks become
 //! [`PollWarning`]s beside what was read; only silence, or a system group with nothing in it,
@@ -18,7 +20,9 @@ use yunguan_actors::counters::CounterWidth;
 use yunguan_snmp::snmp2::Value;
 use yunguan_snmp::{mib, oid};
 
+use super::entity::{self, PhysicalEntity};
 use super::session::Session;
+use super::vendor::{self, Health, Vendor};
 use super::walk::{walk_columns, Walked};
 use super::{error_status_name, SnmpError};
 
@@ -39,7 +43,7 @@ pub struct SystemInfo {
 /// Something a poll could not read; the device is up with the rest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct PollWarning {
-    /// `system`, `interfaces` or `host_resources`.
+    /// `system`, `interfaces`, `host_resources`, `vendor`, `entity` or `entity_sensor`.
     pub table: String,
     /// The object, by its MIB name (`hrStorageUsed`).
     pub object: String,
@@ -105,6 +109,10 @@ pub struct DeviceSample {
     /// `hrProcessorLoad` of each processor, percent.
     pub processor_loads: Vec<u8>,
     pub storages: Vec<StorageReading>,
+    /// What the vendor's MIBs and the sensors tell (default: nothing).
+    pub health: Health,
+    /// The physical parts, when the plan asked for them.
+    pub entities_opt: Option<Vec<PhysicalEntity>>,
     /// Varbinds received, for throughput figures.
     pub varbinds: u64,
     /// What the agent refused or lacked.
@@ -118,7 +126,12 @@ impl DeviceSample {
     }
 
     /// Counts a walk's varbinds and warns of the columns it was refused.
-    fn take(&mut self, walked: Walked, table: &str, name: impl Fn(usize) -> &'static str) {
+    pub(super) fn take(
+        &mut self,
+        walked: Walked,
+        table: &str,
+        name: impl Fn(usize) -> &'static str,
+    ) {
         self.varbinds += walked.varbinds;
         for (column_idx, status) in walked.refused {
             let warning = PollWarning::new(table, name(column_idx), error_status_name(status));
@@ -285,8 +298,18 @@ static OIDS: LazyLock<PollOids> = LazyLock::new(|| {
     }
 });
 
+/// What a poll reads besides the system group, interfaces, host resources and the vendor's
+/// MIBs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PollPlan {
+    /// ENTITY-MIB's parts: now and then, since they change only with the hardware.
+    pub inventory: bool,
+    /// ENTITY-SENSOR-MIB's temperatures: on devices whose parts include sensors.
+    pub sensors: bool,
+}
+
 /// Polls one device.
-pub async fn poll_device(session: &mut Session) -> Result<DeviceSample, SnmpError> {
+pub async fn poll_device(session: &mut Session, plan: PollPlan) -> Result<DeviceSample, SnmpError> {
     let oids = &*OIDS;
     let mut sample = DeviceSample::default();
     sample.system = read_system(session, &mut sample).await?;
@@ -369,6 +392,26 @@ pub async fn poll_device(session: &mut Session) -> Result<DeviceSample, SnmpErro
             storage
         })
         .collect();
+
+    let vendor_opt = Vendor::of(&sample.system.object_id);
+    if let Some(vendor) = vendor_opt {
+        let health = vendor::read_health(session, vendor, &mut sample).await?;
+        sample.health = health;
+    }
+    if plan.inventory {
+        let entities = entity::read_physical(session, &mut sample).await?;
+        sample.entities_opt = Some(entities);
+    }
+    let has_sensors = plan.sensors
+        || vendor_opt.is_some_and(Vendor::temperature_from_sensors)
+        || sample
+            .entities_opt
+            .as_ref()
+            .is_some_and(|parts| parts.iter().any(|part| part.class == "sensor"));
+    if has_sensors && sample.health.temperature_celsius_opt.is_none() {
+        sample.health.temperature_celsius_opt =
+            entity::read_temperature(session, &mut sample).await?;
+    }
     Ok(sample)
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatAgo, formatBitRate, formatBytes, formatDuration, formatNumber, formatPercent } from './format'
+import { formatAgo, formatBitRate, formatBytes, formatCelsius, formatDuration, formatNumber, formatPercent } from './format'
 
 describe('formatting', () => {
   it.each([
@@ -36,6 +36,8 @@ describe('formatting', () => {
   it('percent keeps one digit', () => {
     expect(formatPercent(42.46, 'en')).toBe('42.5%')
     expect(formatPercent(100, 'zh-CN')).toBe('100%')
+    expect(formatCelsius(39.54, 'en')).toBe('39.5 °C')
+    expect(formatCelsius(null, 'zh-CN')).toBe('—')
     expect(formatPercent(null, 'en')).toBe('—')
   })
 

@@ -26,6 +26,12 @@ export function formatPercent(value: number | null | undefined, locale: Locale, 
   return `${numberFormat(locale, digits).format(value)}%`
 }
 
+/** Degrees Celsius: `41.5 °C`. */
+export function formatCelsius(value: number | null | undefined, locale: Locale, digits = 1): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—'
+  return `${numberFormat(locale, digits).format(value)} °C`
+}
+
 const byteUnits = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB']
 /** Bytes in binary units: `1.5 GiB`. */
 export function formatBytes(value: number | null | undefined, locale: Locale): string {

@@ -1860,8 +1860,8 @@ export interface components {
             /** Format: int64 */
             id: number;
             /**
-             * @description `reachable`, `interface_oper_up`, `interface_utilization_percent`, `cpu_percent` or
-             *     `storage_percent`.
+             * @description `reachable`, `interface_oper_up`, `interface_utilization_percent`, `cpu_percent`,
+             *     `memory_percent`, `temperature_celsius` or `storage_percent`.
              */
             metric: string;
             name: string;
@@ -2463,6 +2463,8 @@ export interface components {
             data_center_code?: string | null;
             /** Format: int64 */
             data_center_id?: number | null;
+            /** @description Up to 200 characters; polls of a device with ENTITY-MIB keep it as its chassis says. */
+            firmware?: string | null;
             /**
              * Format: int32
              * @description How many rack units it takes, upwards from `rack_unit`: 1 to 20, default 1.
@@ -2472,6 +2474,7 @@ export interface components {
             kind?: string | null;
             /** @description `ip` or `ip:port` of the SNMP agent; port 161 by default. */
             management_address?: string | null;
+            /** @description Polls of a device with ENTITY-MIB keep it as its chassis says. */
             model?: string | null;
             /** @description Unique within the data center; what imports match on. */
             name?: string | null;
@@ -2494,6 +2497,8 @@ export interface components {
              *     place. It may not overlap another device of the rack.
              */
             rack_unit?: number | null;
+            /** @description Up to 200 characters; polls of a device with ENTITY-MIB keep it as its chassis says. */
+            serial_number?: string | null;
             /** @description `core`, `aggregation`, `access` or `host`: the network layer. */
             tier?: string | null;
             vendor?: string | null;
@@ -2514,6 +2519,8 @@ export interface components {
             memory_percent?: number | null;
             /** @description `unknown` until the first poll, then `up` or `down` (`up`, after a successful poll). */
             status: string;
+            /** Format: double */
+            temperature_celsius?: number | null;
             /** @description What this poll could not read; empty when it read everything. */
             warnings: components["schemas"]["PollWarning"][];
         };
@@ -2535,7 +2542,11 @@ export interface components {
         };
         /** @description A device's live state (`GET /devices/{id}/state`); its CMDB record is `DeviceView`. */
         DeviceStateView: {
-            /** Format: double */
+            /**
+             * Format: double
+             * @description From the vendor's MIBs (Huawei, H3C, Cisco: the busiest board) where it has them,
+             *     else HOST-RESOURCES-MIB.
+             */
             cpu_percent?: number | null;
             /** Format: int64 */
             device_id: number;
@@ -2545,12 +2556,26 @@ export interface components {
             last_error?: string | null;
             /** Format: int64 */
             last_poll_at_ms?: number | null;
-            /** Format: double */
+            /**
+             * Format: double
+             * @description From the vendor's MIBs (the fullest board, or Cisco's pools) where it has them, else
+             *     HOST-RESOURCES-MIB's RAM.
+             */
             memory_percent?: number | null;
             name: string;
+            /**
+             * @description The physical parts (ENTITY-MIB) as last read: chassis, modules, power supplies,
+             *     fans, sensors; empty until read, or from agents without ENTITY-MIB.
+             */
+            parts: components["schemas"]["PhysicalEntity"][];
             /** @description `unknown` until the first poll, then `up` or `down`. */
             status: string;
             storages: components["schemas"]["StorageState"][];
+            /**
+             * Format: double
+             * @description The hottest part, from the vendor's MIBs or ENTITY-SENSOR-MIB; null without either.
+             */
+            temperature_celsius?: number | null;
             /**
              * Format: int32
              * @description The agent's `sysUpTime`; null from agents without it.
@@ -2567,6 +2592,8 @@ export interface components {
             created_at: string;
             /** Format: int64 */
             data_center_id: number;
+            /** @description Empty until known: polled from ENTITY-MIB, or entered. */
+            firmware: string;
             /**
              * Format: int32
              * @description How many rack units it takes, upwards from `rack_unit`.
@@ -2589,6 +2616,8 @@ export interface components {
              * @description The lowest rack unit it occupies (from 1); null when it has no place in a rack.
              */
             rack_unit?: number | null;
+            /** @description Empty until known: polled from ENTITY-MIB, or entered. */
+            serial_number: string;
             /** @description The SNMPv3 user; never a password or community. */
             snmp_username?: string | null;
             /** @description `v2c`, `v3`, `unreadable` (sealed under another key) or empty: no credentials. */
@@ -2718,6 +2747,8 @@ export interface components {
             max_utilization_percent?: number | null;
             /** Format: float */
             memory_percent?: number | null;
+            /** Format: float */
+            temperature_celsius?: number | null;
         };
         HostFields: {
             /** Format: int64 */
@@ -3220,6 +3251,27 @@ export interface components {
              */
             tenant_id?: number | null;
         };
+        /** @description One row of `entPhysicalTable`. */
+        PhysicalEntity: {
+            /**
+             * @description `chassis`, `module`, `power_supply`, `fan`, `sensor`, `port`, `stack`, `cpu`,
+             *     `container`, `backplane` or `other`.
+             */
+            class: string;
+            description: string;
+            firmware_revision: string;
+            hardware_revision: string;
+            /**
+             * Format: int32
+             * @description `entPhysicalIndex`.
+             */
+            index: number;
+            manufacturer: string;
+            model: string;
+            name: string;
+            serial_number: string;
+            software_revision: string;
+        };
         /** @description One level of the item's chain, for this request. */
         PlannedLevel: {
             /** @description Whether this request goes through the level. */
@@ -3295,7 +3347,7 @@ export interface components {
              *     `authorization_error`, `gen_err`, `no_such_name`, ...).
              */
             reason: string;
-            /** @description `system`, `interfaces` or `host_resources`. */
+            /** @description `system`, `interfaces`, `host_resources`, `vendor`, `entity` or `entity_sensor`. */
             table: string;
         };
         /** @description A resource pool's capacity and allocation, in this data center. */
@@ -7496,8 +7548,8 @@ export interface operations {
                 /** @description 1 to 1440 minutes, default 1440. */
                 limit?: number | null;
                 /**
-                 * @description `cpu_percent`, `memory_percent`, `interface_in_bps`, `interface_out_bps` or
-                 *     `storage_percent`.
+                 * @description `cpu_percent`, `memory_percent`, `temperature_celsius`, `interface_in_bps`,
+                 *     `interface_out_bps` or `storage_percent`.
                  */
                 metric: string;
                 /** @description Default: now. */

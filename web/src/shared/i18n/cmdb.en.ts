@@ -30,6 +30,8 @@ export default {
     kind: 'Kind',
     tier: 'Tier',
     vendor: 'Vendor',
+    serial_number: 'Serial number',
+    firmware: 'Software',
     model: 'Model',
     management_address: 'Management address',
     snmp_version: 'SNMP version',

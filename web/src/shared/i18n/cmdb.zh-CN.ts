@@ -30,6 +30,8 @@ export default {
     kind: '类型',
     tier: '网络层级',
     vendor: '厂商',
+    serial_number: '序列号',
+    firmware: '软件版本',
     model: '型号',
     management_address: '管理地址',
     snmp_version: 'SNMP 版本',

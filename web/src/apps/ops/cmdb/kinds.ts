@@ -162,6 +162,8 @@ export const KINDS: readonly KindSpec[] = [
       { key: 'snmp_version' },
       { key: 'vendor' },
       { key: 'model' },
+      { key: 'serial_number' },
+      { key: 'firmware' },
       { key: 'poll_interval_secs', display: 'number' },
     ],
     fields: [
@@ -176,6 +178,8 @@ export const KINDS: readonly KindSpec[] = [
       { key: 'pool_id', input: { type: 'reference', kind: 'resource-pools' } },
       { key: 'vendor', input: { type: 'text' } },
       { key: 'model', input: { type: 'text' } },
+      { key: 'serial_number', input: { type: 'text' } },
+      { key: 'firmware', input: { type: 'text' } },
       { key: 'poll_interval_secs', input: { type: 'integer', min: 10, max: 86400 } },
       { key: 'credentials', input: { type: 'secret-json', placeholder: '{"version":"v2c","community":"…"}' } },
     ],
