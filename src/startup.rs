@@ -188,6 +188,7 @@ impl Application {
             &supervisor,
             Services {
                 db: db.clone(),
+                sealer: secrets.clone(),
                 hub: hub.clone(),
                 metrics: metrics.clone(),
                 notifier: alarms::Notifier {
@@ -196,7 +197,6 @@ impl Application {
                 },
                 clock: clock.clone(),
             },
-            &secrets,
             &settings,
         )
         .await?;
@@ -331,10 +331,10 @@ impl Application {
 async fn start_monitoring(
     supervisor: &Supervisor,
     services: Services,
-    secrets: &Sealer,
     settings: &Settings,
 ) -> anyhow::Result<Monitoring> {
     let db = services.db.clone();
+    let sealer = services.sealer.clone();
     alarm_rules::seed_default_rules(&db)
         .await
         .context("seeding the default alarm rules")?;
@@ -351,7 +351,7 @@ async fn start_monitoring(
         )
         .await;
     }
-    let plan = Plan::read(&db, secrets, &settings.cloud)
+    let plan = Plan::read(&db, &sealer, &settings.cloud)
         .await
         .context("reading what to monitor from the inventory")?;
     let (hub, clock) = (services.hub.clone(), services.clock.clone());
@@ -368,7 +368,7 @@ async fn start_monitoring(
         monitoring.clone(),
         PlanSource {
             db,
-            sealer: secrets.clone(),
+            sealer,
             cloud: settings.cloud.clone(),
         },
         hub,

@@ -24,6 +24,7 @@ mod m20261207_000015_maintenance_windows;
 mod m20261207_000016_notification_routes;
 mod m20261207_000017_alarm_mail_routes;
 mod m20261207_000018_device_hardware;
+mod m20261207_000019_link_proposals;
 mod shapes;
 
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_notification_routes::Migration),
             Box::new(m20261207_000017_alarm_mail_routes::Migration),
             Box::new(m20261207_000018_device_hardware::Migration),
+            Box::new(m20261207_000019_link_proposals::Migration),
         ]
     }
 }

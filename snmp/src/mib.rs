@@ -115,6 +115,29 @@ pub const CISCO_MEMORY_POOL_NAME: u32 = 2;
 pub const CISCO_MEMORY_POOL_USED: u32 = 5;
 pub const CISCO_MEMORY_POOL_FREE: u32 = 6;
 
+/// LLDP-MIB (IEEE 802.1AB): the device's own ports as LLDP numbers them, and what each
+/// hears from its neighbour.
+pub const LLDP_LOC_CHASSIS_ID: &[u32] = &[1, 0, 8802, 1, 1, 2, 1, 3, 2, 0];
+/// `lldpLocPortEntry`, indexed by `lldpLocPortNum`.
+pub const LLDP_LOC_PORT_ENTRY: &[u32] = &[1, 0, 8802, 1, 1, 2, 1, 3, 7, 1];
+pub const LLDP_LOC_PORT_ID_SUBTYPE: u32 = 2;
+pub const LLDP_LOC_PORT_ID: u32 = 3;
+pub const LLDP_LOC_PORT_DESC: u32 = 4;
+/// `lldpRemEntry`, indexed by `lldpRemTimeMark.lldpRemLocalPortNum.lldpRemIndex`.
+pub const LLDP_REM_ENTRY: &[u32] = &[1, 0, 8802, 1, 1, 2, 1, 4, 1, 1];
+pub const LLDP_REM_CHASSIS_ID_SUBTYPE: u32 = 4;
+pub const LLDP_REM_CHASSIS_ID: u32 = 5;
+pub const LLDP_REM_PORT_ID_SUBTYPE: u32 = 6;
+pub const LLDP_REM_PORT_ID: u32 = 7;
+pub const LLDP_REM_PORT_DESC: u32 = 8;
+pub const LLDP_REM_SYS_NAME: u32 = 9;
+/// `LldpChassisIdSubtype` macAddress(4); `LldpPortIdSubtype` macAddress(3),
+/// interfaceName(5), local(7).
+pub const LLDP_CHASSIS_MAC: i64 = 4;
+pub const LLDP_PORT_MAC: i64 = 3;
+pub const LLDP_PORT_INTERFACE_NAME: i64 = 5;
+pub const LLDP_PORT_LOCAL: i64 = 7;
+
 /// SNMPv2 notifications: the first two varbinds of a trap are `sysUpTime.0` and
 /// `snmpTrapOID.0`.
 pub const SNMP_TRAP_OID: &[u32] = &[1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0];

@@ -27,6 +27,8 @@ pub struct DataCenterFields {
     pub name: Option<String>,
     pub region: Option<String>,
     pub address: Option<String>,
+    /// Accept the links LLDP proposes in this data center as they are made (default false).
+    pub lldp_auto_accept: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -36,6 +38,8 @@ pub struct DataCenterView {
     pub name: String,
     pub region: String,
     pub address: String,
+    /// The links LLDP proposes here are accepted as they are made.
+    pub lldp_auto_accept: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -69,6 +73,7 @@ impl InventoryObject for DataCenters {
             name: model.name.clone(),
             region: model.region.clone(),
             address: model.address.clone(),
+            lldp_auto_accept: model.lldp_auto_accept,
             created_at: model.created_at,
             updated_at: model.updated_at,
         }
@@ -91,6 +96,10 @@ impl InventoryObject for DataCenters {
             .address
             .or(existing_opt.map(|m| m.address.clone()))
             .unwrap_or_default();
+        let lldp_auto_accept = fields
+            .lldp_auto_accept
+            .or(existing_opt.map(|m| m.lldp_auto_accept))
+            .unwrap_or(false);
         check.text("code", &code, 64);
         if code.chars().any(char::is_whitespace) {
             check.problem("code", "must not contain spaces");
@@ -111,6 +120,7 @@ impl InventoryObject for DataCenters {
         active.name.set_if_not_equals(name);
         active.region.set_if_not_equals(region);
         active.address.set_if_not_equals(address);
+        active.lldp_auto_accept.set_if_not_equals(lldp_auto_accept);
         if active.is_changed() {
             active.updated_at = Set(writer.now);
         }

@@ -1,8 +1,9 @@
 //! What polls find that the CMDB keeps: a device's interfaces and what its chassis says it is
 //! (model, serial number, firmware), written in order by one writer task, each change with a
-//! system entry in the history. These writes announce nothing: monitoring reads neither.
+//! system entry in the history (these writes announce nothing: monitoring reads neither);
+//! and the neighbours LLDP hears, matched to the inventory's links (`link_proposals`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
@@ -10,10 +11,14 @@ use sea_orm::{
 use serde_json::json;
 use tokio::sync::mpsc;
 
+use super::device::state::Neighbor;
+use super::link_proposals;
 use super::messages::DiscoveredInterface;
 use super::snmp::entity::Hardware;
 use crate::db::entities::{device, interface};
+use crate::hub::Hub;
 use crate::inventory::history::{self, Change, ChangeAction, ChangeActor};
+use crate::secrets::Sealer;
 
 /// Who the poller is in the history.
 pub const POLLER: ChangeActor = ChangeActor::System {
@@ -34,21 +39,37 @@ pub enum Discovery {
     Interfaces(Vec<DiscoveredInterface>),
     /// What the device's chassis says it is.
     Hardware(Hardware),
+    /// The neighbours its LLDP hears, when they changed.
+    Neighbors(Vec<Neighbor>),
 }
 
 /// Records what polls discover, in order, as long as monitoring runs: the writer that keeps
 /// the CMDB current, as `rollups` keeps the metrics.
-pub fn start_writer(db: DatabaseConnection) -> mpsc::UnboundedSender<(i64, Discovery)> {
+pub fn start_writer(
+    db: DatabaseConnection,
+    sealer: Sealer,
+    hub: Hub,
+) -> mpsc::UnboundedSender<(i64, Discovery)> {
     let (discovered_tx, mut discovered_rx) = mpsc::unbounded_channel::<(i64, Discovery)>();
     tokio::spawn(async move {
+        let mut lldp = Lldp {
+            db: &db,
+            sealer: &sealer,
+            hub: &hub,
+            unmatched: HashMap::new(),
+        };
         while let Some((device_id, discovery)) = discovered_rx.recv().await {
             let written = match &discovery {
-                Discovery::Interfaces(interfaces) => upsert_interfaces(&db, device_id, interfaces)
-                    .await
-                    .map(|_| ()),
+                Discovery::Interfaces(interfaces) => {
+                    match upsert_interfaces(&db, device_id, interfaces).await {
+                        Ok(_) => lldp.interfaces_known(device_id).await,
+                        Err(error) => Err(error),
+                    }
+                }
                 Discovery::Hardware(hardware) => {
                     record_hardware(&db, device_id, hardware).await.map(|_| ())
                 }
+                Discovery::Neighbors(neighbors) => lldp.heard(device_id, neighbors.clone()).await,
             };
             if let Err(error) = written {
                 tracing::warn!(device_id, %error, ?discovery, "cannot record what a poll found");
@@ -56,6 +77,54 @@ pub fn start_writer(db: DatabaseConnection) -> mpsc::UnboundedSender<(i64, Disco
         }
     });
     discovered_tx
+}
+
+/// What LLDP hears, matched to the inventory as the writer goes.
+struct Lldp<'a> {
+    db: &'a DatabaseConnection,
+    sealer: &'a Sealer,
+    hub: &'a Hub,
+    /// Devices some of whose neighbours matched nothing of the inventory, with what they
+    /// hear: matched again when a device of such a name has its interfaces written (it is
+    /// often polled after its neighbours).
+    unmatched: HashMap<i64, Vec<Neighbor>>,
+}
+
+impl Lldp<'_> {
+    async fn heard(&mut self, device_id: i64, neighbors: Vec<Neighbor>) -> Result<(), DbErr> {
+        let now = chrono::Utc::now();
+        let reconciled =
+            link_proposals::reconcile(self.db, self.sealer, self.hub, device_id, &neighbors, now)
+                .await
+                .map_err(|error| DbErr::Custom(error.to_string()))?;
+        tracing::debug!(device_id, ?reconciled, "LLDP reconciled");
+        if reconciled.unmatched > 0 {
+            self.unmatched.insert(device_id, neighbors);
+        } else {
+            self.unmatched.remove(&device_id);
+        }
+        Ok(())
+    }
+
+    /// `device_id`'s interfaces are written: its neighbours' unmatched ports may match now.
+    async fn interfaces_known(&mut self, device_id: i64) -> Result<(), DbErr> {
+        if self.unmatched.is_empty() {
+            return Ok(());
+        }
+        let Some(found) = device::Entity::find_by_id(device_id).one(self.db).await? else {
+            return Ok(());
+        };
+        let waiting: Vec<(i64, Vec<Neighbor>)> = self
+            .unmatched
+            .iter()
+            .filter(|(_, heard)| heard.iter().any(|n| n.system_name == found.name))
+            .map(|(id, heard)| (*id, heard.clone()))
+            .collect();
+        for (neighbor_id, heard) in waiting {
+            self.heard(neighbor_id, heard).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Keeps the device's model, serial number and firmware as its chassis says, with a system

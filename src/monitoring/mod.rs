@@ -27,6 +27,8 @@
 //! - [`topology`]: upstream links from the tiers, for alarm root causes.
 //! - [`directory`]: device actors by id and by address, for traps and the API.
 //! - [`plan`]: what to monitor, read from the inventory.
+//! - [`link_proposals`]: links LLDP proposes to add or remove, accepted or dismissed by an
+//!   operator (or accepted as made, per data center).
 //! - [`discovered`]: what polls find (interfaces, the chassis's model, serial number and
 //!   firmware), written back to the inventory with its history.
 //! - [`follow`]: the inventory followed while running: a change to it reaches the actors at
@@ -40,6 +42,7 @@ pub mod device;
 pub mod directory;
 pub mod discovered;
 pub mod follow;
+pub mod link_proposals;
 pub mod load;
 pub mod maintenance;
 pub mod messages;
@@ -65,6 +68,7 @@ use yunguan_actors::supervision::{Supervised, Supervisor};
 use crate::clock::Clock;
 use crate::hub::Hub;
 use crate::metrics::Metrics;
+use crate::secrets::Sealer;
 use crate::settings::MonitoringSettings;
 use data_center::{
     DataCenterActor, DataCenterGone, DataCenterServices, DataCenterSetup, DataCenterSummary,
@@ -91,6 +95,8 @@ pub fn datetime_of_ms(ms: u64) -> chrono::DateTime<chrono::Utc> {
 /// What monitoring uses of the rest of the application.
 pub struct Services {
     pub db: DatabaseConnection,
+    /// Opens what the inventory seals, and seals what discovery writes back.
+    pub sealer: Sealer,
     pub hub: Hub,
     pub metrics: Arc<Metrics>,
     pub notifier: alarms::Notifier,
@@ -143,6 +149,7 @@ impl Monitoring {
     ) -> anyhow::Result<Monitoring> {
         let Services {
             db,
+            sealer,
             hub,
             metrics,
             notifier,
@@ -150,7 +157,7 @@ impl Monitoring {
         } = services;
         let mux = Multiplexer::bind(settings.snmp_bind, settings.max_in_flight)
             .with_context(|| format!("binding the SNMP socket {}", settings.snmp_bind))?;
-        let directory = Directory::new(discovered::start_writer(db.clone()));
+        let directory = Directory::new(discovered::start_writer(db.clone(), sealer, hub.clone()));
         let overview_hub = hub.clone();
         let overview = supervisor.spawn("overview", OverviewSummary::default(), move |link| {
             OverviewActor::new(overview_hub.clone(), link)

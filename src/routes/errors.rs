@@ -8,6 +8,7 @@ use crate::error::{ApiError, ErrorCode, FieldError};
 use crate::identity::IdentityError;
 use crate::inventory::crud::InventoryError;
 use crate::monitoring::alarm_rules::AlarmRuleError;
+use crate::monitoring::link_proposals::ProposalError;
 use crate::monitoring::maintenance::MaintenanceError;
 use crate::notify::alarm_mail::AlarmMailError;
 use crate::notify::channels::ChannelError;
@@ -138,6 +139,18 @@ impl From<ChannelError> for ApiError {
             }
             ChannelError::Store(error) => error.into(),
             ChannelError::Internal(error) => ApiError::internal(error),
+        }
+    }
+}
+
+impl From<ProposalError> for ApiError {
+    fn from(error: ProposalError) -> Self {
+        let message = error.to_string();
+        match error {
+            ProposalError::NotFound => ApiError::new(ErrorCode::NotFound, message),
+            ProposalError::Decided => ApiError::new(ErrorCode::Conflict, message),
+            ProposalError::Inventory(error) => error.into(),
+            ProposalError::Store(error) => error.into(),
         }
     }
 }

@@ -14,6 +14,7 @@ mod errors;
 pub mod extract;
 pub mod governance;
 pub mod inventory;
+pub mod link_proposals;
 pub mod maintenance_windows;
 pub mod monitoring;
 pub mod notifications;
@@ -260,6 +261,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
             .configure(monitoring::configure)
             .configure(alarm_rules::configure)
             .configure(maintenance_windows::configure)
+            .configure(link_proposals::configure)
             .configure(screen::configure)
             .configure(notifications::configure)
             .configure(alarm_mail_routes::configure)

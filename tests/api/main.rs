@@ -25,6 +25,7 @@ mod inventory_crud;
 mod inventory_import;
 mod inventory_rack_units;
 mod inventory_tenancy;
+mod lldp_discovery;
 mod logging;
 mod mail;
 mod maintenance_windows;

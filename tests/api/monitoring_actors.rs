@@ -90,6 +90,7 @@ async fn monitor_fleet_on(
     let supervisor = Supervisor::new(ActorRegistry::default(), Backoff::default());
     let services = Services {
         db: app.db.clone(),
+        sealer: app.state.secrets.clone(),
         hub: app.state.hub.clone(),
         metrics: app.state.metrics.clone(),
         notifier: Notifier {

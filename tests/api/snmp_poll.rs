@@ -132,7 +132,7 @@ async fn polls_the_simulated_fleet_many_at_once() {
             );
             let plan = PollPlan {
                 inventory: true,
-                sensors: false,
+                ..PollPlan::default()
             };
             (device, poll_device(&mut session, plan).await)
         }

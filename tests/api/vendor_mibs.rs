@@ -80,7 +80,7 @@ async fn poll_with_parts(agent: &Snmpd) -> yunguan::monitoring::snmp::poll::Devi
     );
     let plan = PollPlan {
         inventory: true,
-        sensors: false,
+        ..PollPlan::default()
     };
     poll_device(&mut session, plan).await.expect("a poll")
 }

@@ -18,6 +18,7 @@ use yunguan_snmp::mib;
 
 use super::agent::Habits;
 use super::hardware::BoardFigure;
+use super::lldp::LldpRows;
 use super::profile::{Cell, Profile};
 
 /// What makes each interface's traffic its own.
@@ -49,6 +50,8 @@ pub(crate) struct DeviceState {
     pub down_total: Vec<Duration>,
     /// Runs the firmware an upgrade brings (`Fleet::upgrade_firmware`).
     pub upgraded: bool,
+    /// Its LLDP-MIB, once the fleet is told its neighbours; none: it runs no LLDP.
+    pub lldp_opt: Option<Arc<LldpRows>>,
 }
 
 /// A simulated device. Its community string selects it on the fleet's port.
@@ -131,6 +134,7 @@ impl SimDevice {
                 down_since: vec![None; n_interfaces],
                 down_total: vec![Duration::ZERO; n_interfaces],
                 upgraded: false,
+                lldp_opt: None,
             }),
             profile,
         }

@@ -22,6 +22,7 @@ use yunguan_snmp::{mib, oid};
 
 use super::agent::{self, Habits, MibView};
 use super::device::SimDevice;
+use super::lldp::LldpRows;
 use super::profile::{Cell, DeviceKind, Product, Profiles};
 
 /// The most varbinds one answer carries; GETBULK answers are cut to it (RFC 3416 lets an
@@ -286,6 +287,27 @@ impl Fleet {
         self.send_trap(device, mib::COLD_START, &[]).await;
     }
 
+    /// Has each device named hear its neighbours over LLDP: `(device, [(local ifIndex,
+    /// neighbour device, its ifIndex)])`. A device named with no neighbours runs LLDP and
+    /// hears nobody; one never named runs no LLDP.
+    pub fn set_neighbors(&self, neighbors: &[(usize, Vec<(u32, usize, u32)>)]) {
+        let devices = &self.shared.devices;
+        for (device_idx, heard) in neighbors {
+            let Some(device) = devices.get(*device_idx) else {
+                continue;
+            };
+            let heard: Vec<_> = heard
+                .iter()
+                .filter_map(|(local, remote_idx, remote_if)| {
+                    let remote = devices.get(*remote_idx)?;
+                    Some(((*local, remote, *remote_if), *remote_idx))
+                })
+                .collect();
+            let rows = LldpRows::build(device, *device_idx, &heard);
+            device.state.lock().lldp_opt = Some(Arc::new(rows));
+        }
+    }
+
     /// Upgrades a device's firmware to the one its product's upgrade brings, and restarts it
     /// as an upgrade does (its parts then report the new software revision).
     pub async fn upgrade_firmware(&self, device_idx: usize) {
@@ -366,16 +388,17 @@ fn answer<'w>(
         return None;
     }
     let device = &shared.devices[*shared.by_community.get(request.community)?];
-    let habits = {
+    let (habits, lldp_opt) = {
         let state = device.state.lock();
         if state.unreachable {
             return None;
         }
-        state.habits.clone()
+        (state.habits.clone(), state.lldp_opt.clone())
     };
     let view = DeviceView {
         device,
         habits: &habits,
+        lldp_opt,
         now: Instant::now(),
     };
     let (bytes, varbinds) =
@@ -391,6 +414,7 @@ fn answer<'w>(
 struct DeviceView<'d> {
     device: &'d SimDevice,
     habits: &'d Habits,
+    lldp_opt: Option<Arc<LldpRows>>,
     now: Instant,
 }
 
@@ -415,17 +439,29 @@ impl DeviceView<'_> {
 
 impl MibView for DeviceView<'_> {
     fn exact(&self, oid: &[u8]) -> Option<(&[u8], Value<'_>)> {
+        if let Some(found) = self.lldp_opt.as_ref().and_then(|lldp| lldp.exact(oid)) {
+            return Some(found);
+        }
         self.shown(self.device.profile.exact(oid)?)
     }
 
     fn next_after(&self, oid: &[u8]) -> Option<(&[u8], Value<'_>)> {
+        let lldp_opt = self.lldp_opt.as_ref().and_then(|lldp| lldp.next_after(oid));
         let mut after = oid;
-        loop {
-            let found = self.device.profile.next_after(after)?;
+        let profile_opt = loop {
+            let Some(found) = self.device.profile.next_after(after) else {
+                break None;
+            };
             match self.shown(found) {
-                Some(shown) => return Some(shown),
+                Some(shown) => break Some(shown),
                 None => after = found.0,
             }
+        };
+        // The LLDP-MIB's objects (1.0.8802...) and the profile's interleave by OID.
+        match (lldp_opt, profile_opt) {
+            (Some(lldp), Some(profile)) if profile.0 < lldp.0 => Some(profile),
+            (Some(lldp), _) => Some(lldp),
+            (None, profile_opt) => profile_opt,
         }
     }
 }

@@ -7,6 +7,7 @@
 //! - [`hardware`]: network gear's parts (ENTITY-MIB) and vendor MIBs for CPU, memory and
 //!   temperature.
 //! - [`device`]: one device's values at a moment, and its faults.
+//! - [`lldp`]: a device's LLDP-MIB, built from the neighbours the fleet is told.
 //! - [`fleet`]: the UDP agents, fault injection and traps.
 //! - [`agent`]: answering a request from a view of objects, with real agents' habits.
 //! - [`recording`]: a recording of a real agent (snmpsim's `.snmprec`), served over UDP.
@@ -15,6 +16,7 @@ pub mod agent;
 pub mod device;
 pub mod fleet;
 pub mod hardware;
+pub mod lldp;
 pub mod profile;
 pub mod recording;
 

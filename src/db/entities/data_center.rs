@@ -14,6 +14,8 @@ pub struct Model {
     pub region: String,
     #[sea_orm(column_type = "Text")]
     pub address: String,
+    /// LLDP's link proposals in this data center are accepted as they are made.
+    pub lldp_auto_accept: bool,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

@@ -20,6 +20,7 @@ pub mod interface;
 pub mod inventory_change;
 pub mod inventory_record;
 pub mod link;
+pub mod link_proposal;
 pub mod login_failure;
 pub mod machine_room;
 pub mod mail_outbox;

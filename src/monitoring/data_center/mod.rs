@@ -639,11 +639,15 @@ impl Handler<DeviceReport> for DataCenterActor {
         self.publish_link_states(link_states);
         self.record(alarm_events);
         let directory = &self.setup.services.directory;
-        if let Some(interfaces) = report.interfaces_discovered_opt {
+        let found = report.found;
+        if let Some(interfaces) = found.interfaces_opt {
             directory.discovered(report.device_id, Discovery::Interfaces(interfaces));
         }
-        if let Some(hardware) = report.hardware_opt {
+        if let Some(hardware) = found.hardware_opt {
             directory.discovered(report.device_id, Discovery::Hardware(hardware));
+        }
+        if let Some(neighbors) = found.neighbors_opt {
+            directory.discovered(report.device_id, Discovery::Neighbors(neighbors));
         }
     }
 }

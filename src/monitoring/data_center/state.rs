@@ -536,8 +536,7 @@ mod tests {
             }],
             points: Vec::new(),
             at_ms,
-            interfaces_discovered_opt: None,
-            hardware_opt: None,
+            found: Default::default(),
         }
     }
 

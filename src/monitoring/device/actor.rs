@@ -16,7 +16,7 @@ use super::{
     DeviceSummary, InterfaceSampleEvent, InterfaceStateView,
 };
 use crate::hub::{EventKind, Topic};
-use crate::monitoring::device::{DeviceReport, GetDeviceStateView};
+use crate::monitoring::device::{DeviceReport, Found, GetDeviceStateView};
 use crate::monitoring::messages::{
     DeviceConfig, DiscoveredInterface, Panic, PollNow, Reconfigure, Stop, TrapReceived,
 };
@@ -125,6 +125,7 @@ impl DeviceActor {
                 .polls_since_inventory_opt
                 .is_none_or(|polls| polls >= INVENTORY_EVERY_POLLS),
             sensors: self.state.has_sensors,
+            lldp: !self.state.lldp_ports.is_empty(),
         };
         let poll = async move {
             let result = poll_device(&mut session, plan).await;
@@ -193,12 +194,18 @@ impl DeviceActor {
         } else {
             Vec::new()
         };
-        let hardware_opt = result
-            .as_ref()
-            .ok()
-            .and_then(|sample| sample.entities_opt.as_deref())
-            .and_then(Hardware::of);
-        self.report(changes, discovered, hardware_opt, points, at_ms);
+        let found = Found {
+            interfaces_opt: discovered,
+            hardware_opt: result
+                .as_ref()
+                .ok()
+                .and_then(|sample| sample.entities_opt.as_deref())
+                .and_then(Hardware::of),
+            neighbors_opt: changes
+                .contains(&Change::NeighborsChanged)
+                .then(|| self.state.neighbors.clone()),
+        };
+        self.report(changes, found, points, at_ms);
         let delay = if self.poll_again {
             self.poll_again = false;
             Duration::ZERO
@@ -247,8 +254,7 @@ impl DeviceActor {
     fn report(
         &mut self,
         changes: Vec<Change>,
-        interfaces_discovered_opt: Option<Vec<DiscoveredInterface>>,
-        hardware_opt: Option<Hardware>,
+        found: Found,
         points: Vec<crate::monitoring::rollups::MetricPoint>,
         at_ms: u64,
     ) {
@@ -264,8 +270,7 @@ impl DeviceActor {
             observations,
             points,
             at_ms,
-            interfaces_discovered_opt,
-            hardware_opt,
+            found,
         });
     }
 
@@ -357,6 +362,7 @@ impl DeviceActor {
                 .collect(),
             storages: self.state.storages.clone(),
             parts: self.state.parts.clone(),
+            neighbors: self.state.neighbors.clone(),
             history: self.state.history.iter().copied().collect(),
         }
     }
@@ -387,7 +393,7 @@ fn change_event(device_id: i64, change: &Change, at_ms: u64) -> Option<DeviceSta
         Change::InterfaceUp { if_index } => (DeviceChange::InterfaceUp, Some(*if_index)),
         Change::InterfaceDown { if_index } => (DeviceChange::InterfaceDown, Some(*if_index)),
         Change::Restarted => (DeviceChange::Restarted, None),
-        Change::InterfacesChanged => return None,
+        Change::InterfacesChanged | Change::NeighborsChanged => return None,
     };
     Some(DeviceStateEvent {
         device_id,
@@ -441,7 +447,7 @@ impl Handler<TrapReceived> for DeviceActor {
             self.polls_since_inventory_opt = None;
         }
         self.publish(&changes, at_ms, false);
-        self.report(changes, None, None, Vec::new(), at_ms);
+        self.report(changes, Found::default(), Vec::new(), at_ms);
         // Confirm with a poll; a restart also needs new counter baselines.
         self.poll(ctx);
     }

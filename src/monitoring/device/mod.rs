@@ -29,7 +29,7 @@ use crate::monitoring::snmp::entity::{Hardware, PhysicalEntity};
 use crate::monitoring::snmp::mux::Multiplexer;
 use crate::monitoring::snmp::poll::PollWarning;
 use crate::monitoring::snmp::session::Patience;
-use state::{Change, HistoryPoint, InterfaceRates, StorageState};
+use state::{Change, HistoryPoint, InterfaceRates, Neighbor, StorageState};
 
 /// What a device actor uses of its data center's: the SNMP socket and its patience, where
 /// events go, the counters, and the time it polls and dates by.
@@ -59,10 +59,19 @@ pub struct DeviceReport {
     /// Values for the one-minute rollups, taken at `at_ms`.
     pub points: Vec<MetricPoint>,
     pub at_ms: u64,
+    /// What the inventory should learn.
+    pub found: Found,
+}
+
+/// What a poll found that the inventory should learn.
+#[derive(Debug, Default)]
+pub struct Found {
     /// The interfaces as polled, when they changed.
-    pub interfaces_discovered_opt: Option<Vec<DiscoveredInterface>>,
+    pub interfaces_opt: Option<Vec<DiscoveredInterface>>,
     /// What the device says it is (its chassis), when this poll read its parts.
     pub hardware_opt: Option<Hardware>,
+    /// The neighbours LLDP hears, when they changed.
+    pub neighbors_opt: Option<Vec<Neighbor>>,
 }
 
 /// The cheap summary a device actor publishes through its supervision link, for its data
@@ -118,6 +127,8 @@ pub struct DeviceStateView {
     /// The physical parts (ENTITY-MIB) as last read: chassis, modules, power supplies,
     /// fans, sensors; empty until read, or from agents without ENTITY-MIB.
     pub parts: Vec<PhysicalEntity>,
+    /// The neighbours LLDP hears on the device's interfaces; empty without LLDP.
+    pub neighbors: Vec<Neighbor>,
     pub history: Vec<HistoryPoint>,
 }
 

@@ -3,7 +3,7 @@
 //! into the changes worth telling anyone about; `observations` gives the alarm engine its
 //! input. No I/O: the actor around it polls and publishes.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -12,6 +12,7 @@ use yunguan_actors::counters::{self, Rate, Reading};
 
 use crate::monitoring::rollups::MetricPoint;
 use crate::monitoring::snmp::entity::PhysicalEntity;
+use crate::monitoring::snmp::lldp::LldpNeighbor;
 use crate::monitoring::snmp::poll::{CounterValue, DeviceSample, InterfaceReading, PollWarning};
 use crate::monitoring::snmp::traps::TrapKind;
 
@@ -119,6 +120,19 @@ pub enum Change {
     Restarted,
     /// Interfaces appeared, vanished or were renamed: the inventory should learn them.
     InterfacesChanged,
+    /// LLDP hears other neighbours than before: links may be proposed or missed.
+    NeighborsChanged,
+}
+
+/// A neighbour LLDP hears, on one of the device's interfaces.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Neighbor {
+    /// The local interface's `ifIndex`: by the name LLDP gives the port, else its number.
+    pub if_index: u32,
+    pub system_name: String,
+    pub chassis_id: String,
+    pub port_id: String,
+    pub port_description: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -145,6 +159,10 @@ pub struct DeviceState {
     pub parts: Vec<PhysicalEntity>,
     /// Whether the parts include sensors, whose temperatures each poll then reads.
     pub has_sensors: bool,
+    /// LLDP's ports, number to name, as last read with the parts; empty: no LLDP.
+    pub lldp_ports: BTreeMap<u32, String>,
+    /// The neighbours LLDP last heard, by local interface.
+    pub neighbors: Vec<Neighbor>,
     pub history: VecDeque<HistoryPoint>,
 }
 
@@ -262,6 +280,16 @@ impl DeviceState {
             self.has_sensors = parts.iter().any(|part| part.class == "sensor");
             self.parts.clone_from(parts);
         }
+        if let Some(ports) = &sample.lldp_ports_opt {
+            self.lldp_ports.clone_from(ports);
+        }
+        if let Some(heard) = &sample.neighbors_opt {
+            let neighbors = self.neighbors_of(heard);
+            if neighbors != self.neighbors {
+                self.neighbors = neighbors;
+                changes.push(Change::NeighborsChanged);
+            }
+        }
         self.storages = sample
             .storages
             .iter()
@@ -290,6 +318,35 @@ impl DeviceState {
             max_utilization_percent: self.max_utilization_percent().map(|v| v as f32),
         });
         changes
+    }
+
+    /// `heard` on this device's interfaces: a port LLDP names is the interface of that name
+    /// (`ifName`, else `ifDescr`); one it does not name is taken as its `ifIndex`, as most
+    /// agents number them. Sorted, so that a change is a difference.
+    fn neighbors_of(&self, heard: &[LldpNeighbor]) -> Vec<Neighbor> {
+        let mut neighbors: Vec<Neighbor> = heard
+            .iter()
+            .map(|neighbor| {
+                let named = self
+                    .lldp_ports
+                    .get(&neighbor.local_port)
+                    .filter(|name| !name.is_empty())
+                    .and_then(|name| {
+                        self.interfaces
+                            .iter()
+                            .find(|interface| &interface.name == name)
+                    });
+                Neighbor {
+                    if_index: named.map_or(neighbor.local_port, |interface| interface.if_index),
+                    system_name: neighbor.system_name.clone(),
+                    chassis_id: neighbor.chassis_id.clone(),
+                    port_id: neighbor.port_id.clone(),
+                    port_description: neighbor.port_description.clone(),
+                }
+            })
+            .collect();
+        neighbors.sort_by(|a, b| (a.if_index, &a.system_name).cmp(&(b.if_index, &b.system_name)));
+        neighbors
     }
 
     /// Takes in a failed poll.

@@ -7,11 +7,13 @@
 //! - [`walk`]: column walks with GETBULK.
 //! - [`poll`]: one device's poll, into a `DeviceSample`.
 //! - [`vendor`]: Huawei, H3C and Cisco CPU, memory and temperature, by `sysObjectID`.
+//! - [`lldp`]: LLDP-MIB's ports and the neighbours they hear.
 //! - [`entity`]: ENTITY-MIB's parts (model, serial number, firmware) and ENTITY-SENSOR-MIB's
 //!   temperatures.
 //! - [`traps`]: the SNMPv2c trap listener.
 
 pub mod entity;
+pub mod lldp;
 pub mod mux;
 pub mod poll;
 pub mod session;

@@ -2,7 +2,7 @@
 //! `ifXTable` side by side and HOST-RESOURCES-MIB's processors and storage with GETBULK walks;
 //! then, by the `sysObjectID`, the vendor's CPU, memory and temperature ([`vendor`]), and as
 //! the [`PollPlan`] asks, ENTITY-MIB's parts and ENTITY-SENSOR-MIB's temperatures
-//! ([`entity`]). The result is a [`DeviceSample`]: raw readings, before any rate is computed.
+//! ([`entity`]) and LLDP's ports and neighbours ([`lldp`]). The result is a [`DeviceSample`]: raw readings, before any rate is computed.
 //!
 //! A poll reads as much as the agent lets it. Objects the agent refuses or lacks become
 //! [`PollWarning`]s beside what was read; only silence, or a system group with nothing in it,
@@ -21,6 +21,7 @@ use yunguan_snmp::snmp2::Value;
 use yunguan_snmp::{mib, oid};
 
 use super::entity::{self, PhysicalEntity};
+use super::lldp::{self, LldpNeighbor};
 use super::session::Session;
 use super::vendor::{self, Health, Vendor};
 use super::walk::{walk_columns, Walked};
@@ -43,7 +44,8 @@ pub struct SystemInfo {
 /// Something a poll could not read; the device is up with the rest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct PollWarning {
-    /// `system`, `interfaces`, `host_resources`, `vendor`, `entity` or `entity_sensor`.
+    /// `system`, `interfaces`, `host_resources`, `vendor`, `entity`, `entity_sensor` or
+    /// `lldp`.
     pub table: String,
     /// The object, by its MIB name (`hrStorageUsed`).
     pub object: String,
@@ -113,6 +115,10 @@ pub struct DeviceSample {
     pub health: Health,
     /// The physical parts, when the plan asked for them.
     pub entities_opt: Option<Vec<PhysicalEntity>>,
+    /// LLDP's ports (number to name), read with the parts.
+    pub lldp_ports_opt: Option<BTreeMap<u32, String>>,
+    /// The neighbours LLDP hears, when the plan asked for them.
+    pub neighbors_opt: Option<Vec<LldpNeighbor>>,
     /// Varbinds received, for throughput figures.
     pub varbinds: u64,
     /// What the agent refused or lacked.
@@ -306,6 +312,9 @@ pub struct PollPlan {
     pub inventory: bool,
     /// ENTITY-SENSOR-MIB's temperatures: on devices whose parts include sensors.
     pub sensors: bool,
+    /// LLDP's neighbours: on devices that run LLDP (their LLDP ports are read with the
+    /// parts, and so at the first poll).
+    pub lldp: bool,
 }
 
 /// Polls one device.
@@ -401,6 +410,17 @@ pub async fn poll_device(session: &mut Session, plan: PollPlan) -> Result<Device
     if plan.inventory {
         let entities = entity::read_physical(session, &mut sample).await?;
         sample.entities_opt = Some(entities);
+        let ports = lldp::read_local_ports(session, &mut sample).await?;
+        sample.lldp_ports_opt = Some(ports);
+    }
+    let runs_lldp = plan.lldp
+        || sample
+            .lldp_ports_opt
+            .as_ref()
+            .is_some_and(|ports| !ports.is_empty());
+    if runs_lldp {
+        let neighbors = lldp::read_neighbors(session, &mut sample).await?;
+        sample.neighbors_opt = Some(neighbors);
     }
     let has_sensors = plan.sensors
         || vendor_opt.is_some_and(Vendor::temperature_from_sensors)

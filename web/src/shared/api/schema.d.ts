@@ -931,6 +931,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/link-proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The proposals, newest first: open ones unless `state` says otherwise. */
+        get: operations["link_proposals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/link-proposals/{id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accepts an open proposal: a `new` link is written to the CMDB, a `missing` one deleted;
+         *     topology and alarm root causes follow at once.
+         */
+        post: operations["accept_link_proposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/link-proposals/{id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dismisses an open proposal: LLDP does not propose it again. */
+        post: operations["dismiss_link_proposal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/links": {
         parameters: {
             query?: never;
@@ -2368,6 +2422,8 @@ export interface components {
             address?: string | null;
             /** @description Short and unique (`dc-east`); what imports match on. */
             code?: string | null;
+            /** @description Accept the links LLDP proposes in this data center as they are made (default false). */
+            lldp_auto_accept?: boolean | null;
             name?: string | null;
             region?: string | null;
         };
@@ -2410,6 +2466,8 @@ export interface components {
             created_at: string;
             /** Format: int64 */
             id: number;
+            /** @description The links LLDP proposes here are accepted as they are made. */
+            lldp_auto_accept: boolean;
             name: string;
             region: string;
             /** Format: date-time */
@@ -2563,6 +2621,8 @@ export interface components {
              */
             memory_percent?: number | null;
             name: string;
+            /** @description The neighbours LLDP hears on the device's interfaces; empty without LLDP. */
+            neighbors: components["schemas"]["Neighbor"][];
             /**
              * @description The physical parts (ENTITY-MIB) as last read: chassis, modules, power supplies,
              *     fans, sensors; empty until read, or from agents without ENTITY-MIB.
@@ -2986,6 +3046,43 @@ export interface components {
             bandwidth_bps?: number | null;
             name?: string | null;
         };
+        /** @description A proposal as the API shows it. */
+        LinkProposalView: {
+            a: components["schemas"]["ProposalEnd"];
+            b: components["schemas"]["ProposalEnd"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            data_center_id: number;
+            /** Format: date-time */
+            decided_at?: string | null;
+            /**
+             * Format: int64
+             * @description Who accepted or dismissed it; `null` when accepted automatically.
+             */
+            decided_by?: number | null;
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description `new` (LLDP hears a link the inventory lacks) or `missing` (the inventory has a link
+             *     whose interface LLDP hears going elsewhere).
+             */
+            kind: string;
+            /**
+             * Format: int64
+             * @description The inventory's link: the one missing, or the one an accepted `new` proposal made.
+             */
+            link_id?: number | null;
+            /**
+             * Format: int64
+             * @description The device whose LLDP made or last confirmed it.
+             */
+            seen_by_device_id: number;
+            /** @description `open`, `accepted`, `dismissed` or `withdrawn` (LLDP no longer supports it). */
+            state: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
         /** @description The data of `link.state`: one end of a link went up or down. */
         LinkStateEvent: {
             /**
@@ -3136,6 +3233,18 @@ export interface components {
              * @description The first occurrence's start and end.
              */
             starts_at: string;
+        };
+        /** @description A neighbour LLDP hears, on one of the device's interfaces. */
+        Neighbor: {
+            chassis_id: string;
+            /**
+             * Format: int32
+             * @description The local interface's `ifIndex`: by the name LLDP gives the port, else its number.
+             */
+            if_index: number;
+            port_description: string;
+            port_id: string;
+            system_name: string;
         };
         NewAnnouncement: {
             body: string;
@@ -3347,7 +3456,10 @@ export interface components {
              *     `authorization_error`, `gen_err`, `no_such_name`, ...).
              */
             reason: string;
-            /** @description `system`, `interfaces`, `host_resources`, `vendor`, `entity` or `entity_sensor`. */
+            /**
+             * @description `system`, `interfaces`, `host_resources`, `vendor`, `entity`, `entity_sensor` or
+             *     `lldp`.
+             */
             table: string;
         };
         /** @description A resource pool's capacity and allocation, in this data center. */
@@ -3376,6 +3488,15 @@ export interface components {
              * @description The sequence number of its event on its topic; empty if the push failed.
              */
             seq?: number | null;
+        };
+        /** @description One end of a proposed link. */
+        ProposalEnd: {
+            /** Format: int64 */
+            device_id: number;
+            device_name: string;
+            /** Format: int64 */
+            interface_id: number;
+            interface_name: string;
         };
         QuotaShortfall: {
             /** Format: int64 */
@@ -8792,6 +8913,200 @@ export interface operations {
             };
             /** @description `validation_failed`: `fields` names each row (`devices[3].name`); nothing was written */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    link_proposals: {
+        parameters: {
+            query?: {
+                data_center_id?: number | null;
+                /** @description 1 to 200, default 50. */
+                limit?: number | null;
+                offset?: number | null;
+                /** @description `open` (default), `accepted`, `dismissed`, `withdrawn` or `all`. */
+                state?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkProposalView"][];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: bureau staff and suppliers only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: an unknown `state` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    accept_link_proposal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkProposalView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: bureau admins and operators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: accepted, dismissed or withdrawn already, or the link exists */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    dismiss_link_proposal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkProposalView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: bureau admins and operators only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: accepted, dismissed or withdrawn already */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
