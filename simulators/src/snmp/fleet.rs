@@ -67,6 +67,10 @@ pub struct FleetDevice {
     pub interfaces: Vec<(u32, String, u64)>,
 }
 
+/// A cable LLDP hears from one end: (local `ifIndex`, the device at the other end, its
+/// `ifIndex`).
+pub type Cable = (u32, usize, u32);
+
 /// Counters of what the fleet has done.
 #[derive(Debug, Default)]
 pub struct FleetStats {
@@ -290,7 +294,7 @@ impl Fleet {
     /// Has each device named hear its neighbours over LLDP: `(device, [(local ifIndex,
     /// neighbour device, its ifIndex)])`. A device named with no neighbours runs LLDP and
     /// hears nobody; one never named runs no LLDP.
-    pub fn set_neighbors(&self, neighbors: &[(usize, Vec<(u32, usize, u32)>)]) {
+    pub fn set_neighbors(&self, neighbors: &[(usize, Vec<Cable>)]) {
         let devices = &self.shared.devices;
         for (device_idx, heard) in neighbors {
             let Some(device) = devices.get(*device_idx) else {

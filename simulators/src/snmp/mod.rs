@@ -21,5 +21,5 @@ pub mod profile;
 pub mod recording;
 
 pub use agent::Habits;
-pub use fleet::{Fleet, FleetConfig, FleetDevice};
+pub use fleet::{Cable, Fleet, FleetConfig, FleetDevice};
 pub use profile::{DeviceKind, Product};

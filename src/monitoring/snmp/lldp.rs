@@ -71,14 +71,23 @@ fn id_text(subtype: i64, mac_subtype: i64, bytes: &[u8]) -> String {
     }
 }
 
+/// One `lldpRemEntry` as read: its ids come with their subtypes, which say how to show them.
+#[derive(Default)]
+struct RemoteRow {
+    neighbor: LldpNeighbor,
+    chassis_subtype: i64,
+    chassis: Vec<u8>,
+    port_subtype: i64,
+    port: Vec<u8>,
+}
+
 /// The neighbours the device's ports hear; empty from an agent without LLDP-MIB.
 pub async fn read_neighbors(
     session: &mut Session,
     sample: &mut DeviceSample,
 ) -> Result<Vec<LldpNeighbor>, SnmpError> {
     // By (local port, remote index); the time mark is left out.
-    let mut rows: BTreeMap<(u32, u32), (LldpNeighbor, i64, Vec<u8>, i64, Vec<u8>)> =
-        BTreeMap::new();
+    let mut rows: BTreeMap<(u32, u32), RemoteRow> = BTreeMap::new();
     let columns: Vec<&[u8]> = REMOTE_OIDS.iter().map(Vec::as_slice).collect();
     let walked = walk_columns(session, &columns, |column_idx, instance, value| {
         let Some(arcs) = oid::decode_arcs(instance) else {
@@ -87,24 +96,25 @@ pub async fn read_neighbors(
         let &[_time_mark, local_port, remote_index] = arcs.as_slice() else {
             return;
         };
-        let (neighbor, chassis_subtype, chassis, port_subtype, port) =
-            rows.entry((local_port, remote_index)).or_insert_with(|| {
-                let neighbor = LldpNeighbor {
+        let row = rows
+            .entry((local_port, remote_index))
+            .or_insert_with(|| RemoteRow {
+                neighbor: LldpNeighbor {
                     local_port,
                     ..LldpNeighbor::default()
-                };
-                (neighbor, 0, Vec::new(), 0, Vec::new())
+                },
+                ..RemoteRow::default()
             });
         match (REMOTE_COLUMNS[column_idx].0, value) {
-            (mib::LLDP_REM_CHASSIS_ID_SUBTYPE, Value::Integer(n)) => *chassis_subtype = *n,
-            (mib::LLDP_REM_CHASSIS_ID, Value::OctetString(bytes)) => *chassis = bytes.to_vec(),
-            (mib::LLDP_REM_PORT_ID_SUBTYPE, Value::Integer(n)) => *port_subtype = *n,
-            (mib::LLDP_REM_PORT_ID, Value::OctetString(bytes)) => *port = bytes.to_vec(),
+            (mib::LLDP_REM_CHASSIS_ID_SUBTYPE, Value::Integer(n)) => row.chassis_subtype = *n,
+            (mib::LLDP_REM_CHASSIS_ID, Value::OctetString(bytes)) => row.chassis = bytes.to_vec(),
+            (mib::LLDP_REM_PORT_ID_SUBTYPE, Value::Integer(n)) => row.port_subtype = *n,
+            (mib::LLDP_REM_PORT_ID, Value::OctetString(bytes)) => row.port = bytes.to_vec(),
             (mib::LLDP_REM_PORT_DESC, Value::OctetString(bytes)) => {
-                neighbor.port_description = display_string(bytes).trim().to_owned();
+                row.neighbor.port_description = display_string(bytes).trim().to_owned();
             }
             (mib::LLDP_REM_SYS_NAME, Value::OctetString(bytes)) => {
-                neighbor.system_name = display_string(bytes).trim().to_owned();
+                row.neighbor.system_name = display_string(bytes).trim().to_owned();
             }
             _ => {}
         }
@@ -113,13 +123,11 @@ pub async fn read_neighbors(
     sample.take(walked, "lldp", |idx| REMOTE_COLUMNS[idx].1);
     Ok(rows
         .into_values()
-        .map(
-            |(mut neighbor, chassis_subtype, chassis, port_subtype, port)| {
-                neighbor.chassis_id = id_text(chassis_subtype, mib::LLDP_CHASSIS_MAC, &chassis);
-                neighbor.port_id = id_text(port_subtype, mib::LLDP_PORT_MAC, &port);
-                neighbor
-            },
-        )
+        .map(|row| LldpNeighbor {
+            chassis_id: id_text(row.chassis_subtype, mib::LLDP_CHASSIS_MAC, &row.chassis),
+            port_id: id_text(row.port_subtype, mib::LLDP_PORT_MAC, &row.port),
+            ..row.neighbor
+        })
         .collect())
 }
 
