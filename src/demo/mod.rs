@@ -101,6 +101,9 @@ pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result
         .await
         .context("entering the simulated network in the inventory")?;
     network::register_openstack(&db, &sealer, &sim.auth_url(), sim.credentials()).await?;
+    network::cable(&db, &fleet)
+        .await
+        .context("cabling the simulated network for LLDP")?;
     // The simulated devices send their traps straight to this server, wherever it listens.
     settings.monitoring.trap_listen = "127.0.0.1:0".parse()?;
     let app = Application::build_with_db(settings.clone(), db).await?;

@@ -2,9 +2,10 @@
 //! entered in the inventory across three data centers with their interfaces, their places
 //! in the racks of two machine rooms per data center ([`racks`](super::racks)), and the links
 //! of a small data-center network (servers to access switches, switches and firewalls to
-//! routers), a few faults present from the start, and a chaos task that keeps taking links
-//! down and bringing them back, so that a first run shows alarms raised and cleared live
-//! (left out with `--no-chaos`, for tests that take links down themselves).
+//! routers), the cabling LLDP hears (the links, and two differences from them), a few faults
+//! present from the start, and a chaos task that keeps taking links down and bringing them
+//! back, so that a first run shows alarms raised and cleared live (left out with
+//! `--no-chaos`, for tests that take links down themselves).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Quer
 use serde_json::Value;
 use yunguan_simulators::monbench::inventory::{self as fleet_inventory, InventoryArgs};
 use yunguan_simulators::snmp::agent::NO_ACCESS;
-use yunguan_simulators::snmp::{DeviceKind, Fleet, FleetConfig, FleetDevice, Habits};
+use yunguan_simulators::snmp::{Cable, DeviceKind, Fleet, FleetConfig, FleetDevice, Habits};
 use yunguan_snmp::mib::HR_STORAGE_TABLE;
 use yunguan_snmp::oid;
 
@@ -291,6 +292,78 @@ async fn link_network(
             .map_err(|e| anyhow::anyhow!("linking the demo network: {e}"))?;
         }
     }
+    Ok(())
+}
+
+/// The cabling LLDP hears: the inventory's links between devices that run LLDP (network
+/// gear; servers and storage do not), and two differences from the inventory so that a first
+/// run shows proposals: the first two switches' second uplinks (26) are cabled to each other,
+/// which the inventory lacks, and the router port the inventory links to the first firewall
+/// is cabled to the first load balancer's second port instead.
+pub async fn cable(db: &DatabaseConnection, fleet: &Fleet) -> anyhow::Result<()> {
+    let devices = fleet.devices();
+    let idx_of: BTreeMap<&str, usize> = devices
+        .iter()
+        .map(|device| (device.name.as_str(), device.idx))
+        .collect();
+    let names: BTreeMap<i64, String> = device::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|found| (found.id, found.name))
+        .collect();
+    // Interface id to (fleet index, ifIndex).
+    let ends: BTreeMap<i64, (usize, u32)> = interface::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|found| {
+            let idx = *idx_of.get(names.get(&found.device_id)?.as_str())?;
+            Some((found.id, (idx, u32::try_from(found.if_index).ok()?)))
+        })
+        .collect();
+    let speaks_lldp = |idx: usize| {
+        !matches!(
+            devices[idx].kind,
+            DeviceKind::Server | DeviceKind::StorageArray
+        )
+    };
+    let mut cables: BTreeMap<(usize, u32), (usize, u32)> = BTreeMap::new();
+    for found in link::Entity::find().all(db).await? {
+        if let (Some(a), Some(b)) = (
+            ends.get(&found.a_interface_id),
+            ends.get(&found.b_interface_id),
+        ) {
+            cables.insert(*a, *b);
+            cables.insert(*b, *a);
+        }
+    }
+    let nth = |kind: DeviceKind, n: usize| devices.iter().filter(|d| d.kind == kind).nth(n);
+    if let (Some(one), Some(other)) = (nth(DeviceKind::Switch, 0), nth(DeviceKind::Switch, 1)) {
+        cables.insert((one.idx, 26), (other.idx, 26));
+        cables.insert((other.idx, 26), (one.idx, 26));
+    }
+    if let (Some(firewall), Some(balancer)) = (
+        nth(DeviceKind::Firewall, 0),
+        nth(DeviceKind::LoadBalancer, 0),
+    ) {
+        if let Some(router_port) = cables.remove(&(firewall.idx, 1)) {
+            cables.remove(&router_port);
+            cables.insert(router_port, (balancer.idx, 2));
+            cables.insert((balancer.idx, 2), router_port);
+        }
+    }
+    let mut heard: BTreeMap<usize, Vec<Cable>> = devices
+        .iter()
+        .filter(|device| speaks_lldp(device.idx))
+        .map(|device| (device.idx, Vec::new()))
+        .collect();
+    for ((idx, port), (other, other_port)) in cables {
+        if speaks_lldp(idx) && speaks_lldp(other) {
+            heard.entry(idx).or_default().push((port, other, other_port));
+        }
+    }
+    fleet.set_neighbors(&heard.into_iter().collect::<Vec<_>>());
     Ok(())
 }
 

@@ -415,6 +415,29 @@ describe('the ops portal', () => {
     receiver.close()
   })
 
+  it('shows the links LLDP discovered on the topology and adds one to the CMDB', async () => {
+    const ops = await ApiUser.login(demo.server.url, 'ops')
+    type Proposal = { id: number; kind: string; data_center_id: number; link_id: number | null; a: { device_name: string }; b: { device_name: string } }
+    // The demo cables its first two switches' second uplinks to each other; the CMDB lacks it.
+    const between = (proposal: Proposal) => [proposal.a.device_name, proposal.b.device_name].sort().join(' ')
+    const found = async () => (await ops.get<Proposal[]>('/link-proposals?limit=200')).find((p) => p.kind === 'new' && between(p) === 'switch-00005 switch-00006')
+    await expect.poll(found, { timeout: 60_000, interval: 1000 }).toBeTruthy()
+    const proposal = (await found())!
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'ops')
+    await page.goto(`/ops/topology/${proposal.data_center_id}`)
+    await page.getByTestId('lldp-proposals-button').click()
+    const table = page.getByTestId('lldp-proposals')
+    await table.getByText(/switch-00005 · XGigabitEthernet0\/0\/2/).waitFor()
+    await table.getByText('新链路').first().waitFor()
+    await screenshot(page, 'lldp-proposals')
+    await page.getByTestId(`lldp-actions-${proposal.id}`).getByRole('button', { name: '添加' }).click()
+    await page.getByText('已按 LLDP 更新配置库').waitFor()
+    const accepted = (await ops.get<Proposal[]>('/link-proposals?state=accepted&limit=200')).find((p) => p.id === proposal.id)!
+    expect(accepted.link_id).not.toBeNull()
+    expect((await ops.request('GET', `/links/${accepted.link_id}`)).status).toBe(200)
+    await context.close()
+  })
+
   it('lets an operator choose the alarms mailed to them: critical ones of one data center', async () => {
     const { page, context } = await loggedIn(demo.browser, demo.server.url, 'ops')
     await page.goto('/ops/alarm-mail')
