@@ -2,14 +2,16 @@
 # The monitoring benchmarks of docs/benchmarks.md, each against processes of its own on
 # PostgreSQL:
 #   ceiling     the fleet alone under `monbench blast`: the varbinds it answers per CPU-second
-#   polling     yunguan polling $DEVICES fleet devices every $INTERVAL s: varbinds/s sustained,
-#               missed cycles, yunguan's CPU, and RSS per device actor (against the same
-#               server with monitoring off)
+#   polling     yunguan polling $DEVICES fleet devices every $INTERVAL s, vendor MIBs and LLDP
+#               in the poll (the fleet cabled): varbinds/s sustained, missed cycles, yunguan's
+#               CPU, and RSS per device actor (against the same server with monitoring off)
 #   latency     a link down in the fleet to `device.state` on a socket: with traps, then by
 #               polls alone (interval $LATENCY_INTERVAL s)
 #   snmpd       yunguan polling net-snmp's snmpd ($SNMPD_DEVICES devices, all that one agent)
 #   live_add    $LIVE_DEVICES devices imported into a node polling $DEVICES: how long until it
 #               monitors them and until each has been polled, and the others' missed cycles
+#   discovery   $DISCOVERY_DEVICES cabled fleet devices imported into a running node (no links
+#               in the CMDB): how long until LLDP has proposed every cable as a link
 #   restart     $RESTART_ALARMS devices unreachable (one open alarm each), $RESTART_ACKED of
 #               them acknowledged; the node restarts: the alarms and acknowledgements it has,
 #               how long until it is ready and until every device's first poll confirmed its alarm
@@ -21,7 +23,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-BENCHES="${BENCHES:-ceiling polling latency snmpd live_add restart}"
+BENCHES="${BENCHES:-ceiling polling latency snmpd live_add discovery restart}"
 DEVICES="${DEVICES:-20000}"
 INTERVAL="${INTERVAL:-60}"
 MEASURE_SECS="${MEASURE_SECS:-180}"
@@ -29,6 +31,7 @@ LATENCY_DEVICES="${LATENCY_DEVICES:-2000}"
 LATENCY_INTERVAL="${LATENCY_INTERVAL:-10}"
 SNMPD_DEVICES="${SNMPD_DEVICES:-200}"
 LIVE_DEVICES="${LIVE_DEVICES:-1000}"
+DISCOVERY_DEVICES="${DISCOVERY_DEVICES:-2000}"
 RESTART_ALARMS="${RESTART_ALARMS:-5000}"
 RESTART_ACKED="${RESTART_ACKED:-1000}"
 BUILD="${BUILD:-1}"
@@ -122,7 +125,7 @@ bench_ceiling() {
 
 bench_polling() {
     fresh_database
-    "$bin/yunguan-monbench" fleet --devices "$DEVICES" --bind "$FLEET" --report-secs 60 >"$work/fleet.log" &
+    "$bin/yunguan-monbench" fleet --devices "$DEVICES" --bind "$FLEET" --report-secs 60 --lldp >"$work/fleet.log" &
     pids+=($!)
     YUNGUAN_MONITORING__ENABLED=false start_yunguan
     import_devices "$DEVICES" "$INTERVAL" "$FLEET"
@@ -333,6 +336,37 @@ print(json.dumps({
     "after": {"alarms": after[0], "open": after[1], "acknowledged": after[2]},
     "ready_secs": round(ready - t0, 2),
     "all_confirmed_secs": round(confirmed - t0, 2) if confirmed else None,
+}))
+PY
+)"
+    cleanup
+}
+
+bench_discovery() {
+    fresh_database
+    "$bin/yunguan-monbench" fleet --devices "$DISCOVERY_DEVICES" --bind "$FLEET" --report-secs 60 \
+        --lldp >"$work/fleet.log" 2>"$work/fleet.err" &
+    pids+=($!)
+    start_yunguan
+    sleep 1
+    local cables; cables="$(sed -n 's/^cabled for LLDP: \([0-9]*\) cables$/\1/p' "$work/fleet.err")"
+    local t0; t0="$(date +%s.%N)"
+    import_devices "$DISCOVERY_DEVICES" "$INTERVAL" "$FLEET"
+    local imported_at proposed=0 done_at=""
+    imported_at="$(date +%s.%N)"
+    for _ in $(seq 1 600); do
+        proposed="$(psql "$YUNGUAN_DATABASE__URL" -qtAc "SELECT count(*) FROM link_proposals WHERE kind = 'new'")"
+        if (( proposed >= cables )); then done_at="$(date +%s.%N)"; break; fi
+        sleep 0.5
+    done
+    record "$(python3 - "$DISCOVERY_DEVICES" "$cables" "$proposed" "$t0" "$imported_at" "${done_at:-0}" <<'PY'
+import json, sys
+n, cables, proposed = map(int, sys.argv[1:4])
+t0, imported, done = map(float, sys.argv[4:7])
+print(json.dumps({
+    "bench": "discovery", "devices": n, "cables": cables, "proposals": proposed,
+    "import_secs": round(imported - t0, 2),
+    "all_proposed_secs": round(done - t0, 2) if done else None,
 }))
 PY
 )"

@@ -8,6 +8,7 @@ use clap::Args;
 use serde_json::json;
 
 use crate::loadgen::stats::ProcessSample;
+use crate::snmp::fleet::{standard_cable_count, standard_cabling};
 use crate::snmp::{Fleet, FleetConfig};
 
 #[derive(Debug, Clone, Args)]
@@ -26,6 +27,9 @@ pub struct FleetArgs {
     pub trap_to: Option<SocketAddr>,
     #[arg(long, default_value_t = 10)]
     pub report_secs: u64,
+    /// Cable the fleet for LLDP (`snmp::fleet::standard_cabling`).
+    #[arg(long)]
+    pub lldp: bool,
 }
 
 pub async fn run(args: FleetArgs) -> anyhow::Result<()> {
@@ -39,6 +43,13 @@ pub async fn run(args: FleetArgs) -> anyhow::Result<()> {
     .await?;
     if let Some(sink) = args.trap_to {
         fleet.send_traps_to(sink);
+    }
+    if args.lldp {
+        fleet.set_neighbors(&standard_cabling(args.devices));
+        eprintln!(
+            "cabled for LLDP: {} cables",
+            standard_cable_count(args.devices)
+        );
     }
     eprintln!(
         "fleet of {} devices on {} (communities {}0..)",

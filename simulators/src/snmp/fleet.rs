@@ -120,6 +120,47 @@ pub fn kind_of(idx: usize) -> DeviceKind {
     }
 }
 
+/// The cabling of a fleet of `n_devices` as a data center would have it, for LLDP: in each
+/// block of twenty devices (the mix of [`kind_of`]), the router's ports 1 to 7 to the seven
+/// switches' first uplinks (25), its port 8 to the first firewall's port 1. Network gear
+/// runs LLDP (and is named with its cables, or none); servers and storage do not.
+pub fn standard_cabling(n_devices: usize) -> Vec<(usize, Vec<Cable>)> {
+    let mut heard: std::collections::BTreeMap<usize, Vec<Cable>> = (0..n_devices)
+        .filter(|idx| {
+            !matches!(
+                kind_of(*idx),
+                DeviceKind::Server | DeviceKind::StorageArray
+            )
+        })
+        .map(|idx| (idx, Vec::new()))
+        .collect();
+    let mut cable = |one: (usize, u32), other: (usize, u32)| {
+        for ((idx, port), (to, to_port)) in [(one, other), (other, one)] {
+            if let Some(cables) = heard.get_mut(&idx) {
+                if to < n_devices {
+                    cables.push((port, to, to_port));
+                }
+            }
+        }
+    };
+    for router in (0..n_devices).step_by(20) {
+        for (port, switch) in (1..=7).zip(router + 5..=router + 11) {
+            cable((router, port), (switch, 25));
+        }
+        cable((router, 8), (router + 1, 1));
+    }
+    heard.into_iter().collect()
+}
+
+/// How many cables [`standard_cabling`] lays for `n_devices`.
+pub fn standard_cable_count(n_devices: usize) -> usize {
+    standard_cabling(n_devices)
+        .iter()
+        .map(|(_, cables)| cables.len())
+        .sum::<usize>()
+        / 2
+}
+
 /// The product of device `idx`: of its kind; one switch in seven is a Cisco.
 pub fn product_of(idx: usize) -> Product {
     match kind_of(idx) {
@@ -467,5 +508,26 @@ impl MibView for DeviceView<'_> {
             (Some(lldp), _) => Some(lldp),
             (None, profile_opt) => profile_opt,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_standard_cabling_is_seen_from_both_ends() {
+        let heard = standard_cabling(30);
+        // One full block and half of another: its router, firewall and five switches.
+        assert_eq!(standard_cable_count(30), 8 + 6);
+        for (idx, cables) in &heard {
+            assert!(!matches!(kind_of(*idx), DeviceKind::Server | DeviceKind::StorageArray));
+            for (port, to, to_port) in cables {
+                let back = &heard.iter().find(|(at, _)| at == to).unwrap().1;
+                assert!(back.contains(&(*to_port, *idx, *port)), "{idx}:{port}");
+            }
+        }
+        let router = &heard.iter().find(|(at, _)| *at == 20).unwrap().1;
+        assert_eq!(router.len(), 6, "ports 1 to 5 to switches 25 to 29, port 8 to firewall 21");
     }
 }
