@@ -360,7 +360,10 @@ pub async fn cable(db: &DatabaseConnection, fleet: &Fleet) -> anyhow::Result<()>
         .collect();
     for ((idx, port), (other, other_port)) in cables {
         if speaks_lldp(idx) && speaks_lldp(other) {
-            heard.entry(idx).or_default().push((port, other, other_port));
+            heard
+                .entry(idx)
+                .or_default()
+                .push((port, other, other_port));
         }
     }
     fleet.set_neighbors(&heard.into_iter().collect::<Vec<_>>());

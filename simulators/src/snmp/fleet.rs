@@ -126,12 +126,7 @@ pub fn kind_of(idx: usize) -> DeviceKind {
 /// runs LLDP (and is named with its cables, or none); servers and storage do not.
 pub fn standard_cabling(n_devices: usize) -> Vec<(usize, Vec<Cable>)> {
     let mut heard: std::collections::BTreeMap<usize, Vec<Cable>> = (0..n_devices)
-        .filter(|idx| {
-            !matches!(
-                kind_of(*idx),
-                DeviceKind::Server | DeviceKind::StorageArray
-            )
-        })
+        .filter(|idx| !matches!(kind_of(*idx), DeviceKind::Server | DeviceKind::StorageArray))
         .map(|idx| (idx, Vec::new()))
         .collect();
     let mut cable = |one: (usize, u32), other: (usize, u32)| {
@@ -521,13 +516,20 @@ mod tests {
         // One full block and half of another: its router, firewall and five switches.
         assert_eq!(standard_cable_count(30), 8 + 6);
         for (idx, cables) in &heard {
-            assert!(!matches!(kind_of(*idx), DeviceKind::Server | DeviceKind::StorageArray));
+            assert!(!matches!(
+                kind_of(*idx),
+                DeviceKind::Server | DeviceKind::StorageArray
+            ));
             for (port, to, to_port) in cables {
                 let back = &heard.iter().find(|(at, _)| at == to).unwrap().1;
                 assert!(back.contains(&(*to_port, *idx, *port)), "{idx}:{port}");
             }
         }
         let router = &heard.iter().find(|(at, _)| *at == 20).unwrap().1;
-        assert_eq!(router.len(), 6, "ports 1 to 5 to switches 25 to 29, port 8 to firewall 21");
+        assert_eq!(
+            router.len(),
+            6,
+            "ports 1 to 5 to switches 25 to 29, port 8 to firewall 21"
+        );
     }
 }
