@@ -70,6 +70,35 @@ pub async fn record(
     change: Change<'_>,
     at: DateTime<Utc>,
 ) -> Result<(), sea_orm::DbErr> {
+    row(actor, change, at).insert(txn).await?;
+    Ok(())
+}
+
+/// Appends `changes` inside the caller's transaction, in one statement.
+pub async fn record_all(
+    txn: &impl ConnectionTrait,
+    actor: &ChangeActor,
+    changes: Vec<Change<'_>>,
+    at: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = changes
+        .into_iter()
+        .map(|change| row(actor, change, at))
+        .collect();
+    inventory_change::Entity::insert_many(rows)
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+fn row(
+    actor: &ChangeActor,
+    change: Change<'_>,
+    at: DateTime<Utc>,
+) -> inventory_change::ActiveModel {
     let (actor_kind, actor_user_id, actor_name) = match actor {
         ChangeActor::User { user_id, username } => ("user", Some(*user_id), username.clone()),
         ChangeActor::System { component } => ("system", None, (*component).to_owned()),
@@ -86,9 +115,6 @@ pub async fn record(
         at: Set(at),
         ..Default::default()
     }
-    .insert(txn)
-    .await?;
-    Ok(())
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

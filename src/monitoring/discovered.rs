@@ -6,7 +6,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    Set,
 };
 use serde_json::json;
 use tokio::sync::mpsc;
@@ -204,6 +205,8 @@ pub async fn upsert_interfaces(
         })
     };
     let mut outcome = InterfaceUpsert::default();
+    let mut changes = Vec::new();
+    let mut new_interfaces = Vec::new();
     for discovered in discovered {
         // The columns are signed; no real agent reports more.
         let if_index = i32::try_from(discovered.if_index).unwrap_or(i32::MAX);
@@ -220,49 +223,50 @@ pub async fn upsert_interfaces(
                 active.speed_bps = Set(speed_bps);
                 active.description = Set(description.clone());
                 let updated = active.update(&txn).await?;
-                history::record(
-                    &txn,
-                    &POLLER,
-                    Change {
-                        object_kind: "interface",
-                        object_id: updated.id,
-                        action: ChangeAction::Update,
-                        before_opt: Some(view(found)),
-                        after_opt: Some(view(&updated)),
-                    },
-                    now,
-                )
-                .await?;
+                changes.push(Change {
+                    object_kind: "interface",
+                    object_id: updated.id,
+                    action: ChangeAction::Update,
+                    before_opt: Some(view(found)),
+                    after_opt: Some(view(&updated)),
+                });
                 outcome.updated += 1;
             }
             None => {
-                let created = interface::ActiveModel {
+                new_interfaces.push(interface::ActiveModel {
                     device_id: Set(device_id),
                     if_index: Set(if_index),
                     name: Set(name.clone()),
                     speed_bps: Set(speed_bps),
                     description: Set(description.clone()),
                     ..Default::default()
-                }
-                .insert(&txn)
-                .await?;
-                history::record(
-                    &txn,
-                    &POLLER,
-                    Change {
-                        object_kind: "interface",
-                        object_id: created.id,
-                        action: ChangeAction::Create,
-                        before_opt: None,
-                        after_opt: Some(view(&created)),
-                    },
-                    now,
-                )
-                .await?;
+                });
                 outcome.created += 1;
             }
         }
     }
+    // A device's first poll finds all its interfaces at once: one statement for them, and
+    // one for their history (a switch has dozens; a fleet imported at once, thousands).
+    if !new_interfaces.is_empty() {
+        interface::Entity::insert_many(new_interfaces)
+            .exec(&txn)
+            .await?;
+        let created = interface::Entity::find()
+            .filter(interface::Column::DeviceId.eq(device_id))
+            .order_by_asc(interface::Column::IfIndex)
+            .all(&txn)
+            .await?
+            .into_iter()
+            .filter(|found| !existing.contains_key(&found.if_index));
+        changes.extend(created.map(|found| Change {
+            object_kind: "interface",
+            object_id: found.id,
+            action: ChangeAction::Create,
+            before_opt: None,
+            after_opt: Some(view(&found)),
+        }));
+    }
+    history::record_all(&txn, &POLLER, changes, now).await?;
     txn.commit().await?;
     Ok(outcome)
 }

@@ -125,6 +125,9 @@ pub struct Monitoring {
     trap_listener_opt: Option<Arc<TrapListener>>,
     /// Set by [`Monitoring::stop`]: nothing starts again.
     stopped: Arc<AtomicBool>,
+    /// Set once the plan monitoring started with is followed: what follows is entered while
+    /// running.
+    running: Arc<AtomicBool>,
 }
 
 /// What [`Monitoring::follow`] changed, by data center id.
@@ -198,9 +201,11 @@ impl Monitoring {
             mux,
             trap_listener_opt: trap_listener_opt.map(Arc::new),
             stopped: Arc::default(),
+            running: Arc::default(),
         };
         let devices = plan.device_count();
         let followed = monitoring.follow(plan).await;
+        monitoring.running.store(true, Ordering::Relaxed);
         tracing::info!(
             data_centers = followed.started.len(),
             devices,
@@ -246,7 +251,9 @@ impl Monitoring {
                         }
                     }
                     None => {
-                        let started = self.start_data_center(data_center_id, inventory);
+                        let while_running = self.running.load(Ordering::Relaxed);
+                        let started =
+                            self.start_data_center(data_center_id, inventory, while_running);
                         told.push((started.handle.clone(), false));
                         running.insert(data_center_id, started);
                         followed.started.push(data_center_id);
@@ -304,11 +311,13 @@ impl Monitoring {
         &self,
         data_center_id: i64,
         inventory: DataCenterInventory,
+        entered_while_running: bool,
     ) -> RunningDataCenter {
         let setup = Arc::new(DataCenterSetup::new(
             data_center_id,
             self.services.clone(),
             inventory,
+            entered_while_running,
         ));
         let factory_setup = setup.clone();
         let handle = self.supervisor.spawn(

@@ -175,6 +175,10 @@ describe('the ops portal', () => {
     await parts.getByText(serial, { exact: true }).waitFor()
     await parts.getByText('电源').waitFor()
     await screenshot(page, 'device-parts')
+    // Its first uplink is cabled to a router, which LLDP hears.
+    await page.getByRole('tab', { name: /^LLDP 邻居 \(\d+\)$/ }).click()
+    await page.getByTestId('device-neighbors').getByText(/^router-\d{5}$/).first().waitFor()
+    await screenshot(page, 'device-neighbors')
     // The CMDB's record of the device holds what its chassis says.
     await page.getByRole('tab', { name: 'CMDB 记录' }).click()
     await page.getByText(serial, { exact: true }).filter({ visible: true }).waitFor()

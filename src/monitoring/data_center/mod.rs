@@ -178,6 +178,10 @@ pub struct DataCenterSetup {
     pub services: Arc<DataCenterServices>,
     pub alarm_writer: mpsc::UnboundedSender<AlarmWrite>,
     inventory: RwLock<Arc<DataCenterInventory>>,
+    /// A data center entered while monitoring runs has its devices first polled within
+    /// [`NEW_DEVICE_SPREAD`], as a device entered into a running data center is; one started
+    /// with monitoring spreads them over their interval.
+    pub entered_while_running: bool,
 }
 
 impl DataCenterSetup {
@@ -186,6 +190,7 @@ impl DataCenterSetup {
         data_center_id: i64,
         services: Arc<DataCenterServices>,
         inventory: DataCenterInventory,
+        entered_while_running: bool,
     ) -> DataCenterSetup {
         let alarm_writer = AlarmWriter {
             db: services.db.clone(),
@@ -200,6 +205,7 @@ impl DataCenterSetup {
             services,
             alarm_writer,
             inventory: RwLock::new(Arc::new(inventory)),
+            entered_while_running,
         }
     }
 
@@ -260,8 +266,9 @@ pub struct DataCenterActor {
     rollups: RollupBuffer,
 }
 
-/// A device entered while the data center runs is first polled within this (devices
-/// started with the data center spread over their interval).
+/// A device entered while the data center runs, or with a data center entered while
+/// monitoring runs, is first polled within this (devices started with monitoring spread
+/// over their interval).
 const NEW_DEVICE_SPREAD: Duration = Duration::from_secs(10);
 
 /// How often unacknowledged alarms are looked at for escalation.
@@ -569,7 +576,12 @@ impl Actor for DataCenterActor {
             actor.record(events);
             let running = actor.running.clone();
             for config in &running.devices {
-                actor.start_device(config, config.poll_interval, ctx);
+                let spread = if actor.setup.entered_while_running {
+                    NEW_DEVICE_SPREAD
+                } else {
+                    config.poll_interval
+                };
+                actor.start_device(config, spread, ctx);
             }
             for platform in &running.platforms {
                 actor.start_platform(platform);
