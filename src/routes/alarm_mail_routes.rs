@@ -7,12 +7,23 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use super::extract::{Authorized, BureauStaff};
 use super::tickets::caller_of;
+use crate::audit::AuditActor;
 use crate::error::{ApiError, ErrorBody};
+use crate::identity::Principal;
 use crate::notify::alarm_mail::{self, AlarmMailRouteInput, AlarmMailRouteView, Change};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list).service(choose).service(reset);
+}
+
+/// Who chooses, now.
+fn change_of<'a>(principal: &'a Principal, actor: &'a AuditActor, state: &AppState) -> Change<'a> {
+    Change {
+        principal,
+        actor,
+        now: state.clock.now(),
+    }
 }
 
 /// The routes the caller may read: every person of the bureau's for a bureau admin, their
@@ -59,11 +70,7 @@ pub async fn choose(
 ) -> Result<web::Json<AlarmMailRouteView>, ApiError> {
     let principal = caller.principal;
     let actor = caller_of(&req, principal.clone(), &state).audit_actor();
-    let change = Change {
-        principal: &principal,
-        actor: &actor,
-        now: state.clock.now(),
-    };
+    let change = change_of(&principal, &actor, &state);
     Ok(web::Json(
         alarm_mail::choose(&state.db, change, path.into_inner(), body.into_inner()).await?,
     ))
@@ -89,11 +96,7 @@ pub async fn reset(
 ) -> Result<web::Json<AlarmMailRouteView>, ApiError> {
     let principal = caller.principal;
     let actor = caller_of(&req, principal.clone(), &state).audit_actor();
-    let change = Change {
-        principal: &principal,
-        actor: &actor,
-        now: state.clock.now(),
-    };
+    let change = change_of(&principal, &actor, &state);
     Ok(web::Json(
         alarm_mail::reset(&state.db, change, path.into_inner()).await?,
     ))

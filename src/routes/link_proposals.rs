@@ -17,6 +17,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list).service(accept).service(dismiss);
 }
 
+/// The operator's decision, now.
+fn decision_of<'a>(
+    caller: &Authorized<Operators>,
+    actor: &'a ChangeActor,
+    state: &AppState,
+) -> Decision<'a> {
+    Decision {
+        actor,
+        user_id_opt: Some(caller.principal.user_id),
+        now: state.clock.now(),
+    }
+}
+
 /// The proposals, newest first: open ones unless `state` says otherwise.
 #[utoipa::path(
     tag = "monitoring", security(("bearer" = [])),
@@ -75,11 +88,7 @@ pub async fn accept(
     path: web::Path<i64>,
 ) -> Result<web::Json<LinkProposalView>, ApiError> {
     let actor = ChangeActor::of(&caller.principal);
-    let decision = Decision {
-        actor: &actor,
-        user_id_opt: Some(caller.principal.user_id),
-        now: state.clock.now(),
-    };
+    let decision = decision_of(&caller, &actor, &state);
     Ok(web::Json(
         link_proposals::accept(
             &state.db,
@@ -111,11 +120,7 @@ pub async fn dismiss(
     path: web::Path<i64>,
 ) -> Result<web::Json<LinkProposalView>, ApiError> {
     let actor = ChangeActor::of(&caller.principal);
-    let decision = Decision {
-        actor: &actor,
-        user_id_opt: Some(caller.principal.user_id),
-        now: state.clock.now(),
-    };
+    let decision = decision_of(&caller, &actor, &state);
     Ok(web::Json(
         link_proposals::dismiss(&state.db, path.into_inner(), decision).await?,
     ))

@@ -399,6 +399,25 @@ impl TestApp {
         answer
     }
 
+    /// GETs `path` until it answers `200 OK` with what `done` wants (within 40 s); returns
+    /// that body.
+    pub async fn until_get(&self, path: &str, token: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+        loop {
+            let response = self.get(path, Some(token)).await;
+            let ok = response.status() == 200;
+            let answer: Value = response.json().await.unwrap_or_default();
+            if ok && done(&answer) {
+                return answer;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{path} never answered as wanted: {answer}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// GETs `path`, asserts `200 OK` and returns the body.
     pub async fn get_ok(&self, path: &str, token: &str) -> Value {
         let response = self.get(path, Some(token)).await;

@@ -16,29 +16,6 @@ use crate::openapi::assert_answer_is_documented;
 
 on_every_backend!(lldp_neighbours_become_link_proposals_that_operators_decide);
 
-/// Waits until `GET path` answers 200 with what `done` wants; answers it.
-async fn until_answer(
-    app: &TestApp,
-    token: &str,
-    path: &str,
-    done: impl Fn(&Value) -> bool,
-) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
-    loop {
-        let response = app.get(path, Some(token)).await;
-        let ok = response.status() == 200;
-        let answer: Value = response.json().await.unwrap_or_default();
-        if ok && done(&answer) {
-            return answer;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{path} never answered as wanted: {answer}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// A proposal's ends as `device:interface` names, sorted.
 fn ends(proposal: &Value) -> Vec<String> {
     let end = |side: &str| {
@@ -149,10 +126,11 @@ async fn lldp_neighbours_become_link_proposals_that_operators_decide(backend: Ba
         assert_eq!(response.status(), 200);
     }
     let path = format!("/api/v1/link-proposals?data_center_id={dc_id}");
-    let proposals = until_answer(&app, &supplier, &path, |list| {
-        list.as_array().is_some_and(|list| list.len() == 3)
-    })
-    .await;
+    let proposals = app
+        .until_get(&path, &supplier, |list| {
+            list.as_array().is_some_and(|list| list.len() == 3)
+        })
+        .await;
     assert_answer_is_documented("/api/v1/link-proposals", "get", &proposals[0]);
     let find = |kind: &str, wanted: Vec<String>| {
         let mut wanted = wanted;
@@ -257,10 +235,11 @@ async fn lldp_neighbours_become_link_proposals_that_operators_decide(backend: Ba
     assert_eq!(response.status(), 200);
     fleet.set_neighbors(&[(6, vec![(25, 0, 2), (26, 7, 25)]), (7, vec![(25, 6, 26)])]);
     assert!(app.state.monitoring.poll_now(device_ids[2]));
-    let accepted = until_answer(&app, &ops, &format!("{path}&state=accepted"), |list| {
-        list.as_array().is_some_and(|list| list.len() == 3)
-    })
-    .await;
+    let accepted = app
+        .until_get(&format!("{path}&state=accepted"), &ops, |list| {
+            list.as_array().is_some_and(|list| list.len() == 3)
+        })
+        .await;
     let auto = accepted
         .as_array()
         .unwrap()

@@ -16,7 +16,7 @@ use yunguan::monitoring::snmp::session::{Patience, Session};
 use yunguan::monitoring::snmp::vendor::Health;
 use yunguan_simulators::snmp::{Fleet, FleetConfig, Product};
 
-use crate::helpers::{spawn_app, Backend, TestApp};
+use crate::helpers::{spawn_app, Backend};
 use crate::on_every_backend;
 use crate::snmpd::{self, Snmpd};
 use crate::watch::Watch;
@@ -206,29 +206,6 @@ on_every_backend!(
     the_fleet_s_vendor_gear_fills_its_figures_and_the_cmdb_and_an_upgrade_is_recorded
 );
 
-/// Waits until `GET path` answers 200 with what `done` wants; answers it.
-async fn until_answer(
-    app: &TestApp,
-    token: &str,
-    path: &str,
-    done: impl Fn(&Value) -> bool,
-) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let response = app.get(path, Some(token)).await;
-        let ok = response.status() == 200;
-        let answer: Value = response.json().await.unwrap_or_default();
-        if ok && done(&answer) {
-            return answer;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{path} never answered as wanted: {answer}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 async fn the_fleet_s_vendor_gear_fills_its_figures_and_the_cmdb_and_an_upgrade_is_recorded(
     backend: Backend,
 ) {
@@ -295,13 +272,11 @@ async fn the_fleet_s_vendor_gear_fills_its_figures_and_the_cmdb_and_an_upgrade_i
     // Figures from the vendors' MIBs; the parts from ENTITY-MIB; the CMDB as the chassis says.
     for (device, model) in picked.iter().zip(["SR6608-X", "S5735-L48T4X", "C9300-48T"]) {
         let id = id_of(&device.name);
-        let state = until_answer(
-            &app,
-            &ops,
-            &format!("/api/v1/devices/{id}/state"),
-            |state| state["status"] == "up",
-        )
-        .await;
+        let state = app
+            .until_get(&format!("/api/v1/devices/{id}/state"), &ops, |state| {
+                state["status"] == "up"
+            })
+            .await;
         for figure in ["cpu_percent", "memory_percent", "temperature_celsius"] {
             let value = state[figure].as_f64().unwrap_or(-1.0);
             assert!(
@@ -319,10 +294,11 @@ async fn the_fleet_s_vendor_gear_fills_its_figures_and_the_cmdb_and_an_upgrade_i
             classes.contains("chassis") && classes.contains("power_supply"),
             "{classes:?}"
         );
-        let record = until_answer(&app, &ops, &format!("/api/v1/devices/{id}"), |record| {
-            record["model"] == model
-        })
-        .await;
+        let record = app
+            .until_get(&format!("/api/v1/devices/{id}"), &ops, |record| {
+                record["model"] == model
+            })
+            .await;
         assert!(
             !record["serial_number"].as_str().unwrap().is_empty(),
             "{record}"
@@ -334,7 +310,7 @@ async fn the_fleet_s_vendor_gear_fills_its_figures_and_the_cmdb_and_an_upgrade_i
     // the poller did it, with the firmware before and after.
     let huawei = id_of(&picked[1].name);
     fleet.upgrade_firmware(picked[1].idx).await;
-    until_answer(&app, &ops, &format!("/api/v1/devices/{huawei}"), |record| {
+    app.until_get(&format!("/api/v1/devices/{huawei}"), &ops, |record| {
         record["firmware"] == "V200R022C00SPC500"
     })
     .await;
