@@ -160,6 +160,8 @@ pub struct MonitoringSettings {
     /// Besides following every announced change to the inventory at once, monitoring
     /// rereads it this often (a change whose announcement was lost is followed by then).
     pub inventory_recheck_secs: u64,
+    /// How often each cloud platform's VMs are asked how busy they are.
+    pub vm_poll_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -257,6 +259,7 @@ max_in_flight = 512
 rollup_retention_days = 30
 escalate_after_mins = 15
 inventory_recheck_secs = 300
+vm_poll_secs = 60
 "#;
 
 impl Settings {

@@ -25,6 +25,7 @@ mod m20261207_000016_notification_routes;
 mod m20261207_000017_alarm_mail_routes;
 mod m20261207_000018_device_hardware;
 mod m20261207_000019_link_proposals;
+mod m20261208_000020_vm_metric_rollups;
 mod shapes;
 
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000017_alarm_mail_routes::Migration),
             Box::new(m20261207_000018_device_hardware::Migration),
             Box::new(m20261207_000019_link_proposals::Migration),
+            Box::new(m20261208_000020_vm_metric_rollups::Migration),
         ]
     }
 }

@@ -119,6 +119,14 @@ pub struct ServerUtilization {
     pub cpu_percent: f64,
     pub memory_used_mb: i64,
     pub memory_total_mb: i64,
+    /// Bytes moved since the server started, summed over its disks and NICs; `None` where the
+    /// platform reports no such figure.
+    pub disk_read_bytes_opt: Option<u64>,
+    pub disk_write_bytes_opt: Option<u64>,
+    pub received_bytes_opt: Option<u64>,
+    pub sent_bytes_opt: Option<u64>,
+    /// Seconds since the server started: counters start again when it goes back.
+    pub uptime_secs_opt: Option<u64>,
 }
 
 /// Where the last sync ended: the newest `updated` time it saw (the platform's clock, never

@@ -463,10 +463,22 @@ impl OpenStackClient {
         let memory = body
             .memory_details
             .ok_or_else(|| CloudError::Malformed("diagnostics without memory_details".into()))?;
+        // A total only when every disk or NIC reports its counter: a sum missing a part
+        // would look like a counter going back.
+        let total = |values: Vec<Option<u64>>| {
+            (!values.is_empty())
+                .then(|| values.into_iter().sum::<Option<u64>>())
+                .flatten()
+        };
         Ok(ServerUtilization {
             cpu_percent,
             memory_used_mb: memory.used.round() as i64,
             memory_total_mb: memory.maximum.round() as i64,
+            disk_read_bytes_opt: total(body.disk_details.iter().map(|d| d.read_bytes).collect()),
+            disk_write_bytes_opt: total(body.disk_details.iter().map(|d| d.write_bytes).collect()),
+            received_bytes_opt: total(body.nic_details.iter().map(|n| n.rx_octets).collect()),
+            sent_bytes_opt: total(body.nic_details.iter().map(|n| n.tx_octets).collect()),
+            uptime_secs_opt: body.uptime,
         })
     }
 
@@ -1052,6 +1064,29 @@ mod wire {
         pub cpu_details: Vec<CpuDetail>,
         #[serde(default)]
         pub memory_details: Option<MemoryDetails>,
+        #[serde(default)]
+        pub disk_details: Vec<DiskDetail>,
+        #[serde(default)]
+        pub nic_details: Vec<NicDetail>,
+        /// Seconds since the server started.
+        #[serde(default)]
+        pub uptime: Option<u64>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct DiskDetail {
+        #[serde(default)]
+        pub read_bytes: Option<u64>,
+        #[serde(default)]
+        pub write_bytes: Option<u64>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct NicDetail {
+        #[serde(default)]
+        pub rx_octets: Option<u64>,
+        #[serde(default)]
+        pub tx_octets: Option<u64>,
     }
 
     #[derive(Debug, Deserialize)]

@@ -40,6 +40,7 @@ pub enum EventKind {
     AlarmEscalated,
     PlatformSynced,
     PlatformSyncFailed,
+    VmUtilization,
     InventoryChanged,
 }
 
@@ -48,7 +49,7 @@ const ALARM_TOPICS: &[&str] = &["device/{id}", "dc/{id}", "overview"];
 
 impl EventKind {
     /// Every kind, in the order the documents list them.
-    pub const ALL: [EventKind; 23] = [
+    pub const ALL: [EventKind; 24] = [
         EventKind::AnnouncementCreated,
         EventKind::TicketChanged,
         EventKind::TicketMoved,
@@ -71,6 +72,7 @@ impl EventKind {
         EventKind::AlarmEscalated,
         EventKind::PlatformSynced,
         EventKind::PlatformSyncFailed,
+        EventKind::VmUtilization,
         EventKind::InventoryChanged,
     ];
 
@@ -99,8 +101,18 @@ impl EventKind {
             EventKind::AlarmEscalated => "alarm.escalated",
             EventKind::PlatformSynced => "platform.synced",
             EventKind::PlatformSyncFailed => "platform.sync_failed",
+            EventKind::VmUtilization => "vm.utilization",
             EventKind::InventoryChanged => "inventory.changed",
         }
+    }
+
+    /// Whether it is telemetry: a subject's latest values, superseded by the next, sent
+    /// only to current subscribers and never replayed (`Hub::publish_telemetry`).
+    pub fn is_telemetry(self) -> bool {
+        matches!(
+            self,
+            EventKind::DeviceSample | EventKind::LinkUtilization | EventKind::VmUtilization
+        )
     }
 
     /// The topic families it is published on, as `Topic::family` names them.
@@ -124,6 +136,7 @@ impl EventKind {
             | EventKind::LinkUtilization
             | EventKind::PlatformSynced
             | EventKind::PlatformSyncFailed => &["dc/{id}"],
+            EventKind::VmUtilization => &["dc/{id}", "tenant/{id}/vms"],
             EventKind::OverviewSummary | EventKind::TicketMoved => &["overview"],
             EventKind::LinkState => &["dc/{id}", "overview"],
             EventKind::AlarmRaised
@@ -198,6 +211,9 @@ impl EventKind {
             EventKind::PlatformSyncFailed => {
                 "a cloud platform's sync started failing (said once, not at every retry)"
             }
+            EventKind::VmUtilization => {
+                "a poll of a cloud platform's VMs (every `monitoring.vm_poll_secs`): CPU, memory, disk and network of each, the reader's own on a tenant's topic (telemetry: to current subscribers only, with the topic's latest `seq`, never replayed)"
+            }
             EventKind::InventoryChanged => {
                 "someone's write to the CMDB or to the alarm rules committed (one object, or an import): reread what it names; monitoring follows it at once"
             }
@@ -228,6 +244,7 @@ impl EventKind {
             | EventKind::AlarmEscalated => "AlarmView",
             EventKind::PlatformSynced => "PlatformSyncedEvent",
             EventKind::PlatformSyncFailed => "PlatformSyncFailedEvent",
+            EventKind::VmUtilization => "VmUtilizationEvent",
             EventKind::InventoryChanged => "InventoryChangedEvent",
         }
     }

@@ -262,6 +262,7 @@ impl Hub {
         kind: EventKind,
         data: &D,
     ) -> anyhow::Result<u64> {
+        debug_assert!(!kind.is_telemetry(), "{kind:?} is telemetry");
         let frame = event_frame(topic, kind, data)?;
         let seq = match &self.inner.bus {
             Bus::InProcess => {
@@ -288,6 +289,7 @@ impl Hub {
         kind: EventKind,
         data: &D,
     ) -> anyhow::Result<()> {
+        debug_assert!(kind.is_telemetry(), "{kind:?} is not telemetry");
         let frame = event_frame(topic, kind, data)?;
         match &self.inner.bus {
             Bus::InProcess => self.deliver_telemetry(topic, &frame),

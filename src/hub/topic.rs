@@ -14,6 +14,8 @@ pub enum Topic {
     TenantAnnouncements(i64),
     /// Ticket changes of one tenant.
     TenantTickets(i64),
+    /// How busy one tenant's VMs are.
+    TenantVms(i64),
     /// One ticket's changes and progress: `tenant/{tenant}/tickets/{ticket}`.
     Ticket { tenant_id: i64, ticket_id: i64 },
     /// One user's pending approvals and notices.
@@ -33,10 +35,11 @@ const MAX_TOPIC_LEN: usize = 64;
 
 impl Topic {
     /// Every family of topics, named as the documents and the event catalogue name them.
-    pub const FAMILIES: [&'static str; 9] = [
+    pub const FAMILIES: [&'static str; 10] = [
         "announcements",
         "tenant/{id}/announcements",
         "tenant/{id}/tickets",
+        "tenant/{id}/vms",
         "tenant/{id}/tickets/{ticket}",
         "user/{id}/inbox",
         "dc/{id}",
@@ -51,6 +54,7 @@ impl Topic {
             Topic::Announcements => "announcements",
             Topic::TenantAnnouncements(_) => "tenant/{id}/announcements",
             Topic::TenantTickets(_) => "tenant/{id}/tickets",
+            Topic::TenantVms(_) => "tenant/{id}/vms",
             Topic::Ticket { .. } => "tenant/{id}/tickets/{ticket}",
             Topic::UserInbox(_) => "user/{id}/inbox",
             Topic::DataCenter(_) => "dc/{id}",
@@ -71,6 +75,7 @@ impl Topic {
             ["inventory"] => Topic::Inventory,
             ["tenant", id, "announcements"] => Topic::TenantAnnouncements(parse_id(id)?),
             ["tenant", id, "tickets"] => Topic::TenantTickets(parse_id(id)?),
+            ["tenant", id, "vms"] => Topic::TenantVms(parse_id(id)?),
             ["tenant", tenant_id, "tickets", ticket_id] => Topic::Ticket {
                 tenant_id: parse_id(tenant_id)?,
                 ticket_id: parse_id(ticket_id)?,
@@ -86,7 +91,9 @@ impl Topic {
     /// The tenant whose data this topic carries, if any.
     pub fn tenant_id_opt(&self) -> Option<i64> {
         match self {
-            Topic::TenantAnnouncements(id) | Topic::TenantTickets(id) => Some(*id),
+            Topic::TenantAnnouncements(id) | Topic::TenantTickets(id) | Topic::TenantVms(id) => {
+                Some(*id)
+            }
             Topic::Ticket { tenant_id, .. } => Some(*tenant_id),
             _ => None,
         }
@@ -108,6 +115,7 @@ impl fmt::Display for Topic {
             Topic::Inventory => write!(f, "inventory"),
             Topic::TenantAnnouncements(id) => write!(f, "tenant/{id}/announcements"),
             Topic::TenantTickets(id) => write!(f, "tenant/{id}/tickets"),
+            Topic::TenantVms(id) => write!(f, "tenant/{id}/vms"),
             Topic::Ticket {
                 tenant_id,
                 ticket_id,
@@ -131,6 +139,7 @@ pub fn may_subscribe(principal: &Principal, topic: &Topic) -> bool {
         Topic::UserInbox(user_id) => *user_id == principal.user_id,
         Topic::TenantAnnouncements(tenant_id)
         | Topic::TenantTickets(tenant_id)
+        | Topic::TenantVms(tenant_id)
         | Topic::Ticket { tenant_id, .. } => principal.scope().includes(*tenant_id),
         Topic::DataCenter(_) | Topic::Device(_) => {
             principal.role.is_bureau() || matches!(principal.role, Role::Supplier | Role::Display)
@@ -154,6 +163,7 @@ mod tests {
             "tenant/3/announcements",
             "tenant/3/tickets",
             "tenant/3/tickets/77",
+            "tenant/3/vms",
             "user/12/inbox",
             "dc/1",
             "device/9001",
@@ -209,6 +219,11 @@ mod tests {
             (&edu_dev, "tenant/11/tickets", false),
             (&edu_dev, "tenant/10/tickets/5", true),
             (&edu_dev, "tenant/11/tickets/5", false),
+            (&edu_dev, "tenant/10/vms", true),
+            (&edu_dev, "tenant/11/vms", false),
+            (&manager, "tenant/11/vms", true),
+            (&supplier, "tenant/10/vms", false),
+            (&wall, "tenant/10/vms", false),
             (&edu_dev, "user/2/inbox", true),
             (&edu_dev, "user/1/inbox", false),
             (&edu_dev, "dc/1", false),

@@ -17,7 +17,10 @@
 //! - [`data_center`]: the data-center actor: device supervision, alarms, aggregates.
 //! - [`load`]: link utilization and the busiest links and devices (pure).
 //! - [`overview`]: the command center's aggregate.
-//! - [`platform`]: the platform actor: a cloud platform's inventory synced on a schedule.
+//! - [`platform`]: the platform actor: a cloud platform's inventory synced on a schedule,
+//!   and its VMs polled on another.
+//! - [`vm_utilization`]: how busy a platform's VMs are: the poll, rates from counters, the
+//!   event.
 //! - [`alarm_rules`]: alarm rules as data, administered over the API.
 //! - [`alarms`]: alarms on the record: the alarm writer, the open alarms taken back, and
 //!   alarms held back by a maintenance window told when it ends.
@@ -52,6 +55,7 @@ pub mod platform;
 pub mod rollups;
 pub mod snmp;
 pub mod topology;
+pub mod vm_utilization;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -183,6 +187,7 @@ impl Monitoring {
             overview: overview.addr().recipient(),
             notifier,
             escalate_after: Duration::from_secs(settings.escalate_after_mins * 60),
+            vm_poll_interval: Duration::from_secs(settings.vm_poll_secs.max(1)),
             directory: directory.clone(),
             metrics: metrics.clone(),
             clock,
@@ -351,6 +356,20 @@ impl Monitoring {
     /// A cloud platform's sync status, if it is synced here.
     pub fn platform_summary(&self, platform_id: i64) -> Option<platform::PlatformSummary> {
         self.directory.platform_summary(platform_id)
+    }
+
+    /// A VM's figures at its platform's latest poll, if the platform is polled here and has
+    /// polled it.
+    pub fn vm_utilization(
+        &self,
+        platform_id: i64,
+        vm_id: i64,
+    ) -> Option<vm_utilization::VmUtilization> {
+        self.directory
+            .platform_summary(platform_id)?
+            .vms
+            .get(&vm_id)
+            .cloned()
     }
 
     /// Devices monitored here, with their data centers.

@@ -2,18 +2,24 @@
 //! syncs the platform's inventory on its own schedule (a full sync first, then incremental
 //! ones through the adapter's cursor), writes hypervisors and VMs into the CMDB
 //! (`inventory::sync`), and tells `dc/{id}` what changed. A failing platform is retried with
-//! backoff and fails alone.
+//! backoff and fails alone. On a second schedule it polls how busy the VMs are
+//! (`vm_utilization`): their minutes go to the rollups, each poll to `dc/{id}` and to the
+//! owning tenants' `tenant/{id}/vms`, and the latest figures stay in its summary.
 
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::{Actor, ActorFutureExt, AsyncContext, Context, Handler, WrapFuture};
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
+use tokio::sync::mpsc;
 use utoipa::ToSchema;
 use yunguan_actors::supervision::{Backoff, Link};
 
 use super::messages::Stop;
+use super::rollups::{Rollup, RollupBuffer, Subject};
+use super::vm_utilization::{self, Answer, Meter, PolledVm, VmUtilization, VmUtilizationEvent};
 use crate::clock::Clock;
 use crate::cloud::openstack::OpenStackClient;
 use crate::cloud::{CloudChanges, Hypervisor, SyncCursor};
@@ -70,6 +76,9 @@ pub struct PlatformSummary {
     pub last_error: Option<String>,
     /// What its hypervisors reported at the last sync.
     pub load: HostLoads,
+    /// Its VMs at the latest poll, by VM id (read through `Monitoring::vm_utilization`).
+    #[serde(skip)]
+    pub vms: Arc<HashMap<i64, VmUtilization>>,
 }
 
 /// How busy a platform's hypervisors are, as they report it (allocation is in the CMDB).
@@ -165,6 +174,9 @@ pub struct PlatformServices {
     pub db: DatabaseConnection,
     pub hub: Hub,
     pub clock: Clock,
+    pub vm_poll_interval: Duration,
+    /// Where finished minutes of VM metrics go.
+    pub rollup_writer: mpsc::UnboundedSender<Vec<Rollup>>,
 }
 
 pub struct PlatformActor {
@@ -175,6 +187,11 @@ pub struct PlatformActor {
     failures: u32,
     summary: PlatformSummary,
     link: Link<PlatformSummary>,
+    polling_vms: bool,
+    meter: Meter,
+    vm_rollups: RollupBuffer,
+    /// Starts the monotonic clock VM counters are timed by.
+    epoch: Instant,
 }
 
 impl PlatformActor {
@@ -195,7 +212,92 @@ impl PlatformActor {
             failures: 0,
             summary,
             link,
+            polling_vms: false,
+            meter: Meter::default(),
+            vm_rollups: RollupBuffer::default(),
+            epoch: Instant::now(),
         }
+    }
+
+    fn poll_vms(&mut self, ctx: &mut Context<Self>) {
+        if self.polling_vms {
+            return;
+        }
+        self.polling_vms = true;
+        let config = self.config.clone();
+        let db = self.services.db.clone();
+        let epoch = self.epoch;
+        let work = async move { vm_utilization::poll(&db, &config.client, config.id, epoch).await };
+        ctx.spawn(work.into_actor(self).map(|result, actor, ctx| {
+            actor.polling_vms = false;
+            match result {
+                Ok(answers) => actor.vms_polled(answers),
+                Err(error) => {
+                    tracing::warn!(platform_id = actor.config.id, %error, "cannot read the platform's VMs")
+                }
+            }
+            let wait = actor.services.clock.sleep(actor.services.vm_poll_interval);
+            ctx.spawn(wait.into_actor(actor).map(|(), actor, ctx| actor.poll_vms(ctx)));
+        }));
+    }
+
+    fn vms_polled(&mut self, answers: Vec<(PolledVm, Answer)>) {
+        let at_ms = self.services.clock.now_ms();
+        let figures = self.meter.measure(answers, at_ms);
+        for figure in &figures {
+            self.vm_rollups
+                .add(Subject::Vm(figure.vm_id), at_ms, &figure.points());
+        }
+        let finished = self.vm_rollups.take_finished(at_ms);
+        if !finished.is_empty() {
+            let _ = self.services.rollup_writer.send(finished);
+        }
+        self.summary.vms = Arc::new(
+            figures
+                .iter()
+                .map(|figure| (figure.vm_id, figure.clone()))
+                .collect(),
+        );
+        self.link.publish(self.summary.clone());
+        if figures.is_empty() {
+            return;
+        }
+        let mut by_tenant: BTreeMap<i64, Vec<VmUtilization>> = BTreeMap::new();
+        for figure in &figures {
+            if let Some(tenant_id) = figure.tenant_id {
+                by_tenant.entry(tenant_id).or_default().push(figure.clone());
+            }
+        }
+        let platform_id = self.config.id;
+        let mut events = vec![(
+            Topic::DataCenter(self.config.data_center_id),
+            VmUtilizationEvent {
+                platform_id,
+                at_ms,
+                vms: figures,
+            },
+        )];
+        events.extend(by_tenant.into_iter().map(|(tenant_id, vms)| {
+            (
+                Topic::TenantVms(tenant_id),
+                VmUtilizationEvent {
+                    platform_id,
+                    at_ms,
+                    vms,
+                },
+            )
+        }));
+        let hub = self.services.hub.clone();
+        actix::spawn(async move {
+            for (topic, data) in events {
+                if let Err(error) = hub
+                    .publish_telemetry(&topic, EventKind::VmUtilization, &data)
+                    .await
+                {
+                    tracing::warn!(%error, %topic, "cannot publish VM utilization");
+                }
+            }
+        });
     }
 
     fn sync(&mut self, ctx: &mut Context<Self>) {
@@ -302,8 +404,9 @@ impl Actor for PlatformActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        // Platforms are few: the first sync starts at once.
+        // Platforms are few: the first sync and VM poll start at once.
         self.sync(ctx);
+        self.poll_vms(ctx);
     }
 }
 

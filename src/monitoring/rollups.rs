@@ -1,34 +1,67 @@
-//! One-minute rollups of device metrics: each data center folds its devices' points into
-//! per-minute min, max and average, and hands finished minutes to a writer that stores them
-//! in batches: one row per device and minute holding all its series (a multi-row insert,
-//! idempotent per device and minute), because a switch has dozens of interface series and a
-//! row per series would be tens of thousands of rows a second at twenty thousand devices. A
-//! sweeper deletes what is older than the retention. Read back by the time-series API.
+//! One-minute rollups of device and VM metrics: each data center folds its devices' points,
+//! and each platform actor its VMs', into per-minute min, max and average, and hands finished
+//! minutes to a writer that stores them in batches: one row per subject and minute holding
+//! all its series (a multi-row insert, idempotent per subject and minute), because a switch
+//! has dozens of interface series and a row per series would be tens of thousands of rows a
+//! second at twenty thousand devices. Devices' minutes go to `metric_rollups`, VMs' to
+//! `vm_metric_rollups` (the same shape; the statements are built for the subject's table).
+//! A sweeper deletes what is older than the retention. Read back by the time-series API.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::sea_query::{Alias, Expr, OnConflict, Order, Query};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
 use serde::Serialize;
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
 
 use super::datetime_of_ms;
-use crate::db::entities::metric_rollup;
 
 const MINUTE_MS: u64 = 60_000;
 
 /// Rows per insert statement.
 const ROWS_PER_INSERT: usize = 200;
 
+/// Whose series a rollup holds: a device's or a VM's (by their ids in the inventory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Subject {
+    Device(i64),
+    Vm(i64),
+}
+
+/// Where one kind of subject's minutes are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Table {
+    name: &'static str,
+    key: &'static str,
+}
+
+const DEVICE_ROLLUPS: Table = Table {
+    name: "metric_rollups",
+    key: "device_id",
+};
+const VM_ROLLUPS: Table = Table {
+    name: "vm_metric_rollups",
+    key: "vm_id",
+};
+
+impl Subject {
+    fn stored(self) -> (Table, i64) {
+        match self {
+            Subject::Device(id) => (DEVICE_ROLLUPS, id),
+            Subject::Vm(id) => (VM_ROLLUPS, id),
+        }
+    }
+}
+
 /// One value of one metric at one moment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricPoint {
     /// `cpu_percent`, `memory_percent`, `interface_in_bps`, ...
     pub metric: &'static str,
-    /// Interface or storage index; 0 for the whole device.
+    /// Interface or storage index; 0 for the whole device or VM.
     pub instance: u32,
     pub value: f64,
 }
@@ -50,26 +83,26 @@ impl SeriesRollup {
     }
 }
 
-/// A device's minute: every series it reported.
+/// A subject's minute: every series it reported.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rollup {
-    pub device_id: i64,
+    pub subject: Subject,
     pub minute_ms: u64,
     pub series: Vec<SeriesRollup>,
 }
 
-/// Each device's open minute.
+/// Each subject's open minute.
 #[derive(Debug, Default)]
 pub struct RollupBuffer {
-    open: HashMap<i64, Rollup>,
+    open: HashMap<Subject, Rollup>,
     finished: Vec<Rollup>,
 }
 
 impl RollupBuffer {
-    pub fn add(&mut self, device_id: i64, at_ms: u64, points: &[MetricPoint]) {
+    pub fn add(&mut self, subject: Subject, at_ms: u64, points: &[MetricPoint]) {
         let minute_ms = at_ms - at_ms % MINUTE_MS;
-        let open = self.open.entry(device_id).or_insert_with(|| Rollup {
-            device_id,
+        let open = self.open.entry(subject).or_insert_with(|| Rollup {
+            subject,
             minute_ms,
             series: Vec::new(),
         });
@@ -77,7 +110,7 @@ impl RollupBuffer {
             let done = std::mem::replace(
                 open,
                 Rollup {
-                    device_id,
+                    subject,
                     minute_ms,
                     series: Vec::new(),
                 },
@@ -120,7 +153,7 @@ impl RollupBuffer {
                     finished.push(std::mem::replace(
                         open,
                         Rollup {
-                            device_id: open.device_id,
+                            subject: open.subject,
                             minute_ms: current_minute,
                             series: Vec::new(),
                         },
@@ -157,24 +190,38 @@ fn encode(series: &[SeriesRollup]) -> String {
 }
 
 /// Stores rollups with multi-row inserts; a minute stored twice keeps the later figures.
-pub async fn store(db: &DatabaseConnection, rollups: &[Rollup]) -> Result<(), sea_orm::DbErr> {
-    for chunk in rollups.chunks(ROWS_PER_INSERT) {
-        let rows = chunk.iter().map(|rollup| metric_rollup::ActiveModel {
-            device_id: Set(rollup.device_id),
-            minute: Set(datetime_of_ms(rollup.minute_ms)),
-            series: Set(encode(&rollup.series)),
-        });
-        metric_rollup::Entity::insert_many(rows)
-            .on_conflict(
-                OnConflict::columns([
-                    metric_rollup::Column::DeviceId,
-                    metric_rollup::Column::Minute,
+pub async fn store(db: &DatabaseConnection, rollups: &[Rollup]) -> Result<(), DbErr> {
+    for table in [DEVICE_ROLLUPS, VM_ROLLUPS] {
+        let rows: Vec<&Rollup> = rollups
+            .iter()
+            .filter(|rollup| rollup.subject.stored().0 == table)
+            .collect();
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let mut insert = Query::insert();
+            insert
+                .into_table(Alias::new(table.name))
+                .columns([
+                    Alias::new(table.key),
+                    Alias::new("minute"),
+                    Alias::new("series"),
                 ])
-                .update_column(metric_rollup::Column::Series)
-                .to_owned(),
-            )
-            .exec(db)
-            .await?;
+                .on_conflict(
+                    OnConflict::columns([Alias::new(table.key), Alias::new("minute")])
+                        .update_column(Alias::new("series"))
+                        .to_owned(),
+                );
+            for rollup in chunk {
+                let (_, id) = rollup.subject.stored();
+                insert
+                    .values([
+                        id.into(),
+                        datetime_of_ms(rollup.minute_ms).into(),
+                        encode(&rollup.series).into(),
+                    ])
+                    .map_err(|error| DbErr::Custom(error.to_string()))?;
+            }
+            db.execute(db.get_database_backend().build(&insert)).await?;
+        }
     }
     Ok(())
 }
@@ -189,16 +236,20 @@ pub fn start_sweeper(db: DatabaseConnection, retention: Duration, every: Duratio
                 return;
             };
             let cutoff = Utc::now() - retention;
-            match metric_rollup::Entity::delete_many()
-                .filter(metric_rollup::Column::Minute.lt(cutoff))
-                .exec(&db)
-                .await
-            {
-                Ok(result) if result.rows_affected > 0 => {
-                    tracing::info!(rows = result.rows_affected, "old metric rollups deleted");
+            for table in [DEVICE_ROLLUPS, VM_ROLLUPS] {
+                let delete = Query::delete()
+                    .from_table(Alias::new(table.name))
+                    .and_where(Expr::col(Alias::new("minute")).lt(cutoff))
+                    .to_owned();
+                match db.execute(db.get_database_backend().build(&delete)).await {
+                    Ok(result) if result.rows_affected() > 0 => tracing::info!(
+                        table = table.name,
+                        rows = result.rows_affected(),
+                        "old metric rollups deleted"
+                    ),
+                    Ok(_) => {}
+                    Err(error) => tracing::warn!(%error, "cannot delete old metric rollups"),
                 }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "cannot delete old metric rollups"),
             }
         }
     });
@@ -214,42 +265,51 @@ pub struct RollupView {
     pub samples: i32,
 }
 
-/// The stored minutes of one series between `from` and `to`, oldest first.
+/// The stored minutes of one of `subject`'s series between `from` and `to`, oldest first.
 pub async fn series(
     db: &DatabaseConnection,
-    device_id: i64,
+    subject: Subject,
     metric: &str,
     instance: u32,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     limit: u64,
-) -> Result<Vec<RollupView>, sea_orm::DbErr> {
-    use sea_orm::QuerySelect;
-    let rows = metric_rollup::Entity::find()
-        .filter(metric_rollup::Column::DeviceId.eq(device_id))
-        .filter(metric_rollup::Column::Minute.gte(from))
-        .filter(metric_rollup::Column::Minute.lt(to))
-        .order_by_asc(metric_rollup::Column::Minute)
+) -> Result<Vec<RollupView>, DbErr> {
+    let (table, id) = subject.stored();
+    let select = Query::select()
+        .columns([Alias::new("minute"), Alias::new("series")])
+        .from(Alias::new(table.name))
+        .and_where(Expr::col(Alias::new(table.key)).eq(id))
+        .and_where(Expr::col(Alias::new("minute")).gte(from))
+        .and_where(Expr::col(Alias::new("minute")).lt(to))
+        .order_by(Alias::new("minute"), Order::Asc)
         .limit(limit)
-        .all(db)
+        .to_owned();
+    let rows = db
+        .query_all(db.get_database_backend().build(&select))
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| {
-            let stored: Vec<(String, u32, f64, f64, f64, i32)> =
-                serde_json::from_str(&row.series).ok()?;
-            let (_, _, min, max, avg, samples) = stored
-                .into_iter()
-                .find(|(m, i, ..)| m == metric && *i == instance)?;
-            Some(RollupView {
-                minute: row.minute,
+    let mut minutes = Vec::with_capacity(rows.len());
+    for row in rows {
+        let minute: DateTime<Utc> = row.try_get("", "minute")?;
+        let series: String = row.try_get("", "series")?;
+        let Ok(stored) = serde_json::from_str::<Vec<(String, u32, f64, f64, f64, i32)>>(&series)
+        else {
+            continue;
+        };
+        if let Some((_, _, min, max, avg, samples)) = stored
+            .into_iter()
+            .find(|(m, i, ..)| m == metric && *i == instance)
+        {
+            minutes.push(RollupView {
+                minute,
                 min,
                 max,
                 avg,
                 samples,
-            })
-        })
-        .collect())
+            });
+        }
+    }
+    Ok(minutes)
 }
 
 #[cfg(test)]
@@ -265,10 +325,10 @@ mod tests {
     }
 
     #[test]
-    fn minutes_fold_per_device_and_come_out_when_finished() {
+    fn minutes_fold_per_subject_and_come_out_when_finished() {
         let mut buffer = RollupBuffer::default();
         buffer.add(
-            7,
+            Subject::Device(7),
             60_000,
             &[
                 point("cpu_percent", 0, 10.0),
@@ -276,22 +336,26 @@ mod tests {
             ],
         );
         buffer.add(
-            7,
+            Subject::Device(7),
             90_000,
             &[
                 point("cpu_percent", 0, 30.0),
                 point("cpu_percent", 0, f64::NAN),
             ],
         );
-        buffer.add(8, 95_000, &[point("cpu_percent", 0, 1.0)]);
+        buffer.add(Subject::Vm(7), 95_000, &[point("cpu_percent", 0, 1.0)]);
         assert!(
             buffer.take_finished(119_999).is_empty(),
             "the minute is still open"
         );
         // Device 7 moves on to the next minute: its first one is finished at once.
-        buffer.add(7, 120_500, &[point("cpu_percent", 0, 50.0)]);
+        buffer.add(
+            Subject::Device(7),
+            120_500,
+            &[point("cpu_percent", 0, 50.0)],
+        );
         let mut finished = buffer.take_finished(121_000);
-        finished.sort_by_key(|r| r.device_id);
+        finished.sort_by_key(|r| r.subject);
         assert_eq!(finished.len(), 2);
         assert_eq!(finished[0].minute_ms, 60_000);
         let cpu = finished[0].series[0];
@@ -300,7 +364,11 @@ mod tests {
             (10.0, 30.0, 20.0, 2)
         );
         assert_eq!(finished[0].series[1].instance, 3);
-        assert_eq!(finished[1].device_id, 8);
+        assert_eq!(
+            finished[1].subject,
+            Subject::Vm(7),
+            "a VM's series are its own"
+        );
         assert_eq!(buffer.take_finished(180_000).len(), 1);
         assert!(buffer.take_finished(240_000).is_empty());
         let encoded = encode(&finished[0].series);

@@ -23,6 +23,7 @@ pub mod screen;
 pub mod sso;
 mod storable_text;
 pub mod tickets;
+pub mod vm_monitoring;
 pub mod web_assets;
 pub mod ws;
 
@@ -50,6 +51,7 @@ use crate::monitoring::data_center::{DataCenterSummary, LinkStateEvent, LinkUtil
 use crate::monitoring::device::{DeviceSampleEvent, DeviceStateEvent};
 use crate::monitoring::overview::OverviewSummary;
 use crate::monitoring::platform::{PlatformSyncFailedEvent, PlatformSyncedEvent};
+use crate::monitoring::vm_utilization::VmUtilizationEvent;
 use crate::tickets::views::{
     ApprovalOverdueEvent, ApprovalView, InboxItem, TaskAssignedEvent, TicketMovedEvent,
     TicketProgressEvent, TicketView,
@@ -69,7 +71,7 @@ use crate::tickets::views::{
         (name = "quotas", description = "Each tenant's resource quota and what it has in use."),
         (name = "audit", description = "The hash-chained audit trail: read, export, verify."),
         (name = "inventory", description = "The CMDB: data centers, machine rooms, racks, devices, interfaces, links, clouds, hosts, VMs, pools; their history and bulk import."),
-        (name = "monitoring", description = "Live device state and metrics, topology, alarms and their rules."),
+        (name = "monitoring", description = "Live device state and metrics, VMs' utilization and metrics, topology, alarms and their rules."),
         (name = "notifications", description = "Notification channels: webhooks (HMAC-signed JSON) and DingTalk and WeCom group robots that alarms and approval notices are posted to."),
         (name = "screen", description = "The command-center wall's aggregates and its display keys."),
         (name = "events", description = "The WebSocket: a ticket, then the upgrade. Event kinds and their data are under `x-yunguan-events`."),
@@ -94,6 +96,7 @@ use crate::tickets::views::{
         AlarmView,
         PlatformSyncedEvent,
         PlatformSyncFailedEvent,
+        VmUtilizationEvent,
         InventoryChangedEvent,
     )),
     modifiers(&BearerAuth, &EventCatalogue),
@@ -221,8 +224,8 @@ impl Modify for CommonResponses {
 }
 
 /// Adds `x-yunguan-events`: every event kind of the WebSocket (`hub::events`), in catalogue
-/// order, with its topics, description and a reference to the schema of its `data`. The
-/// front end generates its event types from it.
+/// order, with its topics, description, whether it is telemetry, and a reference to the
+/// schema of its `data`. The front end generates its event types from it.
 struct EventCatalogue;
 
 impl Modify for EventCatalogue {
@@ -235,6 +238,7 @@ impl Modify for EventCatalogue {
                     "topics": kind.topics(),
                     "data": format!("#/components/schemas/{}", kind.data_schema()),
                     "description": kind.description(),
+                    "telemetry": kind.is_telemetry(),
                 })
             })
             .collect();
@@ -259,6 +263,7 @@ pub fn mount(cfg: &mut ServiceConfig) {
             .configure(governance::configure)
             .configure(inventory::configure)
             .configure(monitoring::configure)
+            .configure(vm_monitoring::configure)
             .configure(alarm_rules::configure)
             .configure(maintenance_windows::configure)
             .configure(link_proposals::configure)

@@ -1,6 +1,6 @@
 //! Live monitoring: device state, data-center and overview aggregates, topology and alarms
 //! (the rules are in `alarm_rules`). Bureau staff and suppliers watch; bureau admins and operators handle alarms.
-//! Tenants see none of it (their VMs are in the inventory).
+//! Tenants see none of it (their VMs' monitoring is in `vm_monitoring`).
 
 use actix_web::{get, post, web};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -57,8 +57,8 @@ pub async fn device_state(
         .ok_or_else(|| ApiError::not_found("monitored device"))
 }
 
-/// The metrics kept as one-minute rollups.
-const ROLLUP_METRICS: &[&str] = &[
+/// The device metrics kept as one-minute rollups.
+const DEVICE_METRICS: &[&str] = &[
     "cpu_percent",
     "memory_percent",
     "temperature_celsius",
@@ -67,12 +67,15 @@ const ROLLUP_METRICS: &[&str] = &[
     "storage_percent",
 ];
 
+/// Which series of a device or VM, and which minutes of it.
 #[derive(Deserialize, IntoParams)]
 pub struct MetricsQuery {
-    /// `cpu_percent`, `memory_percent`, `temperature_celsius`, `interface_in_bps`,
-    /// `interface_out_bps` or `storage_percent`.
+    /// A device's: `cpu_percent`, `memory_percent`, `temperature_celsius`,
+    /// `interface_in_bps`, `interface_out_bps` or `storage_percent`. A VM's: `cpu_percent`,
+    /// `memory_percent`, `disk_read_bytes_per_sec`, `disk_write_bytes_per_sec`,
+    /// `network_in_bps` or `network_out_bps`.
     pub metric: String,
-    /// The interface (ifIndex) or storage index, for per-instance metrics.
+    /// The interface (ifIndex) or storage index, for a device's per-instance metrics.
     pub instance: Option<u32>,
     /// Default: an hour before `to`.
     pub from: Option<DateTime<Utc>>,
@@ -82,11 +85,51 @@ pub struct MetricsQuery {
     pub limit: Option<u64>,
 }
 
+impl MetricsQuery {
+    /// The stored minutes this query asks for of `subject`, whose metrics are `metrics`.
+    pub async fn read(
+        self,
+        db: &sea_orm::DatabaseConnection,
+        subject: rollups::Subject,
+        metrics: &[&str],
+    ) -> Result<Vec<RollupView>, ApiError> {
+        if !metrics.contains(&self.metric.as_str()) {
+            return Err(ApiError::with_fields(
+                ErrorCode::ValidationFailed,
+                "unknown metric",
+                vec![FieldError::new(
+                    "metric",
+                    format!("one of {}", metrics.join(", ")),
+                )],
+            ));
+        }
+        let to = self.to.unwrap_or_else(Utc::now);
+        let from = self.from.unwrap_or(to - chrono::Duration::hours(1));
+        let limit = match self.limit {
+            None => 1440,
+            Some(limit) if (1..=1440).contains(&limit) => limit,
+            Some(_) => {
+                return Err(ApiError::with_fields(
+                    ErrorCode::ValidationFailed,
+                    "limit out of range",
+                    vec![FieldError::new("limit", "1 to 1440")],
+                ))
+            }
+        };
+        let instance = self.instance.unwrap_or(0);
+        Ok(rollups::series(db, subject, &self.metric, instance, from, to, limit).await?)
+    }
+}
+
 /// A device's metric as one-minute rollups (min, max, average), oldest first.
 #[utoipa::path(
     tag = "monitoring", security(("bearer" = [])),
     params(("id" = i64, Path), MetricsQuery),
-    responses((status = 200, body = [RollupView]), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody))
+    responses(
+        (status = 200, body = [RollupView]),
+        (status = 403, body = ErrorBody),
+        (status = 422, description = "`validation_failed`: an unknown metric or a limit out of range", body = ErrorBody),
+    )
 )]
 #[get("/devices/{id}/metrics")]
 pub async fn device_metrics(
@@ -95,40 +138,11 @@ pub async fn device_metrics(
     path: web::Path<i64>,
     query: web::Query<MetricsQuery>,
 ) -> Result<web::Json<Vec<RollupView>>, ApiError> {
-    let query = query.into_inner();
-    if !ROLLUP_METRICS.contains(&query.metric.as_str()) {
-        return Err(ApiError::with_fields(
-            ErrorCode::ValidationFailed,
-            "unknown metric",
-            vec![FieldError::new(
-                "metric",
-                format!("one of {}", ROLLUP_METRICS.join(", ")),
-            )],
-        ));
-    }
-    let to = query.to.unwrap_or_else(Utc::now);
-    let from = query.from.unwrap_or(to - chrono::Duration::hours(1));
-    let limit = match query.limit {
-        None => 1440,
-        Some(limit) if (1..=1440).contains(&limit) => limit,
-        Some(_) => {
-            return Err(ApiError::with_fields(
-                ErrorCode::ValidationFailed,
-                "limit out of range",
-                vec![FieldError::new("limit", "1 to 1440")],
-            ))
-        }
-    };
-    let series = rollups::series(
-        &state.db,
-        path.into_inner(),
-        &query.metric,
-        query.instance.unwrap_or(0),
-        from,
-        to,
-        limit,
-    )
-    .await?;
+    let device = rollups::Subject::Device(path.into_inner());
+    let series = query
+        .into_inner()
+        .read(&state.db, device, DEVICE_METRICS)
+        .await?;
     Ok(web::Json(series))
 }
 

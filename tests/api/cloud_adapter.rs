@@ -209,6 +209,14 @@ async fn resizes_are_confirmed_and_deletes_of_gone_servers_succeed() {
     let utilization = client.server_utilization(&host.cloud_id).await.unwrap();
     assert_eq!(utilization.memory_total_mb, 8192);
     assert!((0.0..=100.0).contains(&utilization.cpu_percent));
+    assert!(
+        utilization.disk_read_bytes_opt.is_some()
+            && utilization.disk_write_bytes_opt.is_some()
+            && utilization.received_bytes_opt.is_some()
+            && utilization.sent_bytes_opt.is_some()
+            && utilization.uptime_secs_opt.is_some(),
+        "diagnostics give every counter: {utilization:?}"
+    );
 
     client.delete_host(&host.cloud_id).await.unwrap();
     client.delete_host(&host.cloud_id).await.unwrap();

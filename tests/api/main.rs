@@ -49,5 +49,6 @@ mod sso;
 mod tenancy;
 mod tickets;
 mod vendor_mibs;
+mod vm_monitoring;
 mod web_assets;
 mod websocket;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use yunguan::identity::Role;
-use yunguan::monitoring::rollups::{self, MetricPoint, RollupBuffer};
+use yunguan::monitoring::rollups::{self, MetricPoint, RollupBuffer, Subject};
 use yunguan_simulators::snmp::{Fleet, FleetConfig};
 
 use crate::helpers::{settings_for, spawn_app, spawn_app_with, spawn_node, Backend, TestApp};
@@ -262,7 +262,7 @@ async fn rollups_are_stored_per_device_minute_and_read_as_a_series(backend: Back
     let mut buffer = RollupBuffer::default();
     for (offset_ms, cpu, inbound) in [(0, 10.0, 1e6), (20_000, 30.0, 3e6), (60_000, 50.0, 5e6)] {
         buffer.add(
-            9,
+            Subject::Device(9),
             minute_ms + offset_ms,
             &[
                 MetricPoint {

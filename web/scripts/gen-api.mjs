@@ -3,7 +3,7 @@
 // `src/shared/api/openapi.json` is the server's document as committed (a Rust test keeps it
 // equal to what the server serves). From it this writes `schema.d.ts` (every path and schema,
 // by openapi-typescript) and `events.ts` (the WebSocket event kinds from the document's
-// `x-yunguan-events`: each kind's topics and the type of its data). With `--check` it writes
+// `x-yunguan-events`: each kind's topics, the type of its data, and which kinds are telemetry). With `--check` it writes
 // nothing and fails when either file is out of date, so that the build stops when the API
 // changed and the UI was not regenerated (and vue-tsc then fails where the UI does not follow).
 import { readFile, writeFile } from 'node:fs/promises'
@@ -41,6 +41,12 @@ const lines = [
   'export const EVENT_TOPICS: Record<EventKind, readonly string[]> = {',
   ...events.map((e) => `  '${e.kind}': ${JSON.stringify(e.topics)},`),
   '}',
+  '',
+  '/** The telemetry kinds: latest values, sent with the topic\'s latest `seq`, never replayed. */',
+  `export const TELEMETRY_KINDS: ReadonlySet<string> = new Set([${events
+    .filter((e) => e.telemetry)
+    .map((e) => `'${e.kind}'`)
+    .join(', ')}])`,
   '',
 ]
 const eventsText = lines.join('\n')

@@ -126,6 +126,19 @@ pub struct SimServer {
     pub metadata: std::collections::BTreeMap<String, String>,
 }
 
+/// An active server's load, for tests' assertions: CPU as its diagnostics report it (the
+/// average of its cores), memory before its diagnostics round it to whole MiB, and the rates
+/// its counters grow at.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimUtilization {
+    pub cpu_percent: f64,
+    pub memory_percent: f64,
+    pub disk_read_bytes_per_sec: f64,
+    pub disk_write_bytes_per_sec: f64,
+    pub received_bytes_per_sec: f64,
+    pub sent_bytes_per_sec: f64,
+}
+
 /// What every handler shares.
 pub(crate) struct Shared {
     pub(crate) config: OpenStackSimConfig,
@@ -303,6 +316,26 @@ impl OpenStackSim {
                 metadata: s.metadata.clone(),
             })
             .collect()
+    }
+
+    /// How busy an active server is now, as its diagnostics report it: `None` for a server
+    /// that is not active or not there.
+    pub fn utilization(&self, server_id: &str) -> Option<SimUtilization> {
+        let state = self.shared.settled();
+        let server = state
+            .servers
+            .get(server_id)
+            .filter(|s| s.status == state::ServerStatus::Active)?;
+        let rates = server.io_rates();
+        let cores = server.core_utilisation();
+        Some(SimUtilization {
+            cpu_percent: cores.iter().sum::<f64>() / cores.len().max(1) as f64,
+            memory_percent: server.memory_used_fraction * 100.0,
+            disk_read_bytes_per_sec: rates.disk_read,
+            disk_write_bytes_per_sec: rates.disk_write,
+            received_bytes_per_sec: rates.received,
+            sent_bytes_per_sec: rates.sent,
+        })
     }
 
     /// Stops serving and waits for the server to end.

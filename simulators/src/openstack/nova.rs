@@ -407,15 +407,30 @@ async fn diagnostics(server_id: web::Path<String>, shared: web::Data<Shared>) ->
         .launched_at_opt
         .map(|at| (Utc::now() - at).num_seconds().max(0))
         .unwrap_or(0);
-    let cpu_details: Vec<Value> = (0..server.flavor.vcpus)
-        .map(|index| {
-            // Cores of one server differ a little around its average.
-            let spread = ((index * 7) % 11 - 5) as f64;
-            let utilisation = (server.cpu_util + spread).clamp(0.0, 100.0).round();
+    let cpu_details: Vec<Value> = server
+        .core_utilisation()
+        .into_iter()
+        .enumerate()
+        .map(|(index, utilisation)| {
             json!({"id": index, "time": uptime * 1_000_000_000, "utilisation": utilisation})
         })
         .collect();
     let memory_used_mb = (server.flavor.ram_mb as f64 * server.memory_used_fraction).round();
+    let io = server.io;
+    // The traffic is spread over its NICs; a server without an address still has one NIC.
+    let nics = server.addresses.len().max(1);
+    let nic_details: Vec<Value> = (0..nics)
+        .map(|index| {
+            let share = |total: f64| (total / nics as f64).floor() as u64;
+            json!({
+                "mac_address": format!("fa:16:3e:00:{:02x}:{:02x}", index / 256, index % 256),
+                "rx_octets": share(io.received), "rx_errors": 0, "rx_drop": 0,
+                "rx_packets": share(io.received) / 800, "rx_rate": null,
+                "tx_octets": share(io.sent), "tx_errors": 0, "tx_drop": 0,
+                "tx_packets": share(io.sent) / 800, "tx_rate": null,
+            })
+        })
+        .collect();
     HttpResponse::Ok().json(json!({
         "state": "running",
         "driver": "libvirt",
@@ -424,12 +439,18 @@ async fn diagnostics(server_id: web::Path<String>, shared: web::Data<Shared>) ->
         "uptime": uptime,
         "config_drive": false,
         "num_cpus": server.flavor.vcpus,
-        "num_nics": server.addresses.len(),
+        "num_nics": nics,
         "num_disks": 1,
         "cpu_details": cpu_details,
         "memory_details": {"maximum": server.flavor.ram_mb, "used": memory_used_mb},
-        "disk_details": [{"read_bytes": 0, "read_requests": 0, "write_bytes": 0, "write_requests": 0, "errors_count": 0}],
-        "nic_details": [],
+        "disk_details": [{
+            "read_bytes": io.disk_read.floor() as u64,
+            "read_requests": (io.disk_read / 4096.0).floor() as u64,
+            "write_bytes": io.disk_write.floor() as u64,
+            "write_requests": (io.disk_write / 4096.0).floor() as u64,
+            "errors_count": 0,
+        }],
+        "nic_details": nic_details,
     }))
 }
 

@@ -111,6 +111,43 @@ pub struct Server {
     pub cpu_util: f64,
     /// Share of its memory in use, 0 to 1.
     pub memory_used_fraction: f64,
+    /// Bytes read and written on its disk, received and sent on its NICs, since it was
+    /// launched: Nova's diagnostics counters.
+    pub io: ServerIo,
+}
+
+/// A server's I/O counters, in bytes (fractional, so that slow rates add up exactly).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ServerIo {
+    pub disk_read: f64,
+    pub disk_write: f64,
+    pub received: f64,
+    pub sent: f64,
+}
+
+impl Server {
+    /// Each vCPU's utilization in whole percent: its cores differ a little around its
+    /// average.
+    pub fn core_utilisation(&self) -> Vec<f64> {
+        (0..self.flavor.vcpus)
+            .map(|index| {
+                let spread = ((index * 7) % 11 - 5) as f64;
+                (self.cpu_util + spread).clamp(0.0, 100.0).round()
+            })
+            .collect()
+    }
+
+    /// How fast its counters grow now, in bytes per second: a busier server moves more.
+    pub fn io_rates(&self) -> ServerIo {
+        let received = 20_000.0 + self.cpu_util * 4_000.0;
+        let disk_read = 8_000.0 + self.cpu_util * 1_000.0;
+        ServerIo {
+            disk_read,
+            disk_write: disk_read * 1.5,
+            received,
+            sent: received * 0.6,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -183,6 +220,8 @@ pub struct CloudState {
     /// Builds still to fail, whatever else happens (an injected fault).
     pub builds_to_fail: u32,
     last_utilization_step_at: DateTime<Utc>,
+    /// Until when servers' I/O counters have been counted.
+    io_counted_until: DateTime<Utc>,
     next_address: u32,
 }
 
@@ -211,6 +250,7 @@ impl CloudState {
             tokens_issued: 0,
             builds_to_fail: 0,
             last_utilization_step_at: now,
+            io_counted_until: now,
             next_address: 10,
         };
         for index in 0..n_hypervisors {
@@ -334,6 +374,7 @@ impl CloudState {
         for id in due {
             self.finish_transition(&id);
         }
+        self.count_io(now);
         let tick_ms = (self.timings.utilization_tick.as_millis() as i64).max(1);
         let elapsed_ms = (now - self.last_utilization_step_at).num_milliseconds();
         if elapsed_ms >= tick_ms {
@@ -401,6 +442,25 @@ impl CloudState {
         let number = self.next_address;
         self.next_address += 1;
         format!("{prefix}.{}.{}", (number >> 8) % 256, number % 256)
+    }
+
+    /// Adds what every active server moved since the last count, at its present rates.
+    fn count_io(&mut self, now: DateTime<Utc>) {
+        let elapsed_secs = (now - self.io_counted_until).num_milliseconds() as f64 / 1000.0;
+        if elapsed_secs <= 0.0 {
+            return;
+        }
+        self.io_counted_until = now;
+        for server in self.servers.values_mut() {
+            if server.status != ServerStatus::Active {
+                continue;
+            }
+            let rates = server.io_rates();
+            server.io.disk_read += rates.disk_read * elapsed_secs;
+            server.io.disk_write += rates.disk_write * elapsed_secs;
+            server.io.received += rates.received * elapsed_secs;
+            server.io.sent += rates.sent * elapsed_secs;
+        }
     }
 
     fn step_utilization(&mut self) {
@@ -537,6 +597,7 @@ impl CloudState {
             fault_opt: None,
             cpu_util: 0.0,
             memory_used_fraction: 0.0,
+            io: ServerIo::default(),
         };
         match hypervisor_idx_opt {
             Some(idx) => {

@@ -26,7 +26,6 @@ pub mod machine_room;
 pub mod mail_outbox;
 pub mod maintenance_window;
 pub mod manual_task;
-pub mod metric_rollup;
 pub mod notification_channel;
 pub mod notification_delivery;
 pub mod password_reset;

@@ -36,7 +36,7 @@ use super::messages::{
 };
 use super::plan::DataCenterInventory;
 use super::platform::{PlatformActor, PlatformConfig, PlatformServices, PlatformSummary};
-use super::rollups::{Rollup, RollupBuffer};
+use super::rollups::{Rollup, RollupBuffer, Subject};
 use super::snmp::mux::Multiplexer;
 use super::snmp::session::Patience;
 use crate::clock::Clock;
@@ -162,6 +162,8 @@ pub struct DataCenterServices {
     pub notifier: Notifier,
     /// Root-cause alarms unacknowledged this long are escalated.
     pub escalate_after: Duration,
+    /// How often platforms' VMs are polled.
+    pub vm_poll_interval: Duration,
     pub directory: Directory,
     pub metrics: Arc<Metrics>,
     pub rollup_writer: mpsc::UnboundedSender<Vec<Rollup>>,
@@ -241,6 +243,8 @@ impl DataCenterSetup {
             db: self.services.db.clone(),
             hub: self.services.hub.clone(),
             clock: self.services.clock.clone(),
+            vm_poll_interval: self.services.vm_poll_interval,
+            rollup_writer: self.services.rollup_writer.clone(),
         }
     }
 }
@@ -646,8 +650,11 @@ impl Handler<DeviceReport> for DataCenterActor {
             alarm_events,
             link_states,
         } = self.state.on_report(&report);
-        self.rollups
-            .add(report.device_id, report.at_ms, &report.points);
+        self.rollups.add(
+            Subject::Device(report.device_id),
+            report.at_ms,
+            &report.points,
+        );
         self.publish_link_states(link_states);
         self.record(alarm_events);
         let directory = &self.setup.services.directory;

@@ -25,6 +25,7 @@ export type EventKind =
   | 'alarm.escalated'
   | 'platform.synced'
   | 'platform.sync_failed'
+  | 'vm.utilization'
   | 'inventory.changed'
 
 /** The `data` each kind of event carries. */
@@ -73,6 +74,8 @@ export interface EventData {
   'platform.synced': components['schemas']['PlatformSyncedEvent']
   /** a cloud platform's sync started failing (said once, not at every retry) */
   'platform.sync_failed': components['schemas']['PlatformSyncFailedEvent']
+  /** a poll of a cloud platform's VMs (every `monitoring.vm_poll_secs`): CPU, memory, disk and network of each, the reader's own on a tenant's topic (telemetry: to current subscribers only, with the topic's latest `seq`, never replayed) */
+  'vm.utilization': components['schemas']['VmUtilizationEvent']
   /** someone's write to the CMDB or to the alarm rules committed (one object, or an import): reread what it names; monitoring follows it at once */
   'inventory.changed': components['schemas']['InventoryChangedEvent']
 }
@@ -101,5 +104,9 @@ export const EVENT_TOPICS: Record<EventKind, readonly string[]> = {
   'alarm.escalated': ["device/{id}","dc/{id}","overview"],
   'platform.synced': ["dc/{id}"],
   'platform.sync_failed': ["dc/{id}"],
+  'vm.utilization': ["dc/{id}","tenant/{id}/vms"],
   'inventory.changed': ["inventory"],
 }
+
+/** The telemetry kinds: latest values, sent with the topic's latest `seq`, never replayed. */
+export const TELEMETRY_KINDS: ReadonlySet<string> = new Set(['device.sample', 'link.utilization', 'vm.utilization'])

@@ -1739,6 +1739,40 @@ export interface paths {
         patch: operations["update_vms"];
         trace?: never;
     };
+    "/api/v1/vms/{id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A VM's metric as one-minute rollups (min, max, average), oldest first. */
+        get: operations["vm_metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/vms/{id}/utilization": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How busy a VM is: CPU, memory, disk and network at its platform's latest poll. */
+        get: operations["vm_utilization"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ws": {
         parameters: {
             query?: never;
@@ -4075,6 +4109,69 @@ export interface components {
             tenant_id?: number | null;
             /** Format: int64 */
             vcpu?: number | null;
+        };
+        /**
+         * @description How busy a VM was at its latest poll. Figures the platform did not give, or that need a
+         *     second poll, are null.
+         */
+        VmUtilization: {
+            /**
+             * Format: int64
+             * @description When it was polled, in milliseconds since 1970.
+             */
+            at_ms: number;
+            /**
+             * Format: double
+             * @description Average over its vCPUs, 0 to 100.
+             */
+            cpu_percent?: number | null;
+            /** Format: double */
+            disk_read_bytes_per_sec?: number | null;
+            /** Format: double */
+            disk_write_bytes_per_sec?: number | null;
+            /** @description Why an active VM has no figures this time (the platform's refusal or silence). */
+            error?: string | null;
+            /** Format: double */
+            memory_percent?: number | null;
+            name: string;
+            /**
+             * Format: double
+             * @description Bits per second received.
+             */
+            network_in_bps?: number | null;
+            /**
+             * Format: double
+             * @description Bits per second sent.
+             */
+            network_out_bps?: number | null;
+            /** @description The VM's state in the CMDB (`active`, `shutoff`, ...): only active VMs are measured. */
+            state: string;
+            /** Format: int64 */
+            tenant_id?: number | null;
+            /** Format: int64 */
+            vm_id: number;
+        };
+        /**
+         * @description The data of `vm.utilization`: one poll of a platform's VMs, those of the topic's reader
+         *     (all of them on `dc/{id}`, a tenant's own on `tenant/{id}/vms`).
+         */
+        VmUtilizationEvent: {
+            /**
+             * Format: int64
+             * @description When the poll ended, in milliseconds since 1970.
+             */
+            at_ms: number;
+            /** Format: int64 */
+            platform_id: number;
+            vms: components["schemas"]["VmUtilization"][];
+        };
+        /** @description A VM's state and its figures at the latest poll. */
+        VmUtilizationView: {
+            latest?: null | components["schemas"]["VmUtilization"];
+            /** @description Its state in the CMDB. */
+            state: string;
+            /** Format: int64 */
+            vm_id: number;
         };
         VmView: {
             addresses: string[];
@@ -7664,13 +7761,15 @@ export interface operations {
             query: {
                 /** @description Default: an hour before `to`. */
                 from?: string | null;
-                /** @description The interface (ifIndex) or storage index, for per-instance metrics. */
+                /** @description The interface (ifIndex) or storage index, for a device's per-instance metrics. */
                 instance?: number | null;
                 /** @description 1 to 1440 minutes, default 1440. */
                 limit?: number | null;
                 /**
-                 * @description `cpu_percent`, `memory_percent`, `temperature_celsius`, `interface_in_bps`,
-                 *     `interface_out_bps` or `storage_percent`.
+                 * @description A device's: `cpu_percent`, `memory_percent`, `temperature_celsius`,
+                 *     `interface_in_bps`, `interface_out_bps` or `storage_percent`. A VM's: `cpu_percent`,
+                 *     `memory_percent`, `disk_read_bytes_per_sec`, `disk_write_bytes_per_sec`,
+                 *     `network_in_bps` or `network_out_bps`.
                  */
                 metric: string;
                 /** @description Default: now. */
@@ -7727,7 +7826,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `validation_failed`: a missing, unknown or out-of-bounds value; `fields` names it */
+            /** @description `validation_failed`: an unknown metric or a limit out of range */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -13453,6 +13552,145 @@ export interface operations {
             };
             /** @description `validation_failed`, with `fields` */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    vm_metrics: {
+        parameters: {
+            query: {
+                /** @description Default: an hour before `to`. */
+                from?: string | null;
+                /** @description The interface (ifIndex) or storage index, for a device's per-instance metrics. */
+                instance?: number | null;
+                /** @description 1 to 1440 minutes, default 1440. */
+                limit?: number | null;
+                /**
+                 * @description A device's: `cpu_percent`, `memory_percent`, `temperature_celsius`,
+                 *     `interface_in_bps`, `interface_out_bps` or `storage_percent`. A VM's: `cpu_percent`,
+                 *     `memory_percent`, `disk_read_bytes_per_sec`, `disk_write_bytes_per_sec`,
+                 *     `network_in_bps` or `network_out_bps`.
+                 */
+                metric: string;
+                /** @description Default: now. */
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RollupView"][];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: bureau staff and tenant users only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such VM, or another tenant's */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: an unknown metric or a limit out of range */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    vm_utilization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VmUtilizationView"];
+                };
+            };
+            /** @description `invalid_text`: a NUL character (U+0000) in the path, a query parameter or the body (`fields` names where); `bad_request` or `malformed_json`: a parameter or body that cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `missing_token` or `invalid_token`: no bearer token, or one that expired, was revoked or belongs to a disabled account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `forbidden`: bureau staff and tenant users only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `not_found`: no such VM, or another tenant's */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

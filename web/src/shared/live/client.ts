@@ -6,9 +6,7 @@
 // exponentially with full jitter up to a cap; a ping every `pingIntervalMs` that gets no pong
 // within `pongTimeoutMs` counts as a lost connection (a half-open socket sends nothing).
 
-/** Kinds sent as telemetry (docs/websocket.md): to current subscribers only, with the topic's
- * latest `seq` rather than one of their own. */
-const TELEMETRY_KINDS: ReadonlySet<string> = new Set(['device.sample', 'link.utilization'])
+import { TELEMETRY_KINDS } from '../api/events'
 
 /** What the server sends (docs/websocket.md §3). */
 export type ServerMessage =
