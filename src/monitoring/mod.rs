@@ -358,18 +358,12 @@ impl Monitoring {
         self.directory.platform_summary(platform_id)
     }
 
-    /// A VM's figures at its platform's latest poll, if the platform is polled here and has
-    /// polled it.
+    /// A platform's VMs at its latest poll, by VM id, if it is polled here.
     pub fn vm_utilization(
         &self,
         platform_id: i64,
-        vm_id: i64,
-    ) -> Option<vm_utilization::VmUtilization> {
-        self.directory
-            .platform_summary(platform_id)?
-            .vms
-            .get(&vm_id)
-            .cloned()
+    ) -> Option<Arc<HashMap<i64, vm_utilization::VmUtilization>>> {
+        Some(self.directory.platform_summary(platform_id)?.vms)
     }
 
     /// Devices monitored here, with their data centers.

@@ -86,10 +86,11 @@ pub struct MetricsQuery {
 }
 
 impl MetricsQuery {
-    /// The stored minutes this query asks for of `subject`, whose metrics are `metrics`.
+    /// The stored minutes this query asks for of `subject`, whose metrics are `metrics`;
+    /// `to` is the application's now unless given.
     pub async fn read(
         self,
-        db: &sea_orm::DatabaseConnection,
+        state: &AppState,
         subject: rollups::Subject,
         metrics: &[&str],
     ) -> Result<Vec<RollupView>, ApiError> {
@@ -103,7 +104,7 @@ impl MetricsQuery {
                 )],
             ));
         }
-        let to = self.to.unwrap_or_else(Utc::now);
+        let to = self.to.unwrap_or_else(|| state.clock.now());
         let from = self.from.unwrap_or(to - chrono::Duration::hours(1));
         let limit = match self.limit {
             None => 1440,
@@ -117,7 +118,7 @@ impl MetricsQuery {
             }
         };
         let instance = self.instance.unwrap_or(0);
-        Ok(rollups::series(db, subject, &self.metric, instance, from, to, limit).await?)
+        Ok(rollups::series(&state.db, subject, &self.metric, instance, from, to, limit).await?)
     }
 }
 
@@ -141,7 +142,7 @@ pub async fn device_metrics(
     let device = rollups::Subject::Device(path.into_inner());
     let series = query
         .into_inner()
-        .read(&state.db, device, DEVICE_METRICS)
+        .read(&state, device, DEVICE_METRICS)
         .await?;
     Ok(web::Json(series))
 }

@@ -1,15 +1,20 @@
 //! Monitoring of VMs, for their tenants as for bureau staff: how busy a VM is now and its
-//! metrics' minutes. A tenant user reads only their tenant's VMs; another tenant's is
-//! answered as absent, as in the inventory.
+//! metrics' minutes, and the latest figures of every VM the caller may see. A tenant user
+//! reads only their tenant's VMs; another tenant's is answered as absent, as in the
+//! inventory.
+
+use std::collections::HashMap;
 
 use actix_web::{get, web};
+use sea_orm::{EntityTrait, QueryOrder, QuerySelect};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::db::entities::vm;
 use crate::error::{ApiError, ErrorBody};
-use crate::inventory::clouds::{self, VmView};
-use crate::inventory::crud;
+use crate::inventory::clouds::{self, VmFilter, VmView};
+use crate::inventory::crud::{self, InventoryObject};
 use crate::monitoring::rollups::{RollupView, Subject};
 use crate::monitoring::vm_utilization::{VmUtilization, VM_METRICS};
 use crate::routes::extract::{Authorized, VmReaders};
@@ -17,7 +22,9 @@ use crate::routes::monitoring::MetricsQuery;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(vm_utilization).service(vm_metrics);
+    cfg.service(vm_utilization)
+        .service(vm_metrics)
+        .service(every_vm_utilization);
 }
 
 /// A VM's state and its figures at the latest poll.
@@ -58,9 +65,54 @@ pub async fn vm_utilization(
     let vm = visible_vm(&state, &caller, path.into_inner()).await?;
     Ok(web::Json(VmUtilizationView {
         vm_id: vm.id,
-        latest: state.monitoring.vm_utilization(vm.platform_id, vm.id),
+        latest: state
+            .monitoring
+            .vm_utilization(vm.platform_id)
+            .and_then(|figures| figures.get(&vm.id).cloned()),
         state: vm.state,
     }))
+}
+
+/// The latest figures of every VM the caller may see that has been polled, by VM id: a
+/// tenant's own, or every VM for bureau staff.
+#[utoipa::path(
+    tag = "monitoring", security(("bearer" = [])),
+    responses(
+        (status = 200, body = [VmUtilization]),
+        (status = 403, description = "`forbidden`: bureau staff and tenant users only", body = ErrorBody),
+    )
+)]
+#[get("/vm-utilization")]
+pub async fn every_vm_utilization(
+    caller: Authorized<VmReaders>,
+    state: web::Data<AppState>,
+) -> Result<web::Json<Vec<VmUtilization>>, ApiError> {
+    // Whose VM it is now, from the CMDB: a VM given to another tenant since the last poll
+    // is not shown to the old one.
+    let visible: Vec<(i64, i64)> = clouds::Vms::filter(
+        vm::Entity::find(),
+        &VmFilter::default(),
+        caller.principal.scope(),
+    )
+    .select_only()
+    .columns([vm::Column::Id, vm::Column::PlatformId])
+    .order_by_asc(vm::Column::Id)
+    .into_tuple()
+    .all(&state.db)
+    .await?;
+    let mut platforms = HashMap::new();
+    let figures = visible
+        .into_iter()
+        .filter_map(|(vm_id, platform_id)| {
+            platforms
+                .entry(platform_id)
+                .or_insert_with(|| state.monitoring.vm_utilization(platform_id))
+                .as_ref()?
+                .get(&vm_id)
+                .cloned()
+        })
+        .collect();
+    Ok(web::Json(figures))
 }
 
 /// A VM's metric as one-minute rollups (min, max, average), oldest first.
@@ -84,7 +136,7 @@ pub async fn vm_metrics(
     let vm = visible_vm(&state, &caller, path.into_inner()).await?;
     let series = query
         .into_inner()
-        .read(&state.db, Subject::Vm(vm.id), VM_METRICS)
+        .read(&state, Subject::Vm(vm.id), VM_METRICS)
         .await?;
     Ok(web::Json(series))
 }

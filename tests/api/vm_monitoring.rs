@@ -217,6 +217,19 @@ async fn a_tenant_sees_its_own_vms_utilization_and_not_another_tenants(backend: 
         0.01,
         "the minute's cpu",
     );
+    let listed = |figures: &Value| -> Vec<i64> {
+        figures
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|vm| vm["vm_id"].as_i64().unwrap())
+            .collect()
+    };
+    let own = node.get_ok("/api/v1/vm-utilization", &edu_dev).await;
+    assert_eq!(listed(&own), edu_vms);
+    assert_answer_is_documented("/api/v1/vm-utilization", "get", &own[0]);
+    let every = node.get_ok("/api/v1/vm-utilization", &admin).await;
+    assert_eq!(listed(&every).len(), 6);
     let health_vm_path = format!("/api/v1/vms/{health_vm}");
     for path in [
         format!("{health_vm_path}/utilization"),
