@@ -4,13 +4,15 @@
 //! server polls live, placed in the racks of two machine rooms per data center ([`racks`]),
 //! with faults coming and going ([`network`]; not with `--no-chaos`) and
 //! fault commands read from standard input ([`commands`]); and a simulated OpenStack region
-//! started in-process and synced as the demo's cloud platform; with `--openstack-sim`,
+//! started in-process and synced as the demo's cloud platform, a few of its VMs each demo
+//! tenant's ([`tenant_vms`]); with `--openstack-sim`,
 //! fulfilment runs on it too. Once it listens it prints
 //! `demo ready`, for whoever waits on it.
 
 pub mod commands;
 pub mod network;
 pub mod racks;
+pub mod tenant_vms;
 
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
@@ -110,6 +112,7 @@ pub async fn run(mut settings: Settings, options: DemoOptions) -> anyhow::Result
     if let Some(trap_addr) = app.state().monitoring.trap_addr_opt() {
         fleet.send_traps_to(trap_addr);
     }
+    actix_web::rt::spawn(tenant_vms::share_out(app.state().db.clone()));
     network::give_habits(&fleet);
     network::break_from_the_start(&fleet).await;
     // Kept until the server stops.

@@ -308,10 +308,19 @@ impl Hub {
         if state.subscribers.is_empty() {
             return;
         }
+        // The latest number any subscriber here was told: with Redis, a subscriber is told
+        // the topic's number there, which this node's own count may not have reached (no
+        // numbered event of the topic passed through it yet), and a client drops telemetry
+        // numbered below what it was told.
+        let seq = state
+            .subscribers
+            .values()
+            .map(|subscriber| subscriber.last_seq)
+            .fold(state.last_seq, u64::max);
         let event = Arc::new(Event {
             topic: topic.clone(),
-            seq: state.last_seq,
-            frame: frame.with_seq(state.last_seq),
+            seq,
+            frame: frame.with_seq(seq),
             telemetry: true,
         });
         let mut delivered = 0u64;

@@ -489,7 +489,19 @@ async fn telemetry_reaches_current_subscribers_and_is_never_replayed(backend: Ba
         .await
         .unwrap();
     let mut socket = app.ws(&token).await;
-    socket.subscribe("device/77", None).await;
+    let subscribed = socket.subscribe("device/77", None).await;
+    // Before any numbered event of the topic: a sample carries the number the subscriber was
+    // told (with Redis, the topic's number there), never less, or a client would drop it.
+    app.state
+        .hub
+        .publish_telemetry(&topic, EventKind::DeviceSample, &sample(100))
+        .await
+        .unwrap();
+    let first = wait_for_event(&mut socket, Duration::from_secs(2), |f| {
+        f["kind"] == "device.sample"
+    })
+    .await;
+    assert_eq!(first["seq"], subscribed["seq"], "{first}");
     let state_seq = app
         .state
         .hub

@@ -240,8 +240,10 @@ describe('tenants kept apart in the portal and the app', () => {
     expect(await page.getByText('教育局机密扩容').count()).toBe(0)
     await page.goto('/portal/resources')
     await page.getByText('已用 0 / 16').waitFor()
-    await page.getByText('暂无云主机').waitFor()
+    // Its own hosts (the demo gave it a few), none of edu's.
+    await page.getByTestId('vm-table').getByText('医保结算系统').first().waitFor({ timeout: 30_000 })
     expect(await page.getByText('edu-secret-vm').count()).toBe(0)
+    expect(await page.getByText('学籍管理系统').count()).toBe(0)
     await context.close()
 
     const { page: phone, context: phoneContext } = await onPhone(demo.browser, demo.server.url, 'health-admin')
@@ -252,6 +254,32 @@ describe('tenants kept apart in the portal and the app', () => {
     expect(await phone.getByText('教育局机密扩容').count()).toBe(0)
     await screenshot(phone, 'mobile-not-yours-375-zh-CN')
     await phoneContext.close()
+  })
+})
+
+describe('a tenant watching its cloud hosts', () => {
+  it('sees each host’s CPU and memory in the list and its figures move live on its page', async () => {
+    const { page, context } = await loggedIn(demo.browser, demo.server.url, 'edu-dev')
+    await page.goto('/portal/resources')
+    const table = page.getByTestId('vm-table')
+    // The demo gives each tenant a few of its cloud's hosts, polled every few seconds.
+    await table.locator('[data-vm-load$="-cpu_percent"]').first().waitFor({ timeout: 30_000 })
+    expect(await table.getByText('医保结算系统').count()).toBe(0)
+    await table.getByText('运行中').first().waitFor()
+    await page.locator('.el-loading-mask').first().waitFor({ state: 'detached' })
+    await screenshot(page, 'portal-resources-load-1440-light-zh-CN')
+    await table.getByRole('link').first().click()
+    await reached(page, /^\/portal\/resources\/vms\/\d+$/)
+    const now = page.getByTestId('vm-now')
+    await expect.poll(() => now.locator('[data-metric="cpu_percent"]').innerText(), { timeout: 15_000 }).toMatch(/\d+(\.\d)?%/)
+    // Rates need two polls; they come without a reload.
+    await markNoReload(page)
+    await expect.poll(() => now.locator('[data-metric="network_in_bps"] dd').innerText(), { timeout: 15_000 }).toMatch(/\d.*bps/)
+    const polledAt = await now.getByText(/^采集于/).innerText()
+    await expect.poll(() => now.getByText(/^采集于/).innerText(), { timeout: 15_000 }).not.toBe(polledAt)
+    expect(await stillNoReload(page)).toBe(true)
+    await screenshot(page, 'portal-vm-1440-light-zh-CN')
+    await context.close()
   })
 })
 
@@ -327,6 +355,15 @@ describe('every portal and mobile page', () => {
     itemId = (await requester.get<{ id: number; code: string }[]>('/catalog')).find((entry) => entry.code === 'vm.request')!.id
     portalPages.push(['ticket', `/portal/tickets/${ticketId}`, '屏幕截图用的申请'], ['request', `/portal/catalog/${itemId}`, '申请：云主机申请'])
     phonePages.push(['ticket', `/mobile/tickets/${ticketId}`, '屏幕截图用的申请'], ['request', `/mobile/catalog/${itemId}`, '云主机申请'])
+    // One of the hosts the demo gave the tenant, once it has been polled.
+    const deadline = Date.now() + 30_000
+    let polled: { vm_id: number; cpu_percent: number | null } | undefined
+    while (!polled && Date.now() < deadline) {
+      polled = (await requester.get<{ vm_id: number; cpu_percent: number | null }[]>('/vm-utilization')).find((vm) => vm.cpu_percent !== null)
+      if (!polled) await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+    if (!polled) throw new Error('none of the tenant’s hosts was polled in 30 s')
+    portalPages.push(['vm', `/portal/resources/vms/${polled.vm_id}`, '运行监控'])
   })
 
   async function scan(page: Page, pages: [string, string, string][], prefix: string, width: number): Promise<[string, string[]][]> {

@@ -88,6 +88,8 @@ export class DemoServer {
       ...process.env,
       YUNGUAN_DEMO_PASSWORD: PASSWORD,
       RUST_LOG: process.env.RUST_LOG ?? 'warn',
+      // VMs polled every few seconds, so that pages see their figures move within a test.
+      YUNGUAN_MONITORING__VM_POLL_SECS: '3',
     }
     if (this.backend.redisPrefix) env.YUNGUAN_REDIS__KEY_PREFIX = this.backend.redisPrefix
     const child = spawn(binary(), args, { env })
