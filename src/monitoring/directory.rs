@@ -1,5 +1,6 @@
 //! Which device actor answers for which device: by id (for the API and operators' commands)
-//! and by management address and community (for traps, which name no device). Data-center
+//! and by management address, with the credentials a trap from there must carry (traps name
+//! no device). Data-center
 //! actors register their devices here as they start them (again when a device's address or
 //! credentials change) and unregister them when they leave; the handles are the supervisors'
 //! stable ones, so they survive a device actor's restart. Platform actors are here too, by
@@ -17,7 +18,7 @@ use super::device::{DeviceActor, DeviceSummary};
 use super::discovered::Discovery;
 use super::messages::{DeviceConfig, TrapReceived};
 use super::platform::{PlatformActor, PlatformSummary};
-use super::snmp::traps::Trap;
+use super::snmp::traps::{Senders, Trap};
 use crate::inventory::credentials::Credentials;
 
 pub type DeviceHandle = Supervised<DeviceActor, DeviceSummary>;
@@ -130,28 +131,32 @@ impl Directory {
         ids
     }
 
-    /// Hands a trap to the device that sent it: the one at the trap's source address, or,
-    /// when several devices share that address (agents behind one address, or the simulated
-    /// fleet), the one whose community the trap carries. Answers the device, if any.
-    pub fn route_trap(&self, trap: Trap) -> Option<i64> {
+    /// Hands a trap to the device that sent it; whether that device is here.
+    pub fn deliver_trap(&self, trap: Trap) -> bool {
         let inner = self.inner.read();
-        let candidates = inner.by_ip.get(&trap.from.ip())?;
-        let device_id = match candidates.as_slice() {
-            [only] => *only,
-            several => *several.iter().find(|id| {
-                inner
-                    .devices
-                    .get(id)
-                    .is_some_and(|entry| entry.credentials.community_is(&trap.community))
-            })?,
+        let Some(entry) = inner.devices.get(&trap.device_id) else {
+            return false;
         };
-        let entry = inner.devices.get(&device_id)?;
         entry.handle.addr().do_send(TrapReceived(trap.kind));
-        Some(device_id)
+        true
     }
 
     /// Hands what a poll of the device found to the writer.
     pub fn discovered(&self, device_id: i64, discovery: Discovery) {
         let _ = self.discovered_tx.send((device_id, discovery));
+    }
+}
+
+/// Traps are taken from the devices registered at their source address.
+impl Senders for Directory {
+    fn at(&self, ip: IpAddr) -> Vec<(i64, Credentials)> {
+        let inner = self.inner.read();
+        inner
+            .by_ip
+            .get(&ip)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| Some((*id, inner.devices.get(id)?.credentials.clone())))
+            .collect()
     }
 }

@@ -8,7 +8,7 @@
 //!                                 └─ Supervisor ──► DeviceActor (one per device) ─► device/{id}
 //!                                                      │ poll ─► snmp::session ─► mux (shared
 //!                                                      │          UDP socket) or v3 session
-//! TrapListener (UDP) ─► Directory (address, community) ─┘ TrapReceived
+//! TrapListener (UDP) ─► Directory (address, credentials) ┘ TrapReceived
 //! ```
 //!
 //! # Layout
@@ -559,13 +559,12 @@ async fn listen_for_traps(
     directory: &Directory,
     metrics: &Arc<Metrics>,
 ) -> anyhow::Result<TrapListener> {
+    let directory_of_senders = directory.clone();
     let directory = directory.clone();
     let metrics = metrics.clone();
-    TrapListener::bind(at, move |trap| {
-        let from = trap.from;
-        match directory.route_trap(trap) {
-            Some(_) => metrics.snmp_traps.inc(),
-            None => tracing::debug!(%from, "trap from no known device"),
+    TrapListener::bind(at, directory_of_senders, move |trap| {
+        if directory.deliver_trap(trap) {
+            metrics.snmp_traps.inc();
         }
     })
     .await

@@ -44,6 +44,7 @@ mod route_policies;
 mod screen;
 mod sla;
 mod snmp_agents;
+mod snmp_notifications;
 mod snmp_poll;
 mod sso;
 mod tenancy;

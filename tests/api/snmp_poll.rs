@@ -8,7 +8,7 @@ use yunguan::monitoring::snmp::entity::Hardware;
 use yunguan::monitoring::snmp::mux::Multiplexer;
 use yunguan::monitoring::snmp::poll::{poll_device, PollPlan};
 use yunguan::monitoring::snmp::session::{Patience, Session};
-use yunguan::monitoring::snmp::traps::{TrapKind, TrapListener};
+use yunguan::monitoring::snmp::traps::{Senders, TrapKind, TrapListener};
 use yunguan::monitoring::snmp::vendor::Health;
 use yunguan::monitoring::snmp::SnmpError;
 use yunguan_actors::counters::CounterWidth;
@@ -284,9 +284,17 @@ async fn traps_from_the_fleet_are_decoded() {
     .await
     .unwrap();
     let (trap_tx, mut trap_rx) = tokio::sync::mpsc::unbounded_channel();
-    let listener = TrapListener::bind("127.0.0.1:0".parse().unwrap(), move |trap| {
-        let _ = trap_tx.send(trap);
-    })
+    // The fleet's devices share its address; each signs with its own community.
+    let devices: Vec<(i64, Credentials)> = (1..=3)
+        .map(|idx| (idx, Credentials::v2c(&format!("sim-{idx}"))))
+        .collect();
+    let listener = TrapListener::bind(
+        "127.0.0.1:0".parse().unwrap(),
+        FleetAddress(fleet.local_addr().ip(), devices),
+        move |trap| {
+            let _ = trap_tx.send(trap);
+        },
+    )
     .await
     .unwrap();
     fleet.send_traps_to(listener.local_addr());
@@ -300,14 +308,27 @@ async fn traps_from_the_fleet_are_decoded() {
             .expect("a trap in time")
             .unwrap();
         assert_eq!(trap.from, fleet.local_addr());
-        kinds.push((String::from_utf8(trap.community).unwrap(), trap.kind));
+        kinds.push((trap.device_id, trap.kind));
     }
     assert_eq!(
         kinds,
         vec![
-            ("sim-2".to_owned(), TrapKind::LinkDown { if_index: 3 }),
-            ("sim-2".to_owned(), TrapKind::LinkUp { if_index: 3 }),
-            ("sim-1".to_owned(), TrapKind::ColdStart),
+            (2, TrapKind::LinkDown { if_index: 3 }),
+            (2, TrapKind::LinkUp { if_index: 3 }),
+            (1, TrapKind::ColdStart),
         ]
     );
+}
+
+/// The devices at one address.
+struct FleetAddress(std::net::IpAddr, Vec<(i64, Credentials)>);
+
+impl Senders for FleetAddress {
+    fn at(&self, ip: std::net::IpAddr) -> Vec<(i64, Credentials)> {
+        if ip == self.0 {
+            self.1.clone()
+        } else {
+            Vec::new()
+        }
+    }
 }

@@ -199,7 +199,8 @@ describe('the command-center wall', () => {
 
     await demo.server.command(`link down ${inRoom.get(device)} ${link.a_if_index}`)
     await page.getByTestId('down-list').locator(`[data-link-id="${link.link_id}"]`).waitFor({ timeout: 30_000 })
-    await expect.poll(downCount).toBe(downBefore + 1)
+    // At least this link more: others the demo broke from the start may still be settling.
+    await expect.poll(downCount).toBeGreaterThanOrEqual(downBefore + 1)
     await screenshot(page, 'screen-network-link-down')
 
     await page.getByRole('button', { name: '机房 3D' }).click()

@@ -18,6 +18,7 @@ pub mod mux;
 pub mod poll;
 pub mod session;
 pub mod traps;
+pub mod usm_receiver;
 pub mod vendor;
 pub mod walk;
 
