@@ -122,10 +122,13 @@ pub struct Notifier {
 #[derive(Debug)]
 pub enum AlarmWrite {
     Event(AlarmRecord),
-    /// Nobody acknowledged this occurrence in time.
+    /// Nobody acknowledged this occurrence in time. If a maintenance window holds it back,
+    /// `held_tx` is told until when (in milliseconds since 1970): the data center asks again
+    /// once it has been told for the escalation delay.
     Escalate {
         key: AlarmKey,
         occurrence: u64,
+        held_tx: oneshot::Sender<u64>,
     },
 }
 
@@ -184,7 +187,11 @@ impl AlarmWriter {
                 }
                 outcome
             }
-            AlarmWrite::Escalate { key, occurrence } => self.escalate(&key, occurrence).await,
+            AlarmWrite::Escalate {
+                key,
+                occurrence,
+                held_tx,
+            } => self.escalate(&key, occurrence, held_tx).await,
         };
         match outcome {
             Ok(Some((kind, row))) => announce(&self.hub, kind, row).await,
@@ -347,12 +354,18 @@ impl AlarmWriter {
         &self,
         key: &AlarmKey,
         occurrence: u64,
+        held_tx: oneshot::Sender<u64>,
     ) -> Result<Option<(EventKind, alarm::Model)>, sea_orm::DbErr> {
         let Some(row) = find(&self.db, key, occurrence).await? else {
             return Ok(None);
         };
-        // Held back by a maintenance window, it is told when the window ends instead.
-        if row.state != RAISED || row.escalated_at.is_some() || row.suppressed_until.is_some() {
+        if row.state != RAISED || row.escalated_at.is_some() {
+            return Ok(None);
+        }
+        // Held back by a maintenance window: it is told when the window ends, and escalated
+        // only if nobody acknowledges it within the delay after that.
+        if let Some(until) = row.suppressed_until {
+            let _ = held_tx.send(until.timestamp_millis().max(0) as u64);
             return Ok(None);
         }
         let txn = crate::db::begin(&self.db).await?;

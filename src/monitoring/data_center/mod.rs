@@ -20,7 +20,7 @@ use actix::{Actor, ActorFutureExt, AsyncContext, Context, Handler, Recipient, Wr
 use parking_lot::RwLock;
 use sea_orm::{DatabaseConnection, DbErr};
 use serde::Serialize;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use utoipa::ToSchema;
 use yunguan_actors::alarm::{AlarmEvent, AlarmRule};
 use yunguan_actors::supervision::{ActorRegistry, Backoff, Link, Supervised, Supervisor};
@@ -523,13 +523,25 @@ impl DataCenterActor {
         );
     }
 
-    /// Escalates major and critical root-cause alarms nobody acknowledged in time, once each.
-    fn escalate_overdue(&mut self, now_ms: u64) {
+    /// Escalates major and critical root-cause alarms nobody acknowledged in time, once each;
+    /// one a maintenance window holds back is asked about again after the window.
+    fn escalate_overdue(&mut self, ctx: &mut Context<Self>) {
+        let now_ms = self.setup.services.clock.now_ms();
         for (key, occurrence) in self.state.overdue(now_ms) {
-            let _ = self
-                .setup
-                .alarm_writer
-                .send(AlarmWrite::Escalate { key, occurrence });
+            let (held_tx, held_rx) = oneshot::channel();
+            let escalation = AlarmWrite::Escalate {
+                key: key.clone(),
+                occurrence,
+                held_tx,
+            };
+            if self.setup.alarm_writer.send(escalation).is_err() {
+                continue;
+            }
+            ctx.spawn(held_rx.into_actor(self).map(move |held, actor, _| {
+                if let Ok(until_ms) = held {
+                    actor.state.hold(key, occurrence, until_ms);
+                }
+            }));
         }
     }
 
@@ -597,10 +609,10 @@ impl Actor for DataCenterActor {
         });
         ctx.run_interval(POOL_REFRESH_INTERVAL, |actor, ctx| actor.refresh_pools(ctx));
         self.refresh_pools(ctx);
-        self.every(ctx, ESCALATION_CHECK_INTERVAL, |actor| {
-            actor.escalate_overdue(actor.setup.services.clock.now_ms());
+        self.every(ctx, ESCALATION_CHECK_INTERVAL, |actor, ctx| {
+            actor.escalate_overdue(ctx);
         });
-        self.every(ctx, ROLLUP_FLUSH_INTERVAL, |actor| {
+        self.every(ctx, ROLLUP_FLUSH_INTERVAL, |actor, _| {
             let finished = actor
                 .rollups
                 .take_finished(actor.setup.services.clock.now_ms());
@@ -614,14 +626,19 @@ impl Actor for DataCenterActor {
 impl DataCenterActor {
     /// Runs `work` every `period` of the data center's clock, the first after one period: a
     /// test that advances a manual clock sees the work done at once.
-    fn every(&self, ctx: &mut Context<Self>, period: Duration, work: fn(&mut DataCenterActor)) {
+    fn every(
+        &self,
+        ctx: &mut Context<Self>,
+        period: Duration,
+        work: fn(&mut DataCenterActor, &mut Context<Self>),
+    ) {
         let clock = self.setup.services.clock.clone();
         let deadline = clock.now() + chrono::Duration::from_std(period).unwrap_or_default();
         ctx.spawn(
             async move { clock.sleep_until(deadline).await }
                 .into_actor(self)
                 .map(move |(), actor, ctx| {
-                    work(actor);
+                    work(actor, ctx);
                     actor.every(ctx, period, work);
                 }),
         );

@@ -56,6 +56,9 @@ pub struct DataCenterState {
     dirty: bool,
     /// Occurrences already escalated.
     escalated: BTreeSet<(AlarmKey, u64)>,
+    /// Occurrences a maintenance window holds back, with when it ends (ms since 1970): their
+    /// escalation delay runs from then.
+    held: BTreeMap<(AlarmKey, u64), u64>,
     pools: Vec<PoolUsage>,
 }
 
@@ -103,6 +106,7 @@ impl DataCenterState {
             link_utilization_told: HashMap::new(),
             dirty: true,
             escalated: BTreeSet::new(),
+            held: BTreeMap::new(),
             pools: Vec::new(),
         }
     }
@@ -278,24 +282,37 @@ impl DataCenterState {
     }
 
     /// The major and critical root-cause alarms nobody acknowledged within the escalation
-    /// delay as of `now_ms`, each occurrence once.
+    /// delay as of `now_ms`, each occurrence once (unless it is then [held](Self::hold)).
     pub fn overdue(&mut self, now_ms: u64) -> Vec<(AlarmKey, u64)> {
         let mut still_active = BTreeSet::new();
         let mut due = Vec::new();
         for (key, active) in self.engine.active_alarms() {
             let id = (key.clone(), active.occurrence);
             still_active.insert(id.clone());
+            let told_at_ms = self.held.get(&id).map_or(active.raised_at_ms, |until_ms| {
+                active.raised_at_ms.max(*until_ms)
+            });
             let overdue = active.acknowledged_opt.is_none()
                 && active.caused_by_opt.is_none()
                 && active.severity >= Severity::Major
-                && now_ms.saturating_sub(active.raised_at_ms) >= self.escalate_after_ms;
+                && now_ms >= told_at_ms.saturating_add(self.escalate_after_ms);
             if overdue && !self.escalated.contains(&id) {
                 due.push(id);
             }
         }
         self.escalated.retain(|id| still_active.contains(id));
+        self.held.retain(|id, _| still_active.contains(id));
         self.escalated.extend(due.iter().cloned());
         due
+    }
+
+    /// The writer did not escalate an occurrence: a maintenance window holds it back until
+    /// `until_ms`. It is due again once nobody has acknowledged it for the escalation delay
+    /// after that.
+    pub fn hold(&mut self, key: AlarmKey, occurrence: u64, until_ms: u64) {
+        let id = (key, occurrence);
+        self.escalated.remove(&id);
+        self.held.insert(id, until_ms);
     }
 
     fn summary(&self) -> DataCenterSummary {
@@ -698,6 +715,24 @@ mod tests {
             state.names_of(&key),
             ("cpu high".to_owned(), "device-1".to_owned())
         );
+    }
+
+    #[test]
+    fn an_alarm_a_window_held_back_is_escalated_the_delay_after_the_window() {
+        let mut state = state();
+        state.on_report(&report(1, 95.0, MINUTE_MS));
+        let due = state.overdue(11 * MINUTE_MS);
+        assert_eq!(due.len(), 1);
+        let (key, occurrence) = due[0].clone();
+        // The writer declines: a window holds it back until minute 30.
+        state.hold(key.clone(), occurrence, 30 * MINUTE_MS);
+        assert!(
+            state.overdue(31 * MINUTE_MS).is_empty(),
+            "told at minute 30"
+        );
+        assert!(state.overdue(39 * MINUTE_MS).is_empty());
+        assert_eq!(state.overdue(40 * MINUTE_MS), [(key, occurrence)]);
+        assert!(state.overdue(50 * MINUTE_MS).is_empty(), "only once");
     }
 
     #[test]
