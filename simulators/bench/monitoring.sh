@@ -15,6 +15,9 @@
 #   restart     $RESTART_ALARMS devices unreachable (one open alarm each), $RESTART_ACKED of
 #               them acknowledged; the node restarts: the alarms and acknowledgements it has,
 #               how long until it is ready and until every device's first poll confirmed its alarm
+#   vm_poll     a simulated OpenStack region of $VM_SERVERS servers (20-150 ms a request) synced
+#               and its VMs polled every $INTERVAL s: each poll's duration, yunguan's CPU, the
+#               minutes stored
 #
 #   simulators/bench/monitoring.sh                     # everything, 20,000 devices
 #   BENCHES="latency" BUILD=0 simulators/bench/monitoring.sh
@@ -23,7 +26,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-BENCHES="${BENCHES:-ceiling polling latency snmpd live_add discovery restart}"
+BENCHES="${BENCHES:-ceiling polling latency snmpd live_add discovery restart vm_poll}"
 DEVICES="${DEVICES:-20000}"
 INTERVAL="${INTERVAL:-60}"
 MEASURE_SECS="${MEASURE_SECS:-180}"
@@ -34,6 +37,8 @@ LIVE_DEVICES="${LIVE_DEVICES:-1000}"
 DISCOVERY_DEVICES="${DISCOVERY_DEVICES:-2000}"
 RESTART_ALARMS="${RESTART_ALARMS:-5000}"
 RESTART_ACKED="${RESTART_ACKED:-1000}"
+VM_SERVERS="${VM_SERVERS:-1000}"
+VM_POLLS="${VM_POLLS:-3}"
 BUILD="${BUILD:-1}"
 PG="${PG:-postgres://postgres@127.0.0.1:5432}"
 YG_PORT=18081
@@ -367,6 +372,65 @@ print(json.dumps({
     "bench": "discovery", "devices": n, "cables": cables, "proposals": proposed,
     "import_secs": round(imported - t0, 2),
     "all_proposed_secs": round(done - t0, 2) if done else None,
+}))
+PY
+)"
+    cleanup
+}
+
+bench_vm_poll() {
+    fresh_database
+    local sim_port=15000 sim_password="bench-sim-password"
+    "$bin/yunguan-openstack-sim" --port "$sim_port" --vms "$VM_SERVERS" \
+        --hypervisors $(( VM_SERVERS / 12 + 4 )) --password "$sim_password" >"$work/sim.log" 2>&1 &
+    pids+=($!)
+    RUST_LOG="warn,yunguan::monitoring::platform=debug" YUNGUAN_MONITORING__VM_POLL_SECS="$INTERVAL" \
+        start_yunguan
+    local bearer; bearer="$(token)"
+    local dc
+    dc="$(curl -fsS "$url/api/v1/data-centers" -H "authorization: Bearer $bearer" \
+        -H 'content-type: application/json' \
+        -d '{"code":"dc-cloud","name":"cloud","region":"","address":""}' \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')"
+    curl -fsS "$url/api/v1/cloud-platforms" -H "authorization: Bearer $bearer" \
+        -H 'content-type: application/json' -d "{\"data_center_id\": $dc, \"name\": \"sim\",
+        \"kind\": \"openstack\", \"endpoint\": \"http://127.0.0.1:$sim_port/identity/v3\",
+        \"credentials\": {\"username\": \"yunguan\", \"password\": \"$sim_password\",
+        \"project\": \"yunguan\", \"domain\": \"Default\"}, \"sync_interval_secs\": 300}" >/dev/null
+    local synced=0
+    for _ in $(seq 1 600); do
+        synced="$(psql "$YUNGUAN_DATABASE__URL" -qtAc "SELECT count(*) FROM vms")"
+        (( synced >= VM_SERVERS )) && break
+        sleep 0.5
+    done
+    # Polls after the sync: the first with every VM, then $VM_POLLS more, timed by yunguan's
+    # log and its CPU ticks between the first and the last.
+    local lines polled=0 ticks0="" t0=""
+    for _ in $(seq 1 $(( (VM_POLLS + 2) * INTERVAL * 2 ))); do
+        lines="$(grep -c "VMs polled.*vms=$VM_SERVERS" "$work/yunguan.log" || true)"
+        if (( lines >= 1 )) && [[ -z "$ticks0" ]]; then ticks0="$(cpu_ticks "$yunguan_pid")"; t0="$(date +%s.%N)"; fi
+        if (( lines >= VM_POLLS + 1 )); then polled="$lines"; break; fi
+        sleep 0.5
+    done
+    local ticks1 t1 minutes
+    ticks1="$(cpu_ticks "$yunguan_pid")"; t1="$(date +%s.%N)"
+    minutes="$(psql "$YUNGUAN_DATABASE__URL" -qtAc "SELECT count(*) FROM vm_metric_rollups")"
+    grep "VMs polled.*vms=$VM_SERVERS" "$work/yunguan.log" | sed -n 's/.*measured=\([0-9]*\).*elapsed_ms=\([0-9]*\).*/\1 \2/p' >"$work/polls.txt"
+    record "$(python3 - "$VM_SERVERS" "$synced" "$polled" "$ticks0" "$ticks1" "$t0" "$t1" "$minutes" "$INTERVAL" "$work/polls.txt" <<'PY'
+import json, statistics, sys
+servers, synced, polled = map(int, sys.argv[1:4])
+ticks0, ticks1 = int(sys.argv[4] or 0), int(sys.argv[5])
+t0, t1 = float(sys.argv[6] or 0), float(sys.argv[7])
+minutes, interval = int(sys.argv[8]), int(sys.argv[9])
+polls = [tuple(map(int, line.split())) for line in open(sys.argv[10]) if line.strip()]
+elapsed = [ms for _, ms in polls[1:]] or [ms for _, ms in polls]
+print(json.dumps({
+    "bench": "vm_poll", "servers": servers, "synced": synced, "polls": len(polls),
+    "measured_per_poll": [m for m, _ in polls],
+    "poll_ms": elapsed, "poll_ms_median": statistics.median(elapsed) if elapsed else None,
+    "interval_secs": interval,
+    "yunguan_cores": round((ticks1 - ticks0) / 100 / (t1 - t0), 4) if t0 else None,
+    "vm_minutes_stored": minutes,
 }))
 PY
 )"

@@ -41,6 +41,7 @@ pub enum EventKind {
     PlatformSynced,
     PlatformSyncFailed,
     VmUtilization,
+    LinkProposalsChanged,
     InventoryChanged,
 }
 
@@ -49,7 +50,7 @@ const ALARM_TOPICS: &[&str] = &["device/{id}", "dc/{id}", "overview"];
 
 impl EventKind {
     /// Every kind, in the order the documents list them.
-    pub const ALL: [EventKind; 24] = [
+    pub const ALL: [EventKind; 25] = [
         EventKind::AnnouncementCreated,
         EventKind::TicketChanged,
         EventKind::TicketMoved,
@@ -73,6 +74,7 @@ impl EventKind {
         EventKind::PlatformSynced,
         EventKind::PlatformSyncFailed,
         EventKind::VmUtilization,
+        EventKind::LinkProposalsChanged,
         EventKind::InventoryChanged,
     ];
 
@@ -102,6 +104,7 @@ impl EventKind {
             EventKind::PlatformSynced => "platform.synced",
             EventKind::PlatformSyncFailed => "platform.sync_failed",
             EventKind::VmUtilization => "vm.utilization",
+            EventKind::LinkProposalsChanged => "link_proposals.changed",
             EventKind::InventoryChanged => "inventory.changed",
         }
     }
@@ -135,7 +138,8 @@ impl EventKind {
             EventKind::DataCenterSummary
             | EventKind::LinkUtilization
             | EventKind::PlatformSynced
-            | EventKind::PlatformSyncFailed => &["dc/{id}"],
+            | EventKind::PlatformSyncFailed
+            | EventKind::LinkProposalsChanged => &["dc/{id}"],
             EventKind::VmUtilization => &["dc/{id}", "tenant/{id}/vms"],
             EventKind::OverviewSummary | EventKind::TicketMoved => &["overview"],
             EventKind::LinkState => &["dc/{id}", "overview"],
@@ -214,6 +218,9 @@ impl EventKind {
             EventKind::VmUtilization => {
                 "a poll of a cloud platform's VMs (every `monitoring.vm_poll_secs`): CPU, memory, disk and network of each, the reader's own on a tenant's topic (telemetry: to current subscribers only, with the topic's latest `seq`, never replayed)"
             }
+            EventKind::LinkProposalsChanged => {
+                "LLDP proposed or withdrew links of the data center, or someone accepted or dismissed a proposal: reread the open proposals"
+            }
             EventKind::InventoryChanged => {
                 "someone's write to the CMDB or to the alarm rules committed (one object, or an import): reread what it names; monitoring follows it at once"
             }
@@ -245,6 +252,7 @@ impl EventKind {
             EventKind::PlatformSynced => "PlatformSyncedEvent",
             EventKind::PlatformSyncFailed => "PlatformSyncFailedEvent",
             EventKind::VmUtilization => "VmUtilizationEvent",
+            EventKind::LinkProposalsChanged => "LinkProposalsChangedEvent",
             EventKind::InventoryChanged => "InventoryChangedEvent",
         }
     }

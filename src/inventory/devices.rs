@@ -9,6 +9,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     PaginatorTrait, QueryFilter, QueryTrait, Select, Set,
@@ -145,6 +146,9 @@ pub struct DeviceFilter {
     #[serde(default, deserialize_with = "known_tier")]
     pub tier: Option<String>,
     pub pool_id: Option<i64>,
+    /// Devices whose name contains this text, whatever its case (`core` finds
+    /// `DC1-CORE-01`); `%` and `_` are plain characters.
+    pub name: Option<String>,
 }
 
 fn known_kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -547,6 +551,19 @@ impl InventoryObject for Devices {
         }
         if let Some(pool_id) = filter.pool_id {
             select = select.filter(device::Column::PoolId.eq(pool_id));
+        }
+        if let Some(text) = filter.name.as_deref().filter(|text| !text.is_empty()) {
+            // Lower-cased on both sides, with LIKE's wildcards escaped, so that PostgreSQL
+            // (whose LIKE heeds case) and SQLite (whose LIKE does not) answer alike.
+            let escaped = text
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            select = select.filter(
+                Expr::expr(Func::lower(Expr::col(device::Column::Name)))
+                    .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+            );
         }
         select
     }

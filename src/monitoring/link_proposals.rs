@@ -22,7 +22,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::device::state::Neighbor;
 use crate::db::entities::{data_center, device, interface, link, link_proposal};
-use crate::hub::Hub;
+use crate::hub::{EventData, EventKind, Hub, Topic};
 use crate::inventory::announce::{announce, InventoryChangedEvent};
 use crate::inventory::crud::{self, InventoryError, InventoryObject, Writer};
 use crate::inventory::devices::{LinkFields, Links};
@@ -71,6 +71,42 @@ pub struct LinkProposalView {
     pub decided_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// The data of `link_proposals.changed`: what changed among a data center's proposals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct LinkProposalsChangedEvent {
+    pub data_center_id: i64,
+    /// Proposals LLDP made.
+    pub proposed: u64,
+    /// Open proposals LLDP no longer supports.
+    pub withdrawn: u64,
+    /// The proposal someone (or the data center's auto-accept) accepted or dismissed.
+    pub decided_id: Option<i64>,
+}
+
+impl EventData for LinkProposalsChangedEvent {}
+
+impl LinkProposalsChangedEvent {
+    fn decided(proposal: &link_proposal::Model) -> LinkProposalsChangedEvent {
+        LinkProposalsChangedEvent {
+            data_center_id: proposal.data_center_id,
+            proposed: 0,
+            withdrawn: 0,
+            decided_id: Some(proposal.id),
+        }
+    }
+}
+
+/// Tells `dc/{id}` what changed among its proposals, after the commit.
+async fn tell(hub: &Hub, data: LinkProposalsChangedEvent) {
+    let topic = Topic::DataCenter(data.data_center_id);
+    if let Err(error) = hub
+        .publish(&topic, EventKind::LinkProposalsChanged, &data)
+        .await
+    {
+        tracing::warn!(%error, "cannot publish a change of link proposals");
+    }
 }
 
 /// What a reconciliation did.
@@ -190,6 +226,15 @@ pub async fn reconcile(
         }
     }
     txn.commit().await?;
+    if outcome.proposed + outcome.withdrawn > 0 {
+        let data = LinkProposalsChangedEvent {
+            data_center_id: local.data_center_id,
+            proposed: outcome.proposed as u64,
+            withdrawn: outcome.withdrawn as u64,
+            decided_id: None,
+        };
+        tell(hub, data).await;
+    }
 
     let auto_accept = data_center::Entity::find_by_id(local.data_center_id)
         .one(db)
@@ -376,12 +421,14 @@ pub async fn accept(
         )
         .await;
     }
+    tell(hub, LinkProposalsChangedEvent::decided(&decided)).await;
     Ok(view_of(db, vec![decided]).await?.remove(0))
 }
 
 /// Dismisses an open proposal: it is not made again.
 pub async fn dismiss(
     db: &DatabaseConnection,
+    hub: &Hub,
     proposal_id: i64,
     decision: Decision<'_>,
 ) -> Result<LinkProposalView, ProposalError> {
@@ -394,6 +441,7 @@ pub async fn dismiss(
     active.updated_at = Set(decision.now);
     let decided = active.update(&txn).await?;
     txn.commit().await?;
+    tell(hub, LinkProposalsChangedEvent::decided(&decided)).await;
     Ok(view_of(db, vec![decided]).await?.remove(0))
 }
 

@@ -187,7 +187,6 @@ pub struct PlatformActor {
     failures: u32,
     summary: PlatformSummary,
     link: Link<PlatformSummary>,
-    polling_vms: bool,
     meter: Meter,
     vm_rollups: RollupBuffer,
     /// Starts the monotonic clock VM counters are timed by.
@@ -212,38 +211,44 @@ impl PlatformActor {
             failures: 0,
             summary,
             link,
-            polling_vms: false,
             meter: Meter::default(),
             vm_rollups: RollupBuffer::default(),
             epoch: Instant::now(),
         }
     }
 
+    /// Polls the VMs, then again an interval after this poll started (at once if it took
+    /// longer), so that a long poll does not stretch the schedule.
     fn poll_vms(&mut self, ctx: &mut Context<Self>) {
-        if self.polling_vms {
-            return;
-        }
-        self.polling_vms = true;
         let config = self.config.clone();
         let db = self.services.db.clone();
         let epoch = self.epoch;
+        let next_at = self.services.clock.after(self.services.vm_poll_interval);
+        let started = Instant::now();
         let work = async move { vm_utilization::poll(&db, &config.client, config.id, epoch).await };
-        ctx.spawn(work.into_actor(self).map(|result, actor, ctx| {
-            actor.polling_vms = false;
+        ctx.spawn(work.into_actor(self).map(move |result, actor, ctx| {
             match result {
-                Ok(answers) => actor.vms_polled(answers),
+                Ok(answers) => actor.vms_polled(answers, started),
                 Err(error) => {
                     tracing::warn!(platform_id = actor.config.id, %error, "cannot read the platform's VMs")
                 }
             }
-            let wait = actor.services.clock.sleep(actor.services.vm_poll_interval);
+            let clock = actor.services.clock.clone();
+            let wait = async move { clock.sleep_until(next_at).await };
             ctx.spawn(wait.into_actor(actor).map(|(), actor, ctx| actor.poll_vms(ctx)));
         }));
     }
 
-    fn vms_polled(&mut self, answers: Vec<(PolledVm, Answer)>) {
+    fn vms_polled(&mut self, answers: Vec<(PolledVm, Answer)>, started: Instant) {
         let at_ms = self.services.clock.now_ms();
         let figures = self.meter.measure(answers, at_ms);
+        tracing::debug!(
+            platform_id = self.config.id,
+            vms = figures.len(),
+            measured = figures.iter().filter(|f| f.cpu_percent.is_some()).count(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "VMs polled"
+        );
         for figure in &figures {
             self.vm_rollups
                 .add(Subject::Vm(figure.vm_id), at_ms, &figure.points());

@@ -122,6 +122,6 @@ pub async fn dismiss(
     let actor = ChangeActor::of(&caller.principal);
     let decision = decision_of(&caller, &actor, &state);
     Ok(web::Json(
-        link_proposals::dismiss(&state.db, path.into_inner(), decision).await?,
+        link_proposals::dismiss(&state.db, &state.hub, path.into_inner(), decision).await?,
     ))
 }

@@ -49,6 +49,7 @@ use crate::inventory::announce::InventoryChangedEvent;
 use crate::monitoring::alarms::AlarmView;
 use crate::monitoring::data_center::{DataCenterSummary, LinkStateEvent, LinkUtilizationEvent};
 use crate::monitoring::device::{DeviceSampleEvent, DeviceStateEvent};
+use crate::monitoring::link_proposals::LinkProposalsChangedEvent;
 use crate::monitoring::overview::OverviewSummary;
 use crate::monitoring::platform::{PlatformSyncFailedEvent, PlatformSyncedEvent};
 use crate::monitoring::vm_utilization::VmUtilizationEvent;
@@ -97,6 +98,7 @@ use crate::tickets::views::{
         PlatformSyncedEvent,
         PlatformSyncFailedEvent,
         VmUtilizationEvent,
+        LinkProposalsChangedEvent,
         InventoryChangedEvent,
     )),
     modifiers(&BearerAuth, &EventCatalogue),

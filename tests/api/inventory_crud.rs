@@ -118,6 +118,19 @@ async fn inventory_crud_round_trips_with_history(backend: Backend) {
     assert_eq!(listed.as_array().unwrap().len(), 1);
     let none = app.get_ok("/api/v1/devices?kind=router", admin).await;
     assert_eq!(none, json!([]));
+    // By a part of the name, whatever its case; LIKE's wildcards are plain characters.
+    for (text, found) in [("SW-1", 1), ("w-1A", 1), ("sw%", 0), ("sw_1", 0), ("", 1)] {
+        let listed = app
+            .get_ok(
+                &format!(
+                    "/api/v1/devices?name={}",
+                    form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>()
+                ),
+                admin,
+            )
+            .await;
+        assert_eq!(listed.as_array().unwrap().len(), found, "{text:?}");
+    }
 
     let history = app
         .get_ok(

@@ -13,6 +13,7 @@ use yunguan_simulators::snmp::{Fleet, FleetConfig, FleetDevice};
 use crate::helpers::{spawn_app, Backend, TestApp};
 use crate::on_every_backend;
 use crate::openapi::assert_answer_is_documented;
+use crate::watch::Watch;
 
 on_every_backend!(lldp_neighbours_become_link_proposals_that_operators_decide);
 
@@ -113,7 +114,9 @@ async fn lldp_neighbours_become_link_proposals_that_operators_decide(backend: Ba
         .created("/api/v1/links", &ops, &link((0, 1), (6, 26)))
         .await;
 
-    // Monitoring starts with the credentials; the first polls read LLDP.
+    // Monitoring starts with the credentials; the first polls read LLDP. The data center's
+    // topic hears of each proposal made.
+    let mut dc_topic = Watch::on(&app, &[&format!("dc/{dc_id}")]).await;
     for (device_pos, device) in [router, sw5, sw6, sw7, cisco].into_iter().enumerate() {
         let response = app
             .patch_json(
@@ -132,6 +135,14 @@ async fn lldp_neighbours_become_link_proposals_that_operators_decide(backend: Ba
         })
         .await;
     assert_answer_is_documented("/api/v1/link-proposals", "get", &proposals[0]);
+    let mut proposed = 0;
+    while proposed < 3 {
+        let changed = dc_topic
+            .until_kind("link_proposals.changed", |_| true)
+            .await;
+        assert_eq!(changed["data"]["data_center_id"], dc_id, "{changed}");
+        proposed += changed["data"]["proposed"].as_u64().unwrap();
+    }
     let find = |kind: &str, wanted: Vec<String>| {
         let mut wanted = wanted;
         wanted.sort();
@@ -218,6 +229,11 @@ async fn lldp_neighbours_become_link_proposals_that_operators_decide(backend: Ba
         )
         .await;
     assert_eq!(dismissed.status(), 200);
+    dc_topic
+        .until_kind("link_proposals.changed", |changed| {
+            changed["data"]["decided_id"] == sw5_to_cisco["id"]
+        })
+        .await;
     let open = app.get_ok(&path, &ops).await;
     assert_eq!(open, json!([]));
     let response = app.get(&format!("{path}&state=cabled"), Some(&ops)).await;

@@ -26,6 +26,7 @@ export type EventKind =
   | 'platform.synced'
   | 'platform.sync_failed'
   | 'vm.utilization'
+  | 'link_proposals.changed'
   | 'inventory.changed'
 
 /** The `data` each kind of event carries. */
@@ -76,6 +77,8 @@ export interface EventData {
   'platform.sync_failed': components['schemas']['PlatformSyncFailedEvent']
   /** a poll of a cloud platform's VMs (every `monitoring.vm_poll_secs`): CPU, memory, disk and network of each, the reader's own on a tenant's topic (telemetry: to current subscribers only, with the topic's latest `seq`, never replayed) */
   'vm.utilization': components['schemas']['VmUtilizationEvent']
+  /** LLDP proposed or withdrew links of the data center, or someone accepted or dismissed a proposal: reread the open proposals */
+  'link_proposals.changed': components['schemas']['LinkProposalsChangedEvent']
   /** someone's write to the CMDB or to the alarm rules committed (one object, or an import): reread what it names; monitoring follows it at once */
   'inventory.changed': components['schemas']['InventoryChangedEvent']
 }
@@ -105,6 +108,7 @@ export const EVENT_TOPICS: Record<EventKind, readonly string[]> = {
   'platform.synced': ["dc/{id}"],
   'platform.sync_failed': ["dc/{id}"],
   'vm.utilization': ["dc/{id}","tenant/{id}/vms"],
+  'link_proposals.changed': ["dc/{id}"],
   'inventory.changed': ["inventory"],
 }
 

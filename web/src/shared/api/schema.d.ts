@@ -3100,6 +3100,26 @@ export interface components {
             bandwidth_bps?: number | null;
             name?: string | null;
         };
+        /** @description The data of `link_proposals.changed`: what changed among a data center's proposals. */
+        LinkProposalsChangedEvent: {
+            /** Format: int64 */
+            data_center_id: number;
+            /**
+             * Format: int64
+             * @description The proposal someone (or the data center's auto-accept) accepted or dismissed.
+             */
+            decided_id?: number | null;
+            /**
+             * Format: int64
+             * @description Proposals LLDP made.
+             */
+            proposed: number;
+            /**
+             * Format: int64
+             * @description Open proposals LLDP no longer supports.
+             */
+            withdrawn: number;
+        };
         /** @description A proposal as the API shows it. */
         LinkProposalView: {
             a: components["schemas"]["ProposalEnd"];
@@ -7431,6 +7451,11 @@ export interface operations {
                 kind?: string | null;
                 /** @description 1 to 200, default 50. */
                 limit?: number | null;
+                /**
+                 * @description Devices whose name contains this text, whatever its case (`core` finds
+                 *     `DC1-CORE-01`); `%` and `_` are plain characters.
+                 */
+                name?: string | null;
                 offset?: number | null;
                 pool_id?: number | null;
                 rack_id?: number | null;
