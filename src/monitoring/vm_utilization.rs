@@ -31,7 +31,8 @@ const CONCURRENT_ASKS: usize = 8;
 /// that jumped further was reset.
 const MAX_BYTES_PER_SEC: f64 = 12.5e9;
 
-/// The metrics a VM's minutes are kept for, as the time-series API names them.
+/// The metrics a VM's minutes are kept for, as the time-series API names them: its figures
+/// by their field names.
 pub const VM_METRICS: &[&str] = &[
     "cpu_percent",
     "memory_percent",
@@ -91,23 +92,25 @@ pub struct VmUtilization {
 impl VmUtilization {
     /// Its figures as rollup points, the metrics named as in [`VM_METRICS`].
     pub fn points(&self) -> Vec<MetricPoint> {
-        [
-            ("cpu_percent", self.cpu_percent),
-            ("memory_percent", self.memory_percent),
-            ("disk_read_bytes_per_sec", self.disk_read_bytes_per_sec),
-            ("disk_write_bytes_per_sec", self.disk_write_bytes_per_sec),
-            ("network_in_bps", self.network_in_bps),
-            ("network_out_bps", self.network_out_bps),
-        ]
-        .into_iter()
-        .filter_map(|(metric, value_opt)| {
-            value_opt.map(|value| MetricPoint {
-                metric,
-                instance: 0,
-                value,
+        let figures = [
+            self.cpu_percent,
+            self.memory_percent,
+            self.disk_read_bytes_per_sec,
+            self.disk_write_bytes_per_sec,
+            self.network_in_bps,
+            self.network_out_bps,
+        ];
+        VM_METRICS
+            .iter()
+            .zip(figures)
+            .filter_map(|(metric, value_opt)| {
+                value_opt.map(|value| MetricPoint {
+                    metric,
+                    instance: 0,
+                    value,
+                })
             })
-        })
-        .collect()
+            .collect()
     }
 }
 

@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use crate::error::{ApiError, ErrorBody, ErrorCode, FieldError};
 use crate::monitoring::alarms::{self, AlarmView, CLEARED};
 use crate::monitoring::data_center::DataCenterSummary;
+use crate::monitoring::device::state::DEVICE_METRICS;
 use crate::monitoring::device::DeviceStateView;
 use crate::monitoring::messages::{AlarmAction, AlarmCommand, AlarmCommandFailed};
 use crate::monitoring::overview::OverviewSummary;
@@ -56,16 +57,6 @@ pub async fn device_state(
         .map(web::Json)
         .ok_or_else(|| ApiError::not_found("monitored device"))
 }
-
-/// The device metrics kept as one-minute rollups.
-const DEVICE_METRICS: &[&str] = &[
-    "cpu_percent",
-    "memory_percent",
-    "temperature_celsius",
-    "interface_in_bps",
-    "interface_out_bps",
-    "storage_percent",
-];
 
 /// Which series of a device or VM, and which minutes of it.
 #[derive(Deserialize, IntoParams)]

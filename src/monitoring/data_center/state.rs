@@ -13,7 +13,7 @@ use yunguan_actors::alarm::{
 };
 
 use super::{DataCenterSummary, LinkStateEvent, LinkUtilizationEvent, PoolUsage};
-use crate::monitoring::device::state::Change;
+use crate::monitoring::device::state::{metric, Change};
 use crate::monitoring::device::{DeviceReport, DeviceSummary};
 use crate::monitoring::load::{
     busiest_devices, busiest_links, link_utilization_percent, utilization_changes, LinkUtilization,
@@ -408,7 +408,8 @@ impl DataCenterState {
         }
         let mut rates: BTreeMap<u32, f64> = BTreeMap::new();
         for point in &report.points {
-            let is_rate = matches!(point.metric, "interface_in_bps" | "interface_out_bps");
+            let is_rate =
+                [metric::INTERFACE_IN_BPS, metric::INTERFACE_OUT_BPS].contains(&point.metric);
             if is_rate
                 && self
                     .links_by_end

@@ -16,6 +16,28 @@ use crate::monitoring::snmp::lldp::LldpNeighbor;
 use crate::monitoring::snmp::poll::{CounterValue, DeviceSample, InterfaceReading, PollWarning};
 use crate::monitoring::snmp::traps::TrapKind;
 
+/// The metrics a device's minutes are kept for, as the time-series API names them.
+pub mod metric {
+    pub const CPU_PERCENT: &str = "cpu_percent";
+    pub const MEMORY_PERCENT: &str = "memory_percent";
+    pub const TEMPERATURE_CELSIUS: &str = "temperature_celsius";
+    /// Per interface (its ifIndex).
+    pub const INTERFACE_IN_BPS: &str = "interface_in_bps";
+    pub const INTERFACE_OUT_BPS: &str = "interface_out_bps";
+    /// Per storage unit (its index).
+    pub const STORAGE_PERCENT: &str = "storage_percent";
+}
+
+/// Every metric of [`metric`].
+pub const DEVICE_METRICS: &[&str] = &[
+    metric::CPU_PERCENT,
+    metric::MEMORY_PERCENT,
+    metric::TEMPERATURE_CELSIUS,
+    metric::INTERFACE_IN_BPS,
+    metric::INTERFACE_OUT_BPS,
+    metric::STORAGE_PERCENT,
+];
+
 /// Points of history kept in memory per device (one per poll).
 pub const HISTORY_POINTS: usize = 60;
 
@@ -391,7 +413,7 @@ impl DeviceState {
         }]
     }
 
-    /// The values worth keeping as one-minute rollups.
+    /// The values worth keeping as one-minute rollups (named as in [`DEVICE_METRICS`]).
     pub fn metric_points(&self) -> Vec<MetricPoint> {
         let mut points = Vec::new();
         let mut point = |metric, instance: u32, value_opt: Option<f64>| {
@@ -406,24 +428,28 @@ impl DeviceState {
         if self.reachable_opt != Some(true) {
             return points;
         }
-        point("cpu_percent", 0, self.cpu_percent_opt);
-        point("memory_percent", 0, self.memory_percent_opt);
-        point("temperature_celsius", 0, self.temperature_celsius_opt);
+        point(metric::CPU_PERCENT, 0, self.cpu_percent_opt);
+        point(metric::MEMORY_PERCENT, 0, self.memory_percent_opt);
+        point(metric::TEMPERATURE_CELSIUS, 0, self.temperature_celsius_opt);
         // Utilization follows from the rates and the speed; it is not stored twice.
         for interface in &self.interfaces {
             point(
-                "interface_in_bps",
+                metric::INTERFACE_IN_BPS,
                 interface.if_index,
                 interface.rates.in_bps.map(f64::from),
             );
             point(
-                "interface_out_bps",
+                metric::INTERFACE_OUT_BPS,
                 interface.if_index,
                 interface.rates.out_bps.map(f64::from),
             );
         }
         for storage in self.storages.iter().filter(|s| !s.is_memory) {
-            point("storage_percent", storage.index, Some(storage.used_percent));
+            point(
+                metric::STORAGE_PERCENT,
+                storage.index,
+                Some(storage.used_percent),
+            );
         }
         points
     }
