@@ -18,6 +18,7 @@ use yunguan::identity::Role;
 use yunguan::settings::{LogFormat, LogSettings, Overrides, Settings};
 use yunguan::startup::{Application, StopHandle};
 use yunguan::state::AppState;
+use yunguan_simulators::snmp::{Fleet, FleetDevice};
 
 pub const PASSWORD: &str = "correct-horse-9";
 
@@ -276,7 +277,31 @@ pub async fn spawn_node_with_clock(settings: Settings, clock: Clock) -> TestApp 
     }
 }
 
+/// A simulated fleet device as a row of an inventory import: in data center
+/// `data_center_code`, at `tier`, polled every 10 s over v2c at the fleet's address.
+pub fn fleet_row(fleet: &Fleet, device: &FleetDevice, data_center_code: &str, tier: &str) -> Value {
+    json!({
+        "data_center_code": data_center_code,
+        "name": device.name,
+        "kind": device.kind.as_str(),
+        "tier": tier,
+        "vendor": "sim",
+        "model": "sim",
+        "management_address": fleet.local_addr().to_string(),
+        "credentials": {"version": "v2c", "community": device.community},
+        "poll_interval_secs": 10,
+    })
+}
+
 impl TestApp {
+    /// Imports `document` into the CMDB as `token`; fails the test unless it is taken.
+    pub async fn import(&self, token: &str, document: &Value) {
+        let response = self
+            .post_json("/api/v1/inventory/import", Some(token), document)
+            .await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    }
+
     pub async fn create_tenant(&self, code: &str) -> i64 {
         directory::create_tenant(
             &self.db,

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use yunguan::identity::Role;
 use yunguan_simulators::snmp::{Fleet, FleetConfig};
 
-use crate::helpers::{spawn_app, Backend, TestApp};
+use crate::helpers::{fleet_row, spawn_app, Backend, TestApp};
 use crate::on_every_backend;
 use crate::openapi::assert_answer_is_documented;
 use crate::receiver::{Post, Receiver};
@@ -73,22 +73,9 @@ async fn a_window_suppresses_alarms_until_it_ends_and_then_not(backend: Backend)
     let router = fleet.devices().remove(0);
     let import = json!({
         "data_centers": [{"code": "dc-east", "name": "东区数据中心", "region": "east", "address": ""}],
-        "devices": [{
-            "data_center_code": "dc-east",
-            "name": router.name,
-            "kind": router.kind.as_str(),
-            "tier": "core",
-            "vendor": "sim",
-            "model": "sim",
-            "management_address": fleet.local_addr().to_string(),
-            "credentials": {"version": "v2c", "community": router.community},
-            "poll_interval_secs": 10,
-        }],
+        "devices": [fleet_row(&fleet, &router, "dc-east", "core")],
     });
-    let response = app
-        .post_json("/api/v1/inventory/import", Some(&admin), &import)
-        .await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    app.import(&admin, &import).await;
     let receiver = Receiver::start(None, None, &[]).await;
     app.created(
         "/api/v1/notification-channels",

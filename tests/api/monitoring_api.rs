@@ -10,7 +10,9 @@ use yunguan::identity::Role;
 use yunguan::monitoring::rollups::{self, MetricPoint, RollupBuffer, Subject};
 use yunguan_simulators::snmp::{Fleet, FleetConfig};
 
-use crate::helpers::{settings_for, spawn_app, spawn_app_with, spawn_node, Backend, TestApp};
+use crate::helpers::{
+    fleet_row, settings_for, spawn_app, spawn_app_with, spawn_node, Backend, TestApp,
+};
 use crate::on_every_backend;
 use crate::openapi::assert_answer_is_documented;
 use crate::receiver::Receiver;
@@ -61,22 +63,9 @@ async fn imported_devices_are_polled_and_their_alarms_handled_over_http(backend:
     let admin = app.login("admin").await;
     let import = json!({
         "data_centers": [{"code": "dc-east", "name": "东区数据中心", "region": "east", "address": ""}],
-        "devices": fleet.devices().iter().map(|d| json!({
-            "data_center_code": "dc-east",
-            "name": d.name,
-            "kind": d.kind.as_str(),
-            "tier": if d.idx == 0 { "core" } else { "access" },
-            "vendor": "sim",
-            "model": "sim",
-            "management_address": fleet.local_addr().to_string(),
-            "credentials": {"version": "v2c", "community": d.community},
-            "poll_interval_secs": 10,
-        })).collect::<Vec<_>>(),
+        "devices": fleet.devices().iter().map(|d| fleet_row(&fleet, d, "dc-east", if d.idx == 0 { "core" } else { "access" })).collect::<Vec<_>>(),
     });
-    let response = app
-        .post_json("/api/v1/inventory/import", Some(&admin), &import)
-        .await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    app.import(&admin, &import).await;
     // The duty group's webhook hears of every root-cause alarm.
     let receiver = Receiver::start(None, None, &[]).await;
     app.created(

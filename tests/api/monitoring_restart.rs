@@ -9,7 +9,7 @@ use yunguan_simulators::snmp::{Fleet, FleetConfig};
 
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
-use crate::helpers::{settings_for, spawn_app, spawn_node, Backend, TestApp};
+use crate::helpers::{fleet_row, settings_for, spawn_app, spawn_node, Backend, TestApp};
 use crate::on_every_backend;
 use crate::watch::Watch;
 
@@ -53,22 +53,9 @@ async fn acknowledged_alarms_stay_acknowledged_across_a_restart(backend: Backend
     let ops = first.login("ops").await;
     let import = json!({
         "data_centers": [{"code": "dc-east", "name": "东区数据中心", "region": "east", "address": ""}],
-        "devices": fleet.devices().iter().map(|d| json!({
-            "data_center_code": "dc-east",
-            "name": d.name,
-            "kind": d.kind.as_str(),
-            "tier": if d.idx == 0 { "core" } else { "access" },
-            "vendor": "sim",
-            "model": "sim",
-            "management_address": fleet.local_addr().to_string(),
-            "credentials": {"version": "v2c", "community": d.community},
-            "poll_interval_secs": 10,
-        })).collect::<Vec<_>>(),
+        "devices": fleet.devices().iter().map(|d| fleet_row(&fleet, d, "dc-east", if d.idx == 0 { "core" } else { "access" })).collect::<Vec<_>>(),
     });
-    let response = first
-        .post_json("/api/v1/inventory/import", Some(&ops), &import)
-        .await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    first.import(&ops, &import).await;
     let devices = first.get_ok("/api/v1/devices", &ops).await;
     let device_id = devices[1]["id"].as_i64().unwrap();
     until_up(&first, device_id).await;

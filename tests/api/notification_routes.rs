@@ -9,7 +9,7 @@ use yunguan::db::entities::{audit_record, mail_outbox};
 use yunguan::identity::Role;
 use yunguan_simulators::snmp::{DeviceKind, Fleet, FleetConfig};
 
-use crate::helpers::{spawn_app, Backend, TestApp};
+use crate::helpers::{fleet_row, spawn_app, Backend, TestApp};
 use crate::on_every_backend;
 use crate::openapi::assert_answer_is_documented;
 use crate::receiver::Receiver;
@@ -50,22 +50,9 @@ async fn alarms_reach_the_channels_and_people_routed_to_their_data_center_and_de
             {"code": "dc-east", "name": "东区数据中心", "region": "east", "address": ""},
             {"code": "dc-west", "name": "西区数据中心", "region": "west", "address": ""},
         ],
-        "devices": devices.iter().map(|d| json!({
-            "data_center_code": if d.idx == 0 { "dc-east" } else { "dc-west" },
-            "name": d.name,
-            "kind": d.kind.as_str(),
-            "tier": "core",
-            "vendor": "sim",
-            "model": "sim",
-            "management_address": fleet.local_addr().to_string(),
-            "credentials": {"version": "v2c", "community": d.community},
-            "poll_interval_secs": 10,
-        })).collect::<Vec<_>>(),
+        "devices": devices.iter().map(|d| fleet_row(&fleet, d, if d.idx == 0 { "dc-east" } else { "dc-west" }, "core")).collect::<Vec<_>>(),
     });
-    let response = app
-        .post_json("/api/v1/inventory/import", Some(&admin), &import)
-        .await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    app.import(&admin, &import).await;
     let data_centers = app.get_ok("/api/v1/data-centers", &admin).await;
     let east = data_centers
         .as_array()

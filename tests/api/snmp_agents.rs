@@ -21,7 +21,7 @@ use yunguan_simulators::snmp::recording::{Recording, RecordingAgent};
 use yunguan_simulators::snmp::{DeviceKind, Fleet, FleetConfig};
 use yunguan_snmp::{mib, oid};
 
-use crate::helpers::{spawn_app, Backend};
+use crate::helpers::{fleet_row, spawn_app, Backend};
 use crate::on_every_backend;
 use crate::openapi::assert_answer_is_documented;
 use crate::watch::Watch;
@@ -226,26 +226,13 @@ async fn an_agent_with_habits_is_monitored_up_with_warnings_over_the_api(backend
     let ops = app.login("ops").await;
     let import = json!({
         "data_centers": [{"code": "dc-east", "name": "东区数据中心", "region": "east", "address": ""}],
-        "devices": [{
-            "data_center_code": "dc-east",
-            "name": firewall.name,
-            "kind": "firewall",
-            "tier": "aggregation",
-            "vendor": "sim",
-            "model": "sim",
-            "management_address": fleet.local_addr().to_string(),
-            "credentials": {"version": "v2c", "community": firewall.community},
-            "poll_interval_secs": 10,
-        }],
+        "devices": [fleet_row(&fleet, &firewall, "dc-east", "aggregation")],
     });
     let admin = {
         app.create_user("admin", Role::BureauAdmin, None).await;
         app.login("admin").await
     };
-    let response = app
-        .post_json("/api/v1/inventory/import", Some(&admin), &import)
-        .await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    app.import(&admin, &import).await;
     let devices: Value = app
         .get("/api/v1/devices", Some(&ops))
         .await

@@ -16,7 +16,7 @@ use yunguan::monitoring::snmp::session::{Patience, Session};
 use yunguan::monitoring::snmp::vendor::Health;
 use yunguan_simulators::snmp::{Fleet, FleetConfig, Product};
 
-use crate::helpers::{spawn_app, Backend};
+use crate::helpers::{fleet_row, spawn_app, Backend};
 use crate::on_every_backend;
 use crate::snmpd::{self, Snmpd};
 use crate::watch::Watch;
@@ -241,22 +241,15 @@ async fn the_fleet_s_vendor_gear_fills_its_figures_and_the_cmdb_and_an_upgrade_i
     );
     let import = json!({
         "data_centers": [{"code": "dc-1", "name": "政务云数据中心", "region": "east", "address": ""}],
-        "devices": picked.iter().map(|d| json!({
-            "data_center_code": "dc-1",
-            "name": d.name,
-            "kind": d.kind.as_str(),
-            "tier": "core",
-            "vendor": "unknown",
-            "model": "typed by hand",
-            "management_address": fleet.local_addr().to_string(),
-            "credentials": {"version": "v2c", "community": d.community},
-            "poll_interval_secs": 10,
-        })).collect::<Vec<_>>(),
+        "devices": picked.iter().map(|d| {
+            let mut row = fleet_row(&fleet, d, "dc-1", "core");
+            // What the device says it is replaces what was typed.
+            row["vendor"] = json!("unknown");
+            row["model"] = json!("typed by hand");
+            row
+        }).collect::<Vec<_>>(),
     });
-    let response = app
-        .post_json("/api/v1/inventory/import", Some(&ops), &import)
-        .await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    app.import(&ops, &import).await;
     let devices = app.get_ok("/api/v1/devices", &ops).await;
     let id_of = |name: &str| {
         devices
