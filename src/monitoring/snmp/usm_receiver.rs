@@ -22,6 +22,8 @@ use crate::inventory::credentials::{self, Credentials};
 /// The USM counters a report names (usmStats, RFC 3414 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Refusal {
+    /// Below authPriv, which every device's v3 user is.
+    UnsupportedSecurityLevel,
     NotInTimeWindow,
     UnknownUserName,
     UnknownEngineId,
@@ -32,6 +34,7 @@ pub enum Refusal {
 impl Refusal {
     fn counter_oid(self) -> Vec<u8> {
         let counter = match self {
+            Refusal::UnsupportedSecurityLevel => 1,
             Refusal::NotInTimeWindow => 2,
             Refusal::UnknownUserName => 3,
             Refusal::UnknownEngineId => 4,
@@ -112,12 +115,11 @@ impl UsmReceiver {
         };
         let reportable = message.flags & FLAG_REPORTABLE != 0;
         if message.flags & FLAG_AUTH == 0 {
-            // A probe for our engine id (or a message below authPriv, which no device's
-            // credentials allow).
-            let refusal = if message.engine_id != self.engine_id.as_slice() {
+            // A probe for our engine id, or a message below authPriv.
+            let refusal = if reportable && message.engine_id != self.engine_id.as_slice() {
                 Refusal::UnknownEngineId
             } else {
-                Refusal::UnknownUserName
+                Refusal::UnsupportedSecurityLevel
             };
             return self.refuse(&message, None, refusal, reportable);
         }
@@ -149,7 +151,12 @@ impl UsmReceiver {
         }
         if message.flags & FLAG_PRIV == 0 {
             // Signed but not encrypted: the devices' users are authPriv.
-            return self.refuse(&message, Some(&keys), Refusal::DecryptionError, reportable);
+            return self.refuse(
+                &message,
+                Some(&keys),
+                Refusal::UnsupportedSecurityLevel,
+                reportable,
+            );
         }
         let Ok(contents) = message.scoped_pdu(Some(&keys)) else {
             return self.refuse(&message, Some(&keys), Refusal::DecryptionError, reportable);
@@ -413,9 +420,10 @@ mod tests {
             (report.msg_id, report.engine_id, report.engine_boots),
             (77, receiver.engine_id(), BOOTS)
         );
-        // Not reportable: counted, not answered.
+        // Not reportable, and unauthenticated: refused, not answered.
         let quiet = receiver.receive(&probe, &devices);
         assert!(quiet.reply_opt.is_none() && quiet.notification_opt.is_none());
+        assert_eq!(quiet.refusal_opt, Some(Refusal::UnsupportedSecurityLevel));
         // Nobody at that address has the user.
         let stranger = trap(&mut receiver, b"engine", 1, 1);
         let received = receiver.receive(&stranger, &[(1, Credentials::v2c("noc"))]);
