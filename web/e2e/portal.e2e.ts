@@ -279,7 +279,27 @@ describe('a tenant watching its cloud hosts', () => {
     await expect.poll(() => now.getByText(/^采集于/).innerText(), { timeout: 15_000 }).not.toBe(polledAt)
     expect(await stillNoReload(page)).toBe(true)
     await screenshot(page, 'portal-vm-1440-light-zh-CN')
+    const vmPath = new URL(page.url()).pathname
     await context.close()
+
+    // Both pages in each language, theme and wall-office screen size, for the eye.
+    for (const [width, height, theme, locale] of [
+      [1920, 1080, 'light', 'en'],
+      [1920, 1080, 'dark', 'zh-CN'],
+      [1366, 768, 'dark', 'en'],
+      [1366, 768, 'light', 'zh-CN'],
+    ] as const) {
+      const variant = await loggedIn(demo.browser, demo.server.url, 'edu-dev', { viewport: { width, height }, theme, locale })
+      const name = `${width}x${height}-${theme}-${locale}`
+      await variant.page.goto('/portal/resources')
+      await variant.page.getByTestId('vm-table').locator('[data-vm-load$="-cpu_percent"]').first().waitFor({ timeout: 15_000 })
+      await variant.page.locator('.el-loading-mask').first().waitFor({ state: 'detached' })
+      await screenshot(variant.page, `portal-resources-load-${name}`)
+      await variant.page.goto(vmPath)
+      await expect.poll(() => variant.page.getByTestId('vm-now').locator('[data-metric="network_in_bps"] dd').innerText(), { timeout: 15_000 }).toMatch(/\d.*bps/)
+      await screenshot(variant.page, `portal-vm-${name}`)
+      await variant.context.close()
+    }
   })
 })
 
