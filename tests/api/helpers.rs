@@ -18,6 +18,7 @@ use yunguan::identity::Role;
 use yunguan::settings::{LogFormat, LogSettings, Overrides, Settings};
 use yunguan::startup::{Application, StopHandle};
 use yunguan::state::AppState;
+use yunguan_simulators::openstack::OpenStackSim;
 use yunguan_simulators::snmp::{Fleet, FleetDevice};
 
 pub const PASSWORD: &str = "correct-horse-9";
@@ -275,6 +276,25 @@ pub async fn spawn_node_with_clock(settings: Settings, clock: Clock) -> TestApp 
         state,
         stop,
     }
+}
+
+/// A cloud platform for the simulated OpenStack `sim`, in data center `data_center_id`,
+/// synced every 30 s: the body that creates it.
+pub fn openstack_platform(sim: &OpenStackSim, data_center_id: &Value) -> Value {
+    let credentials = sim.credentials();
+    json!({
+        "data_center_id": data_center_id,
+        "name": "openstack-1",
+        "kind": "openstack",
+        "endpoint": sim.auth_url(),
+        "credentials": {
+            "username": credentials.username,
+            "password": credentials.password,
+            "project": credentials.project,
+            "domain": credentials.project_domain,
+        },
+        "sync_interval_secs": 30,
+    })
 }
 
 /// A simulated fleet device as a row of an inventory import: in data center

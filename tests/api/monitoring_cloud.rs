@@ -12,7 +12,8 @@ use yunguan::monitoring::platform::PlatformSummary;
 use yunguan_simulators::openstack::{OpenStackSim, OpenStackSimConfig};
 
 use crate::helpers::{
-    settings_for, spawn_app_with, spawn_node_with_clock, Backend, TestApp, WsClient,
+    openstack_platform, settings_for, spawn_app_with, spawn_node_with_clock, Backend, TestApp,
+    WsClient,
 };
 use crate::on_every_backend;
 use crate::watch::Watch;
@@ -62,24 +63,11 @@ async fn a_platform_is_synced_into_the_inventory_and_recovers_from_keystone_fail
         .await
         .unwrap();
     let data_center_id = data_center["id"].as_i64().unwrap();
-    let credentials = sim.credentials();
     let created = app
         .post_json(
             "/api/v1/cloud-platforms",
             Some(&admin),
-            &json!({
-                "data_center_id": data_center_id,
-                "name": "openstack-1",
-                "kind": "openstack",
-                "endpoint": sim.auth_url(),
-                "credentials": {
-                    "username": credentials.username,
-                    "password": credentials.password,
-                    "project": credentials.project,
-                    "domain": credentials.project_domain,
-                },
-                "sync_interval_secs": 30,
-            }),
+            &openstack_platform(&sim, &json!(data_center_id)),
         )
         .await;
     assert_eq!(created.status(), 201);

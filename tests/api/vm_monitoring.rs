@@ -10,7 +10,9 @@ use yunguan::clock::Clock;
 use yunguan::identity::Role;
 use yunguan_simulators::openstack::{OpenStackSim, OpenStackSimConfig, SimUtilization};
 
-use crate::helpers::{settings_for, spawn_app_with, spawn_node_with_clock, Backend, WsClient};
+use crate::helpers::{
+    openstack_platform, settings_for, spawn_app_with, spawn_node_with_clock, Backend, WsClient,
+};
 use crate::on_every_backend;
 use crate::openapi::assert_answer_is_documented;
 
@@ -77,23 +79,10 @@ async fn a_tenant_sees_its_own_vms_utilization_and_not_another_tenants(backend: 
             &json!({"code": "dc-cloud", "name": "云数据中心", "region": "", "address": ""}),
         )
         .await;
-    let credentials = sim.credentials();
     app.created(
         "/api/v1/cloud-platforms",
         &admin,
-        &json!({
-            "data_center_id": data_center["id"],
-            "name": "openstack-1",
-            "kind": "openstack",
-            "endpoint": sim.auth_url(),
-            "credentials": {
-                "username": credentials.username,
-                "password": credentials.password,
-                "project": credentials.project,
-                "domain": credentials.project_domain,
-            },
-            "sync_interval_secs": 30,
-        }),
+        &openstack_platform(&sim, &data_center["id"]),
     )
     .await;
 
